@@ -1,0 +1,130 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import path from 'node:path';
+
+/**
+ * Environment → typed configuration, validated once at start. A bad value stops
+ * the process with a message naming the variable (never a stack trace).
+ */
+const Env = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+  DEFAULT_PHONE_REGION: Type.String({ pattern: '^[A-Z]{2}$', default: 'US' }),
+  SWITCHBOARD_ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\s]+@[^@\s]+$' })),
+  SWITCHBOARD_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  SESSION_IDLE_MINUTES: Type.Integer({ minimum: 1, maximum: 60 * 24 * 30, default: 720 }),
+  ARGON2_MEMORY_KIB: Type.Integer({ minimum: 1024, maximum: 1048576, default: 65536 }),
+  ARGON2_TIME_COST: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
+  LOG_LEVEL: Type.Union(
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
+    { default: 'info' },
+  ),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  PG_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
+  STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 15000 }),
+  WRAP_UP_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 120 }),
+  SMTP_LISTEN_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  SMTP_LISTEN_HOST: Type.String({ default: '127.0.0.1' }),
+  SMTP_ACCEPT_DOMAINS: Type.Optional(Type.String()),
+  SMTP_RELAY_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ default: 'support@switchboard.local' }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+});
+export type EnvConfig = Static<typeof Env>;
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  defaultPhoneRegion: string;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  sessionIdleMinutes: number;
+  argon2: { memoryCost: number; timeCost: number };
+  logLevel: EnvConfig['LOG_LEVEL'];
+  trustProxy: boolean;
+  pgPoolSize: number;
+  statementTimeoutMs: number;
+  wrapUpSeconds: number;
+  smtp: {
+    listenPort: number | undefined;
+    listenHost: string;
+    acceptDomains: string[];
+    relayUrl: string | undefined;
+    mailFrom: string;
+  };
+  publicUrl: string | undefined;
+}
+
+export class ConfigError extends Error {}
+
+const BOOLEAN_KEYS = new Set(['TRUST_PROXY']);
+
+/** Parses and validates the environment; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  const props = Env.properties as Record<string, { type?: string }>;
+  for (const key of Object.keys(props)) {
+    const value = env[key];
+    if (value === undefined || value === '') continue;
+    const type = props[key].type;
+    if (type === 'integer') raw[key] = /^-?\d+$/.test(value) ? Number(value) : value;
+    else if (BOOLEAN_KEYS.has(key))
+      raw[key] = value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+    else raw[key] = value;
+  }
+  const withDefaults = Value.Default(Env, raw) as Record<string, unknown>;
+  const errors = [...Value.Errors(Env, withDefaults)];
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const name = e.path.replace(/^\//, '');
+      const shown = name.includes('PASSWORD') ? '(hidden)' : JSON.stringify(env[name]);
+      return `  ${name}=${shown}: ${e.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
+  }
+  const e = withDefaults as EnvConfig;
+  if ((e.SWITCHBOARD_ADMIN_EMAIL === undefined) !== (e.SWITCHBOARD_ADMIN_PASSWORD === undefined)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD must be set together',
+    );
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
+    adminEmail: e.SWITCHBOARD_ADMIN_EMAIL,
+    adminPassword: e.SWITCHBOARD_ADMIN_PASSWORD,
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST },
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    pgPoolSize: e.PG_POOL_SIZE,
+    statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
+    wrapUpSeconds: e.WRAP_UP_SECONDS,
+    smtp: {
+      listenPort: e.SMTP_LISTEN_PORT,
+      listenHost: e.SMTP_LISTEN_HOST,
+      acceptDomains: (e.SMTP_ACCEPT_DOMAINS ?? '')
+        .split(',')
+        .map((d) => d.trim().toLowerCase())
+        .filter(Boolean),
+      relayUrl: e.SMTP_RELAY_URL,
+      mailFrom: e.MAIL_FROM,
+    },
+    publicUrl: e.PUBLIC_URL,
+  };
+}

@@ -1,0 +1,36 @@
+import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from './config.js';
+import type { Db } from './db/adapter.js';
+import type { EventHub } from './events/hub.js';
+import type { Services } from './services.js';
+
+/** The Fastify instance with TypeBox types, as every module's routes see it. */
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** What a module gets when it registers: the database, configuration, live events and the other services. */
+export interface AppContext {
+  db: Db;
+  config: Config;
+  hub: EventHub;
+  services: Services;
+  log: FastifyBaseLogger;
+  /** Background work (reminder poller, wrap-up closer, mail sender) started with the server, stopped on close. */
+  jobs: JobRunner;
+}
+
+export interface JobRunner {
+  /** Runs fn every `ms` (never two at once); errors are logged, not fatal. */
+  every(name: string, ms: number, fn: () => Promise<void>): void;
+  /** Runs every job once now (tests use it instead of waiting). */
+  runAll(): Promise<void>;
+}
+
+export type ModuleRegistrar = (app: App, ctx: AppContext) => Promise<void> | void;

@@ -1,0 +1,209 @@
+import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
+
+/**
+ * One database layer over two engines: embedded PGlite (a laptop, tests) and
+ * PostgreSQL through `pg` (production). Both answer with the same JS types:
+ * int8/count → number, numeric → string, date → 'YYYY-MM-DD' string,
+ * timestamptz → Date, json/jsonb → parsed.
+ */
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly engine: 'pglite' | 'postgres';
+  /** Runs fn in one transaction: commit when it resolves, roll back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Subscribes to NOTIFY on a channel; returns the unsubscribe function. */
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+const INT8 = 20;
+const NUMERIC = 1700;
+const DATE = 1082;
+
+export async function one<T = Row>(q: Queryable, sql: string, params?: readonly unknown[]): Promise<T> {
+  const rows = await q.query<T>(sql, params);
+  if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);
+  return rows[0];
+}
+
+export async function maybeOne<T = Row>(
+  q: Queryable,
+  sql: string,
+  params?: readonly unknown[],
+): Promise<T | null> {
+  const rows = await q.query<T>(sql, params);
+  return rows[0] ?? null;
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8) return (v: string) => Number(v);
+    if (oid === NUMERIC || oid === DATE) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+export interface PostgresOptions {
+  url: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+}
+
+export function openPostgres(opts: PostgresOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize,
+    types: pgTypes,
+    statement_timeout: opts.statementTimeoutMs,
+    application_name: 'switchboard',
+  });
+  // An idle client losing its connection must not crash the process.
+  pool.on('error', () => undefined);
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  let listenClient: pg.Client | null = null;
+  let listenReady: Promise<pg.Client> | null = null;
+  let closed = false;
+
+  async function connectListener(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: opts.url, types: pgTypes });
+    client.on('notification', (msg) => {
+      for (const h of listeners.get(msg.channel) ?? []) h(msg.payload ?? '');
+    });
+    client.on('error', () => {
+      // Reconnect and re-subscribe: a lost LISTEN connection would silently stop live events.
+      listenClient = null;
+      listenReady = null;
+      if (!closed && listeners.size > 0) setTimeout(() => void ensureListener().catch(() => undefined), 500);
+    });
+    await client.connect();
+    for (const channel of listeners.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
+    listenClient = client;
+    return client;
+  }
+  function ensureListener(): Promise<pg.Client> {
+    if (!listenReady) listenReady = connectListener();
+    return listenReady;
+  }
+
+  return {
+    engine: 'postgres',
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      const res = await pool.query(sql, params as unknown[]);
+      return res.rows as T[];
+    },
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          async query<R>(sql: string, params?: readonly unknown[]) {
+            const res = await client.query(sql, params as unknown[]);
+            return res.rows as R[];
+          },
+          async exec(sql: string) {
+            await client.query(sql);
+          },
+        };
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, handler) {
+      let set = listeners.get(channel);
+      const isNew = !set;
+      if (!set) listeners.set(channel, (set = new Set()));
+      set.add(handler);
+      const client = await ensureListener();
+      if (isNew && client === listenClient) await client.query(`LISTEN ${quoteIdent(channel)}`);
+      return async () => {
+        set.delete(handler);
+        if (set.size === 0) {
+          listeners.delete(channel);
+          await listenClient?.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => undefined);
+        }
+      };
+    },
+    async close() {
+      closed = true;
+      if (listenClient) await listenClient.end().catch(() => undefined);
+      await pool.end();
+    },
+  };
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+// ---------------------------------------------------------------- PGlite
+
+/** Opens PGlite with pg_trgm; dataDir undefined means in memory (tests). */
+export async function openPglite(dataDir: string | undefined): Promise<Db> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const parsers = {
+    [INT8]: (v: string) => Number(v),
+    [NUMERIC]: (v: string) => v,
+    [DATE]: (v: string) => v,
+  };
+  const db: PGlite = await PGlite.create(dataDir ?? 'memory://', {
+    extensions: { pg_trgm },
+    parsers,
+  });
+  return wrapPglite(db);
+}
+
+function wrapPglite(db: PGlite): Db {
+  return {
+    engine: 'pglite',
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      const res = await db.query<T>(sql, params as unknown[]);
+      return res.rows;
+    },
+    async exec(sql: string) {
+      await db.exec(sql);
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      return db.transaction(async (t) => {
+        const tx: Queryable = {
+          async query<R>(sql: string, params?: readonly unknown[]) {
+            const res = await t.query<R>(sql, params as unknown[]);
+            return res.rows;
+          },
+          async exec(sql: string) {
+            await t.exec(sql);
+          },
+        };
+        return fn(tx);
+      });
+    },
+    async listen(channel, handler) {
+      const unsub = await db.listen(channel, handler);
+      return async () => {
+        await unsub();
+      };
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Actor } from './actor.js';
+import { Forbidden, Unauthenticated } from './errors.js';
+import type { Privilege } from '../modules/users/privileges.js';
+import type { AuthService } from '../modules/users/auth-service.js';
+
+/**
+ * What a route needs: 'public' (no credentials), 'authenticated' (anyone signed
+ * in or with a key), or one privilege. Every /api route must say, or the server
+ * refuses to start: access is denied by default, never forgotten.
+ */
+export type Access = 'public' | 'authenticated' | Privilege;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+    /** API key scopes besides 'full' that may call this route (e.g. 'lookup'). */
+    scopes?: string[];
+    /** Skips the CSRF check (sign-in, which has no session yet). */
+    csrfExempt?: boolean;
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+    csrfToken: string | null;
+  }
+}
+
+export const SESSION_COOKIE = 'sb_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The actor of a request on a route that requires one. */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new Unauthenticated();
+  return request.actor;
+}
+
+export function registerAuth(app: FastifyInstance, auth: AuthService): void {
+  app.decorateRequest('actor', null);
+  app.decorateRequest('csrfToken', null);
+
+  app.addHook('onRoute', (route) => {
+    const url = route.url ?? route.path;
+    if (!url.startsWith('/api/v1') && !url.startsWith('/api/portal')) return;
+    if (!route.config?.access) throw new Error(`route ${route.method} ${url} declares no access`);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config;
+    const access = config?.access;
+    if (!access || access === 'public') return;
+
+    const header = request.headers.authorization;
+    let viaCookie = false;
+    if (header) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      request.actor = m ? await auth.actorFromApiKey(m[1]) : null;
+      if (!request.actor) throw new Unauthenticated('The API key is not valid');
+    } else {
+      const token = request.cookies?.[SESSION_COOKIE];
+      if (token) {
+        const session = await auth.actorFromSession(token);
+        if (session) {
+          request.actor = session.actor;
+          request.csrfToken = session.csrfToken;
+          viaCookie = true;
+        }
+      }
+    }
+    const actor = request.actor;
+    if (!actor) throw new Unauthenticated();
+
+    if (viaCookie && !SAFE_METHODS.has(request.method) && !config.csrfExempt) {
+      if (request.headers['x-csrf-token'] !== request.csrfToken) {
+        throw new Forbidden('Missing or wrong X-CSRF-Token header');
+      }
+    }
+    if (!actor.scopes.includes('full') && !actor.scopes.some((s) => config.scopes?.includes(s))) {
+      throw new Forbidden('This API key is limited to ' + actor.scopes.join(', '));
+    }
+    if (access !== 'authenticated' && !actor.privileges.has(access)) {
+      throw new Forbidden(`This needs the ${access} privilege`);
+    }
+  });
+}

@@ -1,0 +1,153 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+/** A field-level validation message, as problem+json's `errors` carries it. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * Errors are values with a type, mapped once to RFC 9457 problem+json.
+ * Services throw these; nothing else reaches a client as a 4xx.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export class NotFound extends AppError {
+  constructor(what: string) {
+    super(404, 'Not Found', `${what} was not found`);
+  }
+}
+
+export class Invalid extends AppError {
+  constructor(
+    readonly errors: FieldError[],
+    detail = errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+  ) {
+    super(400, 'Invalid input', detail, { errors });
+  }
+}
+
+/** A unique clash (names the field) or a stale version (carries the current record). */
+export class Conflict extends AppError {
+  constructor(detail: string, extra: Record<string, unknown> = {}) {
+    super(409, 'Conflict', detail, extra);
+  }
+  static field(field: string, detail = `${field} is already used by another record`): Conflict {
+    return new Conflict(detail, { errors: [{ field, message: detail }] });
+  }
+  static stale(current: unknown): Conflict {
+    return new Conflict('The record was changed by someone else since you read it', {
+      errors: [{ field: 'version', message: 'stale version' }],
+      current,
+    });
+  }
+}
+
+export class Forbidden extends AppError {
+  constructor(detail = 'You do not have the privilege for this action') {
+    super(403, 'Forbidden', detail);
+  }
+}
+
+export class Unauthenticated extends AppError {
+  constructor(detail = 'Sign in or send an API key') {
+    super(401, 'Unauthorized', detail);
+  }
+}
+
+export class TooManyRequests extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'Too Many Requests', `Too many attempts; try again in ${retryAfterSeconds} seconds`);
+  }
+}
+
+/** Precondition problems, e.g. a write without the version it read. */
+export class PreconditionRequired extends AppError {
+  constructor(detail = 'Send the version you read (If-Match header or `version` in the body)') {
+    super(428, 'Precondition Required', detail, { errors: [{ field: 'version', message: 'required' }] });
+  }
+}
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * PostgreSQL error → AppError, for the errors a request can cause:
+ * unique violations on indexes named `uq__<table>__<column>` name the field.
+ */
+export function fromDatabaseError(err: unknown): AppError | null {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  if (typeof e?.code !== 'string') return null;
+  if (e.code === '23505') {
+    const m = /^uq__[a-z0-9_]+?__(.+)$/.exec(e.constraint ?? '');
+    const field = m ? camel(m[1]) : 'id';
+    return Conflict.field(field);
+  }
+  if (e.code === '23503') return new AppError(409, 'Conflict', 'A referenced record does not exist or is still in use');
+  if (e.code === '22P02' || e.code === '22007' || e.code === '22008' || e.code === '22003') {
+    return new Invalid([{ field: 'input', message: 'invalid value' }]);
+  }
+  if (e.code === '57014') return new AppError(503, 'Service Unavailable', 'The query took too long; narrow it');
+  return null;
+}
+
+function fieldFromInstancePath(instancePath: string, params: Record<string, unknown>): string {
+  const base = instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const extra = (params.missingProperty ?? params.additionalProperty) as string | undefined;
+  if (extra) return base ? `${base}.${extra}` : extra;
+  return base || 'body';
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let problem: AppError | null = null;
+    if (error instanceof AppError) problem = error;
+    else if (error.validation) {
+      const where = error.validationContext ?? 'body';
+      const errors = error.validation.map((v) => {
+        const params = (v.params ?? {}) as Record<string, unknown>;
+        let field = fieldFromInstancePath(v.instancePath ?? '', params);
+        if (where !== 'body' && field === 'body') field = where;
+        let message = v.message ?? 'invalid';
+        if (params.additionalProperty) message = 'unknown field';
+        return { field, message };
+      });
+      problem = new Invalid(errors);
+    } else {
+      problem = fromDatabaseError(error);
+      if (!problem && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+        const titles: Record<number, string> = {
+          400: 'Bad Request',
+          404: 'Not Found',
+          405: 'Method Not Allowed',
+          413: 'Content Too Large',
+          415: 'Unsupported Media Type',
+        };
+        problem = new AppError(error.statusCode, titles[error.statusCode] ?? 'Bad Request', error.message);
+      }
+    }
+    if (!problem) {
+      request.log.error({ err: error }, 'unhandled error');
+      problem = new AppError(500, 'Internal Server Error', 'Something went wrong; the error was logged');
+    }
+    if (problem instanceof TooManyRequests) reply.header('Retry-After', String(problem.retryAfterSeconds));
+    return reply
+      .status(problem.status)
+      .type('application/problem+json')
+      .send({ type: 'about:blank', title: problem.title, status: problem.status, detail: problem.message, ...problem.extra });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .status(404)
+      .type('application/problem+json')
+      .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}` });
+  });
+}

@@ -1,0 +1,15 @@
+import { Type } from '@sinclair/typebox';
+
+/** RFC 9457 problem details, as every error answers. */
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { additionalProperties: true },
+);
+
+export const IdParams = Type.Object({ id: Type.String() });

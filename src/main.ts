@@ -1,0 +1,167 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import type { Db } from './db/adapter.js';
+import { DataDirLockedError } from './db/lock.js';
+import { migrate } from './db/migrate.js';
+import { openDatabase } from './db/open.js';
+import { buildApp } from './app.js';
+import { UsersService } from './modules/users/service.js';
+import { AuthService } from './modules/users/auth-service.js';
+import { generatePassword } from './modules/users/secrets.js';
+import { AppError } from './http/errors.js';
+import type { Role } from './modules/users/privileges.js';
+
+const USAGE = `switchboard — contact-center CRM
+
+Usage:
+  switchboard serve                      start the API and console (default)
+  switchboard migrate                    apply database migrations and exit
+  switchboard user create --email E --role admin|supervisor|agent [--password P] [--first-name F] [--last-name L]
+  switchboard api-key create --email E [--scope full|lookup] [--name N]
+
+Configuration comes from the environment (see README.md): DATABASE_URL, DATA_DIR, PORT, …`;
+
+/** Creates the first administrator on an empty database; returns the password to show, if generated. */
+export async function ensureFirstAdmin(db: Db, config: Config): Promise<{ email: string; password: string | null } | null> {
+  const users = new UsersService(db, config);
+  if ((await users.count()) > 0) return null;
+  const email = config.adminEmail ?? 'admin@switchboard.local';
+  const generated = config.adminPassword ? null : generatePassword();
+  await users.create(null, { email, password: config.adminPassword ?? generated!, role: 'admin', firstName: 'Admin', lastName: '' });
+  return { email, password: generated };
+}
+
+async function serve(config: Config): Promise<void> {
+  const db = await openDatabase(config);
+  await migrate(db);
+  const admin = await ensureFirstAdmin(db, config);
+  const { app } = await buildApp(db, config);
+  const shutdown = async (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen({ port: config.port, host: config.host });
+  const url = config.publicUrl ?? `http://localhost:${config.port}`;
+  const lines = [
+    '',
+    `  Switchboard is running: ${url}`,
+    `  Database: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
+    `  API docs: ${url}/docs`,
+  ];
+  if (admin) {
+    lines.push(`  First administrator: ${admin.email}`);
+    lines.push(
+      admin.password
+        ? `  Password (shown once, change it after signing in): ${admin.password}`
+        : '  Password: as set in SWITCHBOARD_ADMIN_PASSWORD',
+    );
+  } else {
+    lines.push('  Sign in with your administrator account.');
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+}
+
+async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDatabase(config);
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', sub, ...rest] = argv;
+  if (command === '--help' || command === 'help' || command === '-h') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'serve':
+      await serve(config);
+      return -1; // keep running
+    case 'migrate': {
+      const { applied } = await withDb(config, (db) => migrate(db));
+      process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date.\n');
+      return 0;
+    }
+    case 'user': {
+      if (sub !== 'create') break;
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          email: { type: 'string' },
+          role: { type: 'string', default: 'agent' },
+          password: { type: 'string' },
+          'first-name': { type: 'string' },
+          'last-name': { type: 'string' },
+        },
+      });
+      if (!values.email) throw new UsageError('--email is required');
+      if (!['admin', 'supervisor', 'agent'].includes(values.role!)) throw new UsageError('--role must be admin, supervisor or agent');
+      const password = values.password ?? generatePassword();
+      await withDb(config, (db) =>
+        new UsersService(db, config).create(null, {
+          email: values.email!,
+          password,
+          role: values.role as Role,
+          firstName: values['first-name'],
+          lastName: values['last-name'],
+        }),
+      );
+      process.stdout.write(`Created ${values.role} ${values.email}${values.password ? '' : `, password: ${password}`}\n`);
+      return 0;
+    }
+    case 'api-key': {
+      if (sub !== 'create') break;
+      const { values } = parseArgs({
+        args: rest,
+        options: { email: { type: 'string' }, scope: { type: 'string', default: 'full' }, name: { type: 'string' } },
+      });
+      if (!values.email) throw new UsageError('--email is required');
+      if (values.scope !== 'full' && values.scope !== 'lookup') throw new UsageError('--scope must be full or lookup');
+      const created = await withDb(config, (db) => {
+        const users = new UsersService(db, config);
+        return new AuthService(db, config, users).createApiKey(null, {
+          email: values.email,
+          scope: values.scope as 'full' | 'lookup',
+          name: values.name ?? `cli-${values.scope}`,
+        });
+      });
+      process.stdout.write(`${created.key}\n`);
+      process.stderr.write(`API key ${created.id} (scope ${created.scopes.join(',')}) for ${values.email}; shown once.\n`);
+      return 0;
+    }
+  }
+  throw new UsageError(`unknown command: ${argv.join(' ')}`);
+}
+
+class UsageError extends Error {}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    const code = await main(argv);
+    if (code >= 0) process.exit(code);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof DataDirLockedError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+      process.exit(64);
+    }
+    if (err instanceof AppError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(65);
+    }
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  }
+}

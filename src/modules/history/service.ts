@@ -1,0 +1,107 @@
+import type { Queryable } from '../../db/adapter.js';
+import type { Actor } from '../../http/actor.js';
+import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+
+/** One changed field: from → to (null when absent). */
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface HistoryEntry {
+  id: string;
+  at: string;
+  actor: { id: string | null; name: string };
+  channel: string;
+  action: string;
+  changes: FieldChange[];
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * The field-level difference between two flat views of a record. Nested objects
+ * (addresses, custom fields) are compared per key: "primaryAddress.city".
+ */
+export function diffFields(before: Record<string, unknown>, after: Record<string, unknown>): FieldChange[] {
+  const changes: FieldChange[] = [];
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  for (const key of keys) {
+    const a = before[key];
+    const b = after[key];
+    if (same(a, b)) continue;
+    if (isPlainObject(a) || isPlainObject(b)) {
+      const nested = diffFields((isPlainObject(a) ? a : {}) as Record<string, unknown>, (isPlainObject(b) ? b : {}) as Record<string, unknown>);
+      for (const c of nested) changes.push({ ...c, field: `${key}.${c.field}` });
+    } else {
+      changes.push({ field: key, from: a ?? null, to: b ?? null });
+    }
+  }
+  return changes;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+export interface HistoryInput {
+  recordType: string;
+  recordId: string | null;
+  action: string;
+  changes: FieldChange[];
+}
+
+/** Appends a history row in the caller's transaction (the change and its history commit together). */
+export async function recordHistory(tx: Queryable, actor: Actor | null, input: HistoryInput): Promise<void> {
+  if (input.action === 'update' && input.changes.length === 0) return;
+  await tx.query(
+    `INSERT INTO history (record_type, record_id, actor_id, actor_name, channel, action, changes)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      input.recordType,
+      input.recordId,
+      actor?.userId ?? null,
+      actor?.name ?? 'system',
+      actor?.channel ?? 'system',
+      input.action,
+      JSON.stringify(input.changes),
+    ],
+  );
+}
+
+interface HistoryRow {
+  id: number;
+  at: Date;
+  actor_id: string | null;
+  actor_name: string;
+  channel: string;
+  action: string;
+  changes: FieldChange[];
+}
+
+/** A record's history, newest first, keyset-paginated on the history id. */
+export async function listHistory(
+  q: Queryable,
+  recordType: string,
+  recordId: string,
+  opts: { limit: number; cursor?: string },
+): Promise<Page<HistoryEntry>> {
+  const after = opts.cursor ? decodeCursor(opts.cursor, ['number']) : null;
+  const rows = await q.query<HistoryRow>(
+    `SELECT id, at, actor_id, actor_name, channel, action, changes FROM history
+     WHERE record_type = $1 AND record_id = $2 AND ($3::bigint IS NULL OR id < $3)
+     ORDER BY id DESC LIMIT $4`,
+    [recordType, recordId, after ? after[0] : null, opts.limit + 1],
+  );
+  const more = rows.length > opts.limit;
+  const items = rows.slice(0, opts.limit).map((r) => ({
+    id: String(r.id),
+    at: r.at.toISOString(),
+    actor: { id: r.actor_id, name: r.actor_name },
+    channel: r.channel,
+    action: r.action,
+    changes: r.changes,
+  }));
+  return { items, nextCursor: more ? encodeCursor([rows[opts.limit - 1].id]) : null };
+}

@@ -1,0 +1,38 @@
+/** Per-object privileges (PRODUCT.md A2). Denied unless granted. */
+export const PRIVILEGES = [
+  'customers.view',
+  'customers.create',
+  'customers.edit',
+  'customers.delete',
+  'cases.view',
+  'cases.create',
+  'cases.edit',
+  'cases.delete',
+  'cases.addFollowUp',
+  'cases.changeStatus',
+  'cases.viewPrivate',
+  'tasks.view',
+  'tasks.create',
+  'tasks.edit',
+  'tasks.delete',
+  'admin',
+] as const;
+export type Privilege = (typeof PRIVILEGES)[number];
+
+export const ROLES = ['admin', 'supervisor', 'agent'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isPrivilege(p: string): p is Privilege {
+  return (PRIVILEGES as readonly string[]).includes(p);
+}
+
+/** Administrators hold every privilege whatever the role table says, so nobody can lock the system. */
+export function effectivePrivileges(
+  role: Role,
+  rolePrivileges: readonly string[],
+  userOverride: readonly string[] | null,
+): Privilege[] {
+  if (role === 'admin') return [...PRIVILEGES];
+  const list = userOverride ?? rolePrivileges;
+  return PRIVILEGES.filter((p) => list.includes(p));
+}

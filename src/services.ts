@@ -1,0 +1,20 @@
+import type { Config } from './config.js';
+import type { Db } from './db/adapter.js';
+import type { EventHub } from './events/hub.js';
+import { AuthService } from './modules/users/auth-service.js';
+import { UsersService } from './modules/users/service.js';
+
+/**
+ * Every module's service, built once per process. A module reads another
+ * module's data through that module's service, never its tables.
+ */
+export interface Services {
+  users: UsersService;
+  auth: AuthService;
+}
+
+export function buildServices(db: Db, config: Config, _hub: EventHub): Services {
+  const users = new UsersService(db, config);
+  const auth = new AuthService(db, config, users);
+  return { users, auth };
+}

@@ -1,0 +1,169 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../src/config.js';
+import { openPglite, openPostgres, type Db } from '../src/db/adapter.js';
+import { migrate } from '../src/db/migrate.js';
+import { buildApp } from '../src/app.js';
+import type { App, AppContext } from '../src/context.js';
+import type { Role } from '../src/modules/users/privileges.js';
+
+/**
+ * Tests run on PGlite in memory by default, and on real PostgreSQL when
+ * TEST_DATABASE_URL is set: each test file then gets a database of its own,
+ * created here and dropped at the end.
+ */
+export const ON_POSTGRES = Boolean(process.env.TEST_DATABASE_URL);
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+    DEFAULT_PHONE_REGION: 'US',
+    ...env,
+  });
+}
+
+export interface TestDb {
+  db: Db;
+  /** For PostgreSQL: the URL of this test's own database (multi-process tests start servers on it). */
+  url: string | null;
+  drop(): Promise<void>;
+}
+
+export async function createTestDb(): Promise<TestDb> {
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) {
+    const db = await openPglite(undefined);
+    await migrate(db);
+    return { db, url: null, drop: () => db.close() };
+  }
+  const name = `sbtest_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const db = openPostgres({ url: url.toString(), poolSize: 10, statementTimeoutMs: 30000 });
+  await migrate(db);
+  return {
+    db,
+    url: url.toString(),
+    async drop() {
+      await db.close();
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestApp {
+  app: App;
+  ctx: AppContext;
+  db: Db;
+  config: Config;
+  dbUrl: string | null;
+  /** A signed-in administrator. */
+  admin: TestClient;
+  close(): Promise<void>;
+  /** Creates a user with a role (and optional explicit privileges) and signs them in. */
+  user(role: Role, opts?: { privileges?: string[] | null; email?: string }): Promise<TestClient>;
+  /** An API key client for a new user of `role`. */
+  apiKey(role: Role, scope?: 'full' | 'lookup'): Promise<TestClient>;
+  /** A client with no credentials. */
+  anonymous: TestClient;
+}
+
+let counter = 0;
+export const PASSWORD = 'correct horse battery staple';
+
+export async function startTestApp(opts: { env?: Record<string, string>; runJobs?: boolean } = {}): Promise<TestApp> {
+  const { db, url, drop } = await createTestDb();
+  const config = testConfig(opts.env);
+  const { app, ctx } = await buildApp(db, config, { runJobs: opts.runJobs ?? false, logger: false });
+  await app.ready();
+  const users = ctx.services.users;
+  const mkUser = async (role: Role, o: { privileges?: string[] | null; email?: string } = {}) => {
+    const email = o.email ?? `${role}${++counter}.${randomBytes(3).toString('hex')}@example.test`;
+    const u = await users.create(null, {
+      email,
+      password: PASSWORD,
+      role,
+      firstName: role[0].toUpperCase() + role.slice(1),
+      lastName: String(counter),
+      privileges: (o.privileges ?? null) as never,
+    });
+    return u;
+  };
+  const adminUser = await mkUser('admin');
+  const admin = await TestClient.signIn(app, adminUser.email, PASSWORD, adminUser.id);
+  return {
+    app,
+    ctx,
+    db,
+    config,
+    dbUrl: url,
+    admin,
+    anonymous: new TestClient(app, {}, null),
+    async user(role, o) {
+      const u = await mkUser(role, o ?? {});
+      return TestClient.signIn(app, u.email, PASSWORD, u.id);
+    },
+    async apiKey(role, scope = 'full') {
+      const u = await mkUser(role);
+      const created = await ctx.services.auth.createApiKey(null, { userId: u.id, scope });
+      return new TestClient(app, { authorization: `Bearer ${created.key}` }, u.id);
+    },
+    async close() {
+      await app.close();
+      await drop();
+    },
+  };
+}
+
+type Body = Record<string, unknown> | unknown[] | string | undefined;
+
+/** Sends requests through app.inject() with a session cookie + CSRF token, or an API key. */
+export class TestClient {
+  constructor(
+    readonly app: App,
+    readonly headers: Record<string, string>,
+    readonly userId: string | null,
+  ) {}
+
+  static async signIn(app: App, email: string, password: string, userId: string | null = null): Promise<TestClient> {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+    if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
+    const cookie = res.cookies.find((c) => c.name === 'sb_session')!;
+    const { csrfToken, id } = res.json() as { csrfToken: string; id: string };
+    return new TestClient(app, { cookie: `sb_session=${cookie.value}`, 'x-csrf-token': csrfToken }, userId ?? id);
+  }
+
+  request(method: InjectOptions['method'], url: string, body?: Body, headers: Record<string, string> = {}) {
+    return this.app.inject({
+      method,
+      url,
+      headers: { ...this.headers, ...headers },
+      ...(body !== undefined ? { payload: body as InjectOptions['payload'] } : {}),
+    });
+  }
+  get(url: string, headers?: Record<string, string>): Promise<LightMyRequestResponse> {
+    return this.request('GET', url, undefined, headers);
+  }
+  post(url: string, body?: Body, headers?: Record<string, string>) {
+    return this.request('POST', url, body ?? {}, headers);
+  }
+  patch(url: string, body?: Body, headers?: Record<string, string>) {
+    return this.request('PATCH', url, body ?? {}, headers);
+  }
+  put(url: string, body?: Body, headers?: Record<string, string>) {
+    return this.request('PUT', url, body ?? {}, headers);
+  }
+  delete(url: string, headers?: Record<string, string>) {
+    return this.request('DELETE', url, undefined, headers);
+  }
+}
