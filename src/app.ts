@@ -67,7 +67,11 @@ function makeAjv(coerce: boolean): Ajv {
   return ajv;
 }
 
-export async function buildApp(db: Db, config: Config, opts: BuildOptions = {}): Promise<{ app: App; ctx: AppContext }> {
+export async function buildApp(
+  db: Db,
+  config: Config,
+  opts: BuildOptions = {},
+): Promise<{ app: App; ctx: AppContext }> {
   const app = Fastify({
     logger:
       opts.logger === false || config.logLevel === 'silent'
@@ -153,7 +157,11 @@ export async function buildApp(db: Db, config: Config, opts: BuildOptions = {}):
 async function registerWeb(app: App): Promise<void> {
   if (!existsSync(path.join(WEB_DIST, 'index.html'))) {
     app.get('/', { schema: { hide: true } }, async (_req, reply) =>
-      reply.type('text/html').send('<h1>Switchboard</h1><p>The console is not built: run <code>npm run build</code>.</p><p><a href="/docs">API docs</a></p>'),
+      reply
+        .type('text/html')
+        .send(
+          '<h1>Switchboard</h1><p>The console is not built: run <code>npm run build</code>.</p><p><a href="/docs">API docs</a></p>',
+        ),
     );
     return;
   }

@@ -12,7 +12,7 @@ const Env = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   DEFAULT_PHONE_REGION: Type.String({ pattern: '^[A-Z]{2}$', default: 'US' }),
-  SWITCHBOARD_ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\s]+@[^@\s]+$' })),
+  SWITCHBOARD_ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@ ]+@[^@ ]+$' })),
   SWITCHBOARD_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
   SESSION_IDLE_MINUTES: Type.Integer({ minimum: 1, maximum: 60 * 24 * 30, default: 720 }),
   ARGON2_MEMORY_KIB: Type.Integer({ minimum: 1024, maximum: 1048576, default: 65536 }),

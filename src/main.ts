@@ -22,12 +22,21 @@ Usage:
 Configuration comes from the environment (see README.md): DATABASE_URL, DATA_DIR, PORT, …`;
 
 /** Creates the first administrator on an empty database; returns the password to show, if generated. */
-export async function ensureFirstAdmin(db: Db, config: Config): Promise<{ email: string; password: string | null } | null> {
+export async function ensureFirstAdmin(
+  db: Db,
+  config: Config,
+): Promise<{ email: string; password: string | null } | null> {
   const users = new UsersService(db, config);
   if ((await users.count()) > 0) return null;
   const email = config.adminEmail ?? 'admin@switchboard.local';
   const generated = config.adminPassword ? null : generatePassword();
-  await users.create(null, { email, password: config.adminPassword ?? generated!, role: 'admin', firstName: 'Admin', lastName: '' });
+  await users.create(null, {
+    email,
+    password: config.adminPassword ?? generated!,
+    role: 'admin',
+    firstName: 'Admin',
+    lastName: '',
+  });
   return { email, password: generated };
 }
 
@@ -104,7 +113,8 @@ export async function main(argv: string[]): Promise<number> {
         },
       });
       if (!values.email) throw new UsageError('--email is required');
-      if (!['admin', 'supervisor', 'agent'].includes(values.role!)) throw new UsageError('--role must be admin, supervisor or agent');
+      if (!['admin', 'supervisor', 'agent'].includes(values.role!))
+        throw new UsageError('--role must be admin, supervisor or agent');
       const password = values.password ?? generatePassword();
       await withDb(config, (db) =>
         new UsersService(db, config).create(null, {
@@ -115,7 +125,9 @@ export async function main(argv: string[]): Promise<number> {
           lastName: values['last-name'],
         }),
       );
-      process.stdout.write(`Created ${values.role} ${values.email}${values.password ? '' : `, password: ${password}`}\n`);
+      process.stdout.write(
+        `Created ${values.role} ${values.email}${values.password ? '' : `, password: ${password}`}\n`,
+      );
       return 0;
     }
     case 'api-key': {
@@ -135,7 +147,9 @@ export async function main(argv: string[]): Promise<number> {
         });
       });
       process.stdout.write(`${created.key}\n`);
-      process.stderr.write(`API key ${created.id} (scope ${created.scopes.join(',')}) for ${values.email}; shown once.\n`);
+      process.stderr.write(
+        `API key ${created.id} (scope ${created.scopes.join(',')}) for ${values.email}; shown once.\n`,
+      );
       return 0;
     }
   }

@@ -34,11 +34,7 @@ export async function one<T = Row>(q: Queryable, sql: string, params?: readonly 
   return rows[0];
 }
 
-export async function maybeOne<T = Row>(
-  q: Queryable,
-  sql: string,
-  params?: readonly unknown[],
-): Promise<T | null> {
+export async function maybeOne<T = Row>(q: Queryable, sql: string, params?: readonly unknown[]): Promise<T | null> {
   const rows = await q.query<T>(sql, params);
   return rows[0] ?? null;
 }

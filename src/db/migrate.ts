@@ -28,9 +28,7 @@ export async function migrate(db: Db): Promise<MigrationResult> {
       name text PRIMARY KEY,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
-    const done = new Set(
-      (await tx.query<{ name: string }>('SELECT name FROM schema_migrations')).map((r) => r.name),
-    );
+    const done = new Set((await tx.query<{ name: string }>('SELECT name FROM schema_migrations')).map((r) => r.name));
     for (const file of files) {
       if (done.has(file)) continue;
       const sql = await readFile(path.join(MIGRATIONS_DIR, file), 'utf8');
@@ -41,4 +39,3 @@ export async function migrate(db: Db): Promise<MigrationResult> {
   });
   return { applied };
 }
-

@@ -141,10 +141,9 @@ export class EventHub {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const rows = await this.db.query<StoredEvent>(
-        `SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT ${BATCH}`,
-        [this.cursor],
-      );
+      const rows = await this.db.query<StoredEvent>(`SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT ${BATCH}`, [
+        this.cursor,
+      ]);
       for (const e of rows) {
         this.cursor = e.id;
         for (const fn of this.onDeliver) fn(e);

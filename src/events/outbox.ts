@@ -28,9 +28,12 @@ export interface NewEvent {
 export async function emitEvent(tx: Queryable, event: NewEvent): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_LOCK]);
   const payload = event.requires ? { ...event.payload, requires: event.requires } : (event.payload ?? {});
-  await tx.query(
-    `INSERT INTO events (user_id, type, record_type, record_id, payload) VALUES ($1, $2, $3, $4, $5)`,
-    [event.userId ?? null, event.type, event.recordType ?? null, event.recordId ?? null, JSON.stringify(payload)],
-  );
+  await tx.query(`INSERT INTO events (user_id, type, record_type, record_id, payload) VALUES ($1, $2, $3, $4, $5)`, [
+    event.userId ?? null,
+    event.type,
+    event.recordType ?? null,
+    event.recordId ?? null,
+    JSON.stringify(payload),
+  ]);
   await tx.query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`);
 }

@@ -108,7 +108,7 @@ function fieldFromInstancePath(instancePath: string, params: Record<string, unkn
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    let problem: AppError | null = null;
+    let problem: AppError | null;
     if (error instanceof AppError) problem = error;
     else if (error.validation) {
       const where = error.validationContext ?? 'body';
@@ -142,12 +142,23 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply
       .status(problem.status)
       .type('application/problem+json')
-      .send({ type: 'about:blank', title: problem.title, status: problem.status, detail: problem.message, ...problem.extra });
+      .send({
+        type: 'about:blank',
+        title: problem.title,
+        status: problem.status,
+        detail: problem.message,
+        ...problem.extra,
+      });
   });
   app.setNotFoundHandler((request, reply) => {
     reply
       .status(404)
       .type('application/problem+json')
-      .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}` });
+      .send({
+        type: 'about:blank',
+        title: 'Not Found',
+        status: 404,
+        detail: `No route ${request.method} ${request.url.split('?')[0]}`,
+      });
   });
 }

@@ -32,7 +32,10 @@ export function diffFields(before: Record<string, unknown>, after: Record<string
     const b = after[key];
     if (same(a, b)) continue;
     if (isPlainObject(a) || isPlainObject(b)) {
-      const nested = diffFields((isPlainObject(a) ? a : {}) as Record<string, unknown>, (isPlainObject(b) ? b : {}) as Record<string, unknown>);
+      const nested = diffFields(
+        (isPlainObject(a) ? a : {}) as Record<string, unknown>,
+        (isPlainObject(b) ? b : {}) as Record<string, unknown>,
+      );
       for (const c of nested) changes.push({ ...c, field: `${key}.${c.field}` });
     } else {
       changes.push({ field: key, from: a ?? null, to: b ?? null });

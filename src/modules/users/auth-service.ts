@@ -77,7 +77,9 @@ export class AuthService {
     await this.checkThrottle(email, ip);
     const row = await this.users.findRowByEmail(this.db, email);
     dummyHash ??= hashPassword(randomToken(), this.config.argon2);
-    const ok = row ? await verifyPassword(row.password_hash, password) : (await verifyPassword(await dummyHash, password), false);
+    const ok = row
+      ? await verifyPassword(row.password_hash, password)
+      : (await verifyPassword(await dummyHash, password), false);
     if (!row || !ok || row.disabled) {
       await this.noteFailure(email, ip);
       await this.db.query(`INSERT INTO signin_audit (email, user_id, ip, outcome) VALUES ($1, $2, $3, $4)`, [
@@ -171,7 +173,10 @@ export class AuthService {
   }
 
   /** Creates an API key for `userId` (default: the actor); the key is returned once and stored hashed. */
-  async createApiKey(actor: Actor | null, opts: { userId?: string; email?: string; name?: string; scope?: 'full' | 'lookup' }) {
+  async createApiKey(
+    actor: Actor | null,
+    opts: { userId?: string; email?: string; name?: string; scope?: 'full' | 'lookup' },
+  ) {
     let userId = opts.userId ?? actor?.userId ?? null;
     if (opts.email) {
       const row = await this.users.findRowByEmail(this.db, opts.email);

@@ -18,7 +18,6 @@ import {
   UserPatch,
 } from './schema.js';
 
-
 export async function registerUserRoutes(app: App, ctx: AppContext): Promise<void> {
   const { users, auth } = ctx.services;
   const secureCookie = (proto: string) => proto === 'https';
@@ -62,7 +61,10 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
 
   app.get(
     '/api/v1/me',
-    { config: { access: 'authenticated', scopes: ['lookup'] }, schema: { tags: ['auth'], summary: 'Who am I', response: { 200: Me } } },
+    {
+      config: { access: 'authenticated', scopes: ['lookup'] },
+      schema: { tags: ['auth'], summary: 'Who am I', response: { 200: Me } },
+    },
     async (request) => {
       const actor = actorOf(request);
       return { ...(await meOf(ctx, actor.userId!)), privileges: [...actor.privileges], csrfToken: request.csrfToken };
@@ -84,7 +86,14 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
 
   app.get(
     '/api/v1/users',
-    { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'All users (admin)', response: { 200: Type.Object({ items: Type.Array(User), nextCursor: Type.Null() }) } } },
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['users'],
+        summary: 'All users (admin)',
+        response: { 200: Type.Object({ items: Type.Array(User), nextCursor: Type.Null() }) },
+      },
+    },
     async (request) => ({ items: await users.list(actorOf(request)), nextCursor: null }),
   );
 
@@ -95,7 +104,13 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
       schema: {
         tags: ['users'],
         summary: 'Active users, names only (to assign cases and tasks)',
-        response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String() })) }) },
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String() }),
+            ),
+          }),
+        },
       },
     },
     async () => ({ items: await users.directory() }),
@@ -103,7 +118,10 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
 
   app.post(
     '/api/v1/users',
-    { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'Create a user (admin)', body: UserCreate, response: { 201: User } } },
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['users'], summary: 'Create a user (admin)', body: UserCreate, response: { 201: User } },
+    },
     async (request, reply) => reply.status(201).send(await users.create(actorOf(request), request.body)),
   );
 
@@ -117,7 +135,13 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
     '/api/v1/users/:id',
     {
       config: { access: 'admin' },
-      schema: { tags: ['users'], summary: 'Change a user (admin); disabling or a new password ends their sessions', params: IdParams, body: UserPatch, response: { 200: User } },
+      schema: {
+        tags: ['users'],
+        summary: 'Change a user (admin); disabling or a new password ends their sessions',
+        params: IdParams,
+        body: UserPatch,
+        response: { 200: User },
+      },
     },
     async (request) =>
       users.update(actorOf(request), request.params.id, request.body, versionRead(request, request.body, false)),
@@ -125,7 +149,14 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
 
   app.get(
     '/api/v1/roles',
-    { config: { access: 'admin' }, schema: { tags: ['users'], summary: 'Privileges per role', response: { 200: Type.Object({ items: Type.Array(RolePrivileges), privileges: Type.Array(Type.String()) }) } } },
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['users'],
+        summary: 'Privileges per role',
+        response: { 200: Type.Object({ items: Type.Array(RolePrivileges), privileges: Type.Array(Type.String()) }) },
+      },
+    },
     async (request) => ({ items: await users.listRolePrivileges(actorOf(request)), privileges: [...PRIVILEGES] }),
   );
 
@@ -133,15 +164,33 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
     '/api/v1/roles/:role',
     {
       config: { access: 'admin' },
-      schema: { tags: ['users'], summary: "Set a role's privileges", params: Type.Object({ role: Type.String() }), body: RolePrivilegesPut, response: { 200: RolePrivileges } },
+      schema: {
+        tags: ['users'],
+        summary: "Set a role's privileges",
+        params: Type.Object({ role: Type.String() }),
+        body: RolePrivilegesPut,
+        response: { 200: RolePrivileges },
+      },
     },
     async (request) =>
-      users.setRolePrivileges(actorOf(request), request.params.role, request.body.privileges, versionRead(request, request.body, false)),
+      users.setRolePrivileges(
+        actorOf(request),
+        request.params.role,
+        request.body.privileges,
+        versionRead(request, request.body, false),
+      ),
   );
 
   app.get(
     '/api/v1/api-keys',
-    { config: { access: 'authenticated' }, schema: { tags: ['api-keys'], summary: 'My API keys (all, for an admin)', response: { 200: Type.Object({ items: Type.Array(ApiKey), nextCursor: Type.Null() }) } } },
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['api-keys'],
+        summary: 'My API keys (all, for an admin)',
+        response: { 200: Type.Object({ items: Type.Array(ApiKey), nextCursor: Type.Null() }) },
+      },
+    },
     async (request) => ({ items: await auth.listApiKeys(actorOf(request)), nextCursor: null }),
   );
 
@@ -149,14 +198,22 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
     '/api/v1/api-keys',
     {
       config: { access: 'authenticated' },
-      schema: { tags: ['api-keys'], summary: 'Create an API key; the key is shown once', body: ApiKeyCreate, response: { 201: ApiKeyCreated } },
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Create an API key; the key is shown once',
+        body: ApiKeyCreate,
+        response: { 201: ApiKeyCreated },
+      },
     },
     async (request, reply) => reply.status(201).send(await auth.createApiKey(actorOf(request), request.body)),
   );
 
   app.delete(
     '/api/v1/api-keys/:id',
-    { config: { access: 'authenticated' }, schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: IdParams } },
+    {
+      config: { access: 'authenticated' },
+      schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: IdParams },
+    },
     async (request, reply) => {
       await auth.revokeApiKey(actorOf(request), request.params.id);
       return reply.status(204).send();

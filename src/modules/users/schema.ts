@@ -14,7 +14,9 @@ export const User = Type.Object({
   lastName: Type.String(),
   role: RoleSchema,
   privileges: Type.Array(PrivilegeSchema, { description: 'effective privileges' }),
-  privilegesOverride: Type.Boolean({ description: 'true when the user has an explicit list instead of the role default' }),
+  privilegesOverride: Type.Boolean({
+    description: 'true when the user has an explicit list instead of the role default',
+  }),
   disabled: Type.Boolean(),
   version: Type.Integer(),
   createdAt: Type.String({ format: 'date-time' }),

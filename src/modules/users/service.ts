@@ -134,7 +134,9 @@ export class UsersService {
       if (!before) throw new NotFound('User');
       if (expectedVersion !== null && expectedVersion !== before.version) throw Conflict.stale(toUser(before));
       if (before.id === actor.userId && (patch.disabled === true || (patch.role && patch.role !== 'admin'))) {
-        throw new Invalid([{ field: patch.disabled ? 'disabled' : 'role', message: 'you cannot disable or demote yourself' }]);
+        throw new Invalid([
+          { field: patch.disabled ? 'disabled' : 'role', message: 'you cannot disable or demote yourself' },
+        ]);
       }
       await tx.query(
         `UPDATE users SET
@@ -175,7 +177,11 @@ export class UsersService {
     const rows = await this.db.query<{ role: Role; privileges: string[]; version: number }>(
       'SELECT role, privileges, version FROM role_privileges ORDER BY role',
     );
-    return rows.map((r) => ({ role: r.role, privileges: effectivePrivileges(r.role, r.privileges, null), version: r.version }));
+    return rows.map((r) => ({
+      role: r.role,
+      privileges: effectivePrivileges(r.role, r.privileges, null),
+      version: r.version,
+    }));
   }
 
   async setRolePrivileges(actor: Actor, role: string, privileges: Privilege[], expectedVersion: number | null) {
@@ -202,7 +208,11 @@ export class UsersService {
         action: 'update',
         changes: [{ field: `privileges.${role}`, from: before.privileges, to: after.privileges }],
       });
-      return { role: role as Role, privileges: effectivePrivileges(role as Role, after.privileges, null), version: after.version };
+      return {
+        role: role as Role,
+        privileges: effectivePrivileges(role as Role, after.privileges, null),
+        version: after.version,
+      };
     });
   }
 }
