@@ -125,8 +125,8 @@ export async function buildApp(
   const hub = new EventHub(db, app.log);
   const jobs = new Jobs(app.log, opts.runJobs ?? true);
   const services = buildServices(db, config, hub);
-  const ctx: AppContext = { db, config, hub, services, log: app.log, jobs };
-  registerAuth(app, services.auth);
+  const routes = registerAuth(app, services.auth);
+  const ctx: AppContext = { db, config, hub, services, log: app.log, jobs, routes };
 
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
     try {

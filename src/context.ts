@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from './config.js';
 import type { Db } from './db/adapter.js';
 import type { EventHub } from './events/hub.js';
+import type { RouteAccess } from './http/auth.js';
 import type { Services } from './services.js';
 
 /** The Fastify instance with TypeBox types, as every module's routes see it. */
@@ -24,6 +25,8 @@ export interface AppContext {
   log: FastifyBaseLogger;
   /** Background work (reminder poller, wrap-up closer, mail sender) started with the server, stopped on close. */
   jobs: JobRunner;
+  /** Every API route with its declared access, filled as modules register. */
+  routes: RouteAccess[];
 }
 
 export interface JobRunner {

@@ -74,10 +74,10 @@ async function serve(config: Config): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n\n');
 }
 
-async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
+async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>, migrateFirst = true): Promise<T> {
   const db = await openDatabase(config);
   try {
-    await migrate(db);
+    if (migrateFirst) await migrate(db);
     return await fn(db);
   } finally {
     await db.close();
@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
       await serve(config);
       return -1; // keep running
     case 'migrate': {
-      const { applied } = await withDb(config, (db) => migrate(db));
+      const { applied } = await withDb(config, (db) => migrate(db), false);
       process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date.\n');
       return 0;
     }

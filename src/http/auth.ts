@@ -34,14 +34,27 @@ export function actorOf(request: FastifyRequest): Actor {
   return request.actor;
 }
 
-export function registerAuth(app: FastifyInstance, auth: AuthService): void {
+/** A registered API route and what it requires (the privilege-matrix test walks this table). */
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: Access;
+  scopes: string[];
+}
+
+export function registerAuth(app: FastifyInstance, auth: AuthService): RouteAccess[] {
   app.decorateRequest('actor', null);
   app.decorateRequest('csrfToken', null);
+  const routes: RouteAccess[] = [];
 
   app.addHook('onRoute', (route) => {
     const url = route.url ?? route.path;
     if (!url.startsWith('/api/v1') && !url.startsWith('/api/portal')) return;
     if (!route.config?.access) throw new Error(`route ${route.method} ${url} declares no access`);
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      routes.push({ method, url, access: route.config.access, scopes: route.config.scopes ?? [] });
+    }
   });
 
   app.addHook('onRequest', async (request) => {
@@ -81,4 +94,5 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
       throw new Forbidden(`This needs the ${access} privilege`);
     }
   });
+  return routes;
 }
