@@ -3,6 +3,8 @@ import type { Db } from './db/adapter.js';
 import type { EventHub } from './events/hub.js';
 import { AuthService } from './modules/users/auth-service.js';
 import { UsersService } from './modules/users/service.js';
+import { CasesService } from './modules/cases/service.js';
+import { CaseSettingsService } from './modules/cases/settings-service.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -11,10 +13,15 @@ import { UsersService } from './modules/users/service.js';
 export interface Services {
   users: UsersService;
   auth: AuthService;
+  /** Cases; `cases.followUps` and `cases.addFollowUp(actor, caseId, input, tx?)` for follow-ups. */
+  cases: CasesService;
+  caseSettings: CaseSettingsService;
 }
 
 export function buildServices(db: Db, config: Config, _hub: EventHub): Services {
   const users = new UsersService(db, config);
   const auth = new AuthService(db, config, users);
-  return { users, auth };
+  const cases = new CasesService(db, users);
+  const caseSettings = new CaseSettingsService(db);
+  return { users, auth, cases, caseSettings };
 }

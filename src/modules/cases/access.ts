@@ -1,0 +1,43 @@
+import type { Queryable } from '../../db/adapter.js';
+import { type Actor, can, requirePrivilege } from '../../http/actor.js';
+import { Invalid, NotFound } from '../../http/errors.js';
+import { isUuid } from '../../http/ids.js';
+import { findCase, type CaseRow } from './store.js';
+
+/** Record-level access to cases: a private case does not exist for users without cases.viewPrivate. */
+
+export function canSeeCase(actor: Actor, row: Pick<CaseRow, 'visibility'>): boolean {
+  return row.visibility === 'public' || can(actor, 'cases.viewPrivate');
+}
+
+/** The case, when it exists and the actor may see it; else 404 (never 403: a private case's existence is private). */
+export async function visibleCase(q: Queryable, actor: Actor, id: string, forUpdate = false): Promise<CaseRow> {
+  requirePrivilege(actor, 'cases.view');
+  const row = isUuid(id) ? await findCase(q, id, forUpdate) : null;
+  if (!row || !canSeeCase(actor, row)) throw new NotFound('Case');
+  return row;
+}
+
+/**
+ * Maps a foreign-key violation of a case write to the field that named a
+ * missing record (a customer or owner that does not exist, a list key removed
+ * meanwhile); returns the error unchanged otherwise.
+ */
+export function caseWriteError(err: unknown): unknown {
+  const e = err as { code?: string; constraint?: string };
+  if (e?.code !== '23503' || typeof e.constraint !== 'string') return err;
+  const fields: Record<string, string> = {
+    cases_customer_id_fkey: 'customerId',
+    cases_owner_id_fkey: 'ownerId',
+    cases_status_fkey: 'status',
+    cases_priority_fkey: 'priority',
+    cases_severity_fkey: 'severity',
+  };
+  const field = fields[e.constraint];
+  return field ? new Invalid([{ field, message: 'no such record' }]) : err;
+}
+
+/** The privileges a broadcast about this case needs: private cases go only to those who may see them. */
+export function caseAudience(row: Pick<CaseRow, 'visibility'>) {
+  return row.visibility === 'private' ? ('cases.viewPrivate' as const) : ('cases.view' as const);
+}

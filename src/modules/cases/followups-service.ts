@@ -1,0 +1,135 @@
+import type { Db, Queryable } from '../../db/adapter.js';
+import { type Actor, requirePrivilege } from '../../http/actor.js';
+import { Invalid, NotFound } from '../../http/errors.js';
+import { isUuid } from '../../http/ids.js';
+import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { validateCustomFields } from '../custom-fields/validate.js';
+import { recordHistory } from '../history/service.js';
+import { caseWriteError, visibleCase } from './access.js';
+import { findFollowUp, insertFollowUp, listFollowUps, toFollowUp } from './followups-store.js';
+import type { Case, FollowUp, FollowUpCreate } from './schema.js';
+import type { CasesService } from './service.js';
+import { toCase, touchCase } from './store.js';
+
+/** Who wrote a follow-up when it is not the acting user: the customer (email in, portal) or the system. */
+export interface FollowUpAuthor {
+  type: 'user' | 'customer' | 'system';
+  id: string | null;
+  name: string;
+}
+
+/** What other modules may pass besides the HTTP body. */
+export interface FollowUpInput extends FollowUpCreate {
+  author?: FollowUpAuthor;
+}
+
+export interface FollowUpAdded {
+  followUp: FollowUp;
+  /** The case after the follow-up: reopened, or with a new updatedAt. */
+  case: Case;
+  reopened: boolean;
+}
+
+/**
+ * Follow-ups (F1): every communication about a case, append-only. A follow-up
+ * is written with its case's history row and a live event, in one transaction
+ * (the caller's, when the email or interactions module passes one).
+ */
+export class FollowUpsService {
+  constructor(
+    private readonly db: Db,
+    private readonly cases: CasesService,
+  ) {}
+
+  /**
+   * Adds a follow-up. New activity from the customer's side (`reopens`, which
+   * defaults to true for inbound follow-ups) applies the reopen policy to a
+   * closed case (K6).
+   */
+  async add(actor: Actor, caseId: string, input: FollowUpInput, tx?: Queryable): Promise<FollowUpAdded> {
+    requirePrivilege(actor, 'cases.view', 'cases.addFollowUp');
+    if (input.email && input.kind !== 'email') {
+      throw new Invalid([{ field: 'email', message: 'only follow-ups of kind email carry email headers' }]);
+    }
+    if (input.body.trim() === '' && !input.email) {
+      throw new Invalid([{ field: 'body', message: 'must not be empty' }]);
+    }
+    const work = async (q: Queryable): Promise<FollowUpAdded> => {
+      // The case row lock orders a case's follow-ups and serialises its reopening.
+      const row = await visibleCase(q, actor, caseId, true);
+      const customFields = await validateCustomFields(q, 'followUp', input.customFields, {});
+      const author: FollowUpAuthor = input.author ?? {
+        type: actor.kind === 'system' ? 'system' : 'user',
+        id: actor.userId,
+        name: actor.name,
+      };
+      const fu = await insertFollowUp(q, {
+        caseId: row.id,
+        kind: input.kind,
+        direction: input.direction ?? null,
+        visibility: input.visibility ?? 'internal',
+        body: input.body,
+        author,
+        channel: actor.channel,
+        email: input.email ?? null,
+        customFields,
+      });
+      await recordHistory(q, actor, {
+        recordType: 'case',
+        recordId: row.id,
+        action: 'followUp',
+        changes: [
+          {
+            field: 'followUps',
+            from: null,
+            to: { id: fu.id, kind: fu.kind, visibility: fu.visibility, direction: fu.direction, author: author.name },
+          },
+        ],
+      });
+      const reopens = input.reopens ?? input.direction === 'inbound';
+      const reopened = reopens ? await this.cases.applyReopenPolicy(q, actor, row) : null;
+      const after = reopened ?? (await touchCase(q, row.id));
+      await this.cases.announce(q, actor, after, reopened ? 'reopen' : 'followUp', row);
+      return { followUp: toFollowUp(fu), case: toCase(after), reopened: reopened !== null };
+    };
+    try {
+      return await (tx ? work(tx) : this.db.transaction(work));
+    } catch (err) {
+      throw caseWriteError(err);
+    }
+  }
+
+  async list(
+    actor: Actor,
+    caseId: string,
+    opts: { order?: 'oldest' | 'newest'; limit?: number; cursor?: string; visibility?: 'public' | 'internal' },
+  ): Promise<Page<FollowUp>> {
+    const row = await visibleCase(this.db, actor, caseId);
+    const limit = opts.limit ?? 50;
+    const newestFirst = opts.order === 'newest';
+    let afterSeq: number | null = null;
+    if (opts.cursor) {
+      const c = decodeCursor(opts.cursor, ['number']);
+      afterSeq = c[0] as number;
+    }
+    const rows = await listFollowUps(this.db, row.id, {
+      newestFirst,
+      afterSeq,
+      limit: limit + 1,
+      visibility: opts.visibility,
+    });
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit);
+    return {
+      items: items.map(toFollowUp),
+      nextCursor: more ? encodeCursor([items[items.length - 1].seq]) : null,
+    };
+  }
+
+  async get(actor: Actor, caseId: string, followUpId: string): Promise<FollowUp> {
+    const row = await visibleCase(this.db, actor, caseId);
+    const fu = isUuid(followUpId) ? await findFollowUp(this.db, row.id, followUpId) : null;
+    if (!fu) throw new NotFound('Follow-up');
+    return toFollowUp(fu);
+  }
+}

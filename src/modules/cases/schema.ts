@@ -1,0 +1,278 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { PageQuery } from '../../http/pagination.js';
+
+/** Keys of statuses, priorities and severities: lower-case identifiers the administrator picks. */
+const ListKey = Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' });
+const CustomFields = Type.Record(Type.String(), Type.Unknown());
+const DateTime = Type.String({ format: 'date-time' });
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const VISIBILITIES = ['public', 'private'] as const;
+export const CHANNELS = ['phone', 'chat', 'email', 'web', 'portal', 'other'] as const;
+export const FOLLOW_UP_KINDS = ['note', 'call', 'chat', 'email'] as const;
+
+export const Visibility = Type.Union(VISIBILITIES.map((v) => Type.Literal(v)));
+export type Visibility = Static<typeof Visibility>;
+export const CaseChannel = Type.Union(CHANNELS.map((v) => Type.Literal(v)));
+export type CaseChannel = Static<typeof CaseChannel>;
+
+export const Case = Type.Object({
+  id: Type.String(),
+  caseNumber: Type.Integer({ description: 'unique, human-readable, sequential (gaps possible)' }),
+  customerId: Type.String(),
+  subject: Type.String(),
+  description: Type.String(),
+  status: Type.String(),
+  isOpen: Type.Boolean({ description: "the status's category: every open-like status is open" }),
+  priority: Type.String(),
+  severity: Type.String(),
+  visibility: Visibility,
+  ownerId: Type.Union([Type.String(), Type.Null()]),
+  channel: CaseChannel,
+  openedAt: DateTime,
+  closedAt: Type.Union([DateTime, Type.Null()]),
+  customFields: CustomFields,
+  version: Type.Integer(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+export type Case = Static<typeof Case>;
+
+export const CaseCreate = Type.Object(
+  {
+    customerId: Type.String(),
+    subject: Type.String({ minLength: 1, maxLength: 500 }),
+    description: Type.Optional(Type.String({ maxLength: 100000 })),
+    status: Type.Optional(ListKey),
+    priority: Type.Optional(ListKey),
+    severity: Type.Optional(ListKey),
+    visibility: Type.Optional(Visibility),
+    ownerId: Type.Optional(Nullable(Type.String())),
+    channel: Type.Optional(CaseChannel),
+    customFields: Type.Optional(CustomFields),
+  },
+  { additionalProperties: false },
+);
+export type CaseCreate = Static<typeof CaseCreate>;
+
+export const CasePatch = Type.Object(
+  {
+    customerId: Type.Optional(Type.String()),
+    subject: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+    description: Type.Optional(Type.String({ maxLength: 100000 })),
+    status: Type.Optional(ListKey),
+    priority: Type.Optional(ListKey),
+    severity: Type.Optional(ListKey),
+    visibility: Type.Optional(Visibility),
+    ownerId: Type.Optional(Nullable(Type.String())),
+    channel: Type.Optional(CaseChannel),
+    customFields: Type.Optional(CustomFields),
+    version: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+export type CasePatch = Static<typeof CasePatch>;
+
+export const CASE_SORTS = ['openedAt', '-openedAt', 'updatedAt', '-updatedAt', 'caseNumber', '-caseNumber'] as const;
+export type CaseSort = (typeof CASE_SORTS)[number];
+
+const CsvOf = (description: string) => Type.Optional(Type.String({ maxLength: 1000, description }));
+
+export const CaseListQuery = Type.Object({
+  ...PageQuery,
+  caseNumber: Type.Optional(Type.Integer({ minimum: 1, description: 'exact case number' })),
+  customerId: Type.Optional(Type.String()),
+  status: CsvOf('status keys, comma-separated; `open` means every open-like status, `closed` every closed-like one'),
+  priority: CsvOf('priority keys, comma-separated'),
+  severity: CsvOf('severity keys, comma-separated'),
+  ownerId: Type.Optional(Type.String({ description: 'a user id, `me`, or `none` (unassigned)' })),
+  visibility: Type.Optional(Visibility),
+  q: Type.Optional(Type.String({ maxLength: 500, description: 'full-text search in subject and description' })),
+  createdFrom: Type.Optional(DateTime),
+  createdTo: Type.Optional(DateTime),
+  updatedFrom: Type.Optional(DateTime),
+  updatedTo: Type.Optional(DateTime),
+  sort: Type.Optional(
+    Type.Union(
+      CASE_SORTS.map((s) => Type.Literal(s)),
+      { default: '-openedAt' },
+    ),
+  ),
+});
+export type CaseListQuery = Static<typeof CaseListQuery>;
+
+export const CustomerCasesQuery = Type.Object({
+  ...PageQuery,
+  position: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      description: 'unitary view: the n-th case of the customer, newest first',
+    }),
+  ),
+  caseId: Type.Optional(Type.String({ description: 'unitary view: this case, with its position' })),
+  status: CsvOf('status keys, comma-separated; `open` means every open-like status'),
+});
+export type CustomerCasesQuery = Static<typeof CustomerCasesQuery>;
+
+export const CaseUnitary = Type.Object({
+  item: Case,
+  position: Type.Integer(),
+  total: Type.Integer({ description: "the customer's cases (counted up to 10,000)" }),
+  previous: Type.Union([Type.Integer(), Type.Null()]),
+  next: Type.Union([Type.Integer(), Type.Null()]),
+});
+export type CaseUnitary = Static<typeof CaseUnitary>;
+
+// ---------------------------------------------------------------- follow-ups
+
+export const FollowUpKind = Type.Union(FOLLOW_UP_KINDS.map((v) => Type.Literal(v)));
+export type FollowUpKind = Static<typeof FollowUpKind>;
+export const FollowUpVisibility = Type.Union([Type.Literal('public'), Type.Literal('internal')]);
+export const Direction = Type.Union([Type.Literal('inbound'), Type.Literal('outbound')]);
+
+const Addresses = Type.Array(Type.String({ maxLength: 320 }), { maxItems: 500 });
+export const FollowUpEmail = Type.Object(
+  {
+    from: Type.Optional(Type.String({ maxLength: 320 })),
+    to: Type.Optional(Addresses),
+    cc: Type.Optional(Addresses),
+    bcc: Type.Optional(Addresses),
+    subject: Type.Optional(Type.String({ maxLength: 2000 })),
+    messageId: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: true },
+);
+export type FollowUpEmail = Static<typeof FollowUpEmail>;
+
+export const FollowUp = Type.Object({
+  id: Type.String(),
+  caseId: Type.String(),
+  kind: FollowUpKind,
+  direction: Type.Union([Direction, Type.Null()]),
+  visibility: FollowUpVisibility,
+  body: Type.String(),
+  author: Type.Object({
+    type: Type.Union([Type.Literal('user'), Type.Literal('customer'), Type.Literal('system')]),
+    id: Type.Union([Type.String(), Type.Null()]),
+    name: Type.String(),
+  }),
+  channel: Type.String(),
+  email: Type.Union([FollowUpEmail, Type.Null()]),
+  customFields: CustomFields,
+  createdAt: DateTime,
+});
+export type FollowUp = Static<typeof FollowUp>;
+
+export const FollowUpCreate = Type.Object(
+  {
+    kind: FollowUpKind,
+    body: Type.String({ maxLength: 1000000 }),
+    visibility: Type.Optional(FollowUpVisibility),
+    direction: Type.Optional(Direction),
+    reopens: Type.Optional(
+      Type.Boolean({
+        description:
+          'new activity from the customer side: applies the reopen policy to a closed case (default: true for inbound)',
+      }),
+    ),
+    email: Type.Optional(FollowUpEmail),
+    customFields: Type.Optional(CustomFields),
+  },
+  { additionalProperties: false },
+);
+export type FollowUpCreate = Static<typeof FollowUpCreate>;
+
+export const FollowUpListQuery = Type.Object({
+  ...PageQuery,
+  order: Type.Optional(Type.Union([Type.Literal('oldest'), Type.Literal('newest')], { default: 'oldest' })),
+});
+export type FollowUpListQuery = Static<typeof FollowUpListQuery>;
+
+export const FollowUpCreated = Type.Object({
+  followUp: FollowUp,
+  case: Case,
+  reopened: Type.Boolean(),
+});
+
+export const CaseWithFollowUps = Type.Intersect([
+  Case,
+  Type.Object({
+    followUps: Type.Optional(
+      Type.Object({ items: Type.Array(FollowUp), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+    ),
+  }),
+]);
+
+export const CaseGetQuery = Type.Object({
+  include: Type.Optional(Type.Literal('followUps', { description: 'also the newest 50 follow-ups' })),
+});
+
+// ---------------------------------------------------------------- settings
+
+const Label = Type.String({ minLength: 1, maxLength: 100 });
+export const StatusItem = Type.Object(
+  { key: ListKey, label: Label, isOpen: Type.Boolean(), retired: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+export const RankItem = Type.Object(
+  { key: ListKey, label: Label, isDefault: Type.Optional(Type.Boolean()), retired: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+export const ReopenPolicy = Type.Object(
+  {
+    policy: Type.Union([Type.Literal('never'), Type.Literal('always'), Type.Literal('withinDays')]),
+    days: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type ReopenPolicy = Static<typeof ReopenPolicy>;
+
+export const CaseSettings = Type.Object({
+  statuses: Type.Array(
+    Type.Object({
+      key: Type.String(),
+      label: Type.String(),
+      order: Type.Integer(),
+      isOpen: Type.Boolean(),
+      builtin: Type.Boolean(),
+      retired: Type.Boolean(),
+    }),
+  ),
+  priorities: Type.Array(
+    Type.Object({
+      key: Type.String(),
+      label: Type.String(),
+      order: Type.Integer(),
+      isDefault: Type.Boolean(),
+      retired: Type.Boolean(),
+    }),
+  ),
+  severities: Type.Array(
+    Type.Object({
+      key: Type.String(),
+      label: Type.String(),
+      order: Type.Integer(),
+      isDefault: Type.Boolean(),
+      retired: Type.Boolean(),
+    }),
+  ),
+  reopen: Type.Object({
+    policy: Type.Union([Type.Literal('never'), Type.Literal('always'), Type.Literal('withinDays')]),
+    days: Type.Union([Type.Integer(), Type.Null()]),
+  }),
+  version: Type.Integer(),
+});
+export type CaseSettings = Static<typeof CaseSettings>;
+
+export const CaseSettingsPut = Type.Object(
+  {
+    statuses: Type.Optional(Type.Array(StatusItem, { minItems: 2, maxItems: 50 })),
+    priorities: Type.Optional(Type.Array(RankItem, { minItems: 1, maxItems: 50 })),
+    severities: Type.Optional(Type.Array(RankItem, { minItems: 1, maxItems: 50 })),
+    reopen: Type.Optional(ReopenPolicy),
+    version: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+export type CaseSettingsPut = Static<typeof CaseSettingsPut>;

@@ -1,0 +1,476 @@
+import type { Db, Queryable } from '../../db/adapter.js';
+import { emitEvent } from '../../events/outbox.js';
+import { type Actor, can, requirePrivilege } from '../../http/actor.js';
+import { Conflict, Forbidden, Invalid, NotFound } from '../../http/errors.js';
+import { isUuid } from '../../http/ids.js';
+import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { validateCustomFields } from '../custom-fields/validate.js';
+import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
+import type { UsersService } from '../users/service.js';
+import { caseAudience, caseWriteError, visibleCase } from './access.js';
+import { FollowUpsService, type FollowUpAdded, type FollowUpInput } from './followups-service.js';
+import { listFollowUps, toFollowUp } from './followups-store.js';
+import type {
+  Case,
+  CaseCreate,
+  CaseListQuery,
+  CasePatch,
+  CaseSort,
+  CaseUnitary,
+  CustomerCasesQuery,
+} from './schema.js';
+import type { FollowUp } from './schema.js';
+import { rankDefault, rankInfo, statusInfo, type RankTable } from './settings-store.js';
+import { loadReopenPolicy } from './settings-store.js';
+import { reopenDecision } from './settings-service.js';
+import * as store from './store.js';
+import type { CaseFilter, CaseRow } from './store.js';
+
+/**
+ * Asks the customers module whether a customer exists. Called outside any
+ * transaction (PGlite has one connection); inside a caller's transaction the
+ * foreign key alone decides.
+ */
+export type CustomerExists = (customerId: string) => Promise<boolean>;
+
+/** How far the unitary view counts a customer's cases. */
+const UNITARY_CAP = 10_000;
+
+/** The case fields history compares. */
+function caseFields(r: CaseRow): Record<string, unknown> {
+  return {
+    customerId: r.customer_id,
+    subject: r.subject,
+    description: r.description,
+    status: r.status,
+    priority: r.priority,
+    severity: r.severity,
+    visibility: r.visibility,
+    ownerId: r.owner_id,
+    channel: r.channel,
+    closedAt: r.closed_at ? r.closed_at.toISOString() : null,
+    customFields: r.custom_fields,
+  };
+}
+
+/**
+ * Cases (PRODUCT.md K1, K4–K6): every method begins with its access check;
+ * every command is one transaction holding the row change, its history and
+ * its events.
+ */
+export class CasesService {
+  /** Set by services.ts once the customers module provides it; until then the foreign key decides. */
+  customerExists: CustomerExists | null = null;
+  /** The case's follow-ups (F1). */
+  readonly followUps: FollowUpsService;
+
+  constructor(
+    private readonly db: Db,
+    private readonly users: UsersService,
+  ) {
+    this.followUps = new FollowUpsService(db, this);
+  }
+
+  /**
+   * Adds a follow-up to a case, inside the caller's transaction when `tx` is
+   * given (the email and interactions modules). See FollowUpsService.add.
+   */
+  addFollowUp(actor: Actor, caseId: string, input: FollowUpInput, tx?: Queryable): Promise<FollowUpAdded> {
+    return this.followUps.add(actor, caseId, input, tx);
+  }
+
+  private run<T>(tx: Queryable | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const p = tx ? fn(tx) : this.db.transaction(fn);
+    return p.catch((err: unknown) => {
+      throw caseWriteError(err);
+    });
+  }
+
+  /** Creates a case; `tx` lets another module (email, portal, interactions) create it inside its own transaction. */
+  async create(actor: Actor, input: CaseCreate, tx?: Queryable): Promise<Case> {
+    requirePrivilege(actor, 'cases.create');
+    const visibility = input.visibility ?? 'public';
+    if (visibility === 'private' && !can(actor, 'cases.viewPrivate')) {
+      throw new Forbidden('A private case needs the cases.viewPrivate privilege');
+    }
+    const status = input.status ?? 'open';
+    if (status !== 'open') requirePrivilege(actor, 'cases.changeStatus');
+    if (!isUuid(input.customerId)) throw new Invalid([{ field: 'customerId', message: 'no such customer' }]);
+    if (!tx) await this.checkCustomer(input.customerId);
+    return this.run(tx, async (q) => {
+      const ownerId = input.ownerId ?? null;
+      if (ownerId !== null) await this.checkOwner(q, ownerId);
+      const st = await this.checkStatus(q, status, null);
+      const priority = await this.checkRank(q, 'case_priorities', 'priority', input.priority, null);
+      const severity = await this.checkRank(q, 'case_severities', 'severity', input.severity, null);
+      const customFields = await validateCustomFields(q, 'case', input.customFields, {});
+      const row = await store.insertCase(q, {
+        customerId: input.customerId,
+        subject: input.subject,
+        description: input.description ?? '',
+        status,
+        isOpen: st.is_open,
+        priority,
+        severity,
+        visibility,
+        ownerId,
+        channel: input.channel ?? (actor.channel === 'portal' || actor.channel === 'email' ? actor.channel : 'other'),
+        customFields,
+        actorId: actor.userId,
+      });
+      await recordHistory(q, actor, {
+        recordType: 'case',
+        recordId: row.id,
+        action: 'create',
+        changes: diffFields({}, { caseNumber: row.case_number, ...caseFields(row) }),
+      });
+      await this.announce(q, actor, row, 'create', null);
+      return store.toCase(row);
+    });
+  }
+
+  async get(
+    actor: Actor,
+    id: string,
+    opts: { followUps?: number } = {},
+  ): Promise<Case & { followUps?: Page<FollowUp> }> {
+    const row = await visibleCase(this.db, actor, id);
+    const c = store.toCase(row);
+    if (!opts.followUps) return c;
+    const rows = await listFollowUps(this.db, row.id, { newestFirst: true, afterSeq: null, limit: opts.followUps + 1 });
+    const more = rows.length > opts.followUps;
+    const items = rows.slice(0, opts.followUps);
+    return {
+      ...c,
+      followUps: {
+        items: items.map(toFollowUp),
+        nextCursor: more ? encodeCursor([items[items.length - 1].seq]) : null,
+      },
+    };
+  }
+
+  /** The case with this number, or null (also when the actor may not see it). For lookups and the email channel. */
+  async getByNumber(actor: Actor, caseNumber: number, q: Queryable = this.db): Promise<Case | null> {
+    requirePrivilege(actor, 'cases.view');
+    if (!Number.isSafeInteger(caseNumber) || caseNumber < 1) return null;
+    const row = await store.findCaseByNumber(q, caseNumber);
+    return row && (row.visibility === 'public' || can(actor, 'cases.viewPrivate')) ? store.toCase(row) : null;
+  }
+
+  /**
+   * Changes the fields sent. A status change needs cases.changeStatus, a change
+   * of any other field cases.edit: each checked for what actually changes.
+   */
+  async update(actor: Actor, id: string, patch: CasePatch, expectedVersion: number | null): Promise<Case> {
+    requirePrivilege(actor, 'cases.view');
+    if (!can(actor, 'cases.edit') && !can(actor, 'cases.changeStatus')) {
+      throw new Forbidden('This needs the cases.edit or cases.changeStatus privilege');
+    }
+    if (patch.customerId !== undefined) await this.checkCustomer(patch.customerId);
+    return this.run(undefined, async (q) => {
+      const before = await visibleCase(q, actor, id, true);
+      if (expectedVersion !== null && expectedVersion !== before.version) throw Conflict.stale(store.toCase(before));
+      const next: store.CaseFields = {
+        customerId: patch.customerId ?? before.customer_id,
+        subject: patch.subject ?? before.subject,
+        description: patch.description ?? before.description,
+        status: patch.status ?? before.status,
+        isOpen: before.is_open,
+        priority: patch.priority ?? before.priority,
+        severity: patch.severity ?? before.severity,
+        visibility: patch.visibility ?? before.visibility,
+        ownerId: patch.ownerId !== undefined ? patch.ownerId : before.owner_id,
+        channel: patch.channel ?? before.channel,
+        closedAt: before.closed_at,
+        customFields:
+          patch.customFields !== undefined
+            ? await validateCustomFields(q, 'case', patch.customFields, before.custom_fields)
+            : before.custom_fields,
+      };
+      const statusChanged = next.status !== before.status;
+      const edited = diffFields(
+        { ...caseFields(before), status: null, closedAt: null },
+        { ...caseFields({ ...before, ...rowOf(next) }), status: null, closedAt: null },
+      );
+      if (statusChanged) requirePrivilege(actor, 'cases.changeStatus');
+      if (edited.length > 0) requirePrivilege(actor, 'cases.edit');
+      if (!statusChanged && edited.length === 0) return store.toCase(before);
+
+      if (next.visibility === 'private' && before.visibility !== 'private' && !can(actor, 'cases.viewPrivate')) {
+        throw new Forbidden('Making a case private needs the cases.viewPrivate privilege');
+      }
+      if (next.ownerId !== null && next.ownerId !== before.owner_id) await this.checkOwner(q, next.ownerId);
+      if (statusChanged) {
+        const st = await this.checkStatus(q, next.status, before.status);
+        next.isOpen = st.is_open;
+        if (before.is_open && !st.is_open) next.closedAt = new Date();
+        if (st.is_open) next.closedAt = null;
+      }
+      next.priority = await this.checkRank(q, 'case_priorities', 'priority', next.priority, before.priority);
+      next.severity = await this.checkRank(q, 'case_severities', 'severity', next.severity, before.severity);
+
+      const after = await store.updateCase(q, before.id, next, actor.userId);
+      await recordHistory(q, actor, {
+        recordType: 'case',
+        recordId: after.id,
+        action: 'update',
+        changes: diffFields(caseFields(before), caseFields(after)),
+      });
+      await this.announce(q, actor, after, 'update', before);
+      return store.toCase(after);
+    });
+  }
+
+  async delete(actor: Actor, id: string, expectedVersion: number | null): Promise<void> {
+    requirePrivilege(actor, 'cases.delete');
+    await this.run(undefined, async (q) => {
+      const before = await visibleCase(q, actor, id, true);
+      if (expectedVersion !== null && expectedVersion !== before.version) throw Conflict.stale(store.toCase(before));
+      await store.deleteCase(q, before.id);
+      await recordHistory(q, actor, {
+        recordType: 'case',
+        recordId: before.id,
+        action: 'delete',
+        changes: diffFields({ caseNumber: before.case_number, ...caseFields(before) }, {}),
+      });
+      await this.announce(q, actor, before, 'delete', null);
+    });
+  }
+
+  /**
+   * K6 inside the caller's transaction: when the policy says so, a closed case
+   * goes back to `open` (same number, same history). The caller holds the row
+   * lock (visibleCase(…, forUpdate)) and announces the change.
+   */
+  async applyReopenPolicy(q: Queryable, actor: Actor, row: CaseRow): Promise<CaseRow | null> {
+    if (row.is_open) return null;
+    if (!reopenDecision(await loadReopenPolicy(q), { isOpen: row.is_open, closedAt: row.closed_at })) return null;
+    const after = await store.updateCase(
+      q,
+      row.id,
+      { ...fieldsOf(row), status: 'open', isOpen: true, closedAt: null },
+      actor.userId,
+    );
+    await recordHistory(q, actor, {
+      recordType: 'case',
+      recordId: row.id,
+      action: 'reopen',
+      changes: diffFields(caseFields(row), caseFields(after)),
+    });
+    return after;
+  }
+
+  /** The live events of a case change: the new owner's assignment, then a broadcast so consoles refresh. */
+  async announce(q: Queryable, actor: Actor, row: CaseRow, action: string, before: CaseRow | null): Promise<void> {
+    const audience = caseAudience(row);
+    if (action !== 'delete' && row.owner_id && row.owner_id !== (before?.owner_id ?? null)) {
+      // Taking a case yourself needs no notification.
+      if (row.owner_id !== actor.userId) {
+        await emitEvent(q, {
+          type: 'case.assigned',
+          userId: row.owner_id,
+          recordType: 'case',
+          recordId: row.id,
+          payload: { caseNumber: row.case_number, subject: row.subject, by: actor.name },
+          ...(audience === 'cases.viewPrivate' ? { requires: audience } : {}),
+        });
+      }
+    }
+    await emitEvent(q, {
+      type: 'record.changed',
+      recordType: 'case',
+      recordId: row.id,
+      payload: { action, caseNumber: row.case_number, customerId: row.customer_id, version: row.version },
+      requires: audience,
+    });
+  }
+
+  async list(actor: Actor, query: CaseListQuery): Promise<Page<Case>> {
+    requirePrivilege(actor, 'cases.view');
+    const filter: CaseFilter = { publicOnly: !can(actor, 'cases.viewPrivate') };
+    if (query.caseNumber !== undefined) filter.caseNumber = query.caseNumber;
+    if (query.customerId !== undefined) {
+      if (!isUuid(query.customerId)) return { items: [], nextCursor: null };
+      filter.customerId = query.customerId;
+    }
+    if (query.ownerId !== undefined) {
+      if (query.ownerId === 'me') {
+        if (!actor.userId) throw new Invalid([{ field: 'ownerId', message: '"me" needs a signed-in user' }]);
+        filter.ownerId = actor.userId;
+      } else if (query.ownerId === 'none') filter.ownerId = null;
+      else if (isUuid(query.ownerId)) filter.ownerId = query.ownerId;
+      else throw new Invalid([{ field: 'ownerId', message: 'a user id, "me" or "none"' }]);
+    }
+    if (query.status !== undefined) filter.status = await this.statusFilter(query.status);
+    if (query.priority !== undefined) filter.priorities = csv(query.priority);
+    if (query.severity !== undefined) filter.severities = csv(query.severity);
+    if (query.visibility !== undefined) filter.visibility = query.visibility;
+    if (query.q !== undefined && query.q.trim() !== '') filter.q = query.q.trim();
+    filter.openedFrom = query.createdFrom;
+    filter.openedTo = query.createdTo;
+    filter.updatedFrom = query.updatedFrom;
+    filter.updatedTo = query.updatedTo;
+    return this.page(filter, query.sort ?? '-openedAt', query.limit ?? 50, query.cursor);
+  }
+
+  private async page(filter: CaseFilter, sort: CaseSort, limit: number, cursor?: string): Promise<Page<Case>> {
+    let after: [string | number, string] | null = null;
+    if (cursor) {
+      const kind = store.sortKind(sort);
+      const c = decodeCursor(cursor, ['string', kind === 'date' ? 'date' : 'number', 'string']);
+      if (c[0] !== sort || !isUuid(c[2]))
+        throw new Invalid([{ field: 'cursor', message: 'not a cursor from this list' }]);
+      after = [c[1] as string | number, c[2] as string];
+    }
+    const rows = await store.listCases(this.db, filter, sort, after, limit + 1);
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => store.toCase(r.row)),
+      nextCursor: more ? encodeCursor([sort, last.key, last.row.id]) : null,
+    };
+  }
+
+  /** The customer record's cases: a table page, or one case at a time (unitary view) with its position. */
+  async customerCases(actor: Actor, customerId: string, query: CustomerCasesQuery): Promise<Page<Case> | CaseUnitary> {
+    requirePrivilege(actor, 'cases.view');
+    if (!isUuid(customerId)) throw new NotFound('Customer');
+    if (this.customerExists && !(await this.customerExists(customerId))) throw new NotFound('Customer');
+    const filter: CaseFilter = { publicOnly: !can(actor, 'cases.viewPrivate'), customerId };
+    if (query.status !== undefined) filter.status = await this.statusFilter(query.status);
+    if (query.position === undefined && query.caseId === undefined) {
+      return this.page(filter, '-openedAt', query.limit ?? 50, query.cursor);
+    }
+    let row: CaseRow | null;
+    let position: number;
+    if (query.caseId !== undefined) {
+      row = await visibleCase(this.db, actor, query.caseId);
+      const matches = (await store.listCases(this.db, { ...filter, caseNumber: row.case_number }, '-openedAt', null, 1))
+        .length;
+      if (row.customer_id !== customerId || !matches) throw new NotFound('Case');
+      position = await store.customerCasePosition(this.db, row, filter, UNITARY_CAP);
+    } else {
+      position = query.position!;
+      row = await store.customerCaseAt(this.db, customerId, filter, position);
+      if (!row) throw new NotFound('Case');
+    }
+    const total = Math.max(position, await store.countCustomerCases(this.db, customerId, filter, UNITARY_CAP));
+    return {
+      item: store.toCase(row),
+      position,
+      total,
+      previous: position > 1 ? position - 1 : null,
+      next: position < total ? position + 1 : null,
+    };
+  }
+
+  async history(actor: Actor, id: string, opts: { limit: number; cursor?: string }): Promise<Page<HistoryEntry>> {
+    const row = await visibleCase(this.db, actor, id);
+    return listHistory(this.db, 'case', row.id, opts);
+  }
+
+  /** Merging customers (C8): the customers module moves every case inside its own transaction. */
+  async moveToCustomer(actor: Actor, fromId: string, toId: string, tx: Queryable): Promise<number> {
+    requirePrivilege(actor, 'cases.edit');
+    const moved = await store.moveCustomerCases(tx, fromId, toId, actor.userId);
+    for (const m of moved) {
+      await recordHistory(tx, actor, {
+        recordType: 'case',
+        recordId: m.id,
+        action: 'update',
+        changes: [{ field: 'customerId', from: fromId, to: toId }],
+      });
+    }
+    return moved.length;
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  private async statusFilter(raw: string): Promise<NonNullable<CaseFilter['status']>> {
+    const wanted = csv(raw);
+    const f = { open: false, closed: false, keys: [] as string[] };
+    for (const k of wanted) {
+      if (k === 'open') f.open = true;
+      else if (k === 'closed') f.closed = true;
+      else if (!(await statusInfo(this.db, k)))
+        throw new Invalid([{ field: 'status', message: `unknown status "${k}"` }]);
+      else f.keys.push(k);
+    }
+    return f;
+  }
+
+  private async checkCustomer(customerId: string): Promise<void> {
+    const ok = isUuid(customerId) && (!this.customerExists || (await this.customerExists(customerId)));
+    if (!ok) throw new Invalid([{ field: 'customerId', message: 'no such customer' }]);
+  }
+
+  private async checkOwner(q: Queryable, ownerId: string): Promise<void> {
+    const u = isUuid(ownerId) ? await this.users.findRowById(q, ownerId) : null;
+    if (!u || u.disabled) throw new Invalid([{ field: 'ownerId', message: 'no such active user' }]);
+  }
+
+  /** A status to write: it must exist, and not be retired unless the case already has it. */
+  private async checkStatus(q: Queryable, key: string, current: string | null) {
+    const st = await statusInfo(q, key);
+    if (!st || (st.retired && key !== current))
+      throw new Invalid([{ field: 'status', message: `unknown status "${key}"` }]);
+    return st;
+  }
+
+  private async checkRank(
+    q: Queryable,
+    table: RankTable,
+    field: string,
+    key: string | undefined,
+    current: string | null,
+  ): Promise<string> {
+    if (key === undefined) return rankDefault(q, table);
+    if (key === current) return key;
+    const r = await rankInfo(q, table, key);
+    if (!r || r.retired) throw new Invalid([{ field, message: `unknown ${field} "${key}"` }]);
+    return key;
+  }
+}
+
+function csv(s: string): string[] {
+  return [
+    ...new Set(
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+function fieldsOf(r: CaseRow): store.CaseFields {
+  return {
+    customerId: r.customer_id,
+    subject: r.subject,
+    description: r.description,
+    status: r.status,
+    isOpen: r.is_open,
+    priority: r.priority,
+    severity: r.severity,
+    visibility: r.visibility,
+    ownerId: r.owner_id,
+    channel: r.channel,
+    closedAt: r.closed_at,
+    customFields: r.custom_fields,
+  };
+}
+
+function rowOf(f: store.CaseFields): Partial<CaseRow> {
+  return {
+    customer_id: f.customerId,
+    subject: f.subject,
+    description: f.description,
+    priority: f.priority,
+    severity: f.severity,
+    visibility: f.visibility,
+    owner_id: f.ownerId,
+    channel: f.channel,
+    custom_fields: f.customFields,
+  };
+}

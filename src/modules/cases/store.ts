@@ -1,0 +1,317 @@
+import type { Queryable } from '../../db/adapter.js';
+import { maybeOne, one } from '../../db/adapter.js';
+import type { Case, CaseChannel, CaseSort, Visibility } from './schema.js';
+
+/** The cases table's SQL: the only code (with followups-store.ts and settings-store.ts) that touches it. */
+
+export interface CaseRow {
+  id: string;
+  case_number: number;
+  customer_id: string;
+  subject: string;
+  description: string;
+  status: string;
+  is_open: boolean;
+  priority: string;
+  severity: string;
+  visibility: Visibility;
+  owner_id: string | null;
+  channel: CaseChannel;
+  opened_at: Date;
+  closed_at: Date | null;
+  custom_fields: Record<string, unknown>;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = `c.id, c.case_number, c.customer_id, c.subject, c.description, c.status, c.is_open, c.priority,
+  c.severity, c.visibility, c.owner_id, c.channel, c.opened_at, c.closed_at, c.custom_fields, c.version,
+  c.created_at, c.updated_at`;
+
+/** A sort key's full-precision text (microseconds), so a cursor never skips rows that share a millisecond. */
+const ISO_US = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+export function toCase(r: CaseRow): Case {
+  return {
+    id: r.id,
+    caseNumber: r.case_number,
+    customerId: r.customer_id,
+    subject: r.subject,
+    description: r.description,
+    status: r.status,
+    isOpen: r.is_open,
+    priority: r.priority,
+    severity: r.severity,
+    visibility: r.visibility,
+    ownerId: r.owner_id,
+    channel: r.channel,
+    openedAt: r.opened_at.toISOString(),
+    closedAt: r.closed_at ? r.closed_at.toISOString() : null,
+    customFields: r.custom_fields,
+    version: r.version,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+export async function findCase(q: Queryable, id: string, forUpdate = false): Promise<CaseRow | null> {
+  return maybeOne<CaseRow>(q, `SELECT ${COLUMNS} FROM cases c WHERE c.id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+}
+
+export async function findCaseByNumber(q: Queryable, caseNumber: number): Promise<CaseRow | null> {
+  return maybeOne<CaseRow>(q, `SELECT ${COLUMNS} FROM cases c WHERE c.case_number = $1`, [caseNumber]);
+}
+
+export interface NewCase {
+  customerId: string;
+  subject: string;
+  description: string;
+  status: string;
+  isOpen: boolean;
+  priority: string;
+  severity: string;
+  visibility: Visibility;
+  ownerId: string | null;
+  channel: CaseChannel;
+  customFields: Record<string, unknown>;
+  actorId: string | null;
+}
+
+export async function insertCase(tx: Queryable, c: NewCase): Promise<CaseRow> {
+  return one<CaseRow>(
+    tx,
+    `INSERT INTO cases AS c (customer_id, subject, description, status, is_open, priority, severity, visibility,
+       owner_id, channel, closed_at, custom_fields, created_by, updated_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12, $12)
+     RETURNING ${COLUMNS}`,
+    [
+      c.customerId,
+      c.subject,
+      c.description,
+      c.status,
+      c.isOpen,
+      c.priority,
+      c.severity,
+      c.visibility,
+      c.ownerId,
+      c.channel,
+      JSON.stringify(c.customFields),
+      c.actorId,
+    ],
+  );
+}
+
+/** The writable fields of a case, as the service computes them. */
+export interface CaseFields {
+  customerId: string;
+  subject: string;
+  description: string;
+  status: string;
+  isOpen: boolean;
+  priority: string;
+  severity: string;
+  visibility: Visibility;
+  ownerId: string | null;
+  channel: CaseChannel;
+  closedAt: Date | null;
+  customFields: Record<string, unknown>;
+}
+
+export async function updateCase(tx: Queryable, id: string, f: CaseFields, actorId: string | null): Promise<CaseRow> {
+  return one<CaseRow>(
+    tx,
+    `UPDATE cases AS c SET customer_id = $2, subject = $3, description = $4, status = $5, is_open = $6,
+       priority = $7, severity = $8, visibility = $9, owner_id = $10, channel = $11, closed_at = $12,
+       custom_fields = $13, updated_by = $14, version = version + 1, updated_at = now()
+     WHERE c.id = $1 RETURNING ${COLUMNS}`,
+    [
+      id,
+      f.customerId,
+      f.subject,
+      f.description,
+      f.status,
+      f.isOpen,
+      f.priority,
+      f.severity,
+      f.visibility,
+      f.ownerId,
+      f.channel,
+      f.closedAt,
+      JSON.stringify(f.customFields),
+      actorId,
+    ],
+  );
+}
+
+/** New activity (a follow-up) touches updated_at but not the version: no editor's form goes stale. */
+export async function touchCase(tx: Queryable, id: string): Promise<CaseRow> {
+  return one<CaseRow>(tx, `UPDATE cases AS c SET updated_at = now() WHERE c.id = $1 RETURNING ${COLUMNS}`, [id]);
+}
+
+export async function deleteCase(tx: Queryable, id: string): Promise<void> {
+  await tx.query('DELETE FROM cases WHERE id = $1', [id]);
+}
+
+export async function caseKeyInUse(
+  q: Queryable,
+  column: 'status' | 'priority' | 'severity',
+  key: string,
+): Promise<boolean> {
+  const rows = await q.query(`SELECT 1 FROM cases WHERE ${column} = $1 LIMIT 1`, [key]);
+  return rows.length > 0;
+}
+
+/** A status moved between open-like and closed-like: the cases with it follow. */
+export async function setOpenCategory(tx: Queryable, status: string, isOpen: boolean): Promise<void> {
+  await tx.query('UPDATE cases SET is_open = $2 WHERE status = $1 AND is_open <> $2', [status, isOpen]);
+}
+
+// ---------------------------------------------------------------- lists
+
+export interface CaseFilter {
+  caseNumber?: number;
+  customerId?: string;
+  /** Status conditions, OR-ed: the open category, the closed category, explicit keys. */
+  status?: { open: boolean; closed: boolean; keys: string[] };
+  priorities?: string[];
+  severities?: string[];
+  /** A user id, or null for unassigned cases. */
+  ownerId?: string | null;
+  visibility?: Visibility;
+  /** Users without cases.viewPrivate see public cases only. */
+  publicOnly: boolean;
+  q?: string;
+  openedFrom?: string;
+  openedTo?: string;
+  updatedFrom?: string;
+  updatedTo?: string;
+}
+
+const SORT_COLUMNS: Record<string, { col: string; kind: 'date' | 'number' }> = {
+  openedAt: { col: 'c.opened_at', kind: 'date' },
+  updatedAt: { col: 'c.updated_at', kind: 'date' },
+  caseNumber: { col: 'c.case_number', kind: 'number' },
+};
+
+export function sortKind(sort: CaseSort): 'date' | 'number' {
+  return SORT_COLUMNS[sort.replace(/^-/, '')].kind;
+}
+
+class Params {
+  readonly values: unknown[] = [];
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+function whereOf(f: CaseFilter, p: Params): string[] {
+  const w: string[] = [];
+  if (f.caseNumber !== undefined) w.push(`c.case_number = ${p.add(f.caseNumber)}`);
+  if (f.customerId !== undefined) w.push(`c.customer_id = ${p.add(f.customerId)}`);
+  if (f.status) {
+    const or: string[] = [];
+    if (f.status.open) or.push('c.is_open');
+    if (f.status.closed) or.push('NOT c.is_open');
+    if (f.status.keys.length > 0) or.push(`c.status = ANY(${p.add(f.status.keys)}::text[])`);
+    w.push(or.length === 1 ? or[0] : `(${or.join(' OR ')})`);
+  }
+  if (f.priorities) w.push(`c.priority = ANY(${p.add(f.priorities)}::text[])`);
+  if (f.severities) w.push(`c.severity = ANY(${p.add(f.severities)}::text[])`);
+  if (f.ownerId === null) w.push('c.owner_id IS NULL');
+  else if (f.ownerId !== undefined) w.push(`c.owner_id = ${p.add(f.ownerId)}`);
+  if (f.visibility) w.push(`c.visibility = ${p.add(f.visibility)}`);
+  if (f.publicOnly) w.push(`c.visibility = 'public'`);
+  if (f.q) w.push(`c.search @@ websearch_to_tsquery('english', ${p.add(f.q)})`);
+  if (f.openedFrom) w.push(`c.opened_at >= ${p.add(f.openedFrom)}::timestamptz`);
+  if (f.openedTo) w.push(`c.opened_at < ${p.add(f.openedTo)}::timestamptz`);
+  if (f.updatedFrom) w.push(`c.updated_at >= ${p.add(f.updatedFrom)}::timestamptz`);
+  if (f.updatedTo) w.push(`c.updated_at < ${p.add(f.updatedTo)}::timestamptz`);
+  return w;
+}
+
+export interface ListedCase {
+  row: CaseRow;
+  /** The sort key of the row, as the next cursor carries it. */
+  key: string | number;
+}
+
+/** One page of cases in keyset order; `after` is the last row's [sort key, id]. */
+export async function listCases(
+  q: Queryable,
+  f: CaseFilter,
+  sort: CaseSort,
+  after: [string | number, string] | null,
+  limit: number,
+): Promise<ListedCase[]> {
+  const p = new Params();
+  const where = whereOf(f, p);
+  const desc = sort.startsWith('-');
+  const { col, kind } = SORT_COLUMNS[sort.replace(/^-/, '')];
+  if (after) {
+    const v = kind === 'date' ? `${p.add(after[0])}::timestamptz` : `${p.add(after[0])}::bigint`;
+    where.push(`(${col}, c.id) ${desc ? '<' : '>'} (${v}, ${p.add(after[1])}::uuid)`);
+  }
+  const dir = desc ? 'DESC' : 'ASC';
+  const key = kind === 'date' ? ISO_US(col) : col;
+  const rows = await q.query<CaseRow & { sort_key: string | number }>(
+    `SELECT ${COLUMNS}, ${key} AS sort_key FROM cases c
+     ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+     ORDER BY ${col} ${dir}, c.id ${dir} LIMIT ${p.add(limit)}`,
+    p.values,
+  );
+  return rows.map((r) => ({ row: r, key: r.sort_key }));
+}
+
+/** The customer's cases newest first: the n-th one (1-based), bounded by one customer's cases. */
+export async function customerCaseAt(
+  q: Queryable,
+  customerId: string,
+  f: CaseFilter,
+  position: number,
+): Promise<CaseRow | null> {
+  const p = new Params();
+  const where = whereOf({ ...f, customerId }, p);
+  return maybeOne<CaseRow>(
+    q,
+    `SELECT ${COLUMNS} FROM cases c WHERE ${where.join(' AND ')}
+     ORDER BY c.opened_at DESC, c.id DESC OFFSET ${p.add(position - 1)} LIMIT 1`,
+    p.values,
+  );
+}
+
+/** How many of the customer's cases (matching f) come before this one, newest first. */
+export async function customerCasePosition(q: Queryable, row: CaseRow, f: CaseFilter, cap: number): Promise<number> {
+  const p = new Params();
+  const where = whereOf({ ...f, customerId: row.customer_id }, p);
+  where.push(`(c.opened_at, c.id) > (SELECT o.opened_at, o.id FROM cases o WHERE o.id = ${p.add(row.id)}::uuid)`);
+  const r = await one<{ n: number }>(
+    q,
+    `SELECT count(*) AS n FROM (SELECT 1 FROM cases c WHERE ${where.join(' AND ')} LIMIT ${p.add(cap)}) s`,
+    p.values,
+  );
+  return r.n + 1;
+}
+
+/** The customer's case count (matching f), counted up to `cap`. */
+export async function countCustomerCases(q: Queryable, customerId: string, f: CaseFilter, cap: number) {
+  const p = new Params();
+  const where = whereOf({ ...f, customerId }, p);
+  const r = await one<{ n: number }>(
+    q,
+    `SELECT count(*) AS n FROM (SELECT 1 FROM cases c WHERE ${where.join(' AND ')} LIMIT ${p.add(cap)}) s`,
+    p.values,
+  );
+  return r.n;
+}
+
+/** Merging customers: every case of one customer moves to another. Returns the moved ids. */
+export async function moveCustomerCases(tx: Queryable, fromId: string, toId: string, actorId: string | null) {
+  const rows = await tx.query<{ id: string; case_number: number }>(
+    `UPDATE cases SET customer_id = $2, version = version + 1, updated_at = now(), updated_by = $3
+     WHERE customer_id = $1 RETURNING id, case_number`,
+    [fromId, toId, actorId],
+  );
+  return rows;
+}
