@@ -5,6 +5,7 @@ import { AuthService } from './modules/users/auth-service.js';
 import { UsersService } from './modules/users/service.js';
 import { CasesService } from './modules/cases/service.js';
 import { CaseSettingsService } from './modules/cases/settings-service.js';
+import { CustomersService } from './modules/customers/service.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -16,6 +17,7 @@ export interface Services {
   /** Cases; `cases.followUps` and `cases.addFollowUp(actor, caseId, input, tx?)` for follow-ups. */
   cases: CasesService;
   caseSettings: CaseSettingsService;
+  customers: CustomersService;
 }
 
 export function buildServices(db: Db, config: Config, _hub: EventHub): Services {
@@ -23,5 +25,6 @@ export function buildServices(db: Db, config: Config, _hub: EventHub): Services 
   const auth = new AuthService(db, config, users);
   const cases = new CasesService(db, users);
   const caseSettings = new CaseSettingsService(db);
-  return { users, auth, cases, caseSettings };
+  const customers = new CustomersService(db, config);
+  return { users, auth, customers, cases, caseSettings };
 }

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { normalisePhone, phoneLookupKeys } from './phones.js';
+
+describe('normalisePhone', () => {
+  const valid: [raw: string, region: string, e164: string, extension: string | null][] = [
+    ['(415) 555-0100', 'US', '+14155550100', null],
+    ['+1 415-555-0100', 'US', '+14155550100', null],
+    ['001 415 555 0100', 'US', '+14155550100', null],
+    ['0014155550100', 'DE', '+14155550100', null],
+    ['4155550100', 'US', '+14155550100', null],
+    ['1-415-555-0100', 'US', '+14155550100', null],
+    ['011 44 20 7946 0958', 'US', '+442079460958', null],
+    ['020 7946 0958', 'GB', '+442079460958', null],
+    ['+44 20 7946 0958 ext. 123', 'US', '+442079460958', '123'],
+    ['(415) 555-0100 x23', 'US', '+14155550100', '23'],
+    ['415.555.0100;ext=7', 'US', '+14155550100', '7'],
+    ['030 1234567', 'DE', '+49301234567', null],
+    ['06 12 34 56 78', 'FR', '+33612345678', null],
+    ['+33 6 12 34 56 78', 'US', '+33612345678', null],
+    ['0412 345 678', 'AU', '+61412345678', null],
+    ['090-1234-5678', 'JP', '+819012345678', null],
+    ['  +1 (212) 555-1234  ', 'GB', '+12125551234', null],
+  ];
+  it.each(valid)('%s in %s → %s', (raw, region, e164, extension) => {
+    expect(normalisePhone(raw, region)).toEqual({ e164, digits: e164.slice(1), extension, valid: true });
+  });
+
+  const invalid: [raw: string, region: string, digits: string, extension: string | null][] = [
+    ['5550100', 'US', '5550100', null],
+    ['12', 'US', '12', null],
+    ['+999 1234', 'US', '9991234', null],
+    ['call reception', 'US', '', null],
+    ['555-0100 x12', 'US', '5550100', '12'],
+    ['020 7946 0958', 'US', '02079460958', null],
+    ['+1 800 FLOWERS', 'US', '1800', null],
+  ];
+  it.each(invalid)('%s in %s is kept and flagged invalid', (raw, region, digits, extension) => {
+    expect(normalisePhone(raw, region)).toEqual({ e164: null, digits, extension, valid: false });
+  });
+
+  it('uses no country when the region is not one', () => {
+    expect(normalisePhone('4155550100', 'ZZ').valid).toBe(false);
+    expect(normalisePhone('+14155550100', 'ZZ').e164).toBe('+14155550100');
+  });
+});
+
+describe('phoneLookupKeys', () => {
+  it('gives the exact E.164 and the national number as the last-digits key', () => {
+    const k = phoneLookupKeys('(415) 555-0100', 'US');
+    expect(k.e164).toBe('+14155550100');
+    expect(k.suffixRev).toBe('0010555514');
+    expect(k.storedRevs[0]).toBe('0010555');
+    expect(k.storedRevs.at(-1)).toBe('00105555141');
+  });
+  it('takes the typed digits when the number does not parse, from 7 digits on', () => {
+    expect(phoneLookupKeys('555 0100', 'US')).toEqual({ e164: null, suffixRev: '0010555', storedRevs: ['0010555'] });
+    expect(phoneLookupKeys('55 0100', 'US')).toEqual({ e164: null, suffixRev: null, storedRevs: [] });
+  });
+});

@@ -1,0 +1,306 @@
+import type { Config } from '../../config.js';
+import type { Db, Queryable } from '../../db/adapter.js';
+import { emitEvent } from '../../events/outbox.js';
+import { type Actor, requirePrivilege } from '../../http/actor.js';
+import { Conflict, Invalid, NotFound, type FieldError } from '../../http/errors.js';
+import { isUuid } from '../../http/ids.js';
+import type { Page } from '../../http/pagination.js';
+import { validateCustomFields } from '../custom-fields/validate.js';
+import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
+import { isRegion, normalisePhone, phoneLookupKeys } from './phones.js';
+import { PreferencesService } from './preferences.js';
+import type {
+  Address,
+  AddressInput,
+  Customer,
+  CustomerCreate,
+  CustomerPatch,
+  CustomerSummary,
+  PhoneInput,
+} from './schema.js';
+import { listCustomers, type ListOptions } from './search.js';
+import {
+  type CustomerRow,
+  type CustomerValues,
+  type PhoneRow,
+  deleteCustomer,
+  getRow,
+  insertCustomer,
+  replacePhones,
+  summariesByAccountNumber,
+  summariesByEmail,
+  summariesByIds,
+  summariesByPhone,
+  toCustomer,
+  updateCustomer,
+} from './store.js';
+
+export const RECORD_TYPE = 'customer';
+/** Most matches a lookup answers (a shared company number can match many). */
+export const LOOKUP_LIMIT = 20;
+
+export interface LookupQuery {
+  phone?: string;
+  email?: string;
+  accountNumber?: string;
+}
+
+const trimOrNull = (s: string | null | undefined): string | null => {
+  const t = s?.trim();
+  return t ? t : null;
+};
+
+function cleanAddress(a: AddressInput | null | undefined): Address | null {
+  if (!a) return null;
+  const out: Address = {
+    street: trimOrNull(a.street),
+    city: trimOrNull(a.city),
+    region: trimOrNull(a.region),
+    postalCode: trimOrNull(a.postalCode),
+    country: trimOrNull(a.country),
+  };
+  return Object.values(out).some((v) => v !== null) ? out : null;
+}
+
+/** The flat view of a customer that the history of changes compares. */
+function historyFields(v: CustomerValues, phones: { type: string; number: string }[]): Record<string, unknown> {
+  return {
+    accountNumber: v.accountNumber,
+    firstName: v.firstName,
+    lastName: v.lastName,
+    company: v.company,
+    email: v.email,
+    phones: phones.length ? phones.map((p) => ({ type: p.type, number: p.number })) : null,
+    primaryAddress: v.primaryAddress,
+    secondaryAddress: v.secondaryAddress,
+    notes: v.notes,
+    vip: v.vip,
+    draft: v.draft,
+    customFields: Object.keys(v.customFields).length ? v.customFields : null,
+  };
+}
+
+function valuesOf(r: CustomerRow): CustomerValues {
+  return {
+    accountNumber: r.account_number,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    company: r.company,
+    email: r.email,
+    notes: r.notes,
+    vip: r.vip,
+    draft: r.draft,
+    primaryAddress: r.primary_address,
+    secondaryAddress: r.secondary_address,
+    customFields: r.custom_fields,
+  };
+}
+
+/** Completeness rules: a non-draft customer has a first and a last name. */
+function checkComplete(v: CustomerValues): void {
+  if (v.draft) return;
+  const errors: FieldError[] = [];
+  if (!v.firstName) errors.push({ field: 'firstName', message: 'required (or save as a draft)' });
+  if (!v.lastName) errors.push({ field: 'lastName', message: 'required (or save as a draft)' });
+  if (errors.length) throw new Invalid(errors);
+}
+
+const samePhones = (a: { type: string; number: string }[], b: { type: string; number: string }[]) =>
+  a.length === b.length && a.every((p, i) => p.type === b[i].type && p.number === b[i].number);
+
+/**
+ * Customers (PRODUCT.md C1–C3, C5–C7): records with typed phones, drafts,
+ * optimistic concurrency, history of changes, search, and the lookups other
+ * modules (interactions, email, imports) build on.
+ */
+export class CustomersService {
+  readonly preferences: PreferencesService;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+  ) {
+    this.preferences = new PreferencesService(db);
+  }
+
+  /** The region phones are read in: the address's ISO country when it names one, else the default. */
+  private regionFor(v: { primaryAddress: Address | null }): string {
+    const country = v.primaryAddress?.country?.toUpperCase();
+    return isRegion(country) ? country : this.config.defaultPhoneRegion;
+  }
+
+  private normalisePhones(phones: { type?: string; number: string }[], region: string): PhoneRow[] {
+    return phones.map((p, i) => {
+      const number = p.number.trim();
+      const n = normalisePhone(number, region);
+      if (!n.digits) throw new Invalid([{ field: `phones.${i}.number`, message: 'has no digits' }]);
+      return {
+        type: p.type ?? 'voice',
+        number,
+        e164: n.e164,
+        extension: n.extension,
+        valid: n.valid,
+        digits: n.digits,
+      };
+    });
+  }
+
+  async get(actor: Actor, id: string): Promise<Customer> {
+    requirePrivilege(actor, 'customers.view');
+    const row = isUuid(id) ? await getRow(this.db, id) : null;
+    if (!row) throw new NotFound('Customer');
+    return toCustomer(row);
+  }
+
+  /** Compact summaries of these customers (for other modules' lists); unknown ids are left out. */
+  async summaries(actor: Actor, ids: string[]): Promise<CustomerSummary[]> {
+    requirePrivilege(actor, 'customers.view');
+    return summariesByIds(this.db, [...new Set(ids.filter(isUuid))]);
+  }
+
+  async list(actor: Actor, opts: ListOptions): Promise<Page<Customer>> {
+    requirePrivilege(actor, 'customers.view');
+    const { rows, nextCursor } = await listCustomers(this.db, opts, this.config.defaultPhoneRegion);
+    return { items: rows.map(toCustomer), nextCursor };
+  }
+
+  /**
+   * Screen-pop matching (PRODUCT.md I1): complete (non-draft) customers by phone
+   * in any format (exact E.164 first, else the last-digits fallback), by email
+   * (case-insensitively) or by account number. One indexed query. Give exactly
+   * one of the keys; the first present is used in the order phone, email, accountNumber.
+   */
+  async lookup(actor: Actor, query: LookupQuery): Promise<CustomerSummary[]> {
+    requirePrivilege(actor, 'customers.view');
+    if (query.phone !== undefined) {
+      const keys = phoneLookupKeys(query.phone, this.config.defaultPhoneRegion);
+      if (!keys.e164 && !keys.suffixRev && keys.storedRevs.length === 0) return [];
+      return summariesByPhone(this.db, keys, LOOKUP_LIMIT);
+    }
+    if (query.email !== undefined) return summariesByEmail(this.db, query.email, LOOKUP_LIMIT);
+    if (query.accountNumber !== undefined) return summariesByAccountNumber(this.db, query.accountNumber, LOOKUP_LIMIT);
+    throw new Invalid([{ field: 'phone', message: 'give a phone, an email or an account number' }]);
+  }
+
+  async create(actor: Actor, input: CustomerCreate): Promise<Customer> {
+    requirePrivilege(actor, 'customers.create');
+    const values: CustomerValues = {
+      accountNumber: input.accountNumber?.trim() ?? '',
+      firstName: trimOrNull(input.firstName),
+      lastName: trimOrNull(input.lastName),
+      company: trimOrNull(input.company),
+      email: trimOrNull(input.email),
+      notes: input.notes ?? null,
+      vip: input.vip ?? false,
+      draft: input.draft ?? false,
+      primaryAddress: cleanAddress(input.primaryAddress),
+      secondaryAddress: cleanAddress(input.secondaryAddress),
+      customFields: {},
+    };
+    checkComplete(values);
+    const phones = this.normalisePhones(input.phones ?? [], this.regionFor(values));
+    return this.db.transaction(async (tx) => {
+      values.customFields = await validateCustomFields(tx, 'customer', input.customFields, {});
+      const { id, accountNumber } = await insertCustomer(tx, values, actor.userId);
+      values.accountNumber = accountNumber;
+      await replacePhones(tx, id, phones);
+      await recordHistory(tx, actor, {
+        recordType: RECORD_TYPE,
+        recordId: id,
+        action: 'create',
+        changes: diffFields({}, historyFields(values, phones)),
+      });
+      const created = toCustomer((await getRow(tx, id))!);
+      await this.emit(tx, 'customer.created', created);
+      return created;
+    });
+  }
+
+  /**
+   * Changes the fields sent. `expectedVersion` is the version the client read
+   * (null only for system writers such as imports); a stale one is a 409 with
+   * the current record and nothing changes. Completing a draft applies the full rules.
+   */
+  async update(actor: Actor, id: string, patch: CustomerPatch, expectedVersion: number | null): Promise<Customer> {
+    requirePrivilege(actor, 'customers.edit');
+    if (!isUuid(id)) throw new NotFound('Customer');
+    return this.db.transaction(async (tx) => {
+      const before = await getRow(tx, id, true);
+      if (!before) throw new NotFound('Customer');
+      if (expectedVersion !== null && expectedVersion !== before.version) throw Conflict.stale(toCustomer(before));
+      if (patch.accountNumber !== undefined && patch.accountNumber.trim() !== before.account_number) {
+        throw new Invalid([{ field: 'accountNumber', message: 'cannot be changed' }]);
+      }
+      const old = valuesOf(before);
+      const has = (k: keyof CustomerPatch) => patch[k] !== undefined;
+      const next: CustomerValues = {
+        ...old,
+        firstName: has('firstName') ? trimOrNull(patch.firstName) : old.firstName,
+        lastName: has('lastName') ? trimOrNull(patch.lastName) : old.lastName,
+        company: has('company') ? trimOrNull(patch.company) : old.company,
+        email: has('email') ? trimOrNull(patch.email) : old.email,
+        notes: has('notes') ? (patch.notes ?? null) : old.notes,
+        vip: patch.vip ?? old.vip,
+        draft: patch.draft ?? old.draft,
+        primaryAddress: has('primaryAddress') ? cleanAddress(patch.primaryAddress) : old.primaryAddress,
+        secondaryAddress: has('secondaryAddress') ? cleanAddress(patch.secondaryAddress) : old.secondaryAddress,
+      };
+      checkComplete(next);
+      next.customFields = await validateCustomFields(tx, 'customer', patch.customFields, old.customFields);
+
+      const region = this.regionFor(next);
+      const typed: PhoneInput[] =
+        patch.phones ?? before.phones.map((p) => ({ type: p.type as PhoneInput['type'], number: p.number }));
+      const phones = this.normalisePhones(typed, region);
+      const phonesChanged =
+        !samePhones(phones, before.phones) || phones.some((p, i) => p.e164 !== before.phones[i].e164);
+
+      const changes = diffFields(historyFields(old, before.phones), historyFields(next, phones));
+      if (changes.length === 0 && !phonesChanged) return toCustomer(before);
+      await updateCustomer(tx, id, next, actor.userId);
+      if (phonesChanged) await replacePhones(tx, id, phones);
+      await recordHistory(tx, actor, { recordType: RECORD_TYPE, recordId: id, action: 'update', changes });
+      const after = toCustomer((await getRow(tx, id))!);
+      await this.emit(tx, 'customer.updated', after);
+      return after;
+    });
+  }
+
+  /** Deletes a customer; the history keeps every field it had, who deleted it and when. */
+  async delete(actor: Actor, id: string, expectedVersion: number | null): Promise<void> {
+    requirePrivilege(actor, 'customers.delete');
+    if (!isUuid(id)) throw new NotFound('Customer');
+    await this.db.transaction(async (tx) => {
+      const before = await getRow(tx, id, true);
+      if (!before) throw new NotFound('Customer');
+      if (expectedVersion !== null && expectedVersion !== before.version) throw Conflict.stale(toCustomer(before));
+      await deleteCustomer(tx, id);
+      await recordHistory(tx, actor, {
+        recordType: RECORD_TYPE,
+        recordId: id,
+        action: 'delete',
+        changes: diffFields(historyFields(valuesOf(before), before.phones), {}),
+      });
+      await this.emit(tx, 'customer.deleted', toCustomer(before));
+    });
+  }
+
+  /** The history of changes, newest first; also for a deleted customer (its history outlives it). */
+  async history(actor: Actor, id: string, opts: { limit: number; cursor?: string }): Promise<Page<HistoryEntry>> {
+    requirePrivilege(actor, 'customers.view');
+    if (!isUuid(id)) throw new NotFound('Customer');
+    const page = await listHistory(this.db, RECORD_TYPE, id, opts);
+    if (page.items.length === 0 && !opts.cursor && !(await getRow(this.db, id))) throw new NotFound('Customer');
+    return page;
+  }
+
+  private async emit(tx: Queryable, type: string, c: Customer): Promise<void> {
+    await emitEvent(tx, {
+      type,
+      recordType: RECORD_TYPE,
+      recordId: c.id,
+      requires: 'customers.view',
+      payload: { id: c.id, accountNumber: c.accountNumber, displayName: c.displayName, version: c.version },
+    });
+  }
+}

@@ -1,0 +1,245 @@
+import type { Queryable } from '../../db/adapter.js';
+import { maybeOne, one } from '../../db/adapter.js';
+import type { PhoneKeys } from './phones.js';
+import type { Address, Customer, CustomerSummary, Phone } from './schema.js';
+
+/**
+ * The customers module's SQL: the only code that touches `customers`,
+ * `customer_phones` (and, in preferences.ts, `user_preferences`).
+ */
+
+/** What a write stores (the service has validated and normalised it). */
+export interface CustomerValues {
+  accountNumber: string;
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  email: string | null;
+  notes: string | null;
+  vip: boolean;
+  draft: boolean;
+  primaryAddress: Address | null;
+  secondaryAddress: Address | null;
+  customFields: Record<string, unknown>;
+}
+
+export interface PhoneRow extends Phone {
+  digits: string;
+}
+
+export interface CustomerRow {
+  id: string;
+  account_number: string;
+  first_name: string | null;
+  last_name: string | null;
+  company: string | null;
+  email: string | null;
+  notes: string | null;
+  vip: boolean;
+  draft: boolean;
+  primary_address: Address | null;
+  secondary_address: Address | null;
+  custom_fields: Record<string, unknown>;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  phones: Phone[];
+}
+
+/** Phones as a JSON array in position order: one statement reads a customer with its phones. */
+const PHONES_JSON = `(SELECT coalesce(json_agg(json_build_object('type', p.type, 'number', p.raw, 'e164', p.e164,
+    'extension', p.extension, 'valid', p.valid) ORDER BY p.position), '[]'::json)
+  FROM customer_phones p WHERE p.customer_id = c.id)`;
+
+export const CUSTOMER_COLUMNS = `c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.notes, c.vip,
+  c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.version, c.created_at, c.updated_at,
+  ${PHONES_JSON} AS phones`;
+
+export function displayNameOf(r: {
+  first_name: string | null;
+  last_name: string | null;
+  company: string | null;
+  email: string | null;
+  account_number: string;
+}): string {
+  const name = [r.first_name, r.last_name].filter(Boolean).join(' ');
+  return name || r.company || r.email || r.account_number;
+}
+
+export function toCustomer(r: CustomerRow): Customer {
+  return {
+    id: r.id,
+    accountNumber: r.account_number,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    displayName: displayNameOf(r),
+    company: r.company,
+    email: r.email,
+    phones: r.phones,
+    primaryAddress: r.primary_address,
+    secondaryAddress: r.secondary_address,
+    notes: r.notes,
+    vip: r.vip,
+    draft: r.draft,
+    customFields: r.custom_fields,
+    version: r.version,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+export async function getRow(q: Queryable, id: string, forUpdate = false): Promise<CustomerRow | null> {
+  if (forUpdate) {
+    // Lock first (FOR UPDATE cannot sit beside the aggregate subquery's own rows), then read.
+    const locked = await maybeOne(q, 'SELECT id FROM customers WHERE id = $1 FOR UPDATE', [id]);
+    if (!locked) return null;
+  }
+  return maybeOne<CustomerRow>(q, `SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE c.id = $1`, [id]);
+}
+
+function valueParams(v: CustomerValues): unknown[] {
+  return [
+    v.firstName,
+    v.lastName,
+    v.company,
+    v.email,
+    v.notes,
+    v.vip,
+    v.draft,
+    v.primaryAddress === null ? null : JSON.stringify(v.primaryAddress),
+    v.secondaryAddress === null ? null : JSON.stringify(v.secondaryAddress),
+    JSON.stringify(v.customFields),
+  ];
+}
+
+/** Inserts a customer; an empty account number takes the next generated one. Returns the id. */
+export async function insertCustomer(
+  tx: Queryable,
+  v: CustomerValues,
+  userId: string | null,
+): Promise<{ id: string; accountNumber: string }> {
+  const row = await one<{ id: string; account_number: string }>(
+    tx,
+    `INSERT INTO customers (first_name, last_name, company, email, notes, vip, draft, primary_address,
+       secondary_address, custom_fields, account_number, created_by, updated_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce(nullif($11, ''), sb_next_account_number()), $12, $12)
+     RETURNING id, account_number`,
+    [...valueParams(v), v.accountNumber, userId],
+  );
+  return { id: row.id, accountNumber: row.account_number };
+}
+
+export async function updateCustomer(tx: Queryable, id: string, v: CustomerValues, userId: string | null) {
+  await tx.query(
+    `UPDATE customers SET first_name = $1, last_name = $2, company = $3, email = $4, notes = $5, vip = $6,
+       draft = $7, primary_address = $8, secondary_address = $9, custom_fields = $10,
+       version = version + 1, updated_at = now(), updated_by = $12
+     WHERE id = $11`,
+    [...valueParams(v), id, userId],
+  );
+}
+
+export async function deleteCustomer(tx: Queryable, id: string): Promise<void> {
+  await tx.query('DELETE FROM customers WHERE id = $1', [id]);
+}
+
+/** Replaces a customer's phones with these, in order (one multi-row insert). */
+export async function replacePhones(tx: Queryable, customerId: string, phones: PhoneRow[]): Promise<void> {
+  await tx.query('DELETE FROM customer_phones WHERE customer_id = $1', [customerId]);
+  if (phones.length === 0) return;
+  await tx.query(
+    `INSERT INTO customer_phones (customer_id, position, type, raw, e164, extension, digits, valid)
+     SELECT $1, t.ord - 1, t.type, t.raw, t.e164, t.ext, t.digits, t.valid
+     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])
+       WITH ORDINALITY AS t(type, raw, e164, ext, digits, valid, ord)`,
+    [
+      customerId,
+      phones.map((p) => p.type),
+      phones.map((p) => p.number),
+      phones.map((p) => p.e164),
+      phones.map((p) => p.extension),
+      phones.map((p) => p.digits),
+      phones.map((p) => p.valid),
+    ],
+  );
+}
+
+// ------------------------------------------------------------------ lookups
+
+interface SummaryRow {
+  id: string;
+  account_number: string;
+  first_name: string | null;
+  last_name: string | null;
+  company: string | null;
+  email: string | null;
+  vip: boolean;
+  phones: { type: string; number: string; e164: string | null }[];
+}
+
+const SUMMARY_COLUMNS = `c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.vip,
+  (SELECT coalesce(json_agg(json_build_object('type', p.type, 'number', p.raw, 'e164', p.e164)
+     ORDER BY p.position), '[]'::json) FROM customer_phones p WHERE p.customer_id = c.id) AS phones`;
+
+function toSummary(r: SummaryRow): CustomerSummary {
+  return {
+    id: r.id,
+    accountNumber: r.account_number,
+    displayName: displayNameOf(r),
+    vip: r.vip,
+    email: r.email,
+    phones: r.phones,
+  };
+}
+
+/**
+ * Customers with this phone number, drafts excluded: exact E.164 matches when
+ * there are any, else the last-digits fallback (stored digits ending with the
+ * national number, or a stored short number the caller id ends with). One
+ * statement; both tiers are index scans.
+ */
+export async function summariesByPhone(q: Queryable, keys: PhoneKeys, limit: number): Promise<CustomerSummary[]> {
+  const rows = await q.query<SummaryRow>(
+    `WITH hits AS (
+       SELECT p.customer_id, 1 AS tier FROM customer_phones p WHERE p.e164 = $1
+       UNION ALL
+       SELECT p.customer_id, 2 FROM customer_phones p WHERE p.digits_rev LIKE $2 OR p.digits_rev = ANY($3::text[])
+     ), live AS (
+       SELECT h.customer_id, min(h.tier) AS tier FROM hits h
+       JOIN customers c ON c.id = h.customer_id AND NOT c.draft GROUP BY h.customer_id
+     )
+     SELECT ${SUMMARY_COLUMNS} FROM live l JOIN customers c ON c.id = l.customer_id
+     WHERE l.tier = (SELECT min(tier) FROM live)
+     ORDER BY c.sort_name, c.id LIMIT $4`,
+    [keys.e164, keys.suffixRev === null ? null : `${keys.suffixRev}%`, keys.storedRevs, limit],
+  );
+  return rows.map(toSummary);
+}
+
+export async function summariesByEmail(q: Queryable, email: string, limit: number): Promise<CustomerSummary[]> {
+  const rows = await q.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM customers c WHERE c.email_key = lower($1) AND NOT c.draft LIMIT $2`,
+    [email.trim(), limit],
+  );
+  return rows.map(toSummary);
+}
+
+export async function summariesByAccountNumber(
+  q: Queryable,
+  accountNumber: string,
+  limit: number,
+): Promise<CustomerSummary[]> {
+  const rows = await q.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM customers c WHERE c.account_number = $1 AND NOT c.draft LIMIT $2`,
+    [accountNumber.trim(), limit],
+  );
+  return rows.map(toSummary);
+}
+
+export async function summariesByIds(q: Queryable, ids: string[]): Promise<CustomerSummary[]> {
+  if (ids.length === 0) return [];
+  const rows = await q.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM customers c WHERE c.id = ANY($1::uuid[])`, [
+    ids,
+  ]);
+  return rows.map(toSummary);
+}
