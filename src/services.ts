@@ -3,6 +3,10 @@ import type { Db } from './db/adapter.js';
 import type { EventHub } from './events/hub.js';
 import { AuthService } from './modules/users/auth-service.js';
 import { UsersService } from './modules/users/service.js';
+import { CustomFieldsService } from './modules/custom-fields/service.js';
+import { TasksService } from './modules/tasks/service.js';
+import { RemindersService } from './modules/tasks/reminders.js';
+import { taskReferences } from './modules/tasks/references.js';
 import { CasesService } from './modules/cases/service.js';
 import { CaseSettingsService } from './modules/cases/settings-service.js';
 import { CustomersService } from './modules/customers/service.js';
@@ -14,6 +18,10 @@ import { CustomersService } from './modules/customers/service.js';
 export interface Services {
   users: UsersService;
   auth: AuthService;
+  /** Custom field definitions; values are validated with validateCustomFields (custom-fields/validate.ts). */
+  customFields: CustomFieldsService;
+  tasks: TasksService;
+  reminders: RemindersService;
   /** Cases; `cases.followUps` and `cases.addFollowUp(actor, caseId, input, tx?)` for follow-ups. */
   cases: CasesService;
   caseSettings: CaseSettingsService;
@@ -23,8 +31,11 @@ export interface Services {
 export function buildServices(db: Db, config: Config, _hub: EventHub): Services {
   const users = new UsersService(db, config);
   const auth = new AuthService(db, config, users);
+  const customFields = new CustomFieldsService(db, config);
   const cases = new CasesService(db, users);
   const caseSettings = new CaseSettingsService(db);
   const customers = new CustomersService(db, config);
-  return { users, auth, customers, cases, caseSettings };
+  const tasks = new TasksService(db, users, taskReferences({ customers, cases }));
+  const reminders = new RemindersService(db);
+  return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings };
 }

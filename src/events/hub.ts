@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/adapter.js';
 import type { Actor } from '../http/actor.js';
-import type { Privilege } from '../modules/users/privileges.js';
 import { EVENTS_CHANNEL } from './outbox.js';
 
 export interface StoredEvent {
@@ -15,27 +14,57 @@ export interface StoredEvent {
 }
 
 export interface EventSink {
+  /** Who is connected; the SSE route refreshes it (privileges change, sessions end). */
   actor: Actor;
-  /** Highest event id already sent to this client. */
+  /** Highest event id already sent to this client (the hub keeps it up to date). */
   lastSentId: number;
   send(event: StoredEvent): void;
+  /** The client resumed from an id older than what is kept: it must reload its state. */
+  reset?(): void;
+  /** The server is stopping: end the stream (the client reconnects elsewhere with Last-Event-ID). */
+  close?(): void;
 }
 
 const BATCH = 1000;
+
+/** Whether an event may go to this actor: its own user events, and broadcasts it holds the privileges for. */
+export function eventIsFor(e: StoredEvent, actor: Actor): boolean {
+  if (e.user_id !== null && e.user_id !== actor.userId) return false;
+  const requires = e.payload.requires;
+  if (requires === undefined || requires === null) return true;
+  const list: unknown[] = Array.isArray(requires) ? requires : [requires];
+  // An unreadable requirement denies: a broadcast is never sent to someone who might lack the privilege.
+  return list.every((p) => typeof p === 'string' && actor.privileges.has(p as never));
+}
+
+interface Client {
+  sink: EventSink;
+  /** While the backlog is read from the table, live events wait here (then deduplicated by id). */
+  pending: StoredEvent[] | null;
+}
 
 /**
  * One per server process: listens for NOTIFY on the outbox channel, reads the
  * new events once, and hands each to the connected clients it is for. A slow
  * poll backs up NOTIFY (a listener reconnect can lose one).
+ *
+ * Events become visible in id order (see emitEvent), so "everything after id N"
+ * is a complete answer: the hub's cursor and each client's Last-Event-ID never
+ * skip an event that commits later.
  */
 export class EventHub {
-  private readonly sinks = new Map<string, Set<EventSink>>();
+  private readonly byUser = new Map<string, Set<Client>>();
   private cursor = 0;
+  private started = false;
   private draining: Promise<void> | null = null;
   private again = false;
   private unlisten: (() => Promise<void>) | null = null;
   private poll: NodeJS.Timeout | null = null;
-  private readonly onDeliver = new Set<(e: StoredEvent) => void>();
+  private readonly observers = new Set<(e: StoredEvent) => void>();
+  /** SSE comment lines keep proxies and load balancers from closing an idle stream. */
+  heartbeatMs = 20_000;
+  /** How often an open stream re-checks its session or API key (disabled users, changed privileges). */
+  revalidateMs = 60_000;
 
   constructor(
     private readonly db: Db,
@@ -44,6 +73,8 @@ export class EventHub {
   ) {}
 
   async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
     const row = await this.db.query<{ max: number | null }>('SELECT max(id) AS max FROM events');
     this.cursor = row[0]?.max ?? 0;
     this.unlisten = await this.db.listen(EVENTS_CHANNEL, () => this.wake());
@@ -53,74 +84,107 @@ export class EventHub {
 
   async stop(): Promise<void> {
     if (this.poll) clearInterval(this.poll);
+    this.poll = null;
     if (this.unlisten) await this.unlisten();
+    this.unlisten = null;
     await this.draining;
-    for (const set of this.sinks.values()) set.clear();
+    this.started = false;
+    const clients = [...this.byUser.values()].flatMap((set) => [...set]);
+    this.byUser.clear();
+    for (const c of clients) {
+      try {
+        c.sink.close?.();
+      } catch {
+        /* already gone */
+      }
+    }
   }
 
   get connectedClients(): number {
     let n = 0;
-    for (const s of this.sinks.values()) n += s.size;
+    for (const s of this.byUser.values()) n += s.size;
     return n;
+  }
+
+  /** The id of the last event this process has read (fresh connections start after it). */
+  get lastEventId(): number {
+    return this.cursor;
   }
 
   /** Observers of every event this process reads (tests, metrics). */
   subscribeAll(fn: (e: StoredEvent) => void): () => void {
-    this.onDeliver.add(fn);
-    return () => this.onDeliver.delete(fn);
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
+  }
+
+  /** Reads and fans out what is new now, instead of waiting for NOTIFY or the poll. */
+  async flush(): Promise<void> {
+    this.wake();
+    while (this.draining) await this.draining;
   }
 
   /**
-   * Connects a client. With `lastEventId` it first replays what the client
-   * missed; live events that arrive meanwhile are held back and deduplicated.
+   * Connects a client. With `lastEventId` it first replays, in id order, what the
+   * client missed (from the table); live events arriving meanwhile are held back
+   * and deduplicated. Without it the client starts after the last event read.
+   * Returns the function that disconnects it.
    */
   async connect(sink: EventSink, lastEventId: number | null): Promise<() => void> {
-    const userId = sink.actor.userId ?? '';
-    let set = this.sinks.get(userId);
-    if (!set) this.sinks.set(userId, (set = new Set()));
-    const pending: StoredEvent[] = [];
-    let replaying = lastEventId !== null;
-    const live: EventSink = {
-      actor: sink.actor,
-      get lastSentId() {
-        return sink.lastSentId;
-      },
-      set lastSentId(v: number) {
-        sink.lastSentId = v;
-      },
-      send: (e) => {
-        if (replaying) pending.push(e);
-        else if (e.id > sink.lastSentId) sink.send(e);
-      },
+    const key = sink.actor.userId ?? '';
+    const client: Client = { sink, pending: lastEventId === null ? null : [] };
+    let set = this.byUser.get(key);
+    if (!set) this.byUser.set(key, (set = new Set()));
+    set.add(client);
+    const disconnect = () => {
+      const s = this.byUser.get(key);
+      if (!s) return;
+      s.delete(client);
+      if (s.size === 0) this.byUser.delete(key);
     };
-    set.add(live);
-    if (lastEventId !== null) {
-      sink.lastSentId = lastEventId;
-      try {
-        for (;;) {
-          const rows = await this.db.query<StoredEvent>(
-            `SELECT * FROM events WHERE id > $1 AND (user_id = $2 OR user_id IS NULL) ORDER BY id LIMIT ${BATCH}`,
-            [sink.lastSentId, sink.actor.userId],
-          );
-          for (const e of rows) if (this.isFor(e, sink.actor)) sink.send(e);
-          if (rows.length > 0) sink.lastSentId = Math.max(sink.lastSentId, rows[rows.length - 1].id);
-          if (rows.length < BATCH) break;
-        }
-      } finally {
-        replaying = false;
-        for (const e of pending) if (e.id > sink.lastSentId) sink.send(e);
-      }
+    if (lastEventId === null) {
+      sink.lastSentId = this.cursor;
+      return disconnect;
     }
-    return () => {
-      set.delete(live);
-      if (set.size === 0) this.sinks.delete(userId);
-    };
+    sink.lastSentId = lastEventId;
+    try {
+      const pruned = await this.db.query<{ through_id: number }>('SELECT through_id FROM events_pruned');
+      const through = pruned[0]?.through_id ?? 0;
+      if (lastEventId < through) {
+        sink.reset?.();
+        sink.lastSentId = through;
+      }
+      for (;;) {
+        const rows = await this.db.query<StoredEvent>(
+          `SELECT * FROM events WHERE id > $1 AND (user_id = $2 OR user_id IS NULL) ORDER BY id LIMIT ${BATCH}`,
+          [sink.lastSentId, sink.actor.userId],
+        );
+        for (const e of rows) this.deliver(client, e, true);
+        if (rows.length > 0) sink.lastSentId = Math.max(sink.lastSentId, rows[rows.length - 1].id);
+        if (rows.length < BATCH) break;
+      }
+    } catch (err) {
+      disconnect();
+      throw err;
+    } finally {
+      const held = client.pending ?? [];
+      client.pending = null;
+      for (const e of held) this.deliver(client, e, false);
+    }
+    return disconnect;
   }
 
-  private isFor(e: StoredEvent, actor: Actor): boolean {
-    if (e.user_id !== null) return e.user_id === actor.userId;
-    const requires = e.payload.requires as Privilege | undefined;
-    return !requires || actor.privileges.has(requires);
+  private deliver(client: Client, e: StoredEvent, replay: boolean): void {
+    if (!replay && client.pending) {
+      client.pending.push(e);
+      return;
+    }
+    if (e.id <= client.sink.lastSentId || !eventIsFor(e, client.sink.actor)) return;
+    client.sink.lastSentId = e.id;
+    try {
+      client.sink.send(e);
+    } catch (err) {
+      this.log.warn({ err }, 'sending a live event failed');
+    }
   }
 
   private wake(): void {
@@ -146,11 +210,12 @@ export class EventHub {
       ]);
       for (const e of rows) {
         this.cursor = e.id;
-        for (const fn of this.onDeliver) fn(e);
+        for (const fn of this.observers) fn(e);
         if (e.user_id !== null) {
-          for (const s of this.sinks.get(e.user_id) ?? []) s.send(e);
+          const set = this.byUser.get(e.user_id);
+          if (set) for (const c of set) this.deliver(c, e, false);
         } else {
-          for (const set of this.sinks.values()) for (const s of set) if (this.isFor(e, s.actor)) s.send(e);
+          for (const set of this.byUser.values()) for (const c of set) this.deliver(c, e, false);
         }
       }
       if (rows.length < BATCH) return;

@@ -12,8 +12,11 @@ export interface NewEvent {
   recordType?: string;
   recordId?: string;
   payload?: Record<string, unknown>;
-  /** For broadcast events: only users with this privilege receive it. */
-  requires?: Privilege;
+  /**
+   * Only users holding this privilege (or every one of these) receive it. Checked for
+   * broadcast events and for user events alike, when sent live and when replayed.
+   */
+  requires?: Privilege | Privilege[];
 }
 
 /**
@@ -26,14 +29,27 @@ export interface NewEvent {
  * the lock is held only until the commit that follows.
  */
 export async function emitEvent(tx: Queryable, event: NewEvent): Promise<void> {
+  await emitEvents(tx, [event]);
+}
+
+/** Several events in one statement (ids in the given order), under the same rules as emitEvent. */
+export async function emitEvents(tx: Queryable, events: readonly NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
   await tx.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_LOCK]);
-  const payload = event.requires ? { ...event.payload, requires: event.requires } : (event.payload ?? {});
-  await tx.query(`INSERT INTO events (user_id, type, record_type, record_id, payload) VALUES ($1, $2, $3, $4, $5)`, [
-    event.userId ?? null,
-    event.type,
-    event.recordType ?? null,
-    event.recordId ?? null,
-    JSON.stringify(payload),
-  ]);
+  const rows = events.map((e) => ({
+    user_id: e.userId ?? null,
+    type: e.type,
+    record_type: e.recordType ?? null,
+    record_id: e.recordId ?? null,
+    payload: e.requires ? { ...e.payload, requires: e.requires } : (e.payload ?? {}),
+  }));
+  await tx.query(
+    `INSERT INTO events (user_id, type, record_type, record_id, payload)
+     SELECT x.user_id, x.type, x.record_type, x.record_id, COALESCE(x.payload, '{}'::jsonb)
+     FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+            AS (user_id uuid, type text, record_type text, record_id uuid, payload jsonb)) WITH ORDINALITY AS x
+     ORDER BY x.ordinality`,
+    [JSON.stringify(rows)],
+  );
   await tx.query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`);
 }

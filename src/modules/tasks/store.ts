@@ -1,0 +1,171 @@
+import { maybeOne, one, type Queryable } from '../../db/adapter.js';
+import type { TaskStatus, TaskType } from './schema.js';
+
+/** The tasks table as stored. Timestamps are kept to the millisecond, so cursors round-trip exactly. */
+export interface TaskRow {
+  id: string;
+  type: TaskType;
+  subject: string;
+  notes: string | null;
+  customer_id: string;
+  case_id: string | null;
+  assignee_id: string;
+  due_at: Date | null;
+  remind_at: Date | null;
+  status: TaskStatus;
+  outcome: string | null;
+  completed_at: Date | null;
+  custom_fields: Record<string, unknown>;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+/** Everything a command sets on a task (the service merges a PATCH into this). */
+export interface TaskFields {
+  type: TaskType;
+  subject: string;
+  notes: string | null;
+  customerId: string;
+  caseId: string | null;
+  assigneeId: string;
+  dueAt: Date | null;
+  remindAt: Date | null;
+  status: TaskStatus;
+  outcome: string | null;
+  completedAt: Date | null;
+  customFields: Record<string, unknown>;
+}
+
+const NOW_MS = `date_trunc('milliseconds', now())`;
+
+function params(f: TaskFields): unknown[] {
+  return [
+    f.type,
+    f.subject,
+    f.notes,
+    f.customerId,
+    f.caseId,
+    f.assigneeId,
+    f.dueAt,
+    f.remindAt,
+    f.status,
+    f.outcome,
+    f.completedAt,
+    JSON.stringify(f.customFields),
+  ];
+}
+
+export async function insertTask(q: Queryable, f: TaskFields, actorId: string | null): Promise<TaskRow> {
+  return one<TaskRow>(
+    q,
+    `INSERT INTO tasks (type, subject, notes, customer_id, case_id, assignee_id, due_at, remind_at, status, outcome,
+                        completed_at, custom_fields, created_by, updated_by, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, ${NOW_MS}, ${NOW_MS})
+     RETURNING *`,
+    [...params(f), actorId],
+  );
+}
+
+export async function updateTask(q: Queryable, id: string, f: TaskFields, actorId: string | null): Promise<TaskRow> {
+  return one<TaskRow>(
+    q,
+    `UPDATE tasks SET type = $2, subject = $3, notes = $4, customer_id = $5, case_id = $6, assignee_id = $7,
+       due_at = $8, remind_at = $9, status = $10, outcome = $11, completed_at = $12, custom_fields = $13,
+       updated_by = $14, updated_at = ${NOW_MS}, version = version + 1
+     WHERE id = $1 RETURNING *`,
+    [id, ...params(f), actorId],
+  );
+}
+
+export async function getTask(q: Queryable, id: string, lock = false): Promise<TaskRow | null> {
+  return maybeOne<TaskRow>(q, `SELECT * FROM tasks WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+}
+
+export async function deleteTask(q: Queryable, id: string): Promise<void> {
+  await q.query('DELETE FROM tasks WHERE id = $1', [id]);
+}
+
+/** Moves every task of one customer to another (merging duplicates). Returns the ids moved. */
+export async function moveTasksToCustomer(q: Queryable, fromId: string, toId: string): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `UPDATE tasks SET customer_id = $2, version = version + 1, updated_at = ${NOW_MS}
+     WHERE customer_id = $1 RETURNING id`,
+    [fromId, toId],
+  );
+  return rows.map((r) => r.id);
+}
+
+export interface TaskFilter {
+  assigneeId?: string;
+  statuses: TaskStatus[];
+  customerId?: string;
+  caseId?: string;
+  /** due_at >= dueFrom */
+  dueFrom?: Date;
+  /** due_at < dueBefore */
+  dueBefore?: Date;
+  /** 'due': by due time, soonest first, no due time last; 'completed': most recently completed first. */
+  order: 'due' | 'completed';
+}
+
+/** A keyset position: [due or completion time as ISO (or null), id]. */
+export type TaskKey = [string | null, string];
+
+/**
+ * One page of tasks. Each branch is a range scan on an index in the sort order
+ * (never OFFSET): the "due" order continues among dated tasks, then the undated.
+ */
+export async function listTasks(
+  q: Queryable,
+  filter: TaskFilter,
+  after: TaskKey | null,
+  limit: number,
+): Promise<TaskRow[]> {
+  const conds: string[] = [];
+  const args: unknown[] = [];
+  const arg = (v: unknown) => {
+    args.push(v);
+    return `$${args.length}`;
+  };
+  if (filter.assigneeId) conds.push(`assignee_id = ${arg(filter.assigneeId)}`);
+  for (const s of filter.statuses) conds.push(`status = ${arg(s)}`);
+  if (filter.customerId) conds.push(`customer_id = ${arg(filter.customerId)}`);
+  if (filter.caseId) conds.push(`case_id = ${arg(filter.caseId)}`);
+  if (filter.dueFrom) conds.push(`due_at >= ${arg(filter.dueFrom)}`);
+  if (filter.dueBefore) conds.push(`due_at < ${arg(filter.dueBefore)}`);
+  const where = (extra: string[]) => {
+    const all = [...conds, ...extra];
+    return all.length ? `WHERE ${all.join(' AND ')}` : '';
+  };
+  const n = arg(limit);
+
+  if (filter.order === 'completed') {
+    const extra = after ? [`(completed_at, id) < (${arg(after[0])}::timestamptz, ${arg(after[1])}::uuid)`] : [];
+    return q.query<TaskRow>(
+      `SELECT * FROM tasks ${where(['completed_at IS NOT NULL', ...extra])} ORDER BY completed_at DESC, id DESC LIMIT ${n}`,
+      args,
+    );
+  }
+  if (!after) {
+    return q.query<TaskRow>(`SELECT * FROM tasks ${where([])} ORDER BY due_at ASC NULLS LAST, id ASC LIMIT ${n}`, args);
+  }
+  if (after[0] === null) {
+    return q.query<TaskRow>(
+      `SELECT * FROM tasks ${where(['due_at IS NULL', `id > ${arg(after[1])}::uuid`])} ORDER BY id ASC LIMIT ${n}`,
+      args,
+    );
+  }
+  const dated = where([`(due_at, id) > (${arg(after[0])}::timestamptz, ${arg(after[1])}::uuid)`]);
+  const undated = where(['due_at IS NULL']);
+  return q.query<TaskRow>(
+    `SELECT * FROM (
+       (SELECT * FROM tasks ${dated} ORDER BY due_at ASC, id ASC LIMIT ${n})
+       UNION ALL
+       (SELECT * FROM tasks ${undated} ORDER BY id ASC LIMIT ${n})
+     ) page ORDER BY due_at ASC NULLS LAST, id ASC LIMIT ${n}`,
+    args,
+  );
+}
