@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
+import { systemActor } from '../../http/actor.js';
+import { CustomersService } from './service.js';
 
 interface C {
   id: string;
@@ -55,9 +57,9 @@ describe('customers: records', () => {
     expect(c.displayName).toBe('Ada Lovelace');
     expect(c.version).toBe(1);
     expect(c.draft).toBe(false);
-    // Region GB from the address country: a US-format number with no country code is not GB, it is kept.
+    // Read in the default region (US), whatever the address country; what does not parse is kept as typed.
     expect(c.phones).toEqual([
-      { type: 'work', number: '(415) 555-0100 x23', e164: null, extension: '23', valid: false },
+      { type: 'work', number: '(415) 555-0100 x23', e164: '+14155550100', extension: '23', valid: true },
       { type: 'mobile', number: 'not a number 12', e164: null, extension: null, valid: false },
     ]);
     const got = await t.admin.get(`/api/v1/customers/${c.id}`);
@@ -74,6 +76,19 @@ describe('customers: records', () => {
       ['voice', '+442079460958', null, true],
       ['home', '+14155550101', '9', true],
     ]);
+  });
+
+  it('reads numbers without a country code in the configured region (no hard-coded country)', async () => {
+    const gb = new CustomersService(t.db, { ...t.config, defaultPhoneRegion: 'GB' });
+    const actor = systemActor('import');
+    const c = await gb.create(actor, { firstName: 'Uk', lastName: 'Caller', phones: [{ number: '020 7946 0321' }] });
+    expect(c.phones[0]).toMatchObject({ e164: '+442079460321', valid: true });
+    expect((await gb.lookup(actor, { phone: '(020) 7946-0321' })).map((s) => s.id)).toEqual([c.id]);
+    // The same digits in the US deployment are not a valid number: kept, flagged, still found by their digits.
+    const us = await create(t.admin, { firstName: 'Us', lastName: 'Caller', phones: [{ number: '020 7946 0959' }] });
+    expect(us.phones[0]).toMatchObject({ e164: null, valid: false });
+    const h = (await t.admin.get(`/api/v1/customers/${c.id}/history`)).json();
+    expect(h.items[0]).toMatchObject({ action: 'create', channel: 'import', actor: { id: null, name: 'system' } });
   });
 
   it('generates distinct, increasing account numbers and accepts a given one once', async () => {

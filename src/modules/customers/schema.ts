@@ -42,9 +42,7 @@ export const AddressInput = Type.Object(
     city: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
     region: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
     postalCode: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
-    country: Type.Optional(
-      Nullable(Type.String({ maxLength: 100, description: 'an ISO 3166 code (e.g. GB) also sets the phone region' })),
-    ),
+    country: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
   },
   { additionalProperties: false },
 );

@@ -18,7 +18,7 @@ import { CUSTOMER_COLUMNS, type CustomerRow } from './store.js';
  * Each kind contributes at most CANDIDATE_CAP rows (taken in index order, so
  * pages agree with each other): a q search is a search, not an export.
  */
-export const FUZZY_THRESHOLD = 0.45;
+export const FUZZY_THRESHOLD = 0.5;
 export const CANDIDATE_CAP = 2000;
 
 export interface ListOptions {

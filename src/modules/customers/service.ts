@@ -7,7 +7,7 @@ import { isUuid } from '../../http/ids.js';
 import type { Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
-import { isRegion, normalisePhone, phoneLookupKeys } from './phones.js';
+import { normalisePhone, phoneLookupKeys } from './phones.js';
 import { PreferencesService } from './preferences.js';
 import type {
   Address,
@@ -123,13 +123,9 @@ export class CustomersService {
     this.preferences = new PreferencesService(db);
   }
 
-  /** The region phones are read in: the address's ISO country when it names one, else the default. */
-  private regionFor(v: { primaryAddress: Address | null }): string {
-    const country = v.primaryAddress?.country?.toUpperCase();
-    return isRegion(country) ? country : this.config.defaultPhoneRegion;
-  }
-
-  private normalisePhones(phones: { type?: string; number: string }[], region: string): PhoneRow[] {
+  /** Phones are read in the deployment's default region (DEFAULT_PHONE_REGION) unless typed with a country code. */
+  private normalisePhones(phones: { type?: string; number: string }[]): PhoneRow[] {
+    const region = this.config.defaultPhoneRegion;
     return phones.map((p, i) => {
       const number = p.number.trim();
       const n = normalisePhone(number, region);
@@ -198,7 +194,7 @@ export class CustomersService {
       customFields: {},
     };
     checkComplete(values);
-    const phones = this.normalisePhones(input.phones ?? [], this.regionFor(values));
+    const phones = this.normalisePhones(input.phones ?? []);
     return this.db.transaction(async (tx) => {
       values.customFields = await validateCustomFields(tx, 'customer', input.customFields, {});
       const { id, accountNumber } = await insertCustomer(tx, values, actor.userId);
@@ -248,10 +244,9 @@ export class CustomersService {
       checkComplete(next);
       next.customFields = await validateCustomFields(tx, 'customer', patch.customFields, old.customFields);
 
-      const region = this.regionFor(next);
       const typed: PhoneInput[] =
         patch.phones ?? before.phones.map((p) => ({ type: p.type as PhoneInput['type'], number: p.number }));
-      const phones = this.normalisePhones(typed, region);
+      const phones = this.normalisePhones(typed);
       const phonesChanged =
         !samePhones(phones, before.phones) || phones.some((p, i) => p.e164 !== before.phones[i].e164);
 
