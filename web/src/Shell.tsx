@@ -1,0 +1,183 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { Link, match, navigate, useLocation } from './router.js';
+import { displayName, useSession } from './session.js';
+import { live, type LiveStatus } from './live.js';
+import { useToast } from './components/Toasts.js';
+import { Reminders } from './screens/Reminders.js';
+import { ScreenPopPanel } from './screens/ScreenPop.js';
+import { CustomersScreen } from './screens/Customers.js';
+import { NewCustomerScreen } from './screens/CustomerNew.js';
+import { CustomerRecord } from './screens/CustomerRecord.js';
+import { CasesScreen } from './screens/Cases.js';
+import { CaseView } from './screens/CaseView.js';
+import { TasksScreen } from './screens/Tasks.js';
+import { AdminScreen } from './screens/Admin.js';
+import type { LiveEvent } from './types.js';
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  const tag = el.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || el.isContentEditable;
+}
+
+/** `/` focuses the screen's search box, `n` opens New Customer (when not typing in a field). */
+function useShortcuts(canCreateCustomer: boolean): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      if (document.querySelector('dialog[open]')) return;
+      if (e.key === '/') {
+        const box = document.querySelector<HTMLInputElement>('[data-search]');
+        if (box) {
+          e.preventDefault();
+          box.focus();
+          box.select();
+        } else {
+          e.preventDefault();
+          navigate('/customers');
+          setTimeout(() => document.querySelector<HTMLInputElement>('[data-search]')?.focus(), 50);
+        }
+      } else if (e.key === 'n' && canCreateCustomer) {
+        e.preventDefault();
+        navigate('/customers/new');
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [canCreateCustomer]);
+}
+
+function useLive(): LiveStatus {
+  const [status, setStatus] = useState<LiveStatus>(live.status);
+  useEffect(() => {
+    const off = live.onStatus(setStatus);
+    live.start();
+    return () => {
+      off();
+      live.stop();
+    };
+  }, []);
+  return status;
+}
+
+function Routes({ path }: { path: string }): ReactNode {
+  const { can } = useSession();
+  let m: Record<string, string> | null;
+  if (path === '/' || path === '') {
+    return can('customers.view') ? <Redirect to="/customers" /> : <Redirect to="/tasks" />;
+  }
+  if (path === '/customers') return <CustomersScreen />;
+  if (path === '/customers/new') return <NewCustomerScreen />;
+  if ((m = match('/customers/:id', path))) return <CustomerRecord key={m.id} id={m.id} />;
+  if (path === '/cases') return <CasesScreen />;
+  if ((m = match('/cases/:id', path))) return <CaseView key={m.id} id={m.id} />;
+  if (path === '/tasks') return <TasksScreen />;
+  if (path === '/admin' || path.startsWith('/admin/')) return <AdminScreen path={path} />;
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        There is nothing at this address. <Link to="/customers">Go to customers</Link>.
+      </p>
+    </section>
+  );
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+export function Shell() {
+  const { me, can, signOut } = useSession();
+  const loc = useLocation();
+  const status = useLive();
+  const toast = useToast();
+  const [menuOpen, setMenuOpen] = useState(false);
+  useShortcuts(can('customers.create'));
+
+  useEffect(
+    () =>
+      live.subscribe((e: LiveEvent) => {
+        if (e.type === 'case.assigned') {
+          const num = e.caseNumber ?? (e.case as { caseNumber?: string } | undefined)?.caseNumber ?? '';
+          const subject = (e.subject ?? (e.case as { subject?: string } | undefined)?.subject ?? '') as string;
+          toast({
+            text: `Case ${String(num)} was assigned to you${subject ? `: ${subject}` : ''}`,
+            link: e.recordId ? { to: `/cases/${e.recordId}`, label: 'Open case' } : undefined,
+          });
+        }
+      }),
+    [toast],
+  );
+
+  // Screen changes close the mobile menu and move focus to the new screen's heading.
+  useEffect(() => {
+    setMenuOpen(false);
+    const t = setTimeout(() => {
+      const active = document.activeElement;
+      if (active && active !== document.body && !active.closest('nav')) return;
+      document.querySelector<HTMLElement>('main h1')?.focus();
+    }, 0);
+    return () => clearTimeout(t);
+  }, [loc.path]);
+
+  const tabs = [
+    { to: '/customers', label: 'Customers', show: can('customers.view') },
+    { to: '/cases', label: 'Cases', show: can('cases.view') },
+    { to: '/tasks', label: 'Tasks', show: can('tasks.view') },
+    { to: '/admin', label: 'Admin', show: can('admin') },
+  ].filter((t) => t.show);
+
+  return (
+    <div className="app">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/" className="brand">
+          Switchboard
+        </Link>
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="primary-nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          Menu
+        </button>
+        <nav id="primary-nav" aria-label="Main" className={menuOpen ? 'open' : ''}>
+          <ul>
+            {tabs.map((t) => (
+              <li key={t.to}>
+                <Link to={t.to} aria-current={loc.path.startsWith(t.to) ? 'page' : undefined}>
+                  {t.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="me">
+          <span className={`live ${status}`} title={`Live updates: ${status}`} data-live={status}>
+            <span className="dot" aria-hidden="true" />
+            <span className="sr-only">Live updates: </span>
+            {status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Offline'}
+          </span>
+          <span className="who">{displayName(me)}</span>
+          <button type="button" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <div className="workspace">
+        <main id="main" tabIndex={-1}>
+          <Routes path={loc.path} />
+        </main>
+        <ScreenPopPanel />
+      </div>
+      <Reminders />
+    </div>
+  );
+}

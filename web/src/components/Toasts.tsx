@@ -1,0 +1,51 @@
+import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
+import { Link } from '../router.js';
+
+export interface Toast {
+  id: number;
+  text: string;
+  link?: { to: string; label: string };
+  kind?: 'info' | 'error' | 'success';
+}
+
+type Push = (t: Omit<Toast, 'id'>) => void;
+const ToastContext = createContext<Push>(() => {});
+
+let seq = 0;
+
+export function ToastProvider({ children }: { children: ReactNode }) {
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const dismiss = useCallback((id: number) => setToasts((ts) => ts.filter((t) => t.id !== id)), []);
+  const push = useCallback<Push>(
+    (t) => {
+      const id = ++seq;
+      setToasts((ts) => [...ts.slice(-4), { ...t, id }]);
+      setTimeout(() => dismiss(id), t.kind === 'error' ? 12000 : 8000);
+    },
+    [dismiss],
+  );
+  return (
+    <ToastContext.Provider value={push}>
+      {children}
+      <div className="toasts" role="status" aria-live="polite">
+        {toasts.map((t) => (
+          <div key={t.id} className={`toast ${t.kind ?? 'info'}`}>
+            <span>{t.text}</span>
+            {t.link && (
+              <Link to={t.link.to} onClick={() => dismiss(t.id)}>
+                {t.link.label}
+              </Link>
+            )}
+            <button type="button" className="icon" aria-label="Dismiss notification" onClick={() => dismiss(t.id)}>
+              ×
+            </button>
+          </div>
+        ))}
+      </div>
+    </ToastContext.Provider>
+  );
+}
+
+export function useToast(): Push {
+  return useContext(ToastContext);
+}

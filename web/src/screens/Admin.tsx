@@ -1,0 +1,51 @@
+import { Link } from '../router.js';
+import { useSession } from '../session.js';
+import { AdminApiKeys } from './AdminApiKeys.js';
+import { AdminCaseSettings } from './AdminCaseSettings.js';
+import { AdminCustomFields } from './AdminCustomFields.js';
+import { AdminRoles } from './AdminRoles.js';
+import { AdminUsers } from './AdminUsers.js';
+
+const SECTIONS = [
+  { path: '/admin/users', label: 'Users' },
+  { path: '/admin/roles', label: 'Roles and privileges' },
+  { path: '/admin/api-keys', label: 'API keys' },
+  { path: '/admin/custom-fields', label: 'Custom fields' },
+  { path: '/admin/case-settings', label: 'Case settings' },
+];
+
+export function AdminScreen({ path }: { path: string }) {
+  const { can } = useSession();
+  const current = path === '/admin' ? '/admin/users' : path;
+  if (!can('admin') && current !== '/admin/api-keys') {
+    return (
+      <section>
+        <h1 tabIndex={-1}>Administration</h1>
+        <p>This needs the administrator privilege.</p>
+      </section>
+    );
+  }
+  return (
+    <section className="screen admin">
+      <div className="screen-head">
+        <h1 tabIndex={-1}>Administration</h1>
+      </div>
+      <nav aria-label="Administration" className="subnav">
+        <ul>
+          {SECTIONS.map((s) => (
+            <li key={s.path}>
+              <Link to={s.path} aria-current={current === s.path ? 'page' : undefined}>
+                {s.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {current === '/admin/users' && <AdminUsers />}
+      {current === '/admin/roles' && <AdminRoles />}
+      {current === '/admin/api-keys' && <AdminApiKeys />}
+      {current === '/admin/custom-fields' && <AdminCustomFields />}
+      {current === '/admin/case-settings' && <AdminCaseSettings />}
+    </section>
+  );
+}

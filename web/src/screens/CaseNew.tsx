@@ -1,0 +1,145 @@
+import { useState, type FormEvent } from 'react';
+import { api, ApiError, errorText, fieldErrors } from '../api.js';
+import { Field, FormErrors, Select, TextArea } from '../components/Field.js';
+import { useStoredState } from '../hooks.js';
+import { choices, useCaseRefs } from '../lookups.js';
+import { useSession } from '../session.js';
+import type { Case } from '../types.js';
+
+interface CaseDraft {
+  subject: string;
+  description: string;
+  priority: string;
+  severity: string;
+  visibility: 'public' | 'private';
+  ownerId: string;
+  channel: string;
+}
+
+/** A new case for a customer (a form in a dialog; the draft survives a re-sign-in). */
+export function CaseNewForm({
+  customerId,
+  onCreated,
+  onCancel,
+}: {
+  customerId: string;
+  onCreated: (c: Case) => void;
+  onCancel: () => void;
+}) {
+  const { me } = useSession();
+  const { settings, users } = useCaseRefs();
+  const [v, setV, clear] = useStoredState<CaseDraft>(`case:new:${customerId}`, {
+    subject: '',
+    description: '',
+    priority: '',
+    severity: '',
+    visibility: 'private',
+    ownerId: me.id,
+    channel: 'phone',
+  });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (p: Partial<CaseDraft>) => setV((o) => ({ ...o, ...p }));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const body: Record<string, unknown> = {
+        customerId,
+        subject: v.subject.trim(),
+        description: v.description,
+        visibility: v.visibility,
+        ownerId: v.ownerId || null,
+        channel: v.channel,
+      };
+      if (v.priority) body.priority = v.priority;
+      if (v.severity) body.severity = v.severity;
+      const c = await api.post<Case>('/api/v1/cases', body);
+      clear();
+      onCreated(c);
+    } catch (err) {
+      setErrors(fieldErrors(err));
+      setMessage(err instanceof ApiError && err.errors.length ? 'Please correct the fields marked.' : errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} noValidate aria-label="New case">
+      <Field
+        label="Subject"
+        value={v.subject}
+        onChange={(e) => set({ subject: e.target.value })}
+        error={errors.subject}
+        required
+      />
+      <TextArea
+        label="Description"
+        rows={4}
+        value={v.description}
+        onChange={(e) => set({ description: e.target.value })}
+        error={errors.description}
+      />
+      <div className="row">
+        <Select
+          label="Priority"
+          value={v.priority}
+          onChange={(e) => set({ priority: e.target.value })}
+          options={[{ value: '', label: 'Default' }, ...choices(settings?.priorities)]}
+          error={errors.priority}
+        />
+        <Select
+          label="Severity"
+          value={v.severity}
+          onChange={(e) => set({ severity: e.target.value })}
+          options={[{ value: '', label: 'Default' }, ...choices(settings?.severities)]}
+          error={errors.severity}
+        />
+      </div>
+      <div className="row">
+        <Select
+          label="Visibility"
+          value={v.visibility}
+          onChange={(e) => set({ visibility: e.target.value as CaseDraft['visibility'] })}
+          options={[
+            { value: 'private', label: 'Private (internal)' },
+            { value: 'public', label: 'Public (Support Center)' },
+          ]}
+          error={errors.visibility}
+        />
+        <Select
+          label="Owner"
+          value={v.ownerId}
+          onChange={(e) => set({ ownerId: e.target.value })}
+          options={[{ value: '', label: 'Unassigned' }, ...(users ?? []).map((u) => ({ value: u.id, label: u.name }))]}
+          error={errors.ownerId}
+        />
+        <Select
+          label="Channel"
+          value={v.channel}
+          onChange={(e) => set({ channel: e.target.value })}
+          options={['phone', 'chat', 'email', 'web', 'other'].map((c) => ({ value: c, label: c }))}
+          error={errors.channel}
+        />
+      </div>
+      <FormErrors message={message} />
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          Create case
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            clear();
+            onCancel();
+          }}
+        >
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

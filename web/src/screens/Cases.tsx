@@ -1,0 +1,226 @@
+import { useEffect, useRef, useState } from 'react';
+import { api, errorText, type Page } from '../api.js';
+import { useDebounced, useStoredState } from '../hooks.js';
+import { labelOf, useCaseRefs, userName } from '../lookups.js';
+import { formatDateTime } from '../format.js';
+import { Link } from '../router.js';
+import type { Case } from '../types.js';
+
+interface CaseFilters {
+  q: string;
+  caseNumber: string;
+  status: string;
+  priority: string;
+  severity: string;
+  ownerId: string;
+  visibility: string;
+  sort: string;
+}
+
+export function CasesScreen() {
+  const { settings, users } = useCaseRefs();
+  const [f, setF] = useStoredState<CaseFilters>('cases:list', {
+    q: '',
+    caseNumber: '',
+    status: 'open',
+    priority: '',
+    severity: '',
+    ownerId: 'me',
+    visibility: '',
+    sort: '-openedAt',
+  });
+  const q = useDebounced(f.q, 250);
+  const caseNumber = useDebounced(f.caseNumber, 250);
+  const [items, setItems] = useState<Case[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const seq = useRef(0);
+
+  const query = {
+    q: q.trim() || undefined,
+    caseNumber: /^\d+$/.test(caseNumber.trim()) ? caseNumber.trim() : undefined,
+    status: f.status || undefined,
+    priority: f.priority || undefined,
+    severity: f.severity || undefined,
+    ownerId: f.ownerId || undefined,
+    visibility: f.visibility || undefined,
+    sort: f.sort || undefined,
+    limit: 50,
+  };
+  const key = JSON.stringify(query);
+
+  useEffect(() => {
+    const n = ++seq.current;
+    const ctl = new AbortController();
+    setLoading(true);
+    api.get<Page<Case>>('/api/v1/cases', JSON.parse(key) as typeof query, ctl.signal).then(
+      (p) => {
+        if (n !== seq.current) return;
+        setItems(p.items);
+        setNext(p.nextCursor);
+        setError(null);
+        setLoading(false);
+      },
+      (e) => {
+        if (ctl.signal.aborted || n !== seq.current) return;
+        setError(errorText(e));
+        setLoading(false);
+      },
+    );
+    return () => ctl.abort();
+  }, [key]);
+
+  const more = async () => {
+    setLoading(true);
+    try {
+      const p = await api.get<Page<Case>>('/api/v1/cases', { ...query, cursor: next ?? undefined });
+      setItems((o) => [...o, ...p.items.filter((c) => !o.some((x) => x.id === c.id))]);
+      setNext(p.nextCursor);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  const set = (p: Partial<CaseFilters>) => setF((o) => ({ ...o, ...p }));
+  const opt = (items: { key: string; label: string }[] | undefined) =>
+    (items ?? []).map((i) => (
+      <option key={i.key} value={i.key}>
+        {i.label}
+      </option>
+    ));
+
+  return (
+    <section className="screen cases">
+      <div className="screen-head">
+        <h1 tabIndex={-1}>Cases</h1>
+      </div>
+      <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <div className="field grow">
+          <label htmlFor="case-search">Search cases</label>
+          <input
+            id="case-search"
+            type="search"
+            data-search
+            placeholder="Words in subject or description"
+            value={f.q}
+            onChange={(e) => set({ q: e.target.value })}
+          />
+        </div>
+        <div className="field narrow">
+          <label htmlFor="case-number">Case number</label>
+          <input
+            id="case-number"
+            inputMode="numeric"
+            value={f.caseNumber}
+            onChange={(e) => set({ caseNumber: e.target.value })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="case-status">Status</label>
+          <select id="case-status" value={f.status} onChange={(e) => set({ status: e.target.value })}>
+            <option value="">Any</option>
+            <option value="open">All open</option>
+            <option value="closed">All closed</option>
+            {opt(settings?.statuses.filter((s) => s.key !== 'open' && s.key !== 'closed'))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="case-priority">Priority</label>
+          <select id="case-priority" value={f.priority} onChange={(e) => set({ priority: e.target.value })}>
+            <option value="">Any</option>
+            {opt(settings?.priorities)}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="case-severity">Severity</label>
+          <select id="case-severity" value={f.severity} onChange={(e) => set({ severity: e.target.value })}>
+            <option value="">Any</option>
+            {opt(settings?.severities)}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="case-owner">Owner</label>
+          <select id="case-owner" value={f.ownerId} onChange={(e) => set({ ownerId: e.target.value })}>
+            <option value="">Anyone</option>
+            <option value="me">Me</option>
+            <option value="none">Unassigned</option>
+            {(users ?? []).map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="case-visibility">Visibility</label>
+          <select id="case-visibility" value={f.visibility} onChange={(e) => set({ visibility: e.target.value })}>
+            <option value="">Any</option>
+            <option value="public">Public</option>
+            <option value="private">Private</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="case-sort">Sort</label>
+          <select id="case-sort" value={f.sort} onChange={(e) => set({ sort: e.target.value })}>
+            <option value="-openedAt">Newest first</option>
+            <option value="openedAt">Oldest first</option>
+            <option value="-updatedAt">Recently updated</option>
+            <option value="-caseNumber">Case number ↓</option>
+            <option value="caseNumber">Case number ↑</option>
+          </select>
+        </div>
+      </form>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="table-wrap">
+        <table className="list" aria-busy={loading}>
+          <caption className="sr-only">Cases</caption>
+          <thead>
+            <tr>
+              <th scope="col">Case</th>
+              <th scope="col">Subject</th>
+              <th scope="col">Status</th>
+              <th scope="col">Priority</th>
+              <th scope="col">Severity</th>
+              <th scope="col">Owner</th>
+              <th scope="col">Opened</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((c) => (
+              <tr key={c.id}>
+                <td data-label="Case">
+                  <Link to={`/cases/${c.id}`}>{c.caseNumber}</Link>
+                </td>
+                <td data-label="Subject">
+                  {c.subject}
+                  {c.visibility === 'private' && <span className="badge">private</span>}
+                </td>
+                <td data-label="Status">{labelOf(settings?.statuses, c.status)}</td>
+                <td data-label="Priority">{labelOf(settings?.priorities, c.priority)}</td>
+                <td data-label="Severity">{labelOf(settings?.severities, c.severity)}</td>
+                <td data-label="Owner">{userName(users, c.ownerId)}</td>
+                <td data-label="Opened">{formatDateTime(c.openedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {!loading && items.length === 0 && !error && <p className="empty">No cases match.</p>}
+      <div className="list-foot">
+        {loading && <span aria-live="polite">Loading…</span>}
+        {next && !loading && (
+          <button type="button" onClick={() => void more()}>
+            Load more
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,242 @@
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { api, errorText, type Page } from '../api.js';
+import { useDebounced, useStoredState } from '../hooks.js';
+import { loadPreferences, savePreference } from '../prefs.js';
+import { Link } from '../router.js';
+import { useSession } from '../session.js';
+import type { Customer } from '../types.js';
+import { ColumnChooser } from './ColumnChooser.js';
+import { cleanColumns, columnByKey, DEFAULT_COLUMNS, dropColumn } from './customerColumns.js';
+
+const PREF_KEY = 'customers.columns';
+
+interface ListState {
+  q: string;
+  draft: '' | 'true' | 'false';
+  vip: boolean;
+  postalCode: string;
+  sort: string;
+}
+
+const SORTS = [
+  { value: '', label: 'Default (best match / name)' },
+  { value: 'name', label: 'Name A–Z' },
+  { value: '-name', label: 'Name Z–A' },
+  { value: '-created', label: 'Newest first' },
+  { value: 'created', label: 'Oldest first' },
+  { value: '-updated', label: 'Recently updated' },
+];
+
+function useColumns(): [string[], (c: string[]) => void, string | null] {
+  const [cols, setCols] = useState<string[]>(DEFAULT_COLUMNS);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    loadPreferences().then(
+      (p) => setCols(cleanColumns(p[PREF_KEY])),
+      () => setCols(DEFAULT_COLUMNS),
+    );
+  }, []);
+  const change = (next: string[]) => {
+    setCols(next);
+    savePreference(PREF_KEY, next).then(
+      () => setError(null),
+      (e) => setError(`Your column layout was not saved: ${errorText(e)}`),
+    );
+  };
+  return [cols, change, error];
+}
+
+export function CustomersScreen() {
+  const { can } = useSession();
+  const [state, setState] = useStoredState<ListState>('customers:list', {
+    q: '',
+    draft: '',
+    vip: false,
+    postalCode: '',
+    sort: '',
+  });
+  const q = useDebounced(state.q, 250);
+  const postalCode = useDebounced(state.postalCode, 250);
+  const [items, setItems] = useState<Customer[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const [cols, setCols, colError] = useColumns();
+  const [dragging, setDragging] = useState<string | null>(null);
+  const reqSeq = useRef(0);
+
+  const query = {
+    q: q.trim() || undefined,
+    draft: state.draft || undefined,
+    vip: state.vip ? 'true' : undefined,
+    postalCode: postalCode.trim() || undefined,
+    sort: state.sort || undefined,
+    limit: 50,
+  };
+  const queryKey = JSON.stringify(query);
+
+  useEffect(() => {
+    const seq = ++reqSeq.current;
+    const ctl = new AbortController();
+    setLoading(true);
+    api.get<Page<Customer>>('/api/v1/customers', query, ctl.signal).then(
+      (page) => {
+        if (seq !== reqSeq.current) return;
+        setItems(page.items);
+        setNext(page.nextCursor);
+        setError(null);
+        setLoading(false);
+      },
+      (e) => {
+        if (ctl.signal.aborted || seq !== reqSeq.current) return;
+        setError(errorText(e));
+        setLoading(false);
+      },
+    );
+    return () => ctl.abort();
+    // queryKey stands for the query object
+  }, [queryKey]);
+
+  const loadMore = async () => {
+    if (!next) return;
+    setLoading(true);
+    try {
+      const page = await api.get<Page<Customer>>('/api/v1/customers', { ...query, cursor: next });
+      setItems((old) => [...old, ...page.items.filter((c) => !old.some((o) => o.id === c.id))]);
+      setNext(page.nextCursor);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  const onHeaderDrop = (e: DragEvent, target: string) => {
+    e.preventDefault();
+    const key = e.dataTransfer.getData('text/plain') || dragging;
+    setDragging(null);
+    if (key && cols.includes(key)) setCols(dropColumn(cols, key, target));
+  };
+
+  const patch = (p: Partial<ListState>) => setState((s) => ({ ...s, ...p }));
+  const shown = cols.map(columnByKey).filter((c) => c !== undefined);
+
+  return (
+    <section className="screen customers">
+      <div className="screen-head">
+        <h1 tabIndex={-1}>Customers</h1>
+        {can('customers.create') && (
+          <Link to="/customers/new" className="button primary" aria-keyshortcuts="n">
+            New customer
+          </Link>
+        )}
+      </div>
+      <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <div className="field grow">
+          <label htmlFor="customer-search">Search customers</label>
+          <input
+            id="customer-search"
+            type="search"
+            data-search
+            aria-keyshortcuts="/"
+            placeholder="Name, company, email, phone, account number"
+            value={state.q}
+            onChange={(e) => patch({ q: e.target.value })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="customer-postal">Postal code</label>
+          <input
+            id="customer-postal"
+            value={state.postalCode}
+            onChange={(e) => patch({ postalCode: e.target.value })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="customer-draft">Status</label>
+          <select
+            id="customer-draft"
+            value={state.draft}
+            onChange={(e) => patch({ draft: e.target.value as ListState['draft'] })}
+          >
+            <option value="">All</option>
+            <option value="true">Drafts</option>
+            <option value="false">Complete</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="customer-sort">Sort</label>
+          <select id="customer-sort" value={state.sort} onChange={(e) => patch({ sort: e.target.value })}>
+            {SORTS.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={state.vip} onChange={(e) => patch({ vip: e.target.checked })} /> VIP only
+        </label>
+        <ColumnChooser columns={cols} onChange={setCols} />
+      </form>
+      {colError && (
+        <p className="error" role="alert">
+          {colError}
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="table-wrap">
+        <table className="list" aria-busy={loading}>
+          <caption className="sr-only">Customers</caption>
+          <thead>
+            <tr>
+              {shown.map((c) => (
+                <th
+                  key={c.key}
+                  scope="col"
+                  draggable
+                  data-column={c.key}
+                  className={dragging === c.key ? 'dragging' : undefined}
+                  onDragStart={(e) => {
+                    e.dataTransfer.setData('text/plain', c.key);
+                    e.dataTransfer.effectAllowed = 'move';
+                    setDragging(c.key);
+                  }}
+                  onDragEnd={() => setDragging(null)}
+                  onDragOver={(e) => e.preventDefault()}
+                  onDrop={(e) => onHeaderDrop(e, c.key)}
+                >
+                  {c.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((cust) => (
+              <tr key={cust.id} className={cust.draft ? 'draft' : undefined}>
+                {shown.map((c) => (
+                  <td key={c.key} data-label={c.label}>
+                    {c.render(cust)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {!loading && items.length === 0 && !error && <p className="empty">No customers match.</p>}
+      <div className="list-foot">
+        {loading && <span aria-live="polite">Loading…</span>}
+        {next && !loading && (
+          <button type="button" onClick={() => void loadMore()}>
+            Load more
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

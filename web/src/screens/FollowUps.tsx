@@ -1,0 +1,218 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, errorText, fieldErrors, type Page } from '../api.js';
+import { Dialog } from '../components/Dialog.js';
+import { Select, TextArea } from '../components/Field.js';
+import { useStoredState } from '../hooks.js';
+import { formatDateTime } from '../format.js';
+import type { Case, FollowUp } from '../types.js';
+
+const list = (v: string[] | string | undefined) => (Array.isArray(v) ? v.join(', ') : (v ?? ''));
+
+function EmailHeaders({ f }: { f: FollowUp }) {
+  const [source, setSource] = useState<string | null>(null);
+  const [open, setOpen] = useState(false);
+  const e = f.email!;
+  const viewSource = async () => {
+    setOpen(true);
+    try {
+      const res = await fetch(`/api/v1/cases/${f.caseId}/follow-ups/${f.id}/source`, { credentials: 'same-origin' });
+      setSource(res.ok ? await res.text() : `The source is not available (${res.status}).`);
+    } catch (err) {
+      setSource(errorText(err));
+    }
+  };
+  return (
+    <div className="email-headers">
+      <dl>
+        {e.from && (
+          <div>
+            <dt>From</dt>
+            <dd>{e.from}</dd>
+          </div>
+        )}
+        {e.to && e.to.length > 0 && (
+          <div>
+            <dt>To</dt>
+            <dd>{list(e.to)}</dd>
+          </div>
+        )}
+        {e.cc && e.cc.length > 0 && (
+          <div>
+            <dt>CC</dt>
+            <dd>{list(e.cc)}</dd>
+          </div>
+        )}
+        {e.bcc && e.bcc.length > 0 && (
+          <div>
+            <dt>BCC</dt>
+            <dd>{list(e.bcc)}</dd>
+          </div>
+        )}
+        {e.subject && (
+          <div>
+            <dt>Subject</dt>
+            <dd>{e.subject}</dd>
+          </div>
+        )}
+      </dl>
+      <button type="button" className="link" onClick={() => void viewSource()}>
+        View source
+      </button>
+      <Dialog open={open} title="Message source" onClose={() => setOpen(false)} wide>
+        <pre className="source">{source ?? 'Loading…'}</pre>
+      </Dialog>
+    </div>
+  );
+}
+
+/** The case's follow-ups (notes, calls, chats, emails) as a timeline, with "add a note". */
+export function FollowUps({
+  c,
+  canAdd,
+  onAdded,
+}: {
+  c: Case;
+  canAdd: boolean;
+  onAdded: (c: Case, reopened: boolean) => void;
+}) {
+  const [order, setOrder] = useStoredState<'newest' | 'oldest'>('case:followUpsOrder', 'newest');
+  const [items, setItems] = useState<FollowUp[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  const [draft, setDraft, clearDraft] = useStoredState(`case:note:${c.id}`, {
+    kind: 'note',
+    visibility: 'internal',
+    body: '',
+  });
+  const [noteError, setNoteError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const path = `/api/v1/cases/${c.id}/follow-ups`;
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    api.get<Page<FollowUp>>(path, { order, limit: 50 }, ctl.signal).then(
+      (p) => {
+        setItems(p.items);
+        setNext(p.nextCursor);
+      },
+      (e) => !ctl.signal.aborted && setError(errorText(e)),
+    );
+    return () => ctl.abort();
+  }, [path, order, tick]);
+
+  const more = async () => {
+    try {
+      const p = await api.get<Page<FollowUp>>(path, { order, limit: 50, cursor: next ?? undefined });
+      setItems((o) => [...o, ...p.items]);
+      setNext(p.nextCursor);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!draft.body.trim()) {
+      setNoteError('Write something first.');
+      return;
+    }
+    setBusy(true);
+    try {
+      const r = await api.post<{ followUp: FollowUp; case: Case; reopened: boolean }>(path, {
+        kind: draft.kind,
+        visibility: draft.visibility,
+        body: draft.body,
+      });
+      clearDraft();
+      setDraft({ kind: draft.kind, visibility: draft.visibility, body: '' });
+      clearDraft();
+      setNoteError(null);
+      setTick((t) => t + 1);
+      onAdded(r.case, r.reopened);
+    } catch (err) {
+      setNoteError(fieldErrors(err).body ?? errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="followups" aria-labelledby="followups-title">
+      <div className="toolbar">
+        <h2 id="followups-title">Follow-ups</h2>
+        <div role="group" aria-label="Order" className="segmented">
+          <button type="button" aria-pressed={order === 'newest'} onClick={() => setOrder('newest')}>
+            Newest first
+          </button>
+          <button type="button" aria-pressed={order === 'oldest'} onClick={() => setOrder('oldest')}>
+            Oldest first
+          </button>
+        </div>
+      </div>
+      {canAdd && (
+        <form className="add-note" onSubmit={add} aria-label="Add a follow-up">
+          <TextArea
+            label="Add a note"
+            rows={3}
+            value={draft.body}
+            onChange={(e) => setDraft({ ...draft, body: e.target.value })}
+            error={noteError ?? undefined}
+          />
+          <div className="row">
+            <Select
+              label="Kind"
+              value={draft.kind}
+              onChange={(e) => setDraft({ ...draft, kind: e.target.value })}
+              options={[
+                { value: 'note', label: 'Internal note' },
+                { value: 'call', label: 'Call summary' },
+                { value: 'chat', label: 'Chat transcript' },
+              ]}
+            />
+            <Select
+              label="Visible to"
+              value={draft.visibility}
+              onChange={(e) => setDraft({ ...draft, visibility: e.target.value })}
+              options={[
+                { value: 'internal', label: 'Agents only' },
+                { value: 'public', label: 'Customer too' },
+              ]}
+            />
+            <div className="field end">
+              <button type="submit" className="primary" disabled={busy}>
+                Add follow-up
+              </button>
+            </div>
+          </div>
+        </form>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {items.length === 0 && !error && <p className="empty">No follow-ups yet.</p>}
+      <ol className="timeline" aria-label="Follow-ups">
+        {items.map((f) => (
+          <li key={f.id} className={`fu ${f.kind} ${f.visibility}`}>
+            <div className="meta">
+              <span className="badge">{f.kind}</span>
+              {f.direction && <span className="badge">{f.direction}</span>}
+              {f.visibility === 'internal' && <span className="badge">internal</span>}
+              <strong>{f.author?.name ?? 'system'}</strong>{' '}
+              <time dateTime={f.createdAt}>{formatDateTime(f.createdAt)}</time>
+            </div>
+            {f.email && <EmailHeaders f={f} />}
+            <div className="body">{f.body}</div>
+          </li>
+        ))}
+      </ol>
+      {next && (
+        <button type="button" onClick={() => void more()}>
+          More follow-ups
+        </button>
+      )}
+    </section>
+  );
+}
