@@ -1,30 +1,29 @@
 import type { Db, Queryable } from '../../db/adapter.js';
 import { emitEvent } from '../../events/outbox.js';
 import { type Actor, can, requirePrivilege } from '../../http/actor.js';
-import { Conflict, Forbidden, Invalid, NotFound } from '../../http/errors.js';
+import { Conflict, Forbidden, Invalid } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { encodeCursor, type Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import type { UsersService } from '../users/service.js';
 import { caseAudience, caseWriteError, visibleCase } from './access.js';
 import { FollowUpsService, type FollowUpAdded, type FollowUpInput } from './followups-service.js';
 import { listFollowUps, toFollowUp } from './followups-store.js';
+import { CaseLists } from './lists.js';
 import type {
   Case,
   CaseCreate,
   CaseListQuery,
   CasePatch,
-  CaseSort,
   CaseUnitary,
   CustomerCasesQuery,
+  FollowUp,
 } from './schema.js';
-import type { FollowUp } from './schema.js';
-import { rankDefault, rankInfo, statusInfo, type RankTable } from './settings-store.js';
-import { loadReopenPolicy } from './settings-store.js';
+import { loadReopenPolicy, rankDefault, rankInfo, statusInfo, type RankTable } from './settings-store.js';
 import { reopenDecision } from './settings-service.js';
 import * as store from './store.js';
-import type { CaseFilter, CaseRow } from './store.js';
+import type { CaseRow } from './store.js';
 
 /**
  * Asks the customers module whether a customer exists. Called outside any
@@ -32,9 +31,6 @@ import type { CaseFilter, CaseRow } from './store.js';
  * foreign key alone decides.
  */
 export type CustomerExists = (customerId: string) => Promise<boolean>;
-
-/** How far the unitary view counts a customer's cases. */
-const UNITARY_CAP = 10_000;
 
 /** The case fields history compares. */
 function caseFields(r: CaseRow): Record<string, unknown> {
@@ -63,12 +59,14 @@ export class CasesService {
   customerExists: CustomerExists | null = null;
   /** The case's follow-ups (F1). */
   readonly followUps: FollowUpsService;
+  private readonly lists: CaseLists;
 
   constructor(
     private readonly db: Db,
     private readonly users: UsersService,
   ) {
     this.followUps = new FollowUpsService(db, this);
+    this.lists = new CaseLists(db, () => this.customerExists);
   }
 
   /**
@@ -285,84 +283,14 @@ export class CasesService {
     });
   }
 
-  async list(actor: Actor, query: CaseListQuery): Promise<Page<Case>> {
-    requirePrivilege(actor, 'cases.view');
-    const filter: CaseFilter = { publicOnly: !can(actor, 'cases.viewPrivate') };
-    if (query.caseNumber !== undefined) filter.caseNumber = query.caseNumber;
-    if (query.customerId !== undefined) {
-      if (!isUuid(query.customerId)) return { items: [], nextCursor: null };
-      filter.customerId = query.customerId;
-    }
-    if (query.ownerId !== undefined) {
-      if (query.ownerId === 'me') {
-        if (!actor.userId) throw new Invalid([{ field: 'ownerId', message: '"me" needs a signed-in user' }]);
-        filter.ownerId = actor.userId;
-      } else if (query.ownerId === 'none') filter.ownerId = null;
-      else if (isUuid(query.ownerId)) filter.ownerId = query.ownerId;
-      else throw new Invalid([{ field: 'ownerId', message: 'a user id, "me" or "none"' }]);
-    }
-    if (query.status !== undefined) filter.status = await this.statusFilter(query.status);
-    if (query.priority !== undefined) filter.priorities = csv(query.priority);
-    if (query.severity !== undefined) filter.severities = csv(query.severity);
-    if (query.visibility !== undefined) filter.visibility = query.visibility;
-    if (query.q !== undefined && query.q.trim() !== '') filter.q = query.q.trim();
-    filter.openedFrom = query.createdFrom;
-    filter.openedTo = query.createdTo;
-    filter.updatedFrom = query.updatedFrom;
-    filter.updatedTo = query.updatedTo;
-    return this.page(filter, query.sort ?? '-openedAt', query.limit ?? 50, query.cursor);
-  }
-
-  private async page(filter: CaseFilter, sort: CaseSort, limit: number, cursor?: string): Promise<Page<Case>> {
-    let after: [string | number, string] | null = null;
-    if (cursor) {
-      const kind = store.sortKind(sort);
-      const c = decodeCursor(cursor, ['string', kind === 'date' ? 'date' : 'number', 'string']);
-      if (c[0] !== sort || !isUuid(c[2]))
-        throw new Invalid([{ field: 'cursor', message: 'not a cursor from this list' }]);
-      after = [c[1] as string | number, c[2] as string];
-    }
-    const rows = await store.listCases(this.db, filter, sort, after, limit + 1);
-    const more = rows.length > limit;
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((r) => store.toCase(r.row)),
-      nextCursor: more ? encodeCursor([sort, last.key, last.row.id]) : null,
-    };
+  /** Case list and search (K4); see CaseLists. */
+  list(actor: Actor, query: CaseListQuery): Promise<Page<Case>> {
+    return this.lists.list(actor, query);
   }
 
   /** The customer record's cases: a table page, or one case at a time (unitary view) with its position. */
-  async customerCases(actor: Actor, customerId: string, query: CustomerCasesQuery): Promise<Page<Case> | CaseUnitary> {
-    requirePrivilege(actor, 'cases.view');
-    if (!isUuid(customerId)) throw new NotFound('Customer');
-    if (this.customerExists && !(await this.customerExists(customerId))) throw new NotFound('Customer');
-    const filter: CaseFilter = { publicOnly: !can(actor, 'cases.viewPrivate'), customerId };
-    if (query.status !== undefined) filter.status = await this.statusFilter(query.status);
-    if (query.position === undefined && query.caseId === undefined) {
-      return this.page(filter, '-openedAt', query.limit ?? 50, query.cursor);
-    }
-    let row: CaseRow | null;
-    let position: number;
-    if (query.caseId !== undefined) {
-      row = await visibleCase(this.db, actor, query.caseId);
-      const matches = (await store.listCases(this.db, { ...filter, caseNumber: row.case_number }, '-openedAt', null, 1))
-        .length;
-      if (row.customer_id !== customerId || !matches) throw new NotFound('Case');
-      position = await store.customerCasePosition(this.db, row, filter, UNITARY_CAP);
-    } else {
-      position = query.position!;
-      row = await store.customerCaseAt(this.db, customerId, filter, position);
-      if (!row) throw new NotFound('Case');
-    }
-    const total = Math.max(position, await store.countCustomerCases(this.db, customerId, filter, UNITARY_CAP));
-    return {
-      item: store.toCase(row),
-      position,
-      total,
-      previous: position > 1 ? position - 1 : null,
-      next: position < total ? position + 1 : null,
-    };
+  customerCases(actor: Actor, customerId: string, query: CustomerCasesQuery): Promise<Page<Case> | CaseUnitary> {
+    return this.lists.customerCases(actor, customerId, query);
   }
 
   async history(actor: Actor, id: string, opts: { limit: number; cursor?: string }): Promise<Page<HistoryEntry>> {
@@ -386,19 +314,6 @@ export class CasesService {
   }
 
   // ---------------------------------------------------------------- checks
-
-  private async statusFilter(raw: string): Promise<NonNullable<CaseFilter['status']>> {
-    const wanted = csv(raw);
-    const f = { open: false, closed: false, keys: [] as string[] };
-    for (const k of wanted) {
-      if (k === 'open') f.open = true;
-      else if (k === 'closed') f.closed = true;
-      else if (!(await statusInfo(this.db, k)))
-        throw new Invalid([{ field: 'status', message: `unknown status "${k}"` }]);
-      else f.keys.push(k);
-    }
-    return f;
-  }
 
   private async checkCustomer(customerId: string): Promise<void> {
     const ok = isUuid(customerId) && (!this.customerExists || (await this.customerExists(customerId)));
@@ -431,17 +346,6 @@ export class CasesService {
     if (!r || r.retired) throw new Invalid([{ field, message: `unknown ${field} "${key}"` }]);
     return key;
   }
-}
-
-function csv(s: string): string[] {
-  return [
-    ...new Set(
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    ),
-  ];
 }
 
 function fieldsOf(r: CaseRow): store.CaseFields {
