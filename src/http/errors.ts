@@ -88,7 +88,9 @@ export function fromDatabaseError(err: unknown): AppError | null {
   if (typeof e?.code !== 'string') return null;
   if (e.code === '23505') {
     const m = /^uq__[a-z0-9_]+?__(.+)$/.exec(e.constraint ?? '');
-    const field = m ? camel(m[1]) : 'id';
+    // Custom fields: uq__<table>__cf_<key> (the key kept as is) → customFields.<key>.
+    const cf = m && /^cf_([a-z][a-zA-Z0-9_]*)$/.exec(m[1]);
+    const field = cf ? `customFields.${cf[1]}` : m ? camel(m[1]) : 'id';
     return Conflict.field(field);
   }
   if (e.code === '23503') return new AppError(409, 'Conflict', 'A referenced record does not exist or is still in use');

@@ -1,23 +1,114 @@
 import type { Queryable } from '../../db/adapter.js';
-import { Invalid } from '../../http/errors.js';
+import { Invalid, type FieldError } from '../../http/errors.js';
+import { loadDefinitions } from './store.js';
+import { OBJECT_TYPES, type CustomFieldObjectType } from './tables.js';
+import { normaliseValue, sameValue } from './values.js';
 
-export type CustomFieldObjectType = 'customer' | 'case' | 'followUp' | 'task';
+export type { CustomFieldObjectType } from './tables.js';
+
+/** Arbitrary constant (two-key form): writers share it per object type; type changes and deletes take it alone. */
+export const CUSTOM_FIELD_LOCK = 7_340_500;
+export const lockKeyOf = (objectType: CustomFieldObjectType) => OBJECT_TYPES.indexOf(objectType);
+
+let defaultPhoneRegion = 'US';
+/** The deployment's DEFAULT_PHONE_REGION (set once by the service at start). */
+export function setCustomFieldPhoneRegion(region: string): void {
+  defaultPhoneRegion = region;
+}
+export function getCustomFieldPhoneRegion(): string {
+  return defaultPhoneRegion;
+}
+
+export interface ValidateOptions {
+  /** Default: 'create' when `previous` is undefined, else 'update'. */
+  mode?: 'create' | 'update';
+  /** A draft (customers, C3): required fields are not enforced. */
+  draft?: boolean;
+  /** Enforce every required field on an update too (a draft being completed). */
+  requireAll?: boolean;
+  /** Region for phone numbers without a country code; default: the configured DEFAULT_PHONE_REGION. */
+  phoneRegion?: string;
+}
+
+const MAX_KEYS = 256;
 
 /**
  * Validates the `customFields` of a write against the administrator's field
- * definitions and returns the values to store (defaults applied). `previous`
- * is the stored value on update (a PATCH sends only changed keys).
+ * definitions and returns the complete object to store. Call it inside the
+ * write's transaction, before writing the row: it takes a shared lock that a
+ * type change or a field delete waits for, so no value of an old type slips in.
  *
- * Placeholder until the custom-fields module lands: no field is defined yet,
- * so every key is unknown and refused.
+ * - Create (`previous` undefined): defaults fill the keys the input does not
+ *   name; every active required field needs a value (unless `draft`).
+ * - Update (`previous` = the stored object): only the keys sent change; `null`
+ *   (or "" / []) clears a value; a required field cannot be cleared. Required
+ *   fields the record never had are not forced on an unrelated edit (they are
+ *   with `requireAll`, e.g. when a draft is completed).
+ * - Unknown keys are refused; a retired field takes no new value (the stored one
+ *   may be sent back unchanged); a retired pick-list option likewise.
+ * - Values are normalised (see values.ts): phones to E.164, emails lower-cased,
+ *   date-times to UTC, multi-picks deduplicated in option order.
+ * Errors: one Invalid (400) naming every bad field as `customFields.<key>`.
  */
 export async function validateCustomFields(
-  _q: Queryable,
-  _objectType: CustomFieldObjectType,
+  q: Queryable,
+  objectType: CustomFieldObjectType,
   input: Record<string, unknown> | undefined,
-  previous: Record<string, unknown> = {},
+  previous?: Record<string, unknown>,
+  opts: ValidateOptions = {},
 ): Promise<Record<string, unknown>> {
-  const keys = Object.keys(input ?? {});
-  if (keys.length > 0) throw new Invalid(keys.map((k) => ({ field: `customFields.${k}`, message: 'unknown field' })));
-  return { ...previous };
+  const mode = opts.mode ?? (previous === undefined ? 'create' : 'update');
+  const prev: Record<string, unknown> = previous ?? {};
+  if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
+    throw new Invalid([{ field: 'customFields', message: 'must be an object of field keys and values' }]);
+  }
+  const entries = Object.entries(input ?? {}).filter(([, v]) => v !== undefined);
+  if (entries.length > MAX_KEYS) throw new Invalid([{ field: 'customFields', message: 'has too many keys' }]);
+  if (mode === 'update' && entries.length === 0 && !opts.requireAll) return { ...prev };
+
+  await q.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [CUSTOM_FIELD_LOCK, lockKeyOf(objectType)]);
+  const defs = await loadDefinitions(q, objectType);
+  const byKey = new Map(defs.map((d) => [d.key, d]));
+  const region = opts.phoneRegion ?? defaultPhoneRegion;
+  const errors: FieldError[] = [];
+  const result: Record<string, unknown> = { ...prev };
+  const named = new Set<string>();
+
+  for (const [key, raw] of entries) {
+    const field = `customFields.${key}`;
+    named.add(key);
+    const def = byKey.get(key);
+    if (!def) {
+      errors.push({ field, message: 'unknown field' });
+      continue;
+    }
+    const r = normaliseValue(def, raw, { phoneRegion: region, previous: prev[key] });
+    if (!r.ok) {
+      errors.push({ field, message: r.message });
+      continue;
+    }
+    if (def.retired && !sameValue(r.value, prev[key])) {
+      errors.push({ field, message: 'the field is retired: it keeps its values but takes no new ones' });
+      continue;
+    }
+    if (r.value === null) {
+      delete result[key];
+      if (def.required && !def.retired && !opts.draft) errors.push({ field, message: 'required' });
+    } else {
+      result[key] = r.value;
+    }
+  }
+
+  for (const def of defs) {
+    if (def.retired) continue;
+    if (mode === 'create' && !named.has(def.key) && def.default !== null && result[def.key] === undefined) {
+      result[def.key] = def.default;
+    }
+    const enforce = !opts.draft && (mode === 'create' || opts.requireAll);
+    if (enforce && def.required && !named.has(def.key) && result[def.key] === undefined) {
+      errors.push({ field: `customFields.${def.key}`, message: 'required' });
+    }
+  }
+  if (errors.length > 0) throw new Invalid(errors);
+  return result;
 }
