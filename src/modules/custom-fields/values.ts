@@ -69,8 +69,10 @@ const bad = (message: string): ValueResult => ({ ok: false, message });
 
 const charCount = (s: string) => [...s].length;
 // NUL cannot be stored in jsonb text; other control characters are never meant.
+/* eslint-disable no-control-regex */
 const CONTROL_SINGLE_LINE = /[\u0000-\u001f\u007f]/;
 const CONTROL_MULTI_LINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/* eslint-enable no-control-regex */
 // The HTML spec's "valid email address" (what browsers accept), with a dot in the domain.
 const EMAIL =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
