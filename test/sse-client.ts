@@ -117,7 +117,10 @@ export class SseClient {
         else continue;
         hasField = true;
       }
-      if (!hasField || (data.length === 0 && id === null)) continue;
+      if (!hasField || (data.length === 0 && id === null)) {
+        for (const w of this.waiters) w();
+        continue;
+      }
       if (id !== null) this.lastEventId = id;
       const m: SseMessage = { id, event, data: data.join('\n'), receivedAt: Date.now() };
       if (this.opts.keep !== false) this.events.push(m);

@@ -99,12 +99,18 @@ export async function claimDue(q: Queryable, limit: number): Promise<ReminderWit
 }
 
 /** When a task's "overdue" reminder fires, its "before" reminder (shown or waiting) is superseded. */
-export async function cancelBeforeReminders(q: Queryable, taskIds: string[]): Promise<ReminderRow[]> {
+export async function cancelBeforeReminders(
+  q: Queryable,
+  taskIds: string[],
+): Promise<(ReminderRow & { previous_state: ReminderState })[]> {
   if (taskIds.length === 0) return [];
-  return q.query<ReminderRow>(
-    `UPDATE reminders SET state = 'cancelled', updated_at = now()
-     WHERE task_id = ANY($1::uuid[]) AND kind = 'before' AND state IN ('pending', 'fired')
-     RETURNING *`,
+  return q.query<ReminderRow & { previous_state: ReminderState }>(
+    `WITH old AS (
+       SELECT id, state FROM reminders
+       WHERE task_id = ANY($1::uuid[]) AND kind = 'before' AND state IN ('pending', 'fired') FOR UPDATE
+     )
+     UPDATE reminders r SET state = 'cancelled', updated_at = now() FROM old WHERE r.id = old.id
+     RETURNING r.*, old.state AS previous_state`,
     [taskIds],
   );
 }

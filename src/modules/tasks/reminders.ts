@@ -160,7 +160,7 @@ export class RemindersService {
         );
         const events = firing.map(reminderEvent);
         for (const s of superseded) {
-          if (s.state === 'fired') events.push(clearedEvent(s.user_id, s.task_id, [s.id], 'cancelled'));
+          if (s.previous_state === 'fired') events.push(clearedEvent(s.user_id, s.task_id, [s.id], 'cancelled'));
         }
         await emitEvents(tx, events);
         fired += firing.length;
