@@ -23,6 +23,7 @@ import { getCustomFieldPhoneRegion } from './validate.js';
 export interface SqlConditions {
   /** The conditions joined with AND; '' when there are none. */
   sql: string;
+  /** The same conditions one by one (to push into a WHERE list). */
   conditions: string[];
   /** Values for $firstParam, $firstParam+1, … in order. */
   params: unknown[];
@@ -56,24 +57,36 @@ function filterValue(def: FieldDef, raw: string, region: string, range: boolean)
   return r;
 }
 
-/** Turns the `cf.*` parameters of a list's querystring into SQL conditions. */
-export async function customFieldConditions(
+/**
+ * Conditions not yet numbered: `render(add)` writes the SQL, calling `add(value)`
+ * for each parameter (the caller's own placeholder counter, e.g. `p.add`), so the
+ * owning store can embed it in a query built with its own numbering.
+ */
+export interface PreparedCondition {
+  render(add: (value: unknown) => string): string;
+}
+
+type Part = (add: (value: unknown) => string) => string;
+
+interface PreparedFilters extends PreparedCondition {
+  parts: Part[];
+}
+
+/**
+ * Reads the definitions and checks the `cf.*` parameters of a list's querystring
+ * (400 naming the parameter for anything wrong); null when there are none.
+ */
+export async function prepareCustomFieldFilters(
   q: Queryable,
   objectType: CustomFieldObjectType,
   query: Record<string, unknown>,
-  opts: ConditionOptions = {},
-): Promise<SqlConditions> {
+  opts: Omit<ConditionOptions, 'firstParam'> = {},
+): Promise<PreparedFilters | null> {
   const names = Object.keys(query).filter((k) => k.startsWith('cf.'));
-  if (names.length === 0) return { sql: '', conditions: [], params: [] };
+  if (names.length === 0) return null;
   const defs = new Map((await loadDefinitions(q, objectType)).map((d) => [d.key, d]));
   const region = opts.phoneRegion ?? getCustomFieldPhoneRegion();
-  const first = opts.firstParam ?? 1;
-  const params: unknown[] = [];
-  const add = (v: unknown) => {
-    params.push(v);
-    return `$${first + params.length - 1}`;
-  };
-  const conditions: string[] = [];
+  const parts: Part[] = [];
   const errors: FieldError[] = [];
 
   for (const name of names.sort()) {
@@ -107,18 +120,37 @@ export async function customFieldConditions(
     if (values.length !== list.length) continue;
 
     const expr = valueExpression(def.type, def.key, opts.alias);
-    const numeric = def.type === 'number' || def.type === 'decimal';
+    const cast = def.type === 'number' || def.type === 'decimal' ? '::numeric' : '';
     if (def.type === 'multiPick') {
-      conditions.push(values.length === 1 ? `${expr} ? ${add(values[0])}` : `${expr} ?| ${add(values)}::text[]`);
+      parts.push((add) => (values.length === 1 ? `${expr} ? ${add(values[0])}` : `${expr} ?| ${add(values)}::text[]`));
     } else if (op) {
-      conditions.push(`${expr} ${OPERATORS[op]} ${add(String(values[0]))}${numeric ? '::numeric' : ''}`);
+      parts.push((add) => `${expr} ${OPERATORS[op]} ${add(String(values[0]))}${cast}`);
     } else if (values.length === 1) {
-      conditions.push(`${expr} = ${add(String(values[0]))}${numeric ? '::numeric' : ''}`);
+      parts.push((add) => `${expr} = ${add(String(values[0]))}${cast}`);
     } else {
-      conditions.push(`${expr} = ANY(${add(values.map(String))}::${numeric ? 'numeric' : 'text'}[])`);
+      parts.push((add) => `${expr} = ANY(${add(values.map(String))}::${cast ? 'numeric' : 'text'}[])`);
     }
   }
   if (errors.length > 0) throw new Invalid(errors);
+  return { parts, render: (add) => parts.map((part) => part(add)).join(' AND ') };
+}
+
+/** Turns the `cf.*` parameters of a list's querystring into SQL conditions numbered from `firstParam`. */
+export async function customFieldConditions(
+  q: Queryable,
+  objectType: CustomFieldObjectType,
+  query: Record<string, unknown>,
+  opts: ConditionOptions = {},
+): Promise<SqlConditions> {
+  const prepared = await prepareCustomFieldFilters(q, objectType, query, opts);
+  if (!prepared) return { sql: '', conditions: [], params: [] };
+  const params: unknown[] = [];
+  const first = opts.firstParam ?? 1;
+  const add = (v: unknown) => {
+    params.push(v);
+    return `$${first + params.length - 1}`;
+  };
+  const conditions = prepared.parts.map((part) => part(add));
   return { sql: conditions.join(' AND '), conditions, params };
 }
 
@@ -128,18 +160,38 @@ export async function customFieldConditions(
  * characters use it). Null when the type has no searchable field or the term is
  * too short to search with. OR it into the list's own q condition.
  */
+export async function prepareCustomFieldSearch(
+  q: Queryable,
+  objectType: CustomFieldObjectType,
+  term: string,
+  opts: { alias?: string } = {},
+): Promise<PreparedCondition | null> {
+  const text = term.trim().toLowerCase();
+  if (text.length < 2) return null;
+  const fields = (await loadDefinitions(q, objectType)).filter((d) => d.searchable && !d.retired);
+  if (fields.length === 0) return null;
+  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return {
+    render: (add) => {
+      const p = add(like);
+      return `(${fields.map((f) => `${searchExpression(f.key, opts.alias)} LIKE ${p}`).join(' OR ')})`;
+    },
+  };
+}
+
+/** prepareCustomFieldSearch, numbered from `firstParam` (one parameter). */
 export async function customFieldSearchCondition(
   q: Queryable,
   objectType: CustomFieldObjectType,
   term: string,
   opts: Omit<ConditionOptions, 'phoneRegion'> = {},
 ): Promise<{ sql: string; params: unknown[] } | null> {
-  const text = term.trim().toLowerCase();
-  if (text.length < 2) return null;
-  const fields = (await loadDefinitions(q, objectType)).filter((d) => d.searchable && !d.retired);
-  if (fields.length === 0) return null;
-  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const p = `$${opts.firstParam ?? 1}`;
-  const sql = fields.map((f) => `${searchExpression(f.key, opts.alias)} LIKE ${p}`).join(' OR ');
-  return { sql: `(${sql})`, params: [like] };
+  const prepared = await prepareCustomFieldSearch(q, objectType, term, opts);
+  if (!prepared) return null;
+  const params: unknown[] = [];
+  const sql = prepared.render((v) => {
+    params.push(v);
+    return `$${opts.firstParam ?? 1}`;
+  });
+  return { sql, params };
 }
