@@ -107,6 +107,11 @@ export function Shell() {
             text: `Case ${String(num)} was assigned to you${subject ? `: ${subject}` : ''}`,
             link: e.recordId ? { to: `/cases/${e.recordId}`, label: 'Open case' } : undefined,
           });
+        } else if (e.type === 'task.assigned') {
+          toast({
+            text: `Task assigned to you${e.by ? ` by ${String(e.by)}` : ''}: ${String(e.subject ?? '')}`,
+            link: { to: '/tasks', label: 'My tasks' },
+          });
         }
       }),
     [toast],

@@ -21,9 +21,15 @@ function current(): Location {
 export function useLocation(): Location {
   const [loc, setLoc] = useState(current);
   useEffect(() => {
-    const update = () => setLoc(current());
+    const update = () =>
+      setLoc((old) => {
+        const now = current();
+        return now.path === old.path && now.query.toString() === old.query.toString() ? old : now;
+      });
     window.addEventListener('popstate', update);
     window.addEventListener(EVENT, update);
+    // A child may have navigated (a redirect) before this effect subscribed.
+    update();
     return () => {
       window.removeEventListener('popstate', update);
       window.removeEventListener(EVENT, update);

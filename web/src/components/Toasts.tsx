@@ -20,7 +20,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     (t) => {
       const id = ++seq;
       setToasts((ts) => [...ts.slice(-4), { ...t, id }]);
-      setTimeout(() => dismiss(id), t.kind === 'error' ? 12000 : 8000);
+      setTimeout(() => dismiss(id), t.kind === 'error' ? 12000 : t.kind === 'success' ? 5000 : 8000);
     },
     [dismiss],
   );

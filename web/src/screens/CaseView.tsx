@@ -236,8 +236,8 @@ export function CaseView({ id }: { id: string }) {
               <FollowUps
                 c={c}
                 canAdd={can('cases.addFollowUp')}
-                onAdded={(updated, reopened) => {
-                  setData(updated);
+                onAdded={(reopened, caseVersion) => {
+                  if (caseVersion !== c.version) reload();
                   setHistoryKey((k) => k + 1);
                   if (reopened) toast({ text: 'The case was reopened' });
                 }}

@@ -23,7 +23,19 @@ export function ColumnChooser({ columns, onChange }: { columns: string[]; onChan
         Columns
       </button>
       {open && (
-        <div id="column-panel" className="panel" role="group" aria-label="Columns">
+        <div
+          id="column-panel"
+          className="panel"
+          role="group"
+          aria-label="Columns"
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.stopPropagation();
+              setOpen(false);
+              document.querySelector<HTMLButtonElement>('[aria-controls="column-panel"]')?.focus();
+            }
+          }}
+        >
           <p className="hint">Drag to reorder, or use the arrows. Your layout is saved for you.</p>
           <ol className="column-list">
             {columns.map((key, i) => {

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError, errorText, fieldErrors } from '../api.js';
 import { FormErrors } from '../components/Field.js';
 import { useToast } from '../components/Toasts.js';
-import { useStoredState } from '../hooks.js';
+import { hasStored, useStoredState } from '../hooks.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 import { associateInteraction } from './interactionsApi.js';
@@ -31,6 +31,7 @@ export function NewCustomerScreen() {
   const interactionId = query.get('interaction');
   const toast = useToast();
   const storeKey = `customer:new${interactionId ? `:${interactionId}` : ''}`;
+  const [restored, setRestored] = useState(() => hasStored(storeKey));
   const [value, setValue, clearDraft] = useStoredState<CustomerFormValue>(storeKey, () =>
     emptyCustomer(prefillOf(query)),
   );
@@ -88,6 +89,25 @@ export function NewCustomerScreen() {
         <h1 tabIndex={-1}>New customer</h1>
       </div>
       {interactionId && <p className="note">This customer will be linked to the current interaction when saved.</p>}
+      {restored && (
+        <p className="note" role="status">
+          Restored what you typed earlier.{' '}
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              clearDraft();
+              setValue(emptyCustomer(prefillOf(query)));
+              clearDraft();
+              setErrors({});
+              setMessage(null);
+              setRestored(false);
+            }}
+          >
+            Clear the form
+          </button>
+        </p>
+      )}
       <form onSubmit={onSubmit} noValidate aria-label="New customer">
         <CustomerForm
           value={value}

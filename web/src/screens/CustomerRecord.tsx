@@ -74,20 +74,24 @@ export function CustomerRecord({ id }: { id: string }) {
   const [editing, setEditing] = useState(() => hasStored(`customer:edit:${id}`));
   const [historyKey, setHistoryKey] = useState(0);
   const [changedElsewhere, setChangedElsewhere] = useState(false);
+  const [deleted, setDeleted] = useState(false);
+  const customerVersion = customer?.version;
 
   useEffect(
     () =>
       live.subscribe((e) => {
         if (e.recordId !== id) return;
-        if (e.type === 'record.changed' || e.type === 'customer.changed') {
-          if (editing) setChangedElsewhere(true);
+        if (e.type === 'customer.deleted') {
+          setDeleted(true);
+        } else if (e.type === 'customer.updated' || e.type === 'record.changed') {
+          if (editing) setChangedElsewhere(Number(e.version) !== customerVersion);
           else {
             reload();
             setHistoryKey((k) => k + 1);
           }
         }
       }),
-    [id, editing, reload],
+    [id, editing, reload, customerVersion],
   );
 
   if (error) {
@@ -126,6 +130,11 @@ export function CustomerRecord({ id }: { id: string }) {
         </h1>
         <span className="muted account">Account {customer.accountNumber}</span>
       </div>
+      {deleted && (
+        <p className="error" role="alert">
+          This customer was just deleted by someone else.
+        </p>
+      )}
       {changedElsewhere && (
         <p className="note" role="status">
           Someone else just changed this customer. Saving will show you both versions to choose from.

@@ -73,7 +73,7 @@ export function FollowUps({
 }: {
   c: Case;
   canAdd: boolean;
-  onAdded: (c: Case, reopened: boolean) => void;
+  onAdded: (reopened: boolean, caseVersion: number) => void;
 }) {
   const [order, setOrder] = useStoredState<'newest' | 'oldest'>('case:followUpsOrder', 'newest');
   const [items, setItems] = useState<FollowUp[]>([]);
@@ -119,17 +119,15 @@ export function FollowUps({
     }
     setBusy(true);
     try {
-      const r = await api.post<{ followUp: FollowUp; case: Case; reopened: boolean }>(path, {
+      const r = await api.post<FollowUp & { reopened: boolean; caseVersion: number }>(path, {
         kind: draft.kind,
         visibility: draft.visibility,
         body: draft.body,
       });
-      clearDraft();
       setDraft({ kind: draft.kind, visibility: draft.visibility, body: '' });
-      clearDraft();
       setNoteError(null);
       setTick((t) => t + 1);
-      onAdded(r.case, r.reopened);
+      onAdded(r.reopened, r.caseVersion);
     } catch (err) {
       setNoteError(fieldErrors(err).body ?? errorText(err));
     } finally {

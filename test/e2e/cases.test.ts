@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import {
+  expectAccessible,
+  launchBrowser,
+  newContext,
+  screenshot,
+  signIn,
+  startServer,
+  watchErrors,
+  type E2EServer,
+} from './harness.js';
+
+interface Case {
+  id: string;
+  caseNumber: number;
+  status: string;
+  priority: string;
+  ownerId: string | null;
+  version: number;
+}
+
+describe('cases in the console (browser)', () => {
+  let server: E2EServer;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let customerId: string;
+  const cases: Case[] = [];
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+    const customer = await server.admin.ok<{ id: string }>('POST', '/api/v1/customers', {
+      firstName: 'Alan',
+      lastName: 'Turing',
+      email: 'alan@example.com',
+    });
+    customerId = customer.id;
+    for (const subject of ['Printer on fire', 'Cannot decode message']) {
+      cases.push(
+        await server.admin.ok<Case>('POST', '/api/v1/cases', { customerId, subject, description: `About: ${subject}` }),
+      );
+    }
+    page = await (await newContext(browser)).newPage();
+    errors = watchErrors(page);
+    await signIn(page, server.url);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("shows a customer's cases as a table and one at a time", async () => {
+    await page.goto(`${server.url}/customers/${customerId}?tab=cases`);
+    await page.getByRole('link', { name: String(cases[0].caseNumber) }).waitFor();
+    await page.getByRole('link', { name: String(cases[1].caseNumber) }).waitFor();
+    await expectAccessible(page, 'customer cases table');
+    await page.getByRole('button', { name: 'One at a time' }).click();
+    await page.getByText('Case 1 of 2').waitFor();
+    // Newest first: the second case comes first.
+    await page.getByRole('link', { name: /Cannot decode message/ }).waitFor();
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByText('Case 2 of 2').waitFor();
+    await page.getByRole('link', { name: /Printer on fire/ }).waitFor();
+    expect(await page.getByRole('button', { name: 'Next →' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await page.getByText('Case 1 of 2').waitFor();
+    await expectAccessible(page, 'customer cases unitary');
+    await screenshot(page, 'customer-cases-unitary');
+  });
+
+  it('opens a case, changes its fields and adds a follow-up', async () => {
+    await page.getByRole('button', { name: 'Table' }).click();
+    await page.getByRole('link', { name: String(cases[0].caseNumber) }).click();
+    await page.getByRole('heading', { name: `Case ${cases[0].caseNumber}: Printer on fire` }).waitFor();
+    await page.getByText('About: Printer on fire').waitFor();
+
+    await page.getByLabel('Priority').selectOption('urgent');
+    await page.getByText('Priority saved').waitFor();
+    await page.getByLabel('Status').selectOption('closed');
+    await page.getByText('Status saved').waitFor();
+    const closed = await server.admin.ok<Case>('GET', `/api/v1/cases/${cases[0].id}`);
+    expect(closed).toMatchObject({ priority: 'urgent', status: 'closed' });
+
+    await page.getByLabel('Add a note').fill('Called the customer: the fire is out.');
+    await page.getByLabel('Kind').selectOption('call');
+    await page.getByRole('button', { name: 'Add follow-up' }).click();
+    const item = page.getByRole('list', { name: 'Follow-ups' }).getByRole('listitem').first();
+    await item.getByText('Called the customer: the fire is out.').waitFor();
+    expect(await item.textContent()).toContain('call');
+    expect(await page.getByLabel('Add a note').inputValue()).toBe('');
+    await expectAccessible(page, 'case view');
+    await screenshot(page, 'case-follow-up');
+
+    const fus = await server.admin.ok<{ items: { body: string; kind: string }[] }>(
+      'GET',
+      `/api/v1/cases/${cases[0].id}/follow-ups`,
+    );
+    expect(fus.items.map((f) => [f.kind, f.body])).toEqual([['call', 'Called the customer: the fire is out.']]);
+
+    await page.getByRole('tab', { name: 'History' }).click();
+    const row = page.locator('table.changes tr', { hasText: 'Status' }).first();
+    await row.waitFor();
+    expect(await row.locator('td.to').textContent()).toBe('closed');
+  });
+
+  it('creates a case from the customer record', async () => {
+    await page.goto(`${server.url}/customers/${customerId}?tab=cases`);
+    await page.getByRole('button', { name: 'New case' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New case' });
+    await dialog.getByLabel('Subject').fill('Enigma keeps rebooting');
+    await dialog.getByLabel('Priority').selectOption('high');
+    await expectAccessible(page, 'new case');
+    await dialog.getByRole('button', { name: 'Create case' }).click();
+    await page.getByRole('heading', { name: /Enigma keeps rebooting/ }).waitFor();
+    expect(await page.getByLabel('Priority').inputValue()).toBe('high');
+  });
+
+  it('tells an agent at once when a case is assigned to them', async () => {
+    const agent = await server.admin.ok<{ id: string }>('POST', '/api/v1/users', {
+      email: 'agent.k@e2e.test',
+      password: 'agent-k-password',
+      role: 'agent',
+      firstName: 'Agent',
+      lastName: 'K',
+    });
+    const agentPage = await (await newContext(browser)).newPage();
+    await signIn(agentPage, server.url, 'agent.k@e2e.test', 'agent-k-password');
+    await agentPage.locator('[data-live="live"]').waitFor();
+    const c = await server.admin.ok<Case>('GET', `/api/v1/cases/${cases[1].id}`);
+    await server.admin.ok('PATCH', `/api/v1/cases/${c.id}`, { ownerId: agent.id, version: c.version });
+    const toast = agentPage
+      .getByRole('status')
+      .getByText(`Case ${c.caseNumber} was assigned to you: Cannot decode message`);
+    await toast.waitFor();
+    await screenshot(agentPage, 'case-assigned-toast');
+    await agentPage.getByRole('link', { name: 'Open case' }).click();
+    await agentPage.getByRole('heading', { name: `Case ${c.caseNumber}: Cannot decode message` }).waitFor();
+    // The agent's "my open cases" lists it.
+    await agentPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Cases' }).click();
+    await agentPage.getByRole('link', { name: String(c.caseNumber) }).waitFor();
+    await expectAccessible(agentPage, 'cases list');
+    expect(errors).toEqual([]);
+  });
+});
