@@ -80,7 +80,7 @@ export function FollowUps({
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
-  const [draft, setDraft, clearDraft] = useStoredState(`case:note:${c.id}`, {
+  const [draft, setDraft] = useStoredState(`case:note:${c.id}`, {
     kind: 'note',
     visibility: 'internal',
     body: '',
