@@ -57,7 +57,7 @@ export class FollowUpsService {
     const work = async (q: Queryable): Promise<FollowUpAdded> => {
       // The case row lock orders a case's follow-ups and serialises its reopening.
       const row = await visibleCase(q, actor, caseId, true);
-      const customFields = await validateCustomFields(q, 'followUp', input.customFields, {});
+      const customFields = await validateCustomFields(q, 'followUp', input.customFields);
       const author: FollowUpAuthor = input.author ?? {
         type: actor.kind === 'system' ? 'system' : 'user',
         id: actor.userId,

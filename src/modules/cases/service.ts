@@ -101,7 +101,7 @@ export class CasesService {
       const st = await this.checkStatus(q, status, null);
       const priority = await this.checkRank(q, 'case_priorities', 'priority', input.priority, null);
       const severity = await this.checkRank(q, 'case_severities', 'severity', input.severity, null);
-      const customFields = await validateCustomFields(q, 'case', input.customFields, {});
+      const customFields = await validateCustomFields(q, 'case', input.customFields);
       const row = await store.insertCase(q, {
         customerId: input.customerId,
         subject: input.subject,

@@ -196,7 +196,9 @@ export class CustomersService {
     checkComplete(values);
     const phones = this.normalisePhones(input.phones ?? []);
     return this.db.transaction(async (tx) => {
-      values.customFields = await validateCustomFields(tx, 'customer', input.customFields, {});
+      values.customFields = await validateCustomFields(tx, 'customer', input.customFields, undefined, {
+        draft: values.draft,
+      });
       const { id, accountNumber } = await insertCustomer(tx, values, actor.userId);
       values.accountNumber = accountNumber;
       await replacePhones(tx, id, phones);
@@ -242,7 +244,10 @@ export class CustomersService {
         secondaryAddress: has('secondaryAddress') ? cleanAddress(patch.secondaryAddress) : old.secondaryAddress,
       };
       checkComplete(next);
-      next.customFields = await validateCustomFields(tx, 'customer', patch.customFields, old.customFields);
+      next.customFields = await validateCustomFields(tx, 'customer', patch.customFields, old.customFields, {
+        draft: next.draft,
+        requireAll: old.draft && !next.draft,
+      });
 
       const typed: PhoneInput[] =
         patch.phones ?? before.phones.map((p) => ({ type: p.type as PhoneInput['type'], number: p.number }));

@@ -207,7 +207,7 @@ export class TasksService {
     }
     await this.checkReferences(actor, fields, null, now);
     return this.db.transaction(async (tx) => {
-      fields.customFields = await validateCustomFields(tx, 'task', input.customFields, {});
+      fields.customFields = await validateCustomFields(tx, 'task', input.customFields);
       const row = await insertTask(tx, fields, actor.userId).catch((err: unknown) => {
         throw referenceError(err);
       });
