@@ -9,6 +9,7 @@ import { RemindersService } from './modules/tasks/reminders.js';
 import { taskReferences } from './modules/tasks/references.js';
 import { CasesService } from './modules/cases/service.js';
 import { CaseSettingsService } from './modules/cases/settings-service.js';
+import { customerCheck } from './modules/cases/access.js';
 import { CustomersService } from './modules/customers/service.js';
 
 /**
@@ -35,6 +36,7 @@ export function buildServices(db: Db, config: Config, _hub: EventHub): Services 
   const cases = new CasesService(db, users);
   const caseSettings = new CaseSettingsService(db);
   const customers = new CustomersService(db, config);
+  cases.customerExists = customerCheck(customers);
   const tasks = new TasksService(db, users, taskReferences({ customers, cases }));
   const reminders = new RemindersService(db);
   return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings };

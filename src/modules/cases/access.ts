@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/adapter.js';
-import { type Actor, can, requirePrivilege } from '../../http/actor.js';
+import { type Actor, can, requirePrivilege, systemActor } from '../../http/actor.js';
 import { Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { findCase, type CaseRow } from './store.js';
@@ -40,4 +40,11 @@ export function caseWriteError(err: unknown): unknown {
 /** The privileges a broadcast about this case needs: private cases go only to those who may see them. */
 export function caseAudience(row: Pick<CaseRow, 'visibility'>) {
   return row.visibility === 'private' ? ('cases.viewPrivate' as const) : ('cases.view' as const);
+}
+
+/** The customer existence check cases use, read through the customers module's service (services.ts wires it). */
+export function customerCheck(customers: {
+  summaries(actor: Actor, ids: string[]): Promise<unknown[]>;
+}): (customerId: string) => Promise<boolean> {
+  return async (id) => (await customers.summaries(systemActor(), [id])).length > 0;
 }

@@ -146,6 +146,43 @@ describe('case lists (K4)', () => {
     expect((await sup.get('/api/v1/cases?customerId=not-a-uuid')).json().items).toEqual([]);
   });
 
+  it('filters on custom fields (cf.*) and searches the searchable ones with q', async () => {
+    for (const body of [
+      { objectType: 'case', key: 'product', label: 'Product', type: 'text', filterable: true, searchable: true },
+      { objectType: 'followUp', key: 'minutes', label: 'Minutes', type: 'number' },
+    ]) {
+      const res = await t.admin.post('/api/v1/custom-fields', body);
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const cust = customers[0];
+    const a = await makeCase(sup, cust, { subject: 'Widget trouble', customFields: { product: 'Zorblax 3000' } });
+    const b = await makeCase(sup, cust, { subject: 'Other trouble', customFields: { product: 'Quux' } });
+    const bad = await sup.post('/api/v1/cases', { customerId: cust, subject: 'x', customFields: { product: 7 } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('customFields.product');
+    const ids = async (url: string) => ((await sup.get(url)).json().items as CaseJson[]).map((c) => c.id);
+    expect(await ids('/api/v1/cases?cf.product=Quux')).toEqual([b.id]);
+    expect(await ids('/api/v1/cases?q=zorblax')).toEqual([a.id]);
+    expect((await sup.get('/api/v1/cases?cf.nope=1')).statusCode).toBe(400);
+    const patched = await sup.patch(`/api/v1/cases/${a.id}`, { customFields: { product: 'Quux' }, version: 1 });
+    expect(patched.json().customFields).toEqual({ product: 'Quux' });
+    expect((await ids('/api/v1/cases?cf.product=Quux')).sort()).toEqual([a.id, b.id].sort());
+    const fu = await sup.post(`/api/v1/cases/${a.id}/follow-ups`, {
+      kind: 'call',
+      body: 'x',
+      customFields: { minutes: 12 },
+    });
+    expect(fu.statusCode, fu.body).toBe(201);
+    expect(fu.json().customFields).toEqual({ minutes: 12 });
+    const badFu = await sup.post(`/api/v1/cases/${a.id}/follow-ups`, {
+      kind: 'call',
+      body: 'x',
+      customFields: { minutes: 'x' },
+    });
+    expect(badFu.statusCode).toBe(400);
+    all.push(...[(await sup.get(`/api/v1/cases/${a.id}`)).json(), b]);
+  });
+
   describe('case settings', () => {
     it('any signed-in user reads them; only an administrator changes them', async () => {
       const agent = await t.user('agent');

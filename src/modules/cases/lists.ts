@@ -3,6 +3,7 @@ import { type Actor, can, requirePrivilege } from '../../http/actor.js';
 import { Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { customFieldConditions, customFieldSearchCondition, hasCustomFieldFilters } from '../custom-fields/filters.js';
 import { visibleCase } from './access.js';
 import type { Case, CaseListQuery, CaseSort, CaseUnitary, CustomerCasesQuery } from './schema.js';
 import { statusInfo } from './settings-store.js';
@@ -48,6 +49,18 @@ export class CaseLists {
     filter.openedTo = query.createdTo;
     filter.updatedFrom = query.updatedFrom;
     filter.updatedTo = query.updatedTo;
+    const raw = query as Record<string, unknown>;
+    if (hasCustomFieldFilters(raw) || filter.q) {
+      const cf = await customFieldConditions(this.db, 'case', raw, { alias: 'c' });
+      const params = [...cf.params];
+      const search = filter.q
+        ? await customFieldSearchCondition(this.db, 'case', filter.q, { alias: 'c', firstParam: params.length + 1 })
+        : null;
+      if (search) params.push(...search.params);
+      if (cf.sql || search) {
+        filter.custom = { conditions: cf.sql ? [cf.sql] : [], searchOr: search?.sql ?? null, params };
+      }
+    }
     return this.page(filter, query.sort ?? '-openedAt', query.limit ?? 50, query.cursor);
   }
 

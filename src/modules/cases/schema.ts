@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.js';
+import { CUSTOM_FIELD_FILTER_DOC, customFieldFilterQuery } from '../custom-fields/schema.js';
 
 /** Keys of statuses, priorities and severities: lower-case identifiers the administrator picks. */
 const ListKey = Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' });
@@ -78,27 +79,35 @@ export type CaseSort = (typeof CASE_SORTS)[number];
 
 const CsvOf = (description: string) => Type.Optional(Type.String({ maxLength: 1000, description }));
 
-export const CaseListQuery = Type.Object({
-  ...PageQuery,
-  caseNumber: Type.Optional(Type.Integer({ minimum: 1, description: 'exact case number' })),
-  customerId: Type.Optional(Type.String()),
-  status: CsvOf('status keys, comma-separated; `open` means every open-like status, `closed` every closed-like one'),
-  priority: CsvOf('priority keys, comma-separated'),
-  severity: CsvOf('severity keys, comma-separated'),
-  ownerId: Type.Optional(Type.String({ description: 'a user id, `me`, or `none` (unassigned)' })),
-  visibility: Type.Optional(Visibility),
-  q: Type.Optional(Type.String({ maxLength: 500, description: 'full-text search in subject and description' })),
-  createdFrom: Type.Optional(DateTime),
-  createdTo: Type.Optional(DateTime),
-  updatedFrom: Type.Optional(DateTime),
-  updatedTo: Type.Optional(DateTime),
-  sort: Type.Optional(
-    Type.Union(
-      CASE_SORTS.map((s) => Type.Literal(s)),
-      { default: '-openedAt' },
+export const CaseListQuery = Type.Object(
+  {
+    ...PageQuery,
+    caseNumber: Type.Optional(Type.Integer({ minimum: 1, description: 'exact case number' })),
+    customerId: Type.Optional(Type.String()),
+    status: CsvOf('status keys, comma-separated; `open` means every open-like status, `closed` every closed-like one'),
+    priority: CsvOf('priority keys, comma-separated'),
+    severity: CsvOf('severity keys, comma-separated'),
+    ownerId: Type.Optional(Type.String({ description: 'a user id, `me`, or `none` (unassigned)' })),
+    visibility: Type.Optional(Visibility),
+    q: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description: 'full-text search in subject and description (and the searchable custom fields)',
+      }),
     ),
-  ),
-});
+    createdFrom: Type.Optional(DateTime),
+    createdTo: Type.Optional(DateTime),
+    updatedFrom: Type.Optional(DateTime),
+    updatedTo: Type.Optional(DateTime),
+    sort: Type.Optional(
+      Type.Union(
+        CASE_SORTS.map((s) => Type.Literal(s)),
+        { default: '-openedAt' },
+      ),
+    ),
+  },
+  { ...customFieldFilterQuery, description: CUSTOM_FIELD_FILTER_DOC },
+);
 export type CaseListQuery = Static<typeof CaseListQuery>;
 
 export const CustomerCasesQuery = Type.Object({

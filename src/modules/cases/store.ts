@@ -186,6 +186,11 @@ export interface CaseFilter {
   openedTo?: string;
   updatedFrom?: string;
   updatedTo?: string;
+  /**
+   * Custom field filters (cf.*) and the searchable custom fields' part of `q`,
+   * from custom-fields/filters.ts: their placeholders are $1…$n of `params`.
+   */
+  custom?: { conditions: string[]; searchOr: string | null; params: unknown[] };
 }
 
 const SORT_COLUMNS: Record<string, { col: string; kind: 'date' | 'number' }> = {
@@ -199,7 +204,10 @@ export function sortKind(sort: CaseSort): 'date' | 'number' {
 }
 
 class Params {
-  readonly values: unknown[] = [];
+  readonly values: unknown[];
+  constructor(first: unknown[] = []) {
+    this.values = [...first];
+  }
   add(v: unknown): string {
     this.values.push(v);
     return `$${this.values.length}`;
@@ -223,7 +231,9 @@ function whereOf(f: CaseFilter, p: Params): string[] {
   else if (f.ownerId !== undefined) w.push(`c.owner_id = ${p.add(f.ownerId)}`);
   if (f.visibility) w.push(`c.visibility = ${p.add(f.visibility)}`);
   if (f.publicOnly) w.push(`c.visibility = 'public'`);
-  if (f.q) w.push(`c.search @@ websearch_to_tsquery('english', ${p.add(f.q)})`);
+  const fts = f.q ? `c.search @@ websearch_to_tsquery('english', ${p.add(f.q)})` : null;
+  if (fts) w.push(f.custom?.searchOr ? `(${fts} OR ${f.custom.searchOr})` : fts);
+  if (f.custom) w.push(...f.custom.conditions);
   if (f.openedFrom) w.push(`c.opened_at >= ${p.add(f.openedFrom)}::timestamptz`);
   if (f.openedTo) w.push(`c.opened_at < ${p.add(f.openedTo)}::timestamptz`);
   if (f.updatedFrom) w.push(`c.updated_at >= ${p.add(f.updatedFrom)}::timestamptz`);
@@ -245,7 +255,7 @@ export async function listCases(
   after: [string | number, string] | null,
   limit: number,
 ): Promise<ListedCase[]> {
-  const p = new Params();
+  const p = new Params(f.custom?.params);
   const where = whereOf(f, p);
   const desc = sort.startsWith('-');
   const { col, kind } = SORT_COLUMNS[sort.replace(/^-/, '')];
