@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.js';
+import { CUSTOM_FIELD_FILTER_DOC, customFieldFilterQuery } from '../custom-fields/schema.js';
 
 export const TASK_TYPES = ['call', 'email', 'meeting', 'chat', 'other'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
@@ -89,22 +90,25 @@ export const TaskPatch = Type.Object(
 );
 export type TaskPatch = Static<typeof TaskPatch>;
 
-export const TaskListQuery = Type.Object({
-  ...PageQuery,
-  assigneeId: Type.Optional(Type.String({ maxLength: 64, description: 'a user id, or "me"' })),
-  status: Type.Optional(StatusSchema),
-  due: Type.Optional(
-    Type.Unsafe<DueView>({
-      type: 'string',
-      enum: [...DUE_VIEWS],
-      description:
-        'today: open, due today (in tz); overdue: open, due before now; upcoming: open, due after today; done: completed, newest first',
-    }),
-  ),
-  customerId: Type.Optional(Type.String({ maxLength: 64 })),
-  caseId: Type.Optional(Type.String({ maxLength: 64 })),
-  tz: Type.Optional(Type.String({ maxLength: 64, description: 'IANA time zone for "today"; default UTC' })),
-});
+export const TaskListQuery = Type.Object(
+  {
+    ...PageQuery,
+    assigneeId: Type.Optional(Type.String({ maxLength: 64, description: 'a user id, or "me"' })),
+    status: Type.Optional(StatusSchema),
+    due: Type.Optional(
+      Type.Unsafe<DueView>({
+        type: 'string',
+        enum: [...DUE_VIEWS],
+        description:
+          'today: open, due today (in tz); overdue: open, due before now; upcoming: open, due after today; done: completed, newest first',
+      }),
+    ),
+    customerId: Type.Optional(Type.String({ maxLength: 64 })),
+    caseId: Type.Optional(Type.String({ maxLength: 64 })),
+    tz: Type.Optional(Type.String({ maxLength: 64, description: 'IANA time zone for "today"; default UTC' })),
+  },
+  { ...customFieldFilterQuery, description: CUSTOM_FIELD_FILTER_DOC },
+);
 export type TaskListQuery = Static<typeof TaskListQuery>;
 
 export const Snooze = Type.Object(

@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js'
 import { emitEvents, type NewEvent } from '../../events/outbox.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
+import { prepareCustomFieldFilters } from '../custom-fields/filters.js';
 import type { UsersService } from '../users/service.js';
 import { syncReminders } from './reminders.js';
 import { DEFAULT_REMINDER_MINUTES, type Task, type TaskCreate, type TaskListQuery, type TaskPatch } from './schema.js';
@@ -150,6 +151,8 @@ export class TasksService {
       order: 'due',
     };
     if (errors.length) throw new Invalid(errors);
+    const custom = await prepareCustomFieldFilters(this.db, 'task', query as Record<string, unknown>);
+    if (custom) filter.custom = custom;
     if (query.due === 'done') {
       filter.statuses.push('done');
       filter.order = 'completed';

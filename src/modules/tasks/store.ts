@@ -1,4 +1,5 @@
 import { maybeOne, one, type Queryable } from '../../db/adapter.js';
+import type { PreparedCondition } from '../custom-fields/filters.js';
 import type { TaskStatus, TaskType } from './schema.js';
 
 /** The tasks table as stored. Timestamps are kept to the millisecond, so cursors round-trip exactly. */
@@ -109,6 +110,8 @@ export interface TaskFilter {
   dueBefore?: Date;
   /** 'due': by due time, soonest first, no due time last; 'completed': most recently completed first. */
   order: 'due' | 'completed';
+  /** Custom field filters (cf.*), rendered with this query's placeholders. */
+  custom?: PreparedCondition;
 }
 
 /** A keyset position: [due or completion time as ISO (or null), id]. */
@@ -136,6 +139,7 @@ export async function listTasks(
   if (filter.caseId) conds.push(`case_id = ${arg(filter.caseId)}`);
   if (filter.dueFrom) conds.push(`due_at >= ${arg(filter.dueFrom)}`);
   if (filter.dueBefore) conds.push(`due_at < ${arg(filter.dueBefore)}`);
+  if (filter.custom) conds.push(filter.custom.render(arg));
   const where = (extra: string[]) => {
     const all = [...conds, ...extra];
     return all.length ? `WHERE ${all.join(' AND ')}` : '';
