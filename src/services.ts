@@ -11,6 +11,7 @@ import { CasesService } from './modules/cases/service.js';
 import { CaseSettingsService } from './modules/cases/settings-service.js';
 import { customerCheck } from './modules/cases/access.js';
 import { CustomersService } from './modules/customers/service.js';
+import { InteractionsService } from './modules/interactions/service.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -27,6 +28,8 @@ export interface Services {
   cases: CasesService;
   caseSettings: CaseSettingsService;
   customers: CustomersService;
+  /** Interactions and screen pop: lookup, report, associate, wrap-up (`interactions.wrapUp.update`). */
+  interactions: InteractionsService;
 }
 
 export function buildServices(db: Db, config: Config, _hub: EventHub): Services {
@@ -39,5 +42,6 @@ export function buildServices(db: Db, config: Config, _hub: EventHub): Services 
   cases.customerExists = customerCheck(customers);
   const tasks = new TasksService(db, users, taskReferences({ customers, cases }));
   const reminders = new RemindersService(db);
-  return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings };
+  const interactions = new InteractionsService(db, config, { users, customers, cases, tasks });
+  return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings, interactions };
 }

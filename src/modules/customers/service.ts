@@ -178,7 +178,8 @@ export class CustomersService {
     throw new Invalid([{ field: 'phone', message: 'give a phone, an email or an account number' }]);
   }
 
-  async create(actor: Actor, input: CustomerCreate): Promise<Customer> {
+  /** `outer`: runs inside another module's transaction (an interaction's create-and-associate). */
+  async create(actor: Actor, input: CustomerCreate, outer?: Queryable): Promise<Customer> {
     requirePrivilege(actor, 'customers.create');
     const values: CustomerValues = {
       accountNumber: input.accountNumber?.trim() ?? '',
@@ -195,7 +196,7 @@ export class CustomersService {
     };
     checkComplete(values);
     const phones = this.normalisePhones(input.phones ?? []);
-    return this.db.transaction(async (tx) => {
+    const write = async (tx: Queryable) => {
       values.customFields = await validateCustomFields(tx, 'customer', input.customFields, undefined, {
         draft: values.draft,
       });
@@ -211,7 +212,8 @@ export class CustomersService {
       const created = toCustomer((await getRow(tx, id))!);
       await this.emit(tx, 'customer.created', created);
       return created;
-    });
+    };
+    return outer ? write(outer) : this.db.transaction(write);
   }
 
   /**

@@ -243,3 +243,150 @@ export async function summariesByIds(q: Queryable, ids: string[]): Promise<Custo
   ]);
   return rows.map(toSummary);
 }
+
+// ------------------------------------------------------- screen-pop matches
+
+/**
+ * What the screen-pop lookup (the interactions module) matches on. `ids` reads
+ * chosen customers back (drafts included: an agent may associate one), with
+ * `caseId` marked.
+ */
+export type MatchKey =
+  | { by: 'phone'; keys: PhoneKeys }
+  | { by: 'email'; email: string }
+  | { by: 'accountNumber'; accountNumber: string }
+  | { by: 'caseNumber'; caseNumber: number }
+  | { by: 'ids'; ids: string[]; caseId: string | null };
+
+export interface MatchOptions {
+  limit: number;
+  /** The caller's view of cases: none (no cases.view), public ones, or all (cases.viewPrivate). */
+  cases: 'none' | 'public' | 'all';
+  /** Most open cases listed per match (all are counted, up to 1,000). */
+  openCases: number;
+  /** Most recent interactions listed per match. */
+  interactions: number;
+  /** An interaction left out of the recent ones (the one being shown). */
+  excludeInteractionId: string | null;
+}
+
+export interface MatchCaseJson {
+  id: string;
+  caseNumber: number;
+  subject: string;
+  status: string;
+  isOpen: boolean;
+  priority: string;
+  openedAt: string;
+}
+
+export interface MatchInteractionJson {
+  id: string;
+  channel: string;
+  direction: string;
+  from: string | null;
+  to: string | null;
+  state: string;
+  disposition: string | null;
+  startedAt: string;
+  notes: string | null;
+}
+
+export interface MatchRow {
+  id: string;
+  account_number: string;
+  first_name: string | null;
+  last_name: string | null;
+  company: string | null;
+  email: string | null;
+  vip: boolean;
+  draft: boolean;
+  matched_case: MatchCaseJson | null;
+  /** null when the caller may not see cases. */
+  open_cases_count: number | null;
+  open_cases: MatchCaseJson[] | null;
+  recent_interactions: MatchInteractionJson[];
+}
+
+/** The candidate CTE `m(id, case_id)` of each key, with its parameters from $6. */
+function matchCte(key: MatchKey): { sql: string; params: unknown[] } {
+  switch (key.by) {
+    case 'phone':
+      // The same two tiers as summariesByPhone: exact E.164 first, else the last-digits fallback.
+      return {
+        sql: `hits AS (
+            SELECT p.customer_id, 1 AS tier FROM customer_phones p WHERE p.e164 = $6
+            UNION ALL
+            SELECT p.customer_id, 2 FROM customer_phones p WHERE p.digits_rev LIKE $7 OR p.digits_rev = ANY($8::text[])
+          ), live AS (
+            SELECT h.customer_id AS id, min(h.tier) AS tier FROM hits h
+            JOIN customers c ON c.id = h.customer_id AND NOT c.draft GROUP BY h.customer_id
+          ), m AS (
+            SELECT l.id, NULL::uuid AS case_id FROM live l WHERE l.tier = (SELECT min(tier) FROM live)
+          )`,
+        params: [key.keys.e164, key.keys.suffixRev === null ? null : `${key.keys.suffixRev}%`, key.keys.storedRevs],
+      };
+    case 'email':
+      return {
+        sql: `m AS (SELECT c.id, NULL::uuid AS case_id FROM customers c WHERE c.email_key = lower($6) AND NOT c.draft)`,
+        params: [key.email.trim()],
+      };
+    case 'accountNumber':
+      return {
+        sql: `m AS (SELECT c.id, NULL::uuid AS case_id FROM customers c WHERE c.account_number = $6 AND NOT c.draft)`,
+        params: [key.accountNumber.trim()],
+      };
+    case 'caseNumber':
+      return {
+        sql: `m AS (
+            SELECT k.customer_id AS id, k.id AS case_id FROM cases k JOIN customers c ON c.id = k.customer_id
+            WHERE k.case_number = $6 AND NOT c.draft AND $2 <> 'none' AND (k.visibility = 'public' OR $2 = 'all')
+          )`,
+        params: [key.caseNumber],
+      };
+    case 'ids':
+      return {
+        sql: `m AS (SELECT c.id, $7::uuid AS case_id FROM customers c WHERE c.id = ANY($6::uuid[]))`,
+        params: [key.ids, key.caseId],
+      };
+  }
+}
+
+/**
+ * The screen-pop lookup in one statement (owned here because it reads the
+ * customer tables; the interactions module calls it): the matching customers,
+ * each with its open cases (count and the newest few, as far as the caller may
+ * see cases), its last interactions and the case a case number matched. Every
+ * part is an index scan: the phone/email/account/case-number index, then
+ * cases_customer_idx and interactions_customer_idx per match.
+ */
+export async function lookupMatches(q: Queryable, key: MatchKey, opts: MatchOptions): Promise<MatchRow[]> {
+  const cte = matchCte(key);
+  const visible = `(k.visibility = 'public' OR $2 = 'all')`;
+  return q.query<MatchRow>(
+    `WITH ${cte.sql}, picked AS (
+       SELECT c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.vip, c.draft, c.sort_name,
+              m.case_id
+       FROM m JOIN customers c ON c.id = m.id ORDER BY c.sort_name, c.id LIMIT $1
+     )
+     SELECT c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.vip, c.draft,
+       (SELECT json_build_object('id', k.id, 'caseNumber', k.case_number, 'subject', k.subject, 'status', k.status,
+                 'isOpen', k.is_open, 'priority', k.priority, 'openedAt', k.opened_at)
+          FROM cases k WHERE k.id = c.case_id AND $2 <> 'none' AND ${visible}) AS matched_case,
+       CASE WHEN $2 <> 'none' THEN (SELECT count(*)::int FROM (SELECT 1 FROM cases k
+          WHERE k.customer_id = c.id AND k.is_open AND ${visible} LIMIT 1000) n) END AS open_cases_count,
+       CASE WHEN $2 <> 'none' THEN (SELECT coalesce(json_agg(json_build_object('id', k.id, 'caseNumber', k.case_number,
+                 'subject', k.subject, 'status', k.status, 'isOpen', k.is_open, 'priority', k.priority,
+                 'openedAt', k.opened_at) ORDER BY k.opened_at DESC, k.id DESC), '[]'::json)
+          FROM (SELECT k.* FROM cases k WHERE k.customer_id = c.id AND k.is_open AND ${visible}
+                ORDER BY k.opened_at DESC, k.id DESC LIMIT $3) k) END AS open_cases,
+       (SELECT coalesce(json_agg(json_build_object('id', i.id, 'channel', i.channel, 'direction', i.direction,
+                 'from', i.from_address, 'to', i.to_address, 'state', i.state, 'disposition', i.disposition,
+                 'startedAt', i.started_at, 'notes', left(i.notes, 200)) ORDER BY i.started_at DESC, i.id DESC),
+                 '[]'::json)
+          FROM (SELECT i.* FROM interactions i WHERE i.customer_id = c.id AND i.id IS DISTINCT FROM $5::uuid
+                ORDER BY i.started_at DESC, i.id DESC LIMIT $4) i) AS recent_interactions
+     FROM picked c ORDER BY c.sort_name, c.id`,
+    [opts.limit, opts.cases, opts.openCases, opts.interactions, opts.excludeInteractionId, ...cte.params],
+  );
+}

@@ -183,7 +183,13 @@ export class TasksService {
     };
   }
 
-  async create(actor: Actor, input: TaskCreate, now = new Date()): Promise<Task> {
+  /**
+   * `outer`: inside another module's transaction (an interaction's follow-on
+   * call). The references are then left to the caller, which checked them
+   * through the services, and to the foreign keys (reads through other
+   * services cannot run inside a transaction on PGlite's one connection).
+   */
+  async create(actor: Actor, input: TaskCreate, now = new Date(), outer?: Queryable): Promise<Task> {
     requirePrivilege(actor, 'tasks.create');
     const dueAt = toDate(input.dueAt, 'dueAt');
     const status = input.status ?? 'open';
@@ -208,8 +214,8 @@ export class TasksService {
     if (status === 'open' && input.completedAt) {
       throw new Invalid([{ field: 'completedAt', message: 'only for a done or cancelled task' }]);
     }
-    await this.checkReferences(actor, fields, null, now);
-    return this.db.transaction(async (tx) => {
+    if (!outer) await this.checkReferences(actor, fields, null, now);
+    const write = async (tx: Queryable) => {
       fields.customFields = await validateCustomFields(tx, 'task', input.customFields);
       const row = await insertTask(tx, fields, actor.userId).catch((err: unknown) => {
         throw referenceError(err);
@@ -224,7 +230,8 @@ export class TasksService {
       events.push(...this.changeEvents(actor, row, null, 'create'));
       await emitEvents(tx, events);
       return toTask(row, now);
-    });
+    };
+    return outer ? write(outer) : this.db.transaction(write);
   }
 
   async update(actor: Actor, id: string, patch: TaskPatch, expectedVersion: number, now = new Date()): Promise<Task> {

@@ -1,0 +1,260 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ON_POSTGRES, startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
+
+interface MatchWire {
+  customerId: string;
+  accountNumber: string;
+  displayName: string;
+  vip: boolean;
+  openCasesCount: number | null;
+  openCases: { id: string; caseNumber: number; subject: string; isOpen: boolean }[];
+  recentInteractions: { id: string; channel: string; notes: string | null; startedAt: string }[];
+  matchedCase: { id: string; caseNumber: number; isOpen: boolean } | null;
+}
+interface LookupWire {
+  result: 'found' | 'not_found' | 'multiple';
+  matchedBy: string | null;
+  matches: MatchWire[];
+}
+
+describe('GET /api/v1/lookup', () => {
+  let t: TestApp;
+  let ivr: TestClient;
+  let platform: TestClient;
+  const ids: Record<string, string> = {};
+  let adaCase: { id: string; caseNumber: number };
+  let closedCase: { id: string; caseNumber: number };
+  let privateCase: { id: string; caseNumber: number };
+  let draftCase: { id: string; caseNumber: number };
+
+  const customer = async (key: string, body: Record<string, unknown>) => {
+    const res = await t.admin.post('/api/v1/customers', body);
+    expect(res.statusCode, res.body).toBe(201);
+    ids[key] = res.json().id;
+    return res.json() as { id: string; accountNumber: string };
+  };
+  const kase = async (customerId: string, body: Record<string, unknown> = {}) => {
+    const res = await t.admin.post('/api/v1/cases', { customerId, subject: 'Printer on fire', ...body });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json() as { id: string; caseNumber: number; version: number };
+  };
+  const lookup = async (query: string, as: TestClient = ivr): Promise<LookupWire> => {
+    const res = await as.get(`/api/v1/lookup?${query}`);
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json() as LookupWire;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ivr = await t.apiKey('agent', 'lookup');
+    platform = await t.apiKey('agent');
+    await customer('ada', {
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: 'Ada@Example.com',
+      vip: true,
+      phones: [{ type: 'mobile', number: '(415) 555-0100' }],
+    });
+    await customer('grace', { firstName: 'Grace', lastName: 'Hopper', phones: [{ number: '+1 212 555 0199' }] });
+    await customer('alan', { firstName: 'Alan', lastName: 'Turing', phones: [{ number: '212-555-0199' }] });
+    await customer('draft', { draft: true, phones: [{ number: '+1 646 555 0123' }], email: 'draft@example.com' });
+    await customer('uk', { firstName: 'Tim', lastName: 'Berners-Lee', phones: [{ number: '+44 20 7946 0958' }] });
+    adaCase = await kase(ids.ada, { subject: 'Broken laptop' });
+    await kase(ids.ada, { subject: 'Refund' });
+    closedCase = await kase(ids.ada, { subject: 'Old question', status: 'closed' });
+    privateCase = await kase(ids.ada, { subject: 'Fraud check', visibility: 'private' });
+    draftCase = await kase(ids.draft, { subject: 'On a draft' });
+    for (let n = 0; n < 4; n++) {
+      const res = await platform.post('/api/v1/interactions', {
+        channel: 'phone',
+        direction: 'inbound',
+        from: '+14155550100',
+        reference: `earlier-${n}`,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      const r = await platform.patch(`/api/v1/interactions/${res.json().id}`, {
+        notes: `call ${n}`,
+        version: res.json().version,
+      });
+      expect(r.statusCode, r.body).toBe(200);
+    }
+  });
+  afterAll(async () => t?.close());
+
+  it('finds one customer by phone with the repeat-caller context', async () => {
+    const r = await lookup('phone=4155550100');
+    expect(r.result).toBe('found');
+    expect(r.matchedBy).toBe('phone');
+    expect(r.matches).toHaveLength(1);
+    const m = r.matches[0];
+    expect(m).toMatchObject({ customerId: ids.ada, displayName: 'Ada Lovelace', vip: true, matchedCase: null });
+    expect(m.accountNumber).toMatch(/\S/);
+    // Two public open cases (the closed one and, for an agent, the private one left out), newest first.
+    expect(m.openCasesCount).toBe(2);
+    expect(m.openCases.map((c) => c.subject)).toEqual(['Refund', 'Broken laptop']);
+    // The last three interactions, newest first.
+    expect(m.recentInteractions.map((i) => i.notes)).toEqual(['call 3', 'call 2', 'call 1']);
+  });
+
+  it('matches a phone number in any format, trunk and international prefixes included', async () => {
+    for (const phone of [
+      '(415) 555-0100',
+      '+1 415-555-0100',
+      '1-415-555-0100',
+      '14155550100',
+      '001 415 555 0100',
+      '011 1 415 555 0100',
+      '+1 (415) 555-0100 ext. 12',
+      '555-0100',
+    ]) {
+      const r = await lookup(`phone=${encodeURIComponent(phone)}`);
+      expect([r.result, r.matches.map((m) => m.customerId)], phone).toEqual(['found', [ids.ada]]);
+    }
+    for (const phone of ['+44 20 7946 0958', '0044 20 7946 0958', '+44 (0)20 7946 0958', '011 44 20 7946 0958']) {
+      const r = await lookup(`phone=${encodeURIComponent(phone)}`);
+      expect([r.result, r.matches.map((m) => m.customerId)], phone).toEqual(['found', [ids.uk]]);
+    }
+  });
+
+  it('answers multiple and not_found so an IVR can branch', async () => {
+    const multiple = await lookup('phone=%2B12125550199');
+    expect(multiple.result).toBe('multiple');
+    expect(multiple.matches.map((m) => m.displayName)).toEqual(['Grace Hopper', 'Alan Turing']);
+    const none = await lookup('phone=%2B13125559999');
+    expect(none).toEqual({ result: 'not_found', matchedBy: null, matches: [] });
+    expect((await lookup('phone=anonymous')).result).toBe('not_found');
+  });
+
+  it('matches email case-insensitively and account numbers exactly', async () => {
+    const byEmail = await lookup('email=ADA%40example.COM');
+    expect([byEmail.result, byEmail.matchedBy, byEmail.matches[0].customerId]).toEqual(['found', 'email', ids.ada]);
+    const acct = (await t.admin.get(`/api/v1/customers/${ids.grace}`)).json().accountNumber as string;
+    const byAccount = await lookup(`accountNumber=${acct}`);
+    expect([byAccount.result, byAccount.matches[0].customerId]).toEqual(['found', ids.grace]);
+    expect((await lookup('email=nobody%40example.com')).result).toBe('not_found');
+  });
+
+  it('never matches drafts', async () => {
+    expect((await lookup('phone=%2B16465550123')).result).toBe('not_found');
+    expect((await lookup('email=draft%40example.com')).result).toBe('not_found');
+    expect((await lookup(`caseNumber=${draftCase.caseNumber}`)).result).toBe('not_found');
+    const acct = (await t.admin.get(`/api/v1/customers/${ids.draft}`)).json().accountNumber as string;
+    expect((await lookup(`accountNumber=${acct}`)).result).toBe('not_found');
+  });
+
+  it("a case number finds the case's customer with the case marked, and wins over the phone", async () => {
+    const r = await lookup(`caseNumber=${closedCase.caseNumber}&phone=%2B12125550199`);
+    expect(r.result).toBe('found');
+    expect(r.matchedBy).toBe('caseNumber');
+    expect(r.matches[0].customerId).toBe(ids.ada);
+    expect(r.matches[0].matchedCase).toMatchObject({
+      id: closedCase.id,
+      caseNumber: closedCase.caseNumber,
+      isOpen: false,
+    });
+    const hashed = await lookup(`caseNumber=%23${adaCase.caseNumber}`);
+    expect(hashed.matches[0].matchedCase?.id).toBe(adaCase.id);
+    // An unknown case number falls back to the next key.
+    const fallback = await lookup('caseNumber=999999999&phone=%2B12125550199');
+    expect([fallback.result, fallback.matchedBy]).toEqual(['multiple', 'phone']);
+  });
+
+  it('private cases only for those who may see them', async () => {
+    const agentView = await lookup(`caseNumber=${privateCase.caseNumber}`);
+    expect(agentView.result).toBe('not_found');
+    const supervisorKey = await t.apiKey('supervisor', 'lookup');
+    const r = await lookup(`caseNumber=${privateCase.caseNumber}`, supervisorKey);
+    expect(r.matches[0].matchedCase?.id).toBe(privateCase.id);
+    expect(r.matches[0].openCasesCount).toBe(3);
+    // Without cases.view: customers only, no case details.
+    const noCases = await t.user('agent', { privileges: ['customers.view'] });
+    const plain = await lookup('phone=4155550100', noCases);
+    expect(plain.matches[0]).toMatchObject({ customerId: ids.ada, openCasesCount: null, openCases: [] });
+  });
+
+  it('asks for a key, and refuses callers without customers.view', async () => {
+    const res = await ivr.get('/api/v1/lookup');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].field).toBe('phone');
+    expect((await ivr.get('/api/v1/lookup?colour=blue')).statusCode).toBe(400);
+    const noView = await t.user('agent', { privileges: ['tasks.view'] });
+    expect((await noView.get('/api/v1/lookup?phone=4155550100')).statusCode).toBe(403);
+    expect((await t.anonymous.get('/api/v1/lookup?phone=4155550100')).statusCode).toBe(401);
+  });
+
+  it('a lookup-only key can look up and do nothing else', async () => {
+    expect((await ivr.get('/api/v1/lookup?phone=4155550100')).statusCode).toBe(200);
+    const denied = [
+      await ivr.get(`/api/v1/customers/${ids.ada}`),
+      await ivr.get('/api/v1/customers?q=ada'),
+      await ivr.post('/api/v1/interactions', { channel: 'phone', direction: 'inbound', from: '4155550100' }),
+      await ivr.get(`/api/v1/customers/${ids.ada}/interactions`),
+      await ivr.get(`/api/v1/cases/${adaCase.id}`),
+      await ivr.post('/api/v1/customers', { firstName: 'Eve', lastName: 'Hacker' }),
+      await ivr.get('/api/v1/tasks'),
+    ];
+    expect(denied.map((r) => r.statusCode)).toEqual(denied.map(() => 403));
+    // The whole route table: only the lookup (and `me`) admit lookup-only keys.
+    const open = t.ctx.routes.filter((r) => r.scopes.includes('lookup')).map((r) => `${r.method} ${r.url}`);
+    expect(open.sort()).toEqual(['GET /api/v1/lookup', 'GET /api/v1/me']);
+  });
+
+  it.runIf(ON_POSTGRES)('is one indexed statement per key on PostgreSQL (EXPLAIN)', async () => {
+    await t.db.exec('ANALYZE');
+    const { lookupMatches } = await import('../customers/store.js');
+    const { phoneLookupKeys } = await import('../customers/phones.js');
+    const opts = { limit: 10, cases: 'public', openCases: 5, interactions: 3, excludeInteractionId: null } as const;
+    const plans: string[] = [];
+    const spy = {
+      query: async <T>(sql: string, params?: readonly unknown[]) => {
+        // Tiny tables: forbid sequential scans so the plan shows the index path a large table takes.
+        const rows = await t.db.transaction(async (tx) => {
+          await tx.exec('SET LOCAL enable_seqscan = off');
+          return tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+        });
+        plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
+        return [] as T[];
+      },
+      exec: async () => undefined,
+    };
+    await lookupMatches(spy, { by: 'phone', keys: phoneLookupKeys('4155550100', 'US') }, opts);
+    await lookupMatches(spy, { by: 'email', email: 'ada@example.com' }, opts);
+    await lookupMatches(spy, { by: 'caseNumber', caseNumber: adaCase.caseNumber }, opts);
+    for (const plan of plans) {
+      expect(plan).not.toMatch(/Seq Scan/);
+      expect(plan).toMatch(/Index/);
+    }
+    expect(plans[0]).toMatch(/customer_phones_e164_idx/);
+    expect(plans[0]).toMatch(/customer_phones_digits_rev_idx/);
+    expect(plans[1]).toMatch(/uq__customers__email/);
+    expect(plans[2]).toMatch(/uq__cases__case_number/);
+    expect(plans.join('\n')).toMatch(/interactions_customer_idx/);
+    expect(plans.join('\n')).toMatch(/cases_customer_idx/);
+  });
+});
+
+describe('lookup with a trunk-prefix region (DEFAULT_PHONE_REGION=GB)', () => {
+  let t: TestApp;
+  afterAll(async () => t?.close());
+
+  it('matches national numbers with the trunk 0, and the 00 international prefix', async () => {
+    t = await startTestApp({ env: { DEFAULT_PHONE_REGION: 'GB' } });
+    const c = await t.admin.post('/api/v1/customers', {
+      firstName: 'Tim',
+      lastName: 'Berners-Lee',
+      phones: [{ number: '020 7946 0958' }],
+    });
+    expect(c.statusCode, c.body).toBe(201);
+    const ivr = await t.apiKey('agent', 'lookup');
+    for (const phone of [
+      '020 7946 0958',
+      '02079460958',
+      '+44 20 7946 0958',
+      '0044 20 7946 0958',
+      '+44 (0)20 7946 0958',
+    ]) {
+      const r = (await ivr.get(`/api/v1/lookup?phone=${encodeURIComponent(phone)}`)).json() as LookupWire;
+      expect([r.result, r.matches[0]?.customerId], phone).toEqual(['found', c.json().id]);
+    }
+  });
+});

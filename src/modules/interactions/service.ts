@@ -1,0 +1,374 @@
+import type { Config } from '../../config.js';
+import type { Db, Queryable } from '../../db/adapter.js';
+import { emitEvents, type NewEvent } from '../../events/outbox.js';
+import { type Actor, requirePrivilege, systemActor } from '../../http/actor.js';
+import { AppError, Conflict, Invalid, NotFound } from '../../http/errors.js';
+import { isUuid } from '../../http/ids.js';
+import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import type { CasesService } from '../cases/service.js';
+import { normalisePhone } from '../customers/phones.js';
+import type { Customer, CustomerCreate } from '../customers/schema.js';
+import type { CustomersService } from '../customers/service.js';
+import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
+import type { TasksService } from '../tasks/service.js';
+import type { UsersService } from '../users/service.js';
+import { findMatches, matchesByIds, matchInputOf, type MatchInput } from './matching.js';
+import { changeEvents, changeOf, CLOCK_SKEW_MS, closedError, historyView, parseTime, RECORD_TYPE } from './rules.js';
+import type {
+  Associate,
+  Interaction,
+  InteractionCreate,
+  InteractionWithMatches,
+  LookupQuery,
+  LookupResult,
+} from './schema.js';
+import {
+  closeDueWrapUps,
+  effectiveState,
+  findByReference,
+  getInteraction,
+  insertInteraction,
+  listCustomerInteractions,
+  moveInteractionsToCustomer,
+  toInteraction,
+  updateInteraction,
+  type InteractionRow,
+} from './store.js';
+import { WrapUp } from './wrapup.js';
+
+export interface InteractionDeps {
+  users: UsersService;
+  customers: CustomersService;
+  cases: CasesService;
+  tasks: TasksService;
+}
+
+/** Rows the wrap-up closer handles per transaction. */
+const CLOSE_BATCH = 200;
+
+/**
+ * Interactions and screen pop (PRODUCT.md I1–I5). Every command needs
+ * customers.view (the platform's API key acts for a user; agents work their
+ * interactions with it); creating a customer also needs customers.create,
+ * linking a case cases.view, a follow-on call tasks.create. Every command is
+ * one transaction holding the row change, its history and its events.
+ */
+export class InteractionsService {
+  /** PATCH: notes, disposition, case, state, follow-on call (wrapup.ts). */
+  readonly wrapUp: WrapUp;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+    private readonly deps: InteractionDeps,
+  ) {
+    this.wrapUp = new WrapUp(db, config, deps, this);
+  }
+
+  /** I5: the platform's and the IVR's lookup. Keys tried in the order caseNumber, phone, email, accountNumber. */
+  async lookup(actor: Actor, query: LookupQuery): Promise<LookupResult> {
+    requirePrivilege(actor, 'customers.view');
+    const input: MatchInput = {
+      caseNumber: query.caseNumber,
+      phone: query.phone,
+      email: query.email,
+      accountNumber: query.accountNumber,
+    };
+    if (Object.values(input).every((v) => v === undefined)) {
+      throw new Invalid([{ field: 'phone', message: 'give a phone, an email, a caseNumber or an accountNumber' }]);
+    }
+    return findMatches(this.db, actor, input, this.config.defaultPhoneRegion);
+  }
+
+  /**
+   * I1: records an interaction the platform reports, matched as the lookup
+   * does, and pops it to the named agent, in one transaction. The same
+   * `reference` again answers the interaction already recorded (created: false).
+   */
+  async report(
+    actor: Actor,
+    input: InteractionCreate,
+    now = new Date(),
+  ): Promise<{ created: boolean; interaction: InteractionWithMatches }> {
+    requirePrivilege(actor, 'customers.view');
+    const reference = input.reference?.trim() || null;
+    if (reference) {
+      const existing = await findByReference(this.db, reference);
+      if (existing) return { created: false, interaction: await this.withMatches(actor, existing, now) };
+    }
+    const startedAt = input.startedAt ? parseTime(input.startedAt, 'startedAt') : null;
+    if (startedAt && startedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+      throw new Invalid([{ field: 'startedAt', message: 'cannot be in the future' }]);
+    }
+    const agentId = await this.resolveAgent(input.agentId ?? null);
+    const caseNumber = input.caseNumber === undefined || input.caseNumber === null ? null : String(input.caseNumber);
+    const created = await this.db.transaction(async (tx) => {
+      const outcome = await findMatches(tx, actor, matchInputOf(input), this.config.defaultPhoneRegion);
+      const single = outcome.result === 'found' ? outcome.matches[0] : null;
+      const row = await insertInteraction(tx, {
+        reference,
+        channel: input.channel,
+        direction: input.direction,
+        from: input.from?.trim() || null,
+        to: input.to?.trim() || null,
+        caseNumber: caseNumber?.trim() || null,
+        agentId,
+        customerId: single?.customerId ?? null,
+        caseId: single?.matchedCase?.id ?? null,
+        result: outcome.result,
+        matchedBy: outcome.matchedBy,
+        candidateIds: outcome.result === 'multiple' ? outcome.matches.map((m) => m.customerId) : [],
+        state: input.state ?? 'active',
+        startedAt,
+        actorId: actor.userId,
+      });
+      if (!row) return null;
+      await recordHistory(tx, actor, {
+        recordType: RECORD_TYPE,
+        recordId: row.id,
+        action: 'create',
+        changes: diffFields({}, historyView(row)),
+      });
+      const interaction = toInteraction(row, now);
+      const events: NewEvent[] = [];
+      if (agentId) {
+        events.push({
+          type: 'screen.pop',
+          userId: agentId,
+          recordType: RECORD_TYPE,
+          recordId: row.id,
+          requires: 'customers.view',
+          payload: { interaction, result: outcome.result, matchedBy: outcome.matchedBy, matches: outcome.matches },
+        });
+      }
+      events.push(...changeEvents(actor, row, 'interaction.created', now).filter((e) => !e.userId));
+      await emitEvents(tx, events);
+      return { ...interaction, matches: outcome.matches };
+    });
+    if (created) return { created: true, interaction: created };
+    // A concurrent report with the same reference committed first: answer that one.
+    const winner = reference ? await findByReference(this.db, reference) : null;
+    if (!winner) throw new Error('an interaction insert returned no row');
+    return { created: false, interaction: await this.withMatches(actor, winner, now) };
+  }
+
+  async get(actor: Actor, id: string, now = new Date()): Promise<InteractionWithMatches> {
+    requirePrivilege(actor, 'customers.view');
+    const row = isUuid(id) ? await getInteraction(this.db, id) : null;
+    if (!row) throw new NotFound('Interaction');
+    return this.withMatches(actor, row, now);
+  }
+
+  /** I4: the customer's interaction log, newest first. */
+  async listForCustomer(
+    actor: Actor,
+    customerId: string,
+    page: { limit: number; cursor?: string },
+    now = new Date(),
+  ): Promise<Page<Interaction>> {
+    requirePrivilege(actor, 'customers.view');
+    if (!isUuid(customerId)) throw new NotFound('Customer');
+    let after: [string, string] | null = null;
+    if (page.cursor) {
+      const [at, id] = decodeCursor(page.cursor, ['date', 'string']) as [string, string];
+      if (!isUuid(id)) throw new Invalid([{ field: 'cursor', message: 'not a cursor from this list' }]);
+      after = [at, id];
+    }
+    const rows = await listCustomerInteractions(this.db, customerId, after, page.limit + 1);
+    if (rows.length === 0 && !page.cursor && (await this.deps.customers.summaries(actor, [customerId])).length === 0) {
+      throw new NotFound('Customer');
+    }
+    const items = rows.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => toInteraction(r, now)),
+      nextCursor: rows.length > page.limit ? encodeCursor([last.started_key, last.id]) : null,
+    };
+  }
+
+  async history(actor: Actor, id: string, page: { limit: number; cursor?: string }): Promise<Page<HistoryEntry>> {
+    requirePrivilege(actor, 'customers.view');
+    if (!isUuid(id) || !(await getInteraction(this.db, id))) throw new NotFound('Interaction');
+    return listHistory(this.db, RECORD_TYPE, id, page);
+  }
+
+  /**
+   * I3: links the interaction to the customer (and case) the agent found. A
+   * closed interaction keeps its link, except that an unmatched one may still
+   * be associated.
+   */
+  async associate(
+    actor: Actor,
+    id: string,
+    input: Associate,
+    expectedVersion: number | null,
+    now = new Date(),
+  ): Promise<InteractionWithMatches> {
+    requirePrivilege(actor, 'customers.view');
+    if (!isUuid(id)) throw new NotFound('Interaction');
+    const customerId = input.customerId;
+    if (!isUuid(customerId) || (await this.deps.customers.summaries(actor, [customerId])).length === 0) {
+      throw new Invalid([{ field: 'customerId', message: 'no such customer' }]);
+    }
+    const caseId = input.caseId ?? null;
+    if (caseId !== null) await this.checkCase(actor, caseId, customerId);
+    const after = await this.db.transaction(async (tx) => {
+      const before = await getInteraction(tx, id, true);
+      if (!before) throw new NotFound('Interaction');
+      if (effectiveState(before, now) === 'closed' && before.customer_id !== null) throw closedError(before, now);
+      if (expectedVersion !== null && expectedVersion !== before.version) {
+        throw Conflict.stale(toInteraction(before, now));
+      }
+      if (before.customer_id === customerId && before.case_id === caseId) return before;
+      const next = { ...changeOf(before), customerId, caseId, edited: true };
+      return this.commit(tx, actor, before, next, 'associate', now);
+    });
+    return this.withMatches(actor, after, now);
+  }
+
+  /**
+   * I2: creates a customer prefilled from the interaction (its phone number or
+   * email address) plus what the agent typed, and associates it: one transaction.
+   */
+  async createCustomer(
+    actor: Actor,
+    id: string,
+    input: CustomerCreate,
+    now = new Date(),
+  ): Promise<{ customer: Customer; interaction: InteractionWithMatches }> {
+    requirePrivilege(actor, 'customers.view', 'customers.create');
+    if (!isUuid(id)) throw new NotFound('Interaction');
+    const peek = await getInteraction(this.db, id);
+    if (!peek) throw new NotFound('Interaction');
+    const prefilled = this.prefill(peek, input);
+    const result = await this.db.transaction(async (tx) => {
+      const before = await getInteraction(tx, id, true);
+      if (!before) throw new NotFound('Interaction');
+      if (before.customer_id !== null) {
+        throw Conflict.field('customerId', 'The interaction is already associated with a customer');
+      }
+      const customer = await this.deps.customers.create(actor, prefilled, tx);
+      const next = { ...changeOf(before), customerId: customer.id, caseId: null, edited: true };
+      const after = await this.commit(tx, actor, before, next, 'associate', now);
+      return { customer, after };
+    });
+    return { customer: result.customer, interaction: await this.withMatches(actor, result.after, now) };
+  }
+
+  /** The background closer: every interaction whose wrap-up is over becomes closed (read-only). */
+  async closeDueWrapUps(now = new Date()): Promise<number> {
+    const actor = systemActor('system', 'wrap-up timer');
+    let total = 0;
+    for (;;) {
+      const n = await this.db.transaction(async (tx) => {
+        const rows = await closeDueWrapUps(tx, CLOSE_BATCH);
+        const events: NewEvent[] = [];
+        for (const r of rows) {
+          await recordHistory(tx, actor, {
+            recordType: RECORD_TYPE,
+            recordId: r.id,
+            action: 'close',
+            changes: [
+              { field: 'state', from: 'wrap_up', to: 'closed' },
+              { field: 'closedAt', from: null, to: r.closed_at?.toISOString() ?? null },
+            ],
+          });
+          events.push(...changeEvents(actor, r, 'interaction.closed', now));
+        }
+        await emitEvents(tx, events);
+        return rows.length;
+      });
+      total += n;
+      if (n < CLOSE_BATCH) return total;
+    }
+  }
+
+  /** For a customer merge (C8), in the customers module's transaction: moves every interaction. */
+  async moveToCustomer(tx: Queryable, actor: Actor, fromCustomerId: string, toCustomerId: string): Promise<number> {
+    requirePrivilege(actor, 'customers.edit');
+    const ids = await moveInteractionsToCustomer(tx, fromCustomerId, toCustomerId);
+    for (const id of ids) {
+      await recordHistory(tx, actor, {
+        recordType: RECORD_TYPE,
+        recordId: id,
+        action: 'update',
+        changes: [{ field: 'customerId', from: fromCustomerId, to: toCustomerId }],
+      });
+    }
+    return ids.length;
+  }
+
+  // ------------------------------------------------------------- internals
+
+  /** Writes a change with its history and events (in the caller's transaction). */
+  async commit(
+    tx: Queryable,
+    actor: Actor,
+    before: InteractionRow,
+    next: ReturnType<typeof changeOf>,
+    action: string,
+    now: Date,
+    extraEvents: NewEvent[] = [],
+  ): Promise<InteractionRow> {
+    const after = await updateInteraction(tx, before.id, next, actor.userId);
+    await recordHistory(tx, actor, {
+      recordType: RECORD_TYPE,
+      recordId: before.id,
+      action,
+      changes: diffFields(historyView(before), historyView(after)),
+    });
+    await emitEvents(tx, [...extraEvents, ...changeEvents(actor, after, 'interaction.updated', now)]);
+    return after;
+  }
+
+  /** The interaction with its customer (once associated) or its candidates, and their context now. */
+  async withMatches(actor: Actor, row: InteractionRow, now: Date): Promise<InteractionWithMatches> {
+    const ids = row.customer_id ? [row.customer_id] : row.candidate_ids;
+    const matches = await matchesByIds(this.db, actor, ids, row.customer_id ? row.case_id : null, row.id);
+    return { ...toInteraction(row, now), matches };
+  }
+
+  /** 400 unless `caseId` is a case of this customer that the actor may see. */
+  async checkCase(actor: Actor, caseId: string, customerId: string): Promise<void> {
+    requirePrivilege(actor, 'cases.view');
+    let owner: string | null = null;
+    try {
+      owner = isUuid(caseId) ? (await this.deps.cases.get(actor, caseId)).customerId : null;
+    } catch (err) {
+      if (!(err instanceof AppError && err.status === 404)) throw err;
+    }
+    if (owner === null) throw new Invalid([{ field: 'caseId', message: 'no such case' }]);
+    if (owner !== customerId) throw new Invalid([{ field: 'caseId', message: "is not one of this customer's cases" }]);
+  }
+
+  /** The agent to pop to: a user id or an email address of an active user. */
+  private async resolveAgent(agent: string | null): Promise<string | null> {
+    const value = agent?.trim();
+    if (!value) return null;
+    const users = this.deps.users;
+    const row = value.includes('@')
+      ? await users.findRowByEmail(this.db, value)
+      : await users.findRowById(this.db, value);
+    if (!row || row.disabled) throw new Invalid([{ field: 'agentId', message: 'no such active user' }]);
+    return row.id;
+  }
+
+  /** The new customer's fields: what the agent typed, plus the interaction's number or address. */
+  private prefill(r: InteractionRow, input: CustomerCreate): CustomerCreate {
+    const who = matchInputOf({ channel: r.channel, direction: r.direction, from: r.from_address, to: r.to_address });
+    const out: CustomerCreate = { ...input };
+    if (who.email && !input.email) out.email = who.email;
+    if (who.phone) {
+      const region = this.config.defaultPhoneRegion;
+      const key = (n: string) => {
+        const p = normalisePhone(n, region);
+        return p.e164 ?? p.digits;
+      };
+      const phones = input.phones ?? [];
+      if (!phones.some((p) => key(p.number) === key(who.phone!))) {
+        out.phones = [...phones, { type: 'voice', number: who.phone }];
+      }
+    }
+    return out;
+  }
+}
