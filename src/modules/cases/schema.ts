@@ -1,10 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.js';
-import { CUSTOM_FIELD_FILTER_DOC, customFieldFilterQuery } from '../custom-fields/schema.js';
+import { CUSTOM_FIELD_FILTER_DOC, CustomFieldValues, customFieldFilterQuery } from '../custom-fields/schema.js';
 
 /** Keys of statuses, priorities and severities: lower-case identifiers the administrator picks. */
 const ListKey = Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' });
-const CustomFields = Type.Record(Type.String(), Type.Unknown());
+const CustomFields = CustomFieldValues;
 const DateTime = Type.String({ format: 'date-time' });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 

@@ -297,4 +297,19 @@ describe('custom field definitions', () => {
     expect(res.statusCode).toBe(409);
     expect(res.json().errors[0].field).toBe('unique');
   });
+  it('the OpenAPI document describes definitions, record values and cf.* filters', async () => {
+    const res = await t.anonymous.get('/api/openapi.json');
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/custom-fields', '/api/v1/custom-fields/{id}']),
+    );
+    const created = doc.paths['/api/v1/custom-fields'].post.responses['201'].content['application/json'].schema;
+    expect(Object.keys(created.properties)).toEqual(
+      expect.arrayContaining(['objectType', 'key', 'label', 'type', 'options', 'required', 'default', 'unique']),
+    );
+    const text = JSON.stringify(doc);
+    expect(text).toContain('Custom field values');
+    expect(text).toContain('cf.<key>');
+  });
 });

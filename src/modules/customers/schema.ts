@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.js';
+import { CustomFieldValues } from '../custom-fields/schema.js';
 
 /**
  * Customers' API shapes (../shared/API.md). Lengths: names and address parts up
@@ -72,7 +73,7 @@ const writable = {
   draft: Type.Optional(
     Type.Boolean({ description: 'a draft may be incomplete; it is left out of screen-pop matching' }),
   ),
-  customFields: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown())),
+  customFields: Type.Optional(CustomFieldValues),
 };
 
 export const CustomerCreate = Type.Object(
@@ -110,7 +111,7 @@ export const Customer = Type.Object({
   notes: Type.Union([Type.String(), Type.Null()]),
   vip: Type.Boolean(),
   draft: Type.Boolean(),
-  customFields: Type.Record(Type.String(), Type.Unknown()),
+  customFields: CustomFieldValues,
   version: Type.Integer(),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.js';
-import { CUSTOM_FIELD_FILTER_DOC, customFieldFilterQuery } from '../custom-fields/schema.js';
+import { CUSTOM_FIELD_FILTER_DOC, CustomFieldValues, customFieldFilterQuery } from '../custom-fields/schema.js';
 
 export const TASK_TYPES = ['call', 'email', 'meeting', 'chat', 'other'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
@@ -32,7 +32,7 @@ export const Task = Type.Object({
   outcome: Type.Union([Type.String(), Type.Null()]),
   completedAt: Type.Union([DateTime, Type.Null()], { description: 'when it was done or cancelled' }),
   overdue: Type.Boolean({ description: 'open and past its due time' }),
-  customFields: Type.Record(Type.String(), Type.Unknown()),
+  customFields: CustomFieldValues,
   version: Type.Integer(),
   createdAt: DateTime,
   updatedAt: DateTime,
@@ -64,7 +64,7 @@ export const TaskCreate = Type.Object(
     completedAt: Type.Optional(
       Type.Union([DateTime, Type.Null()], { description: 'for a task logged after the fact; default now' }),
     ),
-    customFields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    customFields: Type.Optional(CustomFieldValues),
   },
   { additionalProperties: false },
 );
@@ -83,7 +83,7 @@ export const TaskPatch = Type.Object(
     status: Type.Optional(StatusSchema),
     outcome: Type.Optional(Outcome),
     completedAt: Type.Optional(Type.Union([DateTime, Type.Null()])),
-    customFields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    customFields: Type.Optional(CustomFieldValues),
     version: Type.Optional(Type.Integer()),
   },
   { additionalProperties: false },
