@@ -25,6 +25,8 @@ import {
   type PhoneRow,
   deleteCustomer,
   getRow,
+  getRowByAccountNumber,
+  getRowByEmail,
   insertCustomer,
   replacePhones,
   summariesByAccountNumber,
@@ -146,6 +148,20 @@ export class CustomersService {
     const row = isUuid(id) ? await getRow(this.db, id) : null;
     if (!row) throw new NotFound('Customer');
     return toCustomer(row);
+  }
+
+  /** The customer with this email (case-insensitively), drafts included: for the email channel and the Support Center. */
+  async findByEmail(actor: Actor, email: string, q: Queryable = this.db): Promise<Customer | null> {
+    requirePrivilege(actor, 'customers.view');
+    const row = email.trim() ? await getRowByEmail(q, email) : null;
+    return row ? toCustomer(row) : null;
+  }
+
+  /** The customer with this account number, drafts included (Support Center sign-in). */
+  async findByAccountNumber(actor: Actor, accountNumber: string, q: Queryable = this.db): Promise<Customer | null> {
+    requirePrivilege(actor, 'customers.view');
+    const row = accountNumber.trim() ? await getRowByAccountNumber(q, accountNumber) : null;
+    return row ? toCustomer(row) : null;
   }
 
   /** Compact summaries of these customers (for other modules' lists); unknown ids are left out. */

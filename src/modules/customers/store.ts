@@ -97,6 +97,20 @@ export async function getRow(q: Queryable, id: string, forUpdate = false): Promi
   return maybeOne<CustomerRow>(q, `SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE c.id = $1`, [id]);
 }
 
+/** The customer with this email (case-insensitively), drafts included. */
+export async function getRowByEmail(q: Queryable, email: string): Promise<CustomerRow | null> {
+  return maybeOne<CustomerRow>(q, `SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE c.email_key = lower($1)`, [
+    email.trim(),
+  ]);
+}
+
+/** The customer with this account number, drafts included. */
+export async function getRowByAccountNumber(q: Queryable, accountNumber: string): Promise<CustomerRow | null> {
+  return maybeOne<CustomerRow>(q, `SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE c.account_number = $1`, [
+    accountNumber.trim(),
+  ]);
+}
+
 function valueParams(v: CustomerValues): unknown[] {
   return [
     v.firstName,
