@@ -29,8 +29,11 @@ CREATE TABLE customers (
   -- and btree prefix scans for LIKE 'abc%').
   sort_name text COLLATE "C" NOT NULL
     GENERATED ALWAYS AS (lower(coalesce(last_name, '') || ' ' || coalesce(first_name, ''))) STORED,
+  -- For ranking fuzzy matches (word_similarity against the query).
   search_name text NOT NULL
     GENERATED ALWAYS AS (lower(coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(company, ''))) STORED,
+  -- The words of the names and company, lowercased (written by the store: see search-terms.ts).
+  name_terms text[] COLLATE "C" NOT NULL DEFAULT '{}',
   email_key text COLLATE "C" GENERATED ALWAYS AS (lower(email)) STORED,
   postal_key1 text COLLATE "C"
     GENERATED ALWAYS AS (upper(regexp_replace(primary_address ->> 'postalCode', '[^A-Za-z0-9]', '', 'g'))) STORED,
@@ -45,8 +48,8 @@ CREATE UNIQUE INDEX uq__customers__email ON customers (email_key) WHERE email_ke
 CREATE INDEX customers_sort_name_idx ON customers (sort_name, id);
 CREATE INDEX customers_created_idx ON customers (created_at, id);
 CREATE INDEX customers_updated_idx ON customers (updated_at, id);
--- Fuzzy search (pg_trgm) over first name, last name and company.
-CREATE INDEX customers_search_trgm_idx ON customers USING gin (search_name gin_trgm_ops);
+-- Name search: customers having a word (exact array containment, GIN).
+CREATE INDEX customers_name_terms_idx ON customers USING gin (name_terms);
 CREATE INDEX customers_postal1_idx ON customers (postal_key1) WHERE postal_key1 IS NOT NULL;
 CREATE INDEX customers_postal2_idx ON customers (postal_key2) WHERE postal_key2 IS NOT NULL;
 
@@ -80,6 +83,22 @@ CREATE TABLE customer_phones (
 CREATE INDEX customer_phones_customer_idx ON customer_phones (customer_id, position);
 CREATE INDEX customer_phones_e164_idx ON customer_phones (e164) WHERE e164 IS NOT NULL;
 CREATE INDEX customer_phones_digits_rev_idx ON customer_phones (digits_rev);
+
+-- The search dictionary: every word of every customer's names and company, and
+-- each word of 4+ letters with one letter left out. A typed word with one slip
+-- (a letter missing, extra, wrong, or two swapped) shares one of these variants
+-- with the word meant ("jmaes" and "james" both give "jaes"), so typo-tolerant
+-- matching is a btree lookup; a trigram index on the words themselves adds the
+-- pg_trgm similarity matches for longer words. Words are never deleted: a stale
+-- word matches no customer. Matching customers are then found through
+-- customers_name_terms_idx: a trigram scan over a million customers' names costs
+-- tens of milliseconds, these lookups well under one.
+CREATE TABLE customer_terms (
+  variant text COLLATE "C" NOT NULL CHECK (length(variant) <= 100),
+  term text COLLATE "C" NOT NULL CHECK (length(term) <= 100),
+  PRIMARY KEY (variant, term)
+);
+CREATE INDEX customer_terms_trgm_idx ON customer_terms USING gin (term gin_trgm_ops) WHERE variant = term;
 
 -- Per-user preferences (the customers list's columns and their order, …): key → JSON.
 CREATE TABLE user_preferences (

@@ -1,9 +1,10 @@
-import type { Db, Queryable } from '../../db/adapter.js';
+import type { Db } from '../../db/adapter.js';
 import { Invalid } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { decodeCursor, encodeCursor } from '../../http/pagination.js';
 import { phoneLookupKeys, reverse } from './phones.js';
 import type { Sort } from './schema.js';
+import { variants, words } from './terms.js';
 import { CUSTOMER_COLUMNS, type CustomerRow } from './store.js';
 
 /**
@@ -13,13 +14,19 @@ import { CUSTOMER_COLUMNS, type CustomerRow } from './store.js';
  * `q` gathers candidates from index scans and ranks them:
  * - account number prefix, email prefix, last-name prefix ("smi", "smith jo"),
  *   phone digits (≥ 4, matched as the number's last digits): score 1;
- * - fuzzy first/last name and company (pg_trgm word similarity ≥ FUZZY_THRESHOLD
- *   on a GIN index): score = the similarity.
+ * - fuzzy first/last name and company: every typed word must match a word of the
+ *   customer's that is the same, one slip away (a letter missing, extra, wrong,
+ *   or two swapped), starts with it, or (5+ letters) is like it by pg_trgm
+ *   similarity: looked up in the small dictionary `customer_terms` (see the
+ *   migration), then the customers having those words through a GIN index on
+ *   `name_terms`; score = pg_trgm word similarity of the query with the name and company.
  * Each kind contributes at most CANDIDATE_CAP rows (taken in index order, so
  * pages agree with each other): a q search is a search, not an export.
  */
-export const FUZZY_THRESHOLD = 0.5;
 export const CANDIDATE_CAP = 2000;
+/** Known words tried per typed word, and typed words used. */
+export const TERMS_PER_WORD = 30;
+export const MAX_WORDS = 5;
 
 export interface ListOptions {
   q?: string;
@@ -54,7 +61,7 @@ class Params {
 }
 
 /** The candidate CTEs of a q search; null when q has nothing to search with. */
-function qCandidates(q: string, region: string, p: Params): { ctes: string[]; fuzzy: boolean } {
+function qCandidates(q: string, region: string, p: Params): string[] {
   const text = q.trim();
   const lower = text.toLowerCase();
   const branches: string[] = [];
@@ -81,7 +88,6 @@ function qCandidates(q: string, region: string, p: Params): { ctes: string[]; fu
         ORDER BY digits_rev LIMIT ${cap})`,
     );
   }
-  let fuzzy = false;
   if (!phoneLike && lower.length >= 2) {
     const sortName = lower.replace(/\s+/g, ' ').replace(/,/g, '');
     branches.push(
@@ -89,41 +95,50 @@ function qCandidates(q: string, region: string, p: Params): { ctes: string[]; fu
         ORDER BY sort_name, id LIMIT ${cap})`,
     );
   }
-  if (!phoneLike && lower.length >= 3 && !lower.includes('@')) {
-    fuzzy = true;
-    const ql = p.add(lower);
+  const typed = phoneLike || lower.includes('@') ? [] : [...new Set(words(lower))].filter((w) => w.length >= 2);
+  if (typed.length > 0) {
+    // Each typed word (up to MAX_WORDS) must match one of the customer's words: the same word,
+    // one a slip away, one starting with it, or (5+ letters) one like it by pg_trgm similarity.
+    const conditions = typed.slice(0, MAX_WORDS).map((w) => {
+      const wp = p.add(w);
+      const trigram =
+        w.length >= 5 ? `UNION (SELECT term FROM customer_terms WHERE variant = term AND term % ${wp})` : '';
+      return `c.name_terms && ARRAY(SELECT term FROM (
+          (SELECT term FROM customer_terms WHERE variant = ANY(${p.add(variants(w))}::text[]))
+          UNION (SELECT term FROM customer_terms WHERE variant LIKE ${p.add(likePrefix(w))} AND variant = term
+                 ORDER BY variant LIMIT ${TERMS_PER_WORD})
+          ${trigram}) u
+        ORDER BY term = ${wp} DESC, similarity(term, ${wp}) DESC, term LIMIT ${TERMS_PER_WORD})`;
+    });
     branches.push(
-      `(SELECT id, word_similarity(${ql}, search_name)::float8 FROM customers WHERE ${ql} <% search_name
-        LIMIT ${cap})`,
+      `(SELECT c.id, word_similarity(${p.add(lower)}, c.search_name)::float8 FROM customers c
+        WHERE ${conditions.join(' AND ')} LIMIT ${cap})`,
     );
   }
-  if (branches.length === 0) return { ctes: [], fuzzy };
-  return {
-    ctes: [
-      `qm(id, score) AS (${branches.join('\n UNION ALL ')})`,
-      'qb AS (SELECT id, max(score) AS score FROM qm GROUP BY id)',
-    ],
-    fuzzy,
-  };
+  if (branches.length === 0) return [];
+  return [
+    `qm(id, score) AS (${branches.join('\n UNION ALL ')})`,
+    'qb AS (SELECT id, max(score) AS score FROM qm GROUP BY id)',
+  ];
 }
 
-/** Lists or searches customers; see the module comment above. */
-export async function listCustomers(
-  db: Db,
-  opts: ListOptions,
-  region: string,
-): Promise<{ rows: CustomerRow[]; nextCursor: string | null }> {
+export interface ListQuery {
+  sql: string;
+  params: unknown[];
+  sort: Sort;
+}
+
+/** The list/search statement for these options; null when q has nothing to search with. */
+export function buildListQuery(opts: ListOptions, region: string): ListQuery | null {
   const p = new Params();
   const ctes: string[] = [];
   const where: string[] = [];
-  let fuzzy = false;
   let joinQ = false;
 
   if (opts.q !== undefined) {
     const c = qCandidates(opts.q, region, p);
-    fuzzy = c.fuzzy;
-    if (c.ctes.length === 0) return { rows: [], nextCursor: null };
-    ctes.push(...c.ctes);
+    if (c.length === 0) return null;
+    ctes.push(...c);
     joinQ = true;
   }
   if (opts.phone !== undefined) {
@@ -182,15 +197,19 @@ export async function listCustomers(
   const sql = `${ctes.length ? `WITH ${ctes.join(',\n')}` : ''}
     SELECT ${CUSTOMER_COLUMNS}, k.sort_key, k.sort_name FROM (${inner}) k JOIN customers c ON c.id = k.id
     ORDER BY ${order('k.sort_key', 'k.sort_name', 'k.id')}`;
+  return { sql, params: p.values, sort };
+}
 
-  const run = async (q: Queryable) => q.query<ListRow>(sql, p.values);
-  const rows = fuzzy
-    ? await db.transaction(async (tx) => {
-        await tx.query(`SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)`, [String(FUZZY_THRESHOLD)]);
-        return run(tx);
-      })
-    : await run(db);
-
+/** Lists or searches customers; see the module comment above. */
+export async function listCustomers(
+  db: Db,
+  opts: ListOptions,
+  region: string,
+): Promise<{ rows: CustomerRow[]; nextCursor: string | null }> {
+  const query = buildListQuery(opts, region);
+  if (!query) return { rows: [], nextCursor: null };
+  const { sql, params, sort } = query;
+  const rows = await db.query<ListRow>(sql, params);
   const more = rows.length > opts.limit;
   const page = rows.slice(0, opts.limit);
   const last = page[page.length - 1];

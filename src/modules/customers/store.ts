@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/adapter.js';
 import { maybeOne, one } from '../../db/adapter.js';
 import type { PhoneKeys } from './phones.js';
+import { dictionaryRows, nameTerms } from './terms.js';
 import type { Address, Customer, CustomerSummary, Phone } from './schema.js';
 
 /**
@@ -66,6 +67,19 @@ export function displayNameOf(r: {
   return name || r.company || r.email || r.account_number;
 }
 
+/** An address as stored, with every part present (null when absent). */
+function addressOf(a: Partial<Address> | null): Address | null {
+  if (!a) return null;
+  const part = (v: unknown) => (typeof v === 'string' ? v : null);
+  return {
+    street: part(a.street),
+    city: part(a.city),
+    region: part(a.region),
+    postalCode: part(a.postalCode),
+    country: part(a.country),
+  };
+}
+
 export function toCustomer(r: CustomerRow): Customer {
   return {
     id: r.id,
@@ -76,8 +90,8 @@ export function toCustomer(r: CustomerRow): Customer {
     company: r.company,
     email: r.email,
     phones: r.phones,
-    primaryAddress: r.primary_address,
-    secondaryAddress: r.secondary_address,
+    primaryAddress: addressOf(r.primary_address),
+    secondaryAddress: addressOf(r.secondary_address),
     notes: r.notes,
     vip: r.vip,
     draft: r.draft,
@@ -113,6 +127,7 @@ export async function getRowByAccountNumber(q: Queryable, accountNumber: string)
 
 function valueParams(v: CustomerValues): unknown[] {
   return [
+    nameTerms(v.firstName, v.lastName, v.company),
     v.firstName,
     v.lastName,
     v.company,
@@ -134,22 +149,36 @@ export async function insertCustomer(
 ): Promise<{ id: string; accountNumber: string }> {
   const row = await one<{ id: string; account_number: string }>(
     tx,
-    `INSERT INTO customers (first_name, last_name, company, email, notes, vip, draft, primary_address,
+    `INSERT INTO customers (name_terms, first_name, last_name, company, email, notes, vip, draft, primary_address,
        secondary_address, custom_fields, account_number, created_by, updated_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce(nullif($11, ''), sb_next_account_number()), $12, $12)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce(nullif($12, ''), sb_next_account_number()), $13, $13)
      RETURNING id, account_number`,
     [...valueParams(v), v.accountNumber, userId],
   );
+  await addTerms(tx, nameTerms(v.firstName, v.lastName, v.company));
   return { id: row.id, accountNumber: row.account_number };
 }
 
 export async function updateCustomer(tx: Queryable, id: string, v: CustomerValues, userId: string | null) {
   await tx.query(
-    `UPDATE customers SET first_name = $1, last_name = $2, company = $3, email = $4, notes = $5, vip = $6,
-       draft = $7, primary_address = $8, secondary_address = $9, custom_fields = $10,
-       version = version + 1, updated_at = now(), updated_by = $12
-     WHERE id = $11`,
+    `UPDATE customers SET name_terms = $1, first_name = $2, last_name = $3, company = $4, email = $5, notes = $6,
+       vip = $7, draft = $8, primary_address = $9, secondary_address = $10, custom_fields = $11,
+       version = version + 1, updated_at = now(), updated_by = $13
+     WHERE id = $12`,
     [...valueParams(v), id, userId],
+  );
+  await addTerms(tx, nameTerms(v.firstName, v.lastName, v.company));
+}
+
+/** Adds words to the search dictionary (in sorted order: concurrent writers take their locks in one order). */
+async function addTerms(tx: Queryable, terms: string[]): Promise<void> {
+  const rows = dictionaryRows(terms);
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO customer_terms (variant, term)
+     SELECT v, t FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(v, t, n) ORDER BY n
+     ON CONFLICT DO NOTHING`,
+    [rows.map((r) => r[0]), rows.map((r) => r[1])],
   );
 }
 

@@ -1,0 +1,427 @@
+/**
+ * Customers benchmark (issue 3): generate customers, then measure phone lookup
+ * and fuzzy name search over HTTP on the real server (autocannon) and the same
+ * SQL directly through the driver, at the same concurrency.
+ *
+ *   npx tsx bench/customers-bench.ts --engine pglite --count 100000
+ *   npx tsx bench/customers-bench.ts --engine postgres --count 1000000
+ *
+ * Options: --duration 15 (seconds per run), --connections 50, --reuse (keep the
+ * generated data of a previous run), --generate-only (load the data, measure nothing), --pg postgres://postgres@127.0.0.1:5432
+ * (the server; the benchmark uses its own database `sb_bench`).
+ * Results go to bench/RESULTS.md (the Customers section, one block per engine).
+ */
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { openPglite, openPostgres, type Db } from '../src/db/adapter.js';
+import { migrate } from '../src/db/migrate.js';
+import { listCustomers } from '../src/modules/customers/search.js';
+import { normalisePhone } from '../src/modules/customers/phones.js';
+import { nameTerms } from '../src/modules/customers/terms.js';
+import { AuthService } from '../src/modules/users/auth-service.js';
+import { UsersService } from '../src/modules/users/service.js';
+import { generateCustomers, type GenerateResult } from './customers-generate.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: {
+    engine: { type: 'string', default: 'postgres' },
+    count: { type: 'string' },
+    duration: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '50' },
+    reuse: { type: 'boolean', default: false },
+    'generate-only': { type: 'boolean', default: false },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    port: { type: 'string', default: '3917' },
+  },
+});
+const ENGINE = args.engine === 'pglite' ? 'pglite' : 'postgres';
+const COUNT = Number(args.count ?? (ENGINE === 'pglite' ? 100_000 : 1_000_000));
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const PORT = Number(args.port);
+const REGION = 'US';
+const PG_DB = 'sb_bench';
+const PGLITE_DIR = path.join(os.tmpdir(), 'sb-bench-pglite');
+const pgUrl = (() => {
+  const u = new URL(args.pg!);
+  u.pathname = `/${PG_DB}`;
+  return u.toString();
+})();
+const POOL = 20; // the server's default PG_POOL_SIZE
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+// ------------------------------------------------------------------ stats
+
+interface Stats {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  n: number;
+  errors: number;
+}
+
+function stats(latencies: number[], seconds: number, errors: number): Stats {
+  const s = Float64Array.from(latencies).sort();
+  const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN);
+  return { rps: s.length / seconds, p50: at(0.5), p95: at(0.95), p99: at(0.99), n: s.length, errors };
+}
+
+function runHttp(urls: string[], headers: Record<string, string>, seconds: number): Promise<Stats> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    let errors = 0;
+    let i = 0;
+    const t0 = performance.now();
+    const inst = autocannon(
+      {
+        url: `http://127.0.0.1:${PORT}`,
+        connections: CONNECTIONS,
+        duration: seconds,
+        headers,
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
+      },
+      (err, res) => {
+        if (err) return reject(err);
+        resolve(stats(latencies, (performance.now() - t0) / 1000, errors + res.errors + res.timeouts));
+      },
+    );
+    inst.on('response', (_c, status, _b, ms) => {
+      if (status >= 200 && status < 300) latencies.push(ms);
+      else errors++;
+    });
+  });
+}
+
+async function runDirect(fn: (i: number) => Promise<unknown>, seconds: number): Promise<Stats> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let i = 0;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        try {
+          await fn(i++);
+          latencies.push(performance.now() - t);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return stats(latencies, (performance.now() - t0) / 1000, errors);
+}
+
+// ------------------------------------------------------------------ inputs
+
+/** One number in the formats people and platforms send ("(415) 555-0123", "001 415 555 0123", …). */
+function formats(e164: string, i: number): string {
+  const [a, x, l] = [e164.slice(2, 5), e164.slice(5, 8), e164.slice(8)];
+  const all = [`(${a}) ${x}-${l}`, `+1 ${a}-${x}-${l}`, `${a}${x}${l}`, `001 ${a} ${x} ${l}`, `1-${a}-${x}-${l}`, e164];
+  return all[i % all.length];
+}
+
+/** One typo in a name: two letters swapped, one dropped, or one doubled. */
+function misspell(name: string, i: number): string {
+  if (name.length < 4) return name;
+  const k = 1 + (i % (name.length - 2));
+  switch (i % 3) {
+    case 0:
+      return name.slice(0, k) + name[k + 1] + name[k] + name.slice(k + 2);
+    case 1:
+      return name.slice(0, k) + name.slice(k + 1);
+    default:
+      return name.slice(0, k) + name[k] + name.slice(k);
+  }
+}
+
+interface Inputs {
+  phones: { e164: string; raw: string }[];
+  names: { id: string; q: string }[];
+}
+
+async function sampleInputs(db: Db): Promise<Inputs> {
+  const phones = await db.query<{ e164: string; raw: string }>(
+    `SELECT e164, raw FROM customer_phones TABLESAMPLE SYSTEM (2) WHERE valid LIMIT 4000`,
+  );
+  const people = await db.query<{ id: string; first_name: string; last_name: string }>(
+    `SELECT id, first_name, last_name FROM customers TABLESAMPLE SYSTEM (2) WHERE NOT draft LIMIT 4000`,
+  );
+  shuffle(phones);
+  shuffle(people);
+  return {
+    phones,
+    names: people.map((p, i) => ({
+      id: p.id,
+      q: i % 2 ? `${p.first_name} ${misspell(p.last_name, i)}` : `${misspell(p.first_name, i)} ${p.last_name}`,
+    })),
+  };
+}
+
+function shuffle<T>(xs: T[]): void {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+}
+
+// ------------------------------------------------------------------ setup
+
+async function openBenchDb(fresh: boolean): Promise<Db> {
+  if (ENGINE === 'postgres') {
+    if (fresh) {
+      const admin = new pg.Client({ connectionString: args.pg });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${PG_DB} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${PG_DB}`);
+      await admin.end();
+    }
+    return openPostgres({ url: pgUrl, poolSize: POOL, statementTimeoutMs: 600_000 });
+  }
+  if (fresh) rmSync(PGLITE_DIR, { recursive: true, force: true });
+  return openPglite(path.join(PGLITE_DIR, 'pgdata'));
+}
+
+async function createApiKey(db: Db): Promise<string> {
+  const config = loadConfig({ ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', LOG_LEVEL: 'silent' });
+  const users = new UsersService(db, config);
+  const email = `bench.${Date.now()}@switchboard.local`;
+  await users.create(null, { email, password: `bench-${Math.random()}`, role: 'agent' });
+  const key = await new AuthService(db, config, users).createApiKey(null, { email, name: 'bench', scope: 'full' });
+  return key.key;
+}
+
+function startServer(): ChildProcess {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(PORT),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    DEFAULT_PHONE_REGION: REGION,
+  };
+  if (ENGINE === 'postgres') env.DATABASE_URL = pgUrl;
+  else {
+    delete env.DATABASE_URL;
+    env.DATA_DIR = PGLITE_DIR;
+  }
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/switchboard.mjs'), 'serve'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+async function waitHealthy(): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${PORT}/healthz`);
+      if (r.ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('server did not start');
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+// ------------------------------------------------------------------ main
+
+async function main(): Promise<void> {
+  log(
+    `Customers benchmark: ${ENGINE}, ${COUNT.toLocaleString('en')} customers, ${CONNECTIONS} connections, ${DURATION} s`,
+  );
+  let db = await openBenchDb(!args.reuse);
+  await migrate(db);
+  let gen: GenerateResult | null = null;
+  const [{ existing }] = await db.query<{ existing: number }>('SELECT count(*) AS existing FROM customers');
+  if (!args.reuse || existing === 0) {
+    log('Generating…');
+    gen = await generateCustomers(db, COUNT, log);
+    log(`Generated ${gen.customers} customers, ${gen.phones} phones in ${gen.seconds.total.toFixed(1)} s`);
+  }
+  if (args['generate-only']) {
+    await db.close();
+    return;
+  }
+  const [{ customers, phones }] = await db.query<{ customers: number; phones: number }>(
+    'SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM customer_phones) AS phones',
+  );
+  const inputs = await sampleInputs(db);
+  // The generator writes E.164 itself: check it against the normaliser the API uses.
+  let mismatches = inputs.phones.filter((p) => normalisePhone(p.raw, REGION).e164 !== p.e164).length;
+  // … and its search words against the store's nameTerms().
+  const termRows = await db.query<{
+    first_name: string;
+    last_name: string;
+    company: string | null;
+    name_terms: string[];
+  }>('SELECT first_name, last_name, company, name_terms FROM customers TABLESAMPLE SYSTEM (1) LIMIT 2000');
+  mismatches += termRows.filter(
+    (r) => JSON.stringify(r.name_terms) !== JSON.stringify(nameTerms(r.first_name, r.last_name, r.company)),
+  ).length;
+  log(
+    `Sampled ${inputs.phones.length} phones, ${inputs.names.length} names; ${mismatches} generated rows disagree with the module`,
+  );
+  const apiKey = await createApiKey(db);
+  if (ENGINE === 'pglite') await db.close(); // the server takes the data directory's lock
+
+  const phoneUrls = inputs.phones.map((p, i) => `/api/v1/customers?phone=${encodeURIComponent(formats(p.e164, i))}`);
+  const searchUrls = inputs.names.map((n) => `/api/v1/customers?q=${encodeURIComponent(n.q)}`);
+  const headers = { authorization: `Bearer ${apiKey}` };
+
+  log('Starting the server…');
+  const server = startServer();
+  let http: { phone: Stats; search: Stats; rssMb: number; recall: number; phoneHits: number };
+  try {
+    await waitHealthy();
+    // Correctness before speed: each sampled number finds a customer; how often the misspelt name finds its customer.
+    let phoneHits = 0;
+    for (const u of phoneUrls.slice(0, 200)) {
+      const r = await fetch(`http://127.0.0.1:${PORT}${u}`, { headers });
+      if (!r.ok) throw new Error(`${u}: ${r.status} ${await r.text()}`);
+      if (((await r.json()) as { items: unknown[] }).items.length > 0) phoneHits++;
+    }
+    let found = 0;
+    for (const [i, u] of searchUrls.slice(0, 200).entries()) {
+      const r = await fetch(`http://127.0.0.1:${PORT}${u}`, { headers });
+      const body = (await r.json()) as { items: { id: string }[] };
+      if (body.items.some((c) => c.id === inputs.names[i].id)) found++;
+    }
+    log(`Phone lookups finding a customer: ${phoneHits}/200; misspelt names finding their customer: ${found}/200`);
+    log('Warm-up…');
+    await runHttp(phoneUrls, headers, 3);
+    await runHttp(searchUrls, headers, 3);
+    log('HTTP phone lookup…');
+    const phone = await runHttp(phoneUrls, headers, DURATION);
+    log(`  ${fmt(phone)}`);
+    log('HTTP fuzzy name search…');
+    const search = await runHttp(searchUrls, headers, DURATION);
+    log(`  ${fmt(search)}`);
+    http = { phone, search, rssMb: peakRssMb(server.pid!), recall: found / 200, phoneHits: phoneHits / 200 };
+    log(`  server peak RSS ${http.rssMb.toFixed(0)} MB`);
+  } finally {
+    await stopServer(server);
+  }
+
+  if (ENGINE === 'pglite') db = await openBenchDb(false);
+  else {
+    await db.close();
+    db = await openBenchDb(false);
+  }
+  log('Direct (same SQL through the driver)…');
+  const opts = { limit: 50 };
+  const phoneDirect = await runDirect(
+    (i) => listCustomers(db, { ...opts, phone: formats(inputs.phones[i % inputs.phones.length].e164, i) }, REGION),
+    DURATION,
+  );
+  log(`  phone: ${fmt(phoneDirect)}`);
+  const searchDirect = await runDirect(
+    (i) => listCustomers(db, { ...opts, q: inputs.names[i % inputs.names.length].q }, REGION),
+    DURATION,
+  );
+  log(`  search: ${fmt(searchDirect)}`);
+  const [{ version }] = await db.query<{ version: string }>('SHOW server_version');
+  await db.close();
+
+  writeResults({
+    customers,
+    phones,
+    gen,
+    http,
+    direct: { phone: phoneDirect, search: searchDirect },
+    mismatches,
+    version,
+  });
+}
+
+const fmt = (s: Stats) =>
+  `${s.rps.toFixed(0)} req/s, p50 ${s.p50.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms (${s.n} ok, ${s.errors} errors)`;
+
+function writeResults(r: {
+  customers: number;
+  phones: number;
+  gen: GenerateResult | null;
+  http: { phone: Stats; search: Stats; rssMb: number; recall: number; phoneHits: number };
+  direct: { phone: Stats; search: Stats };
+  mismatches: number;
+  version: string;
+}): void {
+  const cpu = os.cpus();
+  const machine = `${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
+  const engine =
+    ENGINE === 'postgres'
+      ? `PostgreSQL ${r.version} (shared_buffers as installed)`
+      : `PGlite (PostgreSQL ${r.version}, WASM)`;
+  const ms = (n: number) => n.toFixed(2);
+  const row = (name: string, h: Stats, d: Stats) =>
+    `| ${name} | ${h.rps.toFixed(0)} | ${ms(h.p50)} | ${ms(h.p95)} | ${ms(h.p99)} | ${d.rps.toFixed(0)} | ${ms(d.p50)} | ${ms(d.p95)} | ${ms(d.p99)} | ${(h.rps / d.rps).toFixed(2)} |`;
+  const g = r.gen;
+  const lines = [
+    `### ${ENGINE === 'postgres' ? 'PostgreSQL' : 'PGlite'}: ${r.customers.toLocaleString('en')} customers, ${r.phones.toLocaleString('en')} phones`,
+    '',
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine} · ${engine} · ` +
+      `${CONNECTIONS} connections, ${DURATION} s per run (after a 3 s warm-up) · server pool ${POOL} · ` +
+      `direct: the same \`listCustomers\` SQL through the same adapter, ${CONNECTIONS} concurrent callers on a pool of ${POOL}.`,
+    '',
+    g
+      ? `Generation: ${g.seconds.total.toFixed(1)} s in all (customers ${g.seconds.customers.toFixed(1)} s, phones ${g.seconds.phones.toFixed(1)} s, index builds ${g.seconds.indexes.toFixed(1)} s, analyze ${g.seconds.analyze.toFixed(1)} s).`
+      : 'Generation: reused data of an earlier run.',
+    '',
+    '| query | HTTP req/s | p50 ms | p95 ms | p99 ms | direct req/s | p50 ms | p95 ms | p99 ms | HTTP ÷ direct |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    row('`GET /api/v1/customers?phone=` (mixed formats)', r.http.phone, r.direct.phone),
+    row('`GET /api/v1/customers?q=` (full name, one typo)', r.http.search, r.direct.search),
+    '',
+    `Server peak RSS (VmHWM): ${r.http.rssMb.toFixed(0)} MB. Errors: HTTP ${r.http.phone.errors + r.http.search.errors}, direct ${r.direct.phone.errors + r.direct.search.errors}. ` +
+      `Checks: ${(r.http.phoneHits * 100).toFixed(0)}% of sampled numbers found their customer; ` +
+      `${(r.http.recall * 100).toFixed(0)}% of misspelt names found theirs in the first page; ` +
+      `${r.mismatches} generated E.164 values or search words disagreed with the module's own normalisation.`,
+  ];
+  const block = lines.join('\n');
+  const file = path.join(ROOT, 'bench/RESULTS.md');
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const begin = '<!-- customers:begin -->';
+  const end = '<!-- customers:end -->';
+  if (!text.includes(begin)) {
+    text = `${text.trimEnd()}\n\n## Customers (issue 3)\n\n${begin}\n${end}\n`;
+  }
+  const [head, rest] = text.split(begin);
+  const [section, tail] = rest.split(end);
+  const eb = `<!-- customers:${ENGINE}:begin -->`;
+  const ee = `<!-- customers:${ENGINE}:end -->`;
+  let body = section;
+  if (body.includes(eb)) body = body.replace(new RegExp(`${eb}[\\s\\S]*?${ee}`), `${eb}\n${block}\n${ee}`);
+  else body = `${body.trimEnd()}\n${eb}\n${block}\n${ee}\n`;
+  writeFileSync(file, `${head}${begin}${body.startsWith('\n') ? '' : '\n'}${body.trim()}\n${end}${tail}`);
+  log(`\n${block}\n\nWritten to bench/RESULTS.md`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
