@@ -5,7 +5,7 @@ import { useToast } from '../components/Toasts.js';
 import { hasStored, useStoredState } from '../hooks.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
-import { associateInteraction } from './interactionsApi.js';
+import { createCustomerFor } from './interactionsApi.js';
 import type { Customer } from '../types.js';
 import { CustomerForm, unclaimedErrors } from './CustomerForm.js';
 import { createBodyOf, emptyCustomer, type CustomerFormValue } from './customerModel.js';
@@ -52,16 +52,13 @@ export function NewCustomerScreen() {
     setBusy(true);
     setMessage(null);
     try {
-      const created = await api.post<Customer>('/api/v1/customers', { ...createBodyOf(value), draft });
+      const body = { ...createBodyOf(value), draft };
+      // From a screen pop: create and associate with the interaction in one request.
+      const created = interactionId
+        ? (await createCustomerFor(interactionId, body)).customer
+        : await api.post<Customer>('/api/v1/customers', body);
       clearDraft();
       setErrors({});
-      if (interactionId) {
-        try {
-          await associateInteraction(interactionId, { customerId: created.id });
-        } catch (e) {
-          toast({ text: `Customer saved, but the interaction was not linked: ${errorText(e)}`, kind: 'error' });
-        }
-      }
       toast({
         text: draft ? `Draft ${created.accountNumber} saved` : `Customer ${created.accountNumber} created`,
         kind: 'success',

@@ -18,57 +18,73 @@ function useNow(ms = 1000): number {
 
 const mmss = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 
+/** Time on the interaction; in wrap-up, the time left to complete the record. */
 function Timer({ i }: { i: Interaction }) {
   const now = useNow();
-  const start = new Date(i.startedAt ?? i.createdAt ?? now).getTime();
-  if (i.closedAt || i.state === 'closed' || i.status === 'closed') return <span className="timer">closed</span>;
-  if (i.wrapUpUntil) {
+  if (i.state === 'closed') return <span className="timer">closed</span>;
+  if (i.state === 'wrap_up' && i.wrapUpUntil) {
     const left = Math.max(0, (new Date(i.wrapUpUntil).getTime() - now) / 1000);
     return (
-      <span className="timer wrapup" role="timer" aria-label="Wrap-up time left">
-        wrap-up {mmss(left)} left
+      <span className="timer wrapup" role="timer" aria-label={`Wrap-up: ${mmss(left)} left`}>
+        wrap-up {mmss(left)}
       </span>
     );
   }
+  const since = Math.max(0, (now - new Date(i.startedAt).getTime()) / 1000);
   return (
-    <span className="timer" role="timer" aria-label="Time on this interaction">
-      {mmss(Math.max(0, (now - start) / 1000))}
+    <span className="timer" role="timer" aria-label={`On this ${i.channel} for ${mmss(since)}`}>
+      {i.state === 'ringing' ? 'ringing ' : ''}
+      {mmss(since)}
     </span>
   );
 }
 
 function MatchView({ m }: { m: InteractionMatch }) {
-  const id = m.customerId ?? m.id;
   return (
     <div className="pop-match">
       <h4>
-        <Link to={`/customers/${id}`}>{m.displayName ?? 'Customer'}</Link>
+        <Link to={`/customers/${m.customerId}`}>{m.displayName}</Link>
         {m.vip && <span className="badge vip">VIP</span>}
+        {m.draft && <span className="badge draft">Draft</span>}
       </h4>
-      <p className="muted">Account {m.accountNumber}</p>
-      {m.openCases && m.openCases.length > 0 ? (
-        <>
-          <h5>Open cases ({m.openCasesCount ?? m.openCases.length})</h5>
-          <ul>
-            {m.openCases.map((c) => (
-              <li key={c.id}>
-                <Link to={`/cases/${c.id}`}>
-                  {c.caseNumber}: {c.subject}
-                </Link>
-              </li>
-            ))}
-          </ul>
-        </>
-      ) : (
-        <p className="muted">No open cases.</p>
+      <p className="muted">
+        Account {m.accountNumber}
+        {m.company ? ` · ${m.company}` : ''}
+      </p>
+      {m.matchedCase && (
+        <p>
+          About case{' '}
+          <Link to={`/cases/${m.matchedCase.id}`}>
+            {m.matchedCase.caseNumber}: {m.matchedCase.subject}
+          </Link>
+        </p>
       )}
-      {m.recentInteractions && m.recentInteractions.length > 0 && (
+      {m.openCasesCount !== null && (
+        <>
+          <h5>Open cases ({m.openCasesCount})</h5>
+          {m.openCases.length === 0 ? (
+            <p className="muted">None.</p>
+          ) : (
+            <ul>
+              {m.openCases.map((c) => (
+                <li key={c.id}>
+                  <Link to={`/cases/${c.id}`}>
+                    {c.caseNumber}: {c.subject}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+      {m.recentInteractions.length > 0 && (
         <>
           <h5>Recent interactions</h5>
           <ul>
             {m.recentInteractions.map((r) => (
               <li key={r.id}>
-                {r.channel} {r.direction} · {formatDateTime(r.startedAt ?? r.createdAt)}
+                {r.channel} {r.direction} · {formatDateTime(r.startedAt)}
+                {r.disposition ? ` · ${r.disposition.replace(/_/g, ' ')}` : ''}
                 {r.notes ? ` — ${r.notes}` : ''}
               </li>
             ))}
@@ -90,16 +106,12 @@ export function PopCard({
 }) {
   const toast = useToast();
   const matches = i.matches ?? [];
-  const result = i.customerId
-    ? 'found'
-    : (i.result ?? (matches.length > 1 ? 'multiple' : matches.length === 1 ? 'found' : 'not_found'));
   const who = i.direction === 'outbound' ? i.to : i.from;
-  const associated = i.customerId ? (matches.find((m) => (m.customerId ?? m.id) === i.customerId) ?? null) : null;
+  const own = i.customerId ? matches.find((m) => m.customerId === i.customerId) : undefined;
 
   const associate = async (customerId: string) => {
     try {
-      const updated = await associateInteraction(i.id, { customerId });
-      onChange({ ...updated, matches: i.matches, result: 'found' });
+      onChange(await associateInteraction(i.id, { customerId }));
       toast({ text: 'Interaction linked to the customer', kind: 'success' });
     } catch (e) {
       toast({ text: errorText(e), kind: 'error' });
@@ -109,47 +121,48 @@ export function PopCard({
   const createPrefilled = () => {
     const q = new URLSearchParams({ interaction: i.id });
     if (who && i.channel === 'email') q.set('email', who);
-    else if (who) q.set('phone', who);
+    else if (who && i.channel === 'phone') q.set('phone', who);
     navigate(`/customers/new?${q.toString()}`);
   };
 
+  const title = `${i.direction === 'outbound' ? 'Outgoing' : 'Incoming'} ${i.channel}${
+    who ? ` ${i.direction === 'outbound' ? 'to' : 'from'} ${who}` : ''
+  }`;
   return (
-    <article className={`pop ${result}`} aria-label={`${i.channel} from ${who ?? 'unknown'}`} data-interaction={i.id}>
+    <article className={`pop ${i.customerId ? 'found' : i.result}`} aria-label={title} data-interaction={i.id}>
       <header>
-        <h3>
-          {i.direction === 'outbound' ? 'Outgoing' : 'Incoming'} {i.channel}
-          {who ? ` ${i.direction === 'outbound' ? 'to' : 'from'} ${who}` : ''}
-        </h3>
+        <h3>{title}</h3>
         <Timer i={i} />
-        <button type="button" className="icon" aria-label="Close this interaction panel" onClick={onClose}>
+        <button type="button" className="icon" aria-label={`Close the panel of the ${i.channel}`} onClick={onClose}>
           ×
         </button>
       </header>
-      {i.caseNumber && <p className="muted">About case {String(i.caseNumber)}</p>}
-      {result === 'found' && (associated ?? matches[0]) && <MatchView m={(associated ?? matches[0])!} />}
-      {result === 'found' && i.customerId && !associated && matches.length === 0 && (
-        <p>
-          <Link to={`/customers/${i.customerId}`}>Open the customer</Link>
-        </p>
-      )}
-      {result === 'multiple' && !i.customerId && (
+      {i.customerId ? (
+        own ? (
+          <MatchView m={own} />
+        ) : (
+          <p>
+            <Link to={`/customers/${i.customerId}`}>Open the customer</Link>
+          </p>
+        )
+      ) : i.result === 'multiple' && matches.length > 0 ? (
         <div className="pop-multiple">
           <p>
-            <strong>{matches.length} customers match.</strong> Choose one:
+            <strong>{matches.length} customers match.</strong> Choose the caller:
           </p>
           <ul>
             {matches.map((m) => (
-              <li key={m.customerId ?? m.id}>
-                <Link to={`/customers/${m.customerId ?? m.id}`}>{m.displayName}</Link> ({m.accountNumber}){' '}
-                <button type="button" onClick={() => void associate(String(m.customerId ?? m.id))}>
-                  This is the caller
+              <li key={m.customerId}>
+                <Link to={`/customers/${m.customerId}`}>{m.displayName}</Link> ({m.accountNumber}){' '}
+                <button type="button" onClick={() => void associate(m.customerId)}>
+                  Link to {m.displayName}
                 </button>
               </li>
             ))}
           </ul>
+          <PopSearch onPick={(id) => void associate(id)} />
         </div>
-      )}
-      {result === 'not_found' && !i.customerId && (
+      ) : (
         <div className="pop-notfound">
           <p>
             <strong>No customer matches {who ?? 'this interaction'}.</strong>

@@ -2,27 +2,15 @@ import { useEffect, useState } from 'react';
 import { useStoredState } from '../hooks.js';
 import { live } from '../live.js';
 import type { LiveEvent } from '../types.js';
-import { interactionsApi, type Interaction } from './interactionsApi.js';
+import { interactionsApi, type Interaction, type InteractionMatch } from './interactionsApi.js';
 import { PopCard } from './PopCard.js';
 
-/** The interaction carried by a screen-pop event (the whole record, or its id to fetch). */
-function interactionOf(e: LiveEvent): Interaction | string | null {
-  const embedded = (e.interaction ?? null) as Interaction | null;
-  if (embedded && typeof embedded === 'object' && embedded.id) return { ...embedded, ...pick(e) };
-  const id = (e.interactionId as string | undefined) ?? (e.recordType === 'interaction' ? e.recordId : null);
-  return id ?? null;
-}
-
-function pick(e: LiveEvent): Partial<Interaction> {
-  const out: Partial<Interaction> = {};
-  if (e.result) out.result = e.result as Interaction['result'];
-  if (Array.isArray(e.matches)) out.matches = e.matches as Interaction['matches'];
-  return out;
-}
+const POP_EVENTS = new Set(['screen.pop', 'interaction.updated', 'interaction.closed']);
 
 /**
  * The screen-pop panel: each interaction popped to this agent, newest first,
  * kept (per tab) until the agent closes it, so a reload does not lose a call.
+ * Changes made elsewhere (association, wrap-up closing) arrive as live events.
  */
 export function ScreenPopPanel() {
   const [pops, setPops] = useStoredState<Interaction[]>('screenpops', []);
@@ -30,47 +18,54 @@ export function ScreenPopPanel() {
 
   useEffect(
     () =>
-      live.subscribe((e) => {
-        if (e.type !== 'screen.pop' && e.type !== 'interaction.pop' && e.type !== 'interaction.updated') return;
-        const got = interactionOf(e);
-        if (!got) return;
-        const apply = (i: Interaction) => {
-          setPops((old) => {
-            const existing = old.find((o) => o.id === i.id);
-            if (!existing && e.type === 'interaction.updated') return old;
-            const merged = existing ? { ...existing, ...i } : i;
-            return [merged, ...old.filter((o) => o.id !== i.id)].slice(0, 5);
-          });
-          if (e.type !== 'interaction.updated') setCollapsed(false);
-        };
-        if (typeof got === 'string')
-          interactionsApi.get(got).then(
-            (i) => apply({ ...i, ...pick(e) }),
-            () => {},
-          );
-        else apply(got);
+      live.subscribe((e: LiveEvent) => {
+        if (!POP_EVENTS.has(e.type)) return;
+        const got = e.interaction as Interaction | undefined;
+        if (!got?.id) return;
+        if (e.type === 'screen.pop') {
+          const pop: Interaction = { ...got, matches: (e.matches as InteractionMatch[] | undefined) ?? [] };
+          setPops((old) => [pop, ...old.filter((o) => o.id !== pop.id)].slice(0, 5));
+          setCollapsed(false);
+          return;
+        }
+        setPops((old) => {
+          const existing = old.find((o) => o.id === got.id);
+          if (!existing) return old;
+          if (existing.customerId !== got.customerId) {
+            // Associated (here or in another tab): fetch its customer's context.
+            interactionsApi.get(got.id).then(
+              (full) => setPops((now) => now.map((o) => (o.id === full.id ? full : o))),
+              () => {},
+            );
+          }
+          return old.map((o) => (o.id === got.id ? { ...o, ...got, matches: o.matches } : o));
+        });
       }),
     [setPops],
   );
 
   if (pops.length === 0) return null;
   return (
-    <aside className={`screenpop ${collapsed ? 'collapsed' : ''}`} aria-label="Screen pop" aria-live="polite">
+    <aside className={`screenpop ${collapsed ? 'collapsed' : ''}`} aria-labelledby="screenpop-title">
       <div className="screenpop-head">
-        <h2>Interactions ({pops.length})</h2>
+        <h2 id="screenpop-title">Interactions ({pops.length})</h2>
         <button type="button" aria-expanded={!collapsed} onClick={() => setCollapsed((c) => !c)}>
           {collapsed ? 'Show' : 'Hide'}
         </button>
       </div>
-      {!collapsed &&
-        pops.map((p) => (
-          <PopCard
-            key={p.id}
-            interaction={p}
-            onChange={(i) => setPops((old) => old.map((o) => (o.id === i.id ? { ...o, ...i } : o)))}
-            onClose={() => setPops((old) => old.filter((o) => o.id !== p.id))}
-          />
-        ))}
+      <div aria-live="polite">
+        {!collapsed &&
+          pops.map((p) => (
+            <PopCard
+              key={p.id}
+              interaction={p}
+              onChange={(i) =>
+                setPops((old) => old.map((o) => (o.id === i.id ? { ...i, matches: i.matches ?? o.matches } : o)))
+              }
+              onClose={() => setPops((old) => old.filter((o) => o.id !== p.id))}
+            />
+          ))}
+      </div>
     </aside>
   );
 }

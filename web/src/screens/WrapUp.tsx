@@ -2,12 +2,24 @@ import { useId, useState, type FormEvent } from 'react';
 import { ApiError, errorText, fieldErrors } from '../api.js';
 import { useStoredState } from '../hooks.js';
 import { fromLocalInput, toLocalInput } from '../format.js';
-import type { Interaction } from './interactionsApi.js';
-import { interactionsApi } from './interactionsApi.js';
+import { interactionsApi, type Interaction } from './interactionsApi.js';
 
-const DISPOSITIONS = ['', 'resolved', 'callback_needed', 'escalated', 'no_answer', 'wrong_number', 'other'];
+const DISPOSITIONS = [
+  '',
+  'resolved',
+  'callback_needed',
+  'escalated',
+  'information_given',
+  'no_answer',
+  'wrong_number',
+  'other',
+];
 
-/** Notes, disposition and a follow-on call, saved in one request while the interaction is open or in wrap-up. */
+/**
+ * Notes, disposition and a follow-on call (a call task with a reminder), saved in
+ * one request while the interaction is open or in wrap-up; "End" starts wrap-up,
+ * "Finish" closes it. Once closed the notes are read-only.
+ */
 export function WrapUp({ interaction: i, onChange }: { interaction: Interaction; onChange: (i: Interaction) => void }) {
   const id = useId();
   const [v, setV, clear] = useStoredState(`wrapup:${i.id}`, {
@@ -17,37 +29,60 @@ export function WrapUp({ interaction: i, onChange }: { interaction: Interaction;
     due: toLocalInput(new Date(Date.now() + 24 * 3600_000)),
   });
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-  const closed = Boolean(i.closedAt) || i.state === 'closed' || i.status === 'closed';
+  const [saved, setSaved] = useState<string | null>(null);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const body: Record<string, unknown> = { notes: v.notes };
-    if (v.disposition) body.disposition = v.disposition;
+  const save = async (state?: 'ended' | 'closed') => {
+    const body: Record<string, unknown> = { notes: v.notes || null, disposition: v.disposition || null };
+    if (state) body.state = state;
     if (v.followOn) body.followOnCall = { dueAt: fromLocalInput(v.due) };
     try {
-      const updated = await interactionsApi.patch(i, body);
-      onChange({ ...updated, matches: i.matches, result: i.result });
+      let updated: Interaction;
+      try {
+        updated = await interactionsApi.patch(i, body);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.isStale)) throw err;
+        // Our own notes are the only agent edits: save them on the current version.
+        updated = await interactionsApi.patch(err.current as Interaction, body);
+      }
+      onChange(updated);
       clear();
-      setSaved(true);
-      setError(null);
       setV((o) => ({ ...o, followOn: false }));
+      setError(null);
+      setSaved(
+        v.followOn
+          ? 'Saved, and the follow-on call is scheduled.'
+          : state === 'closed'
+            ? 'Wrap-up finished.'
+            : 'Saved.',
+      );
     } catch (err) {
       const fe = fieldErrors(err);
-      setError(err instanceof ApiError && Object.keys(fe).length ? Object.values(fe).join('; ') : errorText(err));
+      setError(
+        Object.keys(fe).length
+          ? Object.entries(fe)
+              .map(([f, m]) => `${f}: ${m}`)
+              .join('; ')
+          : errorText(err),
+      );
     }
   };
 
-  if (closed) {
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    void save();
+  };
+
+  if (i.state === 'closed') {
     return (
       <div className="wrapup closed">
         <h4>Notes</h4>
         <p>{i.notes || <span className="muted">No notes.</span>}</p>
+        {i.disposition && <p className="muted">Disposition: {i.disposition.replace(/_/g, ' ')}</p>}
       </div>
     );
   }
   return (
-    <form className="wrapup" onSubmit={submit} aria-label="Wrap-up">
+    <form className="wrapup" onSubmit={onSubmit} aria-label={`Wrap-up of the ${i.channel}`}>
       <div className="field">
         <label htmlFor={`${id}-notes`}>Notes</label>
         <textarea id={`${id}-notes`} rows={3} value={v.notes} onChange={(e) => setV({ ...v, notes: e.target.value })} />
@@ -62,13 +97,15 @@ export function WrapUp({ interaction: i, onChange }: { interaction: Interaction;
           ))}
         </select>
       </div>
-      <label className="check">
-        <input type="checkbox" checked={v.followOn} onChange={(e) => setV({ ...v, followOn: e.target.checked })} />{' '}
-        Schedule a follow-on call
-      </label>
+      {i.customerId && (
+        <label className="check">
+          <input type="checkbox" checked={v.followOn} onChange={(e) => setV({ ...v, followOn: e.target.checked })} />{' '}
+          Schedule a follow-on call
+        </label>
+      )}
       {v.followOn && (
         <div className="field">
-          <label htmlFor={`${id}-due`}>Call at</label>
+          <label htmlFor={`${id}-due`}>Call back at</label>
           <input
             id={`${id}-due`}
             type="datetime-local"
@@ -77,15 +114,27 @@ export function WrapUp({ interaction: i, onChange }: { interaction: Interaction;
           />
         </div>
       )}
+      {i.followOnTaskId && <p className="muted">A follow-on call is scheduled.</p>}
       {error && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
-      {saved && <p role="status">Saved.</p>}
-      <button type="submit" className="primary" disabled={!i.customerId && v.followOn}>
-        Save wrap-up
-      </button>
+      {saved && <p role="status">{saved}</p>}
+      <div className="actions">
+        <button type="submit" className="primary">
+          Save notes
+        </button>
+        {i.state !== 'wrap_up' ? (
+          <button type="button" onClick={() => void save('ended')}>
+            End and wrap up
+          </button>
+        ) : (
+          <button type="button" onClick={() => void save('closed')}>
+            Finish wrap-up
+          </button>
+        )}
+      </div>
     </form>
   );
 }
