@@ -215,11 +215,11 @@ export class InteractionsService {
     const after = await this.db.transaction(async (tx) => {
       const before = await getInteraction(tx, id, true);
       if (!before) throw new NotFound('Interaction');
-      if (effectiveState(before, now) === 'closed' && before.customer_id !== null) throw closedError(before, now);
       if (expectedVersion !== null && expectedVersion !== before.version) {
         throw Conflict.stale(toInteraction(before, now));
       }
       if (before.customer_id === customerId && before.case_id === caseId) return before;
+      if (effectiveState(before, now) === 'closed' && before.customer_id !== null) throw closedError(before, now);
       const next = { ...changeOf(before), customerId, caseId, edited: true };
       return this.commit(tx, actor, before, next, 'associate', now);
     });
