@@ -23,6 +23,8 @@ export interface EventSink {
   reset?(): void;
   /** The server is stopping: end the stream (the client reconnects elsewhere with Last-Event-ID). */
   close?(): void;
+  /** Re-checks the credential the stream was opened with: refreshes `actor`, or closes the stream. */
+  recheck?(): Promise<void>;
 }
 
 const BATCH = 1000;
@@ -115,6 +117,12 @@ export class EventHub {
   subscribeAll(fn: (e: StoredEvent) => void): () => void {
     this.observers.add(fn);
     return () => this.observers.delete(fn);
+  }
+
+  /** Re-checks every open stream's credential now (the SSE route also does it every `revalidateMs`). */
+  async recheckAll(): Promise<void> {
+    const clients = [...this.byUser.values()].flatMap((set) => [...set]);
+    await Promise.all(clients.map((c) => c.sink.recheck?.()));
   }
 
   /** Reads and fans out what is new now, instead of waiting for NOTIFY or the poll. */

@@ -105,6 +105,16 @@ export async function registerEventRoutes(app: App, ctx: AppContext): Promise<vo
         send: (e) => write(formatEvent(e)),
         reset: () => write('event: reset\ndata: {}\n\n'),
         close: finish,
+        recheck: async () => {
+          if (closed) return;
+          try {
+            const fresh = await refresh();
+            if (!fresh) finish();
+            else sink.actor = fresh;
+          } catch (err) {
+            request.log.warn({ err }, 'could not re-check an event stream credential');
+          }
+        },
       };
       try {
         disconnect = await hub.connect(sink, lastEventId);
@@ -122,17 +132,7 @@ export async function registerEventRoutes(app: App, ctx: AppContext): Promise<vo
         `id: ${sink.lastSentId}\nevent: ready\ndata: ${JSON.stringify({ lastEventId: String(sink.lastSentId) })}\n\n`,
       );
       timers.push(setInterval(() => write(': ping\n\n'), hub.heartbeatMs));
-      timers.push(
-        setInterval(() => {
-          refresh().then(
-            (fresh) => {
-              if (!fresh) finish();
-              else sink.actor = fresh;
-            },
-            (err) => request.log.warn({ err }, 'could not re-check an event stream credential'),
-          );
-        }, hub.revalidateMs),
-      );
+      timers.push(setInterval(() => void sink.recheck!(), hub.revalidateMs));
       for (const t of timers) t.unref();
     },
   );

@@ -67,6 +67,12 @@ export async function cancelReminder(q: Queryable, id: string): Promise<void> {
   await q.query(`UPDATE reminders SET state = 'cancelled', updated_at = now() WHERE id = $1`, [id]);
 }
 
+/** Whether any reminder is due: a cheap read that spares an idle poll its transaction. */
+export async function anyDue(q: Queryable): Promise<boolean> {
+  const rows = await q.query(`SELECT 1 FROM reminders WHERE state = 'pending' AND fire_at <= now() LIMIT 1`);
+  return rows.length > 0;
+}
+
 /**
  * Claims up to `limit` due reminders and marks them fired, in the caller's
  * transaction. SKIP LOCKED: another process's claim is passed over, never

@@ -5,6 +5,7 @@ import { isUuid } from '../../http/ids.js';
 import { emitEvent, emitEvents, type NewEvent } from '../../events/outbox.js';
 import {
   activeReminders,
+  anyDue,
   cancelBeforeReminders,
   cancelReminder,
   claimDue,
@@ -150,6 +151,7 @@ export class RemindersService {
    */
   async fireDue(): Promise<number> {
     let fired = 0;
+    if (!(await anyDue(this.db))) return 0;
     for (let i = 0; i < MAX_BATCHES_PER_POLL; i++) {
       const claimed = await this.db.transaction(async (tx) => {
         const rows = await claimDue(tx, CLAIM_BATCH);
