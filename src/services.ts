@@ -12,6 +12,7 @@ import { CaseSettingsService } from './modules/cases/settings-service.js';
 import { customerCheck } from './modules/cases/access.js';
 import { CustomersService } from './modules/customers/service.js';
 import { InteractionsService } from './modules/interactions/service.js';
+import { EmailService } from './modules/email/service.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -30,6 +31,8 @@ export interface Services {
   customers: CustomersService;
   /** Interactions and screen pop: lookup, report, associate, wrap-up (`interactions.wrapUp.update`). */
   interactions: InteractionsService;
+  /** The email channel: ingestion, replies, and `email.enqueue(tx, mail)` for mail other modules send. */
+  email: EmailService;
 }
 
 export function buildServices(db: Db, config: Config, _hub: EventHub): Services {
@@ -43,5 +46,6 @@ export function buildServices(db: Db, config: Config, _hub: EventHub): Services 
   const tasks = new TasksService(db, users, taskReferences({ customers, cases }));
   const reminders = new RemindersService(db);
   const interactions = new InteractionsService(db, config, { users, customers, cases, tasks });
-  return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings, interactions };
+  const email = new EmailService(db, config, { cases, customers });
+  return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings, interactions, email };
 }

@@ -1,4 +1,267 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import type { App, AppContext } from '../../context.js';
+import { actorOf } from '../../http/auth.js';
+import { AppError } from '../../http/errors.js';
+import { PageOf } from '../../http/pagination.js';
+import { IdParams, Problem } from '../../http/schemas.js';
+import {
+  Delivery,
+  EmailDetails,
+  EmailDetailsQuery,
+  FollowUpParams,
+  InboundQuery,
+  InboundResult,
+  OutboxItem,
+  OutboxQuery,
+  QuarantineItem,
+  QuarantineQuery,
+  ReplyCreate,
+  ReplyCreated,
+} from './schema.js';
+import { SmtpListener } from './smtp.js';
 
-/** Routes of the email module (not built yet). */
-export async function registerEmailRoutes(_app: App, _ctx: AppContext): Promise<void> {}
+/** Raw bytes that must never be rendered by a browser as a page of ours. */
+export function sendBytes(
+  reply: FastifyReply,
+  body: Buffer,
+  type: string,
+  disposition: 'inline' | 'attachment',
+  filename?: string,
+) {
+  const name = filename ? `; filename*=UTF-8''${encodeURIComponent(filename)}` : '';
+  return reply
+    .header('content-type', type)
+    .header('content-disposition', `${disposition}${name}`)
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; sandbox")
+    .header('cache-control', 'private, no-store')
+    .send(body);
+}
+
+/** Email channel routes (E1, E2, K3), the SMTP listener and the sender job. */
+export async function registerEmailRoutes(app: App, ctx: AppContext): Promise<void> {
+  const email = ctx.services.email;
+  const tags = ['email'];
+  const maxBytes = email.limits.maxMessageBytes;
+
+  // A scope of our own: the message/rfc822 parser applies to the inbound route only.
+  await app.register(async (scope: App) => {
+    scope.addContentTypeParser('message/rfc822', { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) =>
+      done(null, body),
+    );
+    scope.post(
+      '/api/v1/email/inbound',
+      {
+        bodyLimit: maxBytes,
+        config: { access: 'admin' },
+        schema: {
+          tags,
+          summary:
+            "One raw email (Content-Type: message/rfc822) into the email channel. Needs an administrator's API key (or session): it creates customers and cases. 201 stored, 200 already stored (same Message-ID), 202 quarantined",
+          querystring: InboundQuery,
+          response: { 200: InboundResult, 201: InboundResult, 202: InboundResult, 413: Problem, 415: Problem },
+        },
+      },
+      async (request, reply) => {
+        if (!Buffer.isBuffer(request.body)) {
+          throw new AppError(415, 'Unsupported Media Type', 'Send the raw message as Content-Type: message/rfc822');
+        }
+        const rcptTo = (request.query.rcptTo ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .slice(0, 500);
+        const result = await email.ingestAs(actorOf(request), request.body, {
+          source: 'http',
+          mailFrom: request.query.mailFrom?.trim() || null,
+          rcptTo,
+          remoteAddress: request.ip,
+        });
+        const status = result.outcome === 'duplicate' ? 200 : result.outcome === 'quarantined' ? 202 : 201;
+        return reply.status(status).send(result);
+      },
+    );
+  });
+
+  app.post(
+    '/api/v1/cases/:id/replies',
+    {
+      config: { access: 'cases.addFollowUp' },
+      schema: {
+        tags,
+        summary:
+          "Reply to the customer by email: a public follow-up, sent through the SMTP relay with the case's thread headers and [#caseNumber] in the subject",
+        params: IdParams,
+        body: ReplyCreate,
+        response: { 201: ReplyCreated, 400: Problem, 404: Problem },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await email.reply(actorOf(request), request.params.id, request.body)),
+  );
+
+  app.get(
+    '/api/v1/cases/:id/follow-ups/:followUpId/email',
+    {
+      config: { access: 'cases.view' },
+      schema: {
+        tags,
+        summary: "An email follow-up's message: sanitised HTML, text, attachments, and (replies) its delivery",
+        params: FollowUpParams,
+        querystring: EmailDetailsQuery,
+        response: { 200: EmailDetails, 404: Problem },
+      },
+    },
+    async (request) =>
+      email.details(actorOf(request), request.params.id, request.params.followUpId, {
+        remoteImages: request.query.remoteImages,
+      }),
+  );
+
+  app.get(
+    '/api/v1/cases/:id/follow-ups/:followUpId/source',
+    {
+      config: { access: 'cases.view' },
+      schema: {
+        tags,
+        summary: 'The raw message as received or sent ("view source"), as text/plain',
+        params: FollowUpParams,
+      },
+    },
+    async (request, reply) => {
+      const raw = await email.source(actorOf(request), request.params.id, request.params.followUpId);
+      return sendBytes(reply, raw, 'text/plain; charset=utf-8', 'inline');
+    },
+  );
+
+  app.get(
+    '/api/v1/cases/:id/follow-ups/:followUpId/delivery',
+    {
+      config: { access: 'cases.view' },
+      schema: {
+        tags,
+        summary: "A reply's delivery: queued, sent or failed, attempts and the last error",
+        params: FollowUpParams,
+        response: { 200: Delivery, 404: Problem },
+      },
+    },
+    async (request) => email.delivery(actorOf(request), request.params.id, request.params.followUpId),
+  );
+
+  app.get(
+    '/api/v1/email/attachments/:id',
+    {
+      config: { access: 'cases.view' },
+      schema: { tags, summary: "An email attachment (cases.view on the attachment's case)", params: IdParams },
+    },
+    async (request, reply) => {
+      const a = await email.attachment(actorOf(request), request.params.id);
+      return sendBytes(reply, a.content, a.contentType, 'attachment', a.filename);
+    },
+  );
+
+  app.get(
+    '/api/v1/email/quarantine',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Messages that could not be taken in, with the reason (admin)',
+        querystring: QuarantineQuery,
+        response: { 200: PageOf(QuarantineItem) },
+      },
+    },
+    async (request) => email.listQuarantine(actorOf(request), request.query),
+  );
+
+  app.get(
+    '/api/v1/email/quarantine/:id',
+    {
+      config: { access: 'admin' },
+      schema: { tags, params: IdParams, response: { 200: QuarantineItem, 404: Problem } },
+    },
+    async (request) => email.getQuarantine(actorOf(request), request.params.id),
+  );
+
+  app.get(
+    '/api/v1/email/quarantine/:id/source',
+    {
+      config: { access: 'admin' },
+      schema: { tags, summary: 'The raw quarantined message (admin)', params: IdParams },
+    },
+    async (request, reply) =>
+      sendBytes(reply, await email.quarantineSource(actorOf(request), request.params.id), 'text/plain', 'inline'),
+  );
+
+  app.post(
+    '/api/v1/email/quarantine/:id/retry',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Run a quarantined message through ingestion again (admin)',
+        params: IdParams,
+        response: {
+          200: Type.Object({ item: QuarantineItem, result: Type.Union([InboundResult, Type.Null()]) }),
+          404: Problem,
+        },
+      },
+    },
+    async (request) => email.retryQuarantine(actorOf(request), request.params.id),
+  );
+
+  app.get(
+    '/api/v1/email/outbox',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Outgoing mail and its delivery (admin)',
+        querystring: OutboxQuery,
+        response: { 200: PageOf(OutboxItem) },
+      },
+    },
+    async (request) => email.listOutbox(actorOf(request), request.query),
+  );
+
+  app.post(
+    '/api/v1/email/outbox/:id/retry',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Send a queued or failed message now (admin)',
+        params: IdParams,
+        response: { 200: OutboxItem, 400: Problem, 404: Problem },
+      },
+    },
+    async (request) => email.retryOutbox(actorOf(request), request.params.id),
+  );
+
+  ctx.jobs.every('email-sender', 5_000, async () => {
+    await email.sendDue();
+  });
+
+  const smtp = ctx.config.smtp;
+  let listener: SmtpListener | null = null;
+  if (smtp.listenPort !== undefined) {
+    listener = new SmtpListener(
+      email,
+      { port: smtp.listenPort, host: smtp.listenHost, acceptDomains: smtp.acceptDomains, maxMessageBytes: maxBytes },
+      ctx.log,
+    );
+    app.addHook('onReady', async () => {
+      const addr = await listener!.start();
+      email.smtpAddress = addr;
+      ctx.log.info({ port: addr.port, host: addr.address }, 'SMTP listener started');
+    });
+  }
+  app.addHook('preClose', async () => {
+    await listener?.stop();
+  });
+  // After the jobs have stopped (preClose): the parser's worker and the relay connection.
+  app.addHook('onClose', async () => {
+    await email.close();
+  });
+}

@@ -1,0 +1,146 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { PageQuery } from '../../http/pagination.js';
+import { FollowUp } from '../cases/schema.js';
+
+const DateTime = Type.String({ format: 'date-time' });
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+const Address = Type.String({ minLength: 3, maxLength: 254, description: 'a plain address: name@example.com' });
+
+export const ReplyCreate = Type.Object(
+  {
+    body: Type.String({ minLength: 1, maxLength: 200000 }),
+    to: Type.Optional(
+      Type.Array(Address, { maxItems: 50, description: "default: the case's customer's email address" }),
+    ),
+    cc: Type.Optional(Type.Array(Address, { maxItems: 50 })),
+    bcc: Type.Optional(Type.Array(Address, { maxItems: 50 })),
+    subject: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description: 'default: "Re: <case subject>"; the case number tag [#<caseNumber>] is added when missing',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ReplyCreate = Static<typeof ReplyCreate>;
+
+export const Delivery = Type.Object({
+  id: Type.String(),
+  status: Type.Union([Type.Literal('queued'), Type.Literal('sent'), Type.Literal('failed')], {
+    description: 'queued (waiting or retrying), sent (the relay accepted it), failed (given up)',
+  }),
+  attempts: Type.Integer(),
+  lastError: Nullable(Type.String()),
+  nextAttemptAt: Nullable(DateTime),
+  sentAt: Nullable(DateTime),
+});
+
+export const ReplyCreated = Type.Object({ followUp: FollowUp, delivery: Delivery });
+
+export const AttachmentInfo = Type.Object({
+  id: Type.String(),
+  filename: Type.String(),
+  contentType: Type.String(),
+  size: Type.Integer(),
+  inline: Type.Boolean(),
+  omitted: Type.Boolean({ description: 'too large to keep apart; the raw message (view source) still has it' }),
+  url: Nullable(Type.String()),
+});
+
+export const EmailDetails = Type.Object({
+  followUpId: Type.String(),
+  direction: Type.Union([Type.Literal('inbound'), Type.Literal('outbound')]),
+  messageId: Nullable(Type.String()),
+  inReplyTo: Nullable(Type.String()),
+  references: Type.Array(Type.String()),
+  subject: Nullable(Type.String()),
+  text: Nullable(Type.String()),
+  html: Nullable(
+    Type.String({ description: 'sanitised; remote images blocked unless remoteImages=show was asked for' }),
+  ),
+  remoteImagesBlocked: Type.Boolean(),
+  attachments: Type.Array(AttachmentInfo),
+  delivery: Type.Union([Delivery, Type.Null()]),
+  receivedAt: DateTime,
+});
+
+export const EmailDetailsQuery = Type.Object({
+  remoteImages: Type.Optional(Type.Union([Type.Literal('block'), Type.Literal('show')], { default: 'block' })),
+});
+
+export const FollowUpParams = Type.Object({ id: Type.String(), followUpId: Type.String() });
+
+export const InboundQuery = Type.Object({
+  mailFrom: Type.Optional(Type.String({ maxLength: 320, description: 'the SMTP envelope sender, when known' })),
+  rcptTo: Type.Optional(
+    Type.String({
+      maxLength: 20000,
+      description: 'the SMTP envelope recipients, comma-separated: those not in To/Cc are kept as Bcc',
+    }),
+  ),
+});
+
+export const InboundResult = Type.Object({
+  outcome: Type.Union([
+    Type.Literal('created'),
+    Type.Literal('followUp'),
+    Type.Literal('duplicate'),
+    Type.Literal('quarantined'),
+  ]),
+  caseId: Type.Optional(Nullable(Type.String())),
+  caseNumber: Type.Optional(Type.Integer()),
+  followUpId: Type.Optional(Nullable(Type.String())),
+  customerId: Type.Optional(Type.String()),
+  customerCreated: Type.Optional(Type.Boolean()),
+  reopened: Type.Optional(Type.Boolean()),
+  quarantineId: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String()),
+});
+
+export const QuarantineItem = Type.Object({
+  id: Type.String(),
+  status: Type.Union([Type.Literal('held'), Type.Literal('resolved')]),
+  reason: Type.String(),
+  source: Type.String(),
+  envelope: Type.Record(Type.String(), Type.Unknown()),
+  subject: Nullable(Type.String()),
+  from: Nullable(Type.String()),
+  size: Type.Integer(),
+  deliveries: Type.Integer(),
+  attempts: Type.Integer(),
+  resolvedCaseId: Nullable(Type.String()),
+  resolvedFollowUpId: Nullable(Type.String()),
+  receivedAt: DateTime,
+  updatedAt: DateTime,
+});
+export type QuarantineItem = Static<typeof QuarantineItem>;
+
+export const QuarantineQuery = Type.Object({
+  ...PageQuery,
+  status: Type.Optional(Type.Union([Type.Literal('held'), Type.Literal('resolved')], { default: 'held' })),
+});
+
+export const OutboxItem = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  status: Type.String(),
+  caseId: Nullable(Type.String()),
+  followUpId: Nullable(Type.String()),
+  messageId: Type.String(),
+  to: Type.Array(Type.String()),
+  cc: Type.Array(Type.String()),
+  bcc: Type.Array(Type.String()),
+  subject: Type.String(),
+  attempts: Type.Integer(),
+  lastError: Nullable(Type.String()),
+  nextAttemptAt: Nullable(DateTime),
+  sentAt: Nullable(DateTime),
+  createdAt: DateTime,
+});
+export type OutboxItem = Static<typeof OutboxItem>;
+
+export const OutboxQuery = Type.Object({
+  ...PageQuery,
+  status: Type.Optional(Type.Union([Type.Literal('queued'), Type.Literal('sent'), Type.Literal('failed')])),
+});
