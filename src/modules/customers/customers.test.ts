@@ -391,6 +391,14 @@ describe('customers: privileges and events', () => {
     expect((await lookupKey.get('/api/v1/customers')).statusCode).toBe(403);
   });
 
+  it('an API key revoked is refused at once (its short actor cache is cleared)', async () => {
+    const key = await t.apiKey('agent');
+    expect((await key.get('/api/v1/customers?limit=1')).statusCode).toBe(200);
+    const [row] = await t.db.query<{ id: string }>('SELECT id FROM api_keys WHERE user_id = $1', [key.userId]);
+    expect((await t.admin.delete(`/api/v1/api-keys/${row.id}`)).statusCode).toBe(204);
+    expect((await key.get('/api/v1/customers?limit=1')).statusCode).toBe(401);
+  });
+
   it('writes one outbox event per command, only when it commits', async () => {
     const before = await t.db.query<{ id: number }>(`SELECT id FROM events WHERE record_type = 'customer'`);
     const c = await create(t.admin, { firstName: 'Ev', lastName: 'Ent' });
