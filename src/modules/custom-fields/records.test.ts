@@ -229,4 +229,37 @@ describe('custom fields on records', () => {
     expect(fu.statusCode).toBe(400);
     expect(fu.json().errors[0].field).toBe('customFields.minutes');
   });
+  it('customers: cf.* filters and searchable fields in q return exactly the matching customers', async () => {
+    await defineField(t.admin, { key: 'renewal', label: 'Renewal', type: 'date', filterable: true });
+    await defineField(t.admin, { key: 'accountRef', label: 'Account ref', type: 'text', searchable: true });
+    const made: Record<string, string> = {};
+    for (const [name, cf] of Object.entries({
+      a: { renewal: '2025-01-10', accountRef: 'ZEBRA-7731', tier: 'gold' },
+      b: { renewal: '2025-02-10', accountRef: 'zebra-8842' },
+      c: { renewal: '2025-03-10', tier: 'gold' },
+    })) {
+      const res = await newCustomer({ lastName: `Filtered ${name}`, customFields: cf });
+      expect(res.statusCode, res.body).toBe(201);
+      made[res.json().id] = name;
+    }
+    const names = async (qs: string) => {
+      const res = await t.admin.get(`/api/v1/customers?${qs}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res
+        .json()
+        .items.map((i: { id: string }) => made[i.id])
+        .filter(Boolean)
+        .sort();
+    };
+    expect(await names('cf.renewal.gte=2025-02-01')).toEqual(['b', 'c']);
+    expect(await names('cf.renewal.gte=2025-01-01&cf.renewal.lt=2025-03-01')).toEqual(['a', 'b']);
+    expect(await names('cf.renewal=2025-03-10&cf.tier=gold')).toEqual(['c']);
+    expect(await names('cf.renewal=2025-03-10&cf.tier=std')).toEqual([]);
+    expect(await names('q=zebra')).toEqual(['a', 'b']);
+    expect(await names('q=8842')).toEqual(['b']);
+    const bad = await t.admin.get('/api/v1/customers?cf.accountRef=ZEBRA-7731');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('cf.accountRef');
+    expect((await t.admin.get('/api/v1/customers?cf.renewal=soon')).json().errors[0].field).toBe('cf.renewal');
+  });
 });

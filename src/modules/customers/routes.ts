@@ -32,7 +32,8 @@ export async function registerCustomerRoutes(app: App, ctx: AppContext): Promise
           '`q`: fuzzy first/last name and company, prefix of account number, email or last name, a phone number ' +
           'or its last digits (≥ 4). Exact filters: `email` (any case), `phone` (any format: exact E.164, else ' +
           'the last digits), `accountNumber`, `postalCode` (primary or secondary address; spaces and case ignored), ' +
-          '`draft`, `vip`. Keyset pagination; no total count.',
+          '`draft`, `vip`; custom fields: `cf.<key>=` and, for number/decimal/date/dateTime, `cf.<key>.gte|gt|lte|lt=` ' +
+          '(filterable fields); searchable custom fields are part of `q`. Keyset pagination; no total count.',
         querystring: CustomerQuery,
         response: { 200: PageOf(Customer), 400: Problem },
       },

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.js';
-import { CustomFieldValues } from '../custom-fields/schema.js';
+import { CUSTOM_FIELD_FILTER_DOC, CustomFieldValues, customFieldFilterQuery } from '../custom-fields/schema.js';
 
 /**
  * Customers' API shapes (../shared/API.md). Lengths: names and address parts up
@@ -158,7 +158,7 @@ export const CustomerQuery = Type.Object(
     ),
     ...PageQuery,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, ...customFieldFilterQuery, description: CUSTOM_FIELD_FILTER_DOC },
 );
 export type CustomerQuery = Static<typeof CustomerQuery>;
 

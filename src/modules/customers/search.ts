@@ -1,5 +1,6 @@
 import type { Db } from '../../db/adapter.js';
 import { Invalid } from '../../http/errors.js';
+import type { PreparedCondition } from '../custom-fields/filters.js';
 import { isUuid } from '../../http/ids.js';
 import { decodeCursor, encodeCursor } from '../../http/pagination.js';
 import { phoneLookupKeys, reverse } from './phones.js';
@@ -39,6 +40,10 @@ export interface ListOptions {
   sort?: Sort;
   limit: number;
   cursor?: string;
+  /** Custom field filters (`cf.*`, from custom-fields/filters.ts), rendered with this query's placeholders. */
+  custom?: PreparedCondition | null;
+  /** The searchable custom fields' part of `q`: one more candidate branch. */
+  customSearch?: PreparedCondition | null;
 }
 
 export function postalKey(postalCode: string): string {
@@ -61,7 +66,7 @@ class Params {
 }
 
 /** The candidate CTEs of a q search; null when q has nothing to search with. */
-function qCandidates(q: string, region: string, p: Params): string[] {
+function qCandidates(q: string, region: string, p: Params, customSearch?: PreparedCondition | null): string[] {
   const text = q.trim();
   const lower = text.toLowerCase();
   const branches: string[] = [];
@@ -115,6 +120,11 @@ function qCandidates(q: string, region: string, p: Params): string[] {
         WHERE ${conditions.join(' AND ')} LIMIT ${cap})`,
     );
   }
+  if (customSearch) {
+    branches.push(
+      `(SELECT c.id, 1::float8 FROM customers c WHERE ${customSearch.render((v) => p.add(v))} LIMIT ${cap})`,
+    );
+  }
   if (branches.length === 0) return [];
   return [
     `qm(id, score) AS (${branches.join('\n UNION ALL ')})`,
@@ -136,7 +146,7 @@ export function buildListQuery(opts: ListOptions, region: string): ListQuery | n
   let joinQ = false;
 
   if (opts.q !== undefined) {
-    const c = qCandidates(opts.q, region, p);
+    const c = qCandidates(opts.q, region, p, opts.customSearch);
     if (c.length === 0) return null;
     ctes.push(...c);
     joinQ = true;
@@ -159,6 +169,7 @@ export function buildListQuery(opts: ListOptions, region: string): ListQuery | n
   }
   if (opts.draft !== undefined) where.push(`c.draft = ${p.add(opts.draft)}`);
   if (opts.vip !== undefined) where.push(`c.vip = ${p.add(opts.vip)}`);
+  if (opts.custom) where.push(opts.custom.render((v) => p.add(v)));
 
   const sort: Sort = opts.sort ?? (joinQ ? 'relevance' : 'name');
   if (sort === 'relevance' && !joinQ) throw new Invalid([{ field: 'sort', message: 'relevance needs q' }]);

@@ -6,6 +6,7 @@ import { Conflict, Invalid, NotFound, type FieldError } from '../../http/errors.
 import { isUuid } from '../../http/ids.js';
 import type { Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
+import { prepareCustomFieldFilters, prepareCustomFieldSearch } from '../custom-fields/filters.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import { normalisePhone, phoneLookupKeys } from './phones.js';
 import { PreferencesService } from './preferences.js';
@@ -172,7 +173,17 @@ export class CustomersService {
 
   async list(actor: Actor, opts: ListOptions): Promise<Page<Customer>> {
     requirePrivilege(actor, 'customers.view');
-    const { rows, nextCursor } = await listCustomers(this.db, opts, this.config.defaultPhoneRegion);
+    // cf.* parameters travel in opts as the querystring had them.
+    const custom = await prepareCustomFieldFilters(this.db, 'customer', opts as unknown as Record<string, unknown>, {
+      alias: 'c',
+    });
+    const customSearch =
+      opts.q !== undefined ? await prepareCustomFieldSearch(this.db, 'customer', opts.q, { alias: 'c' }) : null;
+    const { rows, nextCursor } = await listCustomers(
+      this.db,
+      { ...opts, custom, customSearch },
+      this.config.defaultPhoneRegion,
+    );
     return { items: rows.map(toCustomer), nextCursor };
   }
 
