@@ -23,6 +23,9 @@ import {
   type TaskRow,
 } from './store.js';
 import { dayBounds, isTimeZone } from './time.js';
+import { fieldsOf, historyView, iso, toDate, toTask } from './mapping.js';
+
+export { toTask };
 
 /** How far in the future a "logged after the fact" completion time may be (clock skew). */
 const COMPLETION_SKEW_MS = 5 * 60_000;
@@ -35,76 +38,6 @@ export interface TaskReferences {
   customerExists?(id: string): Promise<boolean>;
   /** The customer of a case the actor may see; null when there is no such case (for them). */
   caseCustomer?(actor: Actor, id: string): Promise<string | null>;
-}
-
-const iso = (d: Date | null) => d?.toISOString() ?? null;
-
-export function toTask(r: TaskRow, now = new Date()): Task {
-  return {
-    id: r.id,
-    type: r.type,
-    subject: r.subject,
-    notes: r.notes,
-    customerId: r.customer_id,
-    caseId: r.case_id,
-    assigneeId: r.assignee_id,
-    dueAt: iso(r.due_at),
-    remindAt: iso(r.remind_at),
-    status: r.status,
-    outcome: r.outcome,
-    completedAt: iso(r.completed_at),
-    overdue: r.status === 'open' && r.due_at !== null && r.due_at.getTime() < now.getTime(),
-    customFields: r.custom_fields,
-    version: r.version,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-    createdBy: r.created_by,
-    updatedBy: r.updated_by,
-  };
-}
-
-/** The fields the history of changes shows. */
-function historyView(r: TaskRow | TaskFields): Record<string, unknown> {
-  const f = 'customer_id' in r ? fieldsOf(r) : r;
-  return {
-    type: f.type,
-    subject: f.subject,
-    notes: f.notes,
-    customerId: f.customerId,
-    caseId: f.caseId,
-    assigneeId: f.assigneeId,
-    dueAt: iso(f.dueAt),
-    remindAt: iso(f.remindAt),
-    status: f.status,
-    outcome: f.outcome,
-    completedAt: iso(f.completedAt),
-    customFields: f.customFields,
-  };
-}
-
-function fieldsOf(r: TaskRow): TaskFields {
-  return {
-    type: r.type,
-    subject: r.subject,
-    notes: r.notes,
-    customerId: r.customer_id,
-    caseId: r.case_id,
-    assigneeId: r.assignee_id,
-    dueAt: r.due_at,
-    remindAt: r.remind_at,
-    status: r.status,
-    outcome: r.outcome,
-    completedAt: r.completed_at,
-    customFields: r.custom_fields,
-  };
-}
-
-/** ISO text → Date at millisecond precision (what is stored, so cursors and comparisons are exact). */
-function toDate(value: string | null | undefined, field: string): Date | null {
-  if (value === null || value === undefined) return null;
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new Invalid([{ field, message: 'not a valid time' }]);
-  return d;
 }
 
 /** A foreign-key refusal from the database names the field it is about. */
