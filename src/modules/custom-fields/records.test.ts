@@ -221,6 +221,26 @@ describe('custom fields on records', () => {
       from: 'LaserJet',
       to: 'DeskJet',
     });
+    // cf.* filters on the case list.
+    await defineField(t.admin, {
+      objectType: 'case',
+      key: 'units',
+      label: 'Units',
+      type: 'decimal',
+      filterable: true,
+    });
+    const other = await t.admin.post('/api/v1/cases', {
+      customerId: customer.id,
+      subject: 'Scanner',
+      customFields: { product: 'ScanJet', units: 2.5 },
+    });
+    expect(other.statusCode, other.body).toBe(201);
+    const list = async (qs: string) =>
+      (await t.admin.get(`/api/v1/cases?customerId=${customer.id}&${qs}`))
+        .json()
+        .items.map((i: { subject: string }) => i.subject);
+    expect(await list('cf.units.gte=2')).toEqual(['Scanner']);
+    expect(await list('cf.units.lt=2')).toEqual([]);
     const fu = await t.admin.post(`/api/v1/cases/${c.id}/follow-ups`, {
       kind: 'call',
       body: 'Called back',
