@@ -92,15 +92,19 @@ export class InteractionsService {
   ): Promise<{ created: boolean; interaction: InteractionWithMatches }> {
     requirePrivilege(actor, 'customers.view');
     const reference = input.reference?.trim() || null;
-    if (reference) {
-      const existing = await findByReference(this.db, reference);
-      if (existing) return { created: false, interaction: await this.withMatches(actor, existing, now) };
-    }
     const startedAt = input.startedAt ? parseTime(input.startedAt, 'startedAt') : null;
     if (startedAt && startedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
       throw new Invalid([{ field: 'startedAt', message: 'cannot be in the future' }]);
     }
-    const agentId = await this.resolveAgent(input.agentId ?? null);
+    let agentId: string | null;
+    try {
+      agentId = await this.resolveAgent(input.agentId ?? null);
+    } catch (err) {
+      // A retry answers what was recorded, even if the agent has been disabled since.
+      const existing = reference ? await findByReference(this.db, reference) : null;
+      if (!existing) throw err;
+      return { created: false, interaction: await this.withMatches(actor, existing, now) };
+    }
     const caseNumber = input.caseNumber === undefined || input.caseNumber === null ? null : String(input.caseNumber);
     const created = await this.db.transaction(async (tx) => {
       const outcome = await findMatches(tx, actor, matchInputOf(input), this.config.defaultPhoneRegion);
@@ -146,7 +150,7 @@ export class InteractionsService {
       return { ...interaction, matches: outcome.matches };
     });
     if (created) return { created: true, interaction: created };
-    // A concurrent report with the same reference committed first: answer that one.
+    // The same reference was reported before (a retry), or concurrently and committed first: answer that one.
     const winner = reference ? await findByReference(this.db, reference) : null;
     if (!winner) throw new Error('an interaction insert returned no row');
     return { created: false, interaction: await this.withMatches(actor, winner, now) };

@@ -1,0 +1,556 @@
+/**
+ * Screen-pop benchmark (issue 6), PostgreSQL:
+ *   1. `GET /api/v1/lookup?phone=` with a lookup-only key over HTTP (autocannon),
+ *      mixed formats, 10% unknown numbers; and, as the same-script baseline, the
+ *      lookup's SQL (customers/store.ts lookupMatches, with the same phone
+ *      normalisation) through the driver at the same concurrency;
+ *   2. `POST /api/v1/interactions` naming an agent who is connected over SSE:
+ *      the time from sending the POST to the `screen.pop` arriving on the stream.
+ *
+ *   npx tsx bench/screenpop-bench.ts               # generate once (kept), then measure
+ *   npx tsx bench/screenpop-bench.ts --fresh       # drop the database first
+ *
+ * Data (database `sb_bench_interactions`, kept between runs): 1M customers with
+ * ~2M phones (bench/customers-generate.ts), 3M cases (bench/cases-generate.ts,
+ * no spread follow-ups), 2M earlier interactions (bench/screenpop-generate.ts).
+ * Options: --scale 1, --duration 15, --connections 50, --pop-concurrency 10,
+ * --agents 10, --pg postgres://postgres@127.0.0.1:5432/postgres, --port 3937.
+ * Results go to bench/RESULTS.md (the Interactions section).
+ */
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { openPostgres, type Db } from '../src/db/adapter.js';
+import { migrate } from '../src/db/migrate.js';
+import { normalisePhone, phoneLookupKeys } from '../src/modules/customers/phones.js';
+import { lookupMatches } from '../src/modules/customers/store.js';
+import { AuthService } from '../src/modules/users/auth-service.js';
+import { UsersService } from '../src/modules/users/service.js';
+import { SseClient } from '../test/sse-client.js';
+import { generateCases } from './cases-generate.js';
+import { generateCustomers } from './customers-generate.js';
+import { generateInteractions } from './screenpop-generate.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '1' },
+    duration: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '50' },
+    'pop-concurrency': { type: 'string', default: '10' },
+    agents: { type: 'string', default: '10' },
+    fresh: { type: 'boolean', default: false },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    port: { type: 'string', default: '3937' },
+  },
+});
+const SCALE = Number(args.scale);
+const CUSTOMERS = Math.round(1_000_000 * SCALE);
+const CASES = Math.round(3_000_000 * SCALE);
+const INTERACTIONS = Math.round(2_000_000 * SCALE);
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const POP_CONCURRENCY = Number(args['pop-concurrency']);
+const AGENTS = Number(args.agents);
+const PORT = Number(args.port);
+const REGION = 'US';
+const POOL = 20; // the server's default PG_POOL_SIZE
+const PG_DB = SCALE === 1 ? 'sb_bench_interactions' : `sb_bench_interactions_${String(SCALE).replace('.', '_')}`;
+const pgUrl = (() => {
+  const u = new URL(args.pg!);
+  u.pathname = `/${PG_DB}`;
+  return u.toString();
+})();
+const BASE = `http://127.0.0.1:${PORT}`;
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+// ------------------------------------------------------------------ stats
+
+interface Stats {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  n: number;
+  errors: number;
+}
+
+function stats(latencies: number[], seconds: number, errors: number): Stats {
+  const s = Float64Array.from(latencies).sort();
+  const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN);
+  return { rps: s.length / seconds, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1), n: s.length, errors };
+}
+
+const fmt = (s: Stats) =>
+  `${s.rps.toFixed(0)}/s, p50 ${s.p50.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, ` +
+  `max ${s.max.toFixed(1)} ms (${s.n} ok, ${s.errors} errors)`;
+
+function runHttp(urls: string[], headers: Record<string, string>, seconds: number): Promise<Stats> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    let errors = 0;
+    let i = 0;
+    const t0 = performance.now();
+    const inst = autocannon(
+      {
+        url: BASE,
+        connections: CONNECTIONS,
+        duration: seconds,
+        headers,
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
+      },
+      (err, res) => {
+        if (err) return reject(err);
+        resolve(stats(latencies, (performance.now() - t0) / 1000, errors + res.errors + res.timeouts));
+      },
+    );
+    inst.on('response', (_c, status, _b, ms) => {
+      if (status >= 200 && status < 300) latencies.push(ms);
+      else errors++;
+    });
+  });
+}
+
+async function runDirect(concurrency: number, fn: (i: number) => Promise<unknown>, seconds: number): Promise<Stats> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let i = 0;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        try {
+          await fn(i++);
+          latencies.push(performance.now() - t);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return stats(latencies, (performance.now() - t0) / 1000, errors);
+}
+
+// ------------------------------------------------------------------ inputs
+
+/** One number in the formats people and platforms send. */
+function formats(e164: string, i: number): string {
+  const [a, x, l] = [e164.slice(2, 5), e164.slice(5, 8), e164.slice(8)];
+  const all = [
+    `(${a}) ${x}-${l}`,
+    `+1 ${a}-${x}-${l}`,
+    `${a}${x}${l}`,
+    `001 ${a} ${x} ${l}`,
+    `011 1 ${a} ${x} ${l}`,
+    `1-${a}-${x}-${l}`,
+    e164,
+  ];
+  return all[i % all.length];
+}
+
+/** Valid US numbers in area codes the generator never uses (bench/customers-generate.ts): nobody has them. */
+function unknownNumbers(n: number): string[] {
+  const areas = ['458', '463', '470', '475', '539', '564', '640', '657', '667', '680', '726', '743', '838', '854'];
+  const out: string[] = [];
+  for (let i = 0; out.length < n && i < n * 20; i++) {
+    const a = areas[i % areas.length];
+    const e164 = `+1${a}${200 + ((i * 37) % 700)}${String((i * 7919) % 10000).padStart(4, '0')}`;
+    if (normalisePhone(e164, REGION).valid) out.push(e164);
+  }
+  return out;
+}
+
+function shuffle<T>(xs: T[]): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}
+
+/** 90% numbers customers have, 10% numbers nobody has, each in one of the mixed formats. */
+function mixedPhones(known: string[]): { phone: string; known: boolean }[] {
+  const unknown = unknownNumbers(Math.ceil(known.length / 9));
+  const all = [
+    ...known.map((e, i) => ({ phone: formats(e, i), known: true })),
+    ...unknown.map((e, i) => ({ phone: formats(e, i + 3), known: false })),
+  ];
+  return shuffle(all);
+}
+
+// ------------------------------------------------------------------ setup
+
+async function ensureDatabase(): Promise<void> {
+  const admin = new pg.Client({ connectionString: args.pg });
+  await admin.connect();
+  if (args.fresh) await admin.query(`DROP DATABASE IF EXISTS ${PG_DB} WITH (FORCE)`);
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [PG_DB]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${PG_DB}`);
+  await admin.end();
+}
+
+async function count(db: Db, sql: string): Promise<number> {
+  return (await db.query<{ n: number }>(sql))[0].n;
+}
+
+async function ensureAgents(db: Db): Promise<string[]> {
+  await db.query(
+    `INSERT INTO users (email, password_hash, first_name, last_name, role)
+     SELECT 'pop-agent-' || g || '@bench.local', 'no-login', 'Agent', g::text, 'agent'
+     FROM generate_series(1, $1::int) g ON CONFLICT DO NOTHING`,
+    [Math.max(AGENTS, 20)],
+  );
+  const rows = await db.query<{ id: string }>(
+    `SELECT id FROM users WHERE email LIKE 'pop-agent-%@bench.local' ORDER BY email`,
+  );
+  return rows.map((r) => r.id);
+}
+
+async function apiKey(db: Db, userId: string, scope: 'full' | 'lookup'): Promise<string> {
+  const config = loadConfig({ ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', LOG_LEVEL: 'silent' });
+  const auth = new AuthService(db, config, new UsersService(db, config));
+  return (await auth.createApiKey(null, { userId, scope, name: `bench ${scope}` })).key;
+}
+
+function startServer(): ChildProcess {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(PORT),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    DEFAULT_PHONE_REGION: REGION,
+    DATABASE_URL: pgUrl,
+  };
+  return spawn(process.execPath, [path.join(ROOT, 'bin/switchboard.mjs'), 'serve'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitHealthy(): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${BASE}/healthz`)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('server did not start');
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+// ------------------------------------------------------------------ the pop
+
+interface PopResult {
+  post: Stats;
+  pop: Stats;
+  lost: number;
+  wrongAgent: number;
+}
+
+/**
+ * POSTs interactions naming agents whose streams are open, `POP_CONCURRENCY`
+ * at a time, and times each from the POST being sent to its pop arriving.
+ */
+async function runPops(
+  keys: { agentId: string; key: string }[],
+  platformKey: string,
+  phones: string[],
+  seconds: number,
+  tag: string,
+): Promise<PopResult> {
+  const sent = new Map<string, { t: number; agent: string }>();
+  const popLatencies: number[] = [];
+  let wrongAgent = 0;
+  const streams = await Promise.all(
+    keys.map(({ agentId, key }) =>
+      SseClient.open(`${BASE}/api/v1/events`, {
+        headers: { authorization: `Bearer ${key}` },
+        keep: false,
+        onEvent: (m) => {
+          if (m.event !== 'screen.pop') return;
+          const at = performance.now();
+          const ref = (JSON.parse(m.data) as { interaction: { reference: string } }).interaction.reference;
+          const s = sent.get(ref);
+          if (!s) return;
+          if (s.agent !== agentId) wrongAgent++;
+          popLatencies.push(at - s.t);
+          sent.delete(ref);
+        },
+      }),
+    ),
+  );
+  const postLatencies: number[] = [];
+  let errors = 0;
+  let i = 0;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: POP_CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const n = i++;
+        const agent = keys[n % keys.length].agentId;
+        const reference = `${tag}-${n}`;
+        const t = performance.now();
+        sent.set(reference, { t, agent });
+        const res = await fetch(`${BASE}/api/v1/interactions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${platformKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            channel: 'phone',
+            direction: 'inbound',
+            from: phones[n % phones.length],
+            to: '+1 800 555 0000',
+            agentId: agent,
+            reference,
+          }),
+        });
+        await res.arrayBuffer();
+        if (res.status === 201) postLatencies.push(performance.now() - t);
+        else {
+          errors++;
+          sent.delete(reference);
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  // Pops still on their way.
+  for (let w = 0; w < 100 && sent.size > 0; w++) await new Promise((r) => setTimeout(r, 50));
+  const lost = sent.size;
+  for (const s of streams) s.close();
+  return {
+    post: stats(postLatencies, elapsed, errors),
+    pop: stats(popLatencies, elapsed, 0),
+    lost,
+    wrongAgent,
+  };
+}
+
+// ------------------------------------------------------------------ main
+
+interface Sizes {
+  customers: number;
+  phones: number;
+  cases: number;
+  openCases: number;
+  interactions: number;
+}
+
+async function main(): Promise<void> {
+  log(`Screen-pop benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per run`);
+  await ensureDatabase();
+  let db = openPostgres({ url: pgUrl, poolSize: 4, statementTimeoutMs: 3_600_000 });
+  const generated: string[] = [];
+  let agents: string[];
+  try {
+    await migrate(db);
+    agents = await ensureAgents(db);
+    if ((await count(db, 'SELECT count(*) AS n FROM customers')) < CUSTOMERS) {
+      log('Generating customers (bench/customers-generate.ts)…');
+      const g = await generateCustomers(db, CUSTOMERS, log);
+      generated.push(`customers ${g.seconds.total.toFixed(0)} s`);
+    }
+    if ((await count(db, 'SELECT count(*) AS n FROM cases')) === 0) {
+      log('Generating cases (bench/cases-generate.ts)…');
+      const g = await generateCases(pgUrl, { cases: CASES, followUps: 0, agents, busyAgent: agents[0], log });
+      generated.push(`cases ${g.seconds.total.toFixed(0)} s`);
+    }
+    if ((await count(db, `SELECT count(*) AS n FROM interactions WHERE reference LIKE 'hist-%'`)) === 0) {
+      log('Generating earlier interactions (bench/screenpop-generate.ts)…');
+      const g = await generateInteractions(db, INTERACTIONS, agents, log);
+      generated.push(`interactions ${g.seconds.toFixed(0)} s`);
+    }
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const sizes: Sizes = (
+    await db.query<Sizes>(
+      `SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM customer_phones) AS phones,
+              (SELECT count(*) FROM cases) AS cases, (SELECT count(*) FROM cases WHERE is_open) AS "openCases",
+              (SELECT count(*) FROM interactions) AS interactions`,
+    )
+  )[0];
+  log(`Data: ${JSON.stringify(sizes)}`);
+  const known = (
+    await db.query<{ e164: string }>(
+      `SELECT p.e164 FROM customer_phones p TABLESAMPLE SYSTEM (1) JOIN customers c ON c.id = p.customer_id
+       WHERE p.valid AND NOT c.draft LIMIT 5000`,
+    )
+  ).map((r) => r.e164);
+  const inputs = mixedPhones(shuffle(known));
+  const lookupUser = agents[agents.length - 1];
+  const lookupKey = await apiKey(db, lookupUser, 'lookup');
+  const platformKey = await apiKey(db, agents[agents.length - 2], 'full');
+  const agentKeys = await Promise.all(
+    agents.slice(0, AGENTS).map(async (agentId) => ({ agentId, key: await apiKey(db, agentId, 'full') })),
+  );
+  // The plan of one phone lookup at this size (the single indexed statement).
+  const sample = inputs.find((x) => x.known)!.phone;
+  const opts = { limit: 10, cases: 'public', openCases: 5, interactions: 3, excludeInteractionId: null } as const;
+  let plan = '';
+  await lookupMatches(
+    {
+      query: async <T>(sql: string, params?: readonly unknown[]) => {
+        const rows = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
+        plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+        return [] as T[];
+      },
+      exec: async () => undefined,
+    },
+    { by: 'phone', keys: phoneLookupKeys(sample, REGION) },
+    opts,
+  );
+  const execution = /Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? '?';
+  const usesIndexes = !/Seq Scan/.test(plan);
+  log(`EXPLAIN ANALYZE of one phone lookup: ${execution} ms, ${usesIndexes ? 'index scans only' : 'HAS A SEQ SCAN'}`);
+  await db.close();
+
+  const lookupUrls = inputs.map((x) => `/api/v1/lookup?phone=${encodeURIComponent(x.phone)}`);
+  const lookupHeaders = { authorization: `Bearer ${lookupKey}` };
+  log('Starting the server…');
+  const server = startServer();
+  let httpLookup: Stats;
+  let pops: PopResult;
+  let checks: { knownFound: number; unknownNotFound: number; checked: number };
+  let rssMb: number;
+  try {
+    await waitHealthy();
+    // Correctness first: known numbers are found, unknown ones are not.
+    let knownFound = 0;
+    let unknownNotFound = 0;
+    const checked = inputs.slice(0, 300);
+    for (const [n, x] of checked.entries()) {
+      const r = await fetch(`${BASE}${lookupUrls[n]}`, { headers: lookupHeaders });
+      if (!r.ok) throw new Error(`${lookupUrls[n]}: ${r.status} ${await r.text()}`);
+      const body = (await r.json()) as { result: string };
+      if (x.known && body.result !== 'not_found') knownFound++;
+      if (!x.known && body.result === 'not_found') unknownNotFound++;
+    }
+    checks = { knownFound, unknownNotFound, checked: checked.length };
+    log(`Checks: ${JSON.stringify(checks)}`);
+    log('Warm-up…');
+    await runHttp(lookupUrls, lookupHeaders, 3);
+    log('HTTP lookup…');
+    httpLookup = await runHttp(lookupUrls, lookupHeaders, DURATION);
+    log(`  ${fmt(httpLookup)}`);
+    log(`POST → pop (${AGENTS} agents on SSE, ${POP_CONCURRENCY} concurrent POSTs)…`);
+    const tag = `bench-${Date.now()}`;
+    await runPops(
+      agentKeys,
+      platformKey,
+      inputs.slice(0, 200).map((x) => x.phone),
+      3,
+      `${tag}-warm`,
+    );
+    pops = await runPops(
+      agentKeys,
+      platformKey,
+      inputs.map((x) => x.phone),
+      DURATION,
+      tag,
+    );
+    log(`  POST: ${fmt(pops.post)}`);
+    log(`  pop:  ${fmt(pops.pop)}; lost ${pops.lost}, to the wrong agent ${pops.wrongAgent}`);
+    rssMb = peakRssMb(server.pid!);
+  } finally {
+    await stopServer(server);
+  }
+
+  log('Direct (the lookup SQL through the driver, same concurrency)…');
+  db = openPostgres({ url: pgUrl, poolSize: POOL, statementTimeoutMs: 60_000 });
+  const direct = await runDirect(
+    CONNECTIONS,
+    (i) => lookupMatches(db, { by: 'phone', keys: phoneLookupKeys(inputs[i % inputs.length].phone, REGION) }, opts),
+    DURATION,
+  );
+  log(`  ${fmt(direct)}`);
+  const [{ version }] = await db.query<{ version: string }>('SHOW server_version');
+  await db.close();
+  writeResults({ sizes, generated, httpLookup, direct, pops, checks, rssMb, version, execution, usesIndexes });
+}
+
+function writeResults(r: {
+  sizes: Sizes;
+  generated: string[];
+  httpLookup: Stats;
+  direct: Stats;
+  pops: PopResult;
+  checks: { knownFound: number; unknownNotFound: number; checked: number };
+  rssMb: number;
+  version: string;
+  execution: string;
+  usesIndexes: boolean;
+}): void {
+  const cpu = os.cpus();
+  const machine = `${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
+  const n = (x: number) => x.toLocaleString('en');
+  const ms = (x: number) => x.toFixed(2);
+  const ratio = r.httpLookup.rps / r.direct.rps;
+  const ok = (b: boolean) => (b ? 'met' : '**not met**');
+  const s = r.sizes;
+  const lines = [
+    `### PostgreSQL: ${n(s.customers)} customers, ${n(s.phones)} phones, ${n(s.cases)} cases (${n(s.openCases)} open), ${n(s.interactions)} interactions`,
+    '',
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine} · PostgreSQL ${r.version} ` +
+      `(as installed) on the same machine · one server process (pool ${POOL}) · ${DURATION} s per run after a 3 s ` +
+      `warm-up · \`npx tsx bench/screenpop-bench.ts\`` +
+      (r.generated.length ? ` · generated this run: ${r.generated.join(', ')}` : ' · data kept from an earlier run'),
+    '',
+    `Lookup inputs: ${n(r.httpLookup.n + r.direct.n)} requests over ${n(5000)} sampled numbers in 7 formats ` +
+      `(\`(415) 555-0100\`, \`+1 415-555-0100\`, \`4155550100\`, \`001 …\`, \`011 1 …\`, \`1-415-…\`, E.164), ` +
+      `10% numbers nobody has. Checks on 300 of them: ${r.checks.knownFound + r.checks.unknownNotFound}/${r.checks.checked} ` +
+      `answered right (known → found/multiple, unknown → not_found). One phone lookup: EXPLAIN ANALYZE ` +
+      `${r.execution} ms, ${r.usesIndexes ? 'index scans only' : 'with a sequential scan'}.`,
+    '',
+    '| measure | rate | p50 ms | p95 ms | p99 ms | max ms | errors |',
+    '|---|---|---|---|---|---|---|',
+    `| \`GET /api/v1/lookup?phone=\`, lookup-only key, HTTP, ${CONNECTIONS} connections | ${r.httpLookup.rps.toFixed(0)} req/s | ${ms(r.httpLookup.p50)} | ${ms(r.httpLookup.p95)} | ${ms(r.httpLookup.p99)} | ${r.httpLookup.max.toFixed(1)} | ${r.httpLookup.errors} |`,
+    `| the lookup's SQL through \`pg\` directly (pool ${POOL}), ${CONNECTIONS} concurrent callers | ${r.direct.rps.toFixed(0)} req/s | ${ms(r.direct.p50)} | ${ms(r.direct.p95)} | ${ms(r.direct.p99)} | ${r.direct.max.toFixed(1)} | ${r.direct.errors} |`,
+    `| \`POST /api/v1/interactions\`, ${POP_CONCURRENCY} concurrent | ${r.pops.post.rps.toFixed(0)} req/s | ${ms(r.pops.post.p50)} | ${ms(r.pops.post.p95)} | ${ms(r.pops.post.p99)} | ${r.pops.post.max.toFixed(1)} | ${r.pops.post.errors} |`,
+    `| POST sent → \`screen.pop\` received on the agent's SSE stream (${AGENTS} agents connected) | ${n(r.pops.pop.n)} pops | ${ms(r.pops.pop.p50)} | ${ms(r.pops.pop.p95)} | ${ms(r.pops.pop.p99)} | ${r.pops.pop.max.toFixed(1)} | lost ${r.pops.lost}, wrong agent ${r.pops.wrongAgent} |`,
+    '',
+    `Goals: lookup ≥ 50% of the direct rate — ${(ratio * 100).toFixed(0)}%, ${ok(ratio >= 0.5)}; lookup p99 ≤ 10 ms — ` +
+      `${ms(r.httpLookup.p99)} ms, ${ok(r.httpLookup.p99 <= 10)}; POST → pop p99 ≤ 50 ms — ${ms(r.pops.pop.p99)} ms, ` +
+      `${ok(r.pops.pop.p99 <= 50)}. Server peak RSS (VmHWM): ${r.rssMb.toFixed(0)} MB.`,
+  ];
+  const block = lines.join('\n');
+  const file = path.join(ROOT, 'bench/RESULTS.md');
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const begin = '<!-- interactions:begin -->';
+  const end = '<!-- interactions:end -->';
+  if (!text.includes(begin))
+    text = `${text.trimEnd()}\n\n## Interactions and screen pop (issue 6)\n\n${begin}\n${end}\n`;
+  const [head, rest] = text.split(begin);
+  const [, tail] = rest.split(end);
+  writeFileSync(file, `${head}${begin}\n${block}\n${end}${tail}`);
+  log(`Wrote bench/RESULTS.md`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
