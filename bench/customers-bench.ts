@@ -14,7 +14,7 @@
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,8 @@ const pgUrl = (() => {
 })();
 const POOL = 20; // the server's default PG_POOL_SIZE
 const log = (s: string) => process.stdout.write(`${s}\n`);
+/** The machine's 1-minute load average before and after: the machine is shared, and the figures depend on it. */
+const loadBefore = os.loadavg()[0];
 
 // ------------------------------------------------------------------ stats
 
@@ -190,6 +192,7 @@ async function openBenchDb(fresh: boolean): Promise<Db> {
     return openPostgres({ url: pgUrl, poolSize: POOL, statementTimeoutMs: 600_000 });
   }
   if (fresh) rmSync(PGLITE_DIR, { recursive: true, force: true });
+  mkdirSync(PGLITE_DIR, { recursive: true });
   return openPglite(path.join(PGLITE_DIR, 'pgdata'));
 }
 
@@ -234,6 +237,11 @@ async function waitHealthy(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error('server did not start');
+}
+
+/** Waits until requests left over from a run (closed connections) are through: the server answers a query. */
+async function drain(): Promise<void> {
+  await fetch(`http://127.0.0.1:${PORT}/healthz`);
 }
 
 function peakRssMb(pid: number): number {
@@ -307,22 +315,28 @@ async function main(): Promise<void> {
       if (((await r.json()) as { items: unknown[] }).items.length > 0) phoneHits++;
     }
     let found = 0;
-    for (const [i, u] of searchUrls.slice(0, 200).entries()) {
+    const checked = Math.min(200, searchUrls.length);
+    for (const [i, u] of searchUrls.slice(0, checked).entries()) {
       const r = await fetch(`http://127.0.0.1:${PORT}${u}`, { headers });
       const body = (await r.json()) as { items: { id: string }[] };
       if (body.items.some((c) => c.id === inputs.names[i].id)) found++;
     }
-    log(`Phone lookups finding a customer: ${phoneHits}/200; misspelt names finding their customer: ${found}/200`);
+    log(
+      `Phone lookups finding a customer: ${phoneHits}/200; misspelt names finding their customer: ${found}/${checked}`,
+    );
     log('Warm-up…');
     await runHttp(phoneUrls, headers, 3);
+    await drain();
     await runHttp(searchUrls, headers, 3);
+    await drain();
     log('HTTP phone lookup…');
     const phone = await runHttp(phoneUrls, headers, DURATION);
     log(`  ${fmt(phone)}`);
+    await drain();
     log('HTTP fuzzy name search…');
     const search = await runHttp(searchUrls, headers, DURATION);
     log(`  ${fmt(search)}`);
-    http = { phone, search, rssMb: peakRssMb(server.pid!), recall: found / 200, phoneHits: phoneHits / 200 };
+    http = { phone, search, rssMb: peakRssMb(server.pid!), recall: found / checked, phoneHits: phoneHits / 200 };
     log(`  server peak RSS ${http.rssMb.toFixed(0)} MB`);
   } finally {
     await stopServer(server);
@@ -345,7 +359,7 @@ async function main(): Promise<void> {
     DURATION,
   );
   log(`  search: ${fmt(searchDirect)}`);
-  const [{ version }] = await db.query<{ version: string }>('SHOW server_version');
+  const [{ server_version: version }] = await db.query<{ server_version: string }>('SHOW server_version');
   await db.close();
 
   writeResults({
@@ -372,6 +386,7 @@ function writeResults(r: {
   version: string;
 }): void {
   const cpu = os.cpus();
+  const load = `load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after`;
   const machine = `${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
   const engine =
     ENGINE === 'postgres'
@@ -384,7 +399,7 @@ function writeResults(r: {
   const lines = [
     `### ${ENGINE === 'postgres' ? 'PostgreSQL' : 'PGlite'}: ${r.customers.toLocaleString('en')} customers, ${r.phones.toLocaleString('en')} phones`,
     '',
-    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine} · ${engine} · ` +
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine} (${load}) · ${engine} · ` +
       `${CONNECTIONS} connections, ${DURATION} s per run (after a 3 s warm-up) · server pool ${POOL} · ` +
       `direct: the same \`listCustomers\` SQL through the same adapter, ${CONNECTIONS} concurrent callers on a pool of ${POOL}.`,
     '',
