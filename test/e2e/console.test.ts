@@ -118,6 +118,64 @@ describe('console shell, sign-in and admin (browser)', () => {
     await phone.close();
   });
 
+  it('defines a custom field that customer forms then show and save', async () => {
+    await page.goto(`${server.url}/admin/custom-fields`);
+    await page.getByRole('heading', { name: 'Custom fields' }).waitFor();
+    await page.getByRole('button', { name: 'New field' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New custom field' });
+    await dialog.getByLabel('Label').fill('Contract tier');
+    await dialog.getByLabel('Key').fill('tier');
+    await dialog.getByLabel('Type').selectOption('singlePick');
+    await dialog.getByRole('button', { name: 'Add option' }).click();
+    await dialog.getByLabel('Option 1 key').fill('gold');
+    await dialog.getByLabel('Option 1 label').fill('Gold');
+    await dialog.getByRole('button', { name: 'Add option' }).click();
+    await dialog.getByLabel('Option 2 key').fill('silver');
+    await dialog.getByLabel('Option 2 label').fill('Silver');
+    await dialog.getByLabel('Usable as a list filter').check();
+    await expectAccessible(page, 'admin custom field form');
+    await dialog.getByRole('button', { name: 'Create field' }).click();
+    await page.getByRole('cell', { name: 'Contract tier', exact: true }).waitFor();
+    await expectAccessible(page, 'admin custom fields');
+    await screenshot(page, 'admin-custom-fields');
+
+    await page.goto(`${server.url}/customers/new`);
+    await page.getByLabel('First name').fill('Hedy');
+    await page.getByLabel('Last name').fill('Lamarr');
+    await page.getByLabel('Contract tier').selectOption('gold');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('heading', { name: 'Hedy Lamarr' }).waitFor();
+    const dd = page.locator('dl.details div', { hasText: 'Contract tier' }).locator('dd');
+    expect(await dd.textContent()).toBe('Gold');
+    const found = await server.admin.ok<{ items: { customFields: Record<string, unknown> }[] }>(
+      'GET',
+      '/api/v1/customers?cf.tier=gold',
+    );
+    expect(found.items.map((c) => c.customFields.tier)).toEqual(['gold']);
+  });
+
+  it('adds a case status in the case settings', async () => {
+    await page.goto(`${server.url}/admin/case-settings`);
+    await page.getByRole('heading', { name: 'Case settings' }).waitFor();
+    await page.getByRole('button', { name: 'Add to statuses' }).click();
+    await page.getByLabel('Statuses 3 key').fill('waiting');
+    await page.getByLabel('Statuses 3 label').fill('Waiting for customer');
+    await page.getByRole('button', { name: 'Move Waiting for customer up' }).click();
+    await page.getByRole('radio', { name: 'Reopen only within' }).check();
+    await page.getByLabel('Days after closing').fill('14');
+    await expectAccessible(page, 'case settings');
+    await page.getByRole('button', { name: 'Save case settings' }).click();
+    await page.getByText('Case settings saved').waitFor();
+    const settings = await server.admin.ok<{
+      statuses: { key: string; isOpen: boolean }[];
+      reopen: { policy: string; days: number };
+    }>('GET', '/api/v1/case-settings');
+    expect(settings.statuses.map((s) => s.key)).toEqual(['open', 'waiting', 'closed']);
+    expect(settings.statuses[1].isOpen).toBe(true);
+    expect(settings.reopen).toEqual({ policy: 'withinDays', days: 14 });
+    await screenshot(page, 'admin-case-settings');
+  });
+
   it('signs out', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();

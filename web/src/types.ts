@@ -70,6 +70,7 @@ export interface Case {
   channel: string;
   openedAt: string;
   closedAt: string | null;
+  customFields?: Record<string, unknown>;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -92,6 +93,7 @@ export interface FollowUp {
   body: string;
   author: { type: string; id: string | null; name: string };
   channel: string;
+  customFields?: Record<string, unknown>;
   email: {
     from?: string;
     to?: string[];
@@ -136,6 +138,7 @@ export interface Task {
   outcome: string | null;
   completedAt: string | null;
   overdue: boolean;
+  customFields?: Record<string, unknown>;
   version: number;
   createdAt: string;
   updatedAt: string;

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError, errorText, fieldErrors } from '../api.js';
 import { Field, FormErrors, Select, TextArea } from '../components/Field.js';
 import { useStoredState } from '../hooks.js';
+import { cfCreateBody, cfDefaults, CustomFieldInputs, useFieldDefs, type CfValues } from '../customFields.js';
 import { choices, useCaseRefs } from '../lookups.js';
 import { useSession } from '../session.js';
 import type { Case } from '../types.js';
@@ -14,6 +15,7 @@ interface CaseDraft {
   visibility: 'public' | 'private';
   ownerId: string;
   channel: string;
+  customFields?: CfValues;
 }
 
 /** A new case for a customer (a form in a dialog; the draft survives a re-sign-in). */
@@ -41,6 +43,8 @@ export function CaseNewForm({
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const set = (p: Partial<CaseDraft>) => setV((o) => ({ ...o, ...p }));
+  const defs = useFieldDefs('case');
+  const cf = v.customFields ?? cfDefaults(defs);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -56,6 +60,8 @@ export function CaseNewForm({
       };
       if (v.priority) body.priority = v.priority;
       if (v.severity) body.severity = v.severity;
+      const customFields = cfCreateBody(defs, cf);
+      if (customFields) body.customFields = customFields;
       const c = await api.post<Case>('/api/v1/cases', body);
       clear();
       onCreated(c);
@@ -125,6 +131,7 @@ export function CaseNewForm({
           error={errors.channel}
         />
       </div>
+      <CustomFieldInputs defs={defs} value={cf} onChange={(x) => set({ customFields: x })} errors={errors} />
       <FormErrors message={message} />
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>

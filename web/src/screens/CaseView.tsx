@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import { api, ApiError, errorText } from '../api.js';
 import { Field, Select, TextArea } from '../components/Field.js';
 import { HistoryList } from '../components/HistoryList.js';
+import { CustomFieldsPanel } from '../components/CustomFieldsPanel.js';
+import { useFieldDefs } from '../customFields.js';
 import { useToast } from '../components/Toasts.js';
 import { useLoad } from '../hooks.js';
 import { live } from '../live.js';
@@ -13,7 +15,8 @@ import type { Case, Customer } from '../types.js';
 import { FollowUps } from './FollowUps.js';
 import { TaskList } from './TaskList.js';
 
-type CaseField = 'status' | 'priority' | 'severity' | 'visibility' | 'ownerId' | 'subject' | 'description';
+type CaseField =
+  'status' | 'priority' | 'severity' | 'visibility' | 'ownerId' | 'subject' | 'description' | 'customFields';
 
 export function CaseView({ id }: { id: string }) {
   const { can, me } = useSession();
@@ -21,6 +24,7 @@ export function CaseView({ id }: { id: string }) {
   const { query } = useLocation();
   const tab = query.get('tab') ?? 'followups';
   const { settings, users } = useCaseRefs();
+  const caseDefs = useFieldDefs('case');
   const {
     data: c,
     error,
@@ -62,7 +66,7 @@ export function CaseView({ id }: { id: string }) {
   if (!c) return <p aria-live="polite">Loading case…</p>;
 
   /** Changes fields; if someone changed the case meanwhile, retries on their version unless they changed the same field. */
-  const change = async (patch: Partial<Record<CaseField, unknown>>, label: string) => {
+  const change = async (patch: Partial<Record<CaseField, unknown>>, label: string, rethrow = false) => {
     setBusy(true);
     try {
       let saved: Case;
@@ -71,7 +75,9 @@ export function CaseView({ id }: { id: string }) {
       } catch (e) {
         if (!(e instanceof ApiError && e.isStale)) throw e;
         const current = e.current as Case;
-        const clash = Object.keys(patch).some((k) => current[k as CaseField] !== c[k as CaseField]);
+        const clash = Object.keys(patch).some(
+          (k) => JSON.stringify(current[k as CaseField]) !== JSON.stringify(c[k as CaseField]),
+        );
         if (clash) {
           setData(current);
           toast({ text: `Someone else changed this case's ${label} first; it now shows their value.`, kind: 'error' });
@@ -83,6 +89,7 @@ export function CaseView({ id }: { id: string }) {
       setHistoryKey((k) => k + 1);
       toast({ text: `${label[0].toUpperCase()}${label.slice(1)} saved`, kind: 'success' });
     } catch (e) {
+      if (rethrow) throw e;
       toast({ text: errorText(e), kind: 'error' });
     } finally {
       setBusy(false);
@@ -212,6 +219,12 @@ export function CaseView({ id }: { id: string }) {
               )}
             </div>
           )}
+          <CustomFieldsPanel
+            defs={caseDefs}
+            values={c.customFields}
+            canEdit={canEdit}
+            onSave={(patch) => change({ customFields: patch }, 'details', true)}
+          />
           <div role="tablist" aria-label="Case" className="tabs">
             {[
               { key: 'followups', label: 'Follow-ups' },

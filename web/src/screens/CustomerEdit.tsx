@@ -7,7 +7,16 @@ import { useStoredState } from '../hooks.js';
 import { showValue } from '../format.js';
 import type { Customer } from '../types.js';
 import { CustomerForm, unclaimedErrors } from './CustomerForm.js';
-import { formOf, MERGE_FIELDS, patchBodyOf, same, type CustomerFormValue } from './customerModel.js';
+import { useFieldDefs } from '../customFields.js';
+import {
+  customMergeFields,
+  formOf,
+  MERGE_FIELDS,
+  patchBodyOf,
+  same,
+  type CustomerFormValue,
+  type MergeField,
+} from './customerModel.js';
 import { EmailOwner } from './EmailOwner.js';
 
 interface EditState {
@@ -19,7 +28,14 @@ interface EditState {
 
 interface Conflict {
   theirs: Customer;
-  rows: { key: string; label: string; yours: unknown; theirs: unknown; choice: 'yours' | 'theirs' }[];
+  rows: {
+    key: string;
+    label: string;
+    yours: unknown;
+    theirs: unknown;
+    choice: 'yours' | 'theirs';
+    show?: (x: unknown) => string;
+  }[];
 }
 
 /** Edit a customer. If someone else saved first (409 stale), show theirs vs yours per field and save the merge. */
@@ -43,12 +59,14 @@ export function CustomerEdit({
   const [busy, setBusy] = useState(false);
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [pendingDraft, setPendingDraft] = useState<boolean | undefined>(undefined);
+  const defs = useFieldDefs('customer');
+  const mergeFields: MergeField[] = [...MERGE_FIELDS, ...customMergeFields(defs)];
 
   const save = async (state: EditState, draft: boolean | undefined) => {
     setBusy(true);
     setMessage(null);
     try {
-      const body = patchBodyOf(state.value, state.base);
+      const body = patchBodyOf(state.value, state.base, defs);
       if (draft !== undefined && draft !== customer.draft) body.draft = draft;
       const saved =
         Object.keys(body).length === 0
@@ -62,14 +80,17 @@ export function CustomerEdit({
       if (e instanceof ApiError && e.isStale) {
         const theirs = e.current as Customer;
         const theirsForm = formOf(theirs);
-        const rows = MERGE_FIELDS.filter((f) => !same(f.get(state.value), f.get(theirsForm))).map((f) => ({
-          key: f.key,
-          label: f.label,
-          yours: f.get(state.value),
-          theirs: f.get(theirsForm),
-          // What you did not touch takes their value; what you changed keeps yours.
-          choice: same(f.get(state.value), f.get(state.base)) ? ('theirs' as const) : ('yours' as const),
-        }));
+        const rows = mergeFields
+          .filter((f) => !same(f.get(state.value), f.get(theirsForm)))
+          .map((f) => ({
+            key: f.key,
+            label: f.label,
+            show: f.show,
+            yours: f.get(state.value),
+            theirs: f.get(theirsForm),
+            // What you did not touch takes their value; what you changed keeps yours.
+            choice: same(f.get(state.value), f.get(state.base)) ? ('theirs' as const) : ('yours' as const),
+          }));
         if (rows.length === 0) {
           // They changed nothing you see differently: save yours on their version.
           const next = { base: theirsForm, version: theirs.version, value: state.value };
@@ -94,7 +115,7 @@ export function CustomerEdit({
     const theirsForm = formOf(conflict.theirs);
     let merged = theirsForm;
     for (const row of conflict.rows) {
-      const f = MERGE_FIELDS.find((m) => m.key === row.key)!;
+      const f = mergeFields.find((m) => m.key === row.key)!;
       merged = f.set(merged, row.choice === 'yours' ? row.yours : row.theirs);
     }
     const next: EditState = { base: theirsForm, version: conflict.theirs.version, value: merged };
@@ -115,6 +136,7 @@ export function CustomerEdit({
     <>
       <form onSubmit={onSubmit} noValidate aria-label="Edit customer">
         <CustomerForm
+          defs={defs}
           value={edit.value}
           onChange={(v) => setEdit((s) => ({ ...s, value: v }))}
           errors={errors}
@@ -179,7 +201,7 @@ export function CustomerEdit({
                           <span className="sr-only">
                             Keep {side} for {row.label}:{' '}
                           </span>
-                          {showValue(side === 'yours' ? row.yours : row.theirs)}
+                          {(row.show ?? showValue)(side === 'yours' ? row.yours : row.theirs)}
                         </label>
                       </td>
                     ))}

@@ -1,12 +1,13 @@
 import { useId, type ReactNode } from 'react';
 import { Field, TextArea } from '../components/Field.js';
+import { CustomFieldInputs, type FieldDef } from '../customFields.js';
 import { humanize } from '../format.js';
 import { PHONE_TYPES, type AddressForm, type CustomerFormValue } from './customerModel.js';
 
 /** Field errors whose key the form has no input for (shown in a list above the buttons). */
 export function unclaimedErrors(errors: Record<string, string>): Record<string, string> {
   const known =
-    /^(firstName|lastName|company|email|notes|vip|phones(\.\d+(\.\w+)?)?|(primary|secondary)Address(\.\w+)?)$/;
+    /^(firstName|lastName|company|email|notes|vip|phones(\.\d+(\.\w+)?)?|(primary|secondary)Address(\.\w+)?|customFields\.\w+)$/;
   const out: Record<string, string> = {};
   for (const [k, m] of Object.entries(errors)) if (!known.test(k)) out[humanize(k)] = m;
   return out;
@@ -73,7 +74,9 @@ export function CustomerForm({
   onChange,
   errors,
   emailNote,
+  defs,
 }: {
+  defs: FieldDef[];
   value: CustomerFormValue;
   onChange: (v: CustomerFormValue) => void;
   errors: Record<string, string>;
@@ -199,6 +202,12 @@ export function CustomerForm({
         value={value.notes}
         onChange={(e) => set('notes', e.target.value)}
         error={errors.notes}
+      />
+      <CustomFieldInputs
+        defs={defs}
+        value={value.customFields ?? {}}
+        onChange={(cf) => set('customFields', cf)}
+        errors={errors}
       />
       <label className="check">
         <input type="checkbox" checked={value.vip} onChange={(e) => set('vip', e.target.checked)} /> VIP customer

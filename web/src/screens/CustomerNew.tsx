@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, errorText, fieldErrors } from '../api.js';
 import { FormErrors } from '../components/Field.js';
 import { useToast } from '../components/Toasts.js';
 import { hasStored, useStoredState } from '../hooks.js';
+import { cfDefaults, useFieldDefs } from '../customFields.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 import { createCustomerFor } from './interactionsApi.js';
@@ -38,6 +39,12 @@ export function NewCustomerScreen() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const defs = useFieldDefs('customer');
+  // Custom fields start at their defaults (unless the form was restored with values).
+  useEffect(() => {
+    if (defs.length === 0) return;
+    setValue((v) => ({ ...v, customFields: { ...cfDefaults(defs), ...(v.customFields ?? {}) } }));
+  }, [defs, setValue]);
 
   if (!can('customers.create')) {
     return (
@@ -52,7 +59,7 @@ export function NewCustomerScreen() {
     setBusy(true);
     setMessage(null);
     try {
-      const body = { ...createBodyOf(value), draft };
+      const body = { ...createBodyOf(value, defs), draft };
       // From a screen pop: create and associate with the interaction in one request.
       const created = interactionId
         ? (await createCustomerFor(interactionId, body)).customer
@@ -94,7 +101,7 @@ export function NewCustomerScreen() {
             className="link"
             onClick={() => {
               clearDraft();
-              setValue(emptyCustomer(prefillOf(query)));
+              setValue({ ...emptyCustomer(prefillOf(query)), customFields: cfDefaults(defs) });
               clearDraft();
               setErrors({});
               setMessage(null);
@@ -107,6 +114,7 @@ export function NewCustomerScreen() {
       )}
       <form onSubmit={onSubmit} noValidate aria-label="New customer">
         <CustomerForm
+          defs={defs}
           value={value}
           onChange={(v) => setValue(v)}
           errors={errors}

@@ -4,6 +4,7 @@ import { HistoryList } from '../components/HistoryList.js';
 import { useToast } from '../components/Toasts.js';
 import { hasStored, useLoad } from '../hooks.js';
 import { live } from '../live.js';
+import { customFieldRows, useFieldDefs } from '../customFields.js';
 import { customerName, formatAddress, formatDateTime } from '../format.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
@@ -22,6 +23,7 @@ const TABS = [
 ];
 
 function Details({ c }: { c: Customer }) {
+  const defs = useFieldDefs('customer');
   const rows: [string, string][] = [
     ['Account number', c.accountNumber],
     ['Name', [c.firstName, c.lastName].filter(Boolean).join(' ')],
@@ -30,6 +32,7 @@ function Details({ c }: { c: Customer }) {
     ['Primary address', formatAddress(c.primaryAddress)],
     ['Secondary address', formatAddress(c.secondaryAddress)],
     ['Notes', c.notes ?? ''],
+    ...customFieldRows(defs, c.customFields),
     ['Created', formatDateTime(c.createdAt)],
     ['Updated', formatDateTime(c.updatedAt)],
   ];

@@ -3,6 +3,7 @@ import { api, errorText, fieldErrors, type Page } from '../api.js';
 import { Dialog } from '../components/Dialog.js';
 import { Select, TextArea } from '../components/Field.js';
 import { useStoredState } from '../hooks.js';
+import { cfCreateBody, CustomFieldInputs, customFieldRows, useFieldDefs, type CfValues } from '../customFields.js';
 import { formatDateTime } from '../format.js';
 import type { Case, FollowUp } from '../types.js';
 
@@ -80,11 +81,12 @@ export function FollowUps({
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
-  const [draft, setDraft] = useStoredState(`case:note:${c.id}`, {
-    kind: 'note',
-    visibility: 'internal',
-    body: '',
-  });
+  const [draft, setDraft] = useStoredState<{ kind: string; visibility: string; body: string; customFields?: CfValues }>(
+    `case:note:${c.id}`,
+    { kind: 'note', visibility: 'internal', body: '' },
+  );
+  const defs = useFieldDefs('followUp');
+  const [cfErrors, setCfErrors] = useState<Record<string, string>>({});
   const [noteError, setNoteError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const path = `/api/v1/cases/${c.id}/follow-ups`;
@@ -123,13 +125,19 @@ export function FollowUps({
         kind: draft.kind,
         visibility: draft.visibility,
         body: draft.body,
+        ...(cfCreateBody(defs, draft.customFields ?? {})
+          ? { customFields: cfCreateBody(defs, draft.customFields ?? {}) }
+          : {}),
       });
       setDraft({ kind: draft.kind, visibility: draft.visibility, body: '' });
       setNoteError(null);
+      setCfErrors({});
       setTick((t) => t + 1);
       onAdded(r.reopened, r.caseVersion);
     } catch (err) {
-      setNoteError(fieldErrors(err).body ?? errorText(err));
+      const fe = fieldErrors(err);
+      setCfErrors(fe);
+      setNoteError(fe.body ?? (Object.keys(fe).some((k) => k.startsWith('customFields.')) ? null : errorText(err)));
     } finally {
       setBusy(false);
     }
@@ -156,6 +164,12 @@ export function FollowUps({
             value={draft.body}
             onChange={(e) => setDraft({ ...draft, body: e.target.value })}
             error={noteError ?? undefined}
+          />
+          <CustomFieldInputs
+            defs={defs}
+            value={draft.customFields ?? {}}
+            onChange={(x) => setDraft({ ...draft, customFields: x })}
+            errors={cfErrors}
           />
           <div className="row">
             <Select
@@ -203,6 +217,14 @@ export function FollowUps({
             </div>
             {f.email && <EmailHeaders f={f} />}
             <div className="body">{f.body}</div>
+            {defs.length > 0 && Object.keys(f.customFields ?? {}).length > 0 && (
+              <p className="muted">
+                {customFieldRows(defs, f.customFields)
+                  .filter(([, v]) => v !== '—')
+                  .map(([k, v]) => `${k}: ${v}`)
+                  .join(' · ')}
+              </p>
+            )}
           </li>
         ))}
       </ol>

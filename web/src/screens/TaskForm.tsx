@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, errorText, fieldErrors } from '../api.js';
 import { Field, FormErrors, Select, TextArea } from '../components/Field.js';
 import { useStoredState } from '../hooks.js';
+import { cfCreateBody, cfDefaults, CustomFieldInputs, useFieldDefs, type CfValues } from '../customFields.js';
 import { loadDirectory } from '../lookups.js';
 import { fromLocalInput, toLocalInput } from '../format.js';
 import { useSession } from '../session.js';
@@ -17,6 +18,7 @@ interface TaskDraft {
   /** '' default (30 min before), 'none', a number of minutes before, or 'at' (remindAt below). */
   reminder: string;
   remindAt: string;
+  customFields?: CfValues;
 }
 
 const REMINDERS = [
@@ -64,6 +66,8 @@ export function TaskForm({
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const set = (p: Partial<TaskDraft>) => setV((o) => ({ ...o, ...p }));
+  const defs = useFieldDefs('task');
+  const cf = v.customFields ?? cfDefaults(defs);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -77,6 +81,8 @@ export function TaskForm({
     };
     if (v.notes.trim()) body.notes = v.notes;
     if (caseId) body.caseId = caseId;
+    const customFields = cfCreateBody(defs, cf);
+    if (customFields) body.customFields = customFields;
     if (v.reminder === 'none') body.remindAt = null;
     else if (v.reminder === 'at') body.remindAt = fromLocalInput(v.remindAt);
     else if (v.reminder !== '' && dueAt)
@@ -154,6 +160,7 @@ export function TaskForm({
         onChange={(e) => set({ notes: e.target.value })}
         error={errors.notes}
       />
+      <CustomFieldInputs defs={defs} value={cf} onChange={(x) => set({ customFields: x })} errors={errors} />
       <FormErrors message={message} />
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>

@@ -1,3 +1,4 @@
+import { cfCreateBody, cfPatchBody, showCf, type CfValues, type FieldDef } from '../customFields.js';
 import type { Address, Customer, Phone } from '../types.js';
 
 /** The customer form's editable state: strings for inputs, nothing null. */
@@ -19,6 +20,7 @@ export interface CustomerFormValue {
   secondaryAddress: AddressForm;
   notes: string;
   vip: boolean;
+  customFields: CfValues;
 }
 
 export const PHONE_TYPES = ['mobile', 'work', 'home', 'voice', 'fax'];
@@ -39,6 +41,7 @@ export function emptyCustomer(prefill: Partial<CustomerFormValue> = {}): Custome
     secondaryAddress: emptyAddress(),
     notes: '',
     vip: false,
+    customFields: {},
     ...prefill,
   };
 }
@@ -63,6 +66,7 @@ export function formOf(c: Customer): CustomerFormValue {
     secondaryAddress: addressForm(c.secondaryAddress),
     notes: c.notes ?? '',
     vip: Boolean(c.vip),
+    customFields: { ...(c.customFields ?? {}) },
   };
 }
 
@@ -97,22 +101,30 @@ export function bodyOf(v: CustomerFormValue): Record<string, unknown> {
 }
 
 /** For a create: only the fields with something in them. */
-export function createBodyOf(v: CustomerFormValue): Record<string, unknown> {
+export function createBodyOf(v: CustomerFormValue, defs: FieldDef[] = []): Record<string, unknown> {
   const all = bodyOf(v);
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(all)) {
     if (x === null || (Array.isArray(x) && x.length === 0) || (k === 'vip' && x === false)) continue;
     out[k] = x;
   }
+  const cf = cfCreateBody(defs, v.customFields ?? {});
+  if (cf) out.customFields = cf;
   return out;
 }
 
-/** For a PATCH: only the top-level fields that differ from what was read. */
-export function patchBodyOf(v: CustomerFormValue, base: CustomerFormValue): Record<string, unknown> {
+/** For a PATCH: only the top-level fields (and custom fields) that differ from what was read. */
+export function patchBodyOf(
+  v: CustomerFormValue,
+  base: CustomerFormValue,
+  defs: FieldDef[] = [],
+): Record<string, unknown> {
   const now = bodyOf(v);
   const before = bodyOf(base);
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(now)) if (JSON.stringify(now[k]) !== JSON.stringify(before[k])) out[k] = now[k];
+  const cf = cfPatchBody(defs, v.customFields ?? {}, base.customFields ?? {});
+  if (cf) out.customFields = cf;
   return out;
 }
 
@@ -122,6 +134,8 @@ export interface MergeField {
   label: string;
   get: (v: CustomerFormValue) => unknown;
   set: (v: CustomerFormValue, x: unknown) => CustomerFormValue;
+  /** How to show a value (default: as text). */
+  show?: (x: unknown) => string;
 }
 
 const simple = (key: 'firstName' | 'lastName' | 'company' | 'email' | 'notes' | 'vip', label: string): MergeField => ({
@@ -156,5 +170,18 @@ export const MERGE_FIELDS: MergeField[] = [
   simple('notes', 'Notes'),
   simple('vip', 'VIP'),
 ];
+
+/** The merge rows of the custom fields: one per active field. */
+export function customMergeFields(defs: FieldDef[]): MergeField[] {
+  return defs
+    .filter((d) => !d.retired)
+    .map((d) => ({
+      key: `customFields.${d.key}`,
+      label: d.label,
+      get: (v) => v.customFields?.[d.key] ?? null,
+      set: (v, x) => ({ ...v, customFields: { ...(v.customFields ?? {}), [d.key]: x } }),
+      show: (x: unknown) => showCf(d, x),
+    }));
+}
 
 export const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
