@@ -44,6 +44,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '15' },
     connections: { type: 'string', default: '50' },
     'pop-concurrency': { type: 'string', default: '10' },
+    'light-connections': { type: 'string', default: '10' },
     agents: { type: 'string', default: '10' },
     fresh: { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
@@ -57,6 +58,8 @@ const INTERACTIONS = Math.round(2_000_000 * SCALE);
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const POP_CONCURRENCY = Number(args['pop-concurrency']);
+/** An extra, lighter lookup run: the latency when the box is not saturated. */
+const LIGHT = Number(args['light-connections']);
 const AGENTS = Number(args.agents);
 const PORT = Number(args.port);
 const REGION = 'US';
@@ -92,7 +95,12 @@ const fmt = (s: Stats) =>
   `${s.rps.toFixed(0)}/s, p50 ${s.p50.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, ` +
   `max ${s.max.toFixed(1)} ms (${s.n} ok, ${s.errors} errors)`;
 
-function runHttp(urls: string[], headers: Record<string, string>, seconds: number): Promise<Stats> {
+function runHttp(
+  urls: string[],
+  headers: Record<string, string>,
+  seconds: number,
+  connections = CONNECTIONS,
+): Promise<Stats> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     let errors = 0;
@@ -101,7 +109,7 @@ function runHttp(urls: string[], headers: Record<string, string>, seconds: numbe
     const inst = autocannon(
       {
         url: BASE,
-        connections: CONNECTIONS,
+        connections,
         duration: seconds,
         headers,
         requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
@@ -434,6 +442,7 @@ async function main(): Promise<void> {
   log('Starting the server…');
   const server = startServer();
   let httpLookup: Stats;
+  let httpLight: Stats;
   let pops: PopResult;
   let checks: { knownFound: number; unknownNotFound: number; checked: number };
   let rssMb: number;
@@ -457,6 +466,9 @@ async function main(): Promise<void> {
     log('HTTP lookup…');
     httpLookup = await runHttp(lookupUrls, lookupHeaders, DURATION);
     log(`  ${fmt(httpLookup)}`);
+    log(`HTTP lookup, ${LIGHT} connections…`);
+    httpLight = await runHttp(lookupUrls, lookupHeaders, DURATION, LIGHT);
+    log(`  ${fmt(httpLight)}`);
     log(`POST → pop (${AGENTS} agents on SSE, ${POP_CONCURRENCY} concurrent POSTs)…`);
     const tag = `bench-${Date.now()}`;
     await runPops(
@@ -490,13 +502,27 @@ async function main(): Promise<void> {
   log(`  ${fmt(direct)}`);
   const [{ version }] = await db.query<{ version: string }>('SHOW server_version');
   await db.close();
-  writeResults({ sizes, generated, httpLookup, direct, pops, checks, rssMb, version, execution, usesIndexes });
+  writeResults({
+    sizes,
+    generated,
+    httpLookup,
+    httpLight,
+    direct,
+    pops,
+    checks,
+    rssMb,
+    version,
+    execution,
+    usesIndexes,
+    inputs: inputs.length,
+  });
 }
 
 function writeResults(r: {
   sizes: Sizes;
   generated: string[];
   httpLookup: Stats;
+  httpLight: Stats;
   direct: Stats;
   pops: PopResult;
   checks: { knownFound: number; unknownNotFound: number; checked: number };
@@ -504,6 +530,7 @@ function writeResults(r: {
   version: string;
   execution: string;
   usesIndexes: boolean;
+  inputs: number;
 }): void {
   const cpu = os.cpus();
   const machine = `${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
@@ -520,15 +547,16 @@ function writeResults(r: {
       `warm-up · \`npx tsx bench/screenpop-bench.ts\`` +
       (r.generated.length ? ` · generated this run: ${r.generated.join(', ')}` : ' · data kept from an earlier run'),
     '',
-    `Lookup inputs: ${n(r.httpLookup.n + r.direct.n)} requests over ${n(5000)} sampled numbers in 7 formats ` +
+    `Lookup inputs: ${n(r.inputs)} numbers (sampled from the data, plus 10% numbers nobody has) in 7 formats ` +
       `(\`(415) 555-0100\`, \`+1 415-555-0100\`, \`4155550100\`, \`001 …\`, \`011 1 …\`, \`1-415-…\`, E.164), ` +
-      `10% numbers nobody has. Checks on 300 of them: ${r.checks.knownFound + r.checks.unknownNotFound}/${r.checks.checked} ` +
+      `cycled through by every run. Checks on 300 of them: ${r.checks.knownFound + r.checks.unknownNotFound}/${r.checks.checked} ` +
       `answered right (known → found/multiple, unknown → not_found). One phone lookup: EXPLAIN ANALYZE ` +
       `${r.execution} ms, ${r.usesIndexes ? 'index scans only' : 'with a sequential scan'}.`,
     '',
     '| measure | rate | p50 ms | p95 ms | p99 ms | max ms | errors |',
     '|---|---|---|---|---|---|---|',
     `| \`GET /api/v1/lookup?phone=\`, lookup-only key, HTTP, ${CONNECTIONS} connections | ${r.httpLookup.rps.toFixed(0)} req/s | ${ms(r.httpLookup.p50)} | ${ms(r.httpLookup.p95)} | ${ms(r.httpLookup.p99)} | ${r.httpLookup.max.toFixed(1)} | ${r.httpLookup.errors} |`,
+    `| the same, ${LIGHT} connections (not saturated; for reference) | ${r.httpLight.rps.toFixed(0)} req/s | ${ms(r.httpLight.p50)} | ${ms(r.httpLight.p95)} | ${ms(r.httpLight.p99)} | ${r.httpLight.max.toFixed(1)} | ${r.httpLight.errors} |`,
     `| the lookup's SQL through \`pg\` directly (pool ${POOL}), ${CONNECTIONS} concurrent callers | ${r.direct.rps.toFixed(0)} req/s | ${ms(r.direct.p50)} | ${ms(r.direct.p95)} | ${ms(r.direct.p99)} | ${r.direct.max.toFixed(1)} | ${r.direct.errors} |`,
     `| \`POST /api/v1/interactions\`, ${POP_CONCURRENCY} concurrent | ${r.pops.post.rps.toFixed(0)} req/s | ${ms(r.pops.post.p50)} | ${ms(r.pops.post.p95)} | ${ms(r.pops.post.p99)} | ${r.pops.post.max.toFixed(1)} | ${r.pops.post.errors} |`,
     `| POST sent → \`screen.pop\` received on the agent's SSE stream (${AGENTS} agents connected) | ${n(r.pops.pop.n)} pops | ${ms(r.pops.pop.p50)} | ${ms(r.pops.pop.p95)} | ${ms(r.pops.pop.p99)} | ${r.pops.pop.max.toFixed(1)} | lost ${r.pops.lost}, wrong agent ${r.pops.wrongAgent} |`,
