@@ -9,6 +9,7 @@
  *
  *   npx tsx bench/screenpop-bench.ts               # generate once (kept), then measure
  *   npx tsx bench/screenpop-bench.ts --fresh       # drop the database first
+ *   npx tsx bench/screenpop-bench.ts --generate-only   # load the data, measure nothing
  *
  * Data (database `sb_bench_interactions`, kept between runs): 1M customers with
  * ~2M phones (bench/customers-generate.ts), 3M cases (bench/cases-generate.ts,
@@ -47,6 +48,7 @@ const { values: args } = parseArgs({
     'light-connections': { type: 'string', default: '10' },
     agents: { type: 'string', default: '10' },
     fresh: { type: 'boolean', default: false },
+    'generate-only': { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     port: { type: 'string', default: '3937' },
   },
@@ -403,6 +405,10 @@ async function main(): Promise<void> {
     )
   )[0];
   log(`Data: ${JSON.stringify(sizes)}`);
+  if (args['generate-only']) {
+    await db.close();
+    return;
+  }
   const known = (
     await db.query<{ e164: string }>(
       `SELECT p.e164 FROM customer_phones p TABLESAMPLE SYSTEM (1) JOIN customers c ON c.id = p.customer_id
