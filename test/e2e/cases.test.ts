@@ -116,6 +116,52 @@ describe('cases in the console (browser)', () => {
     expect(await page.getByLabel('Priority').inputValue()).toBe('high');
   });
 
+  it('shows an email case with its headers, the message and its source, and replies by email', async () => {
+    const raw = [
+      'From: Alan Turing <alan@example.com>',
+      'To: support@switchboard.local',
+      'Cc: bletchley@example.com',
+      'Subject: Enigma rotor stuck',
+      'Message-ID: <rotor-1@example.com>',
+      'Date: Mon, 2 Mar 2026 10:00:00 +0000',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'The third rotor is stuck. Please help.',
+      '',
+    ].join('\r\n');
+    const r = await server.admin.raw<{ outcome: string; caseId: string }>(
+      'POST',
+      '/api/v1/email/inbound',
+      raw,
+      'message/rfc822',
+    );
+    expect(r.outcome).toBe('created');
+    await page.goto(`${server.url}/cases/${r.caseId}`);
+    await page.getByRole('heading', { name: /Enigma rotor stuck/ }).waitFor();
+    const item = page.getByRole('list', { name: 'Follow-ups' }).getByRole('listitem').first();
+    await item.getByText('bletchley@example.com').waitFor();
+    expect(await item.locator('.email-headers').textContent()).toContain('Alan Turing <alan@example.com>');
+    await item.getByRole('button', { name: 'Show message' }).click();
+    await item.getByText('The third rotor is stuck. Please help.').first().waitFor();
+    await item.getByRole('button', { name: 'View source' }).click();
+    const source = page.getByRole('dialog', { name: 'Message source' });
+    await source.getByText('Message-ID: <rotor-1@example.com>').waitFor();
+    await expectAccessible(page, 'email source');
+    await page.keyboard.press('Escape');
+    await source.waitFor({ state: 'hidden' });
+    await screenshot(page, 'case-email');
+
+    await page.getByRole('button', { name: 'Reply by email' }).click();
+    const dialog = page.getByRole('dialog', { name: /Reply to case/ });
+    expect(await dialog.getByLabel('To').inputValue()).toBe('alan@example.com');
+    await dialog.getByLabel('Message').fill('We are sending a new rotor.');
+    await expectAccessible(page, 'email reply');
+    await dialog.getByRole('button', { name: 'Send reply' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('list', { name: 'Follow-ups' }).getByText('We are sending a new rotor.').waitFor();
+  });
+
   it('tells an agent at once when a case is assigned to them', async () => {
     const agent = await server.admin.ok<{ id: string }>('POST', '/api/v1/users', {
       email: 'agent.k@e2e.test',

@@ -179,6 +179,18 @@ export class ApiClient {
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
+  /** Sends a raw body (e.g. message/rfc822) and answers the parsed JSON. */
+  async raw<T = Record<string, unknown>>(method: string, p: string, body: string, contentType: string): Promise<T> {
+    const res = await fetch(`${this.url}${p}`, {
+      method,
+      headers: { ...this.headers, 'content-type': contentType },
+      body,
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status}: ${text}`);
+    return JSON.parse(text) as T;
+  }
+
   /** Like request, but throws unless the answer is 2xx. */
   async ok<T = Record<string, unknown>>(method: string, p: string, body?: unknown): Promise<T> {
     const r = await this.request<T>(method, p, body);

@@ -2,6 +2,7 @@ import { Link } from '../router.js';
 import { useSession } from '../session.js';
 import { AdminApiKeys } from './AdminApiKeys.js';
 import { AdminCaseSettings } from './AdminCaseSettings.js';
+import { AdminEmail } from './AdminEmail.js';
 import { AdminCustomFields } from './AdminCustomFields.js';
 import { AdminRoles } from './AdminRoles.js';
 import { AdminUsers } from './AdminUsers.js';
@@ -12,6 +13,7 @@ const SECTIONS = [
   { path: '/admin/api-keys', label: 'API keys' },
   { path: '/admin/custom-fields', label: 'Custom fields' },
   { path: '/admin/case-settings', label: 'Case settings' },
+  { path: '/admin/email', label: 'Email' },
 ];
 
 export function AdminScreen({ path }: { path: string }) {
@@ -46,6 +48,7 @@ export function AdminScreen({ path }: { path: string }) {
       {current === '/admin/api-keys' && <AdminApiKeys />}
       {current === '/admin/custom-fields' && <AdminCustomFields />}
       {current === '/admin/case-settings' && <AdminCaseSettings />}
+      {current === '/admin/email' && <AdminEmail />}
     </section>
   );
 }

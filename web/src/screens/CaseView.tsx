@@ -249,6 +249,7 @@ export function CaseView({ id }: { id: string }) {
               <FollowUps
                 c={c}
                 canAdd={can('cases.addFollowUp')}
+                customerEmail={customer?.email ?? null}
                 onAdded={(reopened, caseVersion) => {
                   if (caseVersion !== c.version) reload();
                   setHistoryKey((k) => k + 1);

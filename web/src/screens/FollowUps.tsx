@@ -1,79 +1,24 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorText, fieldErrors, type Page } from '../api.js';
-import { Dialog } from '../components/Dialog.js';
 import { Select, TextArea } from '../components/Field.js';
 import { useStoredState } from '../hooks.js';
 import { cfCreateBody, CustomFieldInputs, customFieldRows, useFieldDefs, type CfValues } from '../customFields.js';
 import { formatDateTime } from '../format.js';
 import type { Case, FollowUp } from '../types.js';
-
-const list = (v: string[] | string | undefined) => (Array.isArray(v) ? v.join(', ') : (v ?? ''));
-
-function EmailHeaders({ f }: { f: FollowUp }) {
-  const [source, setSource] = useState<string | null>(null);
-  const [open, setOpen] = useState(false);
-  const e = f.email!;
-  const viewSource = async () => {
-    setOpen(true);
-    try {
-      const res = await fetch(`/api/v1/cases/${f.caseId}/follow-ups/${f.id}/source`, { credentials: 'same-origin' });
-      setSource(res.ok ? await res.text() : `The source is not available (${res.status}).`);
-    } catch (err) {
-      setSource(errorText(err));
-    }
-  };
-  return (
-    <div className="email-headers">
-      <dl>
-        {e.from && (
-          <div>
-            <dt>From</dt>
-            <dd>{e.from}</dd>
-          </div>
-        )}
-        {e.to && e.to.length > 0 && (
-          <div>
-            <dt>To</dt>
-            <dd>{list(e.to)}</dd>
-          </div>
-        )}
-        {e.cc && e.cc.length > 0 && (
-          <div>
-            <dt>CC</dt>
-            <dd>{list(e.cc)}</dd>
-          </div>
-        )}
-        {e.bcc && e.bcc.length > 0 && (
-          <div>
-            <dt>BCC</dt>
-            <dd>{list(e.bcc)}</dd>
-          </div>
-        )}
-        {e.subject && (
-          <div>
-            <dt>Subject</dt>
-            <dd>{e.subject}</dd>
-          </div>
-        )}
-      </dl>
-      <button type="button" className="link" onClick={() => void viewSource()}>
-        View source
-      </button>
-      <Dialog open={open} title="Message source" onClose={() => setOpen(false)} wide>
-        <pre className="source">{source ?? 'Loading…'}</pre>
-      </Dialog>
-    </div>
-  );
-}
+import { EmailMessage } from './EmailMessage.js';
+import { EmailReply } from './EmailReply.js';
+import { Dialog } from '../components/Dialog.js';
 
 /** The case's follow-ups (notes, calls, chats, emails) as a timeline, with "add a note". */
 export function FollowUps({
   c,
   canAdd,
   onAdded,
+  customerEmail,
 }: {
   c: Case;
   canAdd: boolean;
+  customerEmail: string | null;
   onAdded: (reopened: boolean, caseVersion: number) => void;
 }) {
   const [order, setOrder] = useStoredState<'newest' | 'oldest'>('case:followUpsOrder', 'newest');
@@ -89,6 +34,7 @@ export function FollowUps({
   const [cfErrors, setCfErrors] = useState<Record<string, string>>({});
   const [noteError, setNoteError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [replying, setReplying] = useState(false);
   const path = `/api/v1/cases/${c.id}/follow-ups`;
 
   useEffect(() => {
@@ -147,6 +93,11 @@ export function FollowUps({
     <section className="followups" aria-labelledby="followups-title">
       <div className="toolbar">
         <h2 id="followups-title">Follow-ups</h2>
+        {canAdd && (
+          <button type="button" onClick={() => setReplying(true)}>
+            Reply by email
+          </button>
+        )}
         <div role="group" aria-label="Order" className="segmented">
           <button type="button" aria-pressed={order === 'newest'} onClick={() => setOrder('newest')}>
             Newest first
@@ -215,7 +166,7 @@ export function FollowUps({
               <strong>{f.author?.name ?? 'system'}</strong>{' '}
               <time dateTime={f.createdAt}>{formatDateTime(f.createdAt)}</time>
             </div>
-            {f.email && <EmailHeaders f={f} />}
+            {f.email && <EmailMessage f={f} />}
             <div className="body">{f.body}</div>
             {defs.length > 0 && Object.keys(f.customFields ?? {}).length > 0 && (
               <p className="muted">
@@ -233,6 +184,20 @@ export function FollowUps({
           More follow-ups
         </button>
       )}
+      <Dialog open={replying} title={`Reply to case ${c.caseNumber}`} onClose={() => setReplying(false)} wide>
+        {replying && (
+          <EmailReply
+            c={c}
+            customerEmail={customerEmail}
+            onSent={() => {
+              setReplying(false);
+              setTick((t) => t + 1);
+              onAdded(false, c.version);
+            }}
+            onCancel={() => setReplying(false)}
+          />
+        )}
+      </Dialog>
     </section>
   );
 }

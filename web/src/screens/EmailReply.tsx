@@ -1,0 +1,99 @@
+import { useState, type FormEvent } from 'react';
+import { api, ApiError, errorText, fieldErrors } from '../api.js';
+import { Field, FormErrors, TextArea } from '../components/Field.js';
+import { useStoredState } from '../hooks.js';
+import type { Case } from '../types.js';
+
+const split = (s: string) =>
+  s
+    .split(/[,;\s]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** Reply to the customer by email: a public follow-up sent through the mail relay. */
+export function EmailReply({
+  c,
+  customerEmail,
+  onSent,
+  onCancel,
+}: {
+  c: Case;
+  customerEmail: string | null;
+  onSent: () => void;
+  onCancel: () => void;
+}) {
+  const [v, setV, clear] = useStoredState(`case:reply:${c.id}`, {
+    to: customerEmail ?? '',
+    cc: '',
+    bcc: '',
+    subject: `Re: ${c.subject}`,
+    body: '',
+  });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (p: Partial<typeof v>) => setV((o) => ({ ...o, ...p }));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const body: Record<string, unknown> = { body: v.body, subject: v.subject };
+      if (v.to.trim()) body.to = split(v.to);
+      if (v.cc.trim()) body.cc = split(v.cc);
+      if (v.bcc.trim()) body.bcc = split(v.bcc);
+      await api.post(`/api/v1/cases/${c.id}/replies`, body);
+      clear();
+      onSent();
+    } catch (err) {
+      const fe = fieldErrors(err);
+      // Errors on list items ("to.0") belong to the list's field.
+      for (const k of Object.keys(fe)) {
+        const top = k.split('.')[0];
+        if (top !== k && !fe[top]) fe[top] = fe[k];
+      }
+      setErrors(fe);
+      setMessage(err instanceof ApiError && err.errors.length ? 'Please correct the fields marked.' : errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} noValidate aria-label="Reply by email">
+      <Field
+        label="To"
+        value={v.to}
+        onChange={(e) => set({ to: e.target.value })}
+        error={errors.to}
+        hint="Separate addresses with commas."
+      />
+      <div className="row">
+        <Field label="CC" value={v.cc} onChange={(e) => set({ cc: e.target.value })} error={errors.cc} />
+        <Field label="BCC" value={v.bcc} onChange={(e) => set({ bcc: e.target.value })} error={errors.bcc} />
+      </div>
+      <Field
+        label="Subject"
+        value={v.subject}
+        onChange={(e) => set({ subject: e.target.value })}
+        error={errors.subject}
+      />
+      <TextArea
+        label="Message"
+        rows={8}
+        value={v.body}
+        onChange={(e) => set({ body: e.target.value })}
+        error={errors.body}
+      />
+      <FormErrors message={message} />
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          Send reply
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
