@@ -13,6 +13,7 @@ import { customerCheck } from './modules/cases/access.js';
 import { CustomersService } from './modules/customers/service.js';
 import { InteractionsService } from './modules/interactions/service.js';
 import { EmailService } from './modules/email/service.js';
+import { PortalService } from './modules/portal/service.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -33,6 +34,8 @@ export interface Services {
   interactions: InteractionsService;
   /** The email channel: ingestion, replies, and `email.enqueue(tx, mail)` for mail other modules send. */
   email: EmailService;
+  /** The Support Center: customers' portal access, sign-in, sessions, password resets. */
+  portal: PortalService;
 }
 
 export function buildServices(db: Db, config: Config, _hub: EventHub): Services {
@@ -47,5 +50,6 @@ export function buildServices(db: Db, config: Config, _hub: EventHub): Services 
   const reminders = new RemindersService(db);
   const interactions = new InteractionsService(db, config, { users, customers, cases, tasks });
   const email = new EmailService(db, config, { cases, customers });
-  return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings, interactions, email };
+  const portal = new PortalService(db, config, { customers, email });
+  return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings, interactions, email, portal };
 }
