@@ -96,6 +96,8 @@ CREATE INDEX cases_opened_idx ON cases (opened_at DESC, id DESC);
 CREATE INDEX cases_open_opened_idx ON cases (opened_at DESC, id DESC) WHERE is_open;
 CREATE INDEX cases_updated_idx ON cases (updated_at DESC, id DESC);
 CREATE INDEX cases_search_idx ON cases USING gin (search);
+-- More lexemes in the statistics: the planner then tells rare search terms from common ones.
+ALTER TABLE cases ALTER COLUMN search SET STATISTICS 1000;
 
 -- Follow-ups: append-only. A follow-up leaves only with its case (a case
 -- delete cascades); while the case exists, UPDATE and DELETE are refused.

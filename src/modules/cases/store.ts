@@ -231,14 +231,21 @@ function whereOf(f: CaseFilter, p: Params): string[] {
   else if (f.ownerId !== undefined) w.push(`c.owner_id = ${p.add(f.ownerId)}`);
   if (f.visibility) w.push(`c.visibility = ${p.add(f.visibility)}`);
   if (f.publicOnly) w.push(`c.visibility = 'public'`);
-  const fts = f.q ? `c.search @@ websearch_to_tsquery('english', ${p.add(f.q)})` : null;
-  if (fts) w.push(f.custom?.searchOr ? `(${fts} OR ${f.custom.searchOr})` : fts);
+  const text = textOf(f, p);
+  if (text) w.push(text);
   if (f.custom) w.push(...f.custom.conditions);
   if (f.openedFrom) w.push(`c.opened_at >= ${p.add(f.openedFrom)}::timestamptz`);
   if (f.openedTo) w.push(`c.opened_at < ${p.add(f.openedTo)}::timestamptz`);
   if (f.updatedFrom) w.push(`c.updated_at >= ${p.add(f.updatedFrom)}::timestamptz`);
   if (f.updatedTo) w.push(`c.updated_at < ${p.add(f.updatedTo)}::timestamptz`);
   return w;
+}
+
+/** The full-text condition of `q` (subject and description, or a searchable custom field), or null. */
+function textOf(f: CaseFilter, p: Params): string | null {
+  if (!f.q) return null;
+  const fts = `c.search @@ websearch_to_tsquery('english', ${p.add(f.q)})`;
+  return f.custom?.searchOr ? `(${fts} OR ${f.custom.searchOr})` : fts;
 }
 
 export interface ListedCase {
@@ -265,6 +272,9 @@ export async function listCases(
   }
   const dir = desc ? 'DESC' : 'ASC';
   const key = kind === 'date' ? ISO_US(col) : col;
+  // With a text search the planner chooses between walking the order index and
+  // filtering (common terms) and collecting the matches from the GIN index then
+  // sorting (rare terms); the raised statistics target on `search` lets it tell.
   const rows = await q.query<CaseRow & { sort_key: string | number }>(
     `SELECT ${COLUMNS}, ${key} AS sort_key FROM cases c
      ${where.length ? 'WHERE ' + where.join(' AND ') : ''}

@@ -1,0 +1,374 @@
+/**
+ * Cases benchmark (issue 4): 1M customers, 3M cases, 10M follow-ups on
+ * PostgreSQL, then over HTTP on the real server (autocannon):
+ *   - a customer's case list          GET /api/v1/customers/{id}/cases
+ *   - a case with its last 50 follow-ups GET /api/v1/cases/{id}?include=followUps
+ *   - "my open cases" (2,000 open)     GET /api/v1/cases?ownerId=me&status=open
+ *   - full-text case search            GET /api/v1/cases?q=…
+ *
+ *   npx tsx bench/cases-bench.ts                 # generate (once) and measure
+ *   npx tsx bench/cases-bench.ts --reuse         # measure again on the kept data
+ *
+ * Options: --scale 1 (1 = 1M/3M/10M), --duration 15, --connections 10,
+ * --pg postgres://postgres@127.0.0.1:5432/postgres (the benchmark uses its own
+ * database `sb_bench_cases`, kept between runs), --port 3927, --fresh (drop it first),
+ * --own-customers (minimal customer rows instead of bench/customers-generate.ts).
+ * Results go to bench/RESULTS.md (the Cases section).
+ */
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { openPostgres, type Db } from '../src/db/adapter.js';
+import { migrate } from '../src/db/migrate.js';
+import { AuthService } from '../src/modules/users/auth-service.js';
+import { UsersService } from '../src/modules/users/service.js';
+import { generateCases, longCaseNumbers, texts, type CasesGenResult } from './cases-generate.js';
+import { generateCustomers } from './customers-generate.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '1' },
+    duration: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '10' },
+    reuse: { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
+    'own-customers': { type: 'boolean', default: false },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    port: { type: 'string', default: '3927' },
+  },
+});
+const SCALE = Number(args.scale);
+const CUSTOMERS = Math.round(1_000_000 * SCALE);
+const CASES = Math.round(3_000_000 * SCALE);
+const FOLLOW_UPS = Math.round(10_000_000 * SCALE);
+const AGENTS = Math.max(20, Math.round(500 * SCALE));
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const PORT = Number(args.port);
+const PG_DB = SCALE === 1 ? 'sb_bench_cases' : `sb_bench_cases_${String(SCALE).replace('.', '_')}`;
+const POOL = 20;
+const pgUrl = (() => {
+  const u = new URL(args.pg!);
+  u.pathname = `/${PG_DB}`;
+  return u.toString();
+})();
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+interface Stats {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  n: number;
+  errors: number;
+}
+
+function stats(latencies: number[], seconds: number, errors: number): Stats {
+  const s = Float64Array.from(latencies).sort();
+  const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN);
+  return { rps: s.length / seconds, p50: at(0.5), p95: at(0.95), p99: at(0.99), n: s.length, errors };
+}
+
+function runHttp(urls: string[], headers: Record<string, string>, seconds: number): Promise<Stats> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    let errors = 0;
+    let i = 0;
+    const t0 = performance.now();
+    const inst = autocannon(
+      {
+        url: `http://127.0.0.1:${PORT}`,
+        connections: CONNECTIONS,
+        duration: seconds,
+        headers,
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
+      },
+      (err, res) => {
+        if (err) return reject(err);
+        resolve(stats(latencies, (performance.now() - t0) / 1000, errors + res.errors + res.timeouts));
+      },
+    );
+    inst.on('response', (_c, status, _b, ms) => {
+      if (status >= 200 && status < 300) latencies.push(ms);
+      else errors++;
+    });
+  });
+}
+
+// ------------------------------------------------------------------ setup
+
+async function ensureDatabase(): Promise<void> {
+  const admin = new pg.Client({ connectionString: args.pg });
+  await admin.connect();
+  try {
+    if (args.fresh) await admin.query(`DROP DATABASE IF EXISTS ${PG_DB} WITH (FORCE)`);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [PG_DB]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${PG_DB}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+const count = async (db: Db, sql: string) => (await db.query<{ n: number }>(sql))[0].n;
+
+/** Agents as plain rows (nobody signs in as them), the busy agent among them. */
+async function ensureAgents(db: Db): Promise<{ agents: string[]; busy: string }> {
+  await db.query(
+    `INSERT INTO users (email, password_hash, first_name, last_name, role)
+     SELECT 'bench-agent-' || g || '@bench.local', 'no-login', 'Agent', g::text, 'agent'
+     FROM generate_series(1, $1::int) g
+     ON CONFLICT DO NOTHING`,
+    [AGENTS],
+  );
+  await db.query(
+    `INSERT INTO users (email, password_hash, first_name, last_name, role)
+     VALUES ('bench-busy@bench.local', 'no-login', 'Busy', 'Agent', 'agent') ON CONFLICT DO NOTHING`,
+  );
+  const agents = await db.query<{ id: string }>(
+    `SELECT id FROM users WHERE email LIKE 'bench-agent-%@bench.local' ORDER BY email`,
+  );
+  const [busy] = await db.query<{ id: string }>(`SELECT id FROM users WHERE email = 'bench-busy@bench.local'`);
+  return { agents: agents.map((a) => a.id), busy: busy.id };
+}
+
+async function createApiKey(db: Db, email: string): Promise<string> {
+  const config = loadConfig({ ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', LOG_LEVEL: 'silent' });
+  const users = new UsersService(db, config);
+  return (await new AuthService(db, config, users).createApiKey(null, { email, name: 'bench', scope: 'full' })).key;
+}
+
+function startServer(): ChildProcess {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(PORT),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: pgUrl,
+    PG_POOL_SIZE: String(POOL),
+  };
+  return spawn(process.execPath, [path.join(ROOT, 'bin/switchboard.mjs'), 'serve'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitHealthy(): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/healthz`)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('server did not start');
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+function shuffle<T>(xs: T[]): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}
+
+/** Search terms across the vocabulary's frequency ranks: common, middling and rare words, and pairs. */
+function searchQueries(): string[] {
+  const { vocab } = texts();
+  const ranks = [2, 5, 12, 30, 70, 150, 400, 900, 2000, 4500];
+  const single = ranks.map((r) => vocab[r - 1]);
+  const pairs = ranks.slice(0, 8).map((r, i) => `${vocab[r - 1]} ${vocab[ranks[(i + 3) % ranks.length] - 1]}`);
+  return [...single, ...pairs];
+}
+
+// ------------------------------------------------------------------ main
+
+async function main(): Promise<void> {
+  log(
+    `Cases benchmark: ${CUSTOMERS.toLocaleString('en')} customers, ${CASES.toLocaleString('en')} cases, ` +
+      `${FOLLOW_UPS.toLocaleString('en')} follow-ups; ${CONNECTIONS} connections, ${DURATION} s per run`,
+  );
+  await ensureDatabase();
+  const db = openPostgres({ url: pgUrl, poolSize: 4, statementTimeoutMs: 3_600_000 });
+  let gen: CasesGenResult | null = null;
+  let customerSeconds: number | null = null;
+  let busyKey: string;
+  let inputs: { customers: string[]; longCases: string[]; queries: string[] };
+  try {
+    await migrate(db);
+    const { agents, busy } = await ensureAgents(db);
+    if ((await count(db, 'SELECT count(*) AS n FROM customers')) < CUSTOMERS) {
+      if (args.reuse) throw new Error('--reuse: the database has fewer customers than asked; run without --reuse');
+      const t0 = performance.now();
+      if (args['own-customers']) {
+        log('Generating minimal customers (id, account number, names)…');
+        await db.query(
+          `INSERT INTO customers (account_number, first_name, last_name)
+           SELECT 'B' || g, 'First' || (g % 5000), 'Last' || (g % 20011) FROM generate_series(1, $1::int) g`,
+          [CUSTOMERS],
+        );
+        await db.exec('ANALYZE customers');
+      } else {
+        log('Generating customers (bench/customers-generate.ts)…');
+        await generateCustomers(db, CUSTOMERS, log);
+      }
+      customerSeconds = (performance.now() - t0) / 1000;
+    }
+    if ((await count(db, 'SELECT count(*) AS n FROM cases')) === 0) {
+      log('Generating cases and follow-ups…');
+      gen = await generateCases(pgUrl, { cases: CASES, followUps: FOLLOW_UPS, agents, busyAgent: busy, log });
+      log(`Generated in ${gen.seconds.total.toFixed(0)} s`);
+    }
+    busyKey = await createApiKey(db, 'bench-busy@bench.local');
+    const customers = await db.query<{ customer_id: string }>(
+      `SELECT DISTINCT customer_id FROM cases TABLESAMPLE SYSTEM (1) WHERE visibility = 'public' LIMIT 3000`,
+    );
+    const longCases = await db.query<{ id: string }>(
+      `SELECT id FROM cases WHERE case_number = ANY($1::bigint[]) AND visibility = 'public'`,
+      [longCaseNumbers(CASES)],
+    );
+    inputs = {
+      customers: shuffle(customers.map((r) => r.customer_id)),
+      longCases: shuffle(longCases.map((r) => r.id)),
+      queries: searchQueries(),
+    };
+  } finally {
+    await db.close();
+  }
+
+  const headers = { authorization: `Bearer ${busyKey}` };
+  const runs: { name: string; urls: string[]; goal: number }[] = [
+    {
+      name: "a customer's case list — `GET /api/v1/customers/{id}/cases`",
+      urls: inputs.customers.map((id) => `/api/v1/customers/${id}/cases`),
+      goal: 20,
+    },
+    {
+      name: 'a case with its last 50 follow-ups — `GET /api/v1/cases/{id}?include=followUps`',
+      urls: inputs.longCases.map((id) => `/api/v1/cases/${id}?include=followUps`),
+      goal: 20,
+    },
+    {
+      name: '"my open cases" (2,000 open) — `GET /api/v1/cases?ownerId=me&status=open`',
+      urls: ['/api/v1/cases?ownerId=me&status=open'],
+      goal: 20,
+    },
+    {
+      name: `full-text search, ${inputs.queries.length} terms rotating — \`GET /api/v1/cases?q=…\``,
+      urls: inputs.queries.map((q) => `/api/v1/cases?q=${encodeURIComponent(q)}`),
+      goal: 100,
+    },
+  ];
+
+  log('Starting the server…');
+  const server = startServer();
+  const results: { name: string; goal: number; stats: Stats }[] = [];
+  const checks: string[] = [];
+  try {
+    await waitHealthy();
+    const get = async (u: string) => {
+      const r = await fetch(`http://127.0.0.1:${PORT}${u}`, { headers });
+      if (!r.ok) throw new Error(`${u}: ${r.status} ${await r.text()}`);
+      return r.json() as Promise<Record<string, unknown>>;
+    };
+    // Correctness before speed.
+    const mine = (await get(runs[2].urls[0])) as { items: { ownerId: string; isOpen: boolean }[] };
+    checks.push(`my open cases: first page ${mine.items.length} items, all open: ${mine.items.every((c) => c.isOpen)}`);
+    const long = (await get(runs[1].urls[0])) as { followUps: { items: unknown[] } };
+    checks.push(`case view: ${long.followUps.items.length} follow-ups`);
+    const hits: number[] = [];
+    for (const u of runs[3].urls) hits.push(((await get(u)) as { items: unknown[] }).items.length);
+    checks.push(`search first-page sizes: ${hits.join(', ')}`);
+    log(checks.join('\n'));
+    for (const run of runs) {
+      log(`${run.name}…`);
+      await runHttp(run.urls, headers, 3);
+      const s = await runHttp(run.urls, headers, DURATION);
+      log(`  ${fmt(s)}`);
+      results.push({ name: run.name, goal: run.goal, stats: s });
+    }
+  } finally {
+    await stopServer(server);
+  }
+  await writeResults(results, gen, customerSeconds, checks);
+}
+
+const fmt = (s: Stats) =>
+  `${s.rps.toFixed(0)} req/s, p50 ${s.p50.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms (${s.n} ok, ${s.errors} errors)`;
+
+async function writeResults(
+  results: { name: string; goal: number; stats: Stats }[],
+  gen: CasesGenResult | null,
+  customerSeconds: number | null,
+  checks: string[],
+): Promise<void> {
+  const c = new pg.Client({ connectionString: pgUrl });
+  await c.connect();
+  const size = await c.query<{ customers: number; cases: number; follow_ups: number; mb: number; version: string }>(
+    `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM cases)::int AS cases,
+            (SELECT count(*) FROM case_follow_ups)::int AS follow_ups,
+            (pg_database_size(current_database()) / 1048576)::int AS mb, current_setting('server_version') AS version`,
+  );
+  await c.end();
+  const d = size.rows[0];
+  const cpu = os.cpus();
+  const machine = `${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
+  const ms = (n: number) => n.toFixed(2);
+  const lines = [
+    `### PostgreSQL: ${d.customers.toLocaleString('en')} customers, ${d.cases.toLocaleString('en')} cases, ${d.follow_ups.toLocaleString('en')} follow-ups (${(d.mb / 1024).toFixed(1)} GB database)`,
+    '',
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine} (shared with other work) · ` +
+      `PostgreSQL ${d.version} as installed (shared_buffers 128 MB) · one server process, pool ${POOL} · ` +
+      `autocannon ${CONNECTIONS} connections, ${DURATION} s per run after a 3 s warm-up · caller: an agent's API key ` +
+      '(no cases.viewPrivate, so every query also filters private cases out).',
+    '',
+    gen
+      ? `Generation: cases ${gen.seconds.cases.toFixed(0)} s, follow-ups ${gen.seconds.followUps.toFixed(0)} s, ` +
+        `index builds ${gen.seconds.indexes.toFixed(0)} s, vacuum analyze ${gen.seconds.vacuum.toFixed(0)} s` +
+        (customerSeconds !== null ? `; customers (bench/customers-generate.ts) ${customerSeconds.toFixed(0)} s.` : '.')
+      : 'Generation: data kept from an earlier run (`--reuse`).',
+    '',
+    '| request | req/s | p50 ms | p95 ms | p99 ms | goal p95 | |',
+    '|---|---|---|---|---|---|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.stats.rps.toFixed(0)} | ${ms(r.stats.p50)} | ${ms(r.stats.p95)} | ${ms(r.stats.p99)} | ≤ ${r.goal} ms | ${r.stats.p95 <= r.goal && r.stats.errors === 0 ? 'met' : 'NOT met'} |`,
+    ),
+    '',
+    `Errors: ${results.reduce((n, r) => n + r.stats.errors, 0)}. Checks: ${checks.join('; ')}.`,
+  ];
+  const block = lines.join('\n');
+  if (SCALE !== 1) {
+    log(`\n${block}\n\n(scale ${SCALE}: not written to bench/RESULTS.md)`);
+    return;
+  }
+  const file = path.join(ROOT, 'bench/RESULTS.md');
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const begin = '<!-- cases:begin -->';
+  const end = '<!-- cases:end -->';
+  if (!text.includes(begin)) text = `${text.trimEnd()}\n\n## Cases and follow-ups (issue 4)\n\n${begin}\n${end}\n`;
+  const [head, rest] = text.split(begin);
+  const tail = rest.split(end)[1];
+  writeFileSync(file, `${head}${begin}\n${block}\n${end}${tail}`);
+  log(`\n${block}\n\nWritten to bench/RESULTS.md`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
