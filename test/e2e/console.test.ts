@@ -152,6 +152,15 @@ describe('console shell, sign-in and admin (browser)', () => {
       '/api/v1/customers?cf.tier=gold',
     );
     expect(found.items.map((c) => c.customFields.tier)).toEqual(['gold']);
+
+    // A filterable field is a filter of the customer list.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customers' }).click();
+    await page.getByRole('cell', { name: 'Hedy Lamarr' }).waitFor();
+    await page.getByLabel('Contract tier').selectOption('silver');
+    await page.getByText('No customers match.').waitFor();
+    await page.getByLabel('Contract tier').selectOption('gold');
+    await page.getByRole('cell', { name: 'Hedy Lamarr' }).waitFor();
+    await expectAccessible(page, 'customer list with custom filter');
   });
 
   it('adds a case status in the case settings', async () => {

@@ -3,6 +3,7 @@ import { api, errorText, type Page } from '../api.js';
 import { useDebounced, useStoredState } from '../hooks.js';
 import { loadPreferences, savePreference } from '../prefs.js';
 import { Link } from '../router.js';
+import { useFieldDefs, type FieldDef } from '../customFields.js';
 import { useSession } from '../session.js';
 import type { Customer } from '../types.js';
 import { ColumnChooser } from './ColumnChooser.js';
@@ -11,6 +12,8 @@ import { cleanColumns, columnByKey, DEFAULT_COLUMNS, dropColumn } from './custom
 const PREF_KEY = 'customers.columns';
 
 interface ListState {
+  /** Custom field filters: `cf.<key>` → value. */
+  cf?: Record<string, string>;
   q: string;
   draft: '' | 'true' | 'false';
   vip: boolean;
@@ -57,6 +60,8 @@ export function CustomersScreen() {
   });
   const q = useDebounced(state.q, 250);
   const postalCode = useDebounced(state.postalCode, 250);
+  const cfFilters = JSON.parse(useDebounced(JSON.stringify(state.cf ?? {}), 250)) as Record<string, string>;
+  const defs = useFieldDefs('customer').filter((d) => d.filterable && !d.retired);
   const [items, setItems] = useState<Customer[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -72,6 +77,11 @@ export function CustomersScreen() {
     postalCode: postalCode.trim() || undefined,
     sort: state.sort || undefined,
     limit: 50,
+    ...Object.fromEntries(
+      Object.entries(cfFilters)
+        .filter(([, v]) => v !== '')
+        .map(([k, v]) => [`cf.${k}`, v]),
+    ),
   };
   const queryKey = JSON.stringify(query);
 
@@ -178,6 +188,14 @@ export function CustomersScreen() {
           <input type="checkbox" checked={state.vip} onChange={(e) => patch({ vip: e.target.checked })} /> VIP only
         </label>
         <ColumnChooser columns={cols} onChange={setCols} />
+        {defs.map((d) => (
+          <CustomFieldFilter
+            key={d.key}
+            d={d}
+            value={state.cf?.[d.key] ?? ''}
+            onChange={(v) => patch({ cf: { ...(state.cf ?? {}), [d.key]: v } })}
+          />
+        ))}
       </form>
       {colError && (
         <p className="error" role="alert">
@@ -238,5 +256,40 @@ export function CustomersScreen() {
         )}
       </div>
     </section>
+  );
+}
+
+/** An equality filter on a filterable custom field (`?cf.<key>=`). */
+function CustomFieldFilter({ d, value, onChange }: { d: FieldDef; value: string; onChange: (v: string) => void }) {
+  const id = `cf-filter-${d.key}`;
+  const pick = d.type === 'singlePick' || d.type === 'multiPick';
+  return (
+    <div className="field">
+      <label htmlFor={id}>{d.label}</label>
+      {pick || d.type === 'boolean' ? (
+        <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+          <option value="">Any</option>
+          {d.type === 'boolean' ? (
+            <>
+              <option value="true">Yes</option>
+              <option value="false">No</option>
+            </>
+          ) : (
+            d.options.map((o) => (
+              <option key={o.key} value={o.key}>
+                {o.label}
+              </option>
+            ))
+          )}
+        </select>
+      ) : (
+        <input
+          id={id}
+          type={d.type === 'date' ? 'date' : 'text'}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </div>
   );
 }

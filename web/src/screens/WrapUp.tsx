@@ -31,7 +31,7 @@ export function WrapUp({ interaction: i, onChange }: { interaction: Interaction;
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
 
-  const save = async (state?: 'ended' | 'closed') => {
+  const save = async (state?: 'active' | 'ended' | 'closed') => {
     const body: Record<string, unknown> = { notes: v.notes || null, disposition: v.disposition || null };
     if (state) body.state = state;
     if (v.followOn) body.followOnCall = { dueAt: fromLocalInput(v.due) };
@@ -125,6 +125,11 @@ export function WrapUp({ interaction: i, onChange }: { interaction: Interaction;
         <button type="submit" className="primary">
           Save notes
         </button>
+        {i.state === 'ringing' && (
+          <button type="button" onClick={() => void save('active')}>
+            Answer
+          </button>
+        )}
         {i.state !== 'wrap_up' ? (
           <button type="button" onClick={() => void save('ended')}>
             End and wrap up
