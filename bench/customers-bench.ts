@@ -265,12 +265,18 @@ async function main(): Promise<void> {
   );
   let db = await openBenchDb(!args.reuse);
   await migrate(db);
-  let gen: GenerateResult | null = null;
+  let gen: (GenerateResult & { at?: string; load?: number }) | null = null;
   const [{ existing }] = await db.query<{ existing: number }>('SELECT count(*) AS existing FROM customers');
+  const genFile = path.join(os.tmpdir(), `sb-bench-customers-${ENGINE}.json`);
   if (!args.reuse || existing === 0) {
     log('Generating…');
     gen = await generateCustomers(db, COUNT, log);
     log(`Generated ${gen.customers} customers, ${gen.phones} phones in ${gen.seconds.total.toFixed(1)} s`);
+    gen = { ...gen, at: new Date().toISOString(), load: os.loadavg()[0] };
+    writeFileSync(genFile, JSON.stringify(gen));
+  } else if (existsSync(genFile)) {
+    // Reusing the data: report how long generating it took.
+    gen = JSON.parse(readFileSync(genFile, 'utf8')) as GenerateResult & { at: string; load: number };
   }
   if (args['generate-only']) {
     await db.close();
@@ -379,7 +385,7 @@ const fmt = (s: Stats) =>
 function writeResults(r: {
   customers: number;
   phones: number;
-  gen: GenerateResult | null;
+  gen: (GenerateResult & { at?: string; load?: number }) | null;
   http: { phone: Stats; search: Stats; rssMb: number; recall: number; phoneHits: number };
   direct: { phone: Stats; search: Stats };
   mismatches: number;
@@ -404,7 +410,7 @@ function writeResults(r: {
       `direct: the same \`listCustomers\` SQL through the same adapter, ${CONNECTIONS} concurrent callers on a pool of ${POOL}.`,
     '',
     g
-      ? `Generation: ${g.seconds.total.toFixed(1)} s in all (customers ${g.seconds.customers.toFixed(1)} s, phones ${g.seconds.phones.toFixed(1)} s, index builds ${g.seconds.indexes.toFixed(1)} s, analyze ${g.seconds.analyze.toFixed(1)} s).`
+      ? `Generation${g.at ? ` (${g.at.slice(0, 16).replace('T', ' ')} UTC, load average ${g.load?.toFixed(1)} then)` : ''}: ${g.seconds.total.toFixed(1)} s in all (customers ${g.seconds.customers.toFixed(1)} s, phones ${g.seconds.phones.toFixed(1)} s, index builds ${g.seconds.indexes.toFixed(1)} s, analyze ${g.seconds.analyze.toFixed(1)} s).`
       : 'Generation: reused data of an earlier run.',
     '',
     '| query | HTTP req/s | p50 ms | p95 ms | p99 ms | direct req/s | p50 ms | p95 ms | p99 ms | HTTP ÷ direct |',
