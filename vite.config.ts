@@ -11,6 +11,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         index: path.resolve(import.meta.dirname, 'web/index.html'),
+        portal: path.resolve(import.meta.dirname, 'web/portal.html'),
       },
     },
   },

@@ -171,7 +171,7 @@ describe('Support Center (browser)', () => {
     await phone.getByText(/we have sent a link/).waitFor();
     await expectAccessible(phone, 'portal forgot password');
     const mail = await waitFor('the reset email', () =>
-      sink.messages.slice(before).find((m) => /reset#token=/.test(m.raw)),
+      sink.messages.slice(before).find((m) => /reset#token=/.test(textOf(m.raw))),
     );
     const link = /(\/portal\/reset#token=[A-Za-z0-9_-]+)/.exec(textOf(mail.raw))![1];
 
