@@ -201,5 +201,10 @@ describe('cases', () => {
     expect(byId).toMatchObject({ position: 4, total: 5, previous: 3, next: 5 });
     expect((await agent.get(`/api/v1/customers/${cust}/cases?caseId=${made[0].id.slice(0, 8)}`)).statusCode).toBe(404);
     expect((await agent.get(`/api/v1/customers/not-a-uuid/cases`)).statusCode).toBe(404);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await agent.get(`/api/v1/customers/${unknown}/cases`)).statusCode).toBe(404);
+    expect((await agent.get(`/api/v1/customers/${unknown}/cases?position=1`)).statusCode).toBe(404);
+    const none = await makeCustomer(t, 'Caseless');
+    expect((await agent.get(`/api/v1/customers/${none}/cases`)).json()).toEqual({ items: [], nextCursor: null });
   });
 });

@@ -87,13 +87,19 @@ export class CaseLists {
   async customerCases(actor: Actor, customerId: string, query: CustomerCasesQuery): Promise<Page<Case> | CaseUnitary> {
     requirePrivilege(actor, 'cases.view');
     if (!isUuid(customerId)) throw new NotFound('Customer');
-    const exists = this.customerExists();
-    if (exists && !(await exists(customerId))) throw new NotFound('Customer');
+    // A customer with cases exists (foreign key): the customers module is asked only when there are none.
+    const mustExist = async () => {
+      const exists = this.customerExists();
+      if (exists && !(await exists(customerId))) throw new NotFound('Customer');
+    };
     const filter: CaseFilter = { publicOnly: !can(actor, 'cases.viewPrivate'), customerId };
     if (query.status !== undefined) filter.status = await this.statusFilter(query.status);
     if (query.position === undefined && query.caseId === undefined) {
-      return this.page(filter, '-openedAt', query.limit ?? 50, query.cursor);
+      const page = await this.page(filter, '-openedAt', query.limit ?? 50, query.cursor);
+      if (page.items.length === 0 && !query.cursor) await mustExist();
+      return page;
     }
+    await mustExist();
     let row: CaseRow | null;
     let position: number;
     if (query.caseId !== undefined) {
