@@ -8,6 +8,7 @@ import {
   expectAccessible,
   launchBrowser,
   newContext,
+  PHONE,
   ROOT,
   screenshot,
   signIn,
@@ -111,7 +112,6 @@ describe('screen pop in the console (browser)', () => {
     await page.getByRole('tab', { name: 'Details' }).waitFor();
     mkdirSync(DOCS, { recursive: true });
     await screenshot(page, 'screen-pop-found');
-    await page.screenshot({ path: path.join(DOCS, 'screen-pop.png') });
     await page.getByRole('tab', { name: 'Interactions' }).click();
     await page.getByRole('list', { name: 'Interactions' }).getByText('Asked about the trajectory report').waitFor();
     await page.getByRole('tab', { name: 'Details' }).click();
@@ -167,5 +167,56 @@ describe('screen pop in the console (browser)', () => {
     const after = await server.admin.ok<Interaction>('GET', `/api/v1/interactions/${created.id}`);
     expect(after.customerId).toBe(customerId);
     expect(errors).toEqual([]);
+  });
+
+  it('pops a repeat caller with their recent interactions (the README screenshot)', async () => {
+    const close = page.getByRole('button', { name: /Close the panel of the/ });
+    while ((await close.count()) > 0) await close.first().click();
+    await page.goto(`${server.url}/customers/${customerId}?tab=cases`);
+    await page.getByRole('link', { name: /100001/ }).waitFor();
+    const created = await platform.ok<Interaction>('POST', '/api/v1/interactions', {
+      channel: 'phone',
+      direction: 'inbound',
+      from: '4155550100',
+      agentId: ADMIN_EMAIL,
+      reference: 'call-0005',
+    });
+    const pop = page.locator(`[data-interaction="${created.id}"]`);
+    await pop.getByText('Recent interactions').waitFor();
+    await pop.getByText(/Asked about the trajectory report/).waitFor();
+    await pop.getByLabel('Notes').fill('Calling again about the report.');
+    await page.screenshot({ path: path.join(DOCS, 'screen-pop.png') });
+  });
+
+  it('works on a 390-wide phone: the pop comes first, nothing scrolls sideways', async () => {
+    const phone = await newContext(browser, PHONE);
+    const p = await phone.newPage();
+    await signIn(p, server.url);
+    await p.locator('[data-live="live"]').waitFor();
+    await p.goto(`${server.url}/customers/${customerId}`);
+    await p.locator('[data-live="live"]').waitFor();
+    const created = await platform.ok<Interaction>('POST', '/api/v1/interactions', {
+      channel: 'phone',
+      direction: 'inbound',
+      from: '415-555-0100',
+      agentId: ADMIN_EMAIL,
+      reference: 'call-0004',
+    });
+    const pop = p.locator(`[data-interaction="${created.id}"]`);
+    await pop.getByRole('link', { name: 'Katherine Johnson' }).waitFor();
+    const popTop = await pop.evaluate((el) => el.getBoundingClientRect().top);
+    const mainTop = await p.locator('main').evaluate((el) => el.getBoundingClientRect().top);
+    expect(popTop).toBeLessThan(mainTop);
+    const overflow = await p.evaluate((w) => {
+      if (document.documentElement.scrollWidth <= w) return [];
+      return [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > w)
+        .map((e) => `${e.tagName}.${e.className}`)
+        .slice(0, 10);
+    }, PHONE.width);
+    expect(overflow).toEqual([]);
+    await expectAccessible(p, 'phone screen pop');
+    await screenshot(p, 'phone-screen-pop', true);
+    await phone.close();
   });
 });

@@ -78,7 +78,24 @@ export class LiveConnection {
       this.retryMs = 1000;
       this.setStatus('live');
     });
-    es.addEventListener('ready', () => this.setStatus('live'));
+    es.addEventListener('ready', (ev) => {
+      this.setStatus('live');
+      // The stream's position: a reconnect resumes from here even if no event came yet.
+      try {
+        const id = (JSON.parse((ev as MessageEvent<string>).data) as { lastEventId?: string }).lastEventId;
+        if (id && /^\d+$/.test(id) && id !== '0' && (!this.lastId || Number(id) > Number(this.lastId)))
+          this.lastId = id;
+      } catch {
+        // no position: keep ours
+      }
+    });
+    // Our position is older than what the server keeps: start afresh and let screens reload.
+    es.addEventListener('reset', () => {
+      this.lastId = null;
+      this.seen.clear();
+      const e = { id: '', type: 'reset', at: new Date().toISOString(), recordType: null, recordId: null };
+      for (const fn of this.listeners) fn(e);
+    });
     const handle = (ev: MessageEvent<string>) => this.deliver(ev);
     for (const t of EVENT_TYPES) es.addEventListener(t, handle as EventListener);
     es.addEventListener('error', () => {

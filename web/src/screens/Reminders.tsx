@@ -56,12 +56,17 @@ export function Reminders() {
 
   useEffect(() => {
     if (!enabled) return;
-    tasksApi.activeReminders().then(
-      (list) => setItems((old) => [...list, ...old.filter((o) => !list.some((l) => l.id === o.id))]),
-      () => {},
-    );
+    const load = () =>
+      tasksApi.activeReminders().then(
+        (list) => setItems((old) => [...list, ...old.filter((o) => !list.some((l) => l.id === o.id))]),
+        () => {},
+      );
+    void load();
     return live.subscribe((e) => {
-      if (e.type === 'reminder') {
+      if (e.type === 'reset') {
+        setItems([]);
+        void load();
+      } else if (e.type === 'reminder') {
         const r = fromEvent(e);
         setItems((old) => [...old.filter((o) => o.id !== r.id && !(o.taskId === r.taskId && o.kind === r.kind)), r]);
         notify(r);
