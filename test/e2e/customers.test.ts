@@ -127,6 +127,24 @@ describe('customers in the console (browser)', () => {
     await screenshot(page, 'customer-history');
   });
 
+  it('gives the customer Support Center access with a generated password', async () => {
+    await page.goto(`${server.url}/customers/${ada.id}`);
+    await page.getByRole('button', { name: 'Change Support Center access' }).click();
+    const form = page.getByRole('form', { name: 'Support Center access' });
+    expect(await form.getByRole('radio', { name: 'Generate one' }).isChecked()).toBe(true);
+    await form.getByLabel('Email the sign-in details to the customer').uncheck();
+    await expectAccessible(page, 'support center access');
+    await form.getByRole('button', { name: 'Save access' }).click();
+    await page.getByText('This customer may sign in to the Support Center.').waitFor();
+    const secret = await page.locator('.portal-access code.secret').textContent();
+    expect(secret && secret.length).toBeGreaterThanOrEqual(8);
+    const access = await server.admin.ok<{ enabled: boolean; hasPassword: boolean }>(
+      'GET',
+      `/api/v1/customers/${ada.id}/portal-access`,
+    );
+    expect(access).toMatchObject({ enabled: true, hasPassword: true });
+  });
+
   it('lets the agent merge when someone else saved first', async () => {
     await page.goto(`${server.url}/customers/${ada.id}`);
     await page.getByRole('button', { name: 'Edit' }).click();

@@ -13,6 +13,7 @@ import { CustomerCases } from './CustomerCases.js';
 import { CustomerEdit } from './CustomerEdit.js';
 import { CustomerInteractions } from './CustomerInteractions.js';
 import { TaskList } from './TaskList.js';
+import { PortalAccessPanel } from './PortalAccess.js';
 
 const TABS = [
   { key: 'details', label: 'Details' },
@@ -198,6 +199,11 @@ export function CustomerRecord({ id }: { id: string }) {
                   </button>
                 )}
               </div>
+              <PortalAccessPanel
+                customerId={customer.id}
+                hasEmail={Boolean(customer.email)}
+                canEdit={can('customers.edit')}
+              />
             </>
           ))}
         {tab === 'cases' && <CustomerCases customer={customer} />}
