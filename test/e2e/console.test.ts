@@ -183,6 +183,10 @@ describe('console shell, sign-in and admin (browser)', () => {
     expect(settings.statuses[1].isOpen).toBe(true);
     expect(settings.reopen).toEqual({ policy: 'withinDays', days: 14 });
     await screenshot(page, 'admin-case-settings');
+
+    await page.getByRole('link', { name: 'Email' }).click();
+    await page.getByRole('heading', { name: 'Quarantined messages' }).waitFor();
+    await expectAccessible(page, 'admin email');
   });
 
   it('signs out', async () => {
