@@ -14,6 +14,7 @@ import { CustomerEdit } from './CustomerEdit.js';
 import { CustomerInteractions } from './CustomerInteractions.js';
 import { TaskList } from './TaskList.js';
 import { PortalAccessPanel } from './PortalAccess.js';
+import { CustomerGlance } from './CustomerGlance.js';
 
 const TABS = [
   { key: 'details', label: 'Details' },
@@ -186,7 +187,10 @@ export function CustomerRecord({ id }: { id: string }) {
             />
           ) : (
             <>
-              <Details c={customer} />
+              <div className="record-layout">
+                <Details c={customer} />
+                <CustomerGlance customerId={customer.id} />
+              </div>
               <div className="actions">
                 {can('customers.edit') && (
                   <button type="button" className="primary" onClick={() => setEditing(true)}>
