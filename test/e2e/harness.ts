@@ -59,7 +59,12 @@ export async function ensureWebBuilt(): Promise<void> {
   try {
     if (!stale()) return;
     const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-    const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+    // Vitest sets NODE_ENV=test; the console must be built as for production (React's production build).
+    const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
     if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
   } finally {
     rmSync(lock, { recursive: true, force: true });
