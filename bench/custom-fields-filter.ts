@@ -8,6 +8,7 @@
  *
  * Options: --connections 10, --duration 10 (seconds per query), --reuse (keep the
  * data of a previous run), --keep (do not drop the database at the end),
+ * --generate-only (load the data and stop; implies --keep),
  * --pg postgres://postgres@127.0.0.1:5432/postgres (the server; the benchmark
  * uses its own database `sb_bench_cf`).
  * Results go to bench/RESULTS.md, between the custom-fields markers.
@@ -35,20 +36,24 @@ const { values: args } = parseArgs({
   options: {
     count: { type: 'string', default: '1000000' },
     duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '1,4' },
     reuse: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'generate-only': { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     port: { type: 'string', default: '3927' },
   },
 });
 const COUNT = Number(args.count);
 const DURATION = Number(args.duration);
-const CONNECTIONS = Number(args.connections);
+/** Each filter runs once per concurrency level (autocannon connections). */
+const CONNECTIONS = args.connections!.split(',').map(Number);
 const PORT = Number(args.port);
 const PG_DB = 'sb_bench_cf';
 const POOL = 20;
 const BATCH = 100_000;
+/** The generation timings, kept for a later --reuse run that writes the results. */
+const GEN_FILE = path.join(os.tmpdir(), 'sb-bench-cf-generation.json');
 const pgUrl = (() => {
   const u = new URL(args.pg!);
   u.pathname = `/${PG_DB}`;
@@ -268,7 +273,12 @@ interface Stats {
   errors: number;
 }
 
-function runHttp(urls: string[], headers: Record<string, string>, duration: number): Promise<Stats> {
+function runHttp(
+  urls: string[],
+  headers: Record<string, string>,
+  duration: number,
+  connections: number,
+): Promise<Stats> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     let errors = 0;
@@ -277,7 +287,7 @@ function runHttp(urls: string[], headers: Record<string, string>, duration: numb
     const inst = autocannon(
       {
         url: `http://127.0.0.1:${PORT}`,
-        connections: CONNECTIONS,
+        connections,
         duration,
         headers,
         requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
@@ -301,6 +311,14 @@ function runHttp(urls: string[], headers: Record<string, string>, duration: numb
       else errors++;
     });
   });
+}
+
+interface Result {
+  s: Scenario;
+  stats: Stats;
+  connections: number;
+  checked: number;
+  bad: number;
 }
 
 interface Scenario {
@@ -415,7 +433,7 @@ async function plans(db: Db): Promise<string[]> {
 
 async function main(): Promise<void> {
   log(
-    `Custom fields benchmark: ${COUNT.toLocaleString('en')} customers × 20 custom fields, ${CONNECTIONS} connections`,
+    `Custom fields benchmark: ${COUNT.toLocaleString('en')} customers × 20 custom fields, ${CONNECTIONS.join(' and ')} connections`,
   );
   let db = await openDb(!args.reuse);
   await migrate(db);
@@ -426,6 +444,13 @@ async function main(): Promise<void> {
   if (!args.reuse || n === 0) {
     log('Generating…');
     gen = await generate(db, service);
+    writeFileSync(GEN_FILE, JSON.stringify(gen));
+  } else if (existsSync(GEN_FILE)) {
+    gen = JSON.parse(readFileSync(GEN_FILE, 'utf8')) as Generation;
+  }
+  if (args['generate-only']) {
+    await db.close();
+    return;
   }
   // The generator writes the values itself: each sampled record must come back unchanged from the validator.
   const sample = await db.query<{ custom_fields: Record<string, unknown> }>(
@@ -467,27 +492,33 @@ async function main(): Promise<void> {
   })();
   log(`Type change on a field with values refused: ${typeCheck.refused} in ${typeCheck.ms.toFixed(1)} ms`);
   const apiKey = await createApiKey(db);
-  const [{ version }] = await db.query<{ version: string }>('SHOW server_version');
+  const [{ server_version: version }] = await db.query<{ server_version: string }>('SHOW server_version');
   await db.close();
 
   const headers = { authorization: `Bearer ${apiKey}` };
   const list = scenarios(customers);
-  const results: { s: Scenario; stats: Stats; checked: number; bad: number }[] = [];
+  const results: Result[] = [];
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ');
   log('Starting the server…');
   const server = startServer();
   try {
     await waitHealthy();
     for (const s of list) {
       const v = await verify(s, headers);
-      await runHttp(s.urls, headers, 2); // warm-up
-      const stats = await runHttp(s.urls, headers, DURATION);
-      log(`  ${s.name}: ${fmt(stats)}; ${v.checked} records checked, ${v.bad} wrong`);
-      results.push({ s, stats, ...v });
+      for (const connections of CONNECTIONS) {
+        await runHttp(s.urls, headers, 2, connections); // warm-up
+        const stats = await runHttp(s.urls, headers, DURATION, connections);
+        log(`  ${s.name} ×${connections}: ${fmt(stats)}; ${v.checked} records checked, ${v.bad} wrong`);
+        results.push({ s, stats, connections, ...v });
+      }
     }
   } finally {
     await stopServer(server);
   }
-  writeResults({ customers, size, cfKeysIdx, filterIdx, gen, results, plan, typeCheck, invalid, version });
+  writeResults({ customers, size, cfKeysIdx, filterIdx, gen, results, plan, typeCheck, invalid, version, load });
   if (!args.keep) {
     db = await openDb(false);
     await db.close();
@@ -505,23 +536,27 @@ function writeResults(r: {
   cfKeysIdx: number;
   filterIdx: number;
   gen: Generation | null;
-  results: { s: Scenario; stats: Stats; checked: number; bad: number }[];
+  results: Result[];
   plan: string[];
   typeCheck: { refused: boolean; ms: number };
   invalid: number;
   version: string;
+  load: string;
 }): void {
   const cpu = os.cpus();
   const machine = `${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
   const ms = (n: number) => n.toFixed(2);
   const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
   const g = r.gen;
-  const worstP95 = Math.max(...r.results.map((x) => x.stats.p95));
+  const worst = CONNECTIONS.map((c) => ({
+    c,
+    p95: Math.max(...r.results.filter((x) => x.connections === c).map((x) => x.stats.p95)),
+  }));
   const lines = [
     `### PostgreSQL: ${r.customers.toLocaleString('en')} customers × 20 custom fields`,
     '',
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine} · PostgreSQL ${r.version} ` +
-      `(installed defaults) · server and database on the same machine · autocannon, ${CONNECTIONS} connections, ` +
+      `(installed defaults) · server and database on the same machine · autocannon, ${CONNECTIONS.join(' and ')} connections, ` +
       `${DURATION} s per query after a 2 s warm-up · server pool ${POOL} · API key auth · default sort (name), page of 50.`,
     '',
     `Data: customers table ${mb(r.size)} (${(r.size / r.customers).toFixed(0)} bytes a row with its 20 values in ` +
@@ -537,15 +572,16 @@ function writeResults(r: {
     `Type change of a field with values (the indexed \`sb_custom_field_keys\` probe, then refused): ${r.typeCheck.ms.toFixed(0)} ms` +
       `${r.typeCheck.refused ? '' : ' — NOT refused (bug)'}. Validator: ${r.invalid} of 1000 sampled generated records differ from what the validator stores.`,
     '',
-    '| filter | kind | req/s | p50 ms | p95 ms | p99 ms | records checked / wrong |',
-    '|---|---|---|---|---|---|---|',
+    '| filter | kind | connections | req/s | p50 ms | p95 ms | p99 ms | records checked / wrong |',
+    '|---|---|---|---|---|---|---|---|',
     ...r.results.map(
       (x) =>
-        `| ${x.s.name} | ${x.s.kind} | ${x.stats.rps.toFixed(0)} | ${ms(x.stats.p50)} | ${ms(x.stats.p95)} | ${ms(x.stats.p99)} | ${x.checked} / ${x.bad} |`,
+        `| ${x.s.name} | ${x.s.kind} | ${x.connections} | ${x.stats.rps.toFixed(0)} | ${ms(x.stats.p50)} | ${ms(x.stats.p95)} | ${ms(x.stats.p99)} | ${x.checked} / ${x.bad} |`,
     ),
     '',
-    `Worst p95: ${ms(worstP95)} ms (target ≤ 20 ms: ${worstP95 <= 20 ? 'met' : 'NOT met'}). ` +
-      `Errors: ${r.results.reduce((a, x) => a + x.stats.errors, 0)}.`,
+    `Worst p95: ${worst.map((w) => `${ms(w.p95)} ms at ${w.c} connection${w.c > 1 ? 's' : ''}`).join(', ')} ` +
+      `(target ≤ 20 ms). Errors: ${r.results.reduce((a, x) => a + x.stats.errors, 0)}. ` +
+      `Machine load average when the runs started: ${r.load} (the 2 cores are shared with other work).`,
     '',
     'Plans (EXPLAIN ANALYZE of the filter with the list order, name then id):',
     '```',
