@@ -1,6 +1,9 @@
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startSink } from '../../src/modules/email/email.test-helpers.js';
+import { mime, startSink } from '../../src/modules/email/email.test-helpers.js';
 import {
   expectAccessible,
   launchBrowser,
@@ -13,6 +16,16 @@ import {
 } from './harness.js';
 
 type Sink = Awaited<ReturnType<typeof startSink>>;
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as AddressInfo).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
 
 async function waitFor<T>(what: string, fn: () => T | undefined | null, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -43,10 +56,20 @@ describe('Support Center (browser)', () => {
   let customer: { id: string; accountNumber: string };
   let password: string;
   let publicCase: { id: string; caseNumber: number };
+  let smtpPort: number;
+  let phone: Page;
 
   beforeAll(async () => {
     sink = await startSink();
-    [server, browser] = await Promise.all([startServer({ SMTP_RELAY_URL: sink.url }), launchBrowser()]);
+    smtpPort = await freePort();
+    [server, browser] = await Promise.all([
+      startServer({
+        SMTP_RELAY_URL: sink.url,
+        SMTP_LISTEN_PORT: String(smtpPort),
+        SMTP_ACCEPT_DOMAINS: 'support.test',
+      }),
+      launchBrowser(),
+    ]);
     context = await newContext(browser);
     page = await context.newPage();
     errors = watchErrors(page);
@@ -161,7 +184,7 @@ describe('Support Center (browser)', () => {
   it('resets a forgotten password through the emailed link, on a phone-sized screen', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    const phone = await (await newContext(browser, PHONE)).newPage();
+    phone = await (await newContext(browser, PHONE)).newPage();
     const phoneErrors = watchErrors(phone);
     await phone.goto(`${server.url}/portal`);
     await phone.getByRole('link', { name: 'Forgot your password?' }).click();
@@ -193,5 +216,47 @@ describe('Support Center (browser)', () => {
     await screenshot(phone, 'portal-cases-phone');
     expect(phoneErrors).toEqual([]);
     expect(errors).toEqual([]);
+  });
+
+  it("an email from the customer to the server's SMTP listener shows up as a case, with its attachment", async () => {
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true });
+    const raw = mime(
+      {
+        From: 'Petra Portal <petra@customer.test>',
+        To: 'help@support.test',
+        Subject: 'Fax machine smokes',
+        'Message-ID': `<fax.${Date.now()}@customer.test>`,
+        'MIME-Version': '1.0',
+        'Content-Type': 'multipart/mixed; boundary="fx"',
+      },
+      [
+        '--fx',
+        'Content-Type: text/plain',
+        '',
+        'There is smoke coming out of the fax.',
+        '--fx',
+        'Content-Type: text/plain; name="smoke-log.txt"',
+        'Content-Disposition: attachment; filename="smoke-log.txt"',
+        '',
+        'smoke level: high',
+        '--fx--',
+        '',
+      ].join('\r\n'),
+    );
+    const info = await transport.sendMail({
+      envelope: { from: 'petra@customer.test', to: ['help@support.test'] },
+      raw,
+    });
+    transport.close();
+    expect(info.response).toContain('created');
+
+    await phone.reload();
+    await phone.getByRole('link', { name: /Fax machine smokes/ }).click();
+    await phone.getByRole('list', { name: 'Messages' }).getByText('There is smoke coming out of the fax.').waitFor();
+    const link = phone.getByRole('link', { name: 'smoke-log.txt' });
+    const href = await link.getAttribute('href');
+    const res = await phone.request.get(`${server.url}${href}`);
+    expect(await res.text()).toBe('smoke level: high');
+    await expectAccessible(phone, 'portal case from email');
   });
 });

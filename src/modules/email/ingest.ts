@@ -7,7 +7,7 @@ import type { FollowUpAdded } from '../cases/followups-service.js';
 import type { CustomersService } from '../customers/service.js';
 import { MAX_CASE_DESCRIPTION, MAX_FOLLOW_UP_BODY, MAX_SUBJECT, type EmailLimits } from './limits.js';
 import { MailParserPool, type ParsedAddress, type ParsedMail } from './parse.js';
-import { messageIdsIn, normaliseMessageId, prescan, type PrescanOk } from './prescan.js';
+import { messageIdsIn, normaliseMessageId, prescan, type Prescan, type PrescanOk } from './prescan.js';
 import { sanitizeEmailHtml } from './sanitize.js';
 import * as store from './store.js';
 import {
@@ -72,9 +72,9 @@ export class InboundMail {
   }
 
   async ingest(raw: Buffer, envelope: Envelope): Promise<IngestResult> {
-    const result = await this.process(raw, envelope);
-    if (result.outcome !== 'failed') return result;
     const pre = prescan(raw, this.limits);
+    const result = await this.process(raw, envelope, pre);
+    if (result.outcome !== 'failed') return result;
     const q = await store.upsertQuarantine(this.db, {
       dedupeKey: pre.dedupeKey,
       reason: result.reason,
@@ -88,11 +88,10 @@ export class InboundMail {
   }
 
   /** Takes a message in, or answers why not (the caller quarantines). */
-  async process(raw: Buffer, envelope: Envelope): Promise<Processed> {
+  async process(raw: Buffer, envelope: Envelope, pre: Prescan = prescan(raw, this.limits)): Promise<Processed> {
     if (raw.length > this.limits.maxMessageBytes) {
       return { outcome: 'failed', reason: `the message is larger than ${this.limits.maxMessageBytes} bytes` };
     }
-    const pre = prescan(raw, this.limits);
     const known = await store.findByDedupeKey(this.db, pre.dedupeKey);
     if (known) return { outcome: 'duplicate', caseId: known.case_id, followUpId: known.follow_up_id };
     if (!pre.ok) return { outcome: 'failed', reason: pre.reason };

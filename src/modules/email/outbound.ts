@@ -137,8 +137,11 @@ export class OutboundMail {
   }
 
   private transporter(): Transporter {
+    // One pooled connection, reused while the sender works through the queue.
     this.transport ??= nodemailer.createTransport({
       url: this.config.smtp.relayUrl!,
+      pool: true,
+      maxConnections: 1,
       connectionTimeout: 15_000,
       greetingTimeout: 15_000,
       socketTimeout: 60_000,

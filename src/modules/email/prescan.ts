@@ -119,10 +119,9 @@ export function messageIdsIn(value: string | null | undefined, max = 50): string
   return out.slice(-max);
 }
 
-function contentHash(text: string, rootEnd: number): string {
+function contentHash(text: string, root: HeaderBlock, rootEnd: number): string {
   const hash = createHash('sha256');
   // The root header block without trace headers, then the rest as is.
-  const root = readHeaders(text, 0, Number.MAX_SAFE_INTEGER);
   for (const [name, values] of [...root.headers.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     if (TRACE_HEADERS.test(name)) continue;
     for (const v of values) hash.update(`${name}:${v}\n`, 'latin1');
@@ -139,16 +138,17 @@ export function prescan(raw: Buffer, limits: EmailLimits): Prescan {
   let messageId: string | null = null;
   let subject: string | null = null;
   let from: string | null = null;
-  const hashKey = () => `sha256:${contentHash(text, Math.min(text.length, limits.maxHeaderBytes))}`;
   try {
     root = readHeaders(text, 0, limits.maxHeaderBytes);
   } catch (err) {
-    return { ok: false, reason: (err as Error).message, dedupeKey: hashKey(), messageId, subject, from };
+    // A header block too large to read: the bytes as they are are the key.
+    const dedupeKey = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+    return { ok: false, reason: (err as Error).message, dedupeKey, messageId, subject, from };
   }
   messageId = normaliseMessageId(first(root.headers, 'message-id'));
   subject = first(root.headers, 'subject')?.slice(0, 1000) ?? null;
   from = first(root.headers, 'from')?.slice(0, 1000) ?? null;
-  const dedupeKey = messageId ? `mid:${messageId}` : `sha256:${contentHash(text, root.end)}`;
+  const dedupeKey = messageId ? `mid:${messageId}` : `sha256:${contentHash(text, root, root.end)}`;
   const fail = (reason: string): PrescanFailed => ({ ok: false, reason, dedupeKey, messageId, subject, from });
 
   let parts = 1;
