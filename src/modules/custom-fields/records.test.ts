@@ -282,4 +282,25 @@ describe('custom fields on records', () => {
     expect(bad.json().errors[0].field).toBe('cf.accountRef');
     expect((await t.admin.get('/api/v1/customers?cf.renewal=soon')).json().errors[0].field).toBe('cf.renewal');
   });
+  it('customers: a draft may miss a required field; completing it needs the value', async () => {
+    const f = await defineField(t.admin, { key: 'contractNo', label: 'Contract no.', type: 'text', required: true });
+    const draft = await t.admin.post('/api/v1/customers', { draft: true, firstName: 'Dee' });
+    expect(draft.statusCode, draft.body).toBe(201);
+    const d = draft.json();
+    const complete = await t.admin.patch(`/api/v1/customers/${d.id}`, {
+      version: d.version,
+      draft: false,
+      lastName: 'Raft',
+    });
+    expect(complete.statusCode).toBe(400);
+    expect(complete.json().errors).toContainEqual({ field: 'customFields.contractNo', message: 'required' });
+    const done = await t.admin.patch(`/api/v1/customers/${d.id}`, {
+      version: d.version,
+      draft: false,
+      lastName: 'Raft',
+      customFields: { contractNo: 'C-1' },
+    });
+    expect(done.statusCode, done.body).toBe(200);
+    await patchField(t.admin, f, { retired: true });
+  });
 });
