@@ -91,13 +91,15 @@ describe('sanitising and text helpers', () => {
   it('removes active content, keeps formatting, blocks remote images and maps cid: images', () => {
     const s = sanitizeEmailHtml(
       '<div style="color:red;background:url(http://t/x)" onclick="x()"><img src="http://t/p.gif"><img src="cid:A@B">' +
-        '<a href="javascript:alert(1)">j</a><a href="https://ok.test">k</a><iframe src="https://e"></iframe></div>',
+        '<a href="javascript:alert(1)">j</a><a href="https://ok.test">k</a><iframe src="https://e"></iframe>' +
+        '<img src="/api/v1/me" alt="internal"></div>',
       (cid) => (cid === 'a@b' || cid === 'A@B' ? '/api/v1/email/attachments/1' : null),
     );
     expect(s.remoteImagesBlocked).toBe(true);
     expect(s.html).toContain('style="color:red"');
     expect(s.html).not.toMatch(/onclick|url\(|iframe|javascript/);
     expect(s.html).toContain('src="/api/v1/email/attachments/1"');
+    expect(s.html).not.toContain('/api/v1/me');
     expect(s.html).toContain('href="https://ok.test"');
     expect(s.html).toContain('rel="noopener noreferrer nofollow"');
   });

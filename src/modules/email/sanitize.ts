@@ -133,14 +133,14 @@ export function sanitizeEmailHtml(html: string, cidUrl: (cid: string) => string 
           blocked = true;
           next['data-remote-src'] = src;
           next.src = '';
-        } else if (!/^data:image\//i.test(src) && !src.startsWith('/api/')) {
+        } else if (!/^data:image\//i.test(src)) {
+          // Relative and other addresses: only our own attachment links (made above from cid:) stay.
           delete next.src;
         }
         return { tagName, attribs: next };
       },
     },
   });
-  // Attachment links are ours (relative); anything else relative is dropped above.
   return { html: out, remoteImagesBlocked: blocked };
 }
 
