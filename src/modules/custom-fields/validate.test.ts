@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../../../test/helpers.js';
 import { Invalid } from '../../http/errors.js';
 import { defineField, patchField } from './cf.test-helpers.js';
 import type { CustomField } from './schema.js';
-import { validateCustomFields, type ValidateOptions } from './validate.js';
+import { prepareCustomFieldValidator, validateCustomFields, type ValidateOptions } from './validate.js';
 
 /** validateCustomFields against stored definitions: every type, required, defaults, retired fields and options. */
 describe('validateCustomFields', () => {
@@ -167,5 +167,18 @@ describe('validateCustomFields', () => {
     await patchField(t.admin, f, { type: 'number' });
     expect(await errorsOf(run({ size: 'large' }, undefined, undefined, 'customer'))).toHaveLength(1);
     expect(await run({ size: '12' }, undefined, undefined, 'customer')).toEqual({ size: 12 });
+  });
+  it('a prepared validator applies the same rules to many records with one read of the definitions', async () => {
+    const out = await t.db.transaction(async (tx) => {
+      const v = await prepareCustomFieldValidator(tx, 'task');
+      return [v.validate({ outcome: 'won' }), v.validate({ seats: 3 }, { outcome: 'lost' })];
+    });
+    expect(out).toEqual([
+      { outcome: 'won', seats: 1, vipOnly: false },
+      { outcome: 'lost', seats: 3 },
+    ]);
+    await expect(
+      t.db.transaction(async (tx) => (await prepareCustomFieldValidator(tx, 'task')).validate({ seats: 'x' })),
+    ).rejects.toBeInstanceOf(Invalid);
   });
 });

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/adapter.js';
 import { Invalid, type FieldError } from '../../http/errors.js';
-import { loadDefinitions } from './store.js';
+import { loadDefinitions, type FieldDef } from './store.js';
 import { OBJECT_TYPES, type CustomFieldObjectType } from './tables.js';
 import { normaliseValue, sameValue } from './values.js';
 
@@ -58,16 +58,53 @@ export async function validateCustomFields(
   opts: ValidateOptions = {},
 ): Promise<Record<string, unknown>> {
   const mode = opts.mode ?? (previous === undefined ? 'create' : 'update');
-  const prev: Record<string, unknown> = previous ?? {};
+  const entries = entriesOf(input);
+  if (mode === 'update' && entries.length === 0 && !opts.requireAll) return { ...previous };
+  const validator = await prepareCustomFieldValidator(q, objectType);
+  return validator.validate(input, previous, opts);
+}
+
+export interface CustomFieldValidator {
+  /** validateCustomFields' rules, against the definitions read once (synchronous). */
+  validate(
+    input: Record<string, unknown> | undefined,
+    previous?: Record<string, unknown>,
+    opts?: ValidateOptions,
+  ): Record<string, unknown>;
+}
+
+/**
+ * For many records in one transaction (imports): takes the shared lock and reads
+ * the definitions once; `validate` then applies validateCustomFields' rules to
+ * each record without a query.
+ */
+export async function prepareCustomFieldValidator(
+  q: Queryable,
+  objectType: CustomFieldObjectType,
+): Promise<CustomFieldValidator> {
+  await q.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [CUSTOM_FIELD_LOCK, lockKeyOf(objectType)]);
+  const defs = await loadDefinitions(q, objectType);
+  return { validate: (input, previous, opts = {}) => applyRules(defs, input, previous, opts) };
+}
+
+function entriesOf(input: Record<string, unknown> | undefined): [string, unknown][] {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
     throw new Invalid([{ field: 'customFields', message: 'must be an object of field keys and values' }]);
   }
   const entries = Object.entries(input ?? {}).filter(([, v]) => v !== undefined);
   if (entries.length > MAX_KEYS) throw new Invalid([{ field: 'customFields', message: 'has too many keys' }]);
-  if (mode === 'update' && entries.length === 0 && !opts.requireAll) return { ...prev };
+  return entries;
+}
 
-  await q.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [CUSTOM_FIELD_LOCK, lockKeyOf(objectType)]);
-  const defs = await loadDefinitions(q, objectType);
+function applyRules(
+  defs: FieldDef[],
+  input: Record<string, unknown> | undefined,
+  previous: Record<string, unknown> | undefined,
+  opts: ValidateOptions,
+): Record<string, unknown> {
+  const mode = opts.mode ?? (previous === undefined ? 'create' : 'update');
+  const prev: Record<string, unknown> = previous ?? {};
+  const entries = entriesOf(input);
   const byKey = new Map(defs.map((d) => [d.key, d]));
   const region = opts.phoneRegion ?? defaultPhoneRegion;
   const errors: FieldError[] = [];
