@@ -24,7 +24,7 @@ import { CUSTOMER_COLUMNS, type CustomerRow } from './store.js';
  * Each kind contributes at most CANDIDATE_CAP rows (taken in index order, so
  * pages agree with each other): a q search is a search, not an export.
  */
-export const CANDIDATE_CAP = 2000;
+export const CANDIDATE_CAP = 500;
 /** Known words tried per typed word, and typed words used. */
 export const TERMS_PER_WORD = 30;
 export const MAX_WORDS = 5;
@@ -106,14 +106,16 @@ function qCandidates(q: string, region: string, p: Params, customSearch?: Prepar
     // one a slip away, one starting with it, or (5+ letters) one like it by pg_trgm similarity.
     const conditions = typed.slice(0, MAX_WORDS).map((w) => {
       const wp = p.add(w);
-      const trigram =
-        w.length >= 5 ? `UNION (SELECT term FROM customer_terms WHERE variant = term AND term % ${wp})` : '';
-      return `c.name_terms && ARRAY(SELECT term FROM (
+      const close = `ARRAY(SELECT term FROM (
           (SELECT term FROM customer_terms WHERE variant = ANY(${p.add(variants(w))}::text[]))
           UNION (SELECT term FROM customer_terms WHERE variant LIKE ${p.add(likePrefix(w))} AND variant = term
-                 ORDER BY variant LIMIT ${TERMS_PER_WORD})
-          ${trigram}) u
+                 ORDER BY variant LIMIT ${TERMS_PER_WORD})) u
         ORDER BY term = ${wp} DESC, similarity(term, ${wp}) DESC, term LIMIT ${TERMS_PER_WORD})`;
+      if (w.length < 5) return `c.name_terms && ${close}`;
+      // Only when no word is that close: words like it by trigram similarity (COALESCE is lazy).
+      const like = `ARRAY(SELECT term FROM customer_terms WHERE variant = term AND term % ${wp}
+        ORDER BY similarity(term, ${wp}) DESC, term LIMIT ${TERMS_PER_WORD})`;
+      return `c.name_terms && coalesce(nullif(${close}, '{}'), ${like})`;
     });
     branches.push(
       `(SELECT c.id, word_similarity(${p.add(lower)}, c.search_name)::float8 FROM customers c
