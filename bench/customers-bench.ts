@@ -77,7 +77,12 @@ function stats(latencies: number[], seconds: number, errors: number): Stats {
   return { rps: s.length / seconds, p50: at(0.5), p95: at(0.95), p99: at(0.99), n: s.length, errors };
 }
 
-function runHttp(urls: string[], headers: Record<string, string>, seconds: number): Promise<Stats> {
+function runHttp(
+  urls: string[],
+  headers: Record<string, string>,
+  seconds: number,
+  connections = CONNECTIONS,
+): Promise<Stats> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     let errors = 0;
@@ -86,7 +91,7 @@ function runHttp(urls: string[], headers: Record<string, string>, seconds: numbe
     const inst = autocannon(
       {
         url: `http://127.0.0.1:${PORT}`,
-        connections: CONNECTIONS,
+        connections,
         duration: seconds,
         headers,
         requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
@@ -310,7 +315,15 @@ async function main(): Promise<void> {
 
   log('Starting the server…');
   const server = startServer();
-  let http: { phone: Stats; search: Stats; rssMb: number; recall: number; phoneHits: number };
+  let http: {
+    phone: Stats;
+    search: Stats;
+    phone1: Stats;
+    search1: Stats;
+    rssMb: number;
+    recall: number;
+    phoneHits: number;
+  };
   try {
     await waitHealthy();
     // Correctness before speed: each sampled number finds a customer; how often the misspelt name finds its customer.
@@ -342,7 +355,22 @@ async function main(): Promise<void> {
     log('HTTP fuzzy name search…');
     const search = await runHttp(searchUrls, headers, DURATION);
     log(`  ${fmt(search)}`);
-    http = { phone, search, rssMb: peakRssMb(server.pid!), recall: found / checked, phoneHits: phoneHits / 200 };
+    await drain();
+    // The same requests one at a time: the latency of a request that does not queue behind 49 others.
+    log('HTTP, one connection…');
+    const phone1 = await runHttp(phoneUrls, headers, 10, 1);
+    log(`  phone: ${fmt(phone1)}`);
+    const search1 = await runHttp(searchUrls, headers, 10, 1);
+    log(`  search: ${fmt(search1)}`);
+    http = {
+      phone,
+      search,
+      phone1,
+      search1,
+      rssMb: peakRssMb(server.pid!),
+      recall: found / checked,
+      phoneHits: phoneHits / 200,
+    };
     log(`  server peak RSS ${http.rssMb.toFixed(0)} MB`);
   } finally {
     await stopServer(server);
@@ -386,7 +414,15 @@ function writeResults(r: {
   customers: number;
   phones: number;
   gen: (GenerateResult & { at?: string; load?: number }) | null;
-  http: { phone: Stats; search: Stats; rssMb: number; recall: number; phoneHits: number };
+  http: {
+    phone: Stats;
+    search: Stats;
+    phone1: Stats;
+    search1: Stats;
+    rssMb: number;
+    recall: number;
+    phoneHits: number;
+  };
   direct: { phone: Stats; search: Stats };
   mismatches: number;
   version: string;
@@ -407,7 +443,8 @@ function writeResults(r: {
     '',
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine} (${load}) · ${engine} · ` +
       `${CONNECTIONS} connections, ${DURATION} s per run (after a 3 s warm-up) · server pool ${POOL} · ` +
-      `direct: the same \`listCustomers\` SQL through the same adapter, ${CONNECTIONS} concurrent callers on a pool of ${POOL}.`,
+      `direct: the same \`listCustomers\` SQL through the same adapter, ${CONNECTIONS} concurrent callers on a pool of ${POOL} ` +
+      '(over HTTP, a `q` search also reads the custom field definitions, for searchable fields; the API key is cached).',
     '',
     g
       ? `Generation${g.at ? ` (${g.at.slice(0, 16).replace('T', ' ')} UTC, load average ${g.load?.toFixed(1)} then)` : ''}: ${g.seconds.total.toFixed(1)} s in all (customers ${g.seconds.customers.toFixed(1)} s, phones ${g.seconds.phones.toFixed(1)} s, index builds ${g.seconds.indexes.toFixed(1)} s, analyze ${g.seconds.analyze.toFixed(1)} s).`
@@ -417,6 +454,13 @@ function writeResults(r: {
     '|---|---|---|---|---|---|---|---|---|---|',
     row('`GET /api/v1/customers?phone=` (mixed formats)', r.http.phone, r.direct.phone),
     row('`GET /api/v1/customers?q=` (full name, one typo)', r.http.search, r.direct.search),
+    '',
+    'The same over HTTP with one connection (no queueing: the latency of one request):',
+    '',
+    '| query | req/s | p50 ms | p95 ms | p99 ms |',
+    '|---|---|---|---|---|',
+    `| phone | ${r.http.phone1.rps.toFixed(0)} | ${ms(r.http.phone1.p50)} | ${ms(r.http.phone1.p95)} | ${ms(r.http.phone1.p99)} |`,
+    `| q | ${r.http.search1.rps.toFixed(0)} | ${ms(r.http.search1.p50)} | ${ms(r.http.search1.p95)} | ${ms(r.http.search1.p99)} |`,
     '',
     `Server peak RSS (VmHWM): ${r.http.rssMb.toFixed(0)} MB. Errors: HTTP ${r.http.phone.errors + r.http.search.errors}, direct ${r.direct.phone.errors + r.direct.search.errors}. ` +
       `Checks: ${(r.http.phoneHits * 100).toFixed(0)}% of sampled numbers found their customer; ` +
