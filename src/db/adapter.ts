@@ -9,8 +9,17 @@ import type { PGlite } from '@electric-sql/pglite';
  */
 export type Row = Record<string, unknown>;
 
+export interface QueryOptions {
+  /**
+   * PostgreSQL: run as a named prepared statement (parsed and planned once per
+   * connection, then reused). Only for hot statements whose plan does not depend
+   * on the values (no `LIKE $1` prefix scans); one name per SQL text. PGlite ignores it.
+   */
+  name?: string;
+}
+
 export interface Queryable {
-  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T = Row>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<T[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -93,8 +102,10 @@ export function openPostgres(opts: PostgresOptions): Db {
 
   return {
     engine: 'postgres',
-    async query<T>(sql: string, params?: readonly unknown[]) {
-      const res = await pool.query(sql, params as unknown[]);
+    async query<T>(sql: string, params?: readonly unknown[], opts?: QueryOptions) {
+      const res = opts?.name
+        ? await pool.query({ name: opts.name, text: sql, values: params as unknown[] })
+        : await pool.query(sql, params as unknown[]);
       return res.rows as T[];
     },
     async exec(sql: string) {
@@ -105,8 +116,10 @@ export function openPostgres(opts: PostgresOptions): Db {
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
-          async query<R>(sql: string, params?: readonly unknown[]) {
-            const res = await client.query(sql, params as unknown[]);
+          async query<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions) {
+            const res = opts?.name
+              ? await client.query({ name: opts.name, text: sql, values: params as unknown[] })
+              : await client.query(sql, params as unknown[]);
             return res.rows as R[];
           },
           async exec(sql: string) {

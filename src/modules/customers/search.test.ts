@@ -97,6 +97,23 @@ describe('customers filters', () => {
     },
   );
 
+  it('pages through the customers sharing a number (shared office line)', async () => {
+    const shared: string[] = [];
+    for (const name of ['Cara', 'Abe', 'Bea']) {
+      const c = await make(`shared${name}`, {
+        firstName: name,
+        lastName: 'Office',
+        phones: [{ number: '+1 303 555 0199' }],
+      });
+      shared.push(c.id);
+    }
+    const p1 = await search('phone=3035550199&limit=2');
+    expect(p1.items.map((c) => c.displayName)).toEqual(['Abe Office', 'Bea Office']);
+    const p2 = await search(`phone=3035550199&limit=2&cursor=${p1.nextCursor}`);
+    expect(p2.items.map((c) => c.displayName)).toEqual(['Cara Office']);
+    expect(p2.nextCursor).toBeNull();
+  });
+
   it('phone falls back to the last digits when nothing matches exactly', async () => {
     // Stored as typed "555-0177" (no area code: not a valid number); the caller id ends with it.
     expect(ids(await search('phone=%2B1%20415%20555%200177'))).toEqual([made.shortNumber.id]);

@@ -213,16 +213,39 @@ export function buildListQuery(opts: ListOptions, region: string): ListQuery | n
   return { sql, params: p.values, sort };
 }
 
+/**
+ * The hot path of a screen pop through this list (`?phone=` alone, first page,
+ * name order): the exact E.164 matches as one prepared statement. Null when it
+ * does not apply or finds nothing (then the general statement runs, with the
+ * last-digits fallback); its rows and cursor are those the general one gives.
+ */
+async function phoneOnlyExact(db: Db, opts: ListOptions, region: string): Promise<ListRow[] | null> {
+  const { phone, limit, sort, cursor, q, email, accountNumber, postalCode, draft, vip, custom } = opts;
+  if (phone === undefined || cursor || (sort && sort !== 'name') || custom) return null;
+  if ([q, email, accountNumber, postalCode, draft, vip].some((v) => v !== undefined)) return null;
+  const { e164 } = phoneLookupKeys(phone, region);
+  if (!e164) return null;
+  const rows = await db.query<ListRow>(
+    `SELECT ${CUSTOMER_COLUMNS}, c.sort_name AS sort_key, c.sort_name FROM customers c
+     WHERE c.id IN (SELECT p.customer_id FROM customer_phones p WHERE p.e164 = $1)
+     ORDER BY c.sort_name, c.id LIMIT $2`,
+    [e164, limit + 1],
+    { name: 'customers.listByE164' },
+  );
+  return rows.length > 0 ? rows : null;
+}
+
 /** Lists or searches customers; see the module comment above. */
 export async function listCustomers(
   db: Db,
   opts: ListOptions,
   region: string,
 ): Promise<{ rows: CustomerRow[]; nextCursor: string | null }> {
-  const query = buildListQuery(opts, region);
-  if (!query) return { rows: [], nextCursor: null };
-  const { sql, params, sort } = query;
-  const rows = await db.query<ListRow>(sql, params);
+  const exact = await phoneOnlyExact(db, opts, region);
+  const query = exact ? null : buildListQuery(opts, region);
+  if (!exact && !query) return { rows: [], nextCursor: null };
+  const sort: Sort = query?.sort ?? 'name';
+  const rows = exact ?? (await db.query<ListRow>(query!.sql, query!.params));
   const more = rows.length > opts.limit;
   const page = rows.slice(0, opts.limit);
   const last = page[page.length - 1];

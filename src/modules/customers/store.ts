@@ -238,10 +238,22 @@ function toSummary(r: SummaryRow): CustomerSummary {
 /**
  * Customers with this phone number, drafts excluded: exact E.164 matches when
  * there are any, else the last-digits fallback (stored digits ending with the
- * national number, or a stored short number the caller id ends with). One
- * statement; both tiers are index scans.
+ * national number, or a stored short number the caller id ends with). The
+ * common case, an exact match, is one prepared statement; otherwise one
+ * statement does both tiers (index scans).
  */
 export async function summariesByPhone(q: Queryable, keys: PhoneKeys, limit: number): Promise<CustomerSummary[]> {
+  if (keys.e164) {
+    const exact = await q.query<SummaryRow>(
+      `SELECT ${SUMMARY_COLUMNS} FROM customers c
+       WHERE c.id IN (SELECT p.customer_id FROM customer_phones p WHERE p.e164 = $1) AND NOT c.draft
+       ORDER BY c.sort_name, c.id LIMIT $2`,
+      [keys.e164, limit],
+      { name: 'customers.summariesByE164' },
+    );
+    if (exact.length > 0) return exact.map(toSummary);
+    if (keys.suffixRev === null && keys.storedRevs.length === 0) return [];
+  }
   const rows = await q.query<SummaryRow>(
     `WITH hits AS (
        SELECT p.customer_id, 1 AS tier FROM customer_phones p WHERE p.e164 = $1
