@@ -24,7 +24,7 @@ import { CUSTOMER_COLUMNS, type CustomerRow } from './store.js';
  * Each kind contributes at most CANDIDATE_CAP rows (taken in index order, so
  * pages agree with each other): a q search is a search, not an export.
  */
-export const CANDIDATE_CAP = 500;
+export const CANDIDATE_CAP = 200;
 /** Known words tried per typed word, and typed words used. */
 export const TERMS_PER_WORD = 30;
 export const MAX_WORDS = 5;
@@ -73,13 +73,13 @@ function qCandidates(q: string, region: string, p: Params, customSearch?: Prepar
   const cap = p.add(CANDIDATE_CAP);
   if (/^[A-Za-z0-9._-]+$/.test(text)) {
     branches.push(
-      `(SELECT id, 1::float8 AS score FROM customers WHERE account_number LIKE ${p.add(likePrefix(text))}
+      `(SELECT id, 1::float8 AS score, sort_name FROM customers WHERE account_number LIKE ${p.add(likePrefix(text))}
         ORDER BY account_number LIMIT ${cap})`,
     );
   }
   if (!/\s/.test(lower) && lower.length >= 2) {
     branches.push(
-      `(SELECT id, 1::float8 FROM customers WHERE email_key LIKE ${p.add(likePrefix(lower))}
+      `(SELECT id, 1::float8, sort_name FROM customers WHERE email_key LIKE ${p.add(likePrefix(lower))}
         ORDER BY email_key LIMIT ${cap})`,
     );
   }
@@ -89,14 +89,14 @@ function qCandidates(q: string, region: string, p: Params, customSearch?: Prepar
     const keys = phoneLookupKeys(text, region);
     const rev = keys.suffixRev ?? reverse(digits);
     branches.push(
-      `(SELECT customer_id, 1::float8 FROM customer_phones WHERE digits_rev LIKE ${p.add(`${rev}%`)}
-        ORDER BY digits_rev LIMIT ${cap})`,
+      `(SELECT p.customer_id, 1::float8, c.sort_name FROM customer_phones p JOIN customers c ON c.id = p.customer_id
+        WHERE p.digits_rev LIKE ${p.add(`${rev}%`)} ORDER BY p.digits_rev LIMIT ${cap})`,
     );
   }
   if (!phoneLike && lower.length >= 2) {
     const sortName = lower.replace(/\s+/g, ' ').replace(/,/g, '');
     branches.push(
-      `(SELECT id, 1::float8 FROM customers WHERE sort_name LIKE ${p.add(likePrefix(sortName))}
+      `(SELECT id, 1::float8, sort_name FROM customers WHERE sort_name LIKE ${p.add(likePrefix(sortName))}
         ORDER BY sort_name, id LIMIT ${cap})`,
     );
   }
@@ -118,19 +118,20 @@ function qCandidates(q: string, region: string, p: Params, customSearch?: Prepar
       return `c.name_terms && coalesce(nullif(${close}, '{}'), ${like})`;
     });
     branches.push(
-      `(SELECT c.id, word_similarity(${p.add(lower)}, c.search_name)::float8 FROM customers c
+      `(SELECT c.id, word_similarity(${p.add(lower)}, c.search_name)::float8, c.sort_name FROM customers c
         WHERE ${conditions.join(' AND ')} LIMIT ${cap})`,
     );
   }
   if (customSearch) {
     branches.push(
-      `(SELECT c.id, 1::float8 FROM customers c WHERE ${customSearch.render((v) => p.add(v))} LIMIT ${cap})`,
+      `(SELECT c.id, 1::float8, c.sort_name FROM customers c WHERE ${customSearch.render((v) => p.add(v))}
+        LIMIT ${cap})`,
     );
   }
   if (branches.length === 0) return [];
   return [
-    `qm(id, score) AS (${branches.join('\n UNION ALL ')})`,
-    'qb AS (SELECT id, max(score) AS score FROM qm GROUP BY id)',
+    `qm(id, score, sort_name) AS (${branches.join('\n UNION ALL ')})`,
+    'qb AS (SELECT id, max(score) AS score, min(sort_name) AS sort_name FROM qm GROUP BY id)',
   ];
 }
 
@@ -177,13 +178,17 @@ export function buildListQuery(opts: ListOptions, region: string): ListQuery | n
   if (sort === 'relevance' && !joinQ) throw new Invalid([{ field: 'sort', message: 'relevance needs q' }]);
   const desc = sort.startsWith('-');
   const base = sort.replace(/^-/, '');
+  // A q search ordered by relevance or name needs nothing from the customers table until the page
+  // is known (the candidates carry their sort name); filters and time orders read the rows.
+  const fromQ = joinQ && where.length === 0 && (base === 'relevance' || base === 'name');
+  const t = fromQ ? 'qb' : 'c';
+  const col = base === 'created' ? 'c.created_at' : base === 'updated' ? 'c.updated_at' : `${t}.sort_name`;
   const keyExpr =
     base === 'name'
-      ? 'c.sort_name'
+      ? `${t}.sort_name`
       : base === 'relevance'
         ? 'qb.score'
-        : `to_char(c.${base === 'created' ? 'created_at' : 'updated_at'} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-  const col = base === 'created' ? 'c.created_at' : base === 'updated' ? 'c.updated_at' : 'c.sort_name';
+        : `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
   if (opts.cursor) {
     const kind = base === 'relevance' ? 'number' : base === 'name' ? 'string' : 'date';
@@ -192,21 +197,21 @@ export function buildListQuery(opts: ListOptions, region: string): ListQuery | n
     if (base === 'relevance') {
       const ks = p.add(key);
       where.push(
-        `(qb.score < ${ks} OR (qb.score = ${ks} AND (c.sort_name, c.id) > (${p.add(name)}, ${p.add(id)}::uuid)))`,
+        `(qb.score < ${ks} OR (qb.score = ${ks} AND (${t}.sort_name, ${t}.id) > (${p.add(name)}, ${p.add(id)}::uuid)))`,
       );
     } else {
       const cast = base === 'name' ? '' : '::timestamptz';
-      where.push(`(${col}, c.id) ${desc ? '<' : '>'} (${p.add(key)}${cast}, ${p.add(id)}::uuid)`);
+      where.push(`(${col}, ${t}.id) ${desc ? '<' : '>'} (${p.add(key)}${cast}, ${p.add(id)}::uuid)`);
     }
   }
   const order = (k: string, name: string, id: string) =>
     base === 'relevance' ? `${k} DESC, ${name}, ${id}` : desc ? `${k} DESC, ${id} DESC` : `${k}, ${id}`;
   const limit = p.add(opts.limit + 1);
-  // The page's ids first (an index-ordered scan that stops at the limit), then their full rows.
-  const inner = `SELECT c.id, ${keyExpr} AS sort_key, c.sort_name FROM customers c
-    ${joinQ ? 'JOIN qb ON qb.id = c.id' : ''}
+  // The page's ids first (an index-ordered scan, or the ranked candidates, up to the limit), then their rows.
+  const from = fromQ ? 'qb' : `customers c ${joinQ ? 'JOIN qb ON qb.id = c.id' : ''}`;
+  const inner = `SELECT ${t}.id, ${keyExpr} AS sort_key, ${t}.sort_name FROM ${from}
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY ${order(base === 'relevance' ? 'qb.score' : col, 'c.sort_name', 'c.id')} LIMIT ${limit}`;
+    ORDER BY ${order(base === 'relevance' ? 'qb.score' : col, `${t}.sort_name`, `${t}.id`)} LIMIT ${limit}`;
   const sql = `${ctes.length ? `WITH ${ctes.join(',\n')}` : ''}
     SELECT ${CUSTOMER_COLUMNS}, k.sort_key, k.sort_name FROM (${inner}) k JOIN customers c ON c.id = k.id
     ORDER BY ${order('k.sort_key', 'k.sort_name', 'k.id')}`;
