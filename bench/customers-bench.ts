@@ -442,8 +442,10 @@ function writeResults(r: {
     `### ${ENGINE === 'postgres' ? 'PostgreSQL' : 'PGlite'}: ${r.customers.toLocaleString('en')} customers, ${r.phones.toLocaleString('en')} phones`,
     '',
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine} (${load}) · ${engine} · ` +
-      `${CONNECTIONS} connections, ${DURATION} s per run (after a 3 s warm-up) · server pool ${POOL} · ` +
-      `direct: the same \`listCustomers\` SQL through the same adapter, ${CONNECTIONS} concurrent callers on a pool of ${POOL} ` +
+      `${CONNECTIONS} connections, ${DURATION} s per run (after a 3 s warm-up) · ` +
+      (ENGINE === 'postgres'
+        ? `server pool ${POOL} · direct: the same \`listCustomers\` SQL through the same adapter, ${CONNECTIONS} concurrent callers on a pool of ${POOL} `
+        : `direct: the same \`listCustomers\` SQL on PGlite in the benchmark's process, ${CONNECTIONS} concurrent callers `) +
       '(over HTTP, a `q` search also reads the custom field definitions, for searchable fields; the API key is cached).',
     '',
     g
