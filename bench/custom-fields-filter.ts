@@ -8,7 +8,8 @@
  *
  * Options: --connections 10, --duration 10 (seconds per query), --reuse (keep the
  * data of a previous run), --keep (do not drop the database at the end),
- * --generate-only (load the data and stop; implies --keep),
+ * --generate-only (load the data and stop; implies --keep), --label installed (the results
+ * block this run replaces, so runs against differently configured servers sit side by side),
  * --pg postgres://postgres@127.0.0.1:5432/postgres (the server; the benchmark
  * uses its own database `sb_bench_cf`).
  * Results go to bench/RESULTS.md, between the custom-fields markers.
@@ -25,6 +26,7 @@ import { loadConfig } from '../src/config.js';
 import { openPostgres, type Db } from '../src/db/adapter.js';
 import { migrate } from '../src/db/migrate.js';
 import { systemActor } from '../src/http/actor.js';
+import { valueExpression } from '../src/modules/custom-fields/indexes.js';
 import { CustomFieldsService } from '../src/modules/custom-fields/service.js';
 import type { CustomField } from '../src/modules/custom-fields/schema.js';
 import { validateCustomFields } from '../src/modules/custom-fields/validate.js';
@@ -40,6 +42,7 @@ const { values: args } = parseArgs({
     reuse: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'generate-only': { type: 'boolean', default: false },
+    label: { type: 'string', default: 'installed' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     port: { type: 'string', default: '3927' },
   },
@@ -50,6 +53,7 @@ const DURATION = Number(args.duration);
 const CONNECTIONS = args.connections!.split(',').map(Number);
 const PORT = Number(args.port);
 const PG_DB = 'sb_bench_cf';
+const LABEL = args.label!.replace(/[^a-z0-9-]/gi, '');
 const POOL = 20;
 const BATCH = 100_000;
 /** The generation timings, kept for a later --reuse run that writes the results. */
@@ -175,6 +179,11 @@ interface Generation {
 }
 
 /**
+ * Names are drawn independently of the insertion order (as in a real customer
+ * base): the list's name order is then uncorrelated with the table's physical
+ * order, which is what the planner weighs when it chooses between walking the
+ * name index and collecting a filter's matches.
+ *
  * Loads the customers inside the database (INSERT … SELECT generate_series; the
  * jsonb built in SQL), with the table's secondary indexes dropped during the load
  * and rebuilt after it, whatever they are; then makes six fields filterable
@@ -193,8 +202,8 @@ async function generate(db: Db, service: CustomFieldsService): Promise<Generatio
     const to = Math.min(COUNT, from + BATCH - 1);
     await db.query(
       `INSERT INTO customers (account_number, first_name, last_name, custom_fields)
-       SELECT (1000000 + g)::text, (${first})[1 + g % ${FIRST.length}],
-              (${last})[1 + (g / ${FIRST.length}) % ${LAST.length}] || ' ' || g, ${CUSTOM_FIELDS_SQL}
+       SELECT (1000000 + g)::text, (${first})[1 + ${h(18)} % ${FIRST.length}],
+              (${last})[1 + ${h(19)} % ${LAST.length}] || ' ' || (${h(20)} % 1000000), ${CUSTOM_FIELDS_SQL}
        FROM generate_series($1::int, $2::int) g`,
       [from, to],
     );
@@ -421,11 +430,12 @@ async function plans(db: Db): Promise<string[]> {
     );
     out.push(`${label}:`, ...rows.map((r) => `    ${r['QUERY PLAN']}`));
   };
-  await show('equality', `((c.custom_fields ->> 'memberNo') COLLATE "C") = 'M00012345'`);
-  await show(
-    'range',
-    `((c.custom_fields ->> 'score')::numeric) >= 500 AND ((c.custom_fields ->> 'score')::numeric) < 510`,
-  );
+  const text = valueExpression('text', 'memberNo', 'c');
+  const num = valueExpression('number', 'score', 'c');
+  const at = valueExpression('dateTime', 'lastContact', 'c');
+  await show('equality (text)', `${text} = 'M00012345'`);
+  await show('range (number, 0.1 %)', `${num} >= 500 AND ${num} < 510`);
+  await show('range (dateTime, one day)', `${at} >= '2024-03-05T00:00:00.000Z' AND ${at} < '2024-03-06T00:00:00.000Z'`);
   return out;
 }
 
@@ -493,6 +503,8 @@ async function main(): Promise<void> {
   log(`Type change on a field with values refused: ${typeCheck.refused} in ${typeCheck.ms.toFixed(1)} ms`);
   const apiKey = await createApiKey(db);
   const [{ server_version: version }] = await db.query<{ server_version: string }>('SHOW server_version');
+  const [{ shared_buffers: sharedBuffers }] = await db.query<{ shared_buffers: string }>('SHOW shared_buffers');
+  const settings = `shared_buffers ${sharedBuffers}, other settings as installed`;
   await db.close();
 
   const headers = { authorization: `Bearer ${apiKey}` };
@@ -518,7 +530,20 @@ async function main(): Promise<void> {
   } finally {
     await stopServer(server);
   }
-  writeResults({ customers, size, cfKeysIdx, filterIdx, gen, results, plan, typeCheck, invalid, version, load });
+  writeResults({
+    customers,
+    size,
+    cfKeysIdx,
+    filterIdx,
+    gen,
+    results,
+    plan,
+    typeCheck,
+    invalid,
+    version,
+    settings,
+    load,
+  });
   if (!args.keep) {
     db = await openDb(false);
     await db.close();
@@ -541,6 +566,7 @@ function writeResults(r: {
   typeCheck: { refused: boolean; ms: number };
   invalid: number;
   version: string;
+  settings: string;
   load: string;
 }): void {
   const cpu = os.cpus();
@@ -556,7 +582,7 @@ function writeResults(r: {
     `### PostgreSQL: ${r.customers.toLocaleString('en')} customers × 20 custom fields`,
     '',
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine} · PostgreSQL ${r.version} ` +
-      `(installed defaults) · server and database on the same machine · autocannon, ${CONNECTIONS.join(' and ')} connections, ` +
+      `(${r.settings}) · server and database on the same machine · autocannon, ${CONNECTIONS.join(' and ')} connections, ` +
       `${DURATION} s per query after a 2 s warm-up · server pool ${POOL} · API key auth · default sort (name), page of 50.`,
     '',
     `Data: customers table ${mb(r.size)} (${(r.size / r.customers).toFixed(0)} bytes a row with its 20 values in ` +
@@ -591,12 +617,15 @@ function writeResults(r: {
   const block = lines.join('\n');
   const file = path.join(ROOT, 'bench/RESULTS.md');
   let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  // One block per --label inside the section (e.g. the installed server, and one with shared_buffers sized for the data).
   const begin = '<!-- custom-fields:begin -->';
   const end = '<!-- custom-fields:end -->';
-  const section = `${begin}\n${block}\n${end}`;
-  if (text.includes(begin))
-    text = text.slice(0, text.indexOf(begin)) + section + text.slice(text.indexOf(end) + end.length);
-  else text = `${text.trimEnd()}\n\n## Custom fields (issue 7)\n\n${section}\n`;
+  const lb = `<!-- custom-fields:${LABEL}:begin -->`;
+  const le = `<!-- custom-fields:${LABEL}:end -->`;
+  const labelled = `${lb}\n${block}\n${le}`;
+  if (!text.includes(begin)) text = `${text.trimEnd()}\n\n## Custom fields (issue 7)\n\n${begin}\n${end}\n`;
+  if (text.includes(lb)) text = text.slice(0, text.indexOf(lb)) + labelled + text.slice(text.indexOf(le) + le.length);
+  else text = text.slice(0, text.indexOf(end)) + `${labelled}\n` + text.slice(text.indexOf(end));
   writeFileSync(file, text);
   log(`Results written to bench/RESULTS.md`);
 }

@@ -54,6 +54,18 @@ CREATE FUNCTION sb_custom_field_keys(fields jsonb) RETURNS text[]
   AS $$ SELECT CASE WHEN jsonb_typeof(fields) = 'object'
                     THEN ARRAY(SELECT jsonb_object_keys(fields)) ELSE '{}'::text[] END $$;
 
+-- A custom field's value as text: custom_fields ->> key, for the filter indexes
+-- and the conditions that use them. The same result as the operator, but the
+-- planner is told what it costs: extracting a key from a record's jsonb is far
+-- dearer than its default operator cost, and at that default the planner walks
+-- a list's order index evaluating the filter on tens of thousands of rows rather
+-- than collecting the few thousand matches from the field's index (measured:
+-- 67 ms instead of 5 ms for a one-day dateTime range over 1M customers). plpgsql,
+-- so the declared COST is kept (a SQL function would be inlined and lose it).
+CREATE FUNCTION sb_cf_text(fields jsonb, key text) RETURNS text
+  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 25
+  AS $$ BEGIN RETURN fields ->> key; END $$;
+
 -- One per owning table (the map objectType → table is CUSTOM_FIELD_TABLES in
 -- src/modules/custom-fields/tables.ts).
 CREATE INDEX customers_cf_keys_idx ON customers USING gin (sb_custom_field_keys(custom_fields));

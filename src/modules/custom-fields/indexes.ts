@@ -28,13 +28,17 @@ export interface FieldIndexSpec {
 
 const q = (name: string) => `"${name}"`;
 
-/** The value expression a filter compares, identical in the index and in queries (or the index is not used). */
+/**
+ * The value expression a filter compares, identical in the index and in queries
+ * (or the index is not used). sb_cf_text(custom_fields, key) is
+ * custom_fields ->> key with a realistic planner cost (migration 0500).
+ */
 export function valueExpression(type: FieldType, key: string, alias?: string): string {
   const col = `${alias ? `${alias}.` : ''}custom_fields`;
   const k = assertKey(key);
-  if (type === 'number' || type === 'decimal') return `((${col} ->> '${k}')::numeric)`;
+  if (type === 'number' || type === 'decimal') return `(sb_cf_text(${col}, '${k}')::numeric)`;
   if (type === 'multiPick') return `(${col} -> '${k}')`;
-  return `((${col} ->> '${k}') COLLATE "C")`;
+  return `(sb_cf_text(${col}, '${k}') COLLATE "C")`;
 }
 
 export function searchExpression(key: string, alias?: string): string {
