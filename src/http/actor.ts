@@ -1,4 +1,4 @@
-import type { Privilege, Role } from '../modules/users/privileges.js';
+import { PRIVILEGES, type Privilege, type Role } from '../modules/users/privileges.js';
 import { Forbidden } from './errors.js';
 
 /** Through which door a change came; recorded in the history of changes. */
@@ -36,24 +36,7 @@ export function systemActor(channel: Channel = 'system', name = 'system'): Actor
     userId: null,
     name,
     role: null,
-    privileges: new Set<Privilege>([
-      'customers.view',
-      'customers.create',
-      'customers.edit',
-      'customers.delete',
-      'cases.view',
-      'cases.create',
-      'cases.edit',
-      'cases.delete',
-      'cases.addFollowUp',
-      'cases.changeStatus',
-      'cases.viewPrivate',
-      'tasks.view',
-      'tasks.create',
-      'tasks.edit',
-      'tasks.delete',
-      'admin',
-    ]),
+    privileges: new Set<Privilege>(PRIVILEGES),
     channel,
     scopes: ['full'],
   };

@@ -84,7 +84,7 @@ const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperC
  * unique violations on indexes named `uq__<table>__<column>` name the field.
  */
 export function fromDatabaseError(err: unknown): AppError | null {
-  const e = err as { code?: string; constraint?: string; message?: string };
+  const e = err as { code?: string; constraint?: string; message?: string; detail?: string };
   if (typeof e?.code !== 'string') return null;
   if (e.code === '23505') {
     const m = /^uq__[a-z0-9_]+?__(.+)$/.exec(e.constraint ?? '');
@@ -93,7 +93,17 @@ export function fromDatabaseError(err: unknown): AppError | null {
     const field = cf ? `customFields.${cf[1]}` : m ? camel(m[1]) : 'id';
     return Conflict.field(field);
   }
-  if (e.code === '23503') return new AppError(409, 'Conflict', 'A referenced record does not exist or is still in use');
+  if (e.code === '23503') {
+    // Deleting a record others still point at: say what holds it.
+    const holder = /still referenced from table "([^"]+)"/.exec(e.detail ?? '');
+    if (holder) {
+      return new Conflict(`This record still has ${holder[1].replace(/_/g, ' ')}; remove or move them first`);
+    }
+    // Writing a reference to a record that does not exist: name the field.
+    const key = /^Key \(([a-z_]+)\)=/.exec(e.detail ?? '');
+    if (key) return new Invalid([{ field: camel(key[1]), message: 'no such record' }]);
+    return new Conflict('A referenced record does not exist or is still in use');
+  }
   if (e.code === '22P02' || e.code === '22007' || e.code === '22008' || e.code === '22003') {
     return new Invalid([{ field: 'input', message: 'invalid value' }]);
   }

@@ -6,7 +6,8 @@ CREATE TABLE tasks (
   type text NOT NULL CHECK (type IN ('call', 'email', 'meeting', 'chat', 'other')),
   subject text NOT NULL CHECK (length(subject) BETWEEN 1 AND 300),
   notes text CHECK (length(notes) <= 20000),
-  customer_id uuid NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+  -- A customer with tasks cannot be deleted (as with cases): their contact log is not lost silently.
+  customer_id uuid NOT NULL REFERENCES customers (id),
   -- Deleting a case keeps its tasks (on the customer).
   case_id uuid REFERENCES cases (id) ON DELETE SET NULL,
   assignee_id uuid NOT NULL REFERENCES users (id),

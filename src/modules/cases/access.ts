@@ -18,25 +18,6 @@ export async function visibleCase(q: Queryable, actor: Actor, id: string, forUpd
   return row;
 }
 
-/**
- * Maps a foreign-key violation of a case write to the field that named a
- * missing record (a customer or owner that does not exist, a list key removed
- * meanwhile); returns the error unchanged otherwise.
- */
-export function caseWriteError(err: unknown): unknown {
-  const e = err as { code?: string; constraint?: string };
-  if (e?.code !== '23503' || typeof e.constraint !== 'string') return err;
-  const fields: Record<string, string> = {
-    cases_customer_id_fkey: 'customerId',
-    cases_owner_id_fkey: 'ownerId',
-    cases_status_fkey: 'status',
-    cases_priority_fkey: 'priority',
-    cases_severity_fkey: 'severity',
-  };
-  const field = fields[e.constraint];
-  return field ? new Invalid([{ field, message: 'no such record' }]) : err;
-}
-
 /** The privileges a broadcast about this case needs: private cases go only to those who may see them. */
 export function caseAudience(row: Pick<CaseRow, 'visibility'>) {
   return row.visibility === 'private' ? ('cases.viewPrivate' as const) : ('cases.view' as const);

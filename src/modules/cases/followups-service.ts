@@ -5,7 +5,7 @@ import { isUuid } from '../../http/ids.js';
 import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { recordHistory } from '../history/service.js';
-import { caseWriteError, visibleCase } from './access.js';
+import { visibleCase } from './access.js';
 import { findFollowUp, insertFollowUp, listFollowUps, toFollowUp } from './followups-store.js';
 import type { Case, FollowUp, FollowUpCreate } from './schema.js';
 import type { CasesService } from './service.js';
@@ -92,11 +92,7 @@ export class FollowUpsService {
       await this.cases.announce(q, actor, after, reopened ? 'reopen' : 'followUp', row);
       return { followUp: toFollowUp(fu), case: toCase(after), reopened: reopened !== null };
     };
-    try {
-      return await (tx ? work(tx) : this.db.transaction(work));
-    } catch (err) {
-      throw caseWriteError(err);
-    }
+    return tx ? work(tx) : this.db.transaction(work);
   }
 
   async list(

@@ -7,7 +7,7 @@ import { encodeCursor, type Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import type { UsersService } from '../users/service.js';
-import { caseAudience, caseWriteError, visibleCase } from './access.js';
+import { caseAudience, visibleCase } from './access.js';
 import { FollowUpsService, type FollowUpAdded, type FollowUpInput } from './followups-service.js';
 import { listFollowUps, toFollowUp } from './followups-store.js';
 import { CaseLists } from './lists.js';
@@ -78,10 +78,7 @@ export class CasesService {
   }
 
   private run<T>(tx: Queryable | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> {
-    const p = tx ? fn(tx) : this.db.transaction(fn);
-    return p.catch((err: unknown) => {
-      throw caseWriteError(err);
-    });
+    return tx ? fn(tx) : this.db.transaction(fn);
   }
 
   /** Creates a case; `tx` lets another module (email, portal, interactions) create it inside its own transaction. */

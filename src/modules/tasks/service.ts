@@ -40,17 +40,6 @@ export interface TaskReferences {
   caseCustomer?(actor: Actor, id: string): Promise<string | null>;
 }
 
-/** A foreign-key refusal from the database names the field it is about. */
-function referenceError(err: unknown): unknown {
-  const e = err as { code?: string; constraint?: string };
-  if (e?.code !== '23503') return err;
-  const c = e.constraint ?? '';
-  if (c.includes('customer')) return new Invalid([{ field: 'customerId', message: 'no such customer' }]);
-  if (c.includes('case')) return new Invalid([{ field: 'caseId', message: 'no such case' }]);
-  if (c.includes('assignee')) return new Invalid([{ field: 'assigneeId', message: 'no such user' }]);
-  return err;
-}
-
 export class TasksService {
   constructor(
     private readonly db: Db,
@@ -150,9 +139,7 @@ export class TasksService {
     if (!outer) await this.checkReferences(actor, fields, null, now);
     const write = async (tx: Queryable) => {
       fields.customFields = await validateCustomFields(tx, 'task', input.customFields);
-      const row = await insertTask(tx, fields, actor.userId).catch((err: unknown) => {
-        throw referenceError(err);
-      });
+      const row = await insertTask(tx, fields, actor.userId);
       await recordHistory(tx, actor, {
         recordType: 'task',
         recordId: row.id,
@@ -183,9 +170,7 @@ export class TasksService {
       if (patch.customFields !== undefined) {
         fields.customFields = await validateCustomFields(tx, 'task', patch.customFields, before.custom_fields);
       }
-      const after = await updateTask(tx, id, fields, actor.userId).catch((err: unknown) => {
-        throw referenceError(err);
-      });
+      const after = await updateTask(tx, id, fields, actor.userId);
       const action = before.status !== after.status && after.status !== 'open' ? after.status : 'update';
       await recordHistory(tx, actor, {
         recordType: 'task',

@@ -44,7 +44,10 @@ export class AuthService {
     private readonly db: Db,
     private readonly config: Config,
     private readonly users: UsersService,
-  ) {}
+  ) {
+    // A disabled user, a new role or new privileges apply to API keys at once in this process.
+    users.onAccessChange(() => this.apiKeyCache.clear());
+  }
 
   private throttleKeys(email: string, ip: string): string[] {
     return [`acct:${email.toLowerCase()}|ip:${ip}`, `ip:${ip}`];

@@ -49,10 +49,21 @@ export function displayName(u: { first_name: string; last_name: string; email: s
 }
 
 export class UsersService {
+  private readonly accessListeners = new Set<() => void>();
+
   constructor(
     private readonly db: Db,
     private readonly config: Config,
   ) {}
+
+  /** Called after a user or a role changes in a way that may change what someone may do (caches drop then). */
+  onAccessChange(listener: () => void): void {
+    this.accessListeners.add(listener);
+  }
+
+  private accessChanged(): void {
+    for (const listener of this.accessListeners) listener();
+  }
 
   async findRowByEmail(q: Queryable, email: string): Promise<UserRow | null> {
     return maybeOne<UserRow>(q, `${SELECT_USER} WHERE lower(u.email) = lower($1)`, [email]);
@@ -127,7 +138,7 @@ export class UsersService {
   async update(actor: Actor, id: string, patch: UserPatch, expectedVersion: number | null): Promise<User> {
     requirePrivilege(actor, 'admin');
     const hash = patch.password ? await hashPassword(patch.password, this.config.argon2) : null;
-    return this.db.transaction(async (tx) => {
+    const user = await this.db.transaction(async (tx) => {
       const before = await maybeOne<UserRow>(tx, `${SELECT_USER} WHERE u.id = $1 FOR UPDATE OF u`, [
         isUuid(id) ? id : '00000000-0000-0000-0000-000000000000',
       ]);
@@ -170,6 +181,8 @@ export class UsersService {
       await recordHistory(tx, actor, { recordType: 'user', recordId: before.id, action: 'update', changes });
       return toUser(after);
     });
+    this.accessChanged();
+    return user;
   }
 
   async listRolePrivileges(actor: Actor): Promise<{ role: Role; privileges: Privilege[]; version: number }[]> {
@@ -187,7 +200,7 @@ export class UsersService {
   async setRolePrivileges(actor: Actor, role: string, privileges: Privilege[], expectedVersion: number | null) {
     requirePrivilege(actor, 'admin');
     if (!(ROLES as readonly string[]).includes(role)) throw new NotFound('Role');
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
       const before = await one<{ privileges: string[]; version: number }>(
         tx,
         'SELECT privileges, version FROM role_privileges WHERE role = $1 FOR UPDATE',
@@ -214,6 +227,8 @@ export class UsersService {
         version: after.version,
       };
     });
+    this.accessChanged();
+    return result;
   }
 }
 
