@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/adapter.js';
 import { type Actor, can, requirePrivilege, systemActor } from '../../http/actor.js';
-import { Invalid, NotFound } from '../../http/errors.js';
+import { NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { findCase, type CaseRow } from './store.js';
 
