@@ -484,7 +484,7 @@ function writeResults(r: {
   let body = section;
   if (body.includes(eb)) body = body.replace(new RegExp(`${eb}[\\s\\S]*?${ee}`), `${eb}\n${block}\n${ee}`);
   else body = `${body.trimEnd()}\n${eb}\n${block}\n${ee}\n`;
-  writeFileSync(file, `${head}${begin}${body.startsWith('\n') ? '' : '\n'}${body.trim()}\n${end}${tail}`);
+  writeFileSync(file, `${head}${begin}\n${body.trim()}\n${end}${tail}`);
   log(`\n${block}\n\nWritten to bench/RESULTS.md`);
 }
 
