@@ -54,17 +54,45 @@ CREATE FUNCTION sb_custom_field_keys(fields jsonb) RETURNS text[]
   AS $$ SELECT CASE WHEN jsonb_typeof(fields) = 'object'
                     THEN ARRAY(SELECT jsonb_object_keys(fields)) ELSE '{}'::text[] END $$;
 
--- A custom field's value as text: custom_fields ->> key, for the filter indexes
--- and the conditions that use them. The same result as the operator, but the
--- planner is told what it costs: extracting a key from a record's jsonb is far
--- dearer than its default operator cost, and at that default the planner walks
--- a list's order index evaluating the filter on tens of thousands of rows rather
--- than collecting the few thousand matches from the field's index (measured:
--- 67 ms instead of 5 ms for a one-day dateTime range over 1M customers). plpgsql,
--- so the declared COST is kept (a SQL function would be inlined and lose it).
+-- A custom field's value for the filter indexes and the conditions that use them
+-- (src/modules/custom-fields/indexes.ts): as text (custom_fields ->> key), as a
+-- date, or as a UTC timestamp (values are stored as validated ISO strings).
+-- - Typed dates and times give the planner linear histograms: its estimate of a
+--   one-week range is then right, where text histograms were off up to fivefold.
+-- - The declared COST tells the planner that extracting a key from a record's
+--   jsonb is far dearer than an operator's default; plpgsql, so the cost is kept
+--   (a SQL function would be inlined and lose it).
+-- - PARALLEL UNSAFE: a list query filtered on a custom field never goes parallel
+--   (on small machines a parallel walk of the list's order index was 10–30 times
+--   slower than collecting the matches from the field's index).
 CREATE FUNCTION sb_cf_text(fields jsonb, key text) RETURNS text
-  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 25
+  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE COST 25
   AS $$ BEGIN RETURN fields ->> key; END $$;
+
+CREATE FUNCTION sb_cf_date(fields jsonb, key text) RETURNS date
+  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE COST 25
+  AS $$
+DECLARE
+  v text := fields ->> key;
+BEGIN
+  IF v IS NULL OR v !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN RETURN NULL; END IF;
+  RETURN make_date(substr(v, 1, 4)::int, substr(v, 6, 2)::int, substr(v, 9, 2)::int);
+END
+$$;
+
+CREATE FUNCTION sb_cf_timestamp(fields jsonb, key text) RETURNS timestamp
+  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE COST 25
+  AS $$
+DECLARE
+  v text := fields ->> key;
+BEGIN
+  IF v IS NULL OR v !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?Z$' THEN
+    RETURN NULL;
+  END IF;
+  RETURN make_timestamp(substr(v, 1, 4)::int, substr(v, 6, 2)::int, substr(v, 9, 2)::int,
+                        substr(v, 12, 2)::int, substr(v, 15, 2)::int, substr(v, 18, length(v) - 18)::float8);
+END
+$$;
 
 -- One per owning table (the map objectType → table is CUSTOM_FIELD_TABLES in
 -- src/modules/custom-fields/tables.ts).

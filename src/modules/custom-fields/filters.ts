@@ -3,7 +3,7 @@ import { Invalid, type FieldError } from '../../http/errors.js';
 import { searchExpression, valueExpression } from './indexes.js';
 import { loadDefinitions, type FieldDef } from './store.js';
 import type { CustomFieldObjectType } from './tables.js';
-import { normaliseValue, RANGE_TYPES, type ValueResult } from './values.js';
+import { normaliseValue, RANGE_TYPES, type FieldType, type ValueResult } from './values.js';
 import { getCustomFieldPhoneRegion } from './validate.js';
 
 /**
@@ -41,6 +41,13 @@ export interface ConditionOptions {
 const PARAM = /^cf\.([a-z][a-zA-Z0-9_]{0,39})(?:\.(gte|gt|lte|lt))?$/;
 const OPERATORS = { gte: '>=', gt: '>', lte: '<=', lt: '<' } as const;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/** The SQL type a filter value is cast to (the type of the field's index expression); text otherwise. */
+const SQL_TYPES: Partial<Record<FieldType, string>> = {
+  number: 'numeric',
+  decimal: 'numeric',
+  date: 'date',
+  dateTime: 'timestamp',
+};
 
 /** Whether a querystring carries any `cf.` parameter (no definitions are read otherwise). */
 export function hasCustomFieldFilters(query: Record<string, unknown>): boolean {
@@ -120,15 +127,18 @@ export async function prepareCustomFieldFilters(
     if (values.length !== list.length) continue;
 
     const expr = valueExpression(def.type, def.key, opts.alias);
-    const cast = def.type === 'number' || def.type === 'decimal' ? '::numeric' : '';
+    const sqlType = SQL_TYPES[def.type];
+    const cast = sqlType ? `::${sqlType}` : '';
+    // Date-times compare as UTC timestamps: '2024-05-01T14:30:00.000Z' → '2024-05-01 14:30:00.000'.
+    const param = (v: unknown) => (def.type === 'dateTime' ? String(v).replace('T', ' ').replace('Z', '') : String(v));
     if (def.type === 'multiPick') {
       parts.push((add) => (values.length === 1 ? `${expr} ? ${add(values[0])}` : `${expr} ?| ${add(values)}::text[]`));
     } else if (op) {
-      parts.push((add) => `${expr} ${OPERATORS[op]} ${add(String(values[0]))}${cast}`);
+      parts.push((add) => `${expr} ${OPERATORS[op]} ${add(param(values[0]))}${cast}`);
     } else if (values.length === 1) {
-      parts.push((add) => `${expr} = ${add(String(values[0]))}${cast}`);
+      parts.push((add) => `${expr} = ${add(param(values[0]))}${cast}`);
     } else {
-      parts.push((add) => `${expr} = ANY(${add(values.map(String))}::${cast ? 'numeric' : 'text'}[])`);
+      parts.push((add) => `${expr} = ANY(${add(values.map(param))}::${sqlType ?? 'text'}[])`);
     }
   }
   if (errors.length > 0) throw new Invalid(errors);

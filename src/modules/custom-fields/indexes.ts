@@ -6,9 +6,9 @@ import type { FieldType } from './values.js';
  * The per-field indexes on the owning tables, created and dropped in the same
  * transaction as the definition change that needs them:
  * - filterable: `cf__<table>__<key>`, a btree over the value expression below
- *   (numbers cast to numeric; everything else the text in the C collation —
- *   dates and UTC date-times are fixed-width ISO strings, so text order is time
- *   order), or a GIN (jsonb_ops) over the array for multiPick;
+ *   (numbers as numeric, dates as date, date-times as UTC timestamp, everything
+ *   else the text in the C collation), or a GIN (jsonb_ops) over the array for
+ *   multiPick;
  * - unique (customers): `uq__customers__cf_<key>`, a partial unique btree over the
  *   text; a clash maps to a 409 naming `customFields.<key>` (src/http/errors.ts);
  * - searchable: `cfs__<table>__<key>`, a pg_trgm GIN over lower(text).
@@ -30,13 +30,15 @@ const q = (name: string) => `"${name}"`;
 
 /**
  * The value expression a filter compares, identical in the index and in queries
- * (or the index is not used). sb_cf_text(custom_fields, key) is
- * custom_fields ->> key with a realistic planner cost (migration 0500).
+ * (or the index is not used). sb_cf_text / sb_cf_date / sb_cf_timestamp read
+ * custom_fields ->> key as text, date or UTC timestamp (migration 0500 says why).
  */
 export function valueExpression(type: FieldType, key: string, alias?: string): string {
   const col = `${alias ? `${alias}.` : ''}custom_fields`;
   const k = assertKey(key);
   if (type === 'number' || type === 'decimal') return `(sb_cf_text(${col}, '${k}')::numeric)`;
+  if (type === 'date') return `sb_cf_date(${col}, '${k}')`;
+  if (type === 'dateTime') return `sb_cf_timestamp(${col}, '${k}')`;
   if (type === 'multiPick') return `(${col} -> '${k}')`;
   return `(sb_cf_text(${col}, '${k}') COLLATE "C")`;
 }
