@@ -31,7 +31,7 @@ export function formatEvent(e: StoredEvent): string {
 function refresher(request: FastifyRequest, ctx: AppContext): () => Promise<Actor | null> {
   const m = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
   const auth = ctx.services.auth;
-  if (m) return () => auth.actorFromApiKey(m[1]);
+  if (m) return () => auth.actorFromApiKey(m[1], true);
   const token = request.cookies?.[SESSION_COOKIE];
   if (token) return async () => (await auth.actorFromSession(token))?.actor ?? null;
   return async () => null;
