@@ -57,7 +57,7 @@ const LABEL = args.label!.replace(/[^a-z0-9-]/gi, '');
 const POOL = 20;
 const BATCH = 100_000;
 /** The generation timings, kept for a later --reuse run that writes the results. */
-const GEN_FILE = path.join(os.tmpdir(), 'sb-bench-cf-generation.json');
+const GEN_FILE = path.join(os.tmpdir(), `sb-bench-cf-generation-${LABEL}.json`);
 const pgUrl = (() => {
   const u = new URL(args.pg!);
   u.pathname = `/${PG_DB}`;
@@ -504,7 +504,8 @@ async function main(): Promise<void> {
   const apiKey = await createApiKey(db);
   const [{ server_version: version }] = await db.query<{ server_version: string }>('SHOW server_version');
   const [{ shared_buffers: sharedBuffers }] = await db.query<{ shared_buffers: string }>('SHOW shared_buffers');
-  const settings = `shared_buffers ${sharedBuffers}, other settings as installed`;
+  const [{ random_page_cost: rpc }] = await db.query<{ random_page_cost: string }>('SHOW random_page_cost');
+  const settings = `shared_buffers ${sharedBuffers}, random_page_cost ${rpc}, other settings as installed`;
   await db.close();
 
   const headers = { authorization: `Bearer ${apiKey}` };
