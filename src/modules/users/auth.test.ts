@@ -204,7 +204,7 @@ describe('sign-in, sessions and API keys', () => {
     expect(rows[0].password_hash).toMatch(/^\$argon2id\$/);
   });
 
-  it('bounds request bodies (413) and names bad fields', async () => {
+  it('bounds request bodies (413) and page sizes (400), and names bad fields', async () => {
     const big = await t.admin.post('/api/v1/users', {
       email: 'big@example.test',
       password: 'x'.repeat(2 * 1024 * 1024),
@@ -212,6 +212,9 @@ describe('sign-in, sessions and API keys', () => {
     });
     expect(big.statusCode).toBe(413);
     expect(big.headers['content-type']).toContain('application/problem+json');
+    const page = await t.admin.get('/api/v1/customers?limit=100000');
+    expect(page.statusCode).toBe(400);
+    expect(page.json().errors[0].field).toBe('limit');
     const bad = await t.admin.post('/api/v1/users', { email: 'not-an-email', password: PASSWORD, role: 'agent' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].field).toBe('email');
