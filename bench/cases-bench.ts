@@ -15,13 +15,10 @@
  * --own-customers (minimal customer rows instead of bench/customers-generate.ts).
  * Results go to bench/RESULTS.md (the Cases section).
  */
-import autocannon from 'autocannon';
 import pg from 'pg';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openPostgres, type Db } from '../src/db/adapter.js';
@@ -30,8 +27,8 @@ import { AuthService } from '../src/modules/users/auth-service.js';
 import { UsersService } from '../src/modules/users/service.js';
 import { generateCases, longCaseNumbers, texts, type CasesGenResult } from './cases-generate.js';
 import { generateCustomers } from './customers-generate.js';
+import { fmt, log, ROOT, runHttp, shuffle, startServer, stopServer, waitHealthy, type Stats } from './lib.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: {
     scale: { type: 'string', default: '1' },
@@ -59,54 +56,7 @@ const pgUrl = (() => {
   u.pathname = `/${PG_DB}`;
   return u.toString();
 })();
-const log = (s: string) => process.stdout.write(`${s}\n`);
 const LOAD_AT_START = os.loadavg();
-
-interface Stats {
-  rps: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  n: number;
-  errors: number;
-}
-
-function stats(latencies: number[], seconds: number, errors: number): Stats {
-  const s = Float64Array.from(latencies).sort();
-  const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN);
-  return { rps: s.length / seconds, p50: at(0.5), p95: at(0.95), p99: at(0.99), n: s.length, errors };
-}
-
-function runHttp(
-  urls: string[],
-  headers: Record<string, string>,
-  seconds: number,
-  connections = CONNECTIONS,
-): Promise<Stats> {
-  return new Promise((resolve, reject) => {
-    const latencies: number[] = [];
-    let errors = 0;
-    let i = 0;
-    const t0 = performance.now();
-    const inst = autocannon(
-      {
-        url: `http://127.0.0.1:${PORT}`,
-        connections,
-        duration: seconds,
-        headers,
-        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
-      },
-      (err, res) => {
-        if (err) return reject(err);
-        resolve(stats(latencies, (performance.now() - t0) / 1000, errors + res.errors + res.timeouts));
-      },
-    );
-    inst.on('response', (_c, status, _b, ms) => {
-      if (status >= 200 && status < 300) latencies.push(ms);
-      else errors++;
-    });
-  });
-}
 
 // ------------------------------------------------------------------ setup
 
@@ -148,49 +98,6 @@ async function createApiKey(db: Db, email: string): Promise<string> {
   const config = loadConfig({ ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', LOG_LEVEL: 'silent' });
   const users = new UsersService(db, config);
   return (await new AuthService(db, config, users).createApiKey(null, { email, name: 'bench', scope: 'full' })).key;
-}
-
-function startServer(): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(PORT),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: pgUrl,
-    PG_POOL_SIZE: String(POOL),
-  };
-  return spawn(process.execPath, [path.join(ROOT, 'bin/switchboard.mjs'), 'serve'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function waitHealthy(): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/healthz`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('server did not start');
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
-function shuffle<T>(xs: T[]): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [xs[i], xs[j]] = [xs[j], xs[i]];
-  }
-  return xs;
 }
 
 /** Search terms across the vocabulary's frequency ranks: common, middling and rare words, and pairs. */
@@ -299,11 +206,11 @@ async function main(): Promise<void> {
   ];
 
   log('Starting the server…');
-  const server = startServer();
+  const server = startServer(PORT, { DATABASE_URL: pgUrl, PG_POOL_SIZE: String(POOL) });
   const results: { name: string; goal: number; stats: Stats; single: Stats }[] = [];
   const checks: string[] = [];
   try {
-    await waitHealthy();
+    await waitHealthy(PORT);
     const get = async (u: string) => {
       const r = await fetch(`http://127.0.0.1:${PORT}${u}`, { headers });
       if (!r.ok) throw new Error(`${u}: ${r.status} ${await r.text()}`);
@@ -320,10 +227,10 @@ async function main(): Promise<void> {
     log(checks.join('\n'));
     for (const run of runs) {
       log(`${run.name}…`);
-      await runHttp(run.urls, headers, 3);
-      const s = await runHttp(run.urls, headers, DURATION);
+      await runHttp(PORT, run.urls, headers, 3, CONNECTIONS);
+      const s = await runHttp(PORT, run.urls, headers, DURATION, CONNECTIONS);
       log(`  ${CONNECTIONS} connections: ${fmt(s)}`);
-      const single = await runHttp(run.urls, headers, Math.min(DURATION, 10), 1);
+      const single = await runHttp(PORT, run.urls, headers, Math.min(DURATION, 10), 1);
       log(`  1 connection: ${fmt(single)}`);
       results.push({ name: run.name, goal: run.goal, stats: s, single });
     }
@@ -332,9 +239,6 @@ async function main(): Promise<void> {
   }
   await writeResults(results, gen, customerSeconds, generatedAt, checks);
 }
-
-const fmt = (s: Stats) =>
-  `${s.rps.toFixed(0)} req/s, p50 ${s.p50.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms (${s.n} ok, ${s.errors} errors)`;
 
 async function writeResults(
   results: { name: string; goal: number; stats: Stats; single: Stats }[],

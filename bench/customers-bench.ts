@@ -11,13 +11,10 @@
  * (the server; the benchmark uses its own database `sb_bench`).
  * Results go to bench/RESULTS.md (the Customers section, one block per engine).
  */
-import autocannon from 'autocannon';
 import pg from 'pg';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openPglite, openPostgres, type Db } from '../src/db/adapter.js';
@@ -28,8 +25,21 @@ import { nameTerms } from '../src/modules/customers/terms.js';
 import { AuthService } from '../src/modules/users/auth-service.js';
 import { UsersService } from '../src/modules/users/service.js';
 import { generateCustomers, type GenerateResult } from './customers-generate.js';
+import {
+  fmt,
+  formats,
+  log,
+  peakRssMb,
+  ROOT,
+  runDirect,
+  runHttp,
+  shuffle,
+  startServer,
+  stopServer,
+  waitHealthy,
+  type Stats,
+} from './lib.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: {
     engine: { type: 'string', default: 'postgres' },
@@ -56,88 +66,10 @@ const pgUrl = (() => {
   return u.toString();
 })();
 const POOL = 20; // the server's default PG_POOL_SIZE
-const log = (s: string) => process.stdout.write(`${s}\n`);
 /** The machine's 1-minute load average before and after: the machine is shared, and the figures depend on it. */
 const loadBefore = os.loadavg()[0];
 
-// ------------------------------------------------------------------ stats
-
-interface Stats {
-  rps: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  n: number;
-  errors: number;
-}
-
-function stats(latencies: number[], seconds: number, errors: number): Stats {
-  const s = Float64Array.from(latencies).sort();
-  const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN);
-  return { rps: s.length / seconds, p50: at(0.5), p95: at(0.95), p99: at(0.99), n: s.length, errors };
-}
-
-function runHttp(
-  urls: string[],
-  headers: Record<string, string>,
-  seconds: number,
-  connections = CONNECTIONS,
-): Promise<Stats> {
-  return new Promise((resolve, reject) => {
-    const latencies: number[] = [];
-    let errors = 0;
-    let i = 0;
-    const t0 = performance.now();
-    const inst = autocannon(
-      {
-        url: `http://127.0.0.1:${PORT}`,
-        connections,
-        duration: seconds,
-        headers,
-        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
-      },
-      (err, res) => {
-        if (err) return reject(err);
-        resolve(stats(latencies, (performance.now() - t0) / 1000, errors + res.errors + res.timeouts));
-      },
-    );
-    inst.on('response', (_c, status, _b, ms) => {
-      if (status >= 200 && status < 300) latencies.push(ms);
-      else errors++;
-    });
-  });
-}
-
-async function runDirect(fn: (i: number) => Promise<unknown>, seconds: number): Promise<Stats> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let i = 0;
-  const t0 = performance.now();
-  const end = t0 + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      while (performance.now() < end) {
-        const t = performance.now();
-        try {
-          await fn(i++);
-          latencies.push(performance.now() - t);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  return stats(latencies, (performance.now() - t0) / 1000, errors);
-}
-
 // ------------------------------------------------------------------ inputs
-
-/** One number in the formats people and platforms send ("(415) 555-0123", "001 415 555 0123", …). */
-function formats(e164: string, i: number): string {
-  const [a, x, l] = [e164.slice(2, 5), e164.slice(5, 8), e164.slice(8)];
-  const all = [`(${a}) ${x}-${l}`, `+1 ${a}-${x}-${l}`, `${a}${x}${l}`, `001 ${a} ${x} ${l}`, `1-${a}-${x}-${l}`, e164];
-  return all[i % all.length];
-}
 
 /** One typo in a name: two letters swapped, one dropped, or one doubled. */
 function misspell(name: string, i: number): string {
@@ -176,13 +108,6 @@ async function sampleInputs(db: Db): Promise<Inputs> {
   };
 }
 
-function shuffle<T>(xs: T[]): void {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [xs[i], xs[j]] = [xs[j], xs[i]];
-  }
-}
-
 // ------------------------------------------------------------------ setup
 
 async function openBenchDb(fresh: boolean): Promise<Db> {
@@ -210,56 +135,9 @@ async function createApiKey(db: Db): Promise<string> {
   return key.key;
 }
 
-function startServer(): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(PORT),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    DEFAULT_PHONE_REGION: REGION,
-  };
-  if (ENGINE === 'postgres') env.DATABASE_URL = pgUrl;
-  else {
-    delete env.DATABASE_URL;
-    env.DATA_DIR = PGLITE_DIR;
-  }
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/switchboard.mjs'), 'serve'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return child;
-}
-
-async function waitHealthy(): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${PORT}/healthz`);
-      if (r.ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('server did not start');
-}
-
 /** Waits until requests left over from a run (closed connections) are through: the server answers a query. */
 async function drain(): Promise<void> {
   await fetch(`http://127.0.0.1:${PORT}/healthz`);
-}
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /VmHWM:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
 }
 
 // ------------------------------------------------------------------ main
@@ -314,7 +192,12 @@ async function main(): Promise<void> {
   const headers = { authorization: `Bearer ${apiKey}` };
 
   log('Starting the server…');
-  const server = startServer();
+  const server = startServer(
+    PORT,
+    ENGINE === 'postgres'
+      ? { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: pgUrl }
+      : { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: undefined, DATA_DIR: PGLITE_DIR },
+  );
   let http: {
     phone: Stats;
     search: Stats;
@@ -325,7 +208,7 @@ async function main(): Promise<void> {
     phoneHits: number;
   };
   try {
-    await waitHealthy();
+    await waitHealthy(PORT);
     // Correctness before speed: each sampled number finds a customer; how often the misspelt name finds its customer.
     let phoneHits = 0;
     for (const u of phoneUrls.slice(0, 200)) {
@@ -344,23 +227,23 @@ async function main(): Promise<void> {
       `Phone lookups finding a customer: ${phoneHits}/200; misspelt names finding their customer: ${found}/${checked}`,
     );
     log('Warm-up…');
-    await runHttp(phoneUrls, headers, 3);
+    await runHttp(PORT, phoneUrls, headers, 3, CONNECTIONS);
     await drain();
-    await runHttp(searchUrls, headers, 3);
+    await runHttp(PORT, searchUrls, headers, 3, CONNECTIONS);
     await drain();
     log('HTTP phone lookup…');
-    const phone = await runHttp(phoneUrls, headers, DURATION);
+    const phone = await runHttp(PORT, phoneUrls, headers, DURATION, CONNECTIONS);
     log(`  ${fmt(phone)}`);
     await drain();
     log('HTTP fuzzy name search…');
-    const search = await runHttp(searchUrls, headers, DURATION);
+    const search = await runHttp(PORT, searchUrls, headers, DURATION, CONNECTIONS);
     log(`  ${fmt(search)}`);
     await drain();
     // The same requests one at a time: the latency of a request that does not queue behind 49 others.
     log('HTTP, one connection…');
-    const phone1 = await runHttp(phoneUrls, headers, 10, 1);
+    const phone1 = await runHttp(PORT, phoneUrls, headers, 10, 1);
     log(`  phone: ${fmt(phone1)}`);
-    const search1 = await runHttp(searchUrls, headers, 10, 1);
+    const search1 = await runHttp(PORT, searchUrls, headers, 10, 1);
     log(`  search: ${fmt(search1)}`);
     http = {
       phone,
@@ -384,11 +267,13 @@ async function main(): Promise<void> {
   log('Direct (same SQL through the driver)…');
   const opts = { limit: 50 };
   const phoneDirect = await runDirect(
+    CONNECTIONS,
     (i) => listCustomers(db, { ...opts, phone: formats(inputs.phones[i % inputs.phones.length].e164, i) }, REGION),
     DURATION,
   );
   log(`  phone: ${fmt(phoneDirect)}`);
   const searchDirect = await runDirect(
+    CONNECTIONS,
     (i) => listCustomers(db, { ...opts, q: inputs.names[i % inputs.names.length].q }, REGION),
     DURATION,
   );
@@ -406,9 +291,6 @@ async function main(): Promise<void> {
     version,
   });
 }
-
-const fmt = (s: Stats) =>
-  `${s.rps.toFixed(0)} req/s, p50 ${s.p50.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms (${s.n} ok, ${s.errors} errors)`;
 
 function writeResults(r: {
   customers: number;

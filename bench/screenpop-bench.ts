@@ -18,13 +18,10 @@
  * --agents 10, --pg postgres://postgres@127.0.0.1:5432/postgres, --port 3937.
  * Results go to bench/RESULTS.md (the Interactions section).
  */
-import autocannon from 'autocannon';
 import pg from 'pg';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openPostgres, type Db } from '../src/db/adapter.js';
@@ -36,9 +33,23 @@ import { UsersService } from '../src/modules/users/service.js';
 import { SseClient } from '../test/sse-client.js';
 import { generateCases } from './cases-generate.js';
 import { generateCustomers } from './customers-generate.js';
+import {
+  fmt as fmtStats,
+  formats as phoneFormats,
+  log,
+  peakRssMb,
+  ROOT,
+  runDirect,
+  runHttp,
+  shuffle,
+  startServer,
+  stats,
+  stopServer,
+  waitHealthy,
+  type Stats,
+} from './lib.js';
 import { generateInteractions } from './screenpop-generate.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: {
     scale: { type: 'string', default: '1' },
@@ -76,99 +87,12 @@ const pgUrl = (() => {
   return u.toString();
 })();
 const BASE = `http://127.0.0.1:${PORT}`;
-const log = (s: string) => process.stdout.write(`${s}\n`);
-
-// ------------------------------------------------------------------ stats
-
-interface Stats {
-  rps: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  n: number;
-  errors: number;
-}
-
-function stats(latencies: number[], seconds: number, errors: number): Stats {
-  const s = Float64Array.from(latencies).sort();
-  const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN);
-  return { rps: s.length / seconds, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1), n: s.length, errors };
-}
-
-const fmt = (s: Stats) =>
-  `${s.rps.toFixed(0)}/s, p50 ${s.p50.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, ` +
-  `max ${s.max.toFixed(1)} ms (${s.n} ok, ${s.errors} errors)`;
-
-function runHttp(
-  urls: string[],
-  headers: Record<string, string>,
-  seconds: number,
-  connections = CONNECTIONS,
-): Promise<Stats> {
-  return new Promise((resolve, reject) => {
-    const latencies: number[] = [];
-    let errors = 0;
-    let i = 0;
-    const t0 = performance.now();
-    const inst = autocannon(
-      {
-        url: BASE,
-        connections,
-        duration: seconds,
-        headers,
-        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
-      },
-      (err, res) => {
-        if (err) return reject(err);
-        resolve(stats(latencies, (performance.now() - t0) / 1000, errors + res.errors + res.timeouts));
-      },
-    );
-    inst.on('response', (_c, status, _b, ms) => {
-      if (status >= 200 && status < 300) latencies.push(ms);
-      else errors++;
-    });
-  });
-}
-
-async function runDirect(concurrency: number, fn: (i: number) => Promise<unknown>, seconds: number): Promise<Stats> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let i = 0;
-  const t0 = performance.now();
-  const end = t0 + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        const t = performance.now();
-        try {
-          await fn(i++);
-          latencies.push(performance.now() - t);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  return stats(latencies, (performance.now() - t0) / 1000, errors);
-}
+const fmt = (s: Stats) => fmtStats(s, { unit: '/s', max: true });
 
 // ------------------------------------------------------------------ inputs
 
-/** One number in the formats people and platforms send. */
-function formats(e164: string, i: number): string {
-  const [a, x, l] = [e164.slice(2, 5), e164.slice(5, 8), e164.slice(8)];
-  const all = [
-    `(${a}) ${x}-${l}`,
-    `+1 ${a}-${x}-${l}`,
-    `${a}${x}${l}`,
-    `001 ${a} ${x} ${l}`,
-    `011 1 ${a} ${x} ${l}`,
-    `1-${a}-${x}-${l}`,
-    e164,
-  ];
-  return all[i % all.length];
-}
+/** One number in the formats people and platforms send (7 of them, with "011 1 …"). */
+const formats = (e164: string, i: number) => phoneFormats(e164, i, { with011: true });
 
 /** Valid US numbers in area codes the generator never uses (bench/customers-generate.ts): nobody has them. */
 function unknownNumbers(n: number): string[] {
@@ -180,14 +104,6 @@ function unknownNumbers(n: number): string[] {
     if (normalisePhone(e164, REGION).valid) out.push(e164);
   }
   return out;
-}
-
-function shuffle<T>(xs: T[]): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [xs[i], xs[j]] = [xs[j], xs[i]];
-  }
-  return xs;
 }
 
 /** 90% numbers customers have, 10% numbers nobody has, each in one of the mixed formats. */
@@ -232,46 +148,6 @@ async function apiKey(db: Db, userId: string, scope: 'full' | 'lookup'): Promise
   const config = loadConfig({ ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', LOG_LEVEL: 'silent' });
   const auth = new AuthService(db, config, new UsersService(db, config));
   return (await auth.createApiKey(null, { userId, scope, name: `bench ${scope}` })).key;
-}
-
-function startServer(): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(PORT),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    DEFAULT_PHONE_REGION: REGION,
-    DATABASE_URL: pgUrl,
-  };
-  return spawn(process.execPath, [path.join(ROOT, 'bin/switchboard.mjs'), 'serve'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function waitHealthy(): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${BASE}/healthz`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('server did not start');
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 // ------------------------------------------------------------------ the pop
@@ -463,7 +339,7 @@ async function main(): Promise<void> {
   const lookupUrls = inputs.map((x) => `/api/v1/lookup?phone=${encodeURIComponent(x.phone)}`);
   const lookupHeaders = { authorization: `Bearer ${lookupKey}` };
   log('Starting the server…');
-  const server = startServer();
+  const server = startServer(PORT, { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: pgUrl });
   let httpLookup: Stats;
   let httpLight: Stats;
   let pops: PopResult;
@@ -471,7 +347,7 @@ async function main(): Promise<void> {
   let checks: { knownFound: number; unknownNotFound: number; checked: number };
   let rssMb: number;
   try {
-    await waitHealthy();
+    await waitHealthy(PORT);
     // Correctness first: known numbers are found, unknown ones are not.
     let knownFound = 0;
     let unknownNotFound = 0;
@@ -486,12 +362,12 @@ async function main(): Promise<void> {
     checks = { knownFound, unknownNotFound, checked: checked.length };
     log(`Checks: ${JSON.stringify(checks)}`);
     log('Warm-up…');
-    await runHttp(lookupUrls, lookupHeaders, 3);
+    await runHttp(PORT, lookupUrls, lookupHeaders, 3, CONNECTIONS);
     log('HTTP lookup…');
-    httpLookup = await runHttp(lookupUrls, lookupHeaders, DURATION);
+    httpLookup = await runHttp(PORT, lookupUrls, lookupHeaders, DURATION, CONNECTIONS);
     log(`  ${fmt(httpLookup)}`);
     log(`HTTP lookup, ${LIGHT} connections…`);
-    httpLight = await runHttp(lookupUrls, lookupHeaders, DURATION, LIGHT);
+    httpLight = await runHttp(PORT, lookupUrls, lookupHeaders, DURATION, LIGHT);
     log(`  ${fmt(httpLight)}`);
     const tag = `bench-${Date.now()}`;
     const phones = inputs.map((x) => x.phone);

@@ -1,0 +1,191 @@
+/**
+ * Helpers shared by the benchmark scripts (customers-bench.ts, cases-bench.ts,
+ * screenpop-bench.ts): latency statistics, the HTTP (autocannon) and direct
+ * load loops, phone-number formats, and starting/stopping `switchboard serve`.
+ */
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root (bench/..). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const log = (s: string) => process.stdout.write(`${s}\n`);
+
+// ------------------------------------------------------------------ stats
+
+export interface Stats {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  n: number;
+  errors: number;
+}
+
+/** Rate and percentiles of the successful latencies (ms) of a run of `seconds`. */
+export function stats(latencies: number[], seconds: number, errors: number): Stats {
+  const s = Float64Array.from(latencies).sort();
+  const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN);
+  return { rps: s.length / seconds, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1), n: s.length, errors };
+}
+
+/**
+ * One line for the log: `… req/s, p50 … ms, p95 … ms, p99 … ms (n ok, e errors)`;
+ * `unit` replaces ` req/s`, and `max` adds the maximum latency.
+ */
+export function fmt(s: Stats, opts: { unit?: string; max?: boolean } = {}): string {
+  const { unit = ' req/s', max = false } = opts;
+  return (
+    `${s.rps.toFixed(0)}${unit}, p50 ${s.p50.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms` +
+    (max ? `, max ${s.max.toFixed(1)} ms` : '') +
+    ` (${s.n} ok, ${s.errors} errors)`
+  );
+}
+
+// ------------------------------------------------------------------ load
+
+/**
+ * GETs `urls` in turn over `connections` connections to the server on `port`
+ * for `seconds` (autocannon); a non-2xx answer counts as an error.
+ */
+export function runHttp(
+  port: number,
+  urls: string[],
+  headers: Record<string, string>,
+  seconds: number,
+  connections: number,
+): Promise<Stats> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    let errors = 0;
+    let i = 0;
+    const t0 = performance.now();
+    const inst = autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections,
+        duration: seconds,
+        headers,
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
+      },
+      (err, res) => {
+        if (err) return reject(err);
+        resolve(stats(latencies, (performance.now() - t0) / 1000, errors + res.errors + res.timeouts));
+      },
+    );
+    inst.on('response', (_c, status, _b, ms) => {
+      if (status >= 200 && status < 300) latencies.push(ms);
+      else errors++;
+    });
+  });
+}
+
+/** Calls `fn(i)` back to back from `concurrency` callers for `seconds`; a throw counts as an error. */
+export async function runDirect(
+  concurrency: number,
+  fn: (i: number) => Promise<unknown>,
+  seconds: number,
+): Promise<Stats> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let i = 0;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        try {
+          await fn(i++);
+          latencies.push(performance.now() - t);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return stats(latencies, (performance.now() - t0) / 1000, errors);
+}
+
+// ------------------------------------------------------------------ inputs
+
+/**
+ * One US number in the formats people and platforms send ("(415) 555-0123",
+ * "001 415 555 0123", …), the `i`-th in turn; `with011` adds "011 1 415 555 0123"
+ * (7 formats instead of 6).
+ */
+export function formats(e164: string, i: number, opts: { with011?: boolean } = {}): string {
+  const [a, x, l] = [e164.slice(2, 5), e164.slice(5, 8), e164.slice(8)];
+  const all = [
+    `(${a}) ${x}-${l}`,
+    `+1 ${a}-${x}-${l}`,
+    `${a}${x}${l}`,
+    `001 ${a} ${x} ${l}`,
+    ...(opts.with011 ? [`011 1 ${a} ${x} ${l}`] : []),
+    `1-${a}-${x}-${l}`,
+    e164,
+  ];
+  return all[i % all.length];
+}
+
+/** Shuffles `xs` in place (Fisher–Yates) and returns it. */
+export function shuffle<T>(xs: T[]): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}
+
+// ------------------------------------------------------------------ the server
+
+/**
+ * Spawns `node bin/switchboard.mjs serve` on 127.0.0.1:`port` (LOG_LEVEL warn),
+ * with this process's environment plus `env`; a key set to undefined is removed.
+ */
+export function startServer(port: number, env: Record<string, string | undefined>): ChildProcess {
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
+  return spawn(process.execPath, [path.join(ROOT, 'bin/switchboard.mjs'), 'serve'], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** Waits (up to 2 minutes) for the server on `port` to answer /healthz. */
+export async function waitHealthy(port: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('server did not start');
+}
+
+/** SIGTERM, then SIGKILL if the server has not exited within 10 s. */
+export async function stopServer(child: ChildProcess): Promise<void> {
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** A process's peak resident set size (VmHWM) in MB. */
+export function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
