@@ -43,7 +43,7 @@ export function AdminCustomFields() {
       await api.del(`/api/v1/custom-fields/${f.id}`, f.version);
       changed(`Field ${f.label} deleted`);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 409 && !e.fieldMessage('confirm') && !e.isStale) {
+      if (e instanceof ApiError && e.status === 409 && e.fieldMessage('confirm') && !e.isStale) {
         if (!window.confirm(`${e.detail}\n\nDelete "${f.label}" and its values from every record?`)) return;
         try {
           await api.del(`/api/v1/custom-fields/${f.id}?confirm=true`, f.version);
