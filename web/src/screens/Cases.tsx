@@ -1,10 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, errorText, type Page } from '../api.js';
 import { useDebounced, useStoredState } from '../hooks.js';
-import { labelOf, useCaseRefs, userName } from '../lookups.js';
-import { formatDateTime } from '../format.js';
-import { Link } from '../router.js';
+import { useCaseRefs } from '../lookups.js';
 import type { Case } from '../types.js';
+import { CasesTable } from '../components/CasesTable.js';
 
 interface CaseFilters {
   q: string;
@@ -178,40 +177,7 @@ export function CasesScreen() {
           {error}
         </p>
       )}
-      <div className="table-wrap">
-        <table className="list" aria-busy={loading}>
-          <caption className="sr-only">Cases</caption>
-          <thead>
-            <tr>
-              <th scope="col">Case</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Status</th>
-              <th scope="col">Priority</th>
-              <th scope="col">Severity</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Opened</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((c) => (
-              <tr key={c.id}>
-                <td data-label="Case">
-                  <Link to={`/cases/${c.id}`}>{c.caseNumber}</Link>
-                </td>
-                <td data-label="Subject">
-                  {c.subject}
-                  {c.visibility === 'private' && <span className="badge">private</span>}
-                </td>
-                <td data-label="Status">{labelOf(settings?.statuses, c.status)}</td>
-                <td data-label="Priority">{labelOf(settings?.priorities, c.priority)}</td>
-                <td data-label="Severity">{labelOf(settings?.severities, c.severity)}</td>
-                <td data-label="Owner">{userName(users, c.ownerId)}</td>
-                <td data-label="Opened">{formatDateTime(c.openedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <CasesTable items={items} caption="Cases" busy={loading} />
       {!loading && items.length === 0 && !error && <p className="empty">No cases match.</p>}
       <div className="list-foot">
         {loading && <span aria-live="polite">Loading…</span>}

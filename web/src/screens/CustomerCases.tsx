@@ -8,9 +8,9 @@ import { Link, navigate } from '../router.js';
 import { useSession } from '../session.js';
 import type { Case, CaseUnitary, Customer } from '../types.js';
 import { CaseNewForm } from './CaseNew.js';
+import { CasesTable } from '../components/CasesTable.js';
 
 function CaseTable({ customerId }: { customerId: string }) {
-  const { settings, users } = useCaseRefs();
   const [items, setItems] = useState<Case[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -53,38 +53,7 @@ function CaseTable({ customerId }: { customerId: string }) {
   if (items.length === 0) return <p className="empty">No cases yet.</p>;
   return (
     <>
-      <div className="table-wrap">
-        <table className="list">
-          <caption className="sr-only">Cases of this customer</caption>
-          <thead>
-            <tr>
-              <th scope="col">Case</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Status</th>
-              <th scope="col">Priority</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Opened</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((c) => (
-              <tr key={c.id}>
-                <td data-label="Case">
-                  <Link to={`/cases/${c.id}`}>{c.caseNumber}</Link>
-                </td>
-                <td data-label="Subject">
-                  {c.subject}
-                  {c.visibility === 'private' && <span className="badge">private</span>}
-                </td>
-                <td data-label="Status">{labelOf(settings?.statuses, c.status)}</td>
-                <td data-label="Priority">{labelOf(settings?.priorities, c.priority)}</td>
-                <td data-label="Owner">{userName(users, c.ownerId)}</td>
-                <td data-label="Opened">{formatDateTime(c.openedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <CasesTable items={items} caption="Cases of this customer" showSeverity={false} />
       {next && (
         <button type="button" onClick={() => void more()}>
           Load more
