@@ -322,6 +322,9 @@ async function main(): Promise<void> {
   await lookupMatches(
     {
       query: async <T>(sql: string, params?: readonly unknown[]) => {
+        // The first statement is the exact E.164 tier, which answers a known number (the spy's empty answer
+        // makes lookupMatches go on to the last-digits tier too; that plan is not the one measured here).
+        if (plan) return [] as T[];
         const rows = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
         plan = rows.map((r) => r['QUERY PLAN']).join('\n');
         return [] as T[];

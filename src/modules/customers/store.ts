@@ -235,6 +235,9 @@ function toSummary(r: SummaryRow): CustomerSummary {
   };
 }
 
+/** Digits sort before ':' in the "C" collation of digits_rev, so [tail, tail + ':') is "starts with tail". */
+const DIGITS_UPPER_BOUND = ':';
+
 /**
  * Customers with this phone number, drafts excluded: exact E.164 matches when
  * there are any, else the last-digits fallback (stored digits ending with the
@@ -254,19 +257,29 @@ export async function summariesByPhone(q: Queryable, keys: PhoneKeys, limit: num
     if (exact.length > 0) return exact.map(toSummary);
     if (keys.suffixRev === null && keys.storedRevs.length === 0) return [];
   }
+  // The last-digits tier (see MATCH_CTE.phoneSuffix below for the range and the two branches).
   const rows = await q.query<SummaryRow>(
     `WITH hits AS (
        SELECT p.customer_id, 1 AS tier FROM customer_phones p WHERE p.e164 = $1
        UNION ALL
-       SELECT p.customer_id, 2 FROM customer_phones p WHERE p.digits_rev LIKE $2 OR p.digits_rev = ANY($3::text[])
+       SELECT p.customer_id, 2 FROM customer_phones p WHERE p.digits_rev >= $2 AND p.digits_rev < $3
+       UNION ALL
+       SELECT p.customer_id, 2 FROM customer_phones p WHERE p.digits_rev = ANY($4::text[])
      ), live AS (
        SELECT h.customer_id, min(h.tier) AS tier FROM hits h
        JOIN customers c ON c.id = h.customer_id AND NOT c.draft GROUP BY h.customer_id
      )
      SELECT ${SUMMARY_COLUMNS} FROM live l JOIN customers c ON c.id = l.customer_id
      WHERE l.tier = (SELECT min(tier) FROM live)
-     ORDER BY c.sort_name, c.id LIMIT $4`,
-    [keys.e164, keys.suffixRev === null ? null : `${keys.suffixRev}%`, keys.storedRevs, limit],
+     ORDER BY c.sort_name, c.id LIMIT $5`,
+    [
+      keys.e164,
+      keys.suffixRev,
+      keys.suffixRev === null ? null : keys.suffixRev + DIGITS_UPPER_BOUND,
+      keys.storedRevs,
+      limit,
+    ],
+    { name: 'customers.summariesByPhoneTail' },
   );
   return rows.map(toSummary);
 }
@@ -363,68 +376,85 @@ export interface MatchRow {
   recent_interactions: MatchInteractionJson[];
 }
 
-/** The candidate CTE `m(id, case_id)` of each key, with its parameters from $6. */
-function matchCte(key: MatchKey): { sql: string; params: unknown[] } {
-  switch (key.by) {
-    case 'phone':
-      // The same two tiers as summariesByPhone: exact E.164 first, else the last-digits fallback.
-      return {
-        sql: `hits AS (
-            SELECT p.customer_id, 1 AS tier FROM customer_phones p WHERE p.e164 = $6
+/**
+ * The candidate CTE `m(id, case_id)` of each way of matching, with its
+ * parameters from $6. Each kind is its own SQL text, run as a named prepared
+ * statement: the screen pop is the hottest read in the system, and planning
+ * this statement costs more than running it.
+ */
+type MatchKind = 'phoneExact' | 'phoneSuffix' | 'email' | 'accountNumber' | 'caseNumber' | 'ids';
+
+const MATCH_CTE: Record<MatchKind, string> = {
+  phoneExact: `m AS (
+      SELECT DISTINCT p.customer_id AS id, NULL::uuid AS case_id FROM customer_phones p
+      JOIN customers c ON c.id = p.customer_id AND NOT c.draft WHERE p.e164 = $6
+    )`,
+  // The last-digits tier: stored digits ending with the input's tail ($6 ≤ digits_rev < $7, the reversed
+  // tail and its upper bound: a range rather than LIKE, so the prepared plan keeps the index), or the input
+  // ending with a stored number of 7+ digits ($8); two branches rather than OR, each one index scan.
+  phoneSuffix: `m AS (
+      SELECT DISTINCT p.customer_id AS id, NULL::uuid AS case_id
+      FROM (SELECT customer_id FROM customer_phones WHERE digits_rev >= $6 AND digits_rev < $7
             UNION ALL
-            SELECT p.customer_id, 2 FROM customer_phones p WHERE p.digits_rev LIKE $7 OR p.digits_rev = ANY($8::text[])
-          ), live AS (
-            SELECT h.customer_id AS id, min(h.tier) AS tier FROM hits h
-            JOIN customers c ON c.id = h.customer_id AND NOT c.draft GROUP BY h.customer_id
-          ), m AS (
-            SELECT l.id, NULL::uuid AS case_id FROM live l WHERE l.tier = (SELECT min(tier) FROM live)
-          )`,
-        params: [key.keys.e164, key.keys.suffixRev === null ? null : `${key.keys.suffixRev}%`, key.keys.storedRevs],
-      };
+            SELECT customer_id FROM customer_phones WHERE digits_rev = ANY($8::text[])) p
+      JOIN customers c ON c.id = p.customer_id AND NOT c.draft
+    )`,
+  email: `m AS (SELECT c.id, NULL::uuid AS case_id FROM customers c WHERE c.email_key = lower($6) AND NOT c.draft)`,
+  accountNumber: `m AS (SELECT c.id, NULL::uuid AS case_id FROM customers c WHERE c.account_number = $6 AND NOT c.draft)`,
+  caseNumber: `m AS (
+      SELECT k.customer_id AS id, k.id AS case_id FROM cases k JOIN customers c ON c.id = k.customer_id
+      WHERE k.case_number = $6 AND NOT c.draft AND $2 <> 'none' AND (k.visibility = 'public' OR $2 = 'all')
+    )`,
+  ids: `m AS (SELECT c.id, $7::uuid AS case_id FROM customers c WHERE c.id = ANY($6::uuid[]))`,
+};
+
+/**
+ * The screen-pop lookup (owned here because it reads the customer tables; the
+ * interactions module calls it): the matching customers, each with its open
+ * cases (count and the newest few, as far as the caller may see cases), its
+ * last interactions and the case a case number matched. One statement per
+ * key, except a phone: the exact E.164 match first, and only when nothing
+ * (live) has that number the last-digits fallback. `exactPhone` answers the
+ * exact tier instead (lookupMatchesByE164 behind a coalescer). Every part is an index
+ * scan: the phone/email/account/case-number index, then cases_customer_idx
+ * and interactions_customer_idx per match.
+ */
+export async function lookupMatches(
+  q: Queryable,
+  key: MatchKey,
+  opts: MatchOptions,
+  exactPhone?: (e164: string) => Promise<MatchRow[]>,
+): Promise<MatchRow[]> {
+  switch (key.by) {
+    case 'phone': {
+      const { e164, suffixRev, storedRevs } = key.keys;
+      if (e164) {
+        const exact = exactPhone ? await exactPhone(e164) : await runMatch(q, 'phoneExact', [e164], opts);
+        if (exact.length > 0) return exact;
+      }
+      if (suffixRev === null && storedRevs.length === 0) return [];
+      return runMatch(
+        q,
+        'phoneSuffix',
+        [suffixRev, suffixRev === null ? null : suffixRev + DIGITS_UPPER_BOUND, storedRevs],
+        opts,
+      );
+    }
     case 'email':
-      return {
-        sql: `m AS (SELECT c.id, NULL::uuid AS case_id FROM customers c WHERE c.email_key = lower($6) AND NOT c.draft)`,
-        params: [key.email.trim()],
-      };
+      return runMatch(q, 'email', [key.email.trim()], opts);
     case 'accountNumber':
-      return {
-        sql: `m AS (SELECT c.id, NULL::uuid AS case_id FROM customers c WHERE c.account_number = $6 AND NOT c.draft)`,
-        params: [key.accountNumber.trim()],
-      };
+      return runMatch(q, 'accountNumber', [key.accountNumber.trim()], opts);
     case 'caseNumber':
-      return {
-        sql: `m AS (
-            SELECT k.customer_id AS id, k.id AS case_id FROM cases k JOIN customers c ON c.id = k.customer_id
-            WHERE k.case_number = $6 AND NOT c.draft AND $2 <> 'none' AND (k.visibility = 'public' OR $2 = 'all')
-          )`,
-        params: [key.caseNumber],
-      };
+      return runMatch(q, 'caseNumber', [key.caseNumber], opts);
     case 'ids':
-      return {
-        sql: `m AS (SELECT c.id, $7::uuid AS case_id FROM customers c WHERE c.id = ANY($6::uuid[]))`,
-        params: [key.ids, key.caseId],
-      };
+      return runMatch(q, 'ids', [key.ids, key.caseId], opts);
   }
 }
 
-/**
- * The screen-pop lookup in one statement (owned here because it reads the
- * customer tables; the interactions module calls it): the matching customers,
- * each with its open cases (count and the newest few, as far as the caller may
- * see cases), its last interactions and the case a case number matched. Every
- * part is an index scan: the phone/email/account/case-number index, then
- * cases_customer_idx and interactions_customer_idx per match.
- */
-export async function lookupMatches(q: Queryable, key: MatchKey, opts: MatchOptions): Promise<MatchRow[]> {
-  const cte = matchCte(key);
+/** Each match's context, read per picked customer `c` ($2 cases view, $3 open cases shown, $4 interactions, $5 left out). */
+function matchContextColumns(): string {
   const visible = `(k.visibility = 'public' OR $2 = 'all')`;
-  return q.query<MatchRow>(
-    `WITH ${cte.sql}, picked AS (
-       SELECT c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.vip, c.draft, c.sort_name,
-              m.case_id
-       FROM m JOIN customers c ON c.id = m.id ORDER BY c.sort_name, c.id LIMIT $1
-     )
-     SELECT c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.vip, c.draft,
+  return `c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.vip, c.draft,
        (SELECT json_build_object('id', k.id, 'caseNumber', k.case_number, 'subject', k.subject, 'status', k.status,
                  'isOpen', k.is_open, 'priority', k.priority, 'openedAt', k.opened_at)
           FROM cases k WHERE k.id = c.case_id AND $2 <> 'none' AND ${visible}) AS matched_case,
@@ -440,8 +470,58 @@ export async function lookupMatches(q: Queryable, key: MatchKey, opts: MatchOpti
                  'startedAt', i.started_at, 'notes', left(i.notes, 200)) ORDER BY i.started_at DESC, i.id DESC),
                  '[]'::json)
           FROM (SELECT i.* FROM interactions i WHERE i.customer_id = c.id AND i.id IS DISTINCT FROM $5::uuid
-                ORDER BY i.started_at DESC, i.id DESC LIMIT $4) i) AS recent_interactions
+                ORDER BY i.started_at DESC, i.id DESC LIMIT $4) i) AS recent_interactions`;
+}
+
+function matchParams(opts: MatchOptions, params: unknown[]): unknown[] {
+  return [opts.limit, opts.cases, opts.openCases, opts.interactions, opts.excludeInteractionId, ...params];
+}
+
+function runMatch(q: Queryable, kind: MatchKind, params: unknown[], opts: MatchOptions): Promise<MatchRow[]> {
+  return q.query<MatchRow>(
+    `WITH ${MATCH_CTE[kind]}, picked AS (
+       SELECT c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.vip, c.draft, c.sort_name,
+              m.case_id
+       FROM m JOIN customers c ON c.id = m.id ORDER BY c.sort_name, c.id LIMIT $1
+     )
+     SELECT ${matchContextColumns()}
      FROM picked c ORDER BY c.sort_name, c.id`,
-    [opts.limit, opts.cases, opts.openCases, opts.interactions, opts.excludeInteractionId, ...cte.params],
+    matchParams(opts, params),
+    { name: `customers.lookup.${kind}` },
   );
+}
+
+/**
+ * The exact E.164 tier of many phone lookups in one statement ($6: the
+ * numbers), answered per number: what `lookupMatches` gives for each one's
+ * exact tier, in the same order. For coalescing concurrent lookups (db/coalesce.ts).
+ */
+export async function lookupMatchesByE164(
+  q: Queryable,
+  e164s: string[],
+  opts: MatchOptions,
+): Promise<Map<string, MatchRow[]>> {
+  const rows = await q.query<MatchRow & { match_key: string }>(
+    `WITH m AS (
+       SELECT DISTINCT p.e164 AS match_key, p.customer_id AS id, NULL::uuid AS case_id FROM customer_phones p
+       JOIN customers c ON c.id = p.customer_id AND NOT c.draft WHERE p.e164 = ANY($6::text[])
+     ), picked AS (
+       SELECT * FROM (
+         SELECT m.match_key, c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.vip, c.draft,
+                c.sort_name, m.case_id, row_number() OVER (PARTITION BY m.match_key ORDER BY c.sort_name, c.id) AS n
+         FROM m JOIN customers c ON c.id = m.id
+       ) ranked WHERE n <= $1
+     )
+     SELECT c.match_key, ${matchContextColumns()}
+     FROM picked c ORDER BY c.match_key, c.sort_name, c.id`,
+    matchParams(opts, [e164s]),
+    { name: 'customers.lookup.phoneExactMany' },
+  );
+  const byKey = new Map<string, MatchRow[]>();
+  for (const { match_key: key, ...row } of rows) {
+    const list = byKey.get(key);
+    if (list) list.push(row);
+    else byKey.set(key, [row]);
+  }
+  return byKey;
 }

@@ -199,37 +199,85 @@ describe('GET /api/v1/lookup', () => {
     expect(open.sort()).toEqual(['GET /api/v1/lookup', 'GET /api/v1/me']);
   });
 
-  it.runIf(ON_POSTGRES)('is one indexed statement per key on PostgreSQL (EXPLAIN)', async () => {
+  it('answers concurrent lookups (coalesced into one statement per view of cases) each with its own matches', async () => {
+    const queries = [
+      'phone=4155550100', // Ada
+      'phone=%2B12125550199', // Grace and Alan
+      'phone=%2B16465550123', // a draft's number: never matches
+      'phone=%2B12025550143', // nobody's
+      'phone=(415)%20555-0100', // Ada again, in another format
+      'phone=%2B442079460958', // Tim
+    ];
+    const oneByOne: LookupWire[] = [];
+    for (const q of queries) oneByOne.push(await lookup(q));
+    const together = await Promise.all(queries.map((q) => lookup(q)));
+    expect(together).toEqual(oneByOne);
+    expect(together.map((r) => r.result)).toEqual(['found', 'multiple', 'not_found', 'not_found', 'found', 'found']);
+    expect(together[1].matches.map((m) => m.displayName)).toEqual(['Grace Hopper', 'Alan Turing']); // by last name
+    // Callers with different views of cases in the same turn: each sees only what it may.
+    const [asIvr, asAdmin] = await Promise.all([lookup('phone=4155550100'), lookup('phone=4155550100', t.admin)]);
+    expect(asIvr.matches[0].openCases.map((c) => c.id)).not.toContain(privateCase.id);
+    expect(asAdmin.matches[0].openCases.map((c) => c.id)).toContain(privateCase.id);
+  });
+
+  it.runIf(ON_POSTGRES)('is one indexed prepared statement per key on PostgreSQL (EXPLAIN, generic plan)', async () => {
     await t.db.exec('ANALYZE');
     const { lookupMatches } = await import('../customers/store.js');
     const { phoneLookupKeys } = await import('../customers/phones.js');
     const opts = { limit: 10, cases: 'public', openCases: 5, interactions: 3, excludeInteractionId: null } as const;
     const plans: string[] = [];
+    const names: (string | undefined)[] = [];
     const spy = {
-      query: async <T>(sql: string, params?: readonly unknown[]) => {
-        // Tiny tables: forbid sequential scans so the plan shows the index path a large table takes.
+      query: async <T>(sql: string, params?: readonly unknown[], o?: { name?: string }) => {
+        names.push(o?.name);
+        // The plan the server reuses: the prepared statement's generic plan (no values folded in). Tiny
+        // tables: forbid sequential scans so the plan shows the index path a large table takes.
+        // EXECUTE takes no bind parameters: the values go in as untyped literals.
+        const literal = (v: unknown): string =>
+          v === null || v === undefined
+            ? 'NULL'
+            : `'${(Array.isArray(v) ? `{${v.map((x) => `"${String(x)}"`).join(',')}}` : String(v)).replace(/'/g, "''")}'`;
+        const args = (params ?? []).map(literal).join(', ');
         const rows = await t.db.transaction(async (tx) => {
-          await tx.exec('SET LOCAL enable_seqscan = off');
-          return tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+          await tx.exec(`SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_generic_plan`);
+          await tx.exec(`PREPARE lookup_plan AS ${sql}`);
+          const plan = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE lookup_plan(${args})`);
+          await tx.exec('DEALLOCATE lookup_plan');
+          return plan;
         });
         plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
         return [] as T[];
       },
       exec: async () => undefined,
     };
+    // Nobody has the number exactly, so the phone runs both tiers: exact, then the last digits.
     await lookupMatches(spy, { by: 'phone', keys: phoneLookupKeys('4155550100', 'US') }, opts);
     await lookupMatches(spy, { by: 'email', email: 'ada@example.com' }, opts);
     await lookupMatches(spy, { by: 'caseNumber', caseNumber: adaCase.caseNumber }, opts);
+    expect(names).toEqual([
+      'customers.lookup.phoneExact',
+      'customers.lookup.phoneSuffix',
+      'customers.lookup.email',
+      'customers.lookup.caseNumber',
+    ]);
     for (const plan of plans) {
       expect(plan).not.toMatch(/Seq Scan/);
       expect(plan).toMatch(/Index/);
     }
     expect(plans[0]).toMatch(/customer_phones_e164_idx/);
-    expect(plans[0]).toMatch(/customer_phones_digits_rev_idx/);
-    expect(plans[1]).toMatch(/uq__customers__email/);
-    expect(plans[2]).toMatch(/uq__cases__case_number/);
+    expect(plans[1]).toMatch(/customer_phones_digits_rev_idx/);
+    expect(plans[2]).toMatch(/uq__customers__email/);
+    expect(plans[3]).toMatch(/uq__cases__case_number/);
     expect(plans.join('\n')).toMatch(/interactions_customer_idx/);
-    expect(plans.join('\n')).toMatch(/cases_customer_idx/);
+    // A caller's open cases come from the open-cases index (count: index only), not from every case they had.
+    expect(plans.join('\n')).toMatch(/cases_customer_open_idx/);
+    // The coalesced exact tier: many numbers, one statement, index scans only. (Which index is the planner's
+    // call on five phones; bench/screenpop-bench.ts shows customer_phones_e164_idx on two million.)
+    const { lookupMatchesByE164 } = await import('../customers/store.js');
+    await lookupMatchesByE164(spy, ['+14155550100', '+12125550199'], opts);
+    expect(names.at(-1)).toBe('customers.lookup.phoneExactMany');
+    expect(plans.at(-1)).not.toMatch(/Seq Scan/);
+    expect(plans.at(-1)).toMatch(/e164 = ANY/);
   });
 });
 

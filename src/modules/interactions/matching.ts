@@ -102,14 +102,19 @@ export function toMatch(r: MatchRow): Match {
   };
 }
 
-function options(actor: Actor, excludeInteractionId: string | null = null): MatchOptions {
+/** The lookup's options for a view of cases. */
+export function matchOptions(cases: MatchOptions['cases'], excludeInteractionId: string | null = null): MatchOptions {
   return {
     limit: MAX_MATCHES,
-    cases: casesViewOf(actor),
+    cases,
     openCases: OPEN_CASES_SHOWN,
     interactions: RECENT_INTERACTIONS_SHOWN,
     excludeInteractionId,
   };
+}
+
+function options(actor: Actor, excludeInteractionId: string | null = null): MatchOptions {
+  return matchOptions(casesViewOf(actor), excludeInteractionId);
 }
 
 /** The keys to try, in order, for this input (a key that cannot match anything is left out). */
@@ -130,15 +135,25 @@ export function keysOf(input: MatchInput, region: string): { by: MatchedBy; key:
   return keys;
 }
 
-/** Runs the match: the first key (in priority order) that matches anything answers. */
+/** Answers the exact E.164 tier of a phone match for this view of cases (a coalesced read). */
+export type ExactPhoneMatcher = (e164: string, cases: MatchOptions['cases']) => Promise<MatchRow[]>;
+
+/**
+ * Runs the match: the first key (in priority order) that matches anything
+ * answers. `exactPhone` (reads outside a transaction only) answers the exact
+ * phone tier through a coalescer.
+ */
 export async function findMatches(
   q: Queryable,
   actor: Actor,
   input: MatchInput,
   region: string,
+  exactPhone?: ExactPhoneMatcher,
 ): Promise<MatchOutcome> {
+  const opts = options(actor);
+  const exact = exactPhone && ((e164: string) => exactPhone(e164, opts.cases));
   for (const { by, key } of keysOf(input, region)) {
-    const rows = await lookupMatches(q, key, options(actor));
+    const rows = await lookupMatches(q, key, opts, exact);
     if (rows.length > 0) {
       return { result: rows.length === 1 ? 'found' : 'multiple', matchedBy: by, matches: rows.map(toMatch) };
     }

@@ -1,5 +1,6 @@
 import type { Config } from '../../config.js';
 import type { Db, Queryable } from '../../db/adapter.js';
+import { Coalescer } from '../../db/coalesce.js';
 import { emitEvents, type NewEvent } from '../../events/outbox.js';
 import { type Actor, requirePrivilege, systemActor } from '../../http/actor.js';
 import { AppError, Conflict, Invalid, NotFound } from '../../http/errors.js';
@@ -9,10 +10,18 @@ import type { CasesService } from '../cases/service.js';
 import { normalisePhone } from '../customers/phones.js';
 import type { Customer, CustomerCreate } from '../customers/schema.js';
 import type { CustomersService } from '../customers/service.js';
+import { lookupMatchesByE164, type MatchOptions, type MatchRow } from '../customers/store.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import type { TasksService } from '../tasks/service.js';
 import type { UsersService } from '../users/service.js';
-import { findMatches, matchesByIds, matchInputOf, type MatchInput } from './matching.js';
+import {
+  type ExactPhoneMatcher,
+  findMatches,
+  matchesByIds,
+  matchInputOf,
+  matchOptions,
+  type MatchInput,
+} from './matching.js';
 import { changeEvents, changeOf, CLOCK_SKEW_MS, closedError, historyView, parseTime, RECORD_TYPE } from './rules.js';
 import type {
   Associate,
@@ -77,8 +86,24 @@ export class InteractionsService {
     if (Object.values(input).every((v) => v === undefined)) {
       throw new Invalid([{ field: 'phone', message: 'give a phone, an email, a caseNumber or an accountNumber' }]);
     }
-    return findMatches(this.db, actor, input, this.config.defaultPhoneRegion);
+    return findMatches(this.db, actor, input, this.config.defaultPhoneRegion, this.exactPhone);
   }
+
+  /** Concurrent lookups' exact phone tier, one statement per event-loop turn and view of cases. */
+  private readonly exactPhoneBatches = new Map<MatchOptions['cases'], Coalescer<MatchRow[]>>();
+
+  private readonly exactPhone: ExactPhoneMatcher = (e164, cases) => {
+    let batches = this.exactPhoneBatches.get(cases);
+    if (!batches) {
+      const opts = matchOptions(cases);
+      batches = new Coalescer(
+        (keys) => lookupMatchesByE164(this.db, keys, opts),
+        () => [],
+      );
+      this.exactPhoneBatches.set(cases, batches);
+    }
+    return batches.load(e164);
+  };
 
   /**
    * I1: records an interaction the platform reports, matched as the lookup
