@@ -116,8 +116,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 
 export async function generateCustomers(db: Db, count: number, log: (s: string) => void): Promise<GenerateResult> {
   const t0 = performance.now();
-  // One connection (a transaction) for the whole load, so its settings hold for every step.
-  const timings = await db.transaction((tx) => load(tx, count, log));
+  const timings = await load(db, count, log);
   const [, tAnalyze] = await timed(() =>
     db.exec(db.engine === 'postgres' ? 'VACUUM ANALYZE customers, customer_phones, customer_terms' : 'ANALYZE'),
   );
@@ -130,8 +129,29 @@ export async function generateCustomers(db: Db, count: number, log: (s: string) 
   };
 }
 
-async function load(db: Queryable, count: number, log: (s: string) => void) {
-  await db.exec(`SET LOCAL maintenance_work_mem = '512MB'`);
+/**
+ * Runs `steps` on `workers` connections at once (each step in its own
+ * transaction, with the load's settings), taking the next step as one ends.
+ */
+async function inParallel(db: Db, workers: number, steps: ((tx: Queryable) => Promise<void>)[]): Promise<void> {
+  const queue = [...steps];
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      for (let step = queue.shift(); step; step = queue.shift()) {
+        const run = step;
+        await db.transaction(async (tx) => {
+          await tx.exec(`SET LOCAL maintenance_work_mem = '512MB'`);
+          await run(tx);
+        });
+      }
+    }),
+  );
+}
+
+async function load(db: Db, count: number, log: (s: string) => void) {
+  // PostgreSQL: the inserts and the index builds run on two connections at once (the load is CPU-bound,
+  // one core per statement). PGlite has one connection.
+  const workers = db.engine === 'postgres' ? 2 : 1;
   // Keys and indexes are dropped for the load and rebuilt after it: one sort per index
   // instead of a random btree insert (and a foreign-key lookup) per row.
   const constraints = await db.query<{ table: string; name: string; def: string; type: string }>(
@@ -152,8 +172,18 @@ async function load(db: Queryable, count: number, log: (s: string) => void) {
 
   const first = arr(FIRST);
   const last = arr(LAST);
+  const ranges = Array.from({ length: workers }, (_, w) => [
+    Math.floor((count * w) / workers) + 1,
+    Math.floor((count * (w + 1)) / workers),
+  ]);
   const [, tCustomers] = await timed(() =>
-    db.exec(`
+    inParallel(
+      db,
+      workers,
+      ranges.map(
+        ([a, b]) =>
+          (tx: Queryable) =>
+            tx.exec(`
       INSERT INTO customers (account_number, first_name, last_name, company, email, vip, draft,
                              primary_address, created_at, updated_at, name_terms)
       SELECT (100000 + g)::text, f, l, comp,
@@ -179,9 +209,11 @@ async function load(db: Queryable, count: number, log: (s: string) => void) {
           SELECT g, random() r1, random() r2, random() r2b, random() r3, random() r4, random() r5, random() r6,
                  random() r7, random() r8, random() r9, random() r10, random() r11, random() r12,
                  now() - random() * interval '5 years' AS ts
-          FROM generate_series(1, ${count}) g
+          FROM generate_series(${a}, ${b}) g
         ) r
       ) s`),
+      ),
+    ),
   );
   log(`  customers inserted in ${tCustomers.toFixed(1)} s`);
   // The search dictionary, as terms.ts dictionaryRows() builds it: each word, and from 4 letters on
@@ -198,7 +230,13 @@ async function load(db: Queryable, count: number, log: (s: string) => void) {
   await db.exec(`SELECT setval('customer_account_seq', 100000 + ${count} + 1)`);
 
   const [, tPhones] = await timed(() =>
-    db.exec(`
+    inParallel(
+      db,
+      workers,
+      ranges.map(
+        ([a, b]) =>
+          (tx: Queryable) =>
+            tx.exec(`
       INSERT INTO customer_phones (customer_id, position, type, raw, e164, extension, digits, valid)
       SELECT id, pos, (ARRAY['mobile','work','home','voice'])[1 + pos],
              CASE WHEN bad THEN '555-' || l
@@ -218,27 +256,33 @@ async function load(db: Queryable, count: number, log: (s: string) => void) {
                floor(random() * 4)::int AS fmt,
                random() < 0.01 AS bad
         FROM customers c CROSS JOIN LATERAL generate_series(1, 1 + abs(hashtext(c.id::text)) % 3) k
+        WHERE CASE WHEN c.account_number ~ '^[0-9]{1,9}$' THEN c.account_number::int END
+              BETWEEN 100000 + ${a} AND 100000 + ${b}
       ) s
       -- "N11" exchanges (211, 911, …) are service codes, not numbers.
       CROSS JOIN LATERAL (SELECT (CASE WHEN xn % 100 = 11 THEN xn + 1 ELSE xn END)::text AS x) xx`),
+      ),
+    ),
   );
   log(`  phones inserted in ${tPhones.toFixed(1)} s`);
 
   const [, tIndexes] = await timed(async () => {
     // Primary keys, then indexes, then foreign keys (which need the keys they point to).
-    const ordered = [
-      ...constraints
-        .filter((c) => c.type === 'p')
-        .map((c) => ({ name: c.name, sql: `ALTER TABLE ${c.table} ADD CONSTRAINT ${c.name} ${c.def}` })),
-      ...indexes.map((ix) => ({ name: ix.indexname, sql: ix.indexdef })),
-      ...constraints
-        .filter((c) => c.type === 'f')
-        .map((c) => ({ name: c.name, sql: `ALTER TABLE ${c.table} ADD CONSTRAINT ${c.name} ${c.def}` })),
-    ];
-    for (const step of ordered) {
-      const [, s] = await timed(() => db.exec(step.sql));
-      log(`  ${step.name}: ${s.toFixed(1)} s`);
-    }
+    const step = (name: string, sql: string) => async (tx: Queryable) => {
+      const [, s] = await timed(() => tx.exec(sql));
+      log(`  ${name}: ${s.toFixed(1)} s`);
+    };
+    const keys = (type: string) =>
+      constraints
+        .filter((c) => c.type === type)
+        .map((c) => step(c.name, `ALTER TABLE ${c.table} ADD CONSTRAINT ${c.name} ${c.def}`));
+    await inParallel(db, workers, keys('p'));
+    await inParallel(
+      db,
+      workers,
+      indexes.map((ix) => step(ix.indexname, ix.indexdef)),
+    );
+    await inParallel(db, 1, keys('f'));
   });
   return { customers: tCustomers, phones: tPhones, indexes: tIndexes };
 }

@@ -114,6 +114,23 @@ describe('customers filters', () => {
     expect(p2.nextCursor).toBeNull();
   });
 
+  it('answers concurrent phone lists (coalesced into one statement) each with its own page', async () => {
+    const queries = [
+      'phone=4155550100', // Jonathon and a draft
+      'phone=3035550199&limit=2', // the shared office line, first page of two
+      'phone=%2B1%20303%20555%200199', // the same line, a whole page
+      'phone=%2B12025550143', // nobody's
+      'phone=(415)%20555-0100',
+    ];
+    const oneByOne = [];
+    for (const q of queries) oneByOne.push(await search(q));
+    const together = await Promise.all(queries.map((q) => search(q)));
+    expect(together).toEqual(oneByOne);
+    expect(together.map((r) => r.items.length)).toEqual([2, 2, 3, 0, 2]);
+    expect(together[1].nextCursor).not.toBeNull();
+    expect(together[2].nextCursor).toBeNull();
+  });
+
   it('phone falls back to the last digits when nothing matches exactly', async () => {
     // Stored as typed "555-0177" (no area code: not a valid number); the caller id ends with it.
     expect(ids(await search('phone=%2B1%20415%20555%200177'))).toEqual([made.shortNumber.id]);

@@ -52,7 +52,7 @@ export function postalKey(postalCode: string): string {
 
 const likePrefix = (s: string) => `${s.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 
-interface ListRow extends CustomerRow {
+export interface ListRow extends CustomerRow {
   sort_key: string | number;
   sort_name: string;
 }
@@ -218,26 +218,66 @@ export function buildListQuery(opts: ListOptions, region: string): ListQuery | n
   return { sql, params: p.values, sort };
 }
 
+/** Answers `phoneOnlyExact`'s statement for one number and row cap (a coalesced read, see listByE164Many). */
+export type ExactPhoneList = (e164: string, rows: number) => Promise<ListRow[]>;
+
 /**
  * The hot path of a screen pop through this list (`?phone=` alone, first page,
- * name order): the exact E.164 matches as one prepared statement. Null when it
- * does not apply or finds nothing (then the general statement runs, with the
- * last-digits fallback); its rows and cursor are those the general one gives.
+ * name order): the exact E.164 matches as one prepared statement, or through
+ * `exactPhone` (concurrent requests coalesced). Null when it does not apply or
+ * finds nothing (then the general statement runs, with the last-digits
+ * fallback); its rows and cursor are those the general one gives.
  */
-async function phoneOnlyExact(db: Db, opts: ListOptions, region: string): Promise<ListRow[] | null> {
+async function phoneOnlyExact(
+  db: Db,
+  opts: ListOptions,
+  region: string,
+  exactPhone?: ExactPhoneList,
+): Promise<ListRow[] | null> {
   const { phone, limit, sort, cursor, q, email, accountNumber, postalCode, draft, vip, custom } = opts;
   if (phone === undefined || cursor || (sort && sort !== 'name') || custom) return null;
   if ([q, email, accountNumber, postalCode, draft, vip].some((v) => v !== undefined)) return null;
   const { e164 } = phoneLookupKeys(phone, region);
   if (!e164) return null;
-  const rows = await db.query<ListRow>(
-    `SELECT ${CUSTOMER_COLUMNS}, c.sort_name AS sort_key, c.sort_name FROM customers c
-     WHERE c.id IN (SELECT p.customer_id FROM customer_phones p WHERE p.e164 = $1)
-     ORDER BY c.sort_name, c.id LIMIT $2`,
-    [e164, limit + 1],
-    { name: 'customers.listByE164' },
-  );
+  const rows = exactPhone
+    ? await exactPhone(e164, limit + 1)
+    : await db.query<ListRow>(
+        `SELECT ${CUSTOMER_COLUMNS}, c.sort_name AS sort_key, c.sort_name FROM customers c
+         WHERE c.id IN (SELECT p.customer_id FROM customer_phones p WHERE p.e164 = $1)
+         ORDER BY c.sort_name, c.id LIMIT $2`,
+        [e164, limit + 1],
+        { name: 'customers.listByE164' },
+      );
   return rows.length > 0 ? rows : null;
+}
+
+/**
+ * `phoneOnlyExact`'s statement for many numbers at once ($1), up to `rows`
+ * customers each, in the same order: for coalescing concurrent requests
+ * (db/coalesce.ts). The page is picked by id first, so only its rows are read whole.
+ */
+export async function listByE164Many(db: Db, e164s: string[], rows: number): Promise<Map<string, ListRow[]>> {
+  const found = await db.query<ListRow & { match_key: string }>(
+    `WITH hits AS (
+       SELECT match_key, id FROM (
+         SELECT p.e164 AS match_key, c.id, row_number() OVER (PARTITION BY p.e164 ORDER BY c.sort_name, c.id) AS n
+         FROM (SELECT DISTINCT e164, customer_id FROM customer_phones WHERE e164 = ANY($1::text[])) p
+         JOIN customers c ON c.id = p.customer_id
+       ) ranked WHERE n <= $2
+     )
+     SELECT h.match_key, ${CUSTOMER_COLUMNS}, c.sort_name AS sort_key, c.sort_name
+     FROM hits h JOIN customers c ON c.id = h.id
+     ORDER BY h.match_key, c.sort_name, c.id`,
+    [e164s, rows],
+    { name: 'customers.listByE164Many' },
+  );
+  const byKey = new Map<string, ListRow[]>();
+  for (const { match_key: key, ...row } of found) {
+    const list = byKey.get(key);
+    if (list) list.push(row);
+    else byKey.set(key, [row]);
+  }
+  return byKey;
 }
 
 /** Lists or searches customers; see the module comment above. */
@@ -245,8 +285,9 @@ export async function listCustomers(
   db: Db,
   opts: ListOptions,
   region: string,
+  exactPhone?: ExactPhoneList,
 ): Promise<{ rows: CustomerRow[]; nextCursor: string | null }> {
-  const exact = await phoneOnlyExact(db, opts, region);
+  const exact = await phoneOnlyExact(db, opts, region, exactPhone);
   const query = exact ? null : buildListQuery(opts, region);
   if (!exact && !query) return { rows: [], nextCursor: null };
   const sort: Sort = query?.sort ?? 'name';

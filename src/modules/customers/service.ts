@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import { Coalescer } from '../../db/coalesce.js';
 import type { Db, Queryable } from '../../db/adapter.js';
 import { emitEvent } from '../../events/outbox.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
@@ -19,7 +20,7 @@ import type {
   CustomerSummary,
   PhoneInput,
 } from './schema.js';
-import { listCustomers, type ListOptions } from './search.js';
+import { type ExactPhoneList, listByE164Many, listCustomers, type ListOptions, type ListRow } from './search.js';
 import {
   type CustomerRow,
   type CustomerValues,
@@ -183,9 +184,25 @@ export class CustomersService {
       this.db,
       { ...opts, custom, customSearch },
       this.config.defaultPhoneRegion,
+      this.exactPhone,
     );
     return { items: rows.map(toCustomer), nextCursor };
   }
+
+  /** Concurrent `?phone=` lists' exact tier: one statement per event-loop turn and page size. */
+  private readonly exactPhoneBatches = new Map<number, Coalescer<ListRow[]>>();
+
+  private readonly exactPhone: ExactPhoneList = (e164, rows) => {
+    let batches = this.exactPhoneBatches.get(rows);
+    if (!batches) {
+      batches = new Coalescer(
+        (keys) => listByE164Many(this.db, keys, rows),
+        () => [],
+      );
+      this.exactPhoneBatches.set(rows, batches);
+    }
+    return batches.load(e164);
+  };
 
   /**
    * Screen-pop matching (PRODUCT.md I1): complete (non-draft) customers by phone
