@@ -6,7 +6,8 @@
  *   npx tsx bench/customers-bench.ts --engine pglite --count 100000
  *   npx tsx bench/customers-bench.ts --engine postgres --count 1000000
  *
- * Options: --duration 15 (seconds per run), --connections 50, --reuse (keep the
+ * Options: --duration 15 (seconds per run), --connections 50, --phone-rate 1000 and
+ * --search-rate 100 (the paced runs, requests per second in all), --reuse (keep the
  * generated data of a previous run), --generate-only (load the data, measure nothing), --pg postgres://postgres@127.0.0.1:5432
  * (the server; the benchmark uses its own database `sb_bench`).
  * Results go to bench/RESULTS.md (the Customers section, one block per engine).
@@ -47,6 +48,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '15' },
     connections: { type: 'string', default: '50' },
     reuse: { type: 'boolean', default: false },
+    'phone-rate': { type: 'string', default: '1000' },
+    'search-rate': { type: 'string', default: '100' },
     'generate-only': { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     port: { type: 'string', default: '3917' },
@@ -56,6 +59,9 @@ const ENGINE = args.engine === 'pglite' ? 'pglite' : 'postgres';
 const COUNT = Number(args.count ?? (ENGINE === 'pglite' ? 100_000 : 1_000_000));
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
+/** The paced runs' total rates (requests per second over all the connections). */
+const PHONE_RATE = Number(args['phone-rate']);
+const SEARCH_RATE = Number(args['search-rate']);
 const PORT = Number(args.port);
 const REGION = 'US';
 const PG_DB = 'sb_bench';
@@ -203,6 +209,8 @@ async function main(): Promise<void> {
     search: Stats;
     phone1: Stats;
     search1: Stats;
+    phonePaced: Stats;
+    searchPaced: Stats;
     rssMb: number;
     recall: number;
     phoneHits: number;
@@ -245,11 +253,21 @@ async function main(): Promise<void> {
     log(`  phone: ${fmt(phone1)}`);
     const search1 = await runHttp(PORT, searchUrls, headers, 10, 1);
     log(`  search: ${fmt(search1)}`);
+    // 50 connections again, paced to a steady rate below capacity: the latency when the box is busy but
+    // not saturated (back to back, the 50 connections measure the queue: Little's law, 50 ÷ rate).
+    log(`HTTP, ${CONNECTIONS} connections paced: phone ${PHONE_RATE}/s, search ${SEARCH_RATE}/s…`);
+    const phonePaced = await runHttp(PORT, phoneUrls, headers, DURATION, CONNECTIONS, PHONE_RATE);
+    log(`  phone: ${fmt(phonePaced)}`);
+    await drain();
+    const searchPaced = await runHttp(PORT, searchUrls, headers, DURATION, CONNECTIONS, SEARCH_RATE);
+    log(`  search: ${fmt(searchPaced)}`);
     http = {
       phone,
       search,
       phone1,
       search1,
+      phonePaced,
+      searchPaced,
       rssMb: peakRssMb(server.pid!),
       recall: found / checked,
       phoneHits: phoneHits / 200,
@@ -279,9 +297,12 @@ async function main(): Promise<void> {
   );
   log(`  search: ${fmt(searchDirect)}`);
   const [{ server_version: version }] = await db.query<{ server_version: string }>('SHOW server_version');
+  const sharedBuffers =
+    ENGINE === 'postgres' ? (await db.query<{ shared_buffers: string }>('SHOW shared_buffers'))[0].shared_buffers : '';
   await db.close();
 
   writeResults({
+    sharedBuffers,
     customers,
     phones,
     gen,
@@ -293,6 +314,7 @@ async function main(): Promise<void> {
 }
 
 function writeResults(r: {
+  sharedBuffers: string;
   customers: number;
   phones: number;
   gen: (GenerateResult & { at?: string; load?: number }) | null;
@@ -301,6 +323,8 @@ function writeResults(r: {
     search: Stats;
     phone1: Stats;
     search1: Stats;
+    phonePaced: Stats;
+    searchPaced: Stats;
     rssMb: number;
     recall: number;
     phoneHits: number;
@@ -314,7 +338,7 @@ function writeResults(r: {
   const machine = `${cpu.length} cores (${cpu[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
   const engine =
     ENGINE === 'postgres'
-      ? `PostgreSQL ${r.version} (shared_buffers as installed)`
+      ? `PostgreSQL ${r.version} (shared_buffers ${r.sharedBuffers}, other settings as installed)`
       : `PGlite (PostgreSQL ${r.version}, WASM)`;
   const ms = (n: number) => n.toFixed(2);
   const row = (name: string, h: Stats, d: Stats) =>
@@ -345,6 +369,13 @@ function writeResults(r: {
     '|---|---|---|---|---|',
     `| phone | ${r.http.phone1.rps.toFixed(0)} | ${ms(r.http.phone1.p50)} | ${ms(r.http.phone1.p95)} | ${ms(r.http.phone1.p99)} |`,
     `| q | ${r.http.search1.rps.toFixed(0)} | ${ms(r.http.search1.p50)} | ${ms(r.http.search1.p95)} | ${ms(r.http.search1.p99)} |`,
+    '',
+    `The same over HTTP with ${CONNECTIONS} connections paced to a steady rate in all (busy, not saturated):`,
+    '',
+    '| query | rate asked | req/s | p50 ms | p95 ms | p99 ms |',
+    '|---|---|---|---|---|---|',
+    `| phone | ${PHONE_RATE}/s | ${r.http.phonePaced.rps.toFixed(0)} | ${ms(r.http.phonePaced.p50)} | ${ms(r.http.phonePaced.p95)} | ${ms(r.http.phonePaced.p99)} |`,
+    `| q | ${SEARCH_RATE}/s | ${r.http.searchPaced.rps.toFixed(0)} | ${ms(r.http.searchPaced.p50)} | ${ms(r.http.searchPaced.p95)} | ${ms(r.http.searchPaced.p99)} |`,
     '',
     `Server peak RSS (VmHWM): ${r.http.rssMb.toFixed(0)} MB. Errors: HTTP ${r.http.phone.errors + r.http.search.errors}, direct ${r.direct.phone.errors + r.direct.search.errors}. ` +
       `Checks: ${(r.http.phoneHits * 100).toFixed(0)}% of sampled numbers found their customer; ` +

@@ -50,7 +50,10 @@ export function fmt(s: Stats, opts: { unit?: string; max?: boolean } = {}): stri
 
 /**
  * GETs `urls` in turn over `connections` connections to the server on `port`
- * for `seconds` (autocannon); a non-2xx answer counts as an error.
+ * for `seconds` (autocannon); a non-2xx answer counts as an error. With
+ * `rate`, the requests are paced to that many per second in all (a steady
+ * load below capacity, where latency is the service time, not the queue);
+ * without, each connection sends its next request as soon as the last is answered.
  */
 export function runHttp(
   port: number,
@@ -58,6 +61,7 @@ export function runHttp(
   headers: Record<string, string>,
   seconds: number,
   connections: number,
+  rate?: number,
 ): Promise<Stats> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
@@ -70,6 +74,7 @@ export function runHttp(
         connections,
         duration: seconds,
         headers,
+        ...(rate ? { overallRate: rate } : {}),
         requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
       },
       (err, res) => {
