@@ -11,8 +11,6 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     pipelining?: number;
-    /** Requests per second across all connections (paced load); none: back to back. */
-    overallRate?: number;
     headers?: Record<string, string>;
     requests?: { method?: string; setupRequest?: (req: Request) => Request }[];
   }

@@ -6,8 +6,8 @@
  *   npx tsx bench/customers-bench.ts --engine pglite --count 100000
  *   npx tsx bench/customers-bench.ts --engine postgres --count 1000000
  *
- * Options: --duration 15 (seconds per run), --connections 50, --phone-rate 1000 and
- * --search-rate 100 (the paced runs, requests per second in all), --reuse (keep the
+ * Options: --duration 15 (seconds per run), --connections 50, --phone-rate 200 and
+ * --search-rate 50 (the paced runs, requests per second in all), --reuse (keep the
  * generated data of a previous run), --generate-only (load the data, measure nothing), --pg postgres://postgres@127.0.0.1:5432
  * (the server; the benchmark uses its own database `sb_bench`).
  * Results go to bench/RESULTS.md (the Customers section, one block per engine).
@@ -34,6 +34,7 @@ import {
   ROOT,
   runDirect,
   runHttp,
+  runPaced,
   shuffle,
   startServer,
   stopServer,
@@ -48,8 +49,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '15' },
     connections: { type: 'string', default: '50' },
     reuse: { type: 'boolean', default: false },
-    'phone-rate': { type: 'string', default: '1000' },
-    'search-rate': { type: 'string', default: '100' },
+    'phone-rate': { type: 'string', default: '200' },
+    'search-rate': { type: 'string', default: '50' },
     'generate-only': { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     port: { type: 'string', default: '3917' },
@@ -256,10 +257,10 @@ async function main(): Promise<void> {
     // 50 connections again, paced to a steady rate below capacity: the latency when the box is busy but
     // not saturated (back to back, the 50 connections measure the queue: Little's law, 50 ÷ rate).
     log(`HTTP, ${CONNECTIONS} connections paced: phone ${PHONE_RATE}/s, search ${SEARCH_RATE}/s…`);
-    const phonePaced = await runHttp(PORT, phoneUrls, headers, DURATION, CONNECTIONS, PHONE_RATE);
+    const phonePaced = await runPaced(PORT, phoneUrls, headers, DURATION, CONNECTIONS, PHONE_RATE);
     log(`  phone: ${fmt(phonePaced)}`);
     await drain();
-    const searchPaced = await runHttp(PORT, searchUrls, headers, DURATION, CONNECTIONS, SEARCH_RATE);
+    const searchPaced = await runPaced(PORT, searchUrls, headers, DURATION, CONNECTIONS, SEARCH_RATE);
     log(`  search: ${fmt(searchPaced)}`);
     http = {
       phone,

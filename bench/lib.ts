@@ -5,6 +5,7 @@
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,10 +51,8 @@ export function fmt(s: Stats, opts: { unit?: string; max?: boolean } = {}): stri
 
 /**
  * GETs `urls` in turn over `connections` connections to the server on `port`
- * for `seconds` (autocannon); a non-2xx answer counts as an error. With
- * `rate`, the requests are paced to that many per second in all (a steady
- * load below capacity, where latency is the service time, not the queue);
- * without, each connection sends its next request as soon as the last is answered.
+ * for `seconds` (autocannon), each connection sending its next request as
+ * soon as the last is answered; a non-2xx answer counts as an error.
  */
 export function runHttp(
   port: number,
@@ -61,7 +60,6 @@ export function runHttp(
   headers: Record<string, string>,
   seconds: number,
   connections: number,
-  rate?: number,
 ): Promise<Stats> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
@@ -74,7 +72,6 @@ export function runHttp(
         connections,
         duration: seconds,
         headers,
-        ...(rate ? { overallRate: rate } : {}),
         requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
       },
       (err, res) => {
@@ -87,6 +84,60 @@ export function runHttp(
       else errors++;
     });
   });
+}
+
+/**
+ * GETs `urls` in turn at a steady `rate` per second for `seconds`, over
+ * `connections` keep-alive connections taken in turn: an open loop, as calls reach a
+ * contact center (a request is sent when it is due, whether or not earlier
+ * ones are answered). Latency runs from when a request was due to its answer,
+ * so time spent waiting for a free connection counts too. (autocannon's own
+ * rate limit sends each second's requests in a burst at the top of the second,
+ * which measures the burst's queue rather than a steady load.)
+ */
+export async function runPaced(
+  port: number,
+  urls: string[],
+  headers: Record<string, string>,
+  seconds: number,
+  connections: number,
+  rate: number,
+): Promise<Stats> {
+  // fifo: free connections are taken in turn, so all of them carry the load once opened.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, scheduling: 'fifo' });
+  const latencies: number[] = [];
+  let errors = 0;
+  const get = (path: string, due: number) =>
+    new Promise<void>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - due);
+          else errors++;
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+    });
+  // Open every connection first (one request each, not counted).
+  await Promise.all(Array.from({ length: connections }, (_, i) => get(urls[i % urls.length], performance.now())));
+  latencies.length = 0;
+  errors = 0;
+  const inFlight: Promise<void>[] = [];
+  const t0 = performance.now();
+  const total = Math.floor(seconds * rate);
+  for (let n = 0; n < total; n++) {
+    const due = t0 + (n * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(get(urls[n % urls.length], due));
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  return stats(latencies, (performance.now() - t0) / 1000, errors);
 }
 
 /** Calls `fn(i)` back to back from `concurrency` callers for `seconds`; a throw counts as an error. */

@@ -14,7 +14,7 @@
  * Data (database `sb_bench_interactions`, kept between runs): 1M customers with
  * ~2M phones (bench/customers-generate.ts), 3M cases (bench/cases-generate.ts,
  * no spread follow-ups), 2M earlier interactions (bench/screenpop-generate.ts).
- * Options: --scale 1, --duration 15, --connections 50, --lookup-rate 1000 (the paced run), --pop-concurrency 10,
+ * Options: --scale 1, --duration 15, --connections 50, --lookup-rate 200 (the paced run: about twice the lookups of a 2,000-agent center at peak), --pop-concurrency 10,
  * --agents 10, --pg postgres://postgres@127.0.0.1:5432/postgres, --port 3937.
  * Results go to bench/RESULTS.md (the Interactions section).
  */
@@ -41,6 +41,7 @@ import {
   ROOT,
   runDirect,
   runHttp,
+  runPaced,
   shuffle,
   startServer,
   stats,
@@ -58,7 +59,7 @@ const { values: args } = parseArgs({
     'pop-concurrency': { type: 'string', default: '10' },
     'pop-rate': { type: 'string', default: '50' },
     'light-connections': { type: 'string', default: '10' },
-    'lookup-rate': { type: 'string', default: '1000' },
+    'lookup-rate': { type: 'string', default: '200' },
     agents: { type: 'string', default: '10' },
     fresh: { type: 'boolean', default: false },
     'generate-only': { type: 'boolean', default: false },
@@ -377,7 +378,7 @@ async function main(): Promise<void> {
     httpLight = await runHttp(PORT, lookupUrls, lookupHeaders, DURATION, LIGHT);
     log(`  ${fmt(httpLight)}`);
     log(`HTTP lookup, ${CONNECTIONS} connections paced to ${LOOKUP_RATE}/s in all…`);
-    httpPaced = await runHttp(PORT, lookupUrls, lookupHeaders, DURATION, CONNECTIONS, LOOKUP_RATE);
+    httpPaced = await runPaced(PORT, lookupUrls, lookupHeaders, DURATION, CONNECTIONS, LOOKUP_RATE);
     log(`  ${fmt(httpPaced)}`);
     const tag = `bench-${Date.now()}`;
     const phones = inputs.map((x) => x.phone);
