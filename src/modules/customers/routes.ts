@@ -4,6 +4,8 @@ import { actorOf } from '../../http/auth.js';
 import { PageOf, PageQuery } from '../../http/pagination.js';
 import { IdParams, Problem } from '../../http/schemas.js';
 import { versionRead } from '../../http/versions.js';
+import { DuplicatesAnswer, DuplicatesQuery, findDuplicates } from './duplicates.js';
+import { CustomerMerge, MergeBody, MergeResult } from './merge.js';
 import {
   Customer,
   CustomerCreate,
@@ -20,6 +22,7 @@ const errors = { 400: Problem, 404: Problem, 409: Problem };
 /** Customers (../shared/API.md): CRUD, search, history of changes, and the user's list preferences. */
 export async function registerCustomerRoutes(app: App, ctx: AppContext): Promise<void> {
   const customers = ctx.services.customers;
+  const merger = new CustomerMerge(ctx.db, ctx.services);
 
   app.get(
     '/api/v1/customers',
@@ -58,6 +61,53 @@ export async function registerCustomerRoutes(app: App, ctx: AppContext): Promise
     async (request, reply) => {
       const created = await customers.create(actorOf(request), request.body);
       return reply.status(201).header('etag', `"${created.version}"`).send(created);
+    },
+  );
+
+  app.post(
+    '/api/v1/customers/duplicates',
+    {
+      config: { access: 'customers.create' },
+      schema: {
+        tags,
+        summary: 'Likely duplicates of a customer being typed (a warning: creating is never refused)',
+        description:
+          'Up to 10 existing customers (drafts included), best first, each with its `reasons`: `sameEmail` (any ' +
+          'case), `samePhone` (the same number in any format), `similarName` (first and last name both match as ' +
+          'the `q` search matches them, typos included). Send what has been typed so far; `excludeId` leaves a ' +
+          'customer out. Reads only (POST because the values travel in the body, not the logged URL).',
+        body: DuplicatesQuery,
+        response: { 200: DuplicatesAnswer, 400: Problem },
+      },
+    },
+    async (request) => ({
+      items: await findDuplicates(ctx.db, ctx.config.defaultPhoneRegion, actorOf(request), request.body),
+    }),
+  );
+
+  app.post(
+    '/api/v1/customers/:id/merge',
+    {
+      config: { access: 'customers.delete' },
+      schema: {
+        tags,
+        summary: 'Merge customer `fromId` into this one (which survives); `fromId` is deleted',
+        description:
+          "One transaction: the other customer's cases, tasks and interactions move here, with its phones this " +
+          'one lacks and its Support Center account when this one has none (both having one: 409 naming ' +
+          '`fromId`); empty fields here are filled from the other (`fields` chooses per field: `survivor` or ' +
+          '`merged`). Needs `customers.edit`, `customers.delete`, `cases.edit` and `tasks.edit`. `version` (or ' +
+          "If-Match) is this customer's version read, `fromVersion` the other's; a stale one is a 409 with the " +
+          'current record in `current`. `dryRun: true` answers the outcome and changes nothing.',
+        params: IdParams,
+        body: MergeBody,
+        response: { 200: MergeResult, ...errors, 428: Problem },
+      },
+    },
+    async (request, reply) => {
+      const version = versionRead(request, request.body)!;
+      const result = await merger.merge(actorOf(request), request.params.id, request.body, version);
+      return reply.header('etag', `"${result.customer.version}"`).send(result);
     },
   );
 

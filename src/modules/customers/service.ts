@@ -67,7 +67,7 @@ function cleanAddress(a: AddressInput | null | undefined): Address | null {
 }
 
 /** The flat view of a customer that the history of changes compares. */
-function historyFields(v: CustomerValues, phones: { type: string; number: string }[]): Record<string, unknown> {
+export function historyFields(v: CustomerValues, phones: { type: string; number: string }[]): Record<string, unknown> {
   return {
     accountNumber: v.accountNumber,
     firstName: v.firstName,
@@ -84,7 +84,7 @@ function historyFields(v: CustomerValues, phones: { type: string; number: string
   };
 }
 
-function valuesOf(r: CustomerRow): CustomerValues {
+export function valuesOf(r: CustomerRow): CustomerValues {
   return {
     accountNumber: r.account_number,
     firstName: r.first_name,
@@ -101,7 +101,7 @@ function valuesOf(r: CustomerRow): CustomerValues {
 }
 
 /** Completeness rules: a non-draft customer has a first and a last name. */
-function checkComplete(v: CustomerValues): void {
+export function checkComplete(v: CustomerValues): void {
   if (v.draft) return;
   const errors: FieldError[] = [];
   if (!v.firstName) errors.push({ field: 'firstName', message: 'required (or save as a draft)' });
