@@ -56,3 +56,17 @@ export class Coalescer<V> {
     }
   }
 }
+
+/**
+ * The rows of a batched statement grouped by the key each one answers (its
+ * `match_key` column, dropped from the rows): the map a `loadMany` returns.
+ */
+export function groupByMatchKey<R extends { match_key: string }>(rows: R[]): Map<string, Omit<R, 'match_key'>[]> {
+  const byKey = new Map<string, Omit<R, 'match_key'>[]>();
+  for (const { match_key: key, ...row } of rows) {
+    const list = byKey.get(key);
+    if (list) list.push(row);
+    else byKey.set(key, [row]);
+  }
+  return byKey;
+}

@@ -3,6 +3,7 @@ import { Invalid } from '../../http/errors.js';
 import type { PreparedCondition } from '../custom-fields/filters.js';
 import { isUuid } from '../../http/ids.js';
 import { decodeCursor, encodeCursor } from '../../http/pagination.js';
+import { groupByMatchKey } from '../../db/coalesce.js';
 import { phoneLookupKeys, reverse } from './phones.js';
 import type { Sort } from './schema.js';
 import { variants, words } from './terms.js';
@@ -271,13 +272,7 @@ export async function listByE164Many(db: Db, e164s: string[], rows: number): Pro
     [e164s, rows],
     { name: 'customers.listByE164Many' },
   );
-  const byKey = new Map<string, ListRow[]>();
-  for (const { match_key: key, ...row } of found) {
-    const list = byKey.get(key);
-    if (list) list.push(row);
-    else byKey.set(key, [row]);
-  }
-  return byKey;
+  return groupByMatchKey(found);
 }
 
 /** Lists or searches customers; see the module comment above. */

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/adapter.js';
 import { maybeOne, one } from '../../db/adapter.js';
+import { groupByMatchKey } from '../../db/coalesce.js';
 import type { PhoneKeys } from './phones.js';
 import { dictionaryRows, nameTerms } from './terms.js';
 import type { Address, Customer, CustomerSummary, Phone } from './schema.js';
@@ -517,11 +518,5 @@ export async function lookupMatchesByE164(
     matchParams(opts, [e164s]),
     { name: 'customers.lookup.phoneExactMany' },
   );
-  const byKey = new Map<string, MatchRow[]>();
-  for (const { match_key: key, ...row } of rows) {
-    const list = byKey.get(key);
-    if (list) list.push(row);
-    else byKey.set(key, [row]);
-  }
-  return byKey;
+  return groupByMatchKey(rows);
 }
