@@ -173,3 +173,27 @@ export interface LiveEvent {
   recordId: string | null;
   [key: string]: unknown;
 }
+
+/** A likely duplicate (POST /api/v1/customers/duplicates), with why. */
+export interface DuplicateCandidate {
+  id: string;
+  accountNumber: string;
+  displayName: string;
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  email: string | null;
+  phones: { type: string; number: string; e164: string | null }[];
+  vip: boolean;
+  draft: boolean;
+  version: number;
+  reasons: ('sameEmail' | 'samePhone' | 'similarName')[];
+}
+
+/** What POST /api/v1/customers/{id}/merge answers (also for `dryRun`). */
+export interface MergeResult {
+  customer: Customer;
+  merged: { id: string; accountNumber: string; displayName: string };
+  moved: { cases: number; tasks: number; interactions: number; phones: number; portalAccount: boolean };
+  dryRun: boolean;
+}

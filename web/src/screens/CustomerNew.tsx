@@ -11,6 +11,7 @@ import type { Customer } from '../types.js';
 import { CustomerForm, unclaimedErrors } from './CustomerForm.js';
 import { createBodyOf, emptyCustomer, type CustomerFormValue } from './customerModel.js';
 import { EmailOwner } from './EmailOwner.js';
+import { DuplicateWarning } from './CustomerDuplicates.js';
 
 /** Prefill from the address (?phone=&email=&firstName=… as a screen pop passes them). */
 function prefillOf(query: URLSearchParams): Partial<CustomerFormValue> {
@@ -112,6 +113,7 @@ export function NewCustomerScreen() {
           </button>
         </p>
       )}
+      <DuplicateWarning value={value} />
       <form onSubmit={onSubmit} noValidate aria-label="New customer">
         <CustomerForm
           defs={defs}

@@ -15,6 +15,7 @@ import { CustomerInteractions } from './CustomerInteractions.js';
 import { TaskList } from './TaskList.js';
 import { PortalAccessPanel } from './PortalAccess.js';
 import { CustomerGlance } from './CustomerGlance.js';
+import { MergeDialog } from './CustomerMerge.js';
 
 const TABS = [
   { key: 'details', label: 'Details' },
@@ -80,6 +81,7 @@ export function CustomerRecord({ id }: { id: string }) {
   const [historyKey, setHistoryKey] = useState(0);
   const [changedElsewhere, setChangedElsewhere] = useState(false);
   const [deleted, setDeleted] = useState(false);
+  const [merging, setMerging] = useState(false);
   const customerVersion = customer?.version;
 
   useEffect(
@@ -197,12 +199,31 @@ export function CustomerRecord({ id }: { id: string }) {
                     {customer.draft ? 'Complete draft' : 'Edit'}
                   </button>
                 )}
+                {can('customers.edit') && can('customers.delete') && (
+                  <button type="button" onClick={() => setMerging(true)}>
+                    Merge another customer into this one
+                  </button>
+                )}
                 {can('customers.delete') && (
                   <button type="button" className="danger" onClick={() => void remove()}>
                     Delete
                   </button>
                 )}
               </div>
+              <MergeDialog
+                customer={customer}
+                open={merging}
+                onClose={() => setMerging(false)}
+                onMerged={(r) => {
+                  setMerging(false);
+                  setData(r.customer);
+                  setHistoryKey((k) => k + 1);
+                  toast({
+                    text: `Customer ${r.merged.accountNumber} merged into ${r.customer.accountNumber}`,
+                    kind: 'success',
+                  });
+                }}
+              />
               <PortalAccessPanel
                 customerId={customer.id}
                 hasEmail={Boolean(customer.email)}
