@@ -272,6 +272,23 @@ describe('merging customers (C8)', () => {
     expect(await snapshot(a.id, b.id)).toEqual(mid);
   });
 
+  it('two opposite merges of one pair at once: one wins, the other is a clear 4xx', async () => {
+    const a = await create({ firstName: 'Race', lastName: 'One' });
+    const b = await create({ firstName: 'Race', lastName: 'Two' });
+    const [r1, r2] = await Promise.all([
+      sup.post(`/api/v1/customers/${a.id}/merge`, { fromId: b.id, version: a.version, fromVersion: b.version }),
+      sup.post(`/api/v1/customers/${b.id}/merge`, { fromId: a.id, version: b.version, fromVersion: a.version }),
+    ]);
+    const codes = [r1.statusCode, r2.statusCode].sort();
+    expect(codes[0], `${r1.body} ${r2.body}`).toBe(200);
+    expect(codes[1]).toBeGreaterThanOrEqual(400);
+    expect(codes[1]).toBeLessThan(500);
+    const [{ n }] = await t.db.query<{ n: number }>('SELECT count(*) AS n FROM customers WHERE id = ANY($1::uuid[])', [
+      [a.id, b.id],
+    ]);
+    expect(n).toBe(1);
+  });
+
   it('needs customers.edit and customers.delete (403 for an agent), and changes nothing then', async () => {
     const a = await create({ firstName: 'Priv', lastName: 'One' });
     const b = await create({ firstName: 'Priv', lastName: 'Two' });
