@@ -377,14 +377,14 @@ export interface MatchRow {
   recent_interactions: MatchInteractionJson[];
 }
 
+type MatchKind = 'phoneExact' | 'phoneSuffix' | 'email' | 'accountNumber' | 'caseNumber' | 'ids';
+
 /**
  * The candidate CTE `m(id, case_id)` of each way of matching, with its
  * parameters from $6. Each kind is its own SQL text, run as a named prepared
  * statement: the screen pop is the hottest read in the system, and planning
  * this statement costs more than running it.
  */
-type MatchKind = 'phoneExact' | 'phoneSuffix' | 'email' | 'accountNumber' | 'caseNumber' | 'ids';
-
 const MATCH_CTE: Record<MatchKind, string> = {
   phoneExact: `m AS (
       SELECT DISTINCT p.customer_id AS id, NULL::uuid AS case_id FROM customer_phones p
@@ -416,9 +416,9 @@ const MATCH_CTE: Record<MatchKind, string> = {
  * last interactions and the case a case number matched. One statement per
  * key, except a phone: the exact E.164 match first, and only when nothing
  * (live) has that number the last-digits fallback. `exactPhone` answers the
- * exact tier instead (lookupMatchesByE164 behind a coalescer). Every part is an index
- * scan: the phone/email/account/case-number index, then cases_customer_idx
- * and interactions_customer_idx per match.
+ * exact tier instead (lookupMatchesByE164 behind a coalescer). Every part is
+ * an index scan: the phone/email/account/case-number index, then per match
+ * cases_customer_open_idx and interactions_customer_idx.
  */
 export async function lookupMatches(
   q: Queryable,
