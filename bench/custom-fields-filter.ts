@@ -14,13 +14,10 @@
  * uses its own database `sb_bench_cf`).
  * Results go to bench/RESULTS.md, between the custom-fields markers.
  */
-import autocannon from 'autocannon';
 import pg from 'pg';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openPostgres, type Db } from '../src/db/adapter.js';
@@ -32,8 +29,8 @@ import type { CustomField } from '../src/modules/custom-fields/schema.js';
 import { validateCustomFields } from '../src/modules/custom-fields/validate.js';
 import { AuthService } from '../src/modules/users/auth-service.js';
 import { UsersService } from '../src/modules/users/service.js';
+import { ROOT, runHttp, startServer, stopServer, waitHealthy, type Stats } from './lib.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: {
     count: { type: 'string', default: '1000000' },
@@ -236,91 +233,7 @@ async function createApiKey(db: Db): Promise<string> {
   return key.key;
 }
 
-function startServer(): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(PORT),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: pgUrl,
-    PG_POOL_SIZE: String(POOL),
-  };
-  return spawn(process.execPath, [path.join(ROOT, 'bin/switchboard.mjs'), 'serve'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function waitHealthy(): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/healthz`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('server did not start');
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
 // ------------------------------------------------------------------ measuring
-
-interface Stats {
-  rps: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  n: number;
-  errors: number;
-}
-
-function runHttp(
-  urls: string[],
-  headers: Record<string, string>,
-  duration: number,
-  connections: number,
-): Promise<Stats> {
-  return new Promise((resolve, reject) => {
-    const latencies: number[] = [];
-    let errors = 0;
-    let i = 0;
-    const t0 = performance.now();
-    const inst = autocannon(
-      {
-        url: `http://127.0.0.1:${PORT}`,
-        connections,
-        duration,
-        headers,
-        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: urls[i++ % urls.length] }) }],
-      },
-      (err, res) => {
-        if (err) return reject(err);
-        const s = Float64Array.from(latencies).sort();
-        const at = (q: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN);
-        resolve({
-          rps: s.length / seconds(t0),
-          p50: at(0.5),
-          p95: at(0.95),
-          p99: at(0.99),
-          n: s.length,
-          errors: errors + res.errors + res.timeouts,
-        });
-      },
-    );
-    inst.on('response', (_c, status, _b, ms) => {
-      if (status >= 200 && status < 300) latencies.push(ms);
-      else errors++;
-    });
-  });
-}
 
 interface Result {
   s: Scenario;
@@ -516,14 +429,14 @@ async function main(): Promise<void> {
     .map((x) => x.toFixed(1))
     .join(' / ');
   log('Starting the server…');
-  const server = startServer();
+  const server = startServer(PORT, { DATABASE_URL: pgUrl, PG_POOL_SIZE: String(POOL) });
   try {
-    await waitHealthy();
+    await waitHealthy(PORT);
     for (const s of list) {
       const v = await verify(s, headers);
       for (const connections of CONNECTIONS) {
-        await runHttp(s.urls, headers, 2, connections); // warm-up
-        const stats = await runHttp(s.urls, headers, DURATION, connections);
+        await runHttp(PORT, s.urls, headers, 2, connections); // warm-up
+        const stats = await runHttp(PORT, s.urls, headers, DURATION, connections);
         log(`  ${s.name} ×${connections}: ${fmt(stats)}; ${v.checked} records checked, ${v.bad} wrong`);
         results.push({ s, stats, connections, ...v });
       }

@@ -149,6 +149,19 @@ async function drain(): Promise<void> {
 
 // ------------------------------------------------------------------ main
 
+/** What the server answered over HTTP: each run, its peak memory and the correctness checks. */
+interface HttpResults {
+  phone: Stats;
+  search: Stats;
+  phone1: Stats;
+  search1: Stats;
+  phonePaced: Stats;
+  searchPaced: Stats;
+  rssMb: number;
+  recall: number;
+  phoneHits: number;
+}
+
 async function main(): Promise<void> {
   log(
     `Customers benchmark: ${ENGINE}, ${COUNT.toLocaleString('en')} customers, ${CONNECTIONS} connections, ${DURATION} s`,
@@ -205,17 +218,7 @@ async function main(): Promise<void> {
       ? { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: pgUrl }
       : { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: undefined, DATA_DIR: PGLITE_DIR },
   );
-  let http: {
-    phone: Stats;
-    search: Stats;
-    phone1: Stats;
-    search1: Stats;
-    phonePaced: Stats;
-    searchPaced: Stats;
-    rssMb: number;
-    recall: number;
-    phoneHits: number;
-  };
+  let http: HttpResults;
   try {
     await waitHealthy(PORT);
     // Correctness before speed: each sampled number finds a customer; how often the misspelt name finds its customer.
@@ -319,17 +322,7 @@ function writeResults(r: {
   customers: number;
   phones: number;
   gen: (GenerateResult & { at?: string; load?: number }) | null;
-  http: {
-    phone: Stats;
-    search: Stats;
-    phone1: Stats;
-    search1: Stats;
-    phonePaced: Stats;
-    searchPaced: Stats;
-    rssMb: number;
-    recall: number;
-    phoneHits: number;
-  };
+  http: HttpResults;
   direct: { phone: Stats; search: Stats };
   mismatches: number;
   version: string;
