@@ -1,10 +1,12 @@
 import type { Queryable } from '../../db/adapter.js';
 import { Invalid, type FieldError } from '../../http/errors.js';
 import { searchExpression, valueExpression } from './indexes.js';
-import { loadDefinitions, type FieldDef } from './store.js';
+import { definitionsFrom, type DefinitionsSource, type FieldDef } from './store.js';
 import type { CustomFieldObjectType } from './tables.js';
 import { normaliseValue, RANGE_TYPES, type FieldType, type ValueResult } from './values.js';
 import { getCustomFieldPhoneRegion } from './validate.js';
+
+export { DefinitionReads } from './store.js';
 
 /**
  * Custom field filters and search for the owning modules' list queries.
@@ -84,14 +86,14 @@ interface PreparedFilters extends PreparedCondition {
  * (400 naming the parameter for anything wrong); null when there are none.
  */
 export async function prepareCustomFieldFilters(
-  q: Queryable,
+  q: DefinitionsSource,
   objectType: CustomFieldObjectType,
   query: Record<string, unknown>,
   opts: Omit<ConditionOptions, 'firstParam'> = {},
 ): Promise<PreparedFilters | null> {
   const names = Object.keys(query).filter((k) => k.startsWith('cf.'));
   if (names.length === 0) return null;
-  const defs = new Map((await loadDefinitions(q, objectType)).map((d) => [d.key, d]));
+  const defs = new Map((await definitionsFrom(q, objectType)).map((d) => [d.key, d]));
   const region = opts.phoneRegion ?? getCustomFieldPhoneRegion();
   const parts: Part[] = [];
   const errors: FieldError[] = [];
@@ -171,14 +173,14 @@ export async function customFieldConditions(
  * too short to search with. OR it into the list's own q condition.
  */
 export async function prepareCustomFieldSearch(
-  q: Queryable,
+  q: DefinitionsSource,
   objectType: CustomFieldObjectType,
   term: string,
   opts: { alias?: string } = {},
 ): Promise<PreparedCondition | null> {
   const text = term.trim().toLowerCase();
   if (text.length < 2) return null;
-  const fields = (await loadDefinitions(q, objectType)).filter((d) => d.searchable && !d.retired);
+  const fields = (await definitionsFrom(q, objectType)).filter((d) => d.searchable && !d.retired);
   if (fields.length === 0) return null;
   const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return {

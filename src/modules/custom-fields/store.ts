@@ -1,5 +1,6 @@
-import type { Queryable } from '../../db/adapter.js';
+import type { Db, Queryable } from '../../db/adapter.js';
 import { maybeOne, one } from '../../db/adapter.js';
+import { Coalescer } from '../../db/coalesce.js';
 import { isUuid } from '../../http/ids.js';
 import type { CustomField } from './schema.js';
 import { OBJECT_TYPES, type CustomFieldObjectType } from './tables.js';
@@ -100,8 +101,47 @@ export async function loadDefinitions(q: Queryable, objectType: CustomFieldObjec
   const rows = await q.query<FieldRow>(
     `SELECT ${COLUMNS} FROM custom_fields WHERE object_type = $1 ORDER BY position, key`,
     [objectType],
+    { name: 'customFields.definitions' },
   );
   return rows.map(toDef);
+}
+
+/**
+ * The definitions read from the pool for lists and searches, coalesced (see
+ * db/coalesce.ts): every customers `q` search needs them to know the searchable
+ * fields, and concurrent searches share one statement instead of a round trip
+ * each. Always read, never cached: a definition changed a moment ago applies to
+ * the next request. Not for a transaction (it must see its own writes).
+ */
+export class DefinitionReads {
+  private readonly batches: Coalescer<FieldDef[]>;
+
+  constructor(db: Db) {
+    this.batches = new Coalescer(
+      async (types) => {
+        const rows = await db.query<FieldRow>(
+          `SELECT ${COLUMNS} FROM custom_fields WHERE object_type = ANY($1::text[]) ORDER BY position, key`,
+          [types],
+          { name: 'customFields.definitionsMany' },
+        );
+        const byType = new Map<string, FieldDef[]>();
+        for (const def of rows.map(toDef)) byType.set(def.objectType, [...(byType.get(def.objectType) ?? []), def]);
+        return byType;
+      },
+      () => [],
+    );
+  }
+
+  load(objectType: CustomFieldObjectType): Promise<FieldDef[]> {
+    return this.batches.load(objectType);
+  }
+}
+
+/** Where a list reads the definitions: a connection or transaction, or coalesced pool reads. */
+export type DefinitionsSource = Queryable | DefinitionReads;
+
+export function definitionsFrom(source: DefinitionsSource, objectType: CustomFieldObjectType): Promise<FieldDef[]> {
+  return source instanceof DefinitionReads ? source.load(objectType) : loadDefinitions(source, objectType);
 }
 
 export async function listDefinitions(

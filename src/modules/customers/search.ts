@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db } from '../../db/adapter.js';
 import { Invalid } from '../../http/errors.js';
 import type { PreparedCondition } from '../custom-fields/filters.js';
@@ -51,7 +52,31 @@ export function postalKey(postalCode: string): string {
   return postalCode.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
 }
 
-const likePrefix = (s: string) => `${s.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+/**
+ * The least string above every string that starts with `prefix`, in code point
+ * order (the order of these COLLATE "C" columns): "smi" → "smj". Null when there
+ * is none (a prefix of U+10FFFF only).
+ */
+export function prefixUpperBound(prefix: string): string | null {
+  const chars = [...prefix];
+  while (chars.length > 0) {
+    const cp = chars.pop()!.codePointAt(0)!;
+    // The code after cp, stepping over the surrogates (not characters of their own).
+    if (cp < 0x10ffff) return chars.join('') + String.fromCodePoint(cp === 0xd7ff ? 0xe000 : cp + 1);
+  }
+  return null;
+}
+
+/**
+ * `column` starts with `prefix`, as a range rather than `LIKE 'prefix%'`: a
+ * range on a parameter keeps its index in a prepared statement's generic plan,
+ * where `LIKE $1` cannot (the planner needs the pattern to find its prefix).
+ * Only for COLLATE "C" columns, where the range and the prefix agree.
+ */
+function startsWith(column: string, prefix: string, p: Params): string {
+  const upper = prefixUpperBound(prefix);
+  return `${column} >= ${p.add(prefix)}${upper === null ? '' : ` AND ${column} < ${p.add(upper)}`}`;
+}
 
 export interface ListRow extends CustomerRow {
   sort_key: string | number;
@@ -74,13 +99,13 @@ function qCandidates(q: string, region: string, p: Params, customSearch?: Prepar
   const cap = p.add(CANDIDATE_CAP);
   if (/^[A-Za-z0-9._-]+$/.test(text)) {
     branches.push(
-      `(SELECT id, 1::float8 AS score, sort_name FROM customers WHERE account_number LIKE ${p.add(likePrefix(text))}
+      `(SELECT id, 1::float8 AS score, sort_name FROM customers WHERE ${startsWith('account_number', text, p)}
         ORDER BY account_number LIMIT ${cap})`,
     );
   }
   if (!/\s/.test(lower) && lower.length >= 2) {
     branches.push(
-      `(SELECT id, 1::float8, sort_name FROM customers WHERE email_key LIKE ${p.add(likePrefix(lower))}
+      `(SELECT id, 1::float8, sort_name FROM customers WHERE ${startsWith('email_key', lower, p)}
         ORDER BY email_key LIMIT ${cap})`,
     );
   }
@@ -91,13 +116,13 @@ function qCandidates(q: string, region: string, p: Params, customSearch?: Prepar
     const rev = keys.suffixRev ?? reverse(digits);
     branches.push(
       `(SELECT p.customer_id, 1::float8, c.sort_name FROM customer_phones p JOIN customers c ON c.id = p.customer_id
-        WHERE p.digits_rev LIKE ${p.add(`${rev}%`)} ORDER BY p.digits_rev LIMIT ${cap})`,
+        WHERE ${startsWith('p.digits_rev', rev, p)} ORDER BY p.digits_rev LIMIT ${cap})`,
     );
   }
   if (!phoneLike && lower.length >= 2) {
     const sortName = lower.replace(/\s+/g, ' ').replace(/,/g, '');
     branches.push(
-      `(SELECT id, 1::float8, sort_name FROM customers WHERE sort_name LIKE ${p.add(likePrefix(sortName))}
+      `(SELECT id, 1::float8, sort_name FROM customers WHERE ${startsWith('sort_name', sortName, p)}
         ORDER BY sort_name, id LIMIT ${cap})`,
     );
   }
@@ -109,7 +134,7 @@ function qCandidates(q: string, region: string, p: Params, customSearch?: Prepar
       const wp = p.add(w);
       const close = `ARRAY(SELECT term FROM (
           (SELECT term FROM customer_terms WHERE variant = ANY(${p.add(variants(w))}::text[]))
-          UNION (SELECT term FROM customer_terms WHERE variant LIKE ${p.add(likePrefix(w))} AND variant = term
+          UNION (SELECT term FROM customer_terms WHERE ${startsWith('variant', w, p)} AND variant = term
                  ORDER BY variant LIMIT ${TERMS_PER_WORD})) u
         ORDER BY term = ${wp} DESC, similarity(term, ${wp}) DESC, term LIMIT ${TERMS_PER_WORD})`;
       if (w.length < 5) return `c.name_terms && ${close}`;
@@ -160,7 +185,7 @@ export function buildListQuery(opts: ListOptions, region: string): ListQuery | n
     ctes.push(
       `ph AS (SELECT customer_id, 1 AS tier FROM customer_phones WHERE e164 = ${p.add(keys.e164)}
         UNION ALL SELECT customer_id, 2 FROM customer_phones
-        WHERE digits_rev LIKE ${p.add(keys.suffixRev === null ? null : `${keys.suffixRev}%`)}
+        WHERE (${keys.suffixRev === null ? 'false' : startsWith('digits_rev', keys.suffixRev, p)})
            OR digits_rev = ANY(${p.add(keys.storedRevs)}::text[]))`,
     );
     where.push('c.id IN (SELECT customer_id FROM ph WHERE tier = (SELECT min(tier) FROM ph))');
@@ -275,6 +300,19 @@ export async function listByE164Many(db: Db, e164s: string[], rows: number): Pro
   return groupByMatchKey(found);
 }
 
+/**
+ * The list statement runs prepared (parsed and planned once per connection):
+ * a q search spends longer being planned than run. Its text has a bounded
+ * number of shapes (which candidate kinds, how many words, which filters and
+ * sort, a cursor or not) — except with `cf.*` filters, whose combinations are
+ * the user's, so those statements stay unnamed (planned for their values).
+ * Every comparison whose plan depends on its value is a range (startsWith), not `LIKE $n`.
+ */
+function statementName(opts: ListOptions, query: ListQuery): string | undefined {
+  if (opts.custom) return undefined;
+  return `customers.list.${createHash('sha1').update(query.sql).digest('base64url').slice(0, 20)}`;
+}
+
 /** Lists or searches customers; see the module comment above. */
 export async function listCustomers(
   db: Db,
@@ -286,7 +324,7 @@ export async function listCustomers(
   const query = exact ? null : buildListQuery(opts, region);
   if (!exact && !query) return { rows: [], nextCursor: null };
   const sort: Sort = query?.sort ?? 'name';
-  const rows = exact ?? (await db.query<ListRow>(query!.sql, query!.params));
+  const rows = exact ?? (await db.query<ListRow>(query!.sql, query!.params, { name: statementName(opts, query!) }));
   const more = rows.length > opts.limit;
   const page = rows.slice(0, opts.limit);
   const last = page[page.length - 1];

@@ -7,7 +7,7 @@ import { Conflict, Invalid, NotFound, type FieldError } from '../../http/errors.
 import { isUuid } from '../../http/ids.js';
 import type { Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
-import { prepareCustomFieldFilters, prepareCustomFieldSearch } from '../custom-fields/filters.js';
+import { DefinitionReads, prepareCustomFieldFilters, prepareCustomFieldSearch } from '../custom-fields/filters.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import { normalisePhone, phoneLookupKeys } from './phones.js';
 import { PreferencesService } from './preferences.js';
@@ -119,12 +119,15 @@ const samePhones = (a: { type: string; number: string }[], b: { type: string; nu
  */
 export class CustomersService {
   readonly preferences: PreferencesService;
+  /** The custom field definitions a list or search needs, read with concurrent requests' reads. */
+  private readonly definitionReads: DefinitionReads;
 
   constructor(
     private readonly db: Db,
     private readonly config: Config,
   ) {
     this.preferences = new PreferencesService(db);
+    this.definitionReads = new DefinitionReads(db);
   }
 
   /** Phones are read in the deployment's default region (DEFAULT_PHONE_REGION) unless typed with a country code. */
@@ -175,11 +178,16 @@ export class CustomersService {
   async list(actor: Actor, opts: ListOptions): Promise<Page<Customer>> {
     requirePrivilege(actor, 'customers.view');
     // cf.* parameters travel in opts as the querystring had them.
-    const custom = await prepareCustomFieldFilters(this.db, 'customer', opts as unknown as Record<string, unknown>, {
-      alias: 'c',
-    });
+    const custom = await prepareCustomFieldFilters(
+      this.definitionReads,
+      'customer',
+      opts as unknown as Record<string, unknown>,
+      { alias: 'c' },
+    );
     const customSearch =
-      opts.q !== undefined ? await prepareCustomFieldSearch(this.db, 'customer', opts.q, { alias: 'c' }) : null;
+      opts.q !== undefined
+        ? await prepareCustomFieldSearch(this.definitionReads, 'customer', opts.q, { alias: 'c' })
+        : null;
     const { rows, nextCursor } = await listCustomers(
       this.db,
       { ...opts, custom, customSearch },
