@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../http/actor.js';
-import { startTestApp, type TestApp } from '../../../test/helpers.js';
+import { ON_POSTGRES, startTestApp, type TestApp } from '../../../test/helpers.js';
+import { buildListQuery, prefixUpperBound } from './search.js';
 
 interface C {
   id: string;
@@ -85,6 +86,61 @@ describe('customers search (q)', () => {
     expect((await t.admin.get('/api/v1/customers?sort=relevance')).statusCode).toBe(400);
     expect((await t.admin.get('/api/v1/customers?limit=201')).statusCode).toBe(400);
     expect((await t.admin.get('/api/v1/customers?q=%25%25%25')).statusCode).toBe(200);
+  });
+
+  it('reads prefixes literally: % and _ are characters, not wildcards', async () => {
+    expect(ids(await search('q=kj%40na_a'))).toEqual([]);
+    expect(ids(await search('q=kj%40n%25'))).toEqual([]);
+    expect(ids(await search('q=kj%40nasa.'))).toEqual([made.katherine.id]);
+  });
+
+  it('bounds a prefix by the next string in code point order', () => {
+    expect(prefixUpperBound('smi')).toBe('smj');
+    expect(prefixUpperBound('a\u{10FFFF}')).toBe('b');
+    expect(prefixUpperBound('\u{D7FF}')).toBe('\u{E000}');
+    expect(prefixUpperBound('\u{10FFFF}')).toBeNull();
+  });
+
+  it.runIf(ON_POSTGRES)('runs prepared, and its generic plan keeps the indexes (EXPLAIN)', async () => {
+    await t.db.exec('ANALYZE');
+    const literal = (v: unknown): string =>
+      `'${(Array.isArray(v) ? `{${v.map((x) => `"${String(x)}"`).join(',')}}` : String(v)).replace(/'/g, "''")}'`;
+    // One query of each shape: two fuzzy words, one short word and a name prefix, an account number,
+    // an email prefix, phone digits, and the phone filter's last-digits tier.
+    const shapes = [
+      { q: 'jonathn smyht' },
+      { q: 'ham' },
+      { q: made.katherine.accountNumber },
+      { q: 'kj@nasa' },
+      { q: '555-0100' },
+      { phone: '555-0100' },
+    ];
+    const plans: string[] = [];
+    for (const shape of shapes) {
+      const query = buildListQuery({ ...shape, limit: 50 }, 'US')!;
+      // The plan the server reuses once the statement is prepared: the generic one (no values folded in).
+      // Tiny tables: forbid sequential scans so the plan shows the index path a large table takes.
+      const plan = await t.db.transaction(async (tx) => {
+        await tx.exec('SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_generic_plan');
+        await tx.exec(`PREPARE list_plan AS ${query.sql}`);
+        const rows = await tx.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN EXECUTE list_plan(${query.params.map(literal).join(', ')})`,
+        );
+        await tx.exec('DEALLOCATE list_plan');
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect(plan, JSON.stringify(shape)).not.toMatch(/Seq Scan/);
+      plans.push(plan);
+    }
+    expect(plans[0]).toMatch(/customers_name_terms_idx/);
+    expect(plans[0]).toMatch(/customer_terms_pkey/);
+    expect(plans[1]).toMatch(
+      /Index Only Scan using customers_sort_name_idx[^\n]*\n[^\n]*Index Cond: \(\(sort_name >= /,
+    );
+    expect(plans[2]).toMatch(/uq__customers__account_number/);
+    expect(plans[3]).toMatch(/uq__customers__email/);
+    expect(plans[4]).toMatch(/Index Cond: \(\(digits_rev >= /);
+    expect(plans[5]).toMatch(/customer_phones_digits_rev_idx/);
   });
 });
 
