@@ -306,6 +306,8 @@ export class CasesService {
         action: 'update',
         changes: [{ field: 'customerId', from: fromId, to: toId }],
       });
+      // An open case screen shows the customer: it refreshes on this (no new owner, so no assignment).
+      await this.announce(tx, actor, m, 'update', m);
     }
     return moved.length;
   }

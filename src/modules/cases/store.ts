@@ -328,9 +328,9 @@ export async function countCustomerCases(q: Queryable, customerId: string, f: Ca
 
 /** Merging customers: every case of one customer moves to another. Returns the moved ids. */
 export async function moveCustomerCases(tx: Queryable, fromId: string, toId: string, actorId: string | null) {
-  const rows = await tx.query<{ id: string; case_number: number }>(
-    `UPDATE cases SET customer_id = $2, version = version + 1, updated_at = now(), updated_by = $3
-     WHERE customer_id = $1 RETURNING id, case_number`,
+  const rows = await tx.query<CaseRow>(
+    `UPDATE cases AS c SET customer_id = $2, version = version + 1, updated_at = now(), updated_by = $3
+     WHERE c.customer_id = $1 RETURNING ${COLUMNS}`,
     [fromId, toId, actorId],
   );
   return rows;

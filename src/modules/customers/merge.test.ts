@@ -164,6 +164,13 @@ describe('merging customers (C8)', () => {
     ]);
     expect((await t.admin.get(`/api/v1/customers/${gone.id}`)).statusCode).toBe(404);
     expect((await sup.get(`/api/v1/cases/${kase.id}`)).json().customerId).toBe(keep.id);
+    // An open case screen learns that its customer changed.
+    const [moved] = await t.db.query<{ payload: { customerId: string; action: string } }>(
+      `SELECT payload FROM events WHERE type = 'record.changed' AND record_type = 'case' AND record_id = $1
+       ORDER BY id DESC LIMIT 1`,
+      [kase.id],
+    );
+    expect(moved.payload).toMatchObject({ action: 'update', customerId: keep.id });
     expect((await sup.get(`/api/v1/tasks/${task.json().id}`)).json().customerId).toBe(keep.id);
     const [i] = await t.db.query<{ customer_id: string }>('SELECT customer_id FROM interactions WHERE id = $1', [
       interaction.json().id,
