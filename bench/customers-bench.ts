@@ -7,7 +7,8 @@
  *   npx tsx bench/customers-bench.ts --engine postgres --count 1000000
  *
  * Options: --duration 15 (seconds per run), --connections 50, --phone-rate 200 and
- * --search-rate 50 (the paced runs, requests per second in all), --reuse (keep the
+ * --search-rate 50 (the paced runs, requests per second in all), --pool 20 (the server's
+ * PG_POOL_SIZE and the direct baseline's pool), --reuse (keep the
  * generated data of a previous run), --generate-only (load the data, measure nothing), --pg postgres://postgres@127.0.0.1:5432
  * (the server; the benchmark uses its own database `sb_bench`).
  * Results go to bench/RESULTS.md (the Customers section, one block per engine).
@@ -53,6 +54,7 @@ const { values: args } = parseArgs({
     'search-rate': { type: 'string', default: '50' },
     'generate-only': { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    pool: { type: 'string', default: '20' },
     port: { type: 'string', default: '3917' },
   },
 });
@@ -72,7 +74,8 @@ const pgUrl = (() => {
   u.pathname = `/${PG_DB}`;
   return u.toString();
 })();
-const POOL = 20; // the server's default PG_POOL_SIZE
+/** PG_POOL_SIZE of the server, and the direct baseline's pool (default: the server's default). */
+const POOL = Number(args.pool);
 /** The machine's 1-minute load average before and after: the machine is shared, and the figures depend on it. */
 const loadBefore = os.loadavg()[0];
 
@@ -215,7 +218,7 @@ async function main(): Promise<void> {
   const server = startServer(
     PORT,
     ENGINE === 'postgres'
-      ? { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: pgUrl }
+      ? { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: pgUrl, PG_POOL_SIZE: String(POOL) }
       : { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: undefined, DATA_DIR: PGLITE_DIR },
   );
   let http: HttpResults;

@@ -15,7 +15,8 @@
  * ~2M phones (bench/customers-generate.ts), 3M cases (bench/cases-generate.ts,
  * no spread follow-ups), 2M earlier interactions (bench/screenpop-generate.ts).
  * Options: --scale 1, --duration 15, --connections 50, --lookup-rate 200 (the paced run: about twice the lookups of a 2,000-agent center at peak), --pop-concurrency 10,
- * --agents 10, --pg postgres://postgres@127.0.0.1:5432/postgres, --port 3937.
+ * --agents 10, --pool 20 (the server's PG_POOL_SIZE and the direct baseline's pool),
+ * --pg postgres://postgres@127.0.0.1:5432/postgres, --port 3937.
  * Results go to bench/RESULTS.md (the Interactions section).
  */
 import pg from 'pg';
@@ -64,6 +65,7 @@ const { values: args } = parseArgs({
     fresh: { type: 'boolean', default: false },
     'generate-only': { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    pool: { type: 'string', default: '20' },
     port: { type: 'string', default: '3937' },
   },
 });
@@ -83,7 +85,8 @@ const LOOKUP_RATE = Number(args['lookup-rate']);
 const AGENTS = Number(args.agents);
 const PORT = Number(args.port);
 const REGION = 'US';
-const POOL = 20; // the server's default PG_POOL_SIZE
+/** PG_POOL_SIZE of the server, and the direct baseline's pool (default: the server's default). */
+const POOL = Number(args.pool);
 const PG_DB = SCALE === 1 ? 'sb_bench_interactions' : `sb_bench_interactions_${String(SCALE).replace('.', '_')}`;
 const pgUrl = (() => {
   const u = new URL(args.pg!);
@@ -346,7 +349,7 @@ async function main(): Promise<void> {
   const lookupUrls = inputs.map((x) => `/api/v1/lookup?phone=${encodeURIComponent(x.phone)}`);
   const lookupHeaders = { authorization: `Bearer ${lookupKey}` };
   log('Starting the server…');
-  const server = startServer(PORT, { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: pgUrl });
+  const server = startServer(PORT, { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: pgUrl, PG_POOL_SIZE: String(POOL) });
   let httpLookup: Stats;
   let httpLight: Stats;
   let httpPaced: Stats;
@@ -486,9 +489,10 @@ function writeResults(r: {
       'lookups that arrive in one event-loop turn with one statement (`src/db/coalesce.ts`), so under load one ' +
       'database round trip serves many lookups. That is why HTTP can run faster than the direct baseline, which ' +
       'sends one statement per lookup as the issue describes. Back to back at 50 connections the box is ' +
-      'saturated and latency is the queue (Little: 50 ÷ rate), so p99 ≤ 10 ms there would take more than ' +
-      '5,000 lookups/s; the paced run shows the latency of the same 50 connections when the box is busy but not ' +
-      'saturated. The POST → pop path is one transaction (match, insert, history, event) whose event part is ' +
+      `saturated and latency is the queue (Little's law: ${CONNECTIONS} ÷ ${r.httpLookup.rps.toFixed(0)}/s ≈ ` +
+      `${((CONNECTIONS / r.httpLookup.rps) * 1000).toFixed(1)} ms on average, the p99 about twice that), so p99 ≤ 10 ms ` +
+      `there would take about ${((CONNECTIONS / 5) * 1000).toLocaleString('en')} lookups/s; the paced run shows the ` +
+      'latency of the same connections when the box is busy but not saturated. The POST → pop path is one transaction (match, insert, history, event) whose event part is ' +
       "serialised by the outbox's advisory lock up to the commit's fsync; at a steady 50 calls/s (a 2,000-agent " +
       'center at peak: ~2,000 agents / 40 s per call) it stays under the goal, and back to back it tops out at ' +
       'the capacity shown.',
