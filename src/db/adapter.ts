@@ -18,6 +18,19 @@ export interface QueryOptions {
   name?: string;
 }
 
+/**
+ * A list parameter for `= ANY(…)` in a prepared statement: `(SELECT $n::text[])::text[]`.
+ * With a bare `= ANY($n)` each custom plan sees the list's size and, for a short
+ * list (a lone lookup, a small batch), costs less than the generic plan, which
+ * assumes 10 items; PostgreSQL then plans every call, which costs more than
+ * running these statements. The planner does not look into the subquery's
+ * value, so every plan costs the same and the generic one is kept. The index
+ * still applies (`= ANY ($n)` on an InitPlan's value).
+ */
+export function listParam(placeholder: string, type: 'text' | 'uuid'): string {
+  return `(SELECT ${placeholder}::${type}[])::${type}[]`;
+}
+
 export interface Queryable {
   query<T = Row>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<T[]>;
   /** Runs a script of several statements without parameters (migrations). */

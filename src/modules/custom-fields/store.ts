@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../../db/adapter.js';
-import { maybeOne, one } from '../../db/adapter.js';
+import { listParam, maybeOne, one } from '../../db/adapter.js';
 import { Coalescer } from '../../db/coalesce.js';
 import { isUuid } from '../../http/ids.js';
 import type { CustomField } from './schema.js';
@@ -120,7 +120,7 @@ export class DefinitionReads {
     this.batches = new Coalescer(
       async (types) => {
         const rows = await db.query<FieldRow>(
-          `SELECT ${COLUMNS} FROM custom_fields WHERE object_type = ANY($1::text[]) ORDER BY position, key`,
+          `SELECT ${COLUMNS} FROM custom_fields WHERE object_type = ANY(${listParam('$1', 'text')}) ORDER BY position, key`,
           [types],
           { name: 'customFields.definitionsMany' },
         );

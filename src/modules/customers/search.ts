@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../../db/adapter.js';
+import { listParam, type Db, type Queryable } from '../../db/adapter.js';
 import { Invalid } from '../../http/errors.js';
 import type { PreparedCondition } from '../custom-fields/filters.js';
 import { isUuid } from '../../http/ids.js';
@@ -133,7 +133,7 @@ function qCandidates(q: string, region: string, p: Params, customSearch?: Prepar
     const conditions = typed.slice(0, MAX_WORDS).map((w) => {
       const wp = p.add(w);
       const close = `ARRAY(SELECT term FROM (
-          (SELECT term FROM customer_terms WHERE variant = ANY(${p.add(variants(w))}::text[]))
+          (SELECT term FROM customer_terms WHERE variant = ANY(${listParam(p.add(variants(w)), 'text')}))
           UNION (SELECT term FROM customer_terms WHERE ${startsWith('variant', w, p)} AND variant = term
                  ORDER BY variant LIMIT ${TERMS_PER_WORD})) u
         ORDER BY term = ${wp} DESC, similarity(term, ${wp}) DESC, term LIMIT ${TERMS_PER_WORD})`;
@@ -186,7 +186,7 @@ export function buildListQuery(opts: ListOptions, region: string): ListQuery | n
       `ph AS (SELECT customer_id, 1 AS tier FROM customer_phones WHERE e164 = ${p.add(keys.e164)}
         UNION ALL SELECT customer_id, 2 FROM customer_phones
         WHERE (${keys.suffixRev === null ? 'false' : startsWith('digits_rev', keys.suffixRev, p)})
-           OR digits_rev = ANY(${p.add(keys.storedRevs)}::text[]))`,
+           OR digits_rev = ANY(${listParam(p.add(keys.storedRevs), 'text')}))`,
     );
     where.push('c.id IN (SELECT customer_id FROM ph WHERE tier = (SELECT min(tier) FROM ph))');
   }
@@ -282,12 +282,12 @@ async function phoneOnlyExact(
  * customers each, in the same order: for coalescing concurrent requests
  * (db/coalesce.ts). The page is picked by id first, so only its rows are read whole.
  */
-export async function listByE164Many(db: Db, e164s: string[], rows: number): Promise<Map<string, ListRow[]>> {
+export async function listByE164Many(db: Queryable, e164s: string[], rows: number): Promise<Map<string, ListRow[]>> {
   const found = await db.query<ListRow & { match_key: string }>(
     `WITH hits AS (
        SELECT match_key, id FROM (
          SELECT p.e164 AS match_key, c.id, row_number() OVER (PARTITION BY p.e164 ORDER BY c.sort_name, c.id) AS n
-         FROM (SELECT DISTINCT e164, customer_id FROM customer_phones WHERE e164 = ANY($1::text[])) p
+         FROM (SELECT DISTINCT e164, customer_id FROM customer_phones WHERE e164 = ANY(${listParam('$1', 'text')})) p
          JOIN customers c ON c.id = p.customer_id
        ) ranked WHERE n <= $2
      )

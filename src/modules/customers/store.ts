@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/adapter.js';
-import { maybeOne, one } from '../../db/adapter.js';
+import { listParam, maybeOne, one } from '../../db/adapter.js';
 import { groupByMatchKey } from '../../db/coalesce.js';
 import type { PhoneKeys } from './phones.js';
 import { dictionaryRows, nameTerms } from './terms.js';
@@ -265,7 +265,7 @@ export async function summariesByPhone(q: Queryable, keys: PhoneKeys, limit: num
        UNION ALL
        SELECT p.customer_id, 2 FROM customer_phones p WHERE p.digits_rev >= $2 AND p.digits_rev < $3
        UNION ALL
-       SELECT p.customer_id, 2 FROM customer_phones p WHERE p.digits_rev = ANY($4::text[])
+       SELECT p.customer_id, 2 FROM customer_phones p WHERE p.digits_rev = ANY(${listParam('$4', 'text')})
      ), live AS (
        SELECT h.customer_id, min(h.tier) AS tier FROM hits h
        JOIN customers c ON c.id = h.customer_id AND NOT c.draft GROUP BY h.customer_id
@@ -397,7 +397,7 @@ const MATCH_CTE: Record<MatchKind, string> = {
       SELECT DISTINCT p.customer_id AS id, NULL::uuid AS case_id
       FROM (SELECT customer_id FROM customer_phones WHERE digits_rev >= $6 AND digits_rev < $7
             UNION ALL
-            SELECT customer_id FROM customer_phones WHERE digits_rev = ANY($8::text[])) p
+            SELECT customer_id FROM customer_phones WHERE digits_rev = ANY(${listParam('$8', 'text')})) p
       JOIN customers c ON c.id = p.customer_id AND NOT c.draft
     )`,
   email: `m AS (SELECT c.id, NULL::uuid AS case_id FROM customers c WHERE c.email_key = lower($6) AND NOT c.draft)`,
@@ -406,7 +406,7 @@ const MATCH_CTE: Record<MatchKind, string> = {
       SELECT k.customer_id AS id, k.id AS case_id FROM cases k JOIN customers c ON c.id = k.customer_id
       WHERE k.case_number = $6 AND NOT c.draft AND $2 <> 'none' AND (k.visibility = 'public' OR $2 = 'all')
     )`,
-  ids: `m AS (SELECT c.id, $7::uuid AS case_id FROM customers c WHERE c.id = ANY($6::uuid[]))`,
+  ids: `m AS (SELECT c.id, $7::uuid AS case_id FROM customers c WHERE c.id = ANY(${listParam('$6', 'uuid')}))`,
 };
 
 /**
@@ -505,7 +505,7 @@ export async function lookupMatchesByE164(
   const rows = await q.query<MatchRow & { match_key: string }>(
     `WITH m AS (
        SELECT DISTINCT p.e164 AS match_key, p.customer_id AS id, NULL::uuid AS case_id FROM customer_phones p
-       JOIN customers c ON c.id = p.customer_id AND NOT c.draft WHERE p.e164 = ANY($6::text[])
+       JOIN customers c ON c.id = p.customer_id AND NOT c.draft WHERE p.e164 = ANY(${listParam('$6', 'text')})
      ), picked AS (
        SELECT * FROM (
          SELECT m.match_key, c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.vip, c.draft,
