@@ -13,7 +13,8 @@ export interface QueryOptions {
   /**
    * PostgreSQL: run as a named prepared statement (parsed and planned once per
    * connection, then reused). Only for hot statements whose plan does not depend
-   * on the values (no `LIKE $1` prefix scans); one name per SQL text. PGlite ignores it.
+   * on the values (no `LIKE $1` prefix scans: ranges; lists through `listParam`);
+   * one name per SQL text. PGlite ignores it.
    */
   name?: string;
 }
