@@ -125,7 +125,11 @@ export class DefinitionReads {
           { name: 'customFields.definitionsMany' },
         );
         const byType = new Map<string, FieldDef[]>();
-        for (const def of rows.map(toDef)) byType.set(def.objectType, [...(byType.get(def.objectType) ?? []), def]);
+        for (const def of rows.map(toDef)) {
+          const defs = byType.get(def.objectType);
+          if (defs) defs.push(def);
+          else byType.set(def.objectType, [def]);
+        }
         return byType;
       },
       () => [],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../http/actor.js';
 import { ON_POSTGRES, startTestApp, type TestApp } from '../../../test/helpers.js';
-import { buildListQuery, prefixUpperBound } from './search.js';
+import { buildListQuery, prefixUpperBound, statementName } from './search.js';
 
 interface C {
   id: string;
@@ -92,6 +92,18 @@ describe('customers search (q)', () => {
     expect(ids(await search('q=kj%40na_a'))).toEqual([]);
     expect(ids(await search('q=kj%40n%25'))).toEqual([]);
     expect(ids(await search('q=kj%40nasa.'))).toEqual([made.katherine.id]);
+  });
+
+  it('names the statement by its text, except where only a custom plan weighs it well', () => {
+    const opts = { q: 'jonathn smyht', limit: 50 };
+    const query = buildListQuery(opts, 'US')!;
+    expect(statementName(opts, query)).toMatch(/^customers\.list\./);
+    expect(statementName(opts, query)).toBe(
+      statementName(opts, buildListQuery({ ...opts, q: 'katrine jonson' }, 'US')!),
+    );
+    const condition = { render: () => 'true' };
+    expect(statementName({ ...opts, custom: condition }, query)).toBeUndefined();
+    expect(statementName({ ...opts, customSearch: condition }, query)).toBeUndefined();
   });
 
   it('bounds a prefix by the next string in code point order', () => {

@@ -302,14 +302,16 @@ export async function listByE164Many(db: Queryable, e164s: string[], rows: numbe
 
 /**
  * The list statement runs prepared (parsed and planned once per connection):
- * a q search spends longer being planned than run. Its text has a bounded
+ * planning a q search costs about as much as running it. Its text has a bounded
  * number of shapes (which candidate kinds, how many words, which filters and
- * sort, a cursor or not) — except with `cf.*` filters, whose combinations are
- * the user's, so those statements stay unnamed (planned for their values).
- * Every comparison whose plan depends on its value is a range (startsWith), not `LIKE $n`.
+ * sort, a cursor or not). Unnamed, so planned for their values: statements with
+ * `cf.*` filters, whose combinations are the user's, and searches through
+ * searchable custom fields, whose `LIKE '%…%'` only a custom plan can weigh
+ * (a generic plan might prefer reading the table until the page fills).
+ * Every other comparison whose plan depends on its value is a range (startsWith), not `LIKE $n`.
  */
-function statementName(opts: ListOptions, query: ListQuery): string | undefined {
-  if (opts.custom) return undefined;
+export function statementName(opts: ListOptions, query: ListQuery): string | undefined {
+  if (opts.custom || opts.customSearch) return undefined;
   return `customers.list.${createHash('sha1').update(query.sql).digest('base64url').slice(0, 20)}`;
 }
 
