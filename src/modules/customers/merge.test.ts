@@ -1,23 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
-
-interface C {
-  id: string;
-  accountNumber: string;
-  version: number;
-  firstName: string | null;
-  lastName: string | null;
-  company: string | null;
-  email: string | null;
-  notes: string | null;
-  vip: boolean;
-  draft: boolean;
-  phones: { type: string; number: string; e164: string | null }[];
-}
-interface Candidate {
-  id: string;
-  reasons: string[];
-}
+import type { DuplicateCandidate } from './duplicates.js';
+import type { Customer } from './schema.js';
 
 let t: TestApp;
 let sup: TestClient;
@@ -27,16 +11,16 @@ const uniq = () => `${Date.now().toString(36)}${++n}`;
 let line = 0;
 const phone = () => `(212) 555-${String(1000 + ++line).slice(-4)}`;
 
-async function create(body: Record<string, unknown>): Promise<C> {
+async function create(body: Record<string, unknown>): Promise<Customer> {
   const res = await t.admin.post('/api/v1/customers', body);
   expect(res.statusCode, res.body).toBe(201);
-  return res.json() as C;
+  return res.json() as Customer;
 }
 
-async function duplicates(body: Record<string, unknown>, client: TestClient = t.admin): Promise<Candidate[]> {
+async function duplicates(body: Record<string, unknown>, client: TestClient = t.admin): Promise<DuplicateCandidate[]> {
   const res = await client.post('/api/v1/customers/duplicates', body);
   expect(res.statusCode, res.body).toBe(200);
-  return (res.json() as { items: Candidate[] }).items;
+  return (res.json() as { items: DuplicateCandidate[] }).items;
 }
 
 /** Everything a merge could change, to show a refused one changed nothing. */
@@ -147,7 +131,7 @@ describe('merging customers (C8)', () => {
       fromVersion: gone.version,
     });
     expect(res.statusCode, res.body).toBe(200);
-    const out = res.json() as { customer: C; merged: { accountNumber: string }; dryRun: boolean };
+    const out = res.json() as { customer: Customer; merged: { accountNumber: string }; dryRun: boolean };
     expect(out.dryRun).toBe(false);
     expect(out.customer).toMatchObject({
       id: keep.id,
