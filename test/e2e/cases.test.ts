@@ -5,9 +5,9 @@ import {
   launchBrowser,
   newContext,
   screenshot,
+  signedInPage,
   signIn,
   startServer,
-  watchErrors,
   type E2EServer,
 } from './harness.js';
 
@@ -41,9 +41,7 @@ describe('cases in the console (browser)', () => {
         await server.admin.ok<Case>('POST', '/api/v1/cases', { customerId, subject, description: `About: ${subject}` }),
       );
     }
-    page = await (await newContext(browser)).newPage();
-    errors = watchErrors(page);
-    await signIn(page, server.url);
+    ({ page, errors } = await signedInPage(browser, server.url));
   });
   afterAll(async () => {
     await browser?.close();

@@ -237,6 +237,14 @@ export async function signIn(page: Page, url: string, email = ADMIN_EMAIL, passw
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
+/** A new page of the console, signed in as the administrator, with its page errors collected (watchErrors). */
+export async function signedInPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await (await newContext(browser)).newPage();
+  const errors = watchErrors(page);
+  await signIn(page, url);
+  return { page, errors };
+}
+
 /** Saves a screenshot under test-results/e2e/ for a person to look at. */
 export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
   mkdirSync(RESULTS_DIR, { recursive: true });

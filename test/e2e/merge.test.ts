@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import {
-  expectAccessible,
-  launchBrowser,
-  newContext,
-  screenshot,
-  signIn,
-  startServer,
-  watchErrors,
-  type E2EServer,
-} from './harness.js';
+import { expectAccessible, launchBrowser, screenshot, signedInPage, startServer, type E2EServer } from './harness.js';
 
 interface Customer {
   id: string;
@@ -27,9 +18,7 @@ describe('duplicates and merge in the console (browser)', () => {
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-    page = await (await newContext(browser)).newPage();
-    errors = watchErrors(page);
-    await signIn(page, server.url);
+    ({ page, errors } = await signedInPage(browser, server.url));
     grace = await server.admin.ok<Customer>('POST', '/api/v1/customers', {
       firstName: 'Grace',
       lastName: 'Hopper',

@@ -11,9 +11,9 @@ import {
   PHONE,
   ROOT,
   screenshot,
+  signedInPage,
   signIn,
   startServer,
-  watchErrors,
   type E2EServer,
 } from './harness.js';
 
@@ -67,9 +67,7 @@ describe('screen pop in the console (browser)', () => {
       description: 'The last report did not arrive.',
       priority: 'high',
     });
-    page = await (await newContext(browser)).newPage();
-    errors = watchErrors(page);
-    await signIn(page, server.url);
+    ({ page, errors } = await signedInPage(browser, server.url));
     await page.locator('[data-live="live"]').waitFor();
   });
   afterAll(async () => {
