@@ -176,14 +176,23 @@ async function load(db: Db, count: number, log: (s: string) => void) {
     Math.floor((count * w) / workers) + 1,
     Math.floor((count * (w + 1)) / workers),
   ]);
-  const [, tCustomers] = await timed(() =>
-    inParallel(
-      db,
-      workers,
-      ranges.map(
-        ([a, b]) =>
-          (tx: Queryable) =>
-            tx.exec(`
+  /** Runs `sql(a, b)` for each worker's range of customer numbers a…b, one connection each; the seconds it took. */
+  const perRange = async (sql: (a: number, b: number) => string) =>
+    (
+      await timed(() =>
+        inParallel(
+          db,
+          workers,
+          ranges.map(
+            ([a, b]) =>
+              (tx: Queryable) =>
+                tx.exec(sql(a, b)),
+          ),
+        ),
+      )
+    )[1];
+  const tCustomers = await perRange(
+    (a, b) => `
       INSERT INTO customers (account_number, first_name, last_name, company, email, vip, draft,
                              primary_address, created_at, updated_at, name_terms)
       SELECT (100000 + g)::text, f, l, comp,
@@ -211,9 +220,7 @@ async function load(db: Db, count: number, log: (s: string) => void) {
                  now() - random() * interval '5 years' AS ts
           FROM generate_series(${a}, ${b}) g
         ) r
-      ) s`),
-      ),
-    ),
+      ) s`,
   );
   log(`  customers inserted in ${tCustomers.toFixed(1)} s`);
   // The search dictionary, as terms.ts dictionaryRows() builds it: each word, and from 4 letters on
@@ -229,14 +236,8 @@ async function load(db: Db, count: number, log: (s: string) => void) {
     ON CONFLICT DO NOTHING`);
   await db.exec(`SELECT setval('customer_account_seq', 100000 + ${count} + 1)`);
 
-  const [, tPhones] = await timed(() =>
-    inParallel(
-      db,
-      workers,
-      ranges.map(
-        ([a, b]) =>
-          (tx: Queryable) =>
-            tx.exec(`
+  const tPhones = await perRange(
+    (a, b) => `
       INSERT INTO customer_phones (customer_id, position, type, raw, e164, extension, digits, valid)
       SELECT id, pos, (ARRAY['mobile','work','home','voice'])[1 + pos],
              CASE WHEN bad THEN '555-' || l
@@ -260,9 +261,7 @@ async function load(db: Db, count: number, log: (s: string) => void) {
               BETWEEN 100000 + ${a} AND 100000 + ${b}
       ) s
       -- "N11" exchanges (211, 911, …) are service codes, not numbers.
-      CROSS JOIN LATERAL (SELECT (CASE WHEN xn % 100 = 11 THEN xn + 1 ELSE xn END)::text AS x) xx`),
-      ),
-    ),
+      CROSS JOIN LATERAL (SELECT (CASE WHEN xn % 100 = 11 THEN xn + 1 ELSE xn END)::text AS x) xx`,
   );
   log(`  phones inserted in ${tPhones.toFixed(1)} s`);
 
