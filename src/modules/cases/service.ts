@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../../db/adapter.js';
-import { emitEvent } from '../../events/outbox.js';
+import { emitEvents, type NewEvent } from '../../events/outbox.js';
 import { type Actor, can, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Forbidden, Invalid } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
@@ -257,27 +257,7 @@ export class CasesService {
 
   /** The live events of a case change: the new owner's assignment, then a broadcast so consoles refresh. */
   async announce(q: Queryable, actor: Actor, row: CaseRow, action: string, before: CaseRow | null): Promise<void> {
-    const audience = caseAudience(row);
-    if (action !== 'delete' && row.owner_id && row.owner_id !== (before?.owner_id ?? null)) {
-      // Taking a case yourself needs no notification.
-      if (row.owner_id !== actor.userId) {
-        await emitEvent(q, {
-          type: 'case.assigned',
-          userId: row.owner_id,
-          recordType: 'case',
-          recordId: row.id,
-          payload: { caseNumber: row.case_number, subject: row.subject, by: actor.name },
-          ...(audience === 'cases.viewPrivate' ? { requires: audience } : {}),
-        });
-      }
-    }
-    await emitEvent(q, {
-      type: 'record.changed',
-      recordType: 'case',
-      recordId: row.id,
-      payload: { action, caseNumber: row.case_number, customerId: row.customer_id, version: row.version },
-      requires: audience,
-    });
+    await emitEvents(q, changeEvents(actor, row, action, before));
   }
 
   /** Case list and search (K4); see CaseLists. */
@@ -306,9 +286,12 @@ export class CasesService {
         action: 'update',
         changes: [{ field: 'customerId', from: fromId, to: toId }],
       });
-      // An open case screen shows the customer: it refreshes on this (no new owner, so no assignment).
-      await this.announce(tx, actor, m, 'update', m);
     }
+    // An open case screen shows the customer: it refreshes on these (no new owner, so no assignment).
+    await emitEvents(
+      tx,
+      moved.flatMap((m) => changeEvents(actor, m, 'update', m)),
+    );
     return moved.length;
   }
 
@@ -376,4 +359,30 @@ function rowOf(f: store.CaseFields): Partial<CaseRow> {
     channel: f.channel,
     custom_fields: f.customFields,
   };
+}
+
+/** A case change's live events (see CasesService.announce). */
+function changeEvents(actor: Actor, row: CaseRow, action: string, before: CaseRow | null): NewEvent[] {
+  const audience = caseAudience(row);
+  const events: NewEvent[] = [];
+  // Taking a case yourself needs no notification.
+  const newOwner = action !== 'delete' && row.owner_id && row.owner_id !== (before?.owner_id ?? null);
+  if (newOwner && row.owner_id !== actor.userId) {
+    events.push({
+      type: 'case.assigned',
+      userId: row.owner_id,
+      recordType: 'case',
+      recordId: row.id,
+      payload: { caseNumber: row.case_number, subject: row.subject, by: actor.name },
+      ...(audience === 'cases.viewPrivate' ? { requires: audience } : {}),
+    });
+  }
+  events.push({
+    type: 'record.changed',
+    recordType: 'case',
+    recordId: row.id,
+    payload: { action, caseNumber: row.case_number, customerId: row.customer_id, version: row.version },
+    requires: audience,
+  });
+  return events;
 }
