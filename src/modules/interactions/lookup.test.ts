@@ -137,6 +137,8 @@ describe('GET /api/v1/lookup', () => {
   it('never matches drafts', async () => {
     expect((await lookup('phone=%2B16465550123')).result).toBe('not_found');
     expect((await lookup('email=draft%40example.com')).result).toBe('not_found');
+    // … nor by the last digits of its number (nobody else's ends with them).
+    expect((await lookup('phone=555-0123')).result).toBe('not_found');
     expect((await lookup(`caseNumber=${draftCase.caseNumber}`)).result).toBe('not_found');
     const acct = (await t.admin.get(`/api/v1/customers/${ids.draft}`)).json().accountNumber as string;
     expect((await lookup(`accountNumber=${acct}`)).result).toBe('not_found');
@@ -230,6 +232,8 @@ describe('GET /api/v1/lookup', () => {
     const spy = {
       query: async <T>(sql: string, params?: readonly unknown[], o?: { name?: string }) => {
         names.push(o?.name);
+        // The last-digits tier reads its candidates' context only when it found some: say it found Ada.
+        const found = o?.name === 'customers.lookup.phoneTailCandidates' ? [{ customer_id: ids.ada }] : [];
         // The plan the server reuses: the prepared statement's generic plan (no values folded in). Tiny
         // tables: forbid sequential scans so the plan shows the index path a large table takes.
         // EXECUTE takes no bind parameters: the values go in as untyped literals.
@@ -246,17 +250,19 @@ describe('GET /api/v1/lookup', () => {
           return plan;
         });
         plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
-        return [] as T[];
+        return found as T[];
       },
       exec: async () => undefined,
     };
-    // Nobody has the number exactly, so the phone runs both tiers: exact, then the last digits.
+    // Nobody has the number exactly (the spy finds nothing), so the phone runs both tiers: exact, then
+    // the last digits' candidates, then the context of the (live) ones found.
     await lookupMatches(spy, { by: 'phone', keys: phoneLookupKeys('4155550100', 'US') }, opts);
     await lookupMatches(spy, { by: 'email', email: 'ada@example.com' }, opts);
     await lookupMatches(spy, { by: 'caseNumber', caseNumber: adaCase.caseNumber }, opts);
     expect(names).toEqual([
       'customers.lookup.phoneExact',
-      'customers.lookup.phoneSuffix',
+      'customers.lookup.phoneTailCandidates',
+      'customers.lookup.liveIds',
       'customers.lookup.email',
       'customers.lookup.caseNumber',
     ]);
@@ -266,8 +272,10 @@ describe('GET /api/v1/lookup', () => {
     }
     expect(plans[0]).toMatch(/customer_phones_e164_idx/);
     expect(plans[1]).toMatch(/customer_phones_digits_rev_idx/);
-    expect(plans[2]).toMatch(/uq__customers__email/);
-    expect(plans[3]).toMatch(/uq__cases__case_number/);
+    // (Which index reads the candidates is the planner's call on five customers; on a million, the primary key.)
+    expect(plans[2]).toMatch(/id = ANY/);
+    expect(plans[3]).toMatch(/uq__customers__email/);
+    expect(plans[4]).toMatch(/uq__cases__case_number/);
     expect(plans.join('\n')).toMatch(/interactions_customer_idx/);
     // A caller's open cases come from the open-cases index (count: index only), not from every case they had.
     expect(plans.join('\n')).toMatch(/cases_customer_open_idx/);
@@ -306,7 +314,8 @@ describe('GET /api/v1/lookup', () => {
       v === null || v === undefined
         ? 'NULL'
         : `'${(Array.isArray(v) ? `{${v.map((x) => `"${String(x)}"`).join(',')}}` : String(v)).replace(/'/g, "''")}'`;
-    // [0]: the batch; [1], [2]: the exact tier, then the last digits (its stored-number list); [3]: the list page.
+    // [0]: the batch; [1], [2]: the exact tier, then the last digits' candidates (the stored-number list);
+    // [3]: the list page.
     for (const { sql, params } of [captured[0], captured[2], captured[3]]) {
       const costs = await t.db.transaction(async (tx) => {
         await tx.exec(`SET LOCAL plan_cache_mode = force_custom_plan; PREPARE sized AS ${sql}`);
