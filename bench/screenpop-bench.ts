@@ -484,7 +484,8 @@ function writeResults(r: {
       `${ok(r.pops.pop.p99 <= 50)}. Server peak RSS (VmHWM): ${r.rssMb.toFixed(0)} MB.`,
     '',
     'Reading the figures. The server, PostgreSQL and the load generator share the 2 cores. Each lookup is ' +
-      'one named prepared statement per key (no planning per call); the open-case count and list read a partial ' +
+      'one named prepared statement per key, planned once (an unknown number adds a small one-table statement ' +
+      'for its last-digits candidates, planned per call); the open-case count and list read a partial ' +
       'index of open cases (`cases_customer_open_idx`); and the server answers the exact-number tier of all the ' +
       'lookups that arrive in one event-loop turn with one statement (`src/db/coalesce.ts`), so under load one ' +
       'database round trip serves many lookups. That is why HTTP can run faster than the direct baseline, which ' +
