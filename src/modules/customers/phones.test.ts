@@ -62,8 +62,8 @@ describe('phoneLookupKeys', () => {
 });
 
 describe('libphonenumber-js', () => {
-  // patches/libphonenumber-js+*.patch (applied by `npm install`) compiles each metadata
-  // pattern once: uncompiled, parsing was about half of a phone lookup's server CPU.
+  // patches/libphonenumber-js+*.patch (applied by `npm install`) compiles each metadata pattern
+  // once: uncompiled, they cost a loaded server about 13 of a phone lookup's 79 µs (bench/RESULTS.md).
   it('carries the patch that compiles its metadata patterns once', () => {
     const root = path.dirname(createRequire(import.meta.url).resolve('libphonenumber-js/package.json'));
     for (const build of ['es6', 'es6-modern', 'build']) {

@@ -441,8 +441,11 @@ export async function lookupMatches(
   }
 }
 
-/** Most customers the last-digits tier considers (a tail that many share says nothing about the caller). */
-export const PHONE_TAIL_CANDIDATES = 1000;
+/**
+ * Most customers the last-digits tier considers, found in no particular order:
+ * a tail that many numbers share says little about who is calling.
+ */
+const PHONE_TAIL_CANDIDATES = 1000;
 
 /**
  * The last-digits tier's candidates: customers with a stored number ending with
