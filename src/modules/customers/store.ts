@@ -242,9 +242,8 @@ const DIGITS_UPPER_BOUND = ':';
 /**
  * Customers with this phone number, drafts excluded: exact E.164 matches when
  * there are any, else the last-digits fallback (stored digits ending with the
- * national number, or a stored short number the caller id ends with). The
- * common case, an exact match, is one prepared statement; otherwise one
- * statement does both tiers (index scans).
+ * national number, or a stored short number the caller id ends with): the
+ * screen-pop lookup's two tiers (lookupMatches), each a prepared statement.
  */
 export async function summariesByPhone(q: Queryable, keys: PhoneKeys, limit: number): Promise<CustomerSummary[]> {
   if (keys.e164) {
@@ -256,31 +255,15 @@ export async function summariesByPhone(q: Queryable, keys: PhoneKeys, limit: num
       { name: 'customers.summariesByE164' },
     );
     if (exact.length > 0) return exact.map(toSummary);
-    if (keys.suffixRev === null && keys.storedRevs.length === 0) return [];
   }
-  // The last-digits tier (see phoneTailCandidates below for the range and the two branches).
+  if (keys.suffixRev === null && keys.storedRevs.length === 0) return [];
+  const candidates = await phoneTailCandidates(q, keys.suffixRev, keys.storedRevs);
+  if (candidates.length === 0) return [];
   const rows = await q.query<SummaryRow>(
-    `WITH hits AS (
-       SELECT p.customer_id, 1 AS tier FROM customer_phones p WHERE p.e164 = $1
-       UNION ALL
-       SELECT p.customer_id, 2 FROM customer_phones p WHERE p.digits_rev >= $2 AND p.digits_rev < $3
-       UNION ALL
-       SELECT p.customer_id, 2 FROM customer_phones p WHERE p.digits_rev = ANY(${listParam('$4', 'text')})
-     ), live AS (
-       SELECT h.customer_id, min(h.tier) AS tier FROM hits h
-       JOIN customers c ON c.id = h.customer_id AND NOT c.draft GROUP BY h.customer_id
-     )
-     SELECT ${SUMMARY_COLUMNS} FROM live l JOIN customers c ON c.id = l.customer_id
-     WHERE l.tier = (SELECT min(tier) FROM live)
-     ORDER BY c.sort_name, c.id LIMIT $5`,
-    [
-      keys.e164,
-      keys.suffixRev,
-      keys.suffixRev === null ? null : keys.suffixRev + DIGITS_UPPER_BOUND,
-      keys.storedRevs,
-      limit,
-    ],
-    { name: 'customers.summariesByPhoneTail' },
+    `SELECT ${SUMMARY_COLUMNS} FROM customers c WHERE c.id = ANY(${listParam('$1', 'uuid')}) AND NOT c.draft
+     ORDER BY c.sort_name, c.id LIMIT $2`,
+    [candidates, limit],
+    { name: 'customers.summariesByIds' },
   );
   return rows.map(toSummary);
 }
