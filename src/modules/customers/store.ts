@@ -360,7 +360,7 @@ export interface MatchRow {
   recent_interactions: MatchInteractionJson[];
 }
 
-type MatchKind = 'phoneExact' | 'liveIds' | 'email' | 'accountNumber' | 'caseNumber' | 'ids';
+type MatchKind = 'email' | 'accountNumber' | 'caseNumber' | 'ids';
 
 /**
  * The candidate CTE `m(id, case_id)` of each way of matching, with its
@@ -369,13 +369,6 @@ type MatchKind = 'phoneExact' | 'liveIds' | 'email' | 'accountNumber' | 'caseNum
  * this statement costs more than running it.
  */
 const MATCH_CTE: Record<MatchKind, string> = {
-  phoneExact: `m AS (
-      SELECT DISTINCT p.customer_id AS id, NULL::uuid AS case_id FROM customer_phones p
-      JOIN customers c ON c.id = p.customer_id AND NOT c.draft WHERE p.e164 = $6
-    )`,
-  // The last-digits tier, from the candidates phoneTailCandidates found: those that are not drafts.
-  liveIds: `m AS (SELECT c.id, NULL::uuid AS case_id FROM customers c
-      WHERE c.id = ANY(${listParam('$6', 'uuid')}) AND NOT c.draft)`,
   email: `m AS (SELECT c.id, NULL::uuid AS case_id FROM customers c WHERE c.email_key = lower($6) AND NOT c.draft)`,
   accountNumber: `m AS (SELECT c.id, NULL::uuid AS case_id FROM customers c WHERE c.account_number = $6 AND NOT c.draft)`,
   caseNumber: `m AS (
@@ -390,29 +383,20 @@ const MATCH_CTE: Record<MatchKind, string> = {
  * interactions module calls it): the matching customers, each with its open
  * cases (count and the newest few, as far as the caller may see cases), its
  * last interactions and the case a case number matched. One statement per
- * key, except a phone: the exact E.164 match first, and only when nothing
- * (live) has that number the last-digits fallback. `exactPhone` answers the
- * exact tier instead (lookupMatchesByE164 behind a coalescer). Every part is
- * an index scan: the phone/email/account/case-number index, then per match
- * cases_customer_open_idx and interactions_customer_idx.
+ * key (a phone's two tiers included: lookupMatchesByPhone). `phoneMatcher`
+ * answers a phone instead (lookupMatchesByPhone behind a coalescer). Every
+ * part is an index scan: the phone/email/account/case-number index, then per
+ * match cases_customer_open_idx and interactions_customer_idx.
  */
 export async function lookupMatches(
   q: Queryable,
   key: MatchKey,
   opts: MatchOptions,
-  exactPhone?: (e164: string) => Promise<MatchRow[]>,
+  phoneMatcher?: (keys: PhoneKeys) => Promise<MatchRow[]>,
 ): Promise<MatchRow[]> {
   switch (key.by) {
-    case 'phone': {
-      const { e164, suffixRev, storedRevs } = key.keys;
-      if (e164) {
-        const exact = exactPhone ? await exactPhone(e164) : await runMatch(q, 'phoneExact', [e164], opts);
-        if (exact.length > 0) return exact;
-      }
-      if (suffixRev === null && storedRevs.length === 0) return [];
-      const candidates = await phoneTailCandidates(q, suffixRev, storedRevs);
-      return candidates.length > 0 ? runMatch(q, 'liveIds', [candidates], opts) : [];
-    }
+    case 'phone':
+      return phoneMatcher ? phoneMatcher(key.keys) : (await lookupMatchesByPhone(q, [key.keys], opts))[0];
     case 'email':
       return runMatch(q, 'email', [key.email.trim()], opts);
     case 'accountNumber':
@@ -498,30 +482,74 @@ function runMatch(q: Queryable, kind: MatchKind, params: unknown[], opts: MatchO
 }
 
 /**
- * The exact E.164 tier of many phone lookups in one statement ($6: the
- * numbers), answered per number: what `lookupMatches` gives for each one's
- * exact tier, in the same order. For coalescing concurrent lookups (db/coalesce.ts).
+ * Many phone lookups in one statement, both tiers: for each number, the live
+ * customers who have it exactly (E.164) when there are any, else the
+ * last-digits fallback (phoneTailCandidates' rule, at most
+ * PHONE_TAIL_CANDIDATES candidates), drafts never; then what `lookupMatches`
+ * gives for a match. The answers come back in the order of `keysList`.
+ *
+ * Why both tiers in one statement: a number nobody has (a new caller) would
+ * otherwise take a second round trip after the exact tier came back empty,
+ * and under load each round trip waits its turn for a connection, so those
+ * callers made the lookup's slowest answers. Here the fallback's range is a
+ * per-number bound of a nested loop (not a statement parameter), so the
+ * statement keeps its generic plan, and it runs only for numbers that the
+ * exact tier did not answer.
+ *
+ * The lists go in through `(SELECT $n)` (listParam): one generic plan for a
+ * batch of any size. $6: the E.164 numbers (null when the input did not
+ * parse), $7: the reversed tails (null when too short), $8: each number's
+ * reversed stored-number tails, comma-joined (digits only).
  */
-export async function lookupMatchesByE164(
+/** A match's own columns, from `customers c`, as `picked` carries them to matchContextColumns. */
+const PICKED_COLUMNS = `c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.vip, c.draft, c.sort_name,
+  NULL::uuid AS case_id`;
+
+export async function lookupMatchesByPhone(
   q: Queryable,
-  e164s: string[],
+  keysList: PhoneKeys[],
   opts: MatchOptions,
-): Promise<Map<string, MatchRow[]>> {
+): Promise<MatchRow[][]> {
   const rows = await q.query<MatchRow & { match_key: string }>(
-    `WITH picked AS (
+    `WITH k AS (
+       SELECT n::text AS match_key, e164, tail, string_to_array(stored, ',') AS stored
+       FROM unnest(${listParam('$6', 'text')}, ${listParam('$7', 'text')}, ${listParam('$8', 'text')})
+            WITH ORDINALITY AS k(e164, tail, stored, n)
+     ),
+     exact AS (
+       SELECT k.match_key, ${PICKED_COLUMNS} FROM k
+       CROSS JOIN LATERAL (SELECT DISTINCT p.customer_id FROM customer_phones p WHERE p.e164 = k.e164) p
+       JOIN customers c ON c.id = p.customer_id AND NOT c.draft
+     ),
+     tail_keys AS MATERIALIZED (
+       SELECT k.* FROM k WHERE NOT EXISTS (SELECT 1 FROM exact e WHERE e.match_key = k.match_key)
+     ),
+     tail AS (
+       SELECT t.match_key, ${PICKED_COLUMNS} FROM tail_keys t
+       CROSS JOIN LATERAL (
+         SELECT p.customer_id FROM customer_phones p
+         WHERE p.digits_rev >= t.tail AND p.digits_rev < t.tail || '${DIGITS_UPPER_BOUND}'
+         UNION
+         SELECT p.customer_id FROM customer_phones p WHERE p.digits_rev = ANY(t.stored)
+         LIMIT ${PHONE_TAIL_CANDIDATES}
+       ) p
+       JOIN customers c ON c.id = p.customer_id AND NOT c.draft
+     ),
+     picked AS (
        SELECT * FROM (
-         SELECT p.match_key, c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.vip, c.draft,
-                c.sort_name, NULL::uuid AS case_id,
-                row_number() OVER (PARTITION BY p.match_key ORDER BY c.sort_name, c.id) AS n
-         FROM (SELECT DISTINCT e164 AS match_key, customer_id FROM customer_phones
-               WHERE e164 = ANY(${listParam('$6', 'text')})) p
-         JOIN customers c ON c.id = p.customer_id AND NOT c.draft
+         SELECT m.*, row_number() OVER (PARTITION BY m.match_key ORDER BY m.sort_name, m.id) AS n
+         FROM (SELECT * FROM exact UNION ALL SELECT * FROM tail) m
        ) ranked WHERE n <= $1
      )
      SELECT c.match_key, ${matchContextColumns()}
      FROM picked c ORDER BY c.match_key, c.sort_name, c.id`,
-    matchParams(opts, [e164s]),
-    { name: 'customers.lookup.phoneExactMany' },
+    matchParams(opts, [
+      keysList.map((k) => k.e164),
+      keysList.map((k) => k.suffixRev),
+      keysList.map((k) => k.storedRevs.join(',')),
+    ]),
+    { name: 'customers.lookup.phoneMany' },
   );
-  return groupByMatchKey(rows);
+  const byKey = groupByMatchKey(rows);
+  return keysList.map((_, i) => (byKey.get(String(i + 1)) ?? []) as MatchRow[]);
 }

@@ -201,7 +201,7 @@ describe('GET /api/v1/lookup', () => {
     expect(open.sort()).toEqual(['GET /api/v1/lookup', 'GET /api/v1/me']);
   });
 
-  it('answers concurrent lookups (coalesced into one statement per view of cases) each with its own matches', async () => {
+  it('answers concurrent lookups (coalesced into one statement per view of cases, both tiers) each with its own matches', async () => {
     const queries = [
       'phone=4155550100', // Ada
       'phone=%2B12125550199', // Grace and Alan
@@ -209,12 +209,28 @@ describe('GET /api/v1/lookup', () => {
       'phone=%2B12025550143', // nobody's
       'phone=(415)%20555-0100', // Ada again, in another format
       'phone=%2B442079460958', // Tim
+      // By the last digits, in the same batch as the exact ones: Ada; Grace and Alan; the draft never.
+      'phone=555-0100',
+      'phone=555%200199',
+      'phone=555-0123',
     ];
     const oneByOne: LookupWire[] = [];
     for (const q of queries) oneByOne.push(await lookup(q));
     const together = await Promise.all(queries.map((q) => lookup(q)));
     expect(together).toEqual(oneByOne);
-    expect(together.map((r) => r.result)).toEqual(['found', 'multiple', 'not_found', 'not_found', 'found', 'found']);
+    expect(together.map((r) => r.result)).toEqual([
+      'found',
+      'multiple',
+      'not_found',
+      'not_found',
+      'found',
+      'found',
+      'found',
+      'multiple',
+      'not_found',
+    ]);
+    expect(together[6].matches.map((m) => m.customerId)).toEqual([ids.ada]);
+    expect(together[7].matches.map((m) => m.displayName)).toEqual(['Grace Hopper', 'Alan Turing']);
     expect(together[1].matches.map((m) => m.displayName)).toEqual(['Grace Hopper', 'Alan Turing']); // by last name
     // Callers with different views of cases in the same turn: each sees only what it may.
     const [asIvr, asAdmin] = await Promise.all([lookup('phone=4155550100'), lookup('phone=4155550100', t.admin)]);
@@ -232,8 +248,6 @@ describe('GET /api/v1/lookup', () => {
     const spy = {
       query: async <T>(sql: string, params?: readonly unknown[], o?: { name?: string }) => {
         names.push(o?.name);
-        // The last-digits tier reads its candidates' context only when it found some: say it found Ada.
-        const found = o?.name === 'customers.lookup.phoneTailCandidates' ? [{ customer_id: ids.ada }] : [];
         // The plan the server reuses: the prepared statement's generic plan (no values folded in). Tiny
         // tables: forbid sequential scans so the plan shows the index path a large table takes.
         // EXECUTE takes no bind parameters: the values go in as untyped literals.
@@ -250,46 +264,43 @@ describe('GET /api/v1/lookup', () => {
           return plan;
         });
         plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
-        return found as T[];
+        return [] as T[];
       },
       exec: async () => undefined,
     };
-    // Nobody has the number exactly (the spy finds nothing), so the phone runs both tiers: exact, then
-    // the last digits' candidates, then the context of the (live) ones found.
+    // A phone is one statement for both tiers (exact, else the last digits), for one number or a batch.
     await lookupMatches(spy, { by: 'phone', keys: phoneLookupKeys('4155550100', 'US') }, opts);
     await lookupMatches(spy, { by: 'email', email: 'ada@example.com' }, opts);
     await lookupMatches(spy, { by: 'caseNumber', caseNumber: adaCase.caseNumber }, opts);
+    const { lookupMatchesByPhone } = await import('../customers/store.js');
+    await lookupMatchesByPhone(
+      spy,
+      ['+14155550100', '02079460958'].map((n) => phoneLookupKeys(n, 'US')),
+      opts,
+    );
     expect(names).toEqual([
-      'customers.lookup.phoneExact',
-      'customers.lookup.phoneTailCandidates',
-      'customers.lookup.liveIds',
+      'customers.lookup.phoneMany',
       'customers.lookup.email',
       'customers.lookup.caseNumber',
+      'customers.lookup.phoneMany',
     ]);
     for (const plan of plans) {
       expect(plan).not.toMatch(/Seq Scan/);
       expect(plan).toMatch(/Index/);
     }
+    // Both tiers are index scans: the exact number, then (only for numbers it did not answer) the
+    // reversed digits' range and the stored short numbers, per number (a nested loop's bounds).
     expect(plans[0]).toMatch(/customer_phones_e164_idx/);
-    expect(plans[1]).toMatch(/customer_phones_digits_rev_idx/);
-    // (Which index reads the candidates is the planner's call on five customers; on a million, the primary key.)
-    expect(plans[2]).toMatch(/id = ANY/);
-    expect(plans[3]).toMatch(/uq__customers__email/);
-    expect(plans[4]).toMatch(/uq__cases__case_number/);
+    expect(plans[0]).toMatch(/customer_phones_digits_rev_idx/);
+    expect(plans[1]).toMatch(/uq__customers__email/);
+    expect(plans[2]).toMatch(/uq__cases__case_number/);
     expect(plans.join('\n')).toMatch(/interactions_customer_idx/);
     // A caller's open cases come from the open-cases index (count: index only), not from every case they had.
     expect(plans.join('\n')).toMatch(/cases_customer_open_idx/);
-    // The coalesced exact tier: many numbers, one statement, index scans only. (Which index is the planner's
-    // call on five phones; bench/screenpop-bench.ts shows customer_phones_e164_idx on two million.)
-    const { lookupMatchesByE164 } = await import('../customers/store.js');
-    await lookupMatchesByE164(spy, ['+14155550100', '+12125550199'], opts);
-    expect(names.at(-1)).toBe('customers.lookup.phoneExactMany');
-    expect(plans.at(-1)).not.toMatch(/Seq Scan/);
-    expect(plans.at(-1)).toMatch(/e164 = ANY/);
   });
 
   it.runIf(ON_POSTGRES)('plans a list the same whatever its size, so the generic plan is reused', async () => {
-    const { lookupMatches, lookupMatchesByE164 } = await import('../customers/store.js');
+    const { lookupMatchesByPhone } = await import('../customers/store.js');
     const { listByE164Many } = await import('../customers/search.js');
     const { phoneLookupKeys } = await import('../customers/phones.js');
     const opts = { limit: 10, cases: 'public', openCases: 5, interactions: 3, excludeInteractionId: null } as const;
@@ -305,8 +316,7 @@ describe('GET /api/v1/lookup', () => {
     // short list (a lone call, a small batch), costs less than the generic plan, which assumes 10 items:
     // PostgreSQL then plans every call (0.5–0.8 ms at a million customers, more than running it). The list
     // goes in through `(SELECT $n)`, whose value the planner does not look into: every plan costs the same.
-    await lookupMatchesByE164(spy, ['+14155550100'], opts);
-    await lookupMatches(spy, { by: 'phone', keys: phoneLookupKeys('4155550100', 'US') }, opts);
+    await lookupMatchesByPhone(spy, [phoneLookupKeys('4155550100', 'US')], opts);
     await listByE164Many(spy, ['+14155550100'], 51);
     const withList = (params: readonly unknown[], n: number) =>
       params.map((v) => (Array.isArray(v) ? Array.from({ length: n }, (_, i) => `${String(v[0])}${i}`) : v));
@@ -314,9 +324,8 @@ describe('GET /api/v1/lookup', () => {
       v === null || v === undefined
         ? 'NULL'
         : `'${(Array.isArray(v) ? `{${v.map((x) => `"${String(x)}"`).join(',')}}` : String(v)).replace(/'/g, "''")}'`;
-    // [0]: the batch; [1], [2]: the exact tier, then the last digits' candidates (the stored-number list);
-    // [3]: the list page.
-    for (const { sql, params } of [captured[0], captured[2], captured[3]]) {
+    // [0]: the phone lookup (a batch of numbers, both tiers); [1]: the customers list page.
+    for (const { sql, params } of captured) {
       const costs = await t.db.transaction(async (tx) => {
         await tx.exec(`SET LOCAL plan_cache_mode = force_custom_plan; PREPARE sized AS ${sql}`);
         const cost = async (n: number) => {

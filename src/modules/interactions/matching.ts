@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/adapter.js';
 import { type Actor, can } from '../../http/actor.js';
-import { phoneLookupKeys } from '../customers/phones.js';
+import { phoneLookupKeys, type PhoneKeys } from '../customers/phones.js';
 import {
   displayNameOf,
   lookupMatches,
@@ -135,25 +135,25 @@ export function keysOf(input: MatchInput, region: string): { by: MatchedBy; key:
   return keys;
 }
 
-/** Answers the exact E.164 tier of a phone match for this view of cases (a coalesced read). */
-export type ExactPhoneMatcher = (e164: string, cases: MatchOptions['cases']) => Promise<MatchRow[]>;
+/** Answers a phone match (both tiers) for this view of cases (a coalesced read). */
+export type PhoneMatcher = (keys: PhoneKeys, cases: MatchOptions['cases']) => Promise<MatchRow[]>;
 
 /**
  * Runs the match: the first key (in priority order) that matches anything
- * answers. `exactPhone` (reads outside a transaction only) answers the exact
- * phone tier through a coalescer.
+ * answers. `phoneMatcher` (reads outside a transaction only) answers a phone
+ * through a coalescer.
  */
 export async function findMatches(
   q: Queryable,
   actor: Actor,
   input: MatchInput,
   region: string,
-  exactPhone?: ExactPhoneMatcher,
+  phoneMatcher?: PhoneMatcher,
 ): Promise<MatchOutcome> {
   const opts = options(actor);
-  const exact = exactPhone && ((e164: string) => exactPhone(e164, opts.cases));
+  const byPhone = phoneMatcher && ((keys: PhoneKeys) => phoneMatcher(keys, opts.cases));
   for (const { by, key } of keysOf(input, region)) {
-    const rows = await lookupMatches(q, key, opts, exact);
+    const rows = await lookupMatches(q, key, opts, byPhone);
     if (rows.length > 0) {
       return { result: rows.length === 1 ? 'found' : 'multiple', matchedBy: by, matches: rows.map(toMatch) };
     }

@@ -10,12 +10,13 @@ import type { CasesService } from '../cases/service.js';
 import { normalisePhone } from '../customers/phones.js';
 import type { Customer, CustomerCreate } from '../customers/schema.js';
 import type { CustomersService } from '../customers/service.js';
-import { lookupMatchesByE164, type MatchOptions, type MatchRow } from '../customers/store.js';
+import type { PhoneKeys } from '../customers/phones.js';
+import { lookupMatchesByPhone, type MatchOptions, type MatchRow } from '../customers/store.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import type { TasksService } from '../tasks/service.js';
 import type { UsersService } from '../users/service.js';
 import {
-  type ExactPhoneMatcher,
+  type PhoneMatcher,
   findMatches,
   matchesByIds,
   matchInputOf,
@@ -86,23 +87,30 @@ export class InteractionsService {
     if (Object.values(input).every((v) => v === undefined)) {
       throw new Invalid([{ field: 'phone', message: 'give a phone, an email, a caseNumber or an accountNumber' }]);
     }
-    return findMatches(this.db, actor, input, this.config.defaultPhoneRegion, this.exactPhone);
+    return findMatches(this.db, actor, input, this.config.defaultPhoneRegion, this.phoneMatcher);
   }
 
-  /** Concurrent lookups' exact phone tier, one statement per event-loop turn and view of cases. */
-  private readonly exactPhoneBatches = new Map<MatchOptions['cases'], Coalescer<MatchRow[]>>();
+  /** Concurrent phone lookups, one statement per event-loop turn and view of cases (keys: JSON of PhoneKeys). */
+  private readonly phoneBatches = new Map<MatchOptions['cases'], Coalescer<MatchRow[]>>();
 
-  private readonly exactPhone: ExactPhoneMatcher = (e164, cases) => {
-    let batches = this.exactPhoneBatches.get(cases);
+  private readonly phoneMatcher: PhoneMatcher = (keys, cases) => {
+    let batches = this.phoneBatches.get(cases);
     if (!batches) {
       const opts = matchOptions(cases);
-      batches = new Coalescer(
-        (keys) => lookupMatchesByE164(this.db, keys, opts),
+      batches = new Coalescer<MatchRow[]>(
+        async (batch) => {
+          const answers = await lookupMatchesByPhone(
+            this.db,
+            batch.map((k) => JSON.parse(k) as PhoneKeys),
+            opts,
+          );
+          return new Map(batch.map((k, i) => [k, answers[i]]));
+        },
         () => [],
       );
-      this.exactPhoneBatches.set(cases, batches);
+      this.phoneBatches.set(cases, batches);
     }
-    return batches.load(e164);
+    return batches.load(JSON.stringify(keys));
   };
 
   /**
