@@ -6,7 +6,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -244,4 +244,64 @@ export async function stopServer(child: ChildProcess): Promise<void> {
 export function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+// ------------------------------------------------------------------ CPU accounting
+
+/** CPU seconds (user + system) each process has used so far, from /proc/<pid>/stat (Linux). */
+export function cpuSecondsByPid(pids: number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // the process has exited
+    }
+  }
+  return out;
+}
+
+/** USER_HZ: the unit of /proc's CPU times (100 on Linux everywhere in practice). */
+const CLOCK_TICKS = 100;
+
+/** The PostgreSQL server's processes on this machine (postmaster, backends, background workers). */
+export function postgresPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/**
+ * CPU used while `run` runs, in seconds: by the server process, by PostgreSQL
+ * (all its processes; a backend that exits meanwhile is not counted) and by
+ * this process (the load generator).
+ */
+export async function measureCpu<T>(
+  serverPid: number,
+  run: () => Promise<T>,
+): Promise<{ result: T; server: number; postgres: number; client: number }> {
+  const pgBefore = cpuSecondsByPid(postgresPids());
+  const serverBefore = cpuSecondsByPid([serverPid]).get(serverPid) ?? 0;
+  const clientBefore = process.cpuUsage();
+  const result = await run();
+  const client = process.cpuUsage(clientBefore);
+  const serverAfter = cpuSecondsByPid([serverPid]).get(serverPid) ?? 0;
+  let postgres = 0;
+  for (const [pid, after] of cpuSecondsByPid(postgresPids())) postgres += after - (pgBefore.get(pid) ?? 0);
+  return {
+    result,
+    server: serverAfter - serverBefore,
+    postgres,
+    client: (client.user + client.system) / 1e6,
+  };
 }

@@ -10,6 +10,8 @@
  *   npx tsx bench/screenpop-bench.ts               # generate once (kept), then measure
  *   npx tsx bench/screenpop-bench.ts --fresh       # drop the database first
  *   npx tsx bench/screenpop-bench.ts --generate-only   # load the data, measure nothing
+ *   npx tsx bench/screenpop-bench.ts --lookup-only     # the 50-connection lookup and the direct baseline
+ *                                                      # only, for comparing changes (RESULTS.md untouched)
  *
  * Data (database `sb_bench_interactions`, kept between runs): 1M customers with
  * ~2M phones (bench/customers-generate.ts), 3M cases (bench/cases-generate.ts,
@@ -28,7 +30,7 @@ import { loadConfig } from '../src/config.js';
 import { openPostgres, type Db } from '../src/db/adapter.js';
 import { migrate } from '../src/db/migrate.js';
 import { normalisePhone, phoneLookupKeys } from '../src/modules/customers/phones.js';
-import { lookupMatches } from '../src/modules/customers/store.js';
+import { lookupMatches, type MatchOptions } from '../src/modules/customers/store.js';
 import { AuthService } from '../src/modules/users/auth-service.js';
 import { UsersService } from '../src/modules/users/service.js';
 import { SseClient } from '../test/sse-client.js';
@@ -38,6 +40,7 @@ import {
   fmt as fmtStats,
   formats as phoneFormats,
   log,
+  measureCpu,
   peakRssMb,
   ROOT,
   runDirect,
@@ -64,6 +67,7 @@ const { values: args } = parseArgs({
     agents: { type: 'string', default: '10' },
     fresh: { type: 'boolean', default: false },
     'generate-only': { type: 'boolean', default: false },
+    'lookup-only': { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     pool: { type: 'string', default: '20' },
     port: { type: 'string', default: '3937' },
@@ -272,7 +276,7 @@ interface Sizes {
 async function main(): Promise<void> {
   log(`Screen-pop benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per run`);
   await ensureDatabase();
-  let db = openPostgres({ url: pgUrl, poolSize: 4, statementTimeoutMs: 3_600_000 });
+  const db = openPostgres({ url: pgUrl, poolSize: 4, statementTimeoutMs: 3_600_000 });
   const generated: string[] = [];
   let agents: string[];
   try {
@@ -329,8 +333,7 @@ async function main(): Promise<void> {
   await lookupMatches(
     {
       query: async <T>(sql: string, params?: readonly unknown[]) => {
-        // The first statement is the exact E.164 tier, which answers a known number (the spy's empty answer
-        // makes lookupMatches go on to the last-digits tier too; that plan is not the one measured here).
+        // One statement: both tiers (the last digits only for numbers the exact tier did not answer).
         if (plan) return [] as T[];
         const rows = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
         plan = rows.map((r) => r['QUERY PLAN']).join('\n');
@@ -357,6 +360,7 @@ async function main(): Promise<void> {
   let popsMax: PopResult;
   let checks: { knownFound: number; unknownNotFound: number; checked: number };
   let rssMb: number;
+  let cpu: CpuPerLookup;
   try {
     await waitHealthy(PORT);
     // Correctness first: known numbers are found, unknown ones are not.
@@ -375,8 +379,26 @@ async function main(): Promise<void> {
     log('Warm-up…');
     await runHttp(PORT, lookupUrls, lookupHeaders, 3, CONNECTIONS);
     log('HTTP lookup…');
-    httpLookup = await runHttp(PORT, lookupUrls, lookupHeaders, DURATION, CONNECTIONS);
+    const measured = await measureCpu(server.pid!, () =>
+      runHttp(PORT, lookupUrls, lookupHeaders, DURATION, CONNECTIONS),
+    );
+    httpLookup = measured.result;
+    const perLookup = (seconds: number) => (seconds * 1e6) / httpLookup.n;
+    cpu = {
+      server: perLookup(measured.server),
+      postgres: perLookup(measured.postgres),
+      client: perLookup(measured.client),
+    };
     log(`  ${fmt(httpLookup)}`);
+    log(
+      `  CPU per lookup: server ${cpu.server.toFixed(0)} µs, PostgreSQL ${cpu.postgres.toFixed(0)} µs, ` +
+        `load generator ${cpu.client.toFixed(0)} µs`,
+    );
+    if (args['lookup-only']) {
+      await stopServer(server);
+      await directBaseline(inputs, opts);
+      return;
+    }
     log(`HTTP lookup, ${LIGHT} connections…`);
     httpLight = await runHttp(PORT, lookupUrls, lookupHeaders, DURATION, LIGHT);
     log(`  ${fmt(httpLight)}`);
@@ -399,17 +421,7 @@ async function main(): Promise<void> {
     await stopServer(server);
   }
 
-  log('Direct (the lookup SQL through the driver, same concurrency)…');
-  db = openPostgres({ url: pgUrl, poolSize: POOL, statementTimeoutMs: 60_000 });
-  const direct = await runDirect(
-    CONNECTIONS,
-    (i) => lookupMatches(db, { by: 'phone', keys: phoneLookupKeys(inputs[i % inputs.length].phone, REGION) }, opts),
-    DURATION,
-  );
-  log(`  ${fmt(direct)}`);
-  const [{ server_version: version }] = await db.query<{ server_version: string }>('SHOW server_version');
-  const [{ shared_buffers: sharedBuffers }] = await db.query<{ shared_buffers: string }>('SHOW shared_buffers');
-  await db.close();
+  const { direct, version, sharedBuffers } = await directBaseline(inputs, opts);
   writeResults({
     sharedBuffers,
     httpPaced,
@@ -422,11 +434,41 @@ async function main(): Promise<void> {
     popsMax,
     checks,
     rssMb,
+    cpu,
     version,
     execution,
     usesIndexes,
     inputs: inputs.length,
   });
+}
+
+/** The same-script baseline: the lookup's SQL through the driver (pool POOL) at the same concurrency. */
+async function directBaseline(
+  inputs: { phone: string }[],
+  opts: MatchOptions,
+): Promise<{ direct: Stats; version: string; sharedBuffers: string }> {
+  log('Direct (the lookup SQL through the driver, same concurrency)…');
+  const db = openPostgres({ url: pgUrl, poolSize: POOL, statementTimeoutMs: 60_000 });
+  try {
+    const direct = await runDirect(
+      CONNECTIONS,
+      (i) => lookupMatches(db, { by: 'phone', keys: phoneLookupKeys(inputs[i % inputs.length].phone, REGION) }, opts),
+      DURATION,
+    );
+    log(`  ${fmt(direct)}`);
+    const [{ server_version: version }] = await db.query<{ server_version: string }>('SHOW server_version');
+    const [{ shared_buffers: sharedBuffers }] = await db.query<{ shared_buffers: string }>('SHOW shared_buffers');
+    return { direct, version, sharedBuffers };
+  } finally {
+    await db.close();
+  }
+}
+
+/** CPU per lookup (µs) in the 50-connection HTTP run. */
+interface CpuPerLookup {
+  server: number;
+  postgres: number;
+  client: number;
 }
 
 function writeResults(r: {
@@ -441,6 +483,7 @@ function writeResults(r: {
   popsMax: PopResult;
   checks: { knownFound: number; unknownNotFound: number; checked: number };
   rssMb: number;
+  cpu: CpuPerLookup;
   version: string;
   execution: string;
   usesIndexes: boolean;
@@ -481,7 +524,9 @@ function writeResults(r: {
     `Goals: lookup ≥ 50% of the direct rate — ${(ratio * 100).toFixed(0)}%, ${ok(ratio >= 0.5)}; lookup p99 ≤ 10 ms — ` +
       `${ms(r.httpLookup.p99)} ms back to back at ${CONNECTIONS} connections, ${ok(r.httpLookup.p99 <= 10)}; ` +
       `${ms(r.httpPaced.p99)} ms at ${CONNECTIONS} connections paced to ${LOOKUP_RATE}/s, ${ok(r.httpPaced.p99 <= 10)}; POST → pop p99 ≤ 50 ms at ${POP_RATE} calls/s — ${ms(r.pops.pop.p99)} ms, ` +
-      `${ok(r.pops.pop.p99 <= 50)}. Server peak RSS (VmHWM): ${r.rssMb.toFixed(0)} MB.`,
+      `${ok(r.pops.pop.p99 <= 50)}. Server peak RSS (VmHWM): ${r.rssMb.toFixed(0)} MB. CPU per lookup in the ` +
+      `${CONNECTIONS}-connection run (from /proc): server ${r.cpu.server.toFixed(0)} µs, PostgreSQL ` +
+      `${r.cpu.postgres.toFixed(0)} µs, load generator ${r.cpu.client.toFixed(0)} µs.`,
     '',
     'Reading the figures. The server, PostgreSQL and the load generator share the 2 cores. Each lookup is ' +
       'one named prepared statement per key, planned once (an unknown number adds a small one-table statement ' +
