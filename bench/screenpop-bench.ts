@@ -528,16 +528,16 @@ function writeResults(r: {
       `${CONNECTIONS}-connection run (from /proc): server ${r.cpu.server.toFixed(0)} µs, PostgreSQL ` +
       `${r.cpu.postgres.toFixed(0)} µs, load generator ${r.cpu.client.toFixed(0)} µs.`,
     '',
-    'Reading the figures. The server, PostgreSQL and the load generator share the 2 cores. Each lookup is ' +
-      'one named prepared statement per key, planned once (an unknown number adds a small one-table statement ' +
-      'for its last-digits candidates, planned per call); the open-case count and list read a partial ' +
-      'index of open cases (`cases_customer_open_idx`); and the server answers the exact-number tier of all the ' +
-      'lookups that arrive in one event-loop turn with one statement (`src/db/coalesce.ts`), so under load one ' +
-      'database round trip serves many lookups. That is why HTTP can run faster than the direct baseline, which ' +
-      'sends one statement per lookup as the issue describes. Back to back at 50 connections the box is ' +
-      `saturated and latency is the queue (Little's law: ${CONNECTIONS} ÷ ${r.httpLookup.rps.toFixed(0)}/s ≈ ` +
-      `${((CONNECTIONS / r.httpLookup.rps) * 1000).toFixed(1)} ms on average, the p99 about twice that), so p99 ≤ 10 ms ` +
-      `there would take about ${((CONNECTIONS / 5) * 1000).toLocaleString('en')} lookups/s; the paced run shows the ` +
+    'Reading the figures. The server, PostgreSQL and the load generator share the 2 cores. A phone lookup is ' +
+      'one named prepared statement, planned once, holding both tiers: the exact number, and only for numbers ' +
+      'no live customer has exactly (10% of these inputs) the last digits, so a new caller is one round trip ' +
+      'like a known one; the open-case count and list read a partial index of open cases ' +
+      '(`cases_customer_open_idx`); and the server answers all the lookups that arrive in one event-loop turn ' +
+      'with one statement (`src/db/coalesce.ts`), so under load one database round trip serves many lookups. ' +
+      'That is why HTTP runs faster than the direct baseline, which sends one statement per lookup as the ' +
+      "issue describes. Back to back at 50 connections latency is the queue (Little's law: " +
+      `${CONNECTIONS} ÷ ${r.httpLookup.rps.toFixed(0)}/s ≈ ${((CONNECTIONS / r.httpLookup.rps) * 1000).toFixed(1)} ms ` +
+      'on average, the p99 about twice that); the paced run shows the ' +
       'latency of the same connections when the box is busy but not saturated. The POST → pop path is one transaction (match, insert, history, event) whose event part is ' +
       "serialised by the outbox's advisory lock up to the commit's fsync; at a steady 50 calls/s (a 2,000-agent " +
       'center at peak: ~2,000 agents / 40 s per call) it stays under the goal, and back to back it tops out at ' +

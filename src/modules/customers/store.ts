@@ -243,7 +243,9 @@ const DIGITS_UPPER_BOUND = ':';
  * Customers with this phone number, drafts excluded: exact E.164 matches when
  * there are any, else the last-digits fallback (stored digits ending with the
  * national number, or a stored short number the caller id ends with): the
- * screen-pop lookup's two tiers (lookupMatches), each a prepared statement.
+ * screen-pop lookup's two tiers (lookupMatchesByPhone has them in one
+ * statement), here as three small prepared statements, the second and third
+ * only when the first finds no one.
  */
 export async function summariesByPhone(q: Queryable, keys: PhoneKeys, limit: number): Promise<CustomerSummary[]> {
   if (keys.e164) {
@@ -415,19 +417,16 @@ export async function lookupMatches(
 const PHONE_TAIL_CANDIDATES = 1000;
 
 /**
- * The last-digits tier's candidates: customers with a stored number ending with
- * the input's tail ($1 ≤ digits_rev < $2, the reversed tail and its upper
- * bound), or a stored number of 7+ digits the input ends with ($3); two
- * branches rather than OR, each one index scan.
+ * The last-digits tier's candidates (for summariesByPhone): customers with a
+ * stored number ending with the input's tail ($1 ≤ digits_rev < $2, the
+ * reversed tail and its upper bound), or a stored number of 7+ digits the
+ * input ends with ($3); two branches rather than OR, each one index scan.
  *
- * A statement of its own, one table, rather than part of the lookup's: the
- * planner's generic estimate for a range of two parameters is a fixed share of
- * the table (10,000 of 2M phones), so a prepared statement holding it is
- * planned again on every call, never generically. Planning this one-table
- * statement is cheap, where planning the whole lookup's was not: an unknown
- * caller (whose answer here is no rows, and then no second statement runs)
- * cost PostgreSQL about 700 µs of CPU with the tier inside the lookup's
- * statement, and about 100 µs now (bench/screenpop-bench.ts, 2M phones).
+ * A statement of its own, one table: the planner's generic estimate for a
+ * range of two parameters is a fixed share of the table (10,000 of 2M phones),
+ * so a prepared statement holding it is planned again on every call, never
+ * generically, and planning this one is cheap. (lookupMatchesByPhone keeps
+ * the range in its one statement by taking the bounds from each number's row.)
  */
 async function phoneTailCandidates(q: Queryable, suffixRev: string | null, storedRevs: string[]): Promise<string[]> {
   const rows = await q.query<{ customer_id: string }>(
@@ -436,7 +435,7 @@ async function phoneTailCandidates(q: Queryable, suffixRev: string | null, store
      SELECT customer_id FROM customer_phones WHERE digits_rev = ANY(${listParam('$3', 'text')})
      LIMIT ${PHONE_TAIL_CANDIDATES}`,
     [suffixRev, suffixRev === null ? null : suffixRev + DIGITS_UPPER_BOUND, storedRevs],
-    { name: 'customers.lookup.phoneTailCandidates' },
+    { name: 'customers.phoneTailCandidates' },
   );
   return rows.map((r) => r.customer_id);
 }
