@@ -48,4 +48,23 @@ describe('Coalescer', () => {
     fail = false;
     expect(await c.load('x')).toBe(1);
   });
+
+  it('gives loadMany the input each key was first asked with', async () => {
+    const seen: [string[], { n: number }[]][] = [];
+    const c = new Coalescer<number, { n: number }>(
+      async (keys, inputs) => {
+        seen.push([keys, inputs]);
+        return new Map(keys.map((k, i) => [k, inputs[i].n * 10]));
+      },
+      () => 0,
+    );
+    const answers = await Promise.all([c.load('a', { n: 1 }), c.load('b', { n: 2 }), c.load('a', { n: 1 })]);
+    expect(answers).toEqual([10, 20, 10]);
+    expect(seen).toEqual([
+      [
+        ['a', 'b'],
+        [{ n: 1 }, { n: 2 }],
+      ],
+    ]);
+  });
 });

@@ -12,25 +12,30 @@
  * Only for reads outside a transaction (the pool): a statement inside a
  * transaction must see that transaction's own writes.
  */
-export class Coalescer<V> {
-  private queue = new Map<string, { resolve: (v: V) => void; reject: (err: unknown) => void }[]>();
+export class Coalescer<V, I = undefined> {
+  private queue = new Map<
+    string,
+    { input: I; waiters: { resolve: (v: V) => void; reject: (err: unknown) => void }[] }
+  >();
   private scheduled = false;
 
   /**
    * `loadMany` answers a batch of distinct keys (a key missing from its map
-   * gets `missing()`); `maxBatch` caps the keys of one statement.
+   * gets `missing()`), with the input each key was first asked with (I: what
+   * the statement needs, when the key is only its identity); `maxBatch` caps
+   * the keys of one statement.
    */
   constructor(
-    private readonly loadMany: (keys: string[]) => Promise<Map<string, V>>,
+    private readonly loadMany: (keys: string[], inputs: I[]) => Promise<Map<string, V>>,
     private readonly missing: () => V,
     private readonly maxBatch = 100,
   ) {}
 
-  load(key: string): Promise<V> {
+  load(key: string, ...input: I extends undefined ? [] : [I]): Promise<V> {
     return new Promise<V>((resolve, reject) => {
-      const waiters = this.queue.get(key);
-      if (waiters) waiters.push({ resolve, reject });
-      else this.queue.set(key, [{ resolve, reject }]);
+      const queued = this.queue.get(key);
+      if (queued) queued.waiters.push({ resolve, reject });
+      else this.queue.set(key, { input: input[0] as I, waiters: [{ resolve, reject }] });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -45,12 +50,15 @@ export class Coalescer<V> {
     const keys = [...batch.keys()];
     for (let i = 0; i < keys.length; i += this.maxBatch) {
       const chunk = keys.slice(i, i + this.maxBatch);
-      this.loadMany(chunk).then(
+      this.loadMany(
+        chunk,
+        chunk.map((key) => batch.get(key)!.input),
+      ).then(
         (found) => {
-          for (const key of chunk) for (const w of batch.get(key)!) w.resolve(found.get(key) ?? this.missing());
+          for (const key of chunk) for (const w of batch.get(key)!.waiters) w.resolve(found.get(key) ?? this.missing());
         },
         (err: unknown) => {
-          for (const key of chunk) for (const w of batch.get(key)!) w.reject(err);
+          for (const key of chunk) for (const w of batch.get(key)!.waiters) w.reject(err);
         },
       );
     }

@@ -90,27 +90,23 @@ export class InteractionsService {
     return findMatches(this.db, actor, input, this.config.defaultPhoneRegion, this.phoneMatcher);
   }
 
-  /** Concurrent phone lookups, one statement per event-loop turn and view of cases (keys: JSON of PhoneKeys). */
-  private readonly phoneBatches = new Map<MatchOptions['cases'], Coalescer<MatchRow[]>>();
+  /** Concurrent phone lookups, one statement per event-loop turn and view of cases. */
+  private readonly phoneBatches = new Map<MatchOptions['cases'], Coalescer<MatchRow[], PhoneKeys>>();
 
   private readonly phoneMatcher: PhoneMatcher = (keys, cases) => {
     let batches = this.phoneBatches.get(cases);
     if (!batches) {
       const opts = matchOptions(cases);
-      batches = new Coalescer<MatchRow[]>(
-        async (batch) => {
-          const answers = await lookupMatchesByPhone(
-            this.db,
-            batch.map((k) => JSON.parse(k) as PhoneKeys),
-            opts,
-          );
-          return new Map(batch.map((k, i) => [k, answers[i]]));
+      batches = new Coalescer<MatchRow[], PhoneKeys>(
+        async (ids, keysList) => {
+          const answers = await lookupMatchesByPhone(this.db, keysList, opts);
+          return new Map(ids.map((id, i) => [id, answers[i]]));
         },
         () => [],
       );
       this.phoneBatches.set(cases, batches);
     }
-    return batches.load(JSON.stringify(keys));
+    return batches.load(`${keys.e164 ?? ''}|${keys.suffixRev ?? ''}|${keys.storedRevs.join(',')}`, keys);
   };
 
   /**
