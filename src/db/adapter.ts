@@ -85,6 +85,10 @@ export function openPostgres(opts: PostgresOptions): Db {
     types: pgTypes,
     statement_timeout: opts.statementTimeoutMs,
     application_name: 'switchboard',
+    // No JIT: every statement here runs in about a millisecond, and a cached generic plan whose
+    // estimate crosses jit_above_cost (a batch's worst case) would compile on every execution.
+    // (An `options` in DATABASE_URL replaces this.)
+    options: '-c jit=off',
   });
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => undefined);
