@@ -248,6 +248,9 @@ export function peakRssMb(pid: number): number {
 
 // ------------------------------------------------------------------ CPU accounting
 
+/** USER_HZ: the unit of /proc's CPU times (100 on Linux everywhere in practice). */
+const CLOCK_TICKS = 100;
+
 /** CPU seconds (user + system) each process has used so far, from /proc/<pid>/stat (Linux). */
 export function cpuSecondsByPid(pids: number[]): Map<number, number> {
   const out = new Map<number, number>();
@@ -263,9 +266,6 @@ export function cpuSecondsByPid(pids: number[]): Map<number, number> {
   }
   return out;
 }
-
-/** USER_HZ: the unit of /proc's CPU times (100 on Linux everywhere in practice). */
-const CLOCK_TICKS = 100;
 
 /** The PostgreSQL server's processes on this machine (postmaster, backends, background workers). */
 export function postgresPids(): number[] {

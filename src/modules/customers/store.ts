@@ -417,24 +417,32 @@ export async function lookupMatches(
 const PHONE_TAIL_CANDIDATES = 1000;
 
 /**
- * The last-digits tier's candidates (for summariesByPhone): customers with a
- * stored number ending with the input's tail ($1 ≤ digits_rev < $2, the
- * reversed tail and its upper bound), or a stored number of 7+ digits the
- * input ends with ($3); two branches rather than OR, each one index scan.
- *
- * A statement of its own, one table: the planner's generic estimate for a
- * range of two parameters is a fixed share of the table (10,000 of 2M phones),
- * so a prepared statement holding it is planned again on every call, never
- * generically, and planning this one is cheap. (lookupMatchesByPhone keeps
- * the range in its one statement by taking the bounds from each number's row.)
+ * The last-digits rule, as SQL over a reversed tail (`tail`, an SQL text
+ * expression) and reversed stored-number tails (`stored`, a text[] expression):
+ * the customer id of every stored number ending with the tail, or of 7+
+ * digits that the input ends with; a customer once per number, at most
+ * PHONE_TAIL_CANDIDATES rows. Two branches rather than OR, each one index scan.
+ */
+function lastDigitsCandidatesSql(tail: string, stored: string): string {
+  return `SELECT p.customer_id FROM customer_phones p
+         WHERE p.digits_rev >= ${tail} AND p.digits_rev < ${tail} || '${DIGITS_UPPER_BOUND}'
+         UNION ALL
+         SELECT p.customer_id FROM customer_phones p WHERE p.digits_rev = ANY(${stored})
+         LIMIT ${PHONE_TAIL_CANDIDATES}`;
+}
+
+/**
+ * The last-digits tier's candidates (for summariesByPhone), in a statement of
+ * its own, one table: the planner's generic estimate for a range of parameters
+ * is a fixed share of the table (10,000 of 2M phones), so a prepared statement
+ * holding it is planned again on every call, never generically, and planning
+ * this one is cheap. (lookupMatchesByPhone keeps the range in its one
+ * statement by taking the bounds from each number's row.)
  */
 async function phoneTailCandidates(q: Queryable, suffixRev: string | null, storedRevs: string[]): Promise<string[]> {
   const rows = await q.query<{ customer_id: string }>(
-    `SELECT customer_id FROM customer_phones WHERE digits_rev >= $1 AND digits_rev < $2
-     UNION
-     SELECT customer_id FROM customer_phones WHERE digits_rev = ANY(${listParam('$3', 'text')})
-     LIMIT ${PHONE_TAIL_CANDIDATES}`,
-    [suffixRev, suffixRev === null ? null : suffixRev + DIGITS_UPPER_BOUND, storedRevs],
+    `SELECT DISTINCT customer_id FROM (${lastDigitsCandidatesSql('$1::text', listParam('$2', 'text'))}) t`,
+    [suffixRev, storedRevs],
     { name: 'customers.phoneTailCandidates' },
   );
   return rows.map((r) => r.customer_id);
@@ -487,9 +495,9 @@ const PICKED_COLUMNS = `c.id, c.account_number, c.first_name, c.last_name, c.com
 /**
  * Many phone lookups in one statement, both tiers: for each number, the live
  * customers who have it exactly (E.164) when there are any, else the
- * last-digits fallback (phoneTailCandidates' rule, at most
- * PHONE_TAIL_CANDIDATES candidates), drafts never; then what `lookupMatches`
- * gives for a match. The answers come back in the order of `keysList`.
+ * last-digits fallback (lastDigitsCandidatesSql), drafts never; then what
+ * `lookupMatches` gives for a match. The answers come back in the order of
+ * `keysList`.
  *
  * Why both tiers in one statement: a number nobody has (a new caller) would
  * otherwise take a second round trip after the exact tier came back empty,
@@ -530,13 +538,7 @@ export async function lookupMatchesByPhone(
      ),
      tail AS (
        SELECT DISTINCT ON (t.match_key, c.id) t.match_key, ${PICKED_COLUMNS} FROM tail_keys t
-       CROSS JOIN LATERAL (
-         SELECT p.customer_id FROM customer_phones p
-         WHERE p.digits_rev >= t.tail AND p.digits_rev < t.tail || '${DIGITS_UPPER_BOUND}'
-         UNION ALL
-         SELECT p.customer_id FROM customer_phones p WHERE p.digits_rev = ANY(string_to_array(t.stored, ','))
-         LIMIT ${PHONE_TAIL_CANDIDATES}
-       ) p
+       CROSS JOIN LATERAL (${lastDigitsCandidatesSql('t.tail', "string_to_array(t.stored, ',')")}) p
        JOIN customers c ON c.id = p.customer_id AND NOT c.draft
      ),
      picked AS (
