@@ -9,6 +9,7 @@ import addFormatsModule from 'ajv-formats';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { App, AppContext, ModuleRegistrar } from './context.js';
 import type { Db } from './db/adapter.js';
@@ -47,6 +48,8 @@ export interface BuildOptions {
   /** Start background jobs (reminders, wrap-up, mail). Tests drive them by hand with ctx.jobs.runAll(). */
   runJobs?: boolean;
   logger?: boolean;
+  /** The clock for timers and expiries; tests pass a ManualClock. */
+  clock?: Clock;
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -126,7 +129,8 @@ export async function buildApp(
   const jobs = new Jobs(app.log, opts.runJobs ?? true);
   const services = buildServices(db, config, hub);
   const routes = registerAuth(app, services.auth);
-  const ctx: AppContext = { db, config, hub, services, log: app.log, jobs, routes };
+  const clock = opts.clock ?? systemClock;
+  const ctx: AppContext = { db, config, clock, hub, services, log: app.log, jobs, routes };
 
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
     try {

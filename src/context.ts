@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/adapter.js';
 import type { EventHub } from './events/hub.js';
@@ -20,6 +21,8 @@ export type App = FastifyInstance<
 export interface AppContext {
   db: Db;
   config: Config;
+  /** The current time for everything that schedules or expires (tests pass a ManualClock). */
+  clock: Clock;
   hub: EventHub;
   services: Services;
   log: FastifyBaseLogger;

@@ -51,6 +51,16 @@ const INT8 = 20;
 const NUMERIC = 1700;
 const DATE = 1082;
 
+/**
+ * The one calling convention for work that may join a caller's transaction:
+ * a service method takes `tx?: Queryable` as its last parameter and runs its
+ * body through this helper, which joins `tx` when given and otherwise opens a
+ * transaction of its own.
+ */
+export function inTransaction<T>(db: Db, tx: Queryable | undefined, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return tx ? fn(tx) : db.transaction(fn);
+}
+
 export async function one<T = Row>(q: Queryable, sql: string, params?: readonly unknown[]): Promise<T> {
   const rows = await q.query<T>(sql, params);
   if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);

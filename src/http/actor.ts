@@ -17,6 +17,9 @@ export interface Actor {
   scopes: readonly string[];
   sessionId?: string;
   apiKeyId?: string;
+  /** The request's client address and user agent (for the audit trail), when acting for a request. */
+  ip?: string;
+  userAgent?: string;
 }
 
 export function can(actor: Actor, privilege: Privilege): boolean {

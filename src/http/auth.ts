@@ -79,8 +79,10 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): RouteAcce
         }
       }
     }
-    const actor = request.actor;
-    if (!actor) throw new Unauthenticated();
+    if (!request.actor) throw new Unauthenticated();
+    // A copy: API key actors are cached and shared by concurrent requests.
+    const actor: Actor = { ...request.actor, ip: request.ip, userAgent: request.headers['user-agent'] };
+    request.actor = actor;
 
     if (viaCookie && !SAFE_METHODS.has(request.method) && !config.csrfExempt) {
       if (request.headers['x-csrf-token'] !== request.csrfToken) {
