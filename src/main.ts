@@ -9,7 +9,7 @@ import { UsersService } from './modules/users/service.js';
 import { AuthService } from './modules/users/auth-service.js';
 import { generatePassword } from './modules/users/secrets.js';
 import { AppError } from './http/errors.js';
-import type { Role } from './modules/users/privileges.js';
+import type { Role } from './http/privileges.js';
 
 const USAGE = `switchboard — contact-center CRM
 

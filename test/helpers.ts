@@ -6,7 +6,7 @@ import { openPglite, openPostgres, type Db } from '../src/db/adapter.js';
 import { migrate } from '../src/db/migrate.js';
 import { buildApp } from '../src/app.js';
 import type { App, AppContext } from '../src/context.js';
-import type { Role } from '../src/modules/users/privileges.js';
+import type { Role } from '../src/http/privileges.js';
 
 /**
  * Tests run on PGlite in memory by default, and on real PostgreSQL when

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/adapter.js';
-import type { Privilege } from '../modules/users/privileges.js';
+import type { Privilege } from '../http/privileges.js';
 
 export const EVENTS_CHANNEL = 'sb_events';
 /** Arbitrary constant: serialises event-writing transactions from their insert to their commit. */

@@ -1,4 +1,4 @@
-import { PRIVILEGES, type Privilege, type Role } from '../modules/users/privileges.js';
+import { PRIVILEGES, type Privilege, type Role } from './privileges.js';
 import { Forbidden } from './errors.js';
 
 /** Through which door a change came; recorded in the history of changes. */

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from './actor.js';
 import { Forbidden, Unauthenticated } from './errors.js';
-import type { Privilege } from '../modules/users/privileges.js';
-import type { AuthService } from '../modules/users/auth-service.js';
+import type { Privilege } from './privileges.js';
 
 /**
  * What a route needs: 'public' (no credentials), 'authenticated' (anyone signed
@@ -26,6 +25,16 @@ declare module 'fastify' {
 }
 
 export const SESSION_COOKIE = 'sb_session';
+
+/**
+ * What the request hooks need to turn credentials into an actor (the users
+ * module's AuthService provides it): http/ depends on this, not on the module.
+ */
+export interface CredentialResolver {
+  actorFromSession(token: string): Promise<{ actor: Actor; csrfToken: string } | null>;
+  /** `fresh`: bypass any cache (a long-lived stream re-checking its key). */
+  actorFromApiKey(key: string, fresh?: boolean): Promise<Actor | null>;
+}
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The actor of a request on a route that requires one. */
@@ -42,7 +51,7 @@ export interface RouteAccess {
   scopes: string[];
 }
 
-export function registerAuth(app: FastifyInstance, auth: AuthService): RouteAccess[] {
+export function registerAuth(app: FastifyInstance, auth: CredentialResolver): RouteAccess[] {
   app.decorateRequest('actor', null);
   app.decorateRequest('csrfToken', null);
   const routes: RouteAccess[] = [];

@@ -6,7 +6,7 @@ import { requirePrivilege } from '../../http/actor.js';
 import { Invalid, NotFound, TooManyRequests, Unauthenticated } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { recordHistory } from '../history/service.js';
-import { effectivePrivileges, type Role } from './privileges.js';
+import { effectivePrivileges, type Role } from '../../http/privileges.js';
 import { displayName, UsersService } from './service.js';
 import { hashPassword, randomToken, sha256, verifyPassword } from './secrets.js';
 

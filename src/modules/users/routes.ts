@@ -3,7 +3,7 @@ import type { App, AppContext } from '../../context.js';
 import { actorOf, SESSION_COOKIE } from '../../http/auth.js';
 import { IdParams, Problem } from '../../http/schemas.js';
 import { versionRead } from '../../http/versions.js';
-import { effectivePrivileges, PRIVILEGES } from './privileges.js';
+import { effectivePrivileges, PRIVILEGES } from '../../http/privileges.js';
 import {
   ApiKey,
   ApiKeyCreate,

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PRIVILEGES, ROLES, type Privilege, type Role } from './privileges.js';
+import { PRIVILEGES, ROLES, type Privilege, type Role } from '../../http/privileges.js';
 
 export const RoleSchema = Type.Unsafe<Role>({ type: 'string', enum: [...ROLES] });
 export const PrivilegeSchema = Type.Unsafe<Privilege>({ type: 'string', enum: [...PRIVILEGES] });

@@ -5,7 +5,7 @@ import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { recordHistory, diffFields } from '../history/service.js';
-import { effectivePrivileges, type Privilege, type Role, ROLES } from './privileges.js';
+import { effectivePrivileges, type Privilege, type Role, ROLES } from '../../http/privileges.js';
 import type { User, UserCreate, UserPatch } from './schema.js';
 import { hashPassword } from './secrets.js';
 
