@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emitEvent } from '../src/events/outbox.js';
+import { emitTestEvent } from './events.js';
 import { startServer, type RunningServer } from './cli.js';
 import { ON_POSTGRES, startTestApp, type TestApp, type TestClient } from './helpers.js';
 import { json, SseClient } from './sse-client.js';
@@ -36,7 +36,7 @@ describe.runIf(ON_POSTGRES)('reminders across two server processes on one Postgr
   /** A broadcast every client gets after everything committed before it. */
   const settle = async (cs: SseClient[]) => {
     const name = `m${++markers}`;
-    await emitEvent(t.db, { type: 'test.marker', payload: { name } });
+    await emitTestEvent(t.db, { type: 'test.marker', payload: { name } });
     for (const c of cs) await c.waitFor((e) => e.event === 'test.marker' && json(e).name === name, 20_000);
   };
   const remindersOf = (c: SseClient) => c.of('reminder').map((e) => json<{ taskId: string; kind: string }>(e));

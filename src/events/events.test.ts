@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestClient } from '../../test/helpers.js';
 import { baseUrl, json, SseClient, type SseMessage } from '../../test/sse-client.js';
-import { emitEvent, emitEvents, type NewEvent } from './outbox.js';
+import { emitTestEvent, emitTestEvents, type TestEvent } from '../../test/events.js';
 import { pruneEvents } from './prune.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,7 +20,7 @@ describe('live events (SSE)', () => {
     open.push(c);
     return c;
   };
-  const emit = (...events: NewEvent[]) => t.db.transaction((tx) => emitEvents(tx, events));
+  const emit = (...events: TestEvent[]) => t.db.transaction((tx) => emitTestEvents(tx, events));
   /** A broadcast everyone gets: once a client has it, it has everything emitted before. */
   let markers = 0;
   const marker = async (...clients: SseClient[]) => {
@@ -67,11 +67,11 @@ describe('live events (SSE)', () => {
     const a = await connect(agent);
     await expect(
       t.db.transaction(async (tx) => {
-        await emitEvent(tx, { type: 'test.ghost', userId: agent.userId });
+        await emitTestEvent(tx, { type: 'test.ghost', userId: agent.userId });
         throw new Error('changed my mind');
       }),
     ).rejects.toThrow('changed my mind');
-    await emitEvent(t.db, { type: 'test.real', userId: agent.userId });
+    await emitTestEvent(t.db, { type: 'test.real', userId: agent.userId });
     await marker(a);
     expect(types(a)).toEqual(['test.real', 'test.marker']);
     const stored = await t.db.query("SELECT 1 FROM events WHERE type = 'test.ghost'");
@@ -91,7 +91,7 @@ describe('live events (SSE)', () => {
       { type: 'test.secret', requires: 'admin' },
       { type: 'test.four' },
     );
-    await emitEvent(t.db, { type: 'test.five', userId: agent.userId, payload: { n: 5 } });
+    await emitTestEvent(t.db, { type: 'test.five', userId: agent.userId, payload: { n: 5 } });
 
     const again = await connect(agent, resumeFrom);
     // The backlog comes before `ready`; then the stream is live.
@@ -111,7 +111,7 @@ describe('live events (SSE)', () => {
     const sent: number[] = [];
     const writer = (async () => {
       for (let i = 0; i < 60; i++) {
-        await emitEvent(t.db, { type: 'test.burst', userId: agent.userId, payload: { i } });
+        await emitTestEvent(t.db, { type: 'test.burst', userId: agent.userId, payload: { i } });
         sent.push(i);
         if (i % 10 === 0) await sleep(5);
       }
@@ -130,7 +130,7 @@ describe('live events (SSE)', () => {
     const ready = a.of('ready')[0];
     expect(ready.id).toMatch(/^\d+$/);
     a.close();
-    await emitEvent(t.db, { type: 'test.whileAway', userId: agent2.userId });
+    await emitTestEvent(t.db, { type: 'test.whileAway', userId: agent2.userId });
     const again = await connect(agent2, ready.id);
     expect(types(again)).toEqual(['test.whileAway']);
   });
@@ -138,7 +138,7 @@ describe('live events (SSE)', () => {
   it('an API key acts for its agent; a lookup-only key gets no stream', async () => {
     const key = await t.apiKey('agent');
     const k = await connect(key);
-    await emitEvent(t.db, { type: 'test.forKey', userId: key.userId });
+    await emitTestEvent(t.db, { type: 'test.forKey', userId: key.userId });
     await k.waitFor((e) => e.event === 'test.forKey');
     const lookup = await t.apiKey('agent', 'lookup');
     await expect(SseClient.open(url, { headers: lookup.headers })).rejects.toMatchObject({ status: 403 });
@@ -178,7 +178,7 @@ describe('live events (SSE)', () => {
   });
 
   it('prunes old events and tells a client resuming from before them to reload', async () => {
-    await emitEvent(t.db, { type: 'test.old', userId: agent.userId });
+    await emitTestEvent(t.db, { type: 'test.old', userId: agent.userId });
     const before = await t.db.query<{ id: number }>('SELECT max(id) AS id FROM events');
     await t.db.query(`UPDATE events SET at = now() - interval '100 hours' WHERE id <= $1`, [before[0].id]);
     expect(await pruneEvents(t.db)).toBeGreaterThan(0);
@@ -186,7 +186,7 @@ describe('live events (SSE)', () => {
     const a = await connect(agent, '1');
     expect(a.events[0].event).toBe('reset');
     // What is newer than the pruned ids still comes after the reset.
-    await emitEvent(t.db, { type: 'test.new', userId: agent.userId });
+    await emitTestEvent(t.db, { type: 'test.new', userId: agent.userId });
     await a.waitFor((e) => e.event === 'test.new');
   });
 });

@@ -1,23 +1,30 @@
 import type { Queryable } from '../db/adapter.js';
 import type { Privilege } from '../http/privileges.js';
+import type { LiveEventName, LivePayload } from './registry.js';
 
 export const EVENTS_CHANNEL = 'sb_events';
 /** Arbitrary constant: serialises event-writing transactions from their insert to their commit. */
 const OUTBOX_LOCK = 7_340_002;
 
-export interface NewEvent {
-  type: string;
-  /** The one user the event is for; omit for every signed-in user allowed to see it. */
-  userId?: string | null;
-  recordType?: string;
-  recordId?: string;
-  payload?: Record<string, unknown>;
-  /**
-   * Only users holding this privilege (or every one of these) receive it. Checked for
-   * broadcast events and for user events alike, when sent live and when replayed.
-   */
-  requires?: Privilege | Privilege[];
-}
+/**
+ * An event to write: one of the registry's names (src/events/registry.ts) with
+ * its payload. `NewEvent` alone is the union of every event.
+ */
+export type NewEvent<K extends LiveEventName = LiveEventName> = {
+  [N in K]: {
+    type: N;
+    payload: LivePayload<N>;
+    /** The one user the event is for; omit for every signed-in user allowed to see it. */
+    userId?: string | null;
+    recordType?: string;
+    recordId?: string;
+    /**
+     * Only users holding this privilege (or every one of these) receive it. Checked for
+     * broadcast events and for user events alike, when sent live and when replayed.
+     */
+    requires?: Privilege | Privilege[];
+  };
+}[K];
 
 /**
  * Writes an event in the caller's transaction; it is delivered only if that
@@ -41,7 +48,7 @@ export async function emitEvents(tx: Queryable, events: readonly NewEvent[]): Pr
     type: e.type,
     record_type: e.recordType ?? null,
     record_id: e.recordId ?? null,
-    payload: e.requires ? { ...e.payload, requires: e.requires } : (e.payload ?? {}),
+    payload: e.requires ? { ...e.payload, requires: e.requires } : e.payload,
   }));
   await tx.query(
     `INSERT INTO events (user_id, type, record_type, record_id, payload)

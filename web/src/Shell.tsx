@@ -3,6 +3,7 @@ import { Link, match, navigate, useLocation } from './router.js';
 import { displayName, useSession } from './session.js';
 import { live, type LiveStatus } from './live.js';
 import { useToast } from './components/Toasts.js';
+import { forgetFieldDefs } from './customFields.js';
 import { Reminders } from './screens/Reminders.js';
 import { ScreenPopPanel } from './screens/ScreenPop.js';
 import { CustomersScreen } from './screens/Customers.js';
@@ -12,7 +13,6 @@ import { CasesScreen } from './screens/Cases.js';
 import { CaseView } from './screens/CaseView.js';
 import { TasksScreen } from './screens/Tasks.js';
 import { AdminScreen } from './screens/Admin.js';
-import type { LiveEvent } from './types.js';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -99,23 +99,23 @@ export function Shell() {
 
   useEffect(
     () =>
-      live.subscribe((e: LiveEvent) => {
+      live.on(['case.assigned', 'task.assigned'], (e) => {
         if (e.type === 'case.assigned') {
-          const num = e.caseNumber ?? (e.case as { caseNumber?: string } | undefined)?.caseNumber ?? '';
-          const subject = (e.subject ?? (e.case as { subject?: string } | undefined)?.subject ?? '') as string;
           toast({
-            text: `Case ${String(num)} was assigned to you${subject ? `: ${subject}` : ''}`,
+            text: `Case ${e.caseNumber} was assigned to you${e.subject ? `: ${e.subject}` : ''}`,
             link: e.recordId ? { to: `/cases/${e.recordId}`, label: 'Open case' } : undefined,
           });
-        } else if (e.type === 'task.assigned') {
+        } else {
           toast({
-            text: `Task assigned to you${e.by ? ` by ${String(e.by)}` : ''}: ${String(e.subject ?? '')}`,
+            text: `Task assigned to you${e.by ? ` by ${e.by}` : ''}: ${e.subject}`,
             link: { to: '/tasks', label: 'My tasks' },
           });
         }
       }),
     [toast],
   );
+  // An administrator changed custom fields: forms load the definitions afresh.
+  useEffect(() => live.on(['customField.created', 'customField.updated', 'customField.deleted'], forgetFieldDefs), []);
 
   // Screen changes close the mobile menu and move focus to the new screen's heading.
   useEffect(() => {

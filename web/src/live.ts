@@ -1,5 +1,7 @@
+import { LIVE_EVENT_NAMES, type LiveEvent, type LiveEventName } from '../../src/events/registry.js';
 import { api } from './api.js';
-import type { LiveEvent } from './types.js';
+
+export type { LiveEvent, LiveEventName };
 
 /**
  * The live-events connection: one EventSource on /api/v1/events for the
@@ -9,24 +11,19 @@ import type { LiveEvent } from './types.js';
  * reconnect from the last event seen, with a growing delay.
  */
 export type LiveStatus = 'connecting' | 'live' | 'offline';
-type Listener = (e: LiveEvent) => void;
 
-/** The event names the server sends (`event:` lines); EventSource only delivers names it listens for. */
-export const EVENT_TYPES = [
-  'reminder',
-  'reminder.cleared',
-  'task.assigned',
-  'case.assigned',
-  'record.changed',
-  'customer.created',
-  'customer.updated',
-  'customer.deleted',
-  'screen.pop',
-  'interaction.pop',
-  'interaction.updated',
-  'interaction.closed',
-  'message',
-];
+/** Made by the console itself when the server says our position is older than it keeps: screens reload. */
+export interface ResetEvent {
+  id: '';
+  type: 'reset';
+  at: string;
+  recordType: null;
+  recordId: null;
+}
+
+/** What a subscriber gets: one of the server's events (src/events/registry.ts), or a reset. */
+export type ConsoleEvent = LiveEvent | ResetEvent;
+type Listener = (e: ConsoleEvent) => void;
 
 export class LiveConnection {
   private source: EventSource | null = null;
@@ -52,9 +49,18 @@ export class LiveConnection {
     this.source = null;
   }
 
+  /** Every event (and resets); narrow on `e.type`. */
   subscribe(fn: Listener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** The events of these names only (a name the server cannot send is a type error). */
+  on<K extends LiveEventName>(types: K | readonly K[], fn: (e: LiveEvent<K>) => void): () => void {
+    const wanted = new Set<string>(typeof types === 'string' ? [types] : types);
+    return this.subscribe((e) => {
+      if (wanted.has(e.type)) fn(e as LiveEvent<K>);
+    });
   }
 
   onStatus(fn: (s: LiveStatus) => void): () => void {
@@ -93,11 +99,11 @@ export class LiveConnection {
     es.addEventListener('reset', () => {
       this.lastId = null;
       this.seen.clear();
-      const e = { id: '', type: 'reset', at: new Date().toISOString(), recordType: null, recordId: null };
+      const e: ResetEvent = { id: '', type: 'reset', at: new Date().toISOString(), recordType: null, recordId: null };
       for (const fn of this.listeners) fn(e);
     });
     const handle = (ev: MessageEvent<string>) => this.deliver(ev);
-    for (const t of EVENT_TYPES) es.addEventListener(t, handle as EventListener);
+    for (const t of LIVE_EVENT_NAMES) es.addEventListener(t, handle as EventListener);
     es.addEventListener('error', () => {
       if (es.readyState === EventSource.CLOSED) {
         this.setStatus('offline');
@@ -138,7 +144,6 @@ export class LiveConnection {
       if (this.seen.size > 2000) this.seen.delete(this.seen.values().next().value as string);
       this.lastId = id;
     }
-    if (!data.type) data.type = ev.type;
     for (const fn of this.listeners) fn(data);
   }
 }

@@ -271,9 +271,9 @@ export class CustomFieldsService {
     }
   }
 
-  private async announce(tx: Queryable, def: FieldDef, action: string): Promise<void> {
+  private async announce(tx: Queryable, def: FieldDef, action: 'created' | 'updated' | 'deleted'): Promise<void> {
     await emitEvent(tx, {
-      type: `customField.${action}`,
+      type: `customField.${action}` as const,
       recordType: RECORD_TYPE,
       recordId: def.id,
       payload: { objectType: def.objectType, key: def.key },

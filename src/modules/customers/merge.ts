@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Db, Queryable } from '../../db/adapter.js';
-import { emitEvent } from '../../events/outbox.js';
+import { emitEvents } from '../../events/outbox.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
@@ -8,7 +8,7 @@ import type { Services } from '../../services.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { diffFields, recordHistory } from '../history/service.js';
 import { Customer } from './schema.js';
-import { checkComplete, historyFields, RECORD_TYPE, valuesOf } from './service.js';
+import { checkComplete, customerEvent, historyFields, RECORD_TYPE, valuesOf } from './service.js';
 import { type CustomerRow, type CustomerValues, deleteCustomer, getRow, toCustomer, updateCustomer } from './store.js';
 
 /**
@@ -196,8 +196,10 @@ export class CustomerMerge {
       ],
     });
     const customer = toCustomer(after);
-    await emit(tx, 'customer.deleted', toCustomer(other), { mergedInto: id });
-    await emit(tx, 'customer.updated', customer, { mergedFrom: fromId });
+    await emitEvents(tx, [
+      customerEvent('customer.deleted', toCustomer(other), { mergedInto: id }),
+      customerEvent('customer.updated', customer, { mergedFrom: fromId }),
+    ]);
     return { customer, merged, moved, dryRun: body.dryRun ?? false };
   }
 
@@ -248,14 +250,4 @@ async function movePhones(tx: Queryable, fromId: string, toId: string): Promise<
     [fromId, toId],
   );
   return rows.length;
-}
-
-async function emit(tx: Queryable, type: string, c: Customer, extra: Record<string, unknown>): Promise<void> {
-  await emitEvent(tx, {
-    type,
-    recordType: RECORD_TYPE,
-    recordId: c.id,
-    requires: 'customers.view',
-    payload: { id: c.id, accountNumber: c.accountNumber, displayName: c.displayName, version: c.version, ...extra },
-  });
 }

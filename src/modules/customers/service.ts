@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import { Coalescer } from '../../db/coalesce.js';
 import type { Db, Queryable } from '../../db/adapter.js';
-import { emitEvent } from '../../events/outbox.js';
+import { emitEvent, type NewEvent } from '../../events/outbox.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound, type FieldError } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
@@ -348,13 +348,24 @@ export class CustomersService {
     return page;
   }
 
-  private async emit(tx: Queryable, type: string, c: Customer): Promise<void> {
-    await emitEvent(tx, {
-      type,
-      recordType: RECORD_TYPE,
-      recordId: c.id,
-      requires: 'customers.view',
-      payload: { id: c.id, accountNumber: c.accountNumber, displayName: c.displayName, version: c.version },
-    });
+  private async emit(tx: Queryable, type: CustomerEventName, c: Customer): Promise<void> {
+    await emitEvent(tx, customerEvent(type, c));
   }
+}
+
+type CustomerEventName = 'customer.created' | 'customer.updated' | 'customer.deleted';
+
+/** The broadcast of a customer change; a merge adds where the customer went or came from. */
+export function customerEvent(
+  type: CustomerEventName,
+  c: Customer,
+  merge: { mergedInto?: string; mergedFrom?: string } = {},
+): NewEvent {
+  return {
+    type,
+    recordType: RECORD_TYPE,
+    recordId: c.id,
+    requires: 'customers.view',
+    payload: { accountNumber: c.accountNumber, displayName: c.displayName, version: c.version, ...merge },
+  };
 }

@@ -35,6 +35,7 @@ export const Delivery = Type.Object({
   nextAttemptAt: Nullable(DateTime),
   sentAt: Nullable(DateTime),
 });
+export type Delivery = Static<typeof Delivery>;
 
 export const ReplyCreated = Type.Object({ followUp: FollowUp, delivery: Delivery });
 

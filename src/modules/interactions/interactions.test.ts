@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emitEvent } from '../../events/outbox.js';
+import { emitTestEvent } from '../../../test/events.js';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
 import { baseUrl, json, SseClient } from '../../../test/sse-client.js';
 
@@ -42,7 +42,7 @@ describe('interactions: report, pop, associate, create-and-associate, log', () =
   /** Every event emitted before the marker has reached the connected clients once they see the marker. */
   const settle = async (...cs: SseClient[]) => {
     const name = `m${++markers}`;
-    await emitEvent(t.db, { type: 'test.marker', payload: { name } });
+    await emitTestEvent(t.db, { type: 'test.marker', payload: { name } });
     for (const c of cs) await c.waitFor((e) => e.event === 'test.marker' && json(e).name === name);
   };
   const pops = (c: SseClient) => c.of('screen.pop').map((e) => json<{ interaction: InteractionWire }>(e));

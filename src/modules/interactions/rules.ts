@@ -113,7 +113,12 @@ export function applyStateChange(
 }
 
 /** The live events of a change: the agent's console updates its pop; open customer records refresh. */
-export function changeEvents(actor: Actor, after: InteractionRow, type: string, now: Date): NewEvent[] {
+export function changeEvents(
+  actor: Actor,
+  after: InteractionRow,
+  type: 'interaction.updated' | 'interaction.closed',
+  now: Date,
+): NewEvent[] {
   const events: NewEvent[] = [];
   if (after.agent_id) {
     events.push({
@@ -125,14 +130,23 @@ export function changeEvents(actor: Actor, after: InteractionRow, type: string, 
       payload: { interaction: toInteraction(after, now), by: actor.userId },
     });
   }
-  if (after.customer_id) {
-    events.push({
+  events.push(...recordChanged(after, type));
+  return events;
+}
+
+/** The broadcast that a customer's interactions changed (the customer record's log refreshes); none while unmatched. */
+export function recordChanged(
+  after: InteractionRow,
+  action: 'interaction.created' | 'interaction.updated' | 'interaction.closed',
+): NewEvent[] {
+  if (!after.customer_id) return [];
+  return [
+    {
       type: 'record.changed',
       recordType: RECORD_TYPE,
       recordId: after.id,
       requires: 'customers.view',
-      payload: { action: type, customerId: after.customer_id, version: after.version },
-    });
-  }
-  return events;
+      payload: { action, customerId: after.customer_id, version: after.version },
+    },
+  ];
 }

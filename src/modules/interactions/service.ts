@@ -23,7 +23,16 @@ import {
   matchOptions,
   type MatchInput,
 } from './matching.js';
-import { changeEvents, changeOf, CLOCK_SKEW_MS, closedError, historyView, parseTime, RECORD_TYPE } from './rules.js';
+import {
+  changeEvents,
+  changeOf,
+  CLOCK_SKEW_MS,
+  closedError,
+  historyView,
+  parseTime,
+  recordChanged,
+  RECORD_TYPE,
+} from './rules.js';
 import type {
   Associate,
   Interaction,
@@ -174,7 +183,7 @@ export class InteractionsService {
           payload: { interaction, result: outcome.result, matchedBy: outcome.matchedBy, matches: outcome.matches },
         });
       }
-      events.push(...changeEvents(actor, row, 'interaction.created', now).filter((e) => !e.userId));
+      events.push(...recordChanged(row, 'interaction.created'));
       await emitEvents(tx, events);
       return { ...interaction, matches: outcome.matches };
     });

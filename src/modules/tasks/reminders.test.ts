@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../db/adapter.js';
-import { emitEvent } from '../../events/outbox.js';
+import { emitTestEvent } from '../../../test/events.js';
 import { ON_POSTGRES, startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
 import { baseUrl, json, SseClient } from '../../../test/sse-client.js';
 import { RemindersService } from './reminders.js';
@@ -43,7 +43,7 @@ describe('reminders', () => {
   let markers = 0;
   const settle = async (...cs: SseClient[]) => {
     const name = `m${++markers}`;
-    await emitEvent(t.db, { type: 'test.marker', payload: { name } });
+    await emitTestEvent(t.db, { type: 'test.marker', payload: { name } });
     for (const c of cs) await c.waitFor((e) => e.event === 'test.marker' && json(e).name === name);
   };
   const reminders = (c: SseClient, taskId: string) =>

@@ -45,8 +45,8 @@ export function CaseView({ id }: { id: string }) {
 
   useEffect(
     () =>
-      live.subscribe((e) => {
-        if (e.recordId === id && (e.type === 'record.changed' || e.type === 'case.changed')) {
+      live.on('record.changed', (e) => {
+        if (e.recordId === id) {
           reload();
           setHistoryKey((k) => k + 1);
         }

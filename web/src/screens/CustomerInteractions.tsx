@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError, errorText } from '../api.js';
 import { formatDateTime } from '../format.js';
+import { live } from '../live.js';
 import { interactionsApi, type Interaction } from './interactionsApi.js';
 
 /** A customer's interactions (calls, chats, emails), newest first, with their notes. */
@@ -9,6 +10,16 @@ export function CustomerInteractions({ customerId }: { customerId: string }) {
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+
+  // A new interaction of this customer (reported, associated, wrapped up elsewhere): the log reloads.
+  useEffect(
+    () =>
+      live.on('record.changed', (e) => {
+        if (e.recordType === 'interaction' && e.customerId === customerId) setTick((t) => t + 1);
+      }),
+    [customerId],
+  );
 
   useEffect(() => {
     interactionsApi.ofCustomer(customerId).then(
@@ -26,7 +37,7 @@ export function CustomerInteractions({ customerId }: { customerId: string }) {
         setLoading(false);
       },
     );
-  }, [customerId]);
+  }, [customerId, tick]);
 
   const more = async () => {
     try {

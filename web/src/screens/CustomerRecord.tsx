@@ -86,12 +86,12 @@ export function CustomerRecord({ id }: { id: string }) {
 
   useEffect(
     () =>
-      live.subscribe((e) => {
+      live.on(['customer.deleted', 'customer.updated'], (e) => {
         if (e.recordId !== id) return;
         if (e.type === 'customer.deleted') {
           setDeleted(true);
-        } else if (e.type === 'customer.updated' || e.type === 'record.changed') {
-          if (editing) setChangedElsewhere(Number(e.version) !== customerVersion);
+        } else {
+          if (editing) setChangedElsewhere(e.version !== customerVersion);
           else {
             reload();
             setHistoryKey((k) => k + 1);

@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, errorText } from '../api.js';
 import { Dialog } from '../components/Dialog.js';
 import { formatDateTime } from '../format.js';
+import { live } from '../live.js';
 import type { FollowUp } from '../types.js';
 
 interface EmailDetails {
@@ -37,6 +38,15 @@ export function EmailMessage({ f }: { f: FollowUp }) {
   const [sourceOpen, setSourceOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const base = `/api/v1/cases/${f.caseId}/follow-ups/${f.id}`;
+
+  // A reply's delivery moves on (sent, retried, failed) while its details are open.
+  useEffect(
+    () =>
+      live.on('email.delivery', (e) => {
+        if (e.followUpId === f.id) setDetails((d) => (d ? { ...d, delivery: e.delivery } : d));
+      }),
+    [f.id],
+  );
 
   const show = async (remoteImages: 'block' | 'show' = 'block') => {
     setOpen(true);

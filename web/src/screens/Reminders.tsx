@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
 import { errorText } from '../api.js';
 import { useToast } from '../components/Toasts.js';
-import { live } from '../live.js';
+import { live, type LiveEvent } from '../live.js';
 import { formatDateTime, relative } from '../format.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
 import { tasksApi } from '../tasksApi.js';
-import type { ActiveReminder, LiveEvent } from '../types.js';
+import type { ActiveReminder } from '../types.js';
 
 const hasNotifications = () => typeof window !== 'undefined' && 'Notification' in window;
 
@@ -33,17 +33,17 @@ export function NotificationToggle() {
   );
 }
 
-function fromEvent(e: LiveEvent): ActiveReminder {
+function fromEvent(e: LiveEvent<'reminder'>): ActiveReminder {
   return {
-    id: String(e.reminderId),
-    taskId: String(e.taskId),
-    kind: e.kind === 'overdue' ? 'overdue' : 'before',
-    fireAt: String(e.fireAt ?? e.at),
-    subject: String(e.subject ?? 'Task'),
-    taskType: String(e.taskType ?? 'other'),
-    dueAt: (e.dueAt as string | null) ?? null,
-    customerId: String(e.customerId ?? ''),
-    caseId: (e.caseId as string | null) ?? null,
+    id: e.reminderId,
+    taskId: e.taskId,
+    kind: e.kind,
+    fireAt: e.fireAt,
+    subject: e.subject,
+    taskType: e.taskType,
+    dueAt: e.dueAt,
+    customerId: e.customerId,
+    caseId: e.caseId,
   };
 }
 
@@ -71,7 +71,7 @@ export function Reminders() {
         setItems((old) => [...old.filter((o) => o.id !== r.id && !(o.taskId === r.taskId && o.kind === r.kind)), r]);
         notify(r);
       } else if (e.type === 'reminder.cleared') {
-        const ids = (e.reminderIds as string[] | undefined) ?? [];
+        const ids = e.reminderIds;
         setItems((old) => old.filter((o) => !ids.includes(o.id) && (ids.length > 0 || o.taskId !== e.taskId)));
       }
     });

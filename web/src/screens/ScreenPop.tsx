@@ -1,11 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useStoredState } from '../hooks.js';
 import { live } from '../live.js';
-import type { LiveEvent } from '../types.js';
-import { interactionsApi, type Interaction, type InteractionMatch } from './interactionsApi.js';
+import { interactionsApi, type Interaction } from './interactionsApi.js';
 import { PopCard } from './PopCard.js';
-
-const POP_EVENTS = new Set(['screen.pop', 'interaction.updated', 'interaction.closed']);
 
 /**
  * The screen-pop panel: each interaction popped to this agent, newest first,
@@ -18,12 +15,10 @@ export function ScreenPopPanel() {
 
   useEffect(
     () =>
-      live.subscribe((e: LiveEvent) => {
-        if (!POP_EVENTS.has(e.type)) return;
-        const got = e.interaction as Interaction | undefined;
-        if (!got?.id) return;
+      live.on(['screen.pop', 'interaction.updated', 'interaction.closed'], (e) => {
+        const got: Interaction = e.interaction;
         if (e.type === 'screen.pop') {
-          const pop: Interaction = { ...got, matches: (e.matches as InteractionMatch[] | undefined) ?? [] };
+          const pop: Interaction = { ...got, matches: e.matches };
           setPops((old) => [pop, ...old.filter((o) => o.id !== pop.id)].slice(0, 5));
           setCollapsed(false);
           return;

@@ -1,0 +1,126 @@
+import type { Delivery } from '../modules/email/schema.js';
+import type { Interaction, Match, MatchedBy, MatchResult } from '../modules/interactions/schema.js';
+
+/**
+ * Every live event the server sends, with its payload: the one list that
+ * `emitEvent`/`emitEvents` (src/events/outbox.ts), the console
+ * (web/src/live.ts) and the tests are checked against. An event name that is
+ * not here cannot be emitted or subscribed to (a type error), and a payload
+ * that does not match its entry is one too.
+ *
+ * To add an event: one entry below, `'area.happened': event<{ …payload… }>('who gets it, and why')`.
+ * Payloads are what goes on the wire (JSON: times as ISO strings). The wire
+ * form adds `id`, `type`, `at`, `recordType` and `recordId` (see
+ * `eventData` in src/events/routes.ts), so a payload never uses those names.
+ *
+ * The console imports this file at run time (the names, for EventSource):
+ * keep its imports type-only.
+ */
+
+/** An entry: the payload's type (carried by the type only) and what the event is for. */
+export interface EventSpec<Payload> {
+  readonly about: string;
+  /** Never set: carries the payload type. */
+  readonly payload?: Payload;
+}
+
+type ReservedKey = 'id' | 'type' | 'at' | 'recordType' | 'recordId' | 'requires';
+
+function event<Payload extends object & { [K in ReservedKey]?: never }>(about: string): EventSpec<Payload> {
+  return { about };
+}
+
+/** `reminder`: a task reminder fell due; `fireAt` is when it was due (a late delivery still shows the right time). */
+export interface ReminderPayload {
+  reminderId: string;
+  taskId: string;
+  kind: 'before' | 'overdue';
+  fireAt: string;
+  subject: string;
+  taskType: string;
+  dueAt: string | null;
+  customerId: string;
+  caseId: string | null;
+}
+
+export type ReminderClearedReason = 'dismissed' | 'snoozed' | 'cancelled' | 'reassigned';
+
+/** A broadcast that a record changed: consoles showing it (or a list containing it) refresh. */
+export interface RecordChangedPayload {
+  /** What happened: create, update, delete, reopen, followUp; interaction.created|updated|closed for interactions. */
+  action: string;
+  version?: number;
+  /** The customer the record belongs to (cases, interactions). */
+  customerId?: string;
+  caseNumber?: number;
+  /** The acting user's id, when one acted. */
+  by?: string | null;
+}
+
+export interface CustomerChangedPayload {
+  accountNumber: string;
+  displayName: string;
+  version: number;
+  /** customer.deleted by a merge: the surviving customer. */
+  mergedInto?: string;
+  /** customer.updated by a merge: the customer merged into this one (now deleted). */
+  mergedFrom?: string;
+}
+
+export interface InteractionChangedPayload {
+  interaction: Interaction;
+  by: string | null;
+}
+
+export interface CustomFieldChangedPayload {
+  objectType: string;
+  key: string;
+}
+
+export const LIVE_EVENTS = {
+  reminder: event<ReminderPayload>("to the task's assignee: a reminder popup"),
+  'reminder.cleared': event<{ taskId: string; reminderIds: string[]; reason: ReminderClearedReason; until?: string }>(
+    'to the assignee: take the reminder popup down (dismissed or snoozed on another console, task closed or reassigned)',
+  ),
+  'task.assigned': event<{ taskId: string; subject: string; dueAt: string | null; by: string }>(
+    'to the new assignee of an open task (not when assigning yourself)',
+  ),
+  'case.assigned': event<{ caseNumber: number; subject: string; by: string }>(
+    'to the new owner of a case (not when taking it yourself)',
+  ),
+  'record.changed': event<RecordChangedPayload>(
+    'broadcast (to whoever may see the record): a case, task, interaction or the case settings changed',
+  ),
+  'customer.created': event<CustomerChangedPayload>('broadcast to customers.view'),
+  'customer.updated': event<CustomerChangedPayload>('broadcast to customers.view'),
+  'customer.deleted': event<CustomerChangedPayload>('broadcast to customers.view'),
+  'screen.pop': event<{ interaction: Interaction; result: MatchResult; matchedBy: MatchedBy | null; matches: Match[] }>(
+    'to the agent an interaction was reported for: pop its caller',
+  ),
+  'interaction.updated': event<InteractionChangedPayload>("to the interaction's agent: it changed"),
+  'interaction.closed': event<InteractionChangedPayload>("to the interaction's agent: its wrap-up is over"),
+  'email.delivery': event<{ caseId: string; followUpId: string; delivery: Delivery }>(
+    "broadcast to who may see the case: a reply's delivery changed (sent, retrying, failed)",
+  ),
+  'customField.created': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions'),
+  'customField.updated': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions'),
+  'customField.deleted': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions'),
+};
+
+export type LiveEventName = keyof typeof LIVE_EVENTS;
+
+export type LivePayload<K extends LiveEventName> = (typeof LIVE_EVENTS)[K] extends EventSpec<infer P> ? P : never;
+
+/** Every event name, for the console's EventSource listeners. */
+export const LIVE_EVENT_NAMES = Object.keys(LIVE_EVENTS) as LiveEventName[];
+
+/** An event as a client receives it (the SSE `data:` line): the payload plus the envelope. */
+export type LiveEvent<K extends LiveEventName = LiveEventName> = {
+  [N in K]: LivePayload<N> & {
+    id: string;
+    type: N;
+    at: string;
+    recordType: string | null;
+    recordId: string | null;
+  };
+}[K];
