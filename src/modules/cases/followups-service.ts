@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../db/adapter.js';
+import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
@@ -54,7 +54,7 @@ export class FollowUpsService {
     if (input.body.trim() === '' && !input.email) {
       throw new Invalid([{ field: 'body', message: 'must not be empty' }]);
     }
-    const work = async (q: Queryable): Promise<FollowUpAdded> => {
+    return inTransaction(this.db, tx, async (q): Promise<FollowUpAdded> => {
       // The case row lock orders a case's follow-ups and serialises its reopening.
       const row = await visibleCase(q, actor, caseId, true);
       const customFields = await validateCustomFields(q, 'followUp', input.customFields);
@@ -87,12 +87,11 @@ export class FollowUpsService {
         ],
       });
       const reopens = input.reopens ?? input.direction === 'inbound';
-      const reopened = reopens ? await this.cases.applyReopenPolicy(q, actor, row) : null;
+      const reopened = reopens ? await this.cases.applyReopenPolicy(actor, row, q) : null;
       const after = reopened ?? (await touchCase(q, row.id));
-      await this.cases.announce(q, actor, after, reopened ? 'reopen' : 'followUp', row);
+      await this.cases.announce(actor, after, reopened ? 'reopen' : 'followUp', row, q);
       return { followUp: toFollowUp(fu), case: toCase(after), reopened: reopened !== null };
-    };
-    return tx ? work(tx) : this.db.transaction(work);
+    });
   }
 
   async list(

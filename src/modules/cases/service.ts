@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../db/adapter.js';
+import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { emitEvents, type NewEvent } from '../../events/outbox.js';
 import { type Actor, can, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Forbidden, Invalid } from '../../http/errors.js';
@@ -77,10 +77,6 @@ export class CasesService {
     return this.followUps.add(actor, caseId, input, tx);
   }
 
-  private run<T>(tx: Queryable | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> {
-    return tx ? fn(tx) : this.db.transaction(fn);
-  }
-
   /** Creates a case; `tx` lets another module (email, portal, interactions) create it inside its own transaction. */
   async create(actor: Actor, input: CaseCreate, tx?: Queryable): Promise<Case> {
     requirePrivilege(actor, 'cases.create');
@@ -92,7 +88,7 @@ export class CasesService {
     if (status !== 'open') requirePrivilege(actor, 'cases.changeStatus');
     if (!isUuid(input.customerId)) throw new Invalid([{ field: 'customerId', message: 'no such customer' }]);
     if (!tx) await this.checkCustomer(input.customerId);
-    return this.run(tx, async (q) => {
+    return inTransaction(this.db, tx, async (q) => {
       const ownerId = input.ownerId ?? null;
       if (ownerId !== null) await this.checkOwner(q, ownerId);
       const st = await this.checkStatus(q, status, null);
@@ -119,7 +115,7 @@ export class CasesService {
         action: 'create',
         changes: diffFields({}, { caseNumber: row.case_number, ...caseFields(row) }),
       });
-      await this.announce(q, actor, row, 'create', null);
+      await this.announce(actor, row, 'create', null, q);
       return store.toCase(row);
     });
   }
@@ -145,10 +141,10 @@ export class CasesService {
   }
 
   /** The case with this number, or null (also when the actor may not see it). For lookups and the email channel. */
-  async getByNumber(actor: Actor, caseNumber: number, q: Queryable = this.db): Promise<Case | null> {
+  async getByNumber(actor: Actor, caseNumber: number, tx?: Queryable): Promise<Case | null> {
     requirePrivilege(actor, 'cases.view');
     if (!Number.isSafeInteger(caseNumber) || caseNumber < 1) return null;
-    const row = await store.findCaseByNumber(q, caseNumber);
+    const row = await store.findCaseByNumber(tx ?? this.db, caseNumber);
     return row && (row.visibility === 'public' || can(actor, 'cases.viewPrivate')) ? store.toCase(row) : null;
   }
 
@@ -162,7 +158,7 @@ export class CasesService {
       throw new Forbidden('This needs the cases.edit or cases.changeStatus privilege');
     }
     if (patch.customerId !== undefined) await this.checkCustomer(patch.customerId);
-    return this.run(undefined, async (q) => {
+    return this.db.transaction(async (q) => {
       const before = await visibleCase(q, actor, id, true);
       if (expectedVersion !== null && expectedVersion !== before.version) throw Conflict.stale(store.toCase(before));
       const next: store.CaseFields = {
@@ -211,14 +207,14 @@ export class CasesService {
         action: 'update',
         changes: diffFields(caseFields(before), caseFields(after)),
       });
-      await this.announce(q, actor, after, 'update', before);
+      await this.announce(actor, after, 'update', before, q);
       return store.toCase(after);
     });
   }
 
   async delete(actor: Actor, id: string, expectedVersion: number | null): Promise<void> {
     requirePrivilege(actor, 'cases.delete');
-    await this.run(undefined, async (q) => {
+    await this.db.transaction(async (q) => {
       const before = await visibleCase(q, actor, id, true);
       if (expectedVersion !== null && expectedVersion !== before.version) throw Conflict.stale(store.toCase(before));
       await store.deleteCase(q, before.id);
@@ -228,7 +224,7 @@ export class CasesService {
         action: 'delete',
         changes: diffFields({ caseNumber: before.case_number, ...caseFields(before) }, {}),
       });
-      await this.announce(q, actor, before, 'delete', null);
+      await this.announce(actor, before, 'delete', null, q);
     });
   }
 
@@ -237,27 +233,29 @@ export class CasesService {
    * goes back to `open` (same number, same history). The caller holds the row
    * lock (visibleCase(…, forUpdate)) and announces the change.
    */
-  async applyReopenPolicy(q: Queryable, actor: Actor, row: CaseRow): Promise<CaseRow | null> {
+  async applyReopenPolicy(actor: Actor, row: CaseRow, tx?: Queryable): Promise<CaseRow | null> {
     if (row.is_open) return null;
-    if (!reopenDecision(await loadReopenPolicy(q), { isOpen: row.is_open, closedAt: row.closed_at })) return null;
-    const after = await store.updateCase(
-      q,
-      row.id,
-      { ...fieldsOf(row), status: 'open', isOpen: true, closedAt: null },
-      actor.userId,
-    );
-    await recordHistory(q, actor, {
-      recordType: 'case',
-      recordId: row.id,
-      action: 'reopen',
-      changes: diffFields(caseFields(row), caseFields(after)),
+    return inTransaction(this.db, tx, async (q) => {
+      if (!reopenDecision(await loadReopenPolicy(q), { isOpen: row.is_open, closedAt: row.closed_at })) return null;
+      const after = await store.updateCase(
+        q,
+        row.id,
+        { ...fieldsOf(row), status: 'open', isOpen: true, closedAt: null },
+        actor.userId,
+      );
+      await recordHistory(q, actor, {
+        recordType: 'case',
+        recordId: row.id,
+        action: 'reopen',
+        changes: diffFields(caseFields(row), caseFields(after)),
+      });
+      return after;
     });
-    return after;
   }
 
   /** The live events of a case change: the new owner's assignment, then a broadcast so consoles refresh. */
-  async announce(q: Queryable, actor: Actor, row: CaseRow, action: string, before: CaseRow | null): Promise<void> {
-    await emitEvents(q, changeEvents(actor, row, action, before));
+  async announce(actor: Actor, row: CaseRow, action: string, before: CaseRow | null, tx?: Queryable): Promise<void> {
+    await inTransaction(this.db, tx, (q) => emitEvents(q, changeEvents(actor, row, action, before)));
   }
 
   /** Case list and search (K4); see CaseLists. */
@@ -275,24 +273,26 @@ export class CasesService {
     return listHistory(this.db, 'case', row.id, opts);
   }
 
-  /** Merging customers (C8): the customers module moves every case inside its own transaction. */
-  async moveToCustomer(actor: Actor, fromId: string, toId: string, tx: Queryable): Promise<number> {
+  /** Merging customers: every case of one customer moves to another (in the merge's transaction). */
+  async moveToCustomer(actor: Actor, fromId: string, toId: string, tx?: Queryable): Promise<number> {
     requirePrivilege(actor, 'cases.edit');
-    const moved = await store.moveCustomerCases(tx, fromId, toId, actor.userId);
-    for (const m of moved) {
-      await recordHistory(tx, actor, {
-        recordType: 'case',
-        recordId: m.id,
-        action: 'update',
-        changes: [{ field: 'customerId', from: fromId, to: toId }],
-      });
-    }
-    // An open case screen shows the customer: it refreshes on these (no new owner, so no assignment).
-    await emitEvents(
-      tx,
-      moved.flatMap((m) => changeEvents(actor, m, 'update', m)),
-    );
-    return moved.length;
+    return inTransaction(this.db, tx, async (tx) => {
+      const moved = await store.moveCustomerCases(tx, fromId, toId, actor.userId);
+      for (const m of moved) {
+        await recordHistory(tx, actor, {
+          recordType: 'case',
+          recordId: m.id,
+          action: 'update',
+          changes: [{ field: 'customerId', from: fromId, to: toId }],
+        });
+      }
+      // An open case screen shows the customer: it refreshes on these (no new owner, so no assignment).
+      await emitEvents(
+        tx,
+        moved.flatMap((m) => changeEvents(actor, m, 'update', m)),
+      );
+      return moved.length;
+    });
   }
 
   // ---------------------------------------------------------------- checks
@@ -303,7 +303,7 @@ export class CasesService {
   }
 
   private async checkOwner(q: Queryable, ownerId: string): Promise<void> {
-    const u = isUuid(ownerId) ? await this.users.findRowById(q, ownerId) : null;
+    const u = isUuid(ownerId) ? await this.users.findRowById(ownerId, q) : null;
     if (!u || u.disabled) throw new Invalid([{ field: 'ownerId', message: 'no such active user' }]);
   }
 

@@ -34,19 +34,14 @@ export class CaseSettingsService {
   constructor(private readonly db: Db) {}
 
   /** Anyone signed in reads the lists (forms and filters need them). */
-  async get(_actor: Actor, q: Queryable = this.db): Promise<CaseSettings> {
-    return settings.loadSettings(q);
+  async get(_actor: Actor, tx?: Queryable): Promise<CaseSettings> {
+    return settings.loadSettings(tx ?? this.db);
   }
 
-  /** The reopen policy, for the email and portal modules. */
-  async reopenPolicy(q: Queryable = this.db): Promise<ReopenRule> {
-    return settings.loadReopenPolicy(q);
-  }
-
-  /** Would new customer-side activity now reopen this case? (K6) */
-  async shouldReopen(c: { isOpen: boolean; closedAt: Date | string | null }, q: Queryable = this.db) {
+  /** Would new customer-side activity now reopen this case? */
+  async shouldReopen(c: { isOpen: boolean; closedAt: Date | string | null }, tx?: Queryable) {
     if (c.isOpen) return false;
-    return reopenDecision(await settings.loadReopenPolicy(q), c);
+    return reopenDecision(await settings.loadReopenPolicy(tx ?? this.db), c);
   }
 
   async put(actor: Actor, input: CaseSettingsPut, expectedVersion: number | null): Promise<CaseSettings> {

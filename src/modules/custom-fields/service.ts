@@ -71,8 +71,8 @@ export class CustomFieldsService {
   }
 
   /** For other modules (imports, exports, the console's columns): an object type's definitions. */
-  async definitions(objectType: CustomFieldObjectType, q: Queryable = this.db): Promise<CustomField[]> {
-    return (await loadDefinitions(q, objectType)).map(toApi);
+  async definitions(objectType: CustomFieldObjectType, tx?: Queryable): Promise<CustomField[]> {
+    return (await loadDefinitions(tx ?? this.db, objectType)).map(toApi);
   }
 
   async create(actor: Actor, input: CustomFieldCreate): Promise<CustomField> {

@@ -141,8 +141,8 @@ export class CustomerMerge {
 
     const portalAccount = await this.movePortalAccount(tx, id, fromId);
     const cases = await this.services.cases.moveToCustomer(actor, fromId, id, tx);
-    const tasks = await this.services.tasks.moveToCustomer(tx, actor, fromId, id);
-    const interactions = await this.services.interactions.moveToCustomer(tx, actor, fromId, id);
+    const tasks = await this.services.tasks.moveToCustomer(actor, fromId, id, tx);
+    const interactions = await this.services.interactions.moveToCustomer(actor, fromId, id, tx);
     const phones = await movePhones(tx, fromId, id);
     if (survivor.phones.length + phones > MAX_PHONES) {
       throw new Conflict(`Together the two customers have more than ${MAX_PHONES} different phone numbers`, {

@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import { Coalescer } from '../../db/coalesce.js';
-import type { Db, Queryable } from '../../db/adapter.js';
+import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { emitEvent, type NewEvent } from '../../events/outbox.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound, type FieldError } from '../../http/errors.js';
@@ -156,16 +156,16 @@ export class CustomersService {
   }
 
   /** The customer with this email (case-insensitively), drafts included: for the email channel and the Support Center. */
-  async findByEmail(actor: Actor, email: string, q: Queryable = this.db): Promise<Customer | null> {
+  async findByEmail(actor: Actor, email: string, tx?: Queryable): Promise<Customer | null> {
     requirePrivilege(actor, 'customers.view');
-    const row = email.trim() ? await getRowByEmail(q, email) : null;
+    const row = email.trim() ? await getRowByEmail(tx ?? this.db, email) : null;
     return row ? toCustomer(row) : null;
   }
 
   /** The customer with this account number, drafts included (Support Center sign-in). */
-  async findByAccountNumber(actor: Actor, accountNumber: string, q: Queryable = this.db): Promise<Customer | null> {
+  async findByAccountNumber(actor: Actor, accountNumber: string, tx?: Queryable): Promise<Customer | null> {
     requirePrivilege(actor, 'customers.view');
-    const row = accountNumber.trim() ? await getRowByAccountNumber(q, accountNumber) : null;
+    const row = accountNumber.trim() ? await getRowByAccountNumber(tx ?? this.db, accountNumber) : null;
     return row ? toCustomer(row) : null;
   }
 
@@ -230,8 +230,8 @@ export class CustomersService {
     throw new Invalid([{ field: 'phone', message: 'give a phone, an email or an account number' }]);
   }
 
-  /** `outer`: runs inside another module's transaction (an interaction's create-and-associate). */
-  async create(actor: Actor, input: CustomerCreate, outer?: Queryable): Promise<Customer> {
+  /** `tx`: inside another module's transaction (an interaction's create-and-associate). */
+  async create(actor: Actor, input: CustomerCreate, tx?: Queryable): Promise<Customer> {
     requirePrivilege(actor, 'customers.create');
     const values: CustomerValues = {
       accountNumber: input.accountNumber?.trim() ?? '',
@@ -248,7 +248,7 @@ export class CustomersService {
     };
     checkComplete(values);
     const phones = this.normalisePhones(input.phones ?? []);
-    const write = async (tx: Queryable) => {
+    return inTransaction(this.db, tx, async (tx) => {
       values.customFields = await validateCustomFields(tx, 'customer', input.customFields, undefined, {
         draft: values.draft,
       });
@@ -264,8 +264,7 @@ export class CustomersService {
       const created = toCustomer((await getRow(tx, id))!);
       await this.emit(tx, 'customer.created', created);
       return created;
-    };
-    return outer ? write(outer) : this.db.transaction(write);
+    });
   }
 
   /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../../config.js';
-import type { Db, Queryable } from '../../db/adapter.js';
+import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { emitEvent } from '../../events/outbox.js';
 import { systemActor } from '../../http/actor.js';
 import type { CasesService } from '../cases/service.js';
@@ -95,7 +95,11 @@ export class OutboundMail {
   }
 
   /** Queues a message inside the caller's transaction; it leaves only if that transaction commits. */
-  async enqueue(tx: Queryable, mail: OutgoingMail): Promise<OutboxRow> {
+  async enqueue(mail: OutgoingMail, tx?: Queryable): Promise<OutboxRow> {
+    return inTransaction(this.db, tx, (tx) => this.insert(mail, tx));
+  }
+
+  private async insert(mail: OutgoingMail, tx: Queryable): Promise<OutboxRow> {
     const messageId = mail.messageId ?? this.newMessageId();
     let emailMessageId: string | null = null;
     if (mail.kind === 'reply') {
@@ -253,8 +257,8 @@ export class OutboundMail {
   }
 
   /** Puts a queued or failed row back to be tried now. */
-  requeue(q: Queryable, id: string): Promise<OutboxRow | null> {
-    return outbox.requeue(q, id);
+  requeue(id: string, tx?: Queryable): Promise<OutboxRow | null> {
+    return outbox.requeue(tx ?? this.db, id);
   }
 
   close(): void {

@@ -104,8 +104,8 @@ export class EmailService {
   }
 
   /** Queues mail inside the caller's transaction (credentials, password resets, notifications). */
-  enqueue(tx: Queryable, mail: OutgoingMail): Promise<OutboxRow> {
-    return this.outbound.enqueue(tx, mail);
+  enqueue(mail: OutgoingMail, tx?: Queryable): Promise<OutboxRow> {
+    return this.outbound.enqueue(mail, tx);
   }
 
   /** The sender job: what is due goes to the relay. */
@@ -160,19 +160,22 @@ export class EmailService {
         },
         tx,
       );
-      const row = await this.outbound.enqueue(tx, {
-        kind: 'reply',
-        to: clean(to),
-        cc: clean(cc),
-        bcc: clean(bcc),
-        subject,
-        body: input.body,
-        caseId: c.id,
-        followUpId: added.followUp.id,
-        inReplyTo: lastInbound?.message_id ?? null,
-        references: thread.map((m) => m.message_id),
-        messageId,
-      });
+      const row = await this.outbound.enqueue(
+        {
+          kind: 'reply',
+          to: clean(to),
+          cc: clean(cc),
+          bcc: clean(bcc),
+          subject,
+          body: input.body,
+          caseId: c.id,
+          followUpId: added.followUp.id,
+          inReplyTo: lastInbound?.message_id ?? null,
+          references: thread.map((m) => m.message_id),
+          messageId,
+        },
+        tx,
+      );
       return { followUp: added.followUp, delivery: toDelivery(row) };
     });
   }
@@ -355,7 +358,7 @@ export class EmailService {
     requirePrivilege(actor, 'admin');
     const row = isUuid(id) ? await outbox.findOutbox(this.db, id) : null;
     if (!row) throw new NotFound('Outgoing message');
-    const after = await this.outbound.requeue(this.db, id);
+    const after = await this.outbound.requeue(id);
     if (!after) throw new Invalid([{ field: 'status', message: `a ${row.status} message cannot be sent again` }]);
     return toOutboxItem(after);
   }

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import type { Db, Queryable } from '../../db/adapter.js';
+import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { Coalescer } from '../../db/coalesce.js';
 import { emitEvents, type NewEvent } from '../../events/outbox.js';
 import { type Actor, requirePrivilege, systemActor } from '../../http/actor.js';
@@ -263,7 +263,7 @@ export class InteractionsService {
       if (before.customer_id === customerId && before.case_id === caseId) return before;
       if (effectiveState(before, now) === 'closed' && before.customer_id !== null) throw closedError(before, now);
       const next = { ...changeOf(before), customerId, caseId, edited: true };
-      return this.commit(tx, actor, before, next, 'associate', now);
+      return this.commit(actor, before, next, 'associate', now, tx);
     });
     return this.withMatches(actor, after, now);
   }
@@ -291,7 +291,7 @@ export class InteractionsService {
       }
       const customer = await this.deps.customers.create(actor, prefilled, tx);
       const next = { ...changeOf(before), customerId: customer.id, caseId: null, edited: true };
-      const after = await this.commit(tx, actor, before, next, 'associate', now);
+      const after = await this.commit(actor, before, next, 'associate', now, tx);
       return { customer, after };
     });
     return { customer: result.customer, interaction: await this.withMatches(actor, result.after, now) };
@@ -325,42 +325,45 @@ export class InteractionsService {
     }
   }
 
-  /** For a customer merge (C8), in the customers module's transaction: moves every interaction. */
-  async moveToCustomer(tx: Queryable, actor: Actor, fromCustomerId: string, toCustomerId: string): Promise<number> {
+  /** For a customer merge, in its transaction: moves every interaction of one customer to the other. */
+  async moveToCustomer(actor: Actor, fromCustomerId: string, toCustomerId: string, tx?: Queryable): Promise<number> {
     requirePrivilege(actor, 'customers.edit');
-    const ids = await moveInteractionsToCustomer(tx, fromCustomerId, toCustomerId);
-    for (const id of ids) {
-      await recordHistory(tx, actor, {
-        recordType: RECORD_TYPE,
-        recordId: id,
-        action: 'update',
-        changes: [{ field: 'customerId', from: fromCustomerId, to: toCustomerId }],
-      });
-    }
-    return ids.length;
+    return inTransaction(this.db, tx, async (tx) => {
+      const ids = await moveInteractionsToCustomer(tx, fromCustomerId, toCustomerId);
+      for (const id of ids) {
+        await recordHistory(tx, actor, {
+          recordType: RECORD_TYPE,
+          recordId: id,
+          action: 'update',
+          changes: [{ field: 'customerId', from: fromCustomerId, to: toCustomerId }],
+        });
+      }
+      return ids.length;
+    });
   }
 
   // ------------------------------------------------------------- internals
 
-  /** Writes a change with its history and events (in the caller's transaction). */
+  /** Writes a change with its history and events (in the caller's transaction, which holds the row lock). */
   async commit(
-    tx: Queryable,
     actor: Actor,
     before: InteractionRow,
     next: ReturnType<typeof changeOf>,
     action: string,
     now: Date,
-    extraEvents: NewEvent[] = [],
+    tx?: Queryable,
   ): Promise<InteractionRow> {
-    const after = await updateInteraction(tx, before.id, next, actor.userId);
-    await recordHistory(tx, actor, {
-      recordType: RECORD_TYPE,
-      recordId: before.id,
-      action,
-      changes: diffFields(historyView(before), historyView(after)),
+    return inTransaction(this.db, tx, async (tx) => {
+      const after = await updateInteraction(tx, before.id, next, actor.userId);
+      await recordHistory(tx, actor, {
+        recordType: RECORD_TYPE,
+        recordId: before.id,
+        action,
+        changes: diffFields(historyView(before), historyView(after)),
+      });
+      await emitEvents(tx, changeEvents(actor, after, 'interaction.updated', now));
+      return after;
     });
-    await emitEvents(tx, [...extraEvents, ...changeEvents(actor, after, 'interaction.updated', now)]);
-    return after;
   }
 
   /** The interaction with its customer (once associated) or its candidates, and their context now. */
@@ -388,9 +391,7 @@ export class InteractionsService {
     const value = agent?.trim();
     if (!value) return null;
     const users = this.deps.users;
-    const row = value.includes('@')
-      ? await users.findRowByEmail(this.db, value)
-      : await users.findRowById(this.db, value);
+    const row = value.includes('@') ? await users.findRowByEmail(value) : await users.findRowById(value);
     if (!row || row.disabled) throw new Invalid([{ field: 'agentId', message: 'no such active user' }]);
     return row.id;
   }

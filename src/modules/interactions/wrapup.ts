@@ -78,7 +78,7 @@ export class WrapUp {
       next.edited =
         next.notes !== before.notes || next.disposition !== before.disposition || next.caseId !== before.case_id;
       if (followOn) {
-        const task = await this.deps.tasks.create(actor, { ...followOn, caseId: next.caseId }, now, tx);
+        const task = await this.deps.tasks.create(actor, { ...followOn, caseId: next.caseId }, tx);
         next.followOnTaskId = task.id;
       }
       const unchanged =
@@ -88,7 +88,7 @@ export class WrapUp {
         next.closedAt === before.closed_at;
       if (unchanged) return before;
       const action = next.state !== before.state ? stateAction(next.state) : 'update';
-      return this.interactions.commit(tx, actor, before, next, action, now);
+      return this.interactions.commit(actor, before, next, action, now, tx);
     });
     return toInteraction(after, now);
   }

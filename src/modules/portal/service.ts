@@ -114,13 +114,16 @@ export class PortalService {
         await recordHistory(tx, actor, { recordType: 'customer', recordId: customer.id, action: 'update', changes });
       }
       if (sendCredentials) {
-        await this.deps.email.enqueue(tx, {
-          kind: 'credentials',
-          to: [customer.email!],
-          subject: 'Your Support Center sign-in',
-          body: this.credentialsText(customer, password!),
-          sensitive: true,
-        });
+        await this.deps.email.enqueue(
+          {
+            kind: 'credentials',
+            to: [customer.email!],
+            subject: 'Your Support Center sign-in',
+            body: this.credentialsText(customer, password!),
+            sensitive: true,
+          },
+          tx,
+        );
       }
       return toAccess(customer.id, after);
     });
@@ -245,20 +248,23 @@ export class PortalService {
     const token = randomToken(32);
     await this.db.transaction(async (tx) => {
       await store.insertResetToken(tx, sha256(token), customer.id, RESET_TOKEN_MINUTES);
-      await this.deps.email.enqueue(tx, {
-        kind: 'passwordReset',
-        to: [customer.email!],
-        subject: 'Reset your Support Center password',
-        body: [
-          `Hello ${customer.displayName},`,
-          '',
-          'Someone (we hope you) asked to reset your Support Center password. Choose a new one here:',
-          this.portalUrl(`/reset#token=${token}`),
-          '',
-          `The link works once, for ${RESET_TOKEN_MINUTES} minutes. If you did not ask, ignore this message.`,
-        ].join('\n'),
-        sensitive: true,
-      });
+      await this.deps.email.enqueue(
+        {
+          kind: 'passwordReset',
+          to: [customer.email!],
+          subject: 'Reset your Support Center password',
+          body: [
+            `Hello ${customer.displayName},`,
+            '',
+            'Someone (we hope you) asked to reset your Support Center password. Choose a new one here:',
+            this.portalUrl(`/reset#token=${token}`),
+            '',
+            `The link works once, for ${RESET_TOKEN_MINUTES} minutes. If you did not ask, ignore this message.`,
+          ].join('\n'),
+          sensitive: true,
+        },
+        tx,
+      );
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../db/adapter.js';
+import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound, type FieldError } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
@@ -106,13 +106,14 @@ export class TasksService {
   }
 
   /**
-   * `outer`: inside another module's transaction (an interaction's follow-on
+   * `tx`: inside another module's transaction (an interaction's follow-on
    * call). The references are then left to the caller, which checked them
    * through the services, and to the foreign keys (reads through other
    * services cannot run inside a transaction on PGlite's one connection).
    */
-  async create(actor: Actor, input: TaskCreate, now = new Date(), outer?: Queryable): Promise<Task> {
+  async create(actor: Actor, input: TaskCreate, tx?: Queryable): Promise<Task> {
     requirePrivilege(actor, 'tasks.create');
+    const now = new Date();
     const dueAt = toDate(input.dueAt, 'dueAt');
     const status = input.status ?? 'open';
     let remindAt = toDate(input.remindAt, 'remindAt');
@@ -136,8 +137,8 @@ export class TasksService {
     if (status === 'open' && input.completedAt) {
       throw new Invalid([{ field: 'completedAt', message: 'only for a done or cancelled task' }]);
     }
-    if (!outer) await this.checkReferences(actor, fields, null, now);
-    const write = async (tx: Queryable) => {
+    if (!tx) await this.checkReferences(actor, fields, null, now);
+    return inTransaction(this.db, tx, async (tx) => {
       fields.customFields = await validateCustomFields(tx, 'task', input.customFields);
       const row = await insertTask(tx, fields, actor.userId);
       await recordHistory(tx, actor, {
@@ -150,8 +151,7 @@ export class TasksService {
       events.push(...this.changeEvents(actor, row, null, 'create'));
       await emitEvents(tx, events);
       return toTask(row, now);
-    };
-    return outer ? write(outer) : this.db.transaction(write);
+    });
   }
 
   async update(actor: Actor, id: string, patch: TaskPatch, expectedVersion: number, now = new Date()): Promise<Task> {
@@ -219,31 +219,33 @@ export class TasksService {
   }
 
   /**
-   * For the customers module's merge, in its transaction: moves every task of
-   * one customer to the other, with history and change events.
+   * For a customer merge, in its transaction: moves every task of one
+   * customer to the other, with history and change events.
    */
-  async moveToCustomer(tx: Queryable, actor: Actor, fromCustomerId: string, toCustomerId: string): Promise<number> {
+  async moveToCustomer(actor: Actor, fromCustomerId: string, toCustomerId: string, tx?: Queryable): Promise<number> {
     requirePrivilege(actor, 'tasks.edit');
-    const ids = await moveTasksToCustomer(tx, fromCustomerId, toCustomerId);
-    for (const id of ids) {
-      await recordHistory(tx, actor, {
-        recordType: 'task',
-        recordId: id,
-        action: 'update',
-        changes: [{ field: 'customerId', from: fromCustomerId, to: toCustomerId }],
-      });
-    }
-    await emitEvents(
-      tx,
-      ids.map((id) => ({
-        type: 'record.changed',
-        recordType: 'task',
-        recordId: id,
-        requires: 'tasks.view' as const,
-        payload: { action: 'update', by: actor.userId },
-      })),
-    );
-    return ids.length;
+    return inTransaction(this.db, tx, async (tx) => {
+      const ids = await moveTasksToCustomer(tx, fromCustomerId, toCustomerId);
+      for (const id of ids) {
+        await recordHistory(tx, actor, {
+          recordType: 'task',
+          recordId: id,
+          action: 'update',
+          changes: [{ field: 'customerId', from: fromCustomerId, to: toCustomerId }],
+        });
+      }
+      await emitEvents(
+        tx,
+        ids.map((id) => ({
+          type: 'record.changed' as const,
+          recordType: 'task',
+          recordId: id,
+          requires: 'tasks.view' as const,
+          payload: { action: 'update', by: actor.userId },
+        })),
+      );
+      return ids.length;
+    });
   }
 
   /** A PATCH applied to the stored task: the complete new state, with the reminder and completion rules. */

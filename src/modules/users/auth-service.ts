@@ -88,7 +88,7 @@ export class AuthService {
    */
   async login(email: string, password: string, ip: string) {
     await this.checkThrottle(email, ip);
-    const row = await this.users.findRowByEmail(this.db, email);
+    const row = await this.users.findRowByEmail(email);
     dummyHash ??= hashPassword(randomToken(), this.config.argon2);
     const ok = row
       ? await verifyPassword(row.password_hash, password)
@@ -178,7 +178,7 @@ export class AuthService {
 
   async changeOwnPassword(actor: Actor, currentPassword: string, newPassword: string): Promise<void> {
     if (!actor.userId) throw new Unauthenticated();
-    const row = await this.users.findRowById(this.db, actor.userId);
+    const row = await this.users.findRowById(actor.userId);
     if (!row || !(await verifyPassword(row.password_hash, currentPassword))) {
       throw new Invalid([{ field: 'currentPassword', message: 'is not right' }]);
     }
@@ -206,7 +206,7 @@ export class AuthService {
   ) {
     let userId = opts.userId ?? actor?.userId ?? null;
     if (opts.email) {
-      const row = await this.users.findRowByEmail(this.db, opts.email);
+      const row = await this.users.findRowByEmail(opts.email);
       if (!row) throw new NotFound(`User ${opts.email}`);
       userId = row.id;
     }

@@ -42,7 +42,7 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
         secure: secureCookie(request.protocol),
         maxAge: ctx.config.sessionIdleMinutes * 60,
       });
-      const user = (await users.findRowById(ctx.db, userId))!;
+      const user = (await users.findRowById(userId))!;
       const me = await meOf(ctx, user.id);
       return { ...me, csrfToken };
     },
@@ -222,7 +222,7 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
 }
 
 async function meOf(ctx: AppContext, userId: string) {
-  const row = (await ctx.services.users.findRowById(ctx.db, userId))!;
+  const row = (await ctx.services.users.findRowById(userId))!;
   return {
     id: row.id,
     email: row.email,

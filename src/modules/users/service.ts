@@ -65,18 +65,18 @@ export class UsersService {
     for (const listener of this.accessListeners) listener();
   }
 
-  async findRowByEmail(q: Queryable, email: string): Promise<UserRow | null> {
-    return maybeOne<UserRow>(q, `${SELECT_USER} WHERE lower(u.email) = lower($1)`, [email]);
+  async findRowByEmail(email: string, tx?: Queryable): Promise<UserRow | null> {
+    return maybeOne<UserRow>(tx ?? this.db, `${SELECT_USER} WHERE lower(u.email) = lower($1)`, [email]);
   }
 
-  async findRowById(q: Queryable, id: string): Promise<UserRow | null> {
+  async findRowById(id: string, tx?: Queryable): Promise<UserRow | null> {
     if (!isUuid(id)) return null;
-    return maybeOne<UserRow>(q, `${SELECT_USER} WHERE u.id = $1`, [id]);
+    return maybeOne<UserRow>(tx ?? this.db, `${SELECT_USER} WHERE u.id = $1`, [id]);
   }
 
   /** For other modules: a user's public identity, or null. No privilege needed (names appear on records). */
   async getIdentity(id: string): Promise<{ id: string; name: string; email: string; disabled: boolean } | null> {
-    const r = await this.findRowById(this.db, id);
+    const r = await this.findRowById(id);
     return r ? { id: r.id, name: displayName(r), email: r.email, disabled: r.disabled } : null;
   }
 
@@ -100,7 +100,7 @@ export class UsersService {
 
   async get(actor: Actor, id: string): Promise<User> {
     requirePrivilege(actor, 'admin');
-    const r = await this.findRowById(this.db, id);
+    const r = await this.findRowById(id);
     if (!r) throw new NotFound('User');
     return toUser(r);
   }
@@ -124,7 +124,7 @@ export class UsersService {
           input.disabled ?? false,
         ],
       );
-      const created = (await this.findRowById(tx, row.id))!;
+      const created = (await this.findRowById(row.id, tx))!;
       await recordHistory(tx, actor, {
         recordType: 'user',
         recordId: created.id,
@@ -175,7 +175,7 @@ export class UsersService {
       );
       // A password change, or disabling, ends every session and API key use of the user.
       if (hash || patch.disabled === true) await tx.query('DELETE FROM sessions WHERE user_id = $1', [before.id]);
-      const after = (await this.findRowById(tx, before.id))!;
+      const after = (await this.findRowById(before.id, tx))!;
       const changes = diffFields(userFields(before), userFields(after));
       if (hash) changes.push({ field: 'password', from: null, to: '(changed)' });
       await recordHistory(tx, actor, { recordType: 'user', recordId: before.id, action: 'update', changes });
