@@ -27,6 +27,7 @@ import { registerInteractionRoutes } from './modules/interactions/routes.js';
 import { registerCustomFieldRoutes } from './modules/custom-fields/routes.js';
 import { registerEmailRoutes } from './modules/email/routes.js';
 import { registerPortalRoutes } from './modules/portal/routes.js';
+import { registerJobRoutes } from './modules/jobs/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
@@ -42,6 +43,7 @@ const MODULES: ModuleRegistrar[] = [
   registerInteractionRoutes,
   registerEmailRoutes,
   registerPortalRoutes,
+  registerJobRoutes,
 ];
 
 export interface BuildOptions {
@@ -127,9 +129,9 @@ export async function buildApp(
 
   const hub = new EventHub(db, app.log);
   const jobs = new Jobs(app.log, opts.runJobs ?? true);
-  const services = buildServices(db, config, hub);
-  const routes = registerAuth(app, services.auth);
   const clock = opts.clock ?? systemClock;
+  const services = buildServices(db, config, hub, clock);
+  const routes = registerAuth(app, services.auth);
   const ctx: AppContext = { db, config, clock, hub, services, log: app.log, jobs, routes };
 
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
@@ -149,8 +151,10 @@ export async function buildApp(
   app.addHook('onReady', async () => {
     await hub.start();
     jobs.start();
+    if (opts.runJobs ?? true) await services.jobs.start(app.log);
   });
   app.addHook('preClose', async () => {
+    await services.jobs.shutdown(); // running jobs go back to the queue for another process
     await jobs.stop();
     await hub.stop();
   });

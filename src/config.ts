@@ -39,6 +39,9 @@ const Env = Type.Object({
   SMTP_RELAY_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ default: 'support@switchboard.local' }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  JOB_LEASE_SECONDS: Type.Integer({ minimum: 2, maximum: 3600, default: 30 }),
+  JOB_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 32, default: 2 }),
+  IMPORT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 4, default: 2 * 1024 ** 3 }),
 });
 export type EnvConfig = Static<typeof Env>;
 
@@ -65,6 +68,10 @@ export interface Config {
     mailFrom: string;
   };
   publicUrl: string | undefined;
+  /** Background jobs: a claim's lease (a dead process's job is taken over after it) and jobs run at once per process. */
+  jobs: { leaseMs: number; concurrency: number };
+  /** Largest import file accepted, in bytes. */
+  importMaxBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -126,5 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mailFrom: e.MAIL_FROM,
     },
     publicUrl: e.PUBLIC_URL,
+    jobs: { leaseMs: e.JOB_LEASE_SECONDS * 1000, concurrency: e.JOB_CONCURRENCY },
+    importMaxBytes: e.IMPORT_MAX_BYTES,
   };
 }

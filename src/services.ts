@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/adapter.js';
 import type { EventHub } from './events/hub.js';
@@ -14,6 +15,7 @@ import { CustomersService } from './modules/customers/service.js';
 import { InteractionsService } from './modules/interactions/service.js';
 import { EmailService } from './modules/email/service.js';
 import { PortalService } from './modules/portal/service.js';
+import { JobQueue } from './modules/jobs/queue.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -36,9 +38,11 @@ export interface Services {
   email: EmailService;
   /** The Support Center: customers' portal access, sign-in, sessions, password resets. */
   portal: PortalService;
+  /** The durable job queue: `jobs.registerJobKind(kind, handler)`, `jobs.enqueue(input, tx?)` (docs/ARCHITECTURE.md). */
+  jobs: JobQueue;
 }
 
-export function buildServices(db: Db, config: Config, _hub: EventHub): Services {
+export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clock = systemClock): Services {
   const users = new UsersService(db, config);
   const auth = new AuthService(db, config, users);
   const customFields = new CustomFieldsService(db, config);
@@ -51,5 +55,6 @@ export function buildServices(db: Db, config: Config, _hub: EventHub): Services 
   const interactions = new InteractionsService(db, config, { users, customers, cases, tasks });
   const email = new EmailService(db, config, { cases, customers });
   const portal = new PortalService(db, config, { customers, email });
-  return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings, interactions, email, portal };
+  const jobs = new JobQueue(db, clock, { ...config.jobs, exclusiveDatabase: db.engine === 'pglite' });
+  return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings, interactions, email, portal, jobs };
 }
