@@ -7,7 +7,7 @@ import { type Actor, can } from '../../http/actor.js';
 import { Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
-import type { Privilege } from '../users/privileges.js';
+import type { Privilege } from '../../http/privileges.js';
 import {
   cancelQueued,
   claimJob,
@@ -218,15 +218,15 @@ export class JobQueue {
   }
 
   /** A job its owner, an administrator or a holder of the kind's privilege may see; else 404. */
-  async get(actor: Actor, id: string, q: Queryable = this.db): Promise<Job> {
-    const row = isUuid(id) ? await getJobRow(q, id) : null;
+  async get(actor: Actor, id: string, tx?: Queryable): Promise<Job> {
+    const row = isUuid(id) ? await getJobRow(tx ?? this.db, id) : null;
     if (!row || !this.mayManage(actor, row)) throw new NotFound('Job');
     return toJob(row);
   }
 
   /** For the kind's own module (no access check: the module checked). */
-  async find(id: string, q: Queryable = this.db): Promise<Job | null> {
-    const row = isUuid(id) ? await getJobRow(q, id) : null;
+  async find(id: string, tx?: Queryable): Promise<Job | null> {
+    const row = isUuid(id) ? await getJobRow(tx ?? this.db, id) : null;
     return row ? toJob(row) : null;
   }
 
