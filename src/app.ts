@@ -127,9 +127,9 @@ export async function buildApp(
 
   const hub = new EventHub(db, app.log);
   const jobs = new Jobs(app.log, opts.runJobs ?? true);
-  const services = buildServices(db, config, hub);
-  const routes = registerAuth(app, services.auth);
   const clock = opts.clock ?? systemClock;
+  const services = buildServices(db, config, hub, clock);
+  const routes = registerAuth(app, services.auth);
   const ctx: AppContext = { db, config, clock, hub, services, log: app.log, jobs, routes };
 
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/adapter.js';
 import type { EventHub } from './events/hub.js';
@@ -38,9 +39,8 @@ export interface Services {
   portal: PortalService;
 }
 
-export function buildServices(db: Db, config: Config, _hub: EventHub): Services {
+export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clock = systemClock): Services {
   const users = new UsersService(db, config);
-  const auth = new AuthService(db, config, users);
   const customFields = new CustomFieldsService(db, config);
   const cases = new CasesService(db, users);
   const caseSettings = new CaseSettingsService(db);
@@ -50,6 +50,7 @@ export function buildServices(db: Db, config: Config, _hub: EventHub): Services 
   const reminders = new RemindersService(db);
   const interactions = new InteractionsService(db, config, { users, customers, cases, tasks });
   const email = new EmailService(db, config, { cases, customers });
+  const auth = new AuthService(db, config, users, clock, email);
   const portal = new PortalService(db, config, { customers, email });
   return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings, interactions, email, portal };
 }

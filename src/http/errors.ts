@@ -53,8 +53,8 @@ export class Conflict extends AppError {
 }
 
 export class Forbidden extends AppError {
-  constructor(detail = 'You do not have the privilege for this action') {
-    super(403, 'Forbidden', detail);
+  constructor(detail = 'You do not have the privilege for this action', extra: Record<string, unknown> = {}) {
+    super(403, 'Forbidden', detail, extra);
   }
 }
 
