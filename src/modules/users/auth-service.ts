@@ -575,13 +575,13 @@ export class AuthService {
 
   // ---------------------------------------------------------------- sessions
 
+  /** My sessions; or (an administrator) those of `userId`. */
   async listSessions(actor: Actor, userId?: string): Promise<SessionInfo[]> {
-    const own = requireUser(actor);
-    if (userId !== undefined && userId !== own) {
+    if (userId !== undefined) {
       requirePrivilege(actor, 'admin');
       if (!isUuid(userId) || !(await this.users.getIdentity(userId))) throw new NotFound('User');
     }
-    const rows = await store.liveSessionsOf(this.db, userId ?? own, this.now());
+    const rows = await store.liveSessionsOf(this.db, userId ?? requireUser(actor), this.now());
     return rows.map((r) => ({
       id: r.public_id,
       createdAt: r.created_at.toISOString(),
