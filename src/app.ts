@@ -27,6 +27,7 @@ import { registerInteractionRoutes } from './modules/interactions/routes.js';
 import { registerCustomFieldRoutes } from './modules/custom-fields/routes.js';
 import { registerEmailRoutes } from './modules/email/routes.js';
 import { registerPortalRoutes } from './modules/portal/routes.js';
+import { registerAuditRoutes } from './modules/audit/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
@@ -42,6 +43,7 @@ const MODULES: ModuleRegistrar[] = [
   registerInteractionRoutes,
   registerEmailRoutes,
   registerPortalRoutes,
+  registerAuditRoutes,
 ];
 
 export interface BuildOptions {

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/adapter.js';
 import type { EventHub } from './events/hub.js';
+import { AuditService } from './modules/audit/service.js';
 import { AuthService } from './modules/users/auth-service.js';
 import { UsersService } from './modules/users/service.js';
 import { CustomFieldsService } from './modules/custom-fields/service.js';
@@ -37,6 +38,8 @@ export interface Services {
   email: EmailService;
   /** The Support Center: customers' portal access, sign-in, sessions, password resets. */
   portal: PortalService;
+  /** Reading the audit trail, its export and retention (writing is recordAudit in audit/service.ts). */
+  audit: AuditService;
 }
 
 export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clock = systemClock): Services {
@@ -52,5 +55,19 @@ export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clo
   const email = new EmailService(db, config, { cases, customers });
   const auth = new AuthService(db, config, users, clock, email);
   const portal = new PortalService(db, config, { customers, email });
-  return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings, interactions, email, portal };
+  const audit = new AuditService(db);
+  return {
+    users,
+    auth,
+    customFields,
+    tasks,
+    reminders,
+    customers,
+    cases,
+    caseSettings,
+    interactions,
+    email,
+    portal,
+    audit,
+  };
 }
