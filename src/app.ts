@@ -16,6 +16,8 @@ import type { Db } from './db/adapter.js';
 import { EventHub } from './events/hub.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
+import { registerSecurityHeaders } from './http/headers.js';
+import { registerRateLimits } from './http/rate-limit.js';
 import { Jobs } from './jobs.js';
 import { buildServices } from './services.js';
 import { registerUserRoutes } from './modules/users/routes.js';
@@ -106,6 +108,7 @@ export async function buildApp(
   );
 
   registerErrorHandling(app);
+  await registerSecurityHeaders(app);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
@@ -133,6 +136,7 @@ export async function buildApp(
   const services = buildServices(db, config, hub, clock);
   const routes = registerAuth(app, services.auth);
   const ctx: AppContext = { db, config, clock, hub, services, log: app.log, jobs, routes };
+  await registerRateLimits(app, ctx);
 
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
     try {

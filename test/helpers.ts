@@ -22,6 +22,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ARGON2_MEMORY_KIB: '1024',
     ARGON2_TIME_COST: '1',
     DEFAULT_PHONE_REGION: 'US',
+    // API rate limits off unless a test asks for them (a test client makes many requests a minute).
+    RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_LOOKUP_PER_MINUTE: '0',
     ...env,
   });
 }

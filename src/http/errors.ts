@@ -65,8 +65,11 @@ export class Unauthenticated extends AppError {
 }
 
 export class TooManyRequests extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(429, 'Too Many Requests', `Too many attempts; try again in ${retryAfterSeconds} seconds`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    detail = `Too many attempts; try again in ${retryAfterSeconds} seconds`,
+  ) {
+    super(429, 'Too Many Requests', detail);
   }
 }
 
