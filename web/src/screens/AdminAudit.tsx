@@ -244,7 +244,8 @@ function RetentionForm() {
     }
   };
   return (
-    <form className="filters" onSubmit={save} aria-label="Audit retention">
+    <form className="filters retention" onSubmit={save} aria-labelledby="retention-head">
+      <h3 id="retention-head">How long lines are kept</h3>
       <Field
         label="Keep lines for (days; empty: for ever)"
         type="number"

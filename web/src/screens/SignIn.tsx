@@ -270,7 +270,7 @@ export function ResetPasswordPage() {
             This link is incomplete. <a href="/forgot-password">Ask for a new one</a>.
           </p>
         ) : (
-          <form onSubmit={submit} className="signin-form" aria-label="New password">
+          <form onSubmit={submit} className="signin-form" aria-label="Set a new password">
             <Field
               label="New password"
               type="password"
