@@ -37,7 +37,13 @@ function refresher(request: FastifyRequest, ctx: AppContext): () => Promise<Acto
   const auth = ctx.services.auth;
   if (m) return () => auth.actorFromApiKey(m[1], true);
   const token = request.cookies?.[SESSION_COOKIE];
-  if (token) return async () => (await auth.actorFromSession(token, { touch: false }))?.actor ?? null;
+  if (token) {
+    return async () => {
+      const actor = (await auth.actorFromSession(token, { touch: false }))?.actor ?? null;
+      // A role that now requires a second factor the user has not set up closes the stream too.
+      return actor && !actor.mustEnrolTwoFactor ? actor : null;
+    };
+  }
   return async () => null;
 }
 
