@@ -209,6 +209,10 @@ export function startServer(port: number, env: Record<string, string | undefined
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    // Benchmarks measure throughput: API rate limits off unless set (to measure the limiter's own cost,
+    // run with e.g. RATE_LIMIT_LOOKUP_PER_MINUTE=100000000 in the environment).
+    RATE_LIMIT_PER_MINUTE: process.env.RATE_LIMIT_PER_MINUTE ?? '0',
+    RATE_LIMIT_LOOKUP_PER_MINUTE: process.env.RATE_LIMIT_LOOKUP_PER_MINUTE ?? '0',
     ...env,
   };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];

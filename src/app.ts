@@ -16,6 +16,8 @@ import type { Db } from './db/adapter.js';
 import { EventHub } from './events/hub.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
+import { registerSecurityHeaders } from './http/headers.js';
+import { registerRateLimits } from './http/rate-limit.js';
 import { Jobs } from './jobs.js';
 import { buildServices } from './services.js';
 import { registerUserRoutes } from './modules/users/routes.js';
@@ -28,6 +30,7 @@ import { registerCustomFieldRoutes } from './modules/custom-fields/routes.js';
 import { registerEmailRoutes } from './modules/email/routes.js';
 import { registerPortalRoutes } from './modules/portal/routes.js';
 import { registerJobRoutes } from './modules/jobs/routes.js';
+import { registerAuditRoutes } from './modules/audit/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
@@ -44,6 +47,7 @@ const MODULES: ModuleRegistrar[] = [
   registerEmailRoutes,
   registerPortalRoutes,
   registerJobRoutes,
+  registerAuditRoutes,
 ];
 
 export interface BuildOptions {
@@ -106,6 +110,7 @@ export async function buildApp(
   );
 
   registerErrorHandling(app);
+  await registerSecurityHeaders(app);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
@@ -133,6 +138,7 @@ export async function buildApp(
   const services = buildServices(db, config, hub, clock);
   const routes = registerAuth(app, services.auth);
   const ctx: AppContext = { db, config, clock, hub, services, log: app.log, jobs, routes };
+  await registerRateLimits(app, ctx);
 
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
     try {

@@ -15,6 +15,9 @@ const Env = Type.Object({
   SWITCHBOARD_ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@ ]+@[^@ ]+$' })),
   SWITCHBOARD_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
   SESSION_IDLE_MINUTES: Type.Integer({ minimum: 1, maximum: 60 * 24 * 30, default: 720 }),
+  SESSION_MAX_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 30, default: 12 }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 600 }),
+  RATE_LIMIT_LOOKUP_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 12_000 }),
   ARGON2_MEMORY_KIB: Type.Integer({ minimum: 1024, maximum: 1048576, default: 65536 }),
   ARGON2_TIME_COST: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
   LOG_LEVEL: Type.Union(
@@ -36,6 +39,10 @@ const Env = Type.Object({
   SMTP_LISTEN_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   SMTP_LISTEN_HOST: Type.String({ default: '127.0.0.1' }),
   SMTP_ACCEPT_DOMAINS: Type.Optional(Type.String()),
+  SMTP_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
+  SMTP_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  SMTP_AUTH_USER: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
+  SMTP_AUTH_PASSWORD: Type.Optional(Type.String({ minLength: 12, maxLength: 256 })),
   SMTP_RELAY_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ default: 'support@switchboard.local' }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -54,6 +61,10 @@ export interface Config {
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   sessionIdleMinutes: number;
+  /** A session ends this long after sign-in, however active (sliding never extends it). */
+  sessionMaxHours: number;
+  /** API requests per minute per user or API key, and per lookup-only key; 0: no limit. */
+  rateLimit: { perMinute: number; lookupPerMinute: number };
   argon2: { memoryCost: number; timeCost: number };
   logLevel: EnvConfig['LOG_LEVEL'];
   trustProxy: boolean;
@@ -64,6 +75,10 @@ export interface Config {
     listenPort: number | undefined;
     listenHost: string;
     acceptDomains: string[];
+    /** PEM certificate and key for STARTTLS on the listener (paths as given; read at start). */
+    tls: { certPath: string; keyPath: string } | undefined;
+    /** When set, the listener requires AUTH (after STARTTLS) with these credentials. */
+    auth: { user: string; password: string } | undefined;
     relayUrl: string | undefined;
     mailFrom: string;
   };
@@ -107,6 +122,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD must be set together',
     );
   }
+  if ((e.SMTP_TLS_CERT === undefined) !== (e.SMTP_TLS_KEY === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  SMTP_TLS_CERT and SMTP_TLS_KEY must be set together');
+  }
+  if ((e.SMTP_AUTH_USER === undefined) !== (e.SMTP_AUTH_PASSWORD === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  SMTP_AUTH_USER and SMTP_AUTH_PASSWORD must be set together');
+  }
+  if (e.SMTP_AUTH_USER !== undefined && e.SMTP_TLS_CERT === undefined) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SMTP_AUTH_USER needs SMTP_TLS_CERT and SMTP_TLS_KEY (passwords travel only over STARTTLS)',
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -116,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmail: e.SWITCHBOARD_ADMIN_EMAIL,
     adminPassword: e.SWITCHBOARD_ADMIN_PASSWORD,
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    sessionMaxHours: e.SESSION_MAX_HOURS,
+    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, lookupPerMinute: e.RATE_LIMIT_LOOKUP_PER_MINUTE },
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST },
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
@@ -129,6 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .split(',')
         .map((d) => d.trim().toLowerCase())
         .filter(Boolean),
+      tls: e.SMTP_TLS_CERT ? { certPath: e.SMTP_TLS_CERT, keyPath: e.SMTP_TLS_KEY! } : undefined,
+      auth: e.SMTP_AUTH_USER ? { user: e.SMTP_AUTH_USER, password: e.SMTP_AUTH_PASSWORD! } : undefined,
       relayUrl: e.SMTP_RELAY_URL,
       mailFrom: e.MAIL_FROM,
     },

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/adapter.js';
 import type { EventHub } from './events/hub.js';
+import { AuditService } from './modules/audit/service.js';
 import { AuthService } from './modules/users/auth-service.js';
 import { UsersService } from './modules/users/service.js';
 import { CustomFieldsService } from './modules/custom-fields/service.js';
@@ -40,11 +41,12 @@ export interface Services {
   portal: PortalService;
   /** The durable job queue: `jobs.registerJobKind(kind, handler)`, `jobs.enqueue(input, tx?)` (docs/ARCHITECTURE.md). */
   jobs: JobQueue;
+  /** Reading the audit trail, its export and retention (writing is recordAudit in audit/service.ts). */
+  audit: AuditService;
 }
 
 export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clock = systemClock): Services {
   const users = new UsersService(db, config);
-  const auth = new AuthService(db, config, users);
   const customFields = new CustomFieldsService(db, config);
   const cases = new CasesService(db, users);
   const caseSettings = new CaseSettingsService(db);
@@ -54,7 +56,23 @@ export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clo
   const reminders = new RemindersService(db);
   const interactions = new InteractionsService(db, config, { users, customers, cases, tasks });
   const email = new EmailService(db, config, { cases, customers });
+  const auth = new AuthService(db, config, users, clock, email);
   const portal = new PortalService(db, config, { customers, email });
   const jobs = new JobQueue(db, clock, { ...config.jobs, exclusiveDatabase: db.engine === 'pglite' });
-  return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings, interactions, email, portal, jobs };
+  const audit = new AuditService(db);
+  return {
+    users,
+    auth,
+    customFields,
+    tasks,
+    reminders,
+    customers,
+    cases,
+    caseSettings,
+    interactions,
+    email,
+    portal,
+    jobs,
+    audit,
+  };
 }

@@ -1,6 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../src/clock.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { openPglite, openPostgres, type Db } from '../src/db/adapter.js';
 import { migrate } from '../src/db/migrate.js';
@@ -21,6 +22,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ARGON2_MEMORY_KIB: '1024',
     ARGON2_TIME_COST: '1',
     DEFAULT_PHONE_REGION: 'US',
+    // API rate limits off unless a test asks for them (a test client makes many requests a minute).
+    RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_LOOKUP_PER_MINUTE: '0',
     ...env,
   });
 }
@@ -81,10 +85,12 @@ export interface TestApp {
 let counter = 0;
 export const PASSWORD = 'correct horse battery staple';
 
-export async function startTestApp(opts: { env?: Record<string, string>; runJobs?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: { env?: Record<string, string>; runJobs?: boolean; clock?: Clock } = {},
+): Promise<TestApp> {
   const { db, url, drop } = await createTestDb();
   const config = testConfig(opts.env);
-  const { app, ctx } = await buildApp(db, config, { runJobs: opts.runJobs ?? false, logger: false });
+  const { app, ctx } = await buildApp(db, config, { runJobs: opts.runJobs ?? false, logger: false, clock: opts.clock });
   await app.ready();
   const users = ctx.services.users;
   const mkUser = async (role: Role, o: { privileges?: string[] | null; email?: string } = {}) => {

@@ -27,13 +27,23 @@ export function formatEvent(e: StoredEvent): string {
   return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(eventData(e))}\n\n`;
 }
 
-/** Re-resolves the credential the stream was opened with (null: it no longer signs anyone in). */
+/**
+ * Re-resolves the credential the stream was opened with (null: it no longer
+ * signs anyone in). A re-check is not activity: it never slides the session's
+ * idle expiry, so an unattended console still times out.
+ */
 function refresher(request: FastifyRequest, ctx: AppContext): () => Promise<Actor | null> {
   const m = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
   const auth = ctx.services.auth;
   if (m) return () => auth.actorFromApiKey(m[1], true);
   const token = request.cookies?.[SESSION_COOKIE];
-  if (token) return async () => (await auth.actorFromSession(token))?.actor ?? null;
+  if (token) {
+    return async () => {
+      const actor = (await auth.actorFromSession(token, { touch: false }))?.actor ?? null;
+      // A role that now requires a second factor the user has not set up closes the stream too.
+      return actor && !actor.mustEnrolTwoFactor ? actor : null;
+    };
+  }
   return async () => null;
 }
 
@@ -50,7 +60,8 @@ export async function registerEventRoutes(app: App, ctx: AppContext): Promise<vo
   app.get(
     '/api/v1/events',
     {
-      config: { access: 'authenticated' },
+      // Opening (or reopening) the stream is not activity either: consoles reconnect by themselves.
+      config: { access: 'authenticated', passive: true },
       schema: {
         tags: ['events'],
         summary:

@@ -16,6 +16,10 @@ export interface Actor {
   /** API key scopes; ['full'] for users. */
   scopes: readonly string[];
   sessionId?: string;
+  /** The session's id as shown in "my sessions" (the stored id is a hash of the cookie and stays inside). */
+  sessionPublicId?: string;
+  /** The role requires a second factor and the user has none: only setting it up (and signing out) is open. */
+  mustEnrolTwoFactor?: boolean;
   apiKeyId?: string;
   /** The request's client address and user agent (for the audit trail), when acting for a request. */
   ip?: string;

@@ -53,8 +53,8 @@ export class Conflict extends AppError {
 }
 
 export class Forbidden extends AppError {
-  constructor(detail = 'You do not have the privilege for this action') {
-    super(403, 'Forbidden', detail);
+  constructor(detail = 'You do not have the privilege for this action', extra: Record<string, unknown> = {}) {
+    super(403, 'Forbidden', detail, extra);
   }
 }
 
@@ -65,8 +65,11 @@ export class Unauthenticated extends AppError {
 }
 
 export class TooManyRequests extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(429, 'Too Many Requests', `Too many attempts; try again in ${retryAfterSeconds} seconds`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    detail = `Too many attempts; try again in ${retryAfterSeconds} seconds`,
+  ) {
+    super(429, 'Too Many Requests', detail);
   }
 }
 

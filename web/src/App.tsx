@@ -4,7 +4,8 @@ import { Dialog } from './components/Dialog.js';
 import { ToastProvider } from './components/Toasts.js';
 import { SessionContext, type Session } from './session.js';
 import { Shell } from './Shell.js';
-import { SignInForm, SignInPage } from './screens/SignIn.js';
+import { ForgotPasswordPage, ResetPasswordPage, SignInForm, SignInPage } from './screens/SignIn.js';
+import { TwoFactorPanel } from './screens/Account.js';
 import type { Me } from './types.js';
 
 /** Forgets what this tab kept (unsaved drafts, list state) when the user signs out. */
@@ -97,8 +98,41 @@ function Root() {
       </main>
     );
   }
+  // The emailed reset link works whether or not someone is signed in on this browser.
+  if (window.location.pathname === '/reset-password') return <ResetPasswordPage />;
   if (me === undefined) return <p className="loading">Loading…</p>;
-  if (me === null || !session) return <SignInPage onSignedIn={setMe} />;
+  if (me === null || !session) {
+    if (window.location.pathname === '/forgot-password') return <ForgotPasswordPage />;
+    return <SignInPage onSignedIn={setMe} />;
+  }
+  if (me.twoFactorEnrolmentRequired) {
+    // The role requires two-factor sign-in: nothing else opens until it is set up.
+    return (
+      <SessionContext.Provider value={session}>
+        <main className="signin-page">
+          <div className="signin-card wide">
+            <h1>Set up two-factor sign-in</h1>
+            <p>
+              Your role requires a second step at sign-in. It takes a minute, with an authenticator app on your phone.
+            </p>
+            <TwoFactorPanel
+              onEnabled={() =>
+                void request<Me>('GET', '/api/v1/me').then((m) => {
+                  setCsrfToken(m.csrfToken);
+                  setMe(m);
+                })
+              }
+            />
+            <p>
+              <button type="button" className="link" onClick={() => void signOut()}>
+                Sign out
+              </button>
+            </p>
+          </div>
+        </main>
+      </SessionContext.Provider>
+    );
+  }
 
   return (
     <SessionContext.Provider value={session}>

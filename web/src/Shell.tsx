@@ -13,6 +13,7 @@ import { CasesScreen } from './screens/Cases.js';
 import { CaseView } from './screens/CaseView.js';
 import { TasksScreen } from './screens/Tasks.js';
 import { AdminScreen } from './screens/Admin.js';
+import { AccountScreen } from './screens/Account.js';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -74,6 +75,7 @@ function Routes({ path }: { path: string }): ReactNode {
   if ((m = match('/cases/:id', path))) return <CaseView key={m.id} id={m.id} />;
   if (path === '/tasks') return <TasksScreen />;
   if (path === '/admin' || path.startsWith('/admin/')) return <AdminScreen path={path} />;
+  if (path === '/account') return <AccountScreen />;
   return (
     <section>
       <h1>Not found</h1>
@@ -133,6 +135,7 @@ export function Shell() {
     { to: '/cases', label: 'Cases', show: can('cases.view') },
     { to: '/tasks', label: 'Tasks', show: can('tasks.view') },
     { to: '/admin', label: 'Admin', show: can('admin') },
+    { to: '/account', label: 'My account', show: true },
   ].filter((t) => t.show);
 
   return (

@@ -8,6 +8,9 @@ export interface Me {
   role: 'admin' | 'supervisor' | 'agent';
   privileges: string[];
   csrfToken: string | null;
+  twoFactorEnabled: boolean;
+  /** The role requires two-factor sign-in and none is set up: only the set-up is open. */
+  twoFactorEnrolmentRequired: boolean;
 }
 
 export interface Phone {

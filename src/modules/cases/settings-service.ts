@@ -2,6 +2,7 @@ import type { Db, Queryable } from '../../db/adapter.js';
 import { emitEvent } from '../../events/outbox.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, type FieldError } from '../../http/errors.js';
+import { recordAudit } from '../audit/service.js';
 import { diffFields, recordHistory } from '../history/service.js';
 import type { CaseSettings, CaseSettingsPut, ReopenPolicy } from './schema.js';
 import * as settings from './settings-store.js';
@@ -100,11 +101,13 @@ export class CaseSettingsService {
         : before.reopen;
       await settings.updatePolicy(tx, reopen);
       const after = await settings.loadSettings(tx);
-      await recordHistory(tx, actor, {
-        recordType: 'caseSettings',
-        recordId: null,
-        action: 'update',
-        changes: diffFields(flatten(before), flatten(after)),
+      const changes = diffFields(flatten(before), flatten(after));
+      await recordHistory(tx, actor, { recordType: 'caseSettings', recordId: null, action: 'update', changes });
+      await recordAudit(tx, actor, {
+        action: 'settings.changed',
+        targetType: 'settings',
+        targetId: 'cases',
+        details: { changes },
       });
       await emitEvent(tx, {
         type: 'record.changed',

@@ -5,6 +5,7 @@ import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { AppError, Conflict, Invalid, NotFound, type FieldError } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import type { Page } from '../../http/pagination.js';
+import { recordAudit } from '../audit/service.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import { checkDefinition, definitionView } from './rules.js';
 import {
@@ -109,6 +110,12 @@ export class CustomFieldsService {
         action: 'create',
         changes: diffFields({}, definitionView(created)),
       });
+      await recordAudit(tx, actor, {
+        action: 'custom_field.created',
+        targetType: 'customField',
+        targetId: created.id,
+        details: { objectType: created.objectType, key: created.key },
+      });
       await this.announce(tx, created, 'created');
       return toApi(created);
     });
@@ -181,7 +188,15 @@ export class CustomFieldsService {
       await this.indexes(tx, before, updated);
       const changes = diffFields(definitionView(before), definitionView(updated));
       await recordHistory(tx, actor, { recordType: RECORD_TYPE, recordId: before.id, action: 'update', changes });
-      if (changes.length > 0) await this.announce(tx, updated, 'updated');
+      if (changes.length > 0) {
+        await recordAudit(tx, actor, {
+          action: 'custom_field.updated',
+          targetType: 'customField',
+          targetId: before.id,
+          details: { objectType: before.objectType, key: before.key, changes },
+        });
+        await this.announce(tx, updated, 'updated');
+      }
       return toApi(updated);
     });
   }
@@ -223,6 +238,12 @@ export class CustomFieldsService {
         recordId: before.id,
         action: 'delete',
         changes: [...diffFields(definitionView(before), {}), { field: 'recordsWithValues', from: removed, to: 0 }],
+      });
+      await recordAudit(tx, actor, {
+        action: 'custom_field.deleted',
+        targetType: 'customField',
+        targetId: before.id,
+        details: { objectType: before.objectType, key: before.key, valuesRemoved: removed },
       });
       await this.announce(tx, before, 'deleted');
     });

@@ -1,5 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../config.js';
 import type { App, AppContext } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
 import { AppError } from '../../http/errors.js';
@@ -20,6 +22,18 @@ import {
   ReplyCreated,
 } from './schema.js';
 import { SmtpListener } from './smtp.js';
+
+/** The listener's certificate and key, read once at start; an unreadable file stops the start naming its variable. */
+function readTlsFiles(paths: { certPath: string; keyPath: string }): { key: Buffer; cert: Buffer } {
+  const read = (variable: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  ${variable}=${JSON.stringify(file)}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: read('SMTP_TLS_CERT', paths.certPath), key: read('SMTP_TLS_KEY', paths.keyPath) };
+}
 
 /** Raw bytes that must never be rendered by a browser as a page of ours. */
 export function sendBytes(
@@ -54,11 +68,11 @@ export async function registerEmailRoutes(app: App, ctx: AppContext): Promise<vo
       '/api/v1/email/inbound',
       {
         bodyLimit: maxBytes,
-        config: { access: 'admin' },
+        config: { access: 'admin', scopes: ['email.ingest'] },
         schema: {
           tags,
           summary:
-            "One raw email (Content-Type: message/rfc822) into the email channel. Needs an administrator's API key (or session): it creates customers and cases. 201 stored, 200 already stored (same Message-ID), 202 quarantined",
+            'One raw email (Content-Type: message/rfc822) into the email channel. Needs an API key with the email.ingest scope (made by an administrator; it can call nothing else), or an administrator: it creates customers and cases. 201 stored, 200 already stored (same Message-ID), 202 quarantined',
           querystring: InboundQuery,
           response: { 200: InboundResult, 201: InboundResult, 202: InboundResult, 413: Problem, 415: Problem },
         },
@@ -248,7 +262,14 @@ export async function registerEmailRoutes(app: App, ctx: AppContext): Promise<vo
   if (smtp.listenPort !== undefined) {
     listener = new SmtpListener(
       email,
-      { port: smtp.listenPort, host: smtp.listenHost, acceptDomains: smtp.acceptDomains, maxMessageBytes: maxBytes },
+      {
+        port: smtp.listenPort,
+        host: smtp.listenHost,
+        acceptDomains: smtp.acceptDomains,
+        maxMessageBytes: maxBytes,
+        tls: smtp.tls ? readTlsFiles(smtp.tls) : undefined,
+        auth: smtp.auth,
+      },
       ctx.log,
     );
     app.addHook('onReady', async () => {

@@ -1,5 +1,12 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import {
+  SMTPServer,
+  type SMTPServerAuthentication,
+  type SMTPServerAuthenticationResponse,
+  type SMTPServerDataStream,
+  type SMTPServerSession,
+} from 'smtp-server';
 import type { FastifyBaseLogger } from 'fastify';
 import type { EmailService } from './service.js';
 
@@ -11,6 +18,16 @@ export interface SmtpListenerOptions {
   maxMessageBytes: number;
   /** Concurrent SMTP connections. */
   maxClients?: number;
+  /** PEM key and certificate: the listener offers STARTTLS. */
+  tls?: { key: Buffer; cert: Buffer };
+  /** Required AUTH (PLAIN or LOGIN), only after STARTTLS. */
+  auth?: { user: string; password: string };
+}
+
+/** Compares two secrets in constant time (hashes first, so lengths do not leak). */
+function sameSecret(a: string, b: string): boolean {
+  const h = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(h(a), h(b));
 }
 
 /** An SMTP reply with its code: smtp-server answers the client with it. */
@@ -23,8 +40,10 @@ function smtpError(code: number, message: string): Error {
  * to the size limit and hands each message to the one ingestion path. A
  * message is acknowledged (250) only once it is stored or quarantined; when
  * neither could be written the answer is 451 and the sending server retries.
- * No AUTH and no STARTTLS: it is meant to sit behind the site's MTA, on a
- * private address (SMTP_LISTEN_HOST defaults to 127.0.0.1).
+ * Meant to sit behind the site's MTA, on a private address
+ * (SMTP_LISTEN_HOST defaults to 127.0.0.1). With a certificate it offers
+ * STARTTLS; with credentials it requires AUTH, which it accepts only over
+ * TLS, so a password never crosses the network in clear.
  */
 export class SmtpListener {
   private server: SMTPServer | null = null;
@@ -37,12 +56,18 @@ export class SmtpListener {
 
   async start(): Promise<AddressInfo> {
     const { acceptDomains, maxMessageBytes } = this.opts;
+    const { tls, auth } = this.opts;
     const server = new SMTPServer({
       name: 'switchboard',
       banner: 'Switchboard mail intake',
       size: maxMessageBytes,
-      authOptional: true,
-      disabledCommands: ['AUTH', 'STARTTLS'],
+      secure: false,
+      ...(tls ? { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' as const } : {}),
+      authOptional: !auth,
+      allowInsecureAuth: false,
+      authMethods: ['PLAIN', 'LOGIN'],
+      disabledCommands: [...(auth ? [] : ['AUTH']), ...(tls ? [] : ['STARTTLS'])],
+      onAuth: (a, session, callback) => this.authenticate(a, session, callback),
       maxClients: this.opts.maxClients ?? 50,
       logger: false,
       onRcptTo: (address, _session, callback) => {
@@ -67,6 +92,20 @@ export class SmtpListener {
     });
     this.server = server;
     return server.server.address() as AddressInfo;
+  }
+
+  private authenticate(
+    a: SMTPServerAuthentication,
+    session: SMTPServerSession,
+    callback: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
+  ): void {
+    const expected = this.opts.auth;
+    if (expected && sameSecret(a.username ?? '', expected.user) && sameSecret(a.password ?? '', expected.password)) {
+      callback(null, { user: expected.user });
+      return;
+    }
+    this.log.warn({ remoteAddress: session.remoteAddress }, 'SMTP AUTH failed');
+    callback(smtpError(535, '5.7.8 Authentication credentials invalid'));
   }
 
   private receive(

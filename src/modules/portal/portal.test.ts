@@ -101,6 +101,28 @@ describe('Support Center accounts: access, credentials email, sign-in, sessions,
     );
   });
 
+  it('sign-in throttling counts before verifying: concurrent wrong passwords get only the allowed tries', async () => {
+    const c = await customerWithAccess(t, {
+      firstName: 'Conc',
+      lastName: 'Urrent',
+      email: 'conc@cust.test',
+      password: 'conc password 1',
+    });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/portal/login',
+          payload: { login: c.accountNumber, password: 'wrong guess 1' },
+          remoteAddress: '10.0.9.1',
+        }),
+      ),
+    );
+    const codes = results.map((r) => r.statusCode);
+    expect(codes.filter((s) => s === 401)).toHaveLength(5);
+    expect(codes.filter((s) => s === 429)).toHaveLength(15);
+  });
+
   it('sign-in: one answer for unknown account, wrong password and no access; throttled; sessions end on disable', async () => {
     const c = await customerWithAccess(t, {
       firstName: 'Sam',

@@ -150,11 +150,12 @@ export class PortalService {
     return [`acct:${login.trim().toLowerCase()}|ip:${ip}`, `ip:${ip}`];
   }
 
-  private async checkThrottle(login: string, ip: string): Promise<void> {
+  /** Counts this attempt before the password is verified (atomic), refusing it once over the limit. */
+  private async countAttempt(login: string, ip: string): Promise<void> {
     const [pair] = this.throttleKeys(login, ip);
-    for (const r of await store.throttleState(this.db, this.throttleKeys(login, ip), THROTTLE.windowSeconds)) {
+    for (const r of await store.countAttempt(this.db, this.throttleKeys(login, ip), THROTTLE.windowSeconds)) {
       const limit = r.key === pair ? THROTTLE.perAccountAndAddress : THROTTLE.perAddress;
-      if (r.failures >= limit) throw new TooManyRequests(Math.max(1, r.retry));
+      if (r.failures > limit) throw new TooManyRequests(r.retry);
     }
   }
 
@@ -169,7 +170,7 @@ export class PortalService {
 
   /** Signs a customer in; unknown account, no access and wrong password all get the same answer. */
   async login(login: string, password: string, ip: string) {
-    await this.checkThrottle(login, ip);
+    await this.countAttempt(login, ip);
     const customer = await this.customerOf(login);
     const account = customer ? await store.findAccount(this.db, customer.id) : null;
     dummyHash ??= hashPassword(randomToken(), this.config.argon2);
@@ -177,11 +178,9 @@ export class PortalService {
     const ok = usable
       ? await verifyPassword(account.password_hash, password)
       : (await verifyPassword(await dummyHash, password), false);
-    if (!ok || !customer) {
-      for (const key of this.throttleKeys(login, ip)) await store.countFailure(this.db, key, THROTTLE.windowSeconds);
-      throw new Unauthenticated('Account or password is not right');
-    }
+    if (!ok || !customer) throw new Unauthenticated('Account or password is not right');
     await store.clearThrottle(this.db, this.throttleKeys(login, ip)[0]);
+    await store.forgiveAttempt(this.db, this.throttleKeys(login, ip)[1]);
     const token = randomToken();
     const csrfToken = randomToken();
     await this.db.transaction(async (tx) => {

@@ -164,6 +164,31 @@ export async function countFailure(q: Queryable, key: string, windowSeconds: num
   );
 }
 
+/**
+ * Counts an attempt against each key before anything is verified and answers
+ * the new counts (one upsert: concurrent attempts each see their own number).
+ */
+export function countAttempt(
+  q: Queryable,
+  keys: string[],
+  windowSeconds: number,
+): Promise<{ key: string; failures: number; retry: number }[]> {
+  return q.query(
+    `INSERT INTO portal_throttle AS t (key, failures, window_start)
+     SELECT k, 1, now() FROM unnest($1::text[]) AS k
+     ON CONFLICT (key) DO UPDATE SET
+       failures = CASE WHEN t.window_start > now() - make_interval(secs => $2) THEN t.failures + 1 ELSE 1 END,
+       window_start = CASE WHEN t.window_start > now() - make_interval(secs => $2) THEN t.window_start ELSE now() END
+     RETURNING key, failures, greatest(1, ceil(extract(epoch FROM window_start + make_interval(secs => $2) - now())))::int AS retry`,
+    [keys, windowSeconds],
+  );
+}
+
+/** A success takes its attempt back from the address's count. */
+export async function forgiveAttempt(q: Queryable, key: string): Promise<void> {
+  await q.query('UPDATE portal_throttle SET failures = greatest(failures - 1, 0) WHERE key = $1', [key]);
+}
+
 export async function clearThrottle(q: Queryable, key: string): Promise<void> {
   await q.query('DELETE FROM portal_throttle WHERE key = $1', [key]);
 }

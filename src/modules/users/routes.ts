@@ -1,16 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { App, AppContext } from '../../context.js';
-import { actorOf, SESSION_COOKIE } from '../../http/auth.js';
-import { IdParams, Problem } from '../../http/schemas.js';
+import { actorOf } from '../../http/auth.js';
+import { IdParams } from '../../http/schemas.js';
 import { versionRead } from '../../http/versions.js';
-import { effectivePrivileges, PRIVILEGES } from '../../http/privileges.js';
+import { registerAuthRoutes } from './auth-routes.js';
+import { PRIVILEGES } from '../../http/privileges.js';
 import {
   ApiKey,
   ApiKeyCreate,
   ApiKeyCreated,
-  Login,
-  Me,
-  PasswordChange,
   RolePrivileges,
   RolePrivilegesPut,
   User,
@@ -20,69 +18,8 @@ import {
 
 export async function registerUserRoutes(app: App, ctx: AppContext): Promise<void> {
   const { users, auth } = ctx.services;
-  const secureCookie = (proto: string) => proto === 'https';
 
-  app.post(
-    '/api/v1/auth/login',
-    {
-      config: { access: 'public', csrfExempt: true },
-      schema: {
-        tags: ['auth'],
-        summary: 'Sign in with email and password; sets the session cookie',
-        body: Login,
-        response: { 200: Me, 401: Problem, 429: Problem },
-      },
-    },
-    async (request, reply) => {
-      const { token, csrfToken, userId } = await auth.login(request.body.email, request.body.password, request.ip);
-      reply.setCookie(SESSION_COOKIE, token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: secureCookie(request.protocol),
-        maxAge: ctx.config.sessionIdleMinutes * 60,
-      });
-      const user = (await users.findRowById(userId))!;
-      const me = await meOf(ctx, user.id);
-      return { ...me, csrfToken };
-    },
-  );
-
-  app.post(
-    '/api/v1/auth/logout',
-    { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Sign out (ends this session)' } },
-    async (request, reply) => {
-      const actor = actorOf(request);
-      if (actor.sessionId) await auth.logout(actor.sessionId);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.status(204).send();
-    },
-  );
-
-  app.get(
-    '/api/v1/me',
-    {
-      config: { access: 'authenticated', scopes: ['lookup'] },
-      schema: { tags: ['auth'], summary: 'Who am I', response: { 200: Me } },
-    },
-    async (request) => {
-      const actor = actorOf(request);
-      return { ...(await meOf(ctx, actor.userId!)), privileges: [...actor.privileges], csrfToken: request.csrfToken };
-    },
-  );
-
-  app.post(
-    '/api/v1/me/password',
-    {
-      config: { access: 'authenticated' },
-      schema: { tags: ['auth'], summary: 'Change my password (ends all my sessions)', body: PasswordChange },
-    },
-    async (request, reply) => {
-      await auth.changeOwnPassword(actorOf(request), request.body.currentPassword, request.body.newPassword);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.status(204).send();
-    },
-  );
+  await registerAuthRoutes(app, ctx);
 
   app.get(
     '/api/v1/users',
@@ -176,7 +113,7 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
       users.setRolePrivileges(
         actorOf(request),
         request.params.role,
-        request.body.privileges,
+        { privileges: request.body.privileges, requireTwoFactor: request.body.requireTwoFactor },
         versionRead(request, request.body, false),
       ),
   );
@@ -219,17 +156,4 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
       return reply.status(204).send();
     },
   );
-}
-
-async function meOf(ctx: AppContext, userId: string) {
-  const row = (await ctx.services.users.findRowById(userId))!;
-  return {
-    id: row.id,
-    email: row.email,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    role: row.role,
-    privileges: effectivePrivileges(row.role, row.role_privileges, row.privileges),
-    csrfToken: null as string | null,
-  };
 }

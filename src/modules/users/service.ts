@@ -4,15 +4,21 @@ import type { Config } from '../../config.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
+import { recordAudit } from '../audit/service.js';
 import { recordHistory, diffFields } from '../history/service.js';
 import { effectivePrivileges, type Privilege, type Role, ROLES } from '../../http/privileges.js';
 import type { User, UserCreate, UserPatch } from './schema.js';
+import { requireGoodPassword } from './password-policy.js';
 import { hashPassword } from './secrets.js';
 
-interface UserRow {
+/**
+ * A user as other modules see it: never a secret (password hash, TOTP secret,
+ * recovery codes). The sign-in code of this module reads credentials through
+ * credentials.ts, which no other module imports.
+ */
+export interface UserRow {
   id: string;
   email: string;
-  password_hash: string;
   first_name: string;
   last_name: string;
   role: Role;
@@ -24,7 +30,9 @@ interface UserRow {
   role_privileges: string[];
 }
 
-const SELECT_USER = `SELECT u.*, rp.privileges AS role_privileges
+/** Every column but the password hash, named one by one so a new secret column never leaks by `*`. */
+const SELECT_USER = `SELECT u.id, u.email, u.first_name, u.last_name, u.role, u.privileges, u.disabled, u.version,
+         u.created_at, u.updated_at, rp.privileges AS role_privileges
   FROM users u JOIN role_privileges rp ON rp.role = u.role`;
 
 function toUser(r: UserRow): User {
@@ -108,6 +116,11 @@ export class UsersService {
   /** Creates a user; `actor` null only for bootstrap (first admin, CLI). */
   async create(actor: Actor | null, input: UserCreate): Promise<User> {
     if (actor) requirePrivilege(actor, 'admin');
+    // Passwords people choose in the console or API are checked for strength; the operator's bootstrap
+    // (SWITCHBOARD_ADMIN_PASSWORD, the CLI) only for length, by its schema.
+    if (actor) {
+      await requireGoodPassword('password', input.password, [input.email, input.firstName ?? '', input.lastName ?? '']);
+    }
     const hash = await hashPassword(input.password, this.config.argon2);
     return this.db.transaction(async (tx) => {
       const row = await one<{ id: string }>(
@@ -131,12 +144,19 @@ export class UsersService {
         action: 'create',
         changes: diffFields({}, userFields(created)),
       });
+      await recordAudit(tx, actor, {
+        action: 'user.created',
+        targetType: 'user',
+        targetId: created.id,
+        details: { email: created.email, role: created.role, privileges: created.privileges },
+      });
       return toUser(created);
     });
   }
 
   async update(actor: Actor, id: string, patch: UserPatch, expectedVersion: number | null): Promise<User> {
     requirePrivilege(actor, 'admin');
+    if (patch.password !== undefined) await requireGoodPassword('password', patch.password, [patch.email ?? '']);
     const hash = patch.password ? await hashPassword(patch.password, this.config.argon2) : null;
     const user = await this.db.transaction(async (tx) => {
       const before = await maybeOne<UserRow>(tx, `${SELECT_USER} WHERE u.id = $1 FOR UPDATE OF u`, [
@@ -174,62 +194,108 @@ export class UsersService {
         ],
       );
       // A password change, or disabling, ends every session and API key use of the user.
-      if (hash || patch.disabled === true) await tx.query('DELETE FROM sessions WHERE user_id = $1', [before.id]);
+      if (hash || patch.disabled === true) {
+        await tx.query('DELETE FROM sessions WHERE user_id = $1', [before.id]);
+        await tx.query('DELETE FROM signin_challenges WHERE user_id = $1', [before.id]);
+      }
       const after = (await this.findRowById(before.id, tx))!;
       const changes = diffFields(userFields(before), userFields(after));
       if (hash) changes.push({ field: 'password', from: null, to: '(changed)' });
       await recordHistory(tx, actor, { recordType: 'user', recordId: before.id, action: 'update', changes });
+      if (changes.length > 0) {
+        await recordAudit(tx, actor, {
+          action: changes.some((c) => c.field === 'role' || c.field === 'privileges')
+            ? 'user.privileges_changed'
+            : 'user.updated',
+          targetType: 'user',
+          targetId: before.id,
+          details: { email: after.email, changes },
+        });
+      }
       return toUser(after);
     });
     this.accessChanged();
     return user;
   }
 
-  async listRolePrivileges(actor: Actor): Promise<{ role: Role; privileges: Privilege[]; version: number }[]> {
+  async listRolePrivileges(actor: Actor): Promise<RoleSettings[]> {
     requirePrivilege(actor, 'admin');
-    const rows = await this.db.query<{ role: Role; privileges: string[]; version: number }>(
-      'SELECT role, privileges, version FROM role_privileges ORDER BY role',
+    const rows = await this.db.query<RoleRow>(
+      'SELECT role, privileges, version, require_two_factor FROM role_privileges ORDER BY role',
     );
-    return rows.map((r) => ({
-      role: r.role,
-      privileges: effectivePrivileges(r.role, r.privileges, null),
-      version: r.version,
-    }));
+    return rows.map(toRoleSettings);
   }
 
-  async setRolePrivileges(actor: Actor, role: string, privileges: Privilege[], expectedVersion: number | null) {
+  async setRolePrivileges(
+    actor: Actor,
+    role: string,
+    input: { privileges: Privilege[]; requireTwoFactor?: boolean },
+    expectedVersion: number | null,
+  ): Promise<RoleSettings> {
     requirePrivilege(actor, 'admin');
     if (!(ROLES as readonly string[]).includes(role)) throw new NotFound('Role');
     const result = await this.db.transaction(async (tx) => {
-      const before = await one<{ privileges: string[]; version: number }>(
+      const before = await one<RoleRow>(
         tx,
-        'SELECT privileges, version FROM role_privileges WHERE role = $1 FOR UPDATE',
+        'SELECT role, privileges, version, require_two_factor FROM role_privileges WHERE role = $1 FOR UPDATE',
         [role],
       );
       if (expectedVersion !== null && expectedVersion !== before.version) {
-        throw Conflict.stale({ role, privileges: before.privileges, version: before.version });
+        throw Conflict.stale(toRoleSettings(before));
       }
-      const after = await one<{ privileges: string[]; version: number }>(
+      const after = await one<RoleRow>(
         tx,
-        `UPDATE role_privileges SET privileges = $2, version = version + 1, updated_at = now()
-         WHERE role = $1 RETURNING privileges, version`,
-        [role, privileges],
+        `UPDATE role_privileges SET privileges = $2, require_two_factor = COALESCE($3, require_two_factor),
+           version = version + 1, updated_at = now()
+         WHERE role = $1 RETURNING role, privileges, version, require_two_factor`,
+        [role, input.privileges, input.requireTwoFactor ?? null],
       );
-      await recordHistory(tx, actor, {
-        recordType: 'role',
-        recordId: null,
-        action: 'update',
-        changes: [{ field: `privileges.${role}`, from: before.privileges, to: after.privileges }],
+      const changes = [{ field: `privileges.${role}`, from: before.privileges, to: after.privileges }];
+      if (before.require_two_factor !== after.require_two_factor) {
+        changes.push({
+          field: `requireTwoFactor.${role}`,
+          from: [String(before.require_two_factor)],
+          to: [String(after.require_two_factor)],
+        });
+      }
+      await recordHistory(tx, actor, { recordType: 'role', recordId: null, action: 'update', changes });
+      await recordAudit(tx, actor, {
+        action: 'role.changed',
+        targetType: 'role',
+        targetId: role,
+        details: {
+          privileges: { from: before.privileges, to: after.privileges },
+          requireTwoFactor: { from: before.require_two_factor, to: after.require_two_factor },
+        },
       });
-      return {
-        role: role as Role,
-        privileges: effectivePrivileges(role as Role, after.privileges, null),
-        version: after.version,
-      };
+      return toRoleSettings(after);
     });
     this.accessChanged();
     return result;
   }
+}
+
+interface RoleRow {
+  role: Role;
+  privileges: string[];
+  version: number;
+  require_two_factor: boolean;
+}
+
+export interface RoleSettings {
+  role: Role;
+  privileges: Privilege[];
+  requireTwoFactor: boolean;
+  version: number;
+}
+
+function toRoleSettings(r: RoleRow): RoleSettings {
+  return {
+    role: r.role,
+    privileges: effectivePrivileges(r.role, r.privileges, null),
+    requireTwoFactor: r.require_two_factor,
+    version: r.version,
+  };
 }
 
 function userFields(r: UserRow): Record<string, unknown> {

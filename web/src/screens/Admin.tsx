@@ -1,6 +1,7 @@
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
 import { AdminApiKeys } from './AdminApiKeys.js';
+import { AdminAudit } from './AdminAudit.js';
 import { AdminCaseSettings } from './AdminCaseSettings.js';
 import { AdminEmail } from './AdminEmail.js';
 import { AdminCustomFields } from './AdminCustomFields.js';
@@ -14,6 +15,7 @@ const SECTIONS = [
   { path: '/admin/custom-fields', label: 'Custom fields' },
   { path: '/admin/case-settings', label: 'Case settings' },
   { path: '/admin/email', label: 'Email' },
+  { path: '/admin/audit', label: 'Audit' },
 ];
 
 export function AdminScreen({ path }: { path: string }) {
@@ -49,6 +51,7 @@ export function AdminScreen({ path }: { path: string }) {
       {current === '/admin/custom-fields' && <AdminCustomFields />}
       {current === '/admin/case-settings' && <AdminCaseSettings />}
       {current === '/admin/email' && <AdminEmail />}
+      {current === '/admin/audit' && <AdminAudit />}
     </section>
   );
 }

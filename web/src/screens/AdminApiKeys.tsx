@@ -14,6 +14,7 @@ interface ApiKey {
   scopes: string[];
   createdAt: string;
   lastUsedAt: string | null;
+  lastUsedIp?: string | null;
   revokedAt: string | null;
 }
 
@@ -87,6 +88,7 @@ export function AdminApiKeys() {
           options={[
             { value: 'full', label: 'Full (acts as the user)' },
             { value: 'lookup', label: 'Lookup only (IVR)' },
+            ...(can('admin') ? [{ value: 'email.ingest', label: 'Email intake only' }] : []),
           ]}
         />
         {can('admin') && (
@@ -151,7 +153,11 @@ export function AdminApiKeys() {
                 <td data-label="User">{owner(k.userId)}</td>
                 <td data-label="Scope">{k.scopes.join(', ')}</td>
                 <td data-label="Created">{formatDateTime(k.createdAt)}</td>
-                <td data-label="Last used">{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : 'never'}</td>
+                <td data-label="Last used">
+                  {k.lastUsedAt
+                    ? `${formatDateTime(k.lastUsedAt)}${k.lastUsedIp ? ` from ${k.lastUsedIp}` : ''}`
+                    : 'never'}
+                </td>
                 <td>
                   {k.revokedAt ? (
                     `revoked ${formatDateTime(k.revokedAt)}`

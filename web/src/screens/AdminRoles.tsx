@@ -6,6 +6,7 @@ import { useLoad } from '../hooks.js';
 interface RolePrivileges {
   role: string;
   privileges: string[];
+  requireTwoFactor: boolean;
   version: number;
 }
 
@@ -17,8 +18,12 @@ export function AdminRoles() {
     [],
   );
   const [edits, setEdits] = useState<Record<string, string[]>>({});
+  const [twoFactor, setTwoFactor] = useState<Record<string, boolean>>({});
   useEffect(() => {
-    if (data) setEdits(Object.fromEntries(data.items.map((r) => [r.role, r.privileges])));
+    if (data) {
+      setEdits(Object.fromEntries(data.items.map((r) => [r.role, r.privileges])));
+      setTwoFactor(Object.fromEntries(data.items.map((r) => [r.role, r.requireTwoFactor])));
+    }
   }, [data]);
   if (error)
     return (
@@ -31,7 +36,11 @@ export function AdminRoles() {
 
   const save = async (r: RolePrivileges) => {
     try {
-      await api.put(`/api/v1/roles/${r.role}`, { privileges: edits[r.role] ?? [] }, r.version);
+      await api.put(
+        `/api/v1/roles/${r.role}`,
+        { privileges: edits[r.role] ?? r.privileges, requireTwoFactor: twoFactor[r.role] ?? r.requireTwoFactor },
+        r.version,
+      );
       toast({ text: `Privileges of ${r.role} saved`, kind: 'success' });
       reload();
     } catch (e) {
@@ -96,6 +105,30 @@ export function AdminRoles() {
           </button>
         ))}
       </div>
+      <fieldset className="panel">
+        <legend>Two-factor sign-in</legend>
+        <p className="hint">
+          Users of a checked role must sign in with a code from an authenticator app; until they set one up, they can do
+          nothing else.
+        </p>
+        {data.items.map((r) => (
+          <div key={r.role} className="check-row">
+            <label>
+              <input
+                type="checkbox"
+                checked={twoFactor[r.role] ?? false}
+                onChange={(e) => setTwoFactor((o) => ({ ...o, [r.role]: e.target.checked }))}
+              />{' '}
+              Require for {r.role === 'admin' ? 'administrators' : `${r.role}s`}
+            </label>{' '}
+            {(twoFactor[r.role] ?? false) !== r.requireTwoFactor && (
+              <button type="button" className="primary" onClick={() => void save(r)}>
+                Save {r.role}
+              </button>
+            )}
+          </div>
+        ))}
+      </fieldset>
     </div>
   );
 }

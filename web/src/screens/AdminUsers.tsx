@@ -5,6 +5,7 @@ import { Field, FormErrors, Select } from '../components/Field.js';
 import { useToast } from '../components/Toasts.js';
 import { useLoad } from '../hooks.js';
 import { displayName } from '../session.js';
+import { SessionsTable, type SessionInfo } from './Account.js';
 
 interface User {
   id: string;
@@ -167,6 +168,65 @@ function UserForm({
   );
 }
 
+/** An administrator's view of a user's sign-ins: their sessions, sign them out, remove a lost authenticator. */
+function UserSecurity({ user, onDone }: { user: User; onDone: () => void }) {
+  const toast = useToast();
+  const { data, error, reload } = useLoad(
+    (signal) => api.get<{ items: SessionInfo[] }>(`/api/v1/users/${user.id}/sessions`, undefined, signal),
+    [user.id],
+  );
+  const endAll = async () => {
+    try {
+      await api.del(`/api/v1/users/${user.id}/sessions`);
+      toast({ text: `${user.email} is signed out everywhere`, kind: 'success' });
+      reload();
+    } catch (err) {
+      toast({ text: errorText(err), kind: 'error' });
+    }
+  };
+  const resetTwoFactor = async () => {
+    if (
+      !window.confirm(
+        `Remove the authenticator of ${user.email}? They sign in with the password alone until they set up a new one.`,
+      )
+    )
+      return;
+    try {
+      await api.del(`/api/v1/users/${user.id}/two-factor`);
+      toast({ text: `Two-factor sign-in of ${user.email} removed`, kind: 'success' });
+      reload();
+    } catch (err) {
+      toast({ text: errorText(err), kind: 'error' });
+    }
+  };
+  return (
+    <div>
+      {error ? (
+        <p className="error" role="alert">
+          {errorText(error)}
+        </p>
+      ) : !data ? (
+        <p>Loading sessions…</p>
+      ) : data.items.length === 0 ? (
+        <p>Not signed in anywhere.</p>
+      ) : (
+        <SessionsTable items={data.items} />
+      )}
+      <div className="actions">
+        <button type="button" className="danger" onClick={() => void endAll()} disabled={!data?.items.length}>
+          Sign out of every session
+        </button>
+        <button type="button" onClick={() => void resetTwoFactor()}>
+          Remove two-factor authenticator
+        </button>
+        <button type="button" onClick={onDone}>
+          Close
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function AdminUsers() {
   const toast = useToast();
   const { data, error, reload } = useLoad(
@@ -178,6 +238,7 @@ export function AdminUsers() {
     [],
   );
   const [editing, setEditing] = useState<User | 'new' | null>(null);
+  const [security, setSecurity] = useState<User | null>(null);
   if (error)
     return (
       <p className="error" role="alert">
@@ -221,6 +282,9 @@ export function AdminUsers() {
                 <td>
                   <button type="button" onClick={() => setEditing(u)} aria-label={`Edit ${u.email}`}>
                     Edit
+                  </button>{' '}
+                  <button type="button" onClick={() => setSecurity(u)} aria-label={`Sign-ins of ${u.email}`}>
+                    Sign-ins
                   </button>
                 </td>
               </tr>
@@ -246,6 +310,14 @@ export function AdminUsers() {
             onCancel={() => setEditing(null)}
           />
         )}
+      </Dialog>
+      <Dialog
+        open={security !== null}
+        title={security ? `Sign-ins of ${security.email}` : 'Sign-ins'}
+        onClose={() => setSecurity(null)}
+        wide
+      >
+        {security && <UserSecurity user={security} onDone={() => setSecurity(null)} />}
       </Dialog>
     </div>
   );

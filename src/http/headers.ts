@@ -1,0 +1,48 @@
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * The Content-Security-Policy of every answer (console, Support Center, API,
+ * API docs). Scripts only from this origin, never inline, never eval; no
+ * plugins; no framing by anyone (frame-ancestors) — clickjacking is out.
+ * Styles allow inline: an email's own styling inside the console's sandboxed
+ * email frame (which inherits this policy), and style attributes of the API
+ * docs; a style cannot run code. Images allow data: (the two-factor QR code)
+ * and https: (an email's remote images, shown only when the agent asks).
+ */
+export const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:', 'https:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  frameSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/** HSTS for a year once a request came over https (directly, or through a trusted proxy: TRUST_PROXY). */
+export const HSTS = 'max-age=31536000; includeSubDomains';
+
+/**
+ * Security headers (@fastify/helmet): CSP above, X-Content-Type-Options
+ * nosniff, Referrer-Policy no-referrer, X-Frame-Options DENY (for browsers
+ * without frame-ancestors), Cross-Origin-Opener-Policy; HSTS only over https,
+ * where it means something (a browser ignores it over http, and a site still
+ * reached over http by design should not promise https).
+ */
+export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+    referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' },
+    hsts: false,
+    crossOriginEmbedderPolicy: false,
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
+  });
+}
