@@ -28,6 +28,7 @@ import { registerCustomFieldRoutes } from './modules/custom-fields/routes.js';
 import { registerEmailRoutes } from './modules/email/routes.js';
 import { registerPortalRoutes } from './modules/portal/routes.js';
 import { registerJobRoutes } from './modules/jobs/routes.js';
+import { registerImportRoutes } from './modules/imports/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
@@ -44,6 +45,7 @@ const MODULES: ModuleRegistrar[] = [
   registerEmailRoutes,
   registerPortalRoutes,
   registerJobRoutes,
+  registerImportRoutes,
 ];
 
 export interface BuildOptions {

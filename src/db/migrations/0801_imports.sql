@@ -20,6 +20,8 @@ CREATE TABLE imports (
   sample jsonb NOT NULL,
   -- Data rows in the file (records under the header; JSON Lines: non-empty lines).
   total_rows bigint NOT NULL,
+  -- The whole file arrived and was checked (an upload cut short is deleted; a dead process's is never shown).
+  ready boolean NOT NULL DEFAULT false,
   -- The file is kept until the real run ends (and then deleted).
   file_kept boolean NOT NULL DEFAULT true,
   created_by uuid REFERENCES users (id) ON DELETE SET NULL,
