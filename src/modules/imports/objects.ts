@@ -129,15 +129,17 @@ export function customerRow(
       if (clear && list.every(isBlank)) phoneClear = true;
       continue;
     }
+    columns.set(t.field, m.column);
+    if (t.field === 'name') {
+      columns.set('firstName', m.column);
+      columns.set('lastName', m.column);
+    }
     if (isBlank(raw) && !clear) continue;
     const text = isBlank(raw) ? null : (cellText(raw) as string);
-    columns.set(t.field, m.column);
     if (t.field === 'name') {
       const { firstName, lastName } = splitName(text ?? '');
       fields.firstName = firstName;
       fields.lastName = lastName;
-      columns.set('firstName', m.column);
-      columns.set('lastName', m.column);
     } else if (t.kind === 'boolean') {
       const b = text === null ? null : typeof raw === 'boolean' ? raw : readBoolean(text);
       if (b === undefined) errors.push({ column: m.column, value: text, message: 'must be yes or no (true/false)' });

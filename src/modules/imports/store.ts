@@ -236,7 +236,7 @@ export async function insertErrors(q: Queryable, importId: string, dryRun: boole
   if (rows.length === 0) return;
   await q.query(
     `INSERT INTO import_errors (import_id, dry_run, row_number, errors, record)
-     SELECT $1, $2, x.row, x.errors, x.record
+     SELECT $1, $2, x.row, x.errors, coalesce(x.record, 'null'::jsonb)
      FROM jsonb_to_recordset($3::jsonb) AS x(row bigint, errors jsonb, record jsonb)`,
     [importId, dryRun, JSON.stringify(rows)],
   );
