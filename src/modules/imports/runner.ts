@@ -14,8 +14,12 @@ import { importActor, PREVIEW_ROWS, type ImportsService, type JobParams, type Se
 import * as store from './store.js';
 import type { Counts, ImportRow } from './store.js';
 
-/** Rows per chunk: one transaction, a handful of statements. */
-export const CHUNK_ROWS = 2000;
+/**
+ * Rows per chunk: one transaction, a handful of statements. The embedded
+ * database has one connection, held by the chunk's transaction: smaller chunks
+ * there let the console's requests in between.
+ */
+export const CHUNK_ROWS = { postgres: 2000, pglite: 250 } as const;
 const PROGRESS_EVERY_MS = 1000;
 
 interface Checkpoint {
@@ -240,7 +244,7 @@ export function importJobHandler(
       const iter = dataRecords(db, imp)[Symbol.asyncIterator]();
       const nextBatch = async (): Promise<FileRecord[]> => {
         const batch: FileRecord[] = [];
-        while (batch.length < CHUNK_ROWS) {
+        while (batch.length < CHUNK_ROWS[db.engine]) {
           const r = await iter.next();
           if (r.done) break;
           position++;
@@ -278,6 +282,8 @@ export function importJobHandler(
           };
         });
         doneHere += batch.length;
+        // Let requests waiting for the database (one connection on PGlite) go before the next chunk.
+        await new Promise((r) => setImmediate(r));
         if (clock.now().getTime() - lastEvent >= PROGRESS_EVERY_MS) lastEvent = clock.now().getTime();
       }
       if (!run.dry_run) await store.dropFile(db, imp.id);
