@@ -370,6 +370,36 @@ describe('imports: customers', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('API creates of the same emails during an import: no duplicate email, each clash a row error', async () => {
+    const n = 1500;
+    const lines = ['Account Number,First Name,Last Name,Email'];
+    for (let i = 0; i < n; i++) lines.push(`CC-${i},Con,Current${i},cc${i}@example.test`);
+    const up = await upload(t.admin, lines.join('\n'));
+    const id = up.json().id;
+    expect(
+      (await t.admin.post(`/api/v1/imports/${id}/start`, { mode: 'create', match: ['accountNumber'] })).statusCode,
+    ).toBe(202);
+    const importing = run();
+    const api = await Promise.all(
+      Array.from({ length: 60 }, (_, k) => k * 25).map((i) =>
+        t.admin.post('/api/v1/customers', { firstName: 'Api', lastName: `Made${i}`, email: `CC${i}@example.test` }),
+      ),
+    );
+    await importing;
+    const counts = (await t.admin.get(`/api/v1/imports/${id}`)).json().run.counts;
+    const made = api.filter((r) => r.statusCode === 201).length;
+    expect(api.every((r) => r.statusCode === 201 || r.statusCode === 409)).toBe(true);
+    expect(counts.created + made).toBe(n);
+    expect(counts.failed).toBe(made);
+    const dupes = await t.db.query(
+      `SELECT email_key FROM customers WHERE email_key LIKE 'cc%@example.test' GROUP BY email_key HAVING count(*) > 1`,
+    );
+    expect(dupes).toEqual([]);
+    const errors = (await t.admin.get(`/api/v1/imports/${id}/errors?limit=200`)).json().items;
+    expect(errors).toHaveLength(made);
+    for (const e of errors) expect(e.errors[0].message).toMatch(/already used by customer \d+ \(Api Made\d+\)/);
+  });
+
   it('needs data.import: an agent is refused; the list shows who ran what', async () => {
     const agent = await t.user('agent');
     expect((await upload(agent, 'a\n1\n')).statusCode).toBe(403);
