@@ -13,7 +13,7 @@ describe('imports: customers', () => {
   const run = () => t.ctx.services.jobs.runUntilIdle();
 
   const upload = (who: TestClient, body: Buffer | string, query = 'objectType=customers&fileName=people.csv') =>
-    who.request('POST', `/api/v1/imports?${query}`, body, { 'content-type': 'text/csv' });
+    who.request('POST', `/api/v1/imports?${query}`, body as string, { 'content-type': 'text/csv' });
 
   async function importFile(body: Buffer | string, settings: Record<string, unknown> = {}, dry = false) {
     const up = await upload(t.admin, body);

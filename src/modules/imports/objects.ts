@@ -12,6 +12,7 @@ import type {
   WritableCustomer,
 } from '../customers/import.js';
 import type { PhoneType } from '../customers/schema.js';
+import type { CaseImportRow, FollowUpImportRow, PlannedCase, PlannedFollowUp } from '../cases/import.js';
 import {
   customFieldCell,
   readBoolean,
@@ -94,7 +95,7 @@ class ColumnIndex {
         this.byField.get(e.field.split('.')[0]) ??
         null);
     const value = column === null ? null : cellText(this.row.get(column));
-    const what = column === null ? `${e.field}: ` : column === e.field ? '' : `${e.field}: `;
+    const what = column === null ? `${e.field}: ` : '';
     return { column, value: value === null ? null : value.slice(0, 200), message: `${what}${e.message}` };
   }
 }
@@ -218,10 +219,173 @@ const customersFactory: Factory = async (tx, actor, settings, services, mappingT
   };
 };
 
-export const FACTORIES: Record<ImportObjectType, Factory | null> = {
+/** A row's mapped cells as text by field (null: a blank cell mapped to clear), custom fields converted by type. */
+function readFields(src: SourceRow, mapping: Mapping, targets: Map<string, Target>, cfDefs: Map<string, FieldDef>) {
+  const fields: Record<string, string | null> = {};
+  const customFields: Record<string, unknown> = {};
+  const columns = new ColumnIndex(src);
+  let anyCustom = false;
+  for (const m of mapping.columns) {
+    const t = targets.get(m.column)!;
+    const raw = src.get(m.column);
+    columns.set(t.field, m.column);
+    if (isBlank(raw) && m.blank !== 'clear') continue;
+    const text = isBlank(raw) ? null : cellText(raw);
+    if (t.field.startsWith('customFields.')) {
+      const key = t.field.slice('customFields.'.length);
+      const def = cfDefs.get(key);
+      customFields[key] = text === null ? null : def ? customFieldCell(def, raw) : text;
+      anyCustom = true;
+    } else fields[t.field] = text;
+  }
+  return { fields, customFields: anyCustom ? customFields : undefined, columns };
+}
+
+const casesFactory: Factory = async (tx, actor, settings, services, mappingTargets) => {
+  const importer = await services.cases.importer(actor, settings.mode, settings.match, tx);
+  const cfDefs = new Map(importer.customFields.map((d) => [d.key, d]));
+  const planned = new Map<number, PlannedCase>();
+  return {
+    async plan(rows) {
+      const read = rows.map((r) => ({ src: r, ...readFields(r, settings.mapping, mappingTargets, cfDefs) }));
+      const accounts = new Set<string>();
+      const emails = new Set<string>();
+      const owners = new Set<string>();
+      for (const r of read) {
+        const a = r.fields['customer.accountNumber']?.trim();
+        const e = r.fields['customer.email']?.trim().toLowerCase();
+        const o = r.fields.owner?.trim().toLowerCase();
+        if (a) accounts.add(a);
+        if (e) emails.add(e);
+        if (o) owners.add(o);
+      }
+      const customers = await services.customers.idsByKeys(
+        actor,
+        { accountNumbers: [...accounts], emails: [...emails] },
+        tx,
+      );
+      const ownerIds = await services.users.activeIdsByEmail(tx, [...owners]);
+      const out: RowPlan[] = [];
+      const input: CaseImportRow[] = [];
+      for (const r of read) {
+        const errors: RowError[] = [];
+        const a = r.fields['customer.accountNumber']?.trim();
+        const e = r.fields['customer.email']?.trim().toLowerCase();
+        const byA = a ? customers.byAccountNumber.get(a) : undefined;
+        const byE = e ? customers.byEmail.get(e) : undefined;
+        if (a && !byA)
+          errors.push(
+            r.columns.error({ field: 'customer.accountNumber', message: 'no customer has this account number' }),
+          );
+        if (!a && e && !byE)
+          errors.push(r.columns.error({ field: 'customer.email', message: 'no customer has this email' }));
+        if (byA && byE && byA !== byE)
+          errors.push(
+            r.columns.error({
+              field: 'customer.email',
+              message: 'belongs to another customer than the account number',
+            }),
+          );
+        const o = r.fields.owner;
+        const ownerKey = o?.trim().toLowerCase();
+        const ownerId = ownerKey ? ownerIds.get(ownerKey) : o === null ? null : undefined;
+        if (ownerKey && !ownerId)
+          errors.push(r.columns.error({ field: 'owner', message: 'no active user has this email' }));
+        if (errors.length) {
+          out.push({ row: r.src.row, outcome: 'failed', errors, claims: [], record: null });
+          continue;
+        }
+        const f = r.fields;
+        input.push({
+          row: r.src.row,
+          customerId: byA ?? byE ?? null,
+          caseNumber: f.caseNumber,
+          subject: f.subject,
+          description: f.description,
+          status: f.status,
+          priority: f.priority,
+          severity: f.severity,
+          visibility: f.visibility,
+          channel: f.channel,
+          ownerId,
+          openedAt: f.openedAt,
+          closedAt: f.closedAt,
+          customFields: r.customFields,
+        });
+      }
+      const plans = await importer.plan(tx, input);
+      const columnsOf = new Map(read.map((r) => [r.src.row, r.columns]));
+      for (const p of plans) {
+        planned.set(p.row, p);
+        if (p.outcome === 'failed') {
+          const cols = columnsOf.get(p.row)!;
+          out.push({
+            row: p.row,
+            outcome: 'failed',
+            errors: p.errors.map((e) => cols.error(e)),
+            claims: [],
+            record: null,
+          });
+        } else out.push({ row: p.row, outcome: p.outcome, errors: [], claims: p.claims, record: p.record });
+      }
+      return out.sort((x, y) => x.row - y.row);
+    },
+    async write(rows) {
+      const list = rows
+        .map((n) => planned.get(n))
+        .filter((p): p is Exclude<PlannedCase, { outcome: 'failed' }> => p !== undefined && p.outcome !== 'failed');
+      await importer.write(tx, list);
+    },
+  };
+};
+
+const followUpsFactory: Factory = async (tx, actor, settings, services, mappingTargets) => {
+  const importer = await services.cases.followUpImporter(actor, settings.mode === 'upsert' ? 'upsert' : 'create', tx);
+  const cfDefs = new Map(importer.customFields.map((d) => [d.key, d]));
+  const planned = new Map<number, PlannedFollowUp>();
+  return {
+    async plan(rows) {
+      const read = rows.map((r) => ({ src: r, ...readFields(r, settings.mapping, mappingTargets, cfDefs) }));
+      const input: FollowUpImportRow[] = read.map((r) => ({
+        row: r.src.row,
+        caseNumber: r.fields.caseNumber,
+        kind: r.fields.kind,
+        direction: r.fields.direction,
+        visibility: r.fields.visibility,
+        body: r.fields.body,
+        authorName: r.fields.authorName,
+        authorType: r.fields.authorType,
+        createdAt: r.fields.createdAt,
+        customFields: r.customFields,
+      }));
+      const plans = await importer.plan(tx, input);
+      return plans.map((p, i): RowPlan => {
+        planned.set(p.row, p);
+        if (p.outcome === 'failed') {
+          return {
+            row: p.row,
+            outcome: 'failed',
+            errors: p.errors.map((e) => read[i].columns.error(e)),
+            claims: [],
+            record: null,
+          };
+        }
+        return { row: p.row, outcome: p.outcome, errors: [], claims: p.claims, record: p.record };
+      });
+    },
+    async write(rows) {
+      const list = rows
+        .map((n) => planned.get(n))
+        .filter((p): p is Exclude<PlannedFollowUp, { outcome: 'failed' }> => p !== undefined && p.outcome !== 'failed');
+      await importer.write(tx, list);
+    },
+  };
+};
+
+export const FACTORIES: Record<ImportObjectType, Factory> = {
   customers: customersFactory,
-  cases: null,
-  followUps: null,
+  cases: casesFactory,
+  followUps: followUpsFactory,
 };
 
 /** The custom field definitions of an import's object type (for mapping targets). */
