@@ -400,6 +400,46 @@ describe('imports: customers', () => {
     for (const e of errors) expect(e.errors[0].message).toMatch(/already used by customer \d+ \(Api Made\d+\)/);
   });
 
+  it('UTF-16 with tabs is detected and read', async () => {
+    const text = 'First Name\tLast Name\tEmail\nÅsa\tÖberg\tasa@example.test\n';
+    const res = await importFile(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    expect(res.imp).toMatchObject({ encoding: 'utf-16le', delimiter: '\t' });
+    expect(res.counts.created).toBe(1);
+    expect((await t.admin.get('/api/v1/customers?email=asa@example.test')).json().items[0].lastName).toBe('Öberg');
+  });
+
+  it('cancel: a queued run at once; a running one between chunks, its counts adding up', async () => {
+    const lines = ['First Name,Last Name,Email'];
+    for (let i = 0; i < 6000; i++) lines.push(`Can,Cel${i},cancel${i}@example.test`);
+    const file = lines.join('\n');
+    const queued = (await upload(t.admin, file)).json().id;
+    await t.admin.post(`/api/v1/imports/${queued}/start`, {});
+    const res = await t.admin.post(`/api/v1/imports/${queued}/cancel`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().run).toMatchObject({ status: 'cancelled', counts: { read: 0 } });
+
+    const id = (await upload(t.admin, file)).json().id;
+    await t.admin.post(`/api/v1/imports/${id}/start`, {});
+    const running = run();
+    const readSoFar = async () =>
+      (await t.db.query<{ n: number }>('SELECT rows_read AS n FROM import_runs WHERE import_id = $1', [id]))[0].n;
+    while ((await readSoFar()) === 0) await new Promise((r) => setImmediate(r));
+    expect((await t.admin.post(`/api/v1/imports/${id}/cancel`)).statusCode).toBe(200);
+    await running;
+    const r = (await t.admin.get(`/api/v1/imports/${id}`)).json().run;
+    expect(r.status).toBe('cancelled');
+    expect(r.counts.read).toBeGreaterThan(0);
+    expect(r.counts.read).toBeLessThan(6000);
+    expect(r.counts.created + r.counts.updated + r.counts.unchanged + r.counts.failed).toBe(r.counts.read);
+    const made = await t.db.query<{ n: number }>(`SELECT count(*) AS n FROM customers WHERE email LIKE 'cancel%'`);
+    expect(made[0].n).toBe(r.counts.created);
+    const audit = await t.db.query<{ action: string }>(
+      `SELECT action FROM audit_log WHERE target_id = $1 ORDER BY id`,
+      [id],
+    );
+    expect(audit.map((a) => a.action)).toEqual(['import.started', 'import.cancelled', 'import.completed']);
+  });
+
   it('needs data.import: an agent is refused; the list shows who ran what', async () => {
     const agent = await t.user('agent');
     expect((await upload(agent, 'a\n1\n')).statusCode).toBe(403);
