@@ -26,6 +26,8 @@ export const EVENT_TYPES = [
   'interaction.updated',
   'interaction.closed',
   'message',
+  'import.progress',
+  'import.completed',
 ];
 
 export class LiveConnection {

@@ -6,6 +6,7 @@ import { AdminEmail } from './AdminEmail.js';
 import { AdminCustomFields } from './AdminCustomFields.js';
 import { AdminRoles } from './AdminRoles.js';
 import { AdminUsers } from './AdminUsers.js';
+import { AdminImport } from './AdminImport.js';
 
 const SECTIONS = [
   { path: '/admin/users', label: 'Users' },
@@ -14,6 +15,7 @@ const SECTIONS = [
   { path: '/admin/custom-fields', label: 'Custom fields' },
   { path: '/admin/case-settings', label: 'Case settings' },
   { path: '/admin/email', label: 'Email' },
+  { path: '/admin/import', label: 'Import' },
 ];
 
 export function AdminScreen({ path }: { path: string }) {
@@ -49,6 +51,7 @@ export function AdminScreen({ path }: { path: string }) {
       {current === '/admin/custom-fields' && <AdminCustomFields />}
       {current === '/admin/case-settings' && <AdminCaseSettings />}
       {current === '/admin/email' && <AdminEmail />}
+      {current === '/admin/import' && <AdminImport />}
     </section>
   );
 }
