@@ -199,7 +199,7 @@ async function importOne(api: Api, pid: number, file: string, objectType: string
   const up = await api.upload(file, objectType);
   const t1 = performance.now();
   await api.call('POST', `/api/v1/imports/${up.id}/start`, settings);
-  let counts: Record<string, number> = {};
+  let counts: Record<string, number>;
   for (;;) {
     const run = (
       await api.call<{ run: { status: string; counts: Record<string, number> } }>('GET', `/api/v1/imports/${up.id}`)

@@ -56,5 +56,18 @@ export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clo
   const email = new EmailService(db, config, { cases, customers });
   const portal = new PortalService(db, config, { customers, email });
   const jobs = new JobQueue(db, clock, { ...config.jobs, exclusiveDatabase: db.engine === 'pglite' });
-  return { users, auth, customFields, tasks, reminders, customers, cases, caseSettings, interactions, email, portal, jobs };
+  return {
+    users,
+    auth,
+    customFields,
+    tasks,
+    reminders,
+    customers,
+    cases,
+    caseSettings,
+    interactions,
+    email,
+    portal,
+    jobs,
+  };
 }
