@@ -31,6 +31,7 @@ import { registerEmailRoutes } from './modules/email/routes.js';
 import { registerPortalRoutes } from './modules/portal/routes.js';
 import { registerJobRoutes } from './modules/jobs/routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
+import { registerImportRoutes } from './modules/imports/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
@@ -48,6 +49,7 @@ const MODULES: ModuleRegistrar[] = [
   registerPortalRoutes,
   registerJobRoutes,
   registerAuditRoutes,
+  registerImportRoutes,
 ];
 
 export interface BuildOptions {

@@ -10,6 +10,7 @@ import { AuthService } from './modules/users/auth-service.js';
 import { generatePassword } from './modules/users/secrets.js';
 import { AppError } from './http/errors.js';
 import type { Role } from './http/privileges.js';
+import { importCommand, ImportUsageError, IMPORT_USAGE } from './modules/imports/cli.js';
 
 const USAGE = `switchboard — contact-center CRM
 
@@ -18,6 +19,7 @@ Usage:
   switchboard migrate                    apply database migrations and exit
   switchboard user create --email E --role admin|supervisor|agent [--password P] [--first-name F] [--last-name L]
   switchboard api-key create --email E [--scope full|lookup] [--name N]
+  ${IMPORT_USAGE.split('\n').join('\n  ')}
 
 Configuration comes from the environment (see README.md): DATABASE_URL, DATA_DIR, PORT, …`;
 
@@ -152,6 +154,16 @@ export async function main(argv: string[]): Promise<number> {
       );
       return 0;
     }
+    case 'import':
+      try {
+        return await importCommand(
+          config,
+          [sub, ...rest].filter((a) => a !== undefined),
+        );
+      } catch (err) {
+        if (err instanceof ImportUsageError) throw new UsageError(err.message);
+        throw err;
+      }
   }
   throw new UsageError(`unknown command: ${argv.join(' ')}`);
 }

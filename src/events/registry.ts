@@ -77,6 +77,26 @@ export interface CustomFieldChangedPayload {
   key: string;
 }
 
+/** An import's progress (`import.progress`, at most every few seconds) and its end (`import.completed`). */
+export interface ImportProgressPayload {
+  importId: string;
+  dryRun: boolean;
+  /** running, completed, failed or cancelled. */
+  status: string;
+  objectType: 'customers' | 'cases' | 'followUps';
+  fileName: string;
+  total: number;
+  read: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  rowsPerSecond: number | null;
+  secondsLeft: number | null;
+  /** import.completed of a failed run: why. */
+  error?: string | null;
+}
+
 export const LIVE_EVENTS = {
   reminder: event<ReminderPayload>("to the task's assignee: a reminder popup"),
   'reminder.cleared': event<{ taskId: string; reminderIds: string[]; reason: ReminderClearedReason; until?: string }>(
@@ -105,6 +125,8 @@ export const LIVE_EVENTS = {
   'customField.created': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions'),
   'customField.updated': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions'),
   'customField.deleted': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions'),
+  'import.progress': event<ImportProgressPayload>('broadcast to data.import: rows done, rate and time left'),
+  'import.completed': event<ImportProgressPayload>('broadcast to data.import: an import run ended, with its counts'),
 };
 
 export type LiveEventName = keyof typeof LIVE_EVENTS;

@@ -16,6 +16,8 @@ export const PRIVILEGES = [
   'tasks.edit',
   'tasks.delete',
   'admin',
+  /** Importing customers, cases and follow-ups from files (administrators by default). */
+  'data.import',
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 

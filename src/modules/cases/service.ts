@@ -11,6 +11,7 @@ import { caseAudience, visibleCase } from './access.js';
 import { FollowUpsService, type FollowUpAdded, type FollowUpInput } from './followups-service.js';
 import { listFollowUps, toFollowUp } from './followups-store.js';
 import { CaseLists } from './lists.js';
+import { CaseImporter, FollowUpImporter, type CaseImportMode } from './import.js';
 import type {
   Case,
   CaseCreate,
@@ -75,6 +76,20 @@ export class CasesService {
    */
   addFollowUp(actor: Actor, caseId: string, input: FollowUpInput, tx?: Queryable): Promise<FollowUpAdded> {
     return this.followUps.add(actor, caseId, input, tx);
+  }
+
+  /** Cases in bulk for an import (cases/import.ts), in the import chunk's transaction. */
+  async importer(actor: Actor, mode: CaseImportMode, match: string[], tx?: Queryable): Promise<CaseImporter> {
+    requirePrivilege(actor, 'data.import', 'cases.view');
+    if (mode !== 'update') requirePrivilege(actor, 'cases.create');
+    if (mode !== 'create') requirePrivilege(actor, 'cases.edit', 'cases.changeStatus');
+    return CaseImporter.prepare(tx ?? this.db, actor, mode, match);
+  }
+
+  /** Follow-ups in bulk for an import, in the import chunk's transaction. */
+  async followUpImporter(actor: Actor, mode: 'create' | 'upsert', tx?: Queryable): Promise<FollowUpImporter> {
+    requirePrivilege(actor, 'data.import', 'cases.view', 'cases.addFollowUp');
+    return FollowUpImporter.prepare(tx ?? this.db, actor, mode);
   }
 
   /** Creates a case; `tx` lets another module (email, portal, interactions) create it inside its own transaction. */

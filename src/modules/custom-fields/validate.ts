@@ -1,6 +1,8 @@
 import type { Queryable } from '../../db/adapter.js';
 import { Invalid, type FieldError } from '../../http/errors.js';
 import { loadDefinitions, type FieldDef } from './store.js';
+
+export type { FieldDef } from './store.js';
 import { OBJECT_TYPES, type CustomFieldObjectType } from './tables.js';
 import { normaliseValue, sameValue } from './values.js';
 
@@ -65,6 +67,8 @@ export async function validateCustomFields(
 }
 
 export interface CustomFieldValidator {
+  /** The definitions read (imports convert a file's text to each field's type, and pick-list labels to keys). */
+  readonly definitions: readonly FieldDef[];
   /** validateCustomFields' rules, against the definitions read once (synchronous). */
   validate(
     input: Record<string, unknown> | undefined,
@@ -84,7 +88,7 @@ export async function prepareCustomFieldValidator(
 ): Promise<CustomFieldValidator> {
   await q.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [CUSTOM_FIELD_LOCK, lockKeyOf(objectType)]);
   const defs = await loadDefinitions(q, objectType);
-  return { validate: (input, previous, opts = {}) => applyRules(defs, input, previous, opts) };
+  return { definitions: defs, validate: (input, previous, opts = {}) => applyRules(defs, input, previous, opts) };
 }
 
 function entriesOf(input: Record<string, unknown> | undefined): [string, unknown][] {

@@ -11,6 +11,7 @@ import { DefinitionReads, prepareCustomFieldFilters, prepareCustomFieldSearch } 
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import { normalisePhone, phoneLookupKeys } from './phones.js';
 import { PreferencesService } from './preferences.js';
+import { CustomerImporter, type CustomerImportOptions } from './import.js';
 import type {
   Address,
   AddressInput,
@@ -345,6 +346,43 @@ export class CustomersService {
     const page = await listHistory(this.db, RECORD_TYPE, id, opts);
     if (page.items.length === 0 && !opts.cursor && !(await getRow(this.db, id))) throw new NotFound('Customer');
     return page;
+  }
+
+  /**
+   * Customers in bulk for an import (customers/import.ts), inside the import chunk's transaction:
+   * `data.import`, and the privileges of what the mode may do.
+   */
+  async importer(actor: Actor, opts: CustomerImportOptions, tx?: Queryable): Promise<CustomerImporter> {
+    requirePrivilege(actor, 'data.import');
+    if (opts.mode !== 'update') requirePrivilege(actor, 'customers.create');
+    if (opts.mode !== 'create') requirePrivilege(actor, 'customers.edit');
+    return CustomerImporter.prepare(tx ?? this.db, actor, opts);
+  }
+
+  /** Customer ids by account number and by email (lower-cased), for linking imported cases. */
+  async idsByKeys(
+    actor: Actor,
+    keys: { accountNumbers: string[]; emails: string[] },
+    tx?: Queryable,
+  ): Promise<{ byAccountNumber: Map<string, string>; byEmail: Map<string, string> }> {
+    requirePrivilege(actor, 'customers.view');
+    const byAccountNumber = new Map<string, string>();
+    const byEmail = new Map<string, string>();
+    if (keys.accountNumbers.length) {
+      const rows = await (tx ?? this.db).query<{ id: string; account_number: string }>(
+        'SELECT id, account_number FROM customers WHERE account_number = ANY($1::text[])',
+        [keys.accountNumbers],
+      );
+      for (const r of rows) byAccountNumber.set(r.account_number, r.id);
+    }
+    if (keys.emails.length) {
+      const rows = await (tx ?? this.db).query<{ id: string; email_key: string }>(
+        'SELECT id, email_key FROM customers WHERE email_key = ANY($1::text[])',
+        [keys.emails.map((e) => e.toLowerCase())],
+      );
+      for (const r of rows) byEmail.set(r.email_key, r.id);
+    }
+    return { byAccountNumber, byEmail };
   }
 
   private async emit(tx: Queryable, type: CustomerEventName, c: Customer): Promise<void> {

@@ -172,7 +172,7 @@ export async function updateCustomer(tx: Queryable, id: string, v: CustomerValue
 }
 
 /** Adds words to the search dictionary (in sorted order: concurrent writers take their locks in one order). */
-async function addTerms(tx: Queryable, terms: string[]): Promise<void> {
+export async function addTerms(tx: Queryable, terms: string[]): Promise<void> {
   const rows = dictionaryRows(terms);
   if (rows.length === 0) return;
   await tx.query(

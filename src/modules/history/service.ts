@@ -73,6 +73,25 @@ export async function recordHistory(tx: Queryable, actor: Actor | null, input: H
   );
 }
 
+/**
+ * Many history rows in one statement (imports: one entry per record written),
+ * all by one actor, in the caller's transaction. Updates without changes are left out.
+ */
+export async function recordHistoryMany(tx: Queryable, actor: Actor | null, inputs: HistoryInput[]): Promise<void> {
+  const rows = inputs
+    .filter((i) => !(i.action === 'update' && i.changes.length === 0))
+    .map((i) => ({ record_type: i.recordType, record_id: i.recordId, action: i.action, changes: i.changes }));
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO history (record_type, record_id, actor_id, actor_name, channel, action, changes)
+     SELECT x.record_type, x.record_id, $1, $2, $3, x.action, x.changes
+     FROM ROWS FROM (jsonb_to_recordset($4::jsonb) AS (record_type text, record_id uuid, action text, changes jsonb))
+       WITH ORDINALITY AS x
+     ORDER BY x.ordinality`,
+    [actor?.userId ?? null, actor?.name ?? 'system', actor?.channel ?? 'system', JSON.stringify(rows)],
+  );
+}
+
 interface HistoryRow {
   id: number;
   at: Date;

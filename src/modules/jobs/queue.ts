@@ -306,10 +306,7 @@ export class JobQueue {
     if (log) this.log = log;
     this.started = true;
     this.stopping = false;
-    if (this.opts.exclusiveDatabase) {
-      const n = await requeueAllRunning(this.db, this.clock.now());
-      if (n > 0) this.log.info({ jobs: n }, 'jobs of a stopped process queued again');
-    }
+    if (this.opts.exclusiveDatabase) await this.requeueOrphans();
     this.unlisten = await this.db.listen('sb_jobs', () => void this.poll());
     const tick = () => {
       this.timer = setTimeout(() => {
@@ -321,6 +318,16 @@ export class JobQueue {
     };
     tick();
     void this.poll();
+  }
+
+  /**
+   * Embedded database only (one process can open it): jobs left running by a
+   * process that is gone are queued again at once, without waiting for their lease.
+   */
+  async requeueOrphans(): Promise<number> {
+    const n = await requeueAllRunning(this.db, this.clock.now());
+    if (n > 0) this.log.info({ jobs: n }, 'jobs of a stopped process queued again');
+    return n;
   }
 
   /**

@@ -82,6 +82,16 @@ export class UsersService {
     return maybeOne<UserRow>(tx ?? this.db, `${SELECT_USER} WHERE u.id = $1`, [id]);
   }
 
+  /** Active users by email (lower-cased key → id), for imports naming owners by email. */
+  async activeIdsByEmail(q: Queryable, emails: string[]): Promise<Map<string, string>> {
+    if (emails.length === 0) return new Map();
+    const rows = await q.query<{ id: string; email: string }>(
+      'SELECT id, lower(email) AS email FROM users WHERE lower(email) = ANY($1::text[]) AND NOT disabled',
+      [emails.map((e) => e.toLowerCase())],
+    );
+    return new Map(rows.map((r) => [r.email, r.id]));
+  }
+
   /** For other modules: a user's public identity, or null. No privilege needed (names appear on records). */
   async getIdentity(id: string): Promise<{ id: string; name: string; email: string; disabled: boolean } | null> {
     const r = await this.findRowById(id);

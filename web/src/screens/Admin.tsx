@@ -7,6 +7,7 @@ import { AdminEmail } from './AdminEmail.js';
 import { AdminCustomFields } from './AdminCustomFields.js';
 import { AdminRoles } from './AdminRoles.js';
 import { AdminUsers } from './AdminUsers.js';
+import { AdminImport } from './AdminImport.js';
 
 const SECTIONS = [
   { path: '/admin/users', label: 'Users' },
@@ -16,6 +17,7 @@ const SECTIONS = [
   { path: '/admin/case-settings', label: 'Case settings' },
   { path: '/admin/email', label: 'Email' },
   { path: '/admin/audit', label: 'Audit' },
+  { path: '/admin/import', label: 'Import' },
 ];
 
 export function AdminScreen({ path }: { path: string }) {
@@ -52,6 +54,7 @@ export function AdminScreen({ path }: { path: string }) {
       {current === '/admin/case-settings' && <AdminCaseSettings />}
       {current === '/admin/email' && <AdminEmail />}
       {current === '/admin/audit' && <AdminAudit />}
+      {current === '/admin/import' && <AdminImport />}
     </section>
   );
 }

@@ -1,0 +1,396 @@
+import type { Queryable } from '../../db/adapter.js';
+import type { Actor } from '../../http/actor.js';
+import type { FieldError } from '../../http/errors.js';
+import type { Services } from '../../services.js';
+import type { FieldDef } from '../custom-fields/validate.js';
+import type {
+  CustomerImportFields,
+  CustomerImportRow,
+  CustomerMatchKey,
+  ImportMode,
+  PlannedCustomer,
+  WritableCustomer,
+} from '../customers/import.js';
+import type { PhoneType } from '../customers/schema.js';
+import type { CaseImportRow, FollowUpImportRow, PlannedCase, PlannedFollowUp } from '../cases/import.js';
+import {
+  customFieldCell,
+  readBoolean,
+  splitName,
+  targetsFor,
+  type ImportObjectType,
+  type Mapping,
+  type Target,
+} from './mapping.js';
+
+/**
+ * The bridge between a file's rows and the module that owns the records:
+ * rows are read through the mapping, handed to that module's bulk importer
+ * (customers.importer, …), and its answers are turned into row outcomes with
+ * errors naming the file's columns.
+ */
+
+/** One data row of the file: its values by column, and what it was (for the errors file). */
+export interface SourceRow {
+  row: number;
+  get(column: string): unknown;
+  /** The row as read: the CSV cells, or the JSON object. */
+  record: unknown;
+}
+
+export interface RowError {
+  column: string | null;
+  value: string | null;
+  message: string;
+}
+
+export type Outcome = 'create' | 'update' | 'unchanged' | 'failed';
+
+export interface RowPlan {
+  row: number;
+  outcome: Outcome;
+  errors: RowError[];
+  claims: string[];
+  /** The record as it would be stored (preview). */
+  record: Record<string, unknown> | null;
+}
+
+export interface ImportSettings {
+  mapping: Mapping;
+  mode: ImportMode;
+  match: string[];
+  region: string;
+  replacePhones: boolean;
+}
+
+/** A prepared importer for one chunk, inside its transaction. */
+export interface ObjectImport {
+  plan(rows: SourceRow[]): Promise<RowPlan[]>;
+  /** Writes these rows' planned creates and updates (all or none: the caller isolates failures). */
+  write(rows: number[]): Promise<void>;
+}
+
+const cellText = (v: unknown): string | null => {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+};
+const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/** Maps the importer's field names back to the columns they came from. */
+class ColumnIndex {
+  private readonly byField = new Map<string, string>();
+  readonly phoneColumns: string[] = [];
+  constructor(private readonly row: SourceRow) {}
+  set(field: string, column: string) {
+    this.byField.set(field, column);
+  }
+  error(e: FieldError): RowError {
+    const phone = /^phones\.(\d+)/.exec(e.field);
+    const column = phone
+      ? (this.phoneColumns[Number(phone[1])] ?? null)
+      : (this.byField.get(e.field) ??
+        this.byField.get(e.field.split('.').slice(0, 2).join('.')) ??
+        this.byField.get(e.field.split('.')[0]) ??
+        null);
+    const value = column === null ? null : cellText(this.row.get(column));
+    const what = column === null ? `${e.field}: ` : '';
+    return { column, value: value === null ? null : value.slice(0, 200), message: `${what}${e.message}` };
+  }
+}
+
+/** Reads a row through the mapping into the customers module's import row. */
+export function customerRow(
+  src: SourceRow,
+  mapping: Mapping,
+  targets: Map<string, Target>,
+  cfDefs: Map<string, FieldDef>,
+): { row: CustomerImportRow; columns: ColumnIndex; errors: RowError[] } {
+  const fields: CustomerImportFields = {};
+  const phones: { type: PhoneType; number: string }[] = [];
+  const columns = new ColumnIndex(src);
+  const errors: RowError[] = [];
+  let phoneClear = false;
+  let anyPhoneColumn = false;
+  for (const m of mapping.columns) {
+    const t = targets.get(m.column)!;
+    const raw = src.get(m.column);
+    const clear = m.blank === 'clear';
+    if (t.kind === 'phone') {
+      anyPhoneColumn = true;
+      const list = Array.isArray(raw) ? raw : [raw];
+      for (const item of list) {
+        const number = typeof item === 'object' && item !== null ? (item as { number?: unknown }).number : item;
+        const type = (typeof item === 'object' && item !== null && (item as { type?: PhoneType }).type) || m.phoneType;
+        if (isBlank(number)) continue;
+        columns.phoneColumns.push(m.column);
+        phones.push({ type: type ?? 'voice', number: cellText(number) ?? '' });
+      }
+      if (clear && list.every(isBlank)) phoneClear = true;
+      continue;
+    }
+    columns.set(t.field, m.column);
+    if (t.field === 'name') {
+      columns.set('firstName', m.column);
+      columns.set('lastName', m.column);
+    }
+    if (isBlank(raw) && !clear) continue;
+    const text = isBlank(raw) ? null : (cellText(raw) as string);
+    if (t.field === 'name') {
+      const { firstName, lastName } = splitName(text ?? '');
+      fields.firstName = firstName;
+      fields.lastName = lastName;
+    } else if (t.kind === 'boolean') {
+      const b = text === null ? null : typeof raw === 'boolean' ? raw : readBoolean(text);
+      if (b === undefined) errors.push({ column: m.column, value: text, message: 'must be yes or no (true/false)' });
+      else (fields as Record<string, unknown>)[t.field] = b;
+    } else if (t.field.startsWith('customFields.')) {
+      const key = t.field.slice('customFields.'.length);
+      const def = cfDefs.get(key);
+      fields.customFields ??= {};
+      fields.customFields[key] = text === null ? null : def ? customFieldCell(def, raw) : text;
+    } else if (t.field.includes('.')) {
+      const [group, part] = t.field.split('.') as ['primaryAddress' | 'secondaryAddress', string];
+      fields[group] = { ...fields[group], [part]: text };
+    } else {
+      (fields as Record<string, unknown>)[t.field] = text;
+    }
+  }
+  return {
+    row: { row: src.row, fields, phones, clearPhones: anyPhoneColumn && phoneClear && phones.length === 0 },
+    columns,
+    errors,
+  };
+}
+
+type Factory = (
+  tx: Queryable,
+  actor: Actor,
+  settings: ImportSettings,
+  services: Services,
+  mappingTargets: Map<string, Target>,
+) => Promise<ObjectImport>;
+
+const customersFactory: Factory = async (tx, actor, settings, services, mappingTargets) => {
+  const importer = await services.customers.importer(
+    actor,
+    {
+      mode: settings.mode,
+      match: settings.match as CustomerMatchKey[],
+      region: settings.region,
+      replacePhones: settings.replacePhones,
+    },
+    tx,
+  );
+  const cfDefs = new Map(importer.customFields.map((d) => [d.key, d]));
+  const planned = new Map<number, PlannedCustomer>();
+  return {
+    async plan(rows) {
+      const read = rows.map((r) => customerRow(r, settings.mapping, mappingTargets, cfDefs));
+      const ok = read.filter((r) => r.errors.length === 0);
+      const plans = await importer.plan(
+        tx,
+        ok.map((r) => r.row),
+      );
+      const byRow = new Map(plans.map((p) => [p.row, p]));
+      return read.map((r): RowPlan => {
+        if (r.errors.length) return { row: r.row.row, outcome: 'failed', errors: r.errors, claims: [], record: null };
+        const p = byRow.get(r.row.row)!;
+        planned.set(p.row, p);
+        if (p.outcome === 'failed') {
+          return {
+            row: p.row,
+            outcome: 'failed',
+            errors: p.errors.map((e) => r.columns.error(e)),
+            claims: [],
+            record: null,
+          };
+        }
+        return { row: p.row, outcome: p.outcome, errors: [], claims: p.claims, record: p.record };
+      });
+    },
+    async write(rows) {
+      const list = rows
+        .map((n) => planned.get(n))
+        .filter((p): p is WritableCustomer => p !== undefined && (p.outcome === 'create' || p.outcome === 'update'));
+      await importer.write(tx, list);
+    },
+  };
+};
+
+/** A row's mapped cells as text by field (null: a blank cell mapped to clear), custom fields converted by type. */
+function readFields(src: SourceRow, mapping: Mapping, targets: Map<string, Target>, cfDefs: Map<string, FieldDef>) {
+  const fields: Record<string, string | null> = {};
+  const customFields: Record<string, unknown> = {};
+  const columns = new ColumnIndex(src);
+  let anyCustom = false;
+  for (const m of mapping.columns) {
+    const t = targets.get(m.column)!;
+    const raw = src.get(m.column);
+    columns.set(t.field, m.column);
+    if (isBlank(raw) && m.blank !== 'clear') continue;
+    const text = isBlank(raw) ? null : cellText(raw);
+    if (t.field.startsWith('customFields.')) {
+      const key = t.field.slice('customFields.'.length);
+      const def = cfDefs.get(key);
+      customFields[key] = text === null ? null : def ? customFieldCell(def, raw) : text;
+      anyCustom = true;
+    } else fields[t.field] = text;
+  }
+  return { fields, customFields: anyCustom ? customFields : undefined, columns };
+}
+
+const casesFactory: Factory = async (tx, actor, settings, services, mappingTargets) => {
+  const importer = await services.cases.importer(actor, settings.mode, settings.match, tx);
+  const cfDefs = new Map(importer.customFields.map((d) => [d.key, d]));
+  const planned = new Map<number, PlannedCase>();
+  return {
+    async plan(rows) {
+      const read = rows.map((r) => ({ src: r, ...readFields(r, settings.mapping, mappingTargets, cfDefs) }));
+      const accounts = new Set<string>();
+      const emails = new Set<string>();
+      const owners = new Set<string>();
+      for (const r of read) {
+        const a = r.fields['customer.accountNumber']?.trim();
+        const e = r.fields['customer.email']?.trim().toLowerCase();
+        const o = r.fields.owner?.trim().toLowerCase();
+        if (a) accounts.add(a);
+        if (e) emails.add(e);
+        if (o) owners.add(o);
+      }
+      const customers = await services.customers.idsByKeys(
+        actor,
+        { accountNumbers: [...accounts], emails: [...emails] },
+        tx,
+      );
+      const ownerIds = await services.users.activeIdsByEmail(tx, [...owners]);
+      const out: RowPlan[] = [];
+      const input: CaseImportRow[] = [];
+      for (const r of read) {
+        const errors: RowError[] = [];
+        const a = r.fields['customer.accountNumber']?.trim();
+        const e = r.fields['customer.email']?.trim().toLowerCase();
+        const byA = a ? customers.byAccountNumber.get(a) : undefined;
+        const byE = e ? customers.byEmail.get(e) : undefined;
+        if (a && !byA)
+          errors.push(
+            r.columns.error({ field: 'customer.accountNumber', message: 'no customer has this account number' }),
+          );
+        if (!a && e && !byE)
+          errors.push(r.columns.error({ field: 'customer.email', message: 'no customer has this email' }));
+        if (byA && byE && byA !== byE)
+          errors.push(
+            r.columns.error({
+              field: 'customer.email',
+              message: 'belongs to another customer than the account number',
+            }),
+          );
+        const o = r.fields.owner;
+        const ownerKey = o?.trim().toLowerCase();
+        const ownerId = ownerKey ? ownerIds.get(ownerKey) : o === null ? null : undefined;
+        if (ownerKey && !ownerId)
+          errors.push(r.columns.error({ field: 'owner', message: 'no active user has this email' }));
+        if (errors.length) {
+          out.push({ row: r.src.row, outcome: 'failed', errors, claims: [], record: null });
+          continue;
+        }
+        const f = r.fields;
+        input.push({
+          row: r.src.row,
+          customerId: byA ?? byE ?? null,
+          caseNumber: f.caseNumber,
+          subject: f.subject,
+          description: f.description,
+          status: f.status,
+          priority: f.priority,
+          severity: f.severity,
+          visibility: f.visibility,
+          channel: f.channel,
+          ownerId,
+          openedAt: f.openedAt,
+          closedAt: f.closedAt,
+          customFields: r.customFields,
+        });
+      }
+      const plans = await importer.plan(tx, input);
+      const columnsOf = new Map(read.map((r) => [r.src.row, r.columns]));
+      for (const p of plans) {
+        planned.set(p.row, p);
+        if (p.outcome === 'failed') {
+          const cols = columnsOf.get(p.row)!;
+          out.push({
+            row: p.row,
+            outcome: 'failed',
+            errors: p.errors.map((e) => cols.error(e)),
+            claims: [],
+            record: null,
+          });
+        } else out.push({ row: p.row, outcome: p.outcome, errors: [], claims: p.claims, record: p.record });
+      }
+      return out.sort((x, y) => x.row - y.row);
+    },
+    async write(rows) {
+      const list = rows
+        .map((n) => planned.get(n))
+        .filter((p): p is Exclude<PlannedCase, { outcome: 'failed' }> => p !== undefined && p.outcome !== 'failed');
+      await importer.write(tx, list);
+    },
+  };
+};
+
+const followUpsFactory: Factory = async (tx, actor, settings, services, mappingTargets) => {
+  const importer = await services.cases.followUpImporter(actor, settings.mode === 'upsert' ? 'upsert' : 'create', tx);
+  const cfDefs = new Map(importer.customFields.map((d) => [d.key, d]));
+  const planned = new Map<number, PlannedFollowUp>();
+  return {
+    async plan(rows) {
+      const read = rows.map((r) => ({ src: r, ...readFields(r, settings.mapping, mappingTargets, cfDefs) }));
+      const input: FollowUpImportRow[] = read.map((r) => ({
+        row: r.src.row,
+        caseNumber: r.fields.caseNumber,
+        kind: r.fields.kind,
+        direction: r.fields.direction,
+        visibility: r.fields.visibility,
+        body: r.fields.body,
+        authorName: r.fields.authorName,
+        authorType: r.fields.authorType,
+        createdAt: r.fields.createdAt,
+        customFields: r.customFields,
+      }));
+      const plans = await importer.plan(tx, input);
+      return plans.map((p, i): RowPlan => {
+        planned.set(p.row, p);
+        if (p.outcome === 'failed') {
+          return {
+            row: p.row,
+            outcome: 'failed',
+            errors: p.errors.map((e) => read[i].columns.error(e)),
+            claims: [],
+            record: null,
+          };
+        }
+        return { row: p.row, outcome: p.outcome, errors: [], claims: p.claims, record: p.record };
+      });
+    },
+    async write(rows) {
+      const list = rows
+        .map((n) => planned.get(n))
+        .filter((p): p is Exclude<PlannedFollowUp, { outcome: 'failed' }> => p !== undefined && p.outcome !== 'failed');
+      await importer.write(tx, list);
+    },
+  };
+};
+
+export const FACTORIES: Record<ImportObjectType, Factory> = {
+  customers: customersFactory,
+  cases: casesFactory,
+  followUps: followUpsFactory,
+};
+
+/** The custom field definitions of an import's object type (for mapping targets). */
+export function cfObjectType(t: ImportObjectType): 'customer' | 'case' | 'followUp' {
+  return t === 'customers' ? 'customer' : t === 'cases' ? 'case' : 'followUp';
+}
+
+export { targetsFor };
