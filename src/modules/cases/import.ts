@@ -151,7 +151,8 @@ export class CaseImporter {
     private readonly lists: { statuses: ListItem[]; priorities: ListItem[]; severities: ListItem[] },
   ) {}
 
-  static async prepare(tx: Queryable, actor: Actor, mode: CaseImportMode, match: string[]): Promise<CaseImporter> {
+  static async prepare(actor: Actor, mode: CaseImportMode, match: string[], tx?: Queryable): Promise<CaseImporter> {
+    if (!tx) throw new Error("an importer works inside the import chunk's transaction");
     const s = await loadSettings(tx);
     return new CaseImporter(actor, mode, match.includes('caseNumber'), await prepareCustomFieldValidator(tx, 'case'), {
       statuses: s.statuses,
@@ -164,7 +165,8 @@ export class CaseImporter {
     return this.cf.definitions;
   }
 
-  async plan(tx: Queryable, rows: CaseImportRow[]): Promise<PlannedCase[]> {
+  async plan(rows: CaseImportRow[], tx?: Queryable): Promise<PlannedCase[]> {
+    if (!tx) throw new Error("an importer works inside the import chunk's transaction");
     const numbers = rows.map((r) => {
       const t = r.caseNumber?.trim();
       if (!t) return null;
@@ -325,9 +327,10 @@ export class CaseImporter {
   }
 
   async write(
-    tx: Queryable,
     rows: Extract<PlannedCase, { outcome: 'create' | 'update' | 'unchanged' }>[],
+    tx?: Queryable,
   ): Promise<void> {
+    if (!tx) throw new Error("an importer works inside the import chunk's transaction");
     const creates = rows.filter((r) => r.outcome === 'create');
     const updates = rows.filter((r) => r.outcome === 'update');
     const json = (id: string, v: CaseValues) => ({
@@ -445,7 +448,8 @@ export class FollowUpImporter {
     private readonly cf: CustomFieldValidator,
   ) {}
 
-  static async prepare(tx: Queryable, actor: Actor, mode: 'create' | 'upsert'): Promise<FollowUpImporter> {
+  static async prepare(actor: Actor, mode: 'create' | 'upsert', tx?: Queryable): Promise<FollowUpImporter> {
+    if (!tx) throw new Error("an importer works inside the import chunk's transaction");
     return new FollowUpImporter(actor, mode, await prepareCustomFieldValidator(tx, 'followUp'));
   }
 
@@ -453,7 +457,8 @@ export class FollowUpImporter {
     return this.cf.definitions;
   }
 
-  async plan(tx: Queryable, rows: FollowUpImportRow[]): Promise<PlannedFollowUp[]> {
+  async plan(rows: FollowUpImportRow[], tx?: Queryable): Promise<PlannedFollowUp[]> {
+    if (!tx) throw new Error("an importer works inside the import chunk's transaction");
     const numbers = rows.map((r) => {
       const t = r.caseNumber?.trim() ?? '';
       return /^\d{1,15}$/.test(t) ? Number(t) : null;
@@ -546,7 +551,8 @@ export class FollowUpImporter {
     return planned;
   }
 
-  async write(tx: Queryable, rows: Extract<PlannedFollowUp, { outcome: 'create' | 'unchanged' }>[]): Promise<void> {
+  async write(rows: Extract<PlannedFollowUp, { outcome: 'create' | 'unchanged' }>[], tx?: Queryable): Promise<void> {
+    if (!tx) throw new Error("an importer works inside the import chunk's transaction");
     const creates = rows.filter((r) => r.outcome === 'create');
     if (creates.length === 0) return;
     await tx.query(

@@ -83,13 +83,13 @@ export class CasesService {
     requirePrivilege(actor, 'data.import', 'cases.view');
     if (mode !== 'update') requirePrivilege(actor, 'cases.create');
     if (mode !== 'create') requirePrivilege(actor, 'cases.edit', 'cases.changeStatus');
-    return CaseImporter.prepare(tx ?? this.db, actor, mode, match);
+    return CaseImporter.prepare(actor, mode, match, tx ?? this.db);
   }
 
   /** Follow-ups in bulk for an import, in the import chunk's transaction. */
   async followUpImporter(actor: Actor, mode: 'create' | 'upsert', tx?: Queryable): Promise<FollowUpImporter> {
     requirePrivilege(actor, 'data.import', 'cases.view', 'cases.addFollowUp');
-    return FollowUpImporter.prepare(tx ?? this.db, actor, mode);
+    return FollowUpImporter.prepare(actor, mode, tx ?? this.db);
   }
 
   /** Creates a case; `tx` lets another module (email, portal, interactions) create it inside its own transaction. */

@@ -140,7 +140,8 @@ export class CustomerImporter {
     private readonly cf: CustomFieldValidator,
   ) {}
 
-  static async prepare(tx: Queryable, actor: Actor, opts: CustomerImportOptions): Promise<CustomerImporter> {
+  static async prepare(actor: Actor, opts: CustomerImportOptions, tx?: Queryable): Promise<CustomerImporter> {
+    if (!tx) throw new Error("an importer works inside the import chunk's transaction");
     if (opts.match.includes('externalId')) {
       throw new Invalid([
         { field: 'match', message: 'customers have no external ids yet: match by accountNumber, email or phone' },
@@ -164,7 +165,8 @@ export class CustomerImporter {
   }
 
   /** Decides every row's outcome; locks the customers the rows update (in id order). */
-  async plan(tx: Queryable, rows: CustomerImportRow[]): Promise<PlannedCustomer[]> {
+  async plan(rows: CustomerImportRow[], tx?: Queryable): Promise<PlannedCustomer[]> {
+    if (!tx) throw new Error("an importer works inside the import chunk's transaction");
     const prepared = rows.map((r) => {
       const errors: FieldError[] = [];
       const phones = this.normalisePhones(r.phones, errors);
@@ -463,7 +465,8 @@ export class CustomerImporter {
   }
 
   /** Writes planned creates and updates: a few statements for the whole chunk, and their history. */
-  async write(tx: Queryable, rows: WritableCustomer[]): Promise<void> {
+  async write(rows: WritableCustomer[], tx?: Queryable): Promise<void> {
+    if (!tx) throw new Error("an importer works inside the import chunk's transaction");
     const creates = rows.filter((r): r is Extract<WritableCustomer, { outcome: 'create' }> => r.outcome === 'create');
     const updates = rows.filter((r): r is Extract<WritableCustomer, { outcome: 'update' }> => r.outcome === 'update');
     const userId = this.actor.userId;

@@ -356,7 +356,7 @@ export class CustomersService {
     requirePrivilege(actor, 'data.import');
     if (opts.mode !== 'update') requirePrivilege(actor, 'customers.create');
     if (opts.mode !== 'create') requirePrivilege(actor, 'customers.edit');
-    return CustomerImporter.prepare(tx ?? this.db, actor, opts);
+    return CustomerImporter.prepare(actor, opts, tx ?? this.db);
   }
 
   /** Customer ids by account number and by email (lower-cased), for linking imported cases. */

@@ -190,8 +190,8 @@ const customersFactory: Factory = async (tx, actor, settings, services, mappingT
       const read = rows.map((r) => customerRow(r, settings.mapping, mappingTargets, cfDefs));
       const ok = read.filter((r) => r.errors.length === 0);
       const plans = await importer.plan(
-        tx,
         ok.map((r) => r.row),
+        tx,
       );
       const byRow = new Map(plans.map((p) => [p.row, p]));
       return read.map((r): RowPlan => {
@@ -214,7 +214,7 @@ const customersFactory: Factory = async (tx, actor, settings, services, mappingT
       const list = rows
         .map((n) => planned.get(n))
         .filter((p): p is WritableCustomer => p !== undefined && (p.outcome === 'create' || p.outcome === 'update'));
-      await importer.write(tx, list);
+      await importer.write(list, tx);
     },
   };
 };
@@ -264,7 +264,7 @@ const casesFactory: Factory = async (tx, actor, settings, services, mappingTarge
         { accountNumbers: [...accounts], emails: [...emails] },
         tx,
       );
-      const ownerIds = await services.users.activeIdsByEmail(tx, [...owners]);
+      const ownerIds = await services.users.activeIdsByEmail([...owners], tx);
       const out: RowPlan[] = [];
       const input: CaseImportRow[] = [];
       for (const r of read) {
@@ -313,7 +313,7 @@ const casesFactory: Factory = async (tx, actor, settings, services, mappingTarge
           customFields: r.customFields,
         });
       }
-      const plans = await importer.plan(tx, input);
+      const plans = await importer.plan(input, tx);
       const columnsOf = new Map(read.map((r) => [r.src.row, r.columns]));
       for (const p of plans) {
         planned.set(p.row, p);
@@ -334,7 +334,7 @@ const casesFactory: Factory = async (tx, actor, settings, services, mappingTarge
       const list = rows
         .map((n) => planned.get(n))
         .filter((p): p is Exclude<PlannedCase, { outcome: 'failed' }> => p !== undefined && p.outcome !== 'failed');
-      await importer.write(tx, list);
+      await importer.write(list, tx);
     },
   };
 };
@@ -358,7 +358,7 @@ const followUpsFactory: Factory = async (tx, actor, settings, services, mappingT
         createdAt: r.fields.createdAt,
         customFields: r.customFields,
       }));
-      const plans = await importer.plan(tx, input);
+      const plans = await importer.plan(input, tx);
       return plans.map((p, i): RowPlan => {
         planned.set(p.row, p);
         if (p.outcome === 'failed') {
@@ -377,7 +377,7 @@ const followUpsFactory: Factory = async (tx, actor, settings, services, mappingT
       const list = rows
         .map((n) => planned.get(n))
         .filter((p): p is Exclude<PlannedFollowUp, { outcome: 'failed' }> => p !== undefined && p.outcome !== 'failed');
-      await importer.write(tx, list);
+      await importer.write(list, tx);
     },
   };
 };

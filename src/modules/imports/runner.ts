@@ -233,7 +233,7 @@ export function importJobHandler(
       const { imp, run } = await loadRun(db, job.job.params);
       const settings = run.settings as unknown as ImportSettings;
       const actor = runActor(run);
-      const { targets } = await imports.settings(actor, imp, { ...settings }, db);
+      const { targets } = await imports.settings(actor, imp, { ...settings });
       const factory = FACTORIES[imp.object_type];
       if (!factory) throw new Error(`importing ${imp.object_type} is not supported`);
       const skip = job.job.checkpoint?.rows ?? 0;

@@ -287,7 +287,7 @@ export class ImportsService {
     actor: Actor,
     imp: ImportRow,
     input: SettingsInput,
-    q: Queryable | Db = this.db,
+    tx?: Queryable,
   ): Promise<{ settings: ImportSettings; targets: Map<string, Target> }> {
     let mapping = input.mapping;
     if (input.mappingId !== undefined) {
@@ -297,7 +297,7 @@ export class ImportsService {
       }
       mapping = saved.mapping;
     }
-    const all = await this.targets(q, imp.object_type);
+    const all = await this.targets(tx ?? this.db, imp.object_type);
     mapping ??= suggestMapping(imp.columns, all);
     const errors = [];
     const mode = input.mode ?? 'create';

@@ -83,7 +83,8 @@ export class UsersService {
   }
 
   /** Active users by email (lower-cased key → id), for imports naming owners by email. */
-  async activeIdsByEmail(q: Queryable, emails: string[]): Promise<Map<string, string>> {
+  async activeIdsByEmail(emails: string[], tx?: Queryable): Promise<Map<string, string>> {
+    const q = tx ?? this.db;
     if (emails.length === 0) return new Map();
     const rows = await q.query<{ id: string; email: string }>(
       'SELECT id, lower(email) AS email FROM users WHERE lower(email) = ANY($1::text[]) AND NOT disabled',
