@@ -202,6 +202,8 @@ export function shuffle<T>(xs: T[]): T[] {
 /**
  * Spawns `node bin/switchboard.mjs serve` on 127.0.0.1:`port` (LOG_LEVEL warn),
  * with this process's environment plus `env`; a key set to undefined is removed.
+ * BENCH_SERVER_NODE_ARGS passes options to the server's node (e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof` to see where its time goes).
  */
 export function startServer(port: number, env: Record<string, string | undefined>): ChildProcess {
   const childEnv: NodeJS.ProcessEnv = {
@@ -216,11 +218,19 @@ export function startServer(port: number, env: Record<string, string | undefined
     ...env,
   };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
-  return spawn(process.execPath, [path.join(ROOT, 'bin/switchboard.mjs'), 'serve'], {
-    cwd: ROOT,
-    env: childEnv,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  return spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      path.join(ROOT, 'bin/switchboard.mjs'),
+      'serve',
+    ],
+    {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
 
 /** Waits (up to 2 minutes) for the server on `port` to answer /healthz. */
