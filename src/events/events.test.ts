@@ -192,8 +192,12 @@ describe('live events (SSE)', () => {
 });
 
 describe('server shutdown', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+
   it('ends open event streams so the server can stop (clients reconnect elsewhere)', async () => {
-    const t = await startTestApp();
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const url = `${baseUrl(t.app.server.address())}/api/v1/events`;
     const a = await SseClient.open(url, { headers: t.admin.headers });

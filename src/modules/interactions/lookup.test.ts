@@ -345,10 +345,13 @@ describe('GET /api/v1/lookup', () => {
 
 describe('lookup with a trunk-prefix region (DEFAULT_PHONE_REGION=GB)', () => {
   let t: TestApp;
+  // The app starts in beforeAll, under the hook timeout: a test's own budget is for the test.
+  beforeAll(async () => {
+    t = await startTestApp({ env: { DEFAULT_PHONE_REGION: 'GB' } });
+  });
   afterAll(async () => t?.close());
 
   it('matches national numbers with the trunk 0, and the 00 international prefix', async () => {
-    t = await startTestApp({ env: { DEFAULT_PHONE_REGION: 'GB' } });
     const c = await t.admin.post('/api/v1/customers', {
       firstName: 'Tim',
       lastName: 'Berners-Lee',
