@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/adapter.js';
 import type { Actor } from '../http/actor.js';
 import { EVENTS_CHANNEL } from './outbox.js';
+import { LIVE_EVENTS } from './registry.js';
 
 export interface StoredEvent {
   id: number;
@@ -29,9 +30,16 @@ export interface EventSink {
 
 const BATCH = 1000;
 
-/** Whether an event may go to this actor: its own user events, and broadcasts it holds the privileges for. */
+/**
+ * Whether an event may go to this actor: its own user events, and broadcasts it
+ * holds the privileges for: those its kind needs (the registry's `requires`,
+ * checked now, so a stored event follows the current rules) and those the
+ * emitter asked for.
+ */
 export function eventIsFor(e: StoredEvent, actor: Actor): boolean {
   if (e.user_id !== null && e.user_id !== actor.userId) return false;
+  const spec = Object.hasOwn(LIVE_EVENTS, e.type) ? LIVE_EVENTS[e.type as keyof typeof LIVE_EVENTS] : null;
+  if (spec && !spec.requires.every((p) => actor.privileges.has(p))) return false;
   const requires = e.payload.requires;
   if (requires === undefined || requires === null) return true;
   const list: unknown[] = Array.isArray(requires) ? requires : [requires];

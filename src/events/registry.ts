@@ -1,5 +1,6 @@
 import type { Delivery } from '../modules/email/schema.js';
 import type { Interaction, Match, MatchedBy, MatchResult } from '../modules/interactions/schema.js';
+import type { Privilege } from '../http/privileges.js';
 
 /**
  * Every live event the server sends, with its payload: the one list that
@@ -8,7 +9,9 @@ import type { Interaction, Match, MatchedBy, MatchResult } from '../modules/inte
  * not here cannot be emitted or subscribed to (a type error), and a payload
  * that does not match its entry is one too.
  *
- * To add an event: one entry below, `'area.happened': event<{ …payload… }>('who gets it, and why')`.
+ * To add an event: one entry below, `'area.happened': event<{ …payload… }>('who gets it, and why', [privileges])`,
+ * the privileges being what any recipient must hold to see such a payload at all
+ * (test/event-privileges.test.ts checks every entry).
  * Payloads are what goes on the wire (JSON: times as ISO strings). The wire
  * form adds `id`, `type`, `at`, `recordType` and `recordId` (see
  * `eventData` in src/events/routes.ts), so a payload never uses those names.
@@ -17,17 +20,26 @@ import type { Interaction, Match, MatchedBy, MatchResult } from '../modules/inte
  * keep its imports type-only.
  */
 
-/** An entry: the payload's type (carried by the type only) and what the event is for. */
+/** An entry: the payload's type (carried by the type only), what the event is for and who may ever get it. */
 export interface EventSpec<Payload> {
   readonly about: string;
+  /**
+   * The privileges a recipient must hold for any event of this kind, whatever
+   * its emitter asks for besides (`requires` on the event, e.g. cases.viewPrivate
+   * for a private case). The hub checks both, live and on replay.
+   */
+  readonly requires: readonly Privilege[];
   /** Never set: carries the payload type. */
   readonly payload?: Payload;
 }
 
 type ReservedKey = 'id' | 'type' | 'at' | 'recordType' | 'recordId' | 'requires';
 
-function event<Payload extends object & { [K in ReservedKey]?: never }>(about: string): EventSpec<Payload> {
-  return { about };
+function event<Payload extends object & { [K in ReservedKey]?: never }>(
+  about: string,
+  requires: readonly Privilege[],
+): EventSpec<Payload> {
+  return { about, requires };
 }
 
 /** `reminder`: a task reminder fell due; `fireAt` is when it was due (a late delivery still shows the right time). */
@@ -98,35 +110,47 @@ export interface ImportProgressPayload {
 }
 
 export const LIVE_EVENTS = {
-  reminder: event<ReminderPayload>("to the task's assignee: a reminder popup"),
+  reminder: event<ReminderPayload>("to the task's assignee: a reminder popup", ['tasks.view']),
   'reminder.cleared': event<{ taskId: string; reminderIds: string[]; reason: ReminderClearedReason; until?: string }>(
     'to the assignee: take the reminder popup down (dismissed or snoozed on another console, task closed or reassigned)',
+    ['tasks.view'],
   ),
   'task.assigned': event<{ taskId: string; subject: string; dueAt: string | null; by: string }>(
     'to the new assignee of an open task (not when assigning yourself)',
+    ['tasks.view'],
   ),
   'case.assigned': event<{ caseNumber: number; subject: string; by: string }>(
     'to the new owner of a case (not when taking it yourself)',
+    ['cases.view'],
   ),
   'record.changed': event<RecordChangedPayload>(
-    'broadcast (to whoever may see the record): a case, task, interaction or the case settings changed',
+    'broadcast (to whoever may see the record): a case, task, interaction or the case settings changed; the emitter names the privileges',
+    [],
   ),
-  'customer.created': event<CustomerChangedPayload>('broadcast to customers.view'),
-  'customer.updated': event<CustomerChangedPayload>('broadcast to customers.view'),
-  'customer.deleted': event<CustomerChangedPayload>('broadcast to customers.view'),
+  'customer.created': event<CustomerChangedPayload>('broadcast to customers.view', ['customers.view']),
+  'customer.updated': event<CustomerChangedPayload>('broadcast to customers.view', ['customers.view']),
+  'customer.deleted': event<CustomerChangedPayload>('broadcast to customers.view', ['customers.view']),
   'screen.pop': event<{ interaction: Interaction; result: MatchResult; matchedBy: MatchedBy | null; matches: Match[] }>(
-    'to the agent an interaction was reported for: pop its caller',
+    "to the agent an interaction was reported for: pop its caller, matched with that agent's own privileges",
+    ['customers.view'],
   ),
-  'interaction.updated': event<InteractionChangedPayload>("to the interaction's agent: it changed"),
-  'interaction.closed': event<InteractionChangedPayload>("to the interaction's agent: its wrap-up is over"),
+  'interaction.updated': event<InteractionChangedPayload>("to the interaction's agent: it changed", ['customers.view']),
+  'interaction.closed': event<InteractionChangedPayload>("to the interaction's agent: its wrap-up is over", [
+    'customers.view',
+  ]),
   'email.delivery': event<{ caseId: string; followUpId: string; delivery: Delivery }>(
     "broadcast to who may see the case: a reply's delivery changed (sent, retrying, failed)",
+    ['cases.view'],
   ),
-  'customField.created': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions'),
-  'customField.updated': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions'),
-  'customField.deleted': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions'),
-  'import.progress': event<ImportProgressPayload>('broadcast to data.import: rows done, rate and time left'),
-  'import.completed': event<ImportProgressPayload>('broadcast to data.import: an import run ended, with its counts'),
+  'customField.created': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions', []),
+  'customField.updated': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions', []),
+  'customField.deleted': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions', []),
+  'import.progress': event<ImportProgressPayload>('broadcast to data.import: rows done, rate and time left', [
+    'data.import',
+  ]),
+  'import.completed': event<ImportProgressPayload>('broadcast to data.import: an import run ended, with its counts', [
+    'data.import',
+  ]),
 };
 
 export type LiveEventName = keyof typeof LIVE_EVENTS;

@@ -131,10 +131,10 @@ describe('case privileges, each separately (A2)', () => {
     expect((await u.post('/api/v1/cases', { customerId, subject: 'x', visibility: 'private' })).statusCode).toBe(403);
     expect((await u.patch(`/api/v1/cases/${c.id}`, { visibility: 'private', version: 1 })).statusCode).toBe(403);
     expect((await full.patch(`/api/v1/cases/${c.id}`, { visibility: 'private', version: 1 })).statusCode).toBe(200);
-    const [event] = await t.db.query<{ payload: { requires: string } }>(
+    const [event] = await t.db.query<{ payload: { requires: string[] } }>(
       `SELECT payload FROM events WHERE record_id = $1 AND type = 'record.changed' ORDER BY id DESC LIMIT 1`,
       [c.id],
     );
-    expect(event.payload.requires).toBe('cases.viewPrivate');
+    expect(event.payload.requires).toEqual(['cases.view', 'cases.viewPrivate']);
   });
 });

@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/adapter.js';
 import { type Actor, can, requirePrivilege, systemActor } from '../../http/actor.js';
 import { NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
+import type { Privilege } from '../../http/privileges.js';
 import { findCase, type CaseRow } from './store.js';
 
 /** Record-level access to cases: a private case does not exist for users without cases.viewPrivate. */
@@ -19,8 +20,8 @@ export async function visibleCase(q: Queryable, actor: Actor, id: string, forUpd
 }
 
 /** The privileges a broadcast about this case needs: private cases go only to those who may see them. */
-export function caseAudience(row: Pick<CaseRow, 'visibility'>) {
-  return row.visibility === 'private' ? ('cases.viewPrivate' as const) : ('cases.view' as const);
+export function caseAudience(row: Pick<CaseRow, 'visibility'>): Privilege | Privilege[] {
+  return row.visibility === 'private' ? ['cases.view', 'cases.viewPrivate'] : 'cases.view';
 }
 
 /** The customer existence check cases use, read through the customers module's service (services.ts wires it). */

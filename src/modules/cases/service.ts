@@ -389,7 +389,8 @@ function changeEvents(actor: Actor, row: CaseRow, action: string, before: CaseRo
       recordType: 'case',
       recordId: row.id,
       payload: { caseNumber: row.case_number, subject: row.subject, by: actor.name },
-      ...(audience === 'cases.viewPrivate' ? { requires: audience } : {}),
+      // The owner gets it only while they may see the case (a private one needs cases.viewPrivate too).
+      requires: audience,
     });
   }
   events.push({

@@ -113,6 +113,7 @@ export class CaseSettingsService {
         type: 'record.changed',
         recordType: 'caseSettings',
         payload: { action: 'update', version: after.version },
+        requires: 'cases.view',
       });
       return after;
     });

@@ -18,6 +18,8 @@ import { words } from './terms.js';
  *   search.ts): each typed word the same as, one slip away from, a prefix of,
  *   or (5+ letters) trigram-like one of the customer's words.
  * Drafts are candidates too. Nothing is refused: this only warns.
+ * It needs customers.view as well as customers.create: a user who may create
+ * customers but not see them is answered 403, not shown who already exists.
  */
 export const DUPLICATES_LIMIT = 10;
 
@@ -82,7 +84,8 @@ export async function findDuplicates(
   actor: Actor,
   input: DuplicatesQuery,
 ): Promise<DuplicateCandidate[]> {
-  requirePrivilege(actor, 'customers.create');
+  // The candidates are customers (names, emails, phones, account numbers): only for who may see customers.
+  requirePrivilege(actor, 'customers.create', 'customers.view');
   const exclude = input.excludeId && isUuid(input.excludeId) ? input.excludeId : null;
   const hits = new Map<string, Hit>();
   const add = (rows: CustomerRow[], reason: DuplicateReason) => {

@@ -80,6 +80,19 @@ describe('likely duplicates (C8)', () => {
     const viewer = await t.user('agent', { privileges: ['customers.view'] });
     expect((await viewer.post('/api/v1/customers/duplicates', {})).statusCode).toBe(403);
   });
+
+  it('discloses no customer to a user who may create customers but not view them (issue 16, defect 2)', async () => {
+    const email = `secret.${uniq()}@example.test`;
+    await create({ firstName: 'Hidden', lastName: 'Person', email });
+    const creator = await t.user('agent', { privileges: ['customers.create'] });
+    const res = await creator.post('/api/v1/customers/duplicates', { email, firstName: 'Hidden', lastName: 'Person' });
+    expect(res.statusCode).toBe(403);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+    expect(res.body).not.toContain(email);
+    expect(res.body).not.toContain('Hidden');
+    // Creating still works for them.
+    expect((await creator.post('/api/v1/customers', { firstName: 'New', lastName: 'One' })).statusCode).toBe(201);
+  });
 });
 
 describe('merging customers (C8)', () => {

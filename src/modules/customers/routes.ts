@@ -75,9 +75,10 @@ export async function registerCustomerRoutes(app: App, ctx: AppContext): Promise
           'Up to 10 existing customers (drafts included), best first, each with its `reasons`: `sameEmail` (any ' +
           'case), `samePhone` (the same number in any format), `similarName` (first and last name both match as ' +
           'the `q` search matches them, typos included). Send what has been typed so far; `excludeId` leaves a ' +
-          'customer out. Reads only (POST because the values travel in the body, not the logged URL).',
+          'customer out. Reads only (POST because the values travel in the body, not the logged URL). Needs ' +
+          'customers.view as well as customers.create (403 otherwise: the candidates are customers).',
         body: DuplicatesQuery,
-        response: { 200: DuplicatesAnswer, 400: Problem },
+        response: { 200: DuplicatesAnswer, 400: Problem, 403: Problem },
       },
     },
     async (request) => ({

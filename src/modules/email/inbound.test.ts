@@ -100,7 +100,7 @@ describe('email in over HTTP: cases, threading, exactly once, sanitising, attach
 
     const res = await postInbound(
       key,
-      simpleMessage({ from: 'someone.else@thread.test', subject: `Re: Printer [#${first.caseNumber}]` }),
+      simpleMessage({ from: 'tom@thread.test', subject: `Re: Printer [#${first.caseNumber}]` }),
     );
     expect(res.json()).toMatchObject({ outcome: 'followUp', caseId: c.id, reopened: true });
     expect((await t.admin.get(`/api/v1/cases/${c.id}`)).json().status).toBe('open');

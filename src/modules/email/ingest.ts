@@ -7,7 +7,7 @@ import type { FollowUpAdded } from '../cases/followups-service.js';
 import type { CustomersService } from '../customers/service.js';
 import { MAX_CASE_DESCRIPTION, MAX_FOLLOW_UP_BODY, MAX_SUBJECT, type EmailLimits } from './limits.js';
 import { MailParserPool, type ParsedAddress, type ParsedMail } from './parse.js';
-import { messageIdsIn, normaliseMessageId, prescan, type Prescan, type PrescanOk } from './prescan.js';
+import { messageIdsIn, normaliseMessageId, prescan, repairRaw, type Prescan, type PrescanOk } from './prescan.js';
 import { sanitizeEmailHtml } from './sanitize.js';
 import * as store from './store.js';
 import {
@@ -71,7 +71,8 @@ export class InboundMail {
     this.parser = new MailParserPool(limits);
   }
 
-  async ingest(raw: Buffer, envelope: Envelope): Promise<IngestResult> {
+  async ingest(received: Buffer, envelope: Envelope): Promise<IngestResult> {
+    const raw = repairRaw(received);
     const pre = prescan(raw, this.limits);
     const result = await this.process(raw, envelope, pre);
     if (result.outcome !== 'failed') return result;
@@ -88,7 +89,9 @@ export class InboundMail {
   }
 
   /** Takes a message in, or answers why not (the caller quarantines). */
-  async process(raw: Buffer, envelope: Envelope, pre: Prescan = prescan(raw, this.limits)): Promise<Processed> {
+  async process(received: Buffer, envelope: Envelope, given?: Prescan): Promise<Processed> {
+    const raw = given ? received : repairRaw(received);
+    const pre = given ?? prescan(raw, this.limits);
     if (raw.length > this.limits.maxMessageBytes) {
       return { outcome: 'failed', reason: `the message is larger than ${this.limits.maxMessageBytes} bytes` };
     }
@@ -217,15 +220,27 @@ export class InboundMail {
       const followUp = {
         kind: 'email' as const,
         direction: 'inbound' as const,
-        visibility: 'public' as const,
+        visibility: 'public' as 'public' | 'internal',
         body: body.slice(0, MAX_FOLLOW_UP_BODY),
-        email,
+        email: email as typeof email & { unverifiedSender?: boolean },
         author,
       };
       let added: FollowUpAdded;
       let result: Processed;
+      let unverified = false;
       if (thread) {
-        added = await this.cases.addFollowUp(this.actor, thread.id, followUp, tx);
+        // Knowing a case number is not being its customer: a message from anyone else (not already on the
+        // thread) is kept for an agent to review, never shown to the customer in the Support Center.
+        unverified = !(
+          (senderCustomer !== null && senderCustomer.id === thread.customerId) ||
+          (senderAddress !== '' && (await store.addressOnThread(tx, thread.id, senderAddress)))
+        );
+        if (unverified) {
+          followUp.visibility = 'internal';
+          followUp.email = { ...email, unverifiedSender: true };
+        }
+        // Nor does it reopen a closed case.
+        added = await this.cases.addFollowUp(this.actor, thread.id, { ...followUp, reopens: !unverified }, tx);
         result = {
           outcome: 'followUp',
           caseId: added.case.id,
@@ -256,7 +271,7 @@ export class InboundMail {
           customerCreated: !senderCustomer,
         };
       }
-      await store.linkMessage(tx, stored, added.case.id, added.followUp.id);
+      await store.linkMessage(tx, stored, added.case.id, added.followUp.id, unverified);
       return result;
     });
   }

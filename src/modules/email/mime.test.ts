@@ -30,7 +30,7 @@ describe('pre-scan of raw MIME', () => {
       ].join(CRLF),
     );
     const p = prescan(raw, DEFAULT_LIMITS);
-    expect(p).toMatchObject({ ok: true, parts: 4, depth: 2, messageId: 'abc@host', dedupeKey: 'mid:abc@host' });
+    expect(p).toMatchObject({ ok: true, parts: 4, depth: 2, messageId: 'ABC@Host', dedupeKey: 'mid:ABC@Host' });
   });
 
   it('refuses too many parts, too deep nesting and oversized header blocks with a reason', () => {
@@ -63,7 +63,7 @@ describe('pre-scan of raw MIME', () => {
   });
 
   it('normalises Message-IDs', () => {
-    expect(normaliseMessageId(' <X.Y@Z> ')).toBe('x.y@z');
+    expect(normaliseMessageId(' <X.Y@Z> ')).toBe('X.Y@Z'); // case kept: Message-IDs are case-sensitive;
     expect(normaliseMessageId('no brackets@host')).toBeNull();
     expect(normaliseMessageId('bare@host')).toBe('bare@host');
     expect(messageIdsIn('<a@b> junk <c@d>')).toEqual(['a@b', 'c@d']);

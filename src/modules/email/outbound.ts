@@ -243,7 +243,7 @@ export class OutboundMail {
       recordType: 'case',
       recordId: row.case_id,
       payload: { caseId: row.case_id, followUpId: row.follow_up_id, delivery: toDelivery(row) },
-      requires: visibility === 'private' ? 'cases.viewPrivate' : 'cases.view',
+      requires: visibility === 'private' ? ['cases.view', 'cases.viewPrivate'] : 'cases.view',
     });
   }
 

@@ -12,7 +12,7 @@ export interface PrescanOk {
   ok: true;
   parts: number;
   depth: number;
-  /** The Message-ID without angle brackets, lower-cased; null when absent or unusable. */
+  /** The Message-ID without angle brackets, as sent (Message-IDs are case-sensitive); null when absent or unusable. */
   messageId: string | null;
   /** "mid:<Message-ID>", or "sha256:<hash of the content>" when there is none. */
   dedupeKey: string;
@@ -100,11 +100,15 @@ function boundaryOf(contentType: string | null): string | null {
   return b && b.length <= 200 ? b : null;
 }
 
-/** `<abc@host>` → `abc@host` (lower-cased); null when the value holds no usable id. */
+/**
+ * `<abc@host>` → `abc@host`; null when the value holds no usable id. The case
+ * is kept: Message-IDs are case-sensitive, and two messages whose ids differ
+ * only in case are two messages.
+ */
 export function normaliseMessageId(value: string | null | undefined): string | null {
   if (!value) return null;
   const m = /<([^<>\s]{1,995})>/.exec(value);
-  const id = (m ? m[1] : value.trim()).toLowerCase();
+  const id = m ? m[1] : value.trim();
   if (!id || id.length > 995 || /[\s<>]/.test(id)) return null;
   return id;
 }
@@ -114,20 +118,50 @@ export function messageIdsIn(value: string | null | undefined, max = 50): string
   if (!value) return [];
   const out: string[] = [];
   for (const m of value.matchAll(/<([^<>\s]{1,995})>/g)) {
-    out.push(m[1].toLowerCase());
+    out.push(m[1]);
   }
   return out.slice(-max);
 }
 
+/**
+ * The hash that identifies a message without a Message-ID: the root header
+ * block without trace headers, then the body with its line endings made LF and
+ * trailing whitespace (per line, and blank lines at the end) dropped, so the
+ * same message by SMTP (CRLF, dot-stuffing undone) and over HTTP (often LF, a
+ * final newline more or less) is one message.
+ */
 function contentHash(text: string, root: HeaderBlock, rootEnd: number): string {
   const hash = createHash('sha256');
-  // The root header block without trace headers, then the rest as is.
   for (const [name, values] of [...root.headers.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     if (TRACE_HEADERS.test(name)) continue;
     for (const v of values) hash.update(`${name}:${v}\n`, 'latin1');
   }
-  hash.update(text.slice(rootEnd), 'latin1');
+  const body = text
+    .slice(rootEnd)
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.replace(/[ \t]+$/, ''));
+  while (body.length > 0 && body[body.length - 1] === '') body.pop();
+  hash.update(body.join('\n'), 'latin1');
   return hash.digest('hex');
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * Repairs, at the door, what real mail gets wrong before the first header in
+ * ways every reader forgives: a UTF-8 byte-order mark before the headers, and
+ * the obsolete header syntax with white space before the colon (`From  :`,
+ * RFC 5322 section 4.5) in the top-level header block. Returns `raw` itself when
+ * there is nothing to repair.
+ */
+export function repairRaw(raw: Buffer): Buffer {
+  let out = raw.subarray(0, 3).equals(BOM) ? raw.subarray(3) : raw;
+  const text = out.toString('latin1');
+  const end = /\r?\n\r?\n/.exec(text);
+  const head = end ? text.slice(0, end.index) : text;
+  const fixed = head.replace(/^([!-9;-~]+)[ \t]+:/gm, '$1:');
+  if (fixed !== head) out = Buffer.concat([Buffer.from(fixed, 'latin1'), out.subarray(head.length)]);
+  return out;
 }
 
 /** Scans the raw message; never throws. */

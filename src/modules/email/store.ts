@@ -65,8 +65,38 @@ export async function insertMessage(tx: Queryable, m: NewMessage): Promise<strin
   return row?.id ?? null;
 }
 
-export async function linkMessage(tx: Queryable, id: string, caseId: string, followUpId: string): Promise<void> {
-  await tx.query('UPDATE email_messages SET case_id = $2, follow_up_id = $3 WHERE id = $1', [id, caseId, followUpId]);
+export async function linkMessage(
+  tx: Queryable,
+  id: string,
+  caseId: string,
+  followUpId: string,
+  unverifiedSender = false,
+): Promise<void> {
+  await tx.query('UPDATE email_messages SET case_id = $2, follow_up_id = $3, unverified_sender = $4 WHERE id = $1', [
+    id,
+    caseId,
+    followUpId,
+    unverifiedSender,
+  ]);
+}
+
+/**
+ * Whether an address is already on a case's email thread: it sent a message
+ * that was taken in as the customer's (not one flagged "unverified sender"),
+ * or we sent one to it (To or CC).
+ */
+export async function addressOnThread(q: Queryable, caseId: string, address: string): Promise<boolean> {
+  const rows = await q.query<{ yes: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM email_messages
+        WHERE case_id = $1 AND direction = 'inbound' AND NOT unverified_sender AND lower(from_address) = lower($2)
+     ) OR EXISTS (
+       SELECT 1 FROM email_outbox o, unnest(o.to_addresses || o.cc_addresses) AS a(address)
+        WHERE o.case_id = $1 AND lower(a.address) = lower($2)
+     ) AS yes`,
+    [caseId, address],
+  );
+  return rows[0]?.yes ?? false;
 }
 
 export async function setMessageRaw(q: Queryable, id: string, raw: Buffer): Promise<void> {

@@ -2,7 +2,8 @@ import type { Config } from '../../config.js';
 import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { Coalescer } from '../../db/coalesce.js';
 import { emitEvents, type NewEvent } from '../../events/outbox.js';
-import { type Actor, requirePrivilege, systemActor } from '../../http/actor.js';
+import { type Actor, can, requirePrivilege, systemActor } from '../../http/actor.js';
+import type { Privilege } from '../../http/privileges.js';
 import { AppError, Conflict, Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
@@ -17,11 +18,13 @@ import type { TasksService } from '../tasks/service.js';
 import type { UsersService } from '../users/service.js';
 import {
   type PhoneMatcher,
+  casesViewOf,
   findMatches,
   matchesByIds,
   matchInputOf,
   matchOptions,
   type MatchInput,
+  type MatchOutcome,
 } from './matching.js';
 import {
   changeEvents,
@@ -174,14 +177,8 @@ export class InteractionsService {
       const interaction = toInteraction(row, now);
       const events: NewEvent[] = [];
       if (agentId) {
-        events.push({
-          type: 'screen.pop',
-          userId: agentId,
-          recordType: RECORD_TYPE,
-          recordId: row.id,
-          requires: 'customers.view',
-          payload: { interaction, result: outcome.result, matchedBy: outcome.matchedBy, matches: outcome.matches },
-        });
+        const pop = await this.popFor(tx, actor, agentId, input, interaction, outcome);
+        if (pop) events.push(pop);
       }
       events.push(...recordChanged(row, 'interaction.created'));
       await emitEvents(tx, events);
@@ -384,6 +381,44 @@ export class InteractionsService {
     }
     if (owner === null) throw new Invalid([{ field: 'caseId', message: 'no such case' }]);
     if (owner !== customerId) throw new Invalid([{ field: 'caseId', message: "is not one of this customer's cases" }]);
+  }
+
+  /**
+   * The screen pop for the agent, shaped by the agent's own privileges (never
+   * the reporting key's): matched again when the agent sees cases differently,
+   * so a private case, or any case, the agent may not see is not in it. None
+   * for an agent who may not see customers.
+   */
+  private async popFor(
+    tx: Queryable,
+    reporter: Actor,
+    agentId: string,
+    input: InteractionCreate,
+    interaction: Interaction,
+    reported: MatchOutcome,
+  ): Promise<NewEvent | null> {
+    const agent = await this.deps.users.access(agentId, tx);
+    if (!agent || !can(agent, 'customers.view')) return null;
+    const view = casesViewOf(agent);
+    const outcome =
+      view === casesViewOf(reporter)
+        ? reported
+        : await findMatches(tx, agent, matchInputOf(input), this.config.defaultPhoneRegion);
+    // The interaction names the case the reporter's match found; the agent sees it only if the agent's match did.
+    const seen = new Set(outcome.matches.flatMap((m) => (m.matchedCase ? [m.matchedCase.id] : [])));
+    const shown = interaction.caseId && !seen.has(interaction.caseId) ? { ...interaction, caseId: null } : interaction;
+    const requires: Privilege[] = ['customers.view'];
+    if (view !== 'none') requires.push('cases.view');
+    if (view === 'all') requires.push('cases.viewPrivate');
+    return {
+      type: 'screen.pop',
+      userId: agentId,
+      recordType: RECORD_TYPE,
+      recordId: interaction.id,
+      // What the pop was shaped with: an agent who lost one of these since gets nothing rather than too much.
+      requires,
+      payload: { interaction: shown, result: outcome.result, matchedBy: outcome.matchedBy, matches: outcome.matches },
+    };
   }
 
   /** The agent to pop to: a user id or an email address of an active user. */

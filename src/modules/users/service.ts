@@ -93,6 +93,25 @@ export class UsersService {
     return new Map(rows.map((r) => [r.email, r.id]));
   }
 
+  /**
+   * What a user may see, as an actor acting for them: events and anything else
+   * pushed to a user are shaped with this, never with the privileges of whoever
+   * caused them. Null for an unknown or disabled user (they get nothing).
+   */
+  async access(userId: string, tx?: Queryable): Promise<Actor | null> {
+    const r = await this.findRowById(userId, tx);
+    if (!r || r.disabled) return null;
+    return {
+      kind: 'user',
+      userId: r.id,
+      name: displayName(r),
+      role: r.role,
+      privileges: new Set(effectivePrivileges(r.role, r.role_privileges, r.privileges)),
+      channel: 'system',
+      scopes: ['full'],
+    };
+  }
+
   /** For other modules: a user's public identity, or null. No privilege needed (names appear on records). */
   async getIdentity(id: string): Promise<{ id: string; name: string; email: string; disabled: boolean } | null> {
     const r = await this.findRowById(id);
