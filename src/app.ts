@@ -32,6 +32,7 @@ import { registerPortalRoutes } from './modules/portal/routes.js';
 import { registerJobRoutes } from './modules/jobs/routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerImportRoutes } from './modules/imports/routes.js';
+import { idempotentDb, registerIdempotency } from './http/idempotency.js';
 import { Lifecycle } from './ops/lifecycle.js';
 import { Metrics } from './ops/metrics.js';
 import { registerHealth, type HealthCheck } from './ops/health.js';
@@ -84,10 +85,12 @@ function makeAjv(coerce: boolean): Ajv {
 }
 
 export async function buildApp(
-  db: Db,
+  rawDb: Db,
   config: Config,
   opts: BuildOptions = {},
 ): Promise<{ app: App; ctx: AppContext }> {
+  // Transactions of a POST with Idempotency-Key also record the key (src/http/idempotency.ts).
+  const db = idempotentDb(rawDb);
   const app = Fastify({
     logger:
       opts.logger === false || config.logLevel === 'silent'
@@ -150,6 +153,7 @@ export async function buildApp(
   metrics.register(app, ctx);
   await registerRateLimits(app, ctx);
   registerHealth(app, ctx, opts.healthChecks ?? {});
+  registerIdempotency(app, ctx, rawDb);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   for (const register of MODULES) await register(app, ctx);
