@@ -32,6 +32,10 @@ import { registerPortalRoutes } from './modules/portal/routes.js';
 import { registerJobRoutes } from './modules/jobs/routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerImportRoutes } from './modules/imports/routes.js';
+import { idempotentDb, registerIdempotency } from './http/idempotency.js';
+import { Lifecycle } from './ops/lifecycle.js';
+import { Metrics } from './ops/metrics.js';
+import { registerHealth, type HealthCheck } from './ops/health.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
@@ -58,6 +62,8 @@ export interface BuildOptions {
   logger?: boolean;
   /** The clock for timers and expiries; tests pass a ManualClock. */
   clock?: Clock;
+  /** Extra /healthz checks (e.g. the read replica), reported as degraded when not ok. */
+  healthChecks?: Record<string, HealthCheck>;
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -79,10 +85,12 @@ function makeAjv(coerce: boolean): Ajv {
 }
 
 export async function buildApp(
-  db: Db,
+  rawDb: Db,
   config: Config,
   opts: BuildOptions = {},
 ): Promise<{ app: App; ctx: AppContext }> {
+  // Transactions of a POST with Idempotency-Key also record the key (src/http/idempotency.ts).
+  const db = idempotentDb(rawDb);
   const app = Fastify({
     logger:
       opts.logger === false || config.logLevel === 'silent'
@@ -139,17 +147,13 @@ export async function buildApp(
   const clock = opts.clock ?? systemClock;
   const services = buildServices(db, config, hub, clock);
   const routes = registerAuth(app, services.auth);
-  const ctx: AppContext = { db, config, clock, hub, services, log: app.log, jobs, routes };
+  const lifecycle = new Lifecycle(app.log);
+  const metrics = new Metrics(db, hub);
+  const ctx: AppContext = { db, config, clock, hub, services, log: app.log, jobs, routes, lifecycle, metrics };
+  metrics.register(app, ctx);
   await registerRateLimits(app, ctx);
-
-  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
-    try {
-      await db.query('SELECT 1');
-      return { status: 'ok' };
-    } catch {
-      return reply.status(503).send({ status: 'unavailable' });
-    }
-  });
+  registerHealth(app, ctx, opts.healthChecks ?? {});
+  registerIdempotency(app, ctx, rawDb);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   for (const register of MODULES) await register(app, ctx);
@@ -161,10 +165,18 @@ export async function buildApp(
     jobs.start();
     if (opts.runJobs ?? true) await services.jobs.start(app.log);
   });
+  // Shutdown (SIGTERM or app.close()): /readyz turns 503 at once; running jobs go back to the
+  // queue for another process; event streams end with a short retry hint, so consoles reconnect
+  // (through the balancer, to another process) and resume with Last-Event-ID. Fastify then stops
+  // accepting and waits for in-flight requests; after them the modules' shutdown hooks run.
   app.addHook('preClose', async () => {
-    await services.jobs.shutdown(); // running jobs go back to the queue for another process
+    lifecycle.beginDrain();
+    await services.jobs.shutdown();
     await jobs.stop();
     await hub.stop();
+  });
+  app.addHook('onClose', async () => {
+    await lifecycle.runShutdownHooks();
   });
   return { app, ctx };
 }

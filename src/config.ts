@@ -49,6 +49,14 @@ const Env = Type.Object({
   JOB_LEASE_SECONDS: Type.Integer({ minimum: 2, maximum: 3600, default: 30 }),
   JOB_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 32, default: 2 }),
   IMPORT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 4, default: 2 * 1024 ** 3 }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 512, pattern: '^\\S+$' })),
+  DATABASE_POOLER: Type.Union([Type.Literal('none'), Type.Literal('transaction')], { default: 'none' }),
+  DATABASE_LISTEN_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_REPLICA_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  REPLICA_MAX_LAG_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
+  READ_YOUR_WRITES_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 5 }),
+  SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  IDEMPOTENCY_KEY_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 30, default: 24 }),
 });
 export type EnvConfig = Static<typeof Env>;
 
@@ -87,6 +95,24 @@ export interface Config {
   jobs: { leaseMs: number; concurrency: number };
   /** Largest import file accepted, in bytes. */
   importMaxBytes: number;
+  /** GET /metrics answers only with this bearer token; unset: /metrics is 404. */
+  metricsToken: string | undefined;
+  /**
+   * PostgreSQL deployment: `pooler` 'transaction' (PgBouncer in transaction mode) turns off
+   * named prepared statements; `listenUrl` is a direct connection for LISTEN (a pooler cannot
+   * hold one); `replicaUrl` takes lookups, searches and lists (docs/operations.md).
+   */
+  database: {
+    pooler: 'none' | 'transaction';
+    listenUrl: string | undefined;
+    replicaUrl: string | undefined;
+    replicaMaxLagMs: number;
+    readYourWritesMs: number;
+  };
+  /** SIGTERM: how long in-flight requests may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
+  /** How long an Idempotency-Key's stored response is replayed. */
+  idempotencyKeyMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -133,6 +159,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  SMTP_AUTH_USER needs SMTP_TLS_CERT and SMTP_TLS_KEY (passwords travel only over STARTTLS)',
     );
   }
+  if (e.DATABASE_POOLER === 'transaction' && !e.DATABASE_LISTEN_URL) {
+    throw new ConfigError(
+      'Invalid configuration:\n  DATABASE_POOLER=transaction needs DATABASE_LISTEN_URL (a direct connection for LISTEN: a transaction pooler cannot hold one)',
+    );
+  }
+  if ((e.DATABASE_POOLER === 'transaction' || e.DATABASE_REPLICA_URL) && !e.DATABASE_URL) {
+    throw new ConfigError(
+      'Invalid configuration:\n  DATABASE_POOLER and DATABASE_REPLICA_URL apply to PostgreSQL only: set DATABASE_URL',
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -165,5 +201,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     jobs: { leaseMs: e.JOB_LEASE_SECONDS * 1000, concurrency: e.JOB_CONCURRENCY },
     importMaxBytes: e.IMPORT_MAX_BYTES,
+    metricsToken: e.METRICS_TOKEN,
+    database: {
+      pooler: e.DATABASE_POOLER,
+      listenUrl: e.DATABASE_LISTEN_URL,
+      replicaUrl: e.DATABASE_REPLICA_URL,
+      replicaMaxLagMs: e.REPLICA_MAX_LAG_SECONDS * 1000,
+      readYourWritesMs: e.READ_YOUR_WRITES_SECONDS * 1000,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    idempotencyKeyMs: e.IDEMPOTENCY_KEY_HOURS * 3600_000,
   };
 }

@@ -7,6 +7,8 @@ import type { Db } from './db/adapter.js';
 import type { EventHub } from './events/hub.js';
 import type { RouteAccess } from './http/auth.js';
 import type { Services } from './services.js';
+import type { Lifecycle } from './ops/lifecycle.js';
+import type { Metrics } from './ops/metrics.js';
 
 /** The Fastify instance with TypeBox types, as every module's routes see it. */
 export type App = FastifyInstance<
@@ -30,6 +32,10 @@ export interface AppContext {
   jobs: JobRunner;
   /** Every API route with its declared access, filled as modules register. */
   routes: RouteAccess[];
+  /** Shutdown: `lifecycle.onShutdown(name, fn)` runs fn after in-flight requests drained (docs/operations.md). */
+  lifecycle: Lifecycle;
+  /** Prometheus registry (`metrics.registry`) for modules that add their own metrics. */
+  metrics: Metrics;
 }
 
 export interface JobRunner {

@@ -1,3 +1,5 @@
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Db } from './db/adapter.js';
@@ -15,7 +17,7 @@ import { importCommand, ImportUsageError, IMPORT_USAGE } from './modules/imports
 const USAGE = `switchboard — contact-center CRM
 
 Usage:
-  switchboard serve                      start the API and console (default)
+  switchboard serve [--workers N|auto]   start the API and console (default); several processes on PostgreSQL
   switchboard migrate                    apply database migrations and exit
   switchboard user create --email E --role admin|supervisor|agent [--password P] [--first-name F] [--last-name L]
   switchboard api-key create --email E [--scope full|lookup] [--name N]
@@ -42,25 +44,23 @@ export async function ensureFirstAdmin(
   return { email, password: generated };
 }
 
-async function serve(config: Config): Promise<void> {
-  const db = await openDatabase(config);
-  await migrate(db);
-  const admin = await ensureFirstAdmin(db, config);
-  const { app } = await buildApp(db, config);
-  const shutdown = async (signal: string) => {
-    app.log.info({ signal }, 'shutting down');
-    await app.close();
-    await db.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  await app.listen({ port: config.port, host: config.host });
+/** How many server processes `serve --workers` asks for: a number, or `auto` (the cores). */
+export function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return 1;
+  if (value === 'auto') return availableParallelism();
+  if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 256) {
+    throw new UsageError('--workers must be a number from 1 to 256, or auto (one per core)');
+  }
+  return Number(value);
+}
+
+function banner(config: Config, admin: { email: string; password: string | null } | null, workers: number): string {
   const url = config.publicUrl ?? `http://localhost:${config.port}`;
   const lines = [
     '',
     `  Switchboard is running: ${url}`,
     `  Database: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
+    `  Server processes: ${workers}`,
     `  API docs: ${url}/docs`,
   ];
   if (admin) {
@@ -73,7 +73,111 @@ async function serve(config: Config): Promise<void> {
   } else {
     lines.push('  Sign in with your administrator account.');
   }
-  process.stdout.write(lines.join('\n') + '\n\n');
+  return lines.join('\n') + '\n\n';
+}
+
+async function serve(config: Config, workers: number): Promise<void> {
+  if (cluster.isWorker) return serveOne(config, { worker: true });
+  if (workers > 1 && !config.databaseUrl) {
+    process.stderr.write(
+      `The embedded database (PGlite) can be opened by one process only: running 1 server process, not ${workers}.\n` +
+        'Set DATABASE_URL (PostgreSQL) to run several.\n',
+    );
+    workers = 1;
+  }
+  if (workers <= 1) return serveOne(config, { worker: false });
+  return servePrimary(config, workers);
+}
+
+/**
+ * One server process: the whole app. SIGTERM (or SIGINT) drains it: /readyz
+ * turns 503, claimed jobs go back to the queue, event streams end with a short
+ * retry hint, the listener closes, in-flight requests finish (at most
+ * SHUTDOWN_TIMEOUT_SECONDS), the modules' shutdown hooks run, then it exits 0.
+ */
+async function serveOne(config: Config, opts: { worker: boolean }): Promise<void> {
+  const db = await openDatabase(config);
+  // Workers find the schema migrated by the primary; a lone process migrates itself.
+  if (!opts.worker) await migrate(db);
+  const admin = opts.worker ? null : await ensureFirstAdmin(db, config);
+  const { app } = await buildApp(db, config);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal, pid: process.pid }, 'shutting down: draining requests');
+    const force = setTimeout(() => {
+      app.log.error('requests did not finish in time; exiting anyway');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    try {
+      await app.close();
+      await db.close();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen({ port: config.port, host: config.host });
+  if (!opts.worker) process.stdout.write(banner(config, admin, 1));
+}
+
+/**
+ * The cluster's primary (node:cluster): migrates, creates the first
+ * administrator, forks the workers (they share the port; the primary hands out
+ * connections round-robin) and replaces a worker that dies. SIGTERM stops every
+ * worker gracefully; SIGHUP replaces them one at a time (a rolling restart: the
+ * next is stopped only once its replacement listens).
+ */
+async function servePrimary(config: Config, workers: number): Promise<void> {
+  const admin = await withDb(config, (db) => ensureFirstAdmin(db, config));
+  let stopping = false;
+  const live = new Set<Worker>();
+  const fork = () =>
+    new Promise<Worker>((resolve, reject) => {
+      const w = cluster.fork();
+      live.add(w);
+      w.once('listening', () => resolve(w));
+      w.once('exit', (code, signal) => {
+        live.delete(w);
+        reject(new Error(`worker exited before listening (${signal ?? code})`));
+        if (!stopping && !w.exitedAfterDisconnect && !replacing.has(w)) {
+          process.stderr.write(`Server process ${w.process.pid} exited (${signal ?? code}); starting another.\n`);
+          setTimeout(() => void fork().catch(() => undefined), 1000).unref();
+        }
+      });
+    });
+  const replacing = new Set<Worker>();
+  const stopWorker = (w: Worker) =>
+    new Promise<void>((resolve) => {
+      if (w.process.exitCode !== null || w.isDead()) return resolve();
+      w.once('exit', () => resolve());
+      w.process.kill('SIGTERM');
+    });
+  await Promise.all(Array.from({ length: workers }, fork));
+  process.stdout.write(banner(config, admin, workers));
+
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.all([...live].map(stopWorker));
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+  process.on('SIGHUP', () => {
+    void (async () => {
+      for (const old of [...live]) {
+        if (stopping) return;
+        replacing.add(old);
+        await fork();
+        await stopWorker(old);
+      }
+      process.stderr.write('Rolling restart done.\n');
+    })().catch((err) => process.stderr.write(`Rolling restart failed: ${(err as Error).message}\n`));
+  });
 }
 
 async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>, migrateFirst = true): Promise<T> {
@@ -94,9 +198,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   switch (command) {
-    case 'serve':
-      await serve(config);
+    case 'serve': {
+      const { values } = parseArgs({
+        args: [sub, ...rest].filter((a) => a !== undefined),
+        options: { workers: { type: 'string' } },
+      });
+      await serve(config, parseWorkers(values.workers));
       return -1; // keep running
+    }
     case 'migrate': {
       const { applied } = await withDb(config, (db) => migrate(db), false);
       process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date.\n');

@@ -45,6 +45,8 @@ export interface Db extends Queryable {
   /** Subscribes to NOTIFY on a channel; returns the unsubscribe function. */
   listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** PostgreSQL: the pool's connections (open, idle) and queries waiting for one. */
+  poolStats?(): { total: number; idle: number; waiting: number };
 }
 
 const INT8 = 20;
@@ -86,19 +88,37 @@ export interface PostgresOptions {
   url: string;
   poolSize: number;
   statementTimeoutMs: number;
+  /**
+   * 'transaction': the URL is a pooler in transaction mode (PgBouncer): no named
+   * prepared statements (a statement prepared on one server connection is unknown
+   * on the next), no session settings sent at connect (set `statement_timeout` and
+   * `jit` on the database or role instead), LISTEN through `listenUrl`.
+   */
+  pooler?: 'none' | 'transaction';
+  /** A direct connection for LISTEN (required behind a transaction pooler); defaults to `url`. */
+  listenUrl?: string;
+  application?: string;
 }
 
 export function openPostgres(opts: PostgresOptions): Db {
+  const pooled = opts.pooler === 'transaction';
+  const named = !pooled;
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize,
     types: pgTypes,
-    statement_timeout: opts.statementTimeoutMs,
-    application_name: 'switchboard',
-    // No JIT: every statement here runs in about a millisecond, and a cached generic plan whose
-    // estimate crosses jit_above_cost (a batch's worst case) would compile on every execution.
-    // (An `options` in DATABASE_URL replaces this.)
-    options: '-c jit=off',
+    application_name: opts.application ?? 'switchboard',
+    // Behind a transaction pooler the server connection changes between transactions and
+    // PgBouncer refuses unknown startup parameters: these are set on the database instead.
+    ...(pooled
+      ? {}
+      : {
+          statement_timeout: opts.statementTimeoutMs,
+          // No JIT: every statement here runs in about a millisecond, and a cached generic plan whose
+          // estimate crosses jit_above_cost (a batch's worst case) would compile on every execution.
+          // (An `options` in DATABASE_URL replaces this.)
+          options: '-c jit=off',
+        }),
   });
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => undefined);
@@ -108,7 +128,7 @@ export function openPostgres(opts: PostgresOptions): Db {
   let closed = false;
 
   async function connectListener(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: opts.url, types: pgTypes });
+    const client = new pg.Client({ connectionString: opts.listenUrl ?? opts.url, types: pgTypes });
     client.on('notification', (msg) => {
       for (const h of listeners.get(msg.channel) ?? []) h(msg.payload ?? '');
     });
@@ -131,9 +151,10 @@ export function openPostgres(opts: PostgresOptions): Db {
   return {
     engine: 'postgres',
     async query<T>(sql: string, params?: readonly unknown[], opts?: QueryOptions) {
-      const res = opts?.name
-        ? await pool.query({ name: opts.name, text: sql, values: params as unknown[] })
-        : await pool.query(sql, params as unknown[]);
+      const res =
+        named && opts?.name
+          ? await pool.query({ name: opts.name, text: sql, values: params as unknown[] })
+          : await pool.query(sql, params as unknown[]);
       return res.rows as T[];
     },
     async exec(sql: string) {
@@ -145,9 +166,10 @@ export function openPostgres(opts: PostgresOptions): Db {
         await client.query('BEGIN');
         const tx: Queryable = {
           async query<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions) {
-            const res = opts?.name
-              ? await client.query({ name: opts.name, text: sql, values: params as unknown[] })
-              : await client.query(sql, params as unknown[]);
+            const res =
+              named && opts?.name
+                ? await client.query({ name: opts.name, text: sql, values: params as unknown[] })
+                : await client.query(sql, params as unknown[]);
             return res.rows as R[];
           },
           async exec(sql: string) {
@@ -178,6 +200,9 @@ export function openPostgres(opts: PostgresOptions): Db {
           await listenClient?.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => undefined);
         }
       };
+    },
+    poolStats() {
+      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
     },
     async close() {
       closed = true;

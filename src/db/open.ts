@@ -10,6 +10,8 @@ export async function openDatabase(config: Config): Promise<Db> {
       url: config.databaseUrl,
       poolSize: config.pgPoolSize,
       statementTimeoutMs: config.statementTimeoutMs,
+      pooler: config.database.pooler,
+      listenUrl: config.database.listenUrl,
     });
   }
   const lock = lockDataDir(config.dataDir);

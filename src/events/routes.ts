@@ -9,6 +9,8 @@ import { pruneEvents } from './prune.js';
 /** A client that stops reading (buffer above this) is cut off; it resumes with Last-Event-ID. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** The retry hint sent as a stream ends because its process is stopping. */
+const RECONNECT_AFTER_SHUTDOWN_MS = 250;
 
 /** The wire form of an event, as the console receives it. */
 export function eventData(e: StoredEvent): Record<string, unknown> {
@@ -115,7 +117,11 @@ export async function registerEventRoutes(app: App, ctx: AppContext): Promise<vo
         lastSentId: 0,
         send: (e) => write(formatEvent(e)),
         reset: () => write('event: reset\ndata: {}\n\n'),
-        close: finish,
+        // The server is stopping: reconnect soon (the balancer sends the console to another process).
+        close: () => {
+          write(`retry: ${RECONNECT_AFTER_SHUTDOWN_MS}\n\n`);
+          finish();
+        },
         recheck: async () => {
           if (closed) return;
           try {
