@@ -66,6 +66,8 @@ export function generate(
     cases: number;
     interactions: number;
     tasks: number;
+    /** Callers' numbers start with this (runs that must not see each other's callers use their own). */
+    numberPrefix?: string;
   },
 ): SeedData {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
@@ -113,7 +115,10 @@ export function generate(
       followUps,
     });
   }
-  const numbers = Array.from({ length: 12 }, (_, i) => `+1555010${String(i).padStart(4, '0')}`);
+  const numbers = Array.from(
+    { length: 12 },
+    (_, i) => `${opts.numberPrefix ?? '+1555010'}${String(i).padStart(4, '0')}`,
+  );
   const interactions: SeedInteraction[] = [];
   for (let i = 0; i < opts.interactions; i++) {
     const result = pick(['found', 'found', 'not_found', 'multiple'] as const);
