@@ -36,6 +36,7 @@ import { idempotentDb, registerIdempotency } from './http/idempotency.js';
 import { Lifecycle } from './ops/lifecycle.js';
 import { Metrics } from './ops/metrics.js';
 import { registerHealth, type HealthCheck } from './ops/health.js';
+import { registerReportRoutes } from './modules/reports/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
@@ -54,6 +55,7 @@ const MODULES: ModuleRegistrar[] = [
   registerJobRoutes,
   registerAuditRoutes,
   registerImportRoutes,
+  registerReportRoutes,
 ];
 
 export interface BuildOptions {

@@ -17,6 +17,7 @@ import { InteractionsService } from './modules/interactions/service.js';
 import { EmailService } from './modules/email/service.js';
 import { PortalService } from './modules/portal/service.js';
 import { JobQueue } from './modules/jobs/queue.js';
+import { ReportsService } from './modules/reports/service.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -43,9 +44,11 @@ export interface Services {
   jobs: JobQueue;
   /** Reading the audit trail, its export and retention (writing is recordAudit in audit/service.ts). */
   audit: AuditService;
+  /** Reports and the wallboard's figures, each with the list query behind it (docs/reports.md). */
+  reports: ReportsService;
 }
 
-export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clock = systemClock): Services {
+export function buildServices(db: Db, config: Config, hub: EventHub, clock: Clock = systemClock): Services {
   const users = new UsersService(db, config);
   const customFields = new CustomFieldsService(db, config);
   const cases = new CasesService(db, users);
@@ -60,6 +63,7 @@ export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clo
   const portal = new PortalService(db, config, { customers, email });
   const jobs = new JobQueue(db, clock, { ...config.jobs, exclusiveDatabase: db.engine === 'pglite' });
   const audit = new AuditService(db);
+  const reports = new ReportsService(db, clock, hub);
   return {
     users,
     auth,
@@ -74,5 +78,6 @@ export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clo
     portal,
     jobs,
     audit,
+    reports,
   };
 }

@@ -38,6 +38,7 @@ const DEFAULT_ROLE_PRIVILEGES: Record<'agent' | 'supervisor', string[]> = {
     'tasks.create',
     'tasks.edit',
     'tasks.delete',
+    'reports.view',
   ],
 };
 

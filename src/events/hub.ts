@@ -116,6 +116,13 @@ export class EventHub {
     return n;
   }
 
+  /** How many users have at least one event stream open on this process (the wallboard's "agents connected"). */
+  connectedUsers(): number {
+    let n = 0;
+    for (const s of this.byUser.values()) if (s.size > 0) n++;
+    return n;
+  }
+
   /** The id of the last event this process has read (fresh connections start after it). */
   get lastEventId(): number {
     return this.cursor;

@@ -18,6 +18,8 @@ export const PRIVILEGES = [
   'admin',
   /** Importing customers, cases and follow-ups from files (administrators by default). */
   'data.import',
+  /** Reports and the wallboard (supervisors and administrators by default; docs/reports.md). */
+  'reports.view',
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 

@@ -14,6 +14,8 @@ import { CaseView } from './screens/CaseView.js';
 import { TasksScreen } from './screens/Tasks.js';
 import { AdminScreen } from './screens/Admin.js';
 import { AccountScreen } from './screens/Account.js';
+import { RecordsScreen, ReportsScreen } from './screens/Reports.js';
+import { WallboardScreen } from './screens/Wallboard.js';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -76,6 +78,9 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/tasks') return <TasksScreen />;
   if (path === '/admin' || path.startsWith('/admin/')) return <AdminScreen path={path} />;
   if (path === '/account') return <AccountScreen />;
+  if (path === '/reports' && can('reports.view')) return <ReportsScreen />;
+  if (path === '/reports/records') return <RecordsScreen />;
+  if (path === '/wallboard' && can('reports.view')) return <WallboardScreen />;
   return (
     <section>
       <h1>Not found</h1>
@@ -135,6 +140,8 @@ export function Shell() {
     { to: '/cases', label: 'Cases', show: can('cases.view') },
     { to: '/tasks', label: 'Tasks', show: can('tasks.view') },
     { to: '/admin', label: 'Admin', show: can('admin') },
+    { to: '/reports', label: 'Reports', show: can('reports.view') },
+    { to: '/wallboard', label: 'Wallboard', show: can('reports.view') },
     { to: '/account', label: 'My account', show: true },
   ].filter((t) => t.show);
 

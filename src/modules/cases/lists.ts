@@ -49,6 +49,14 @@ export class CaseLists {
     filter.openedTo = query.createdTo;
     filter.updatedFrom = query.updatedFrom;
     filter.updatedTo = query.updatedTo;
+    if (query.channel !== undefined) filter.channels = csv(query.channel);
+    filter.closedFrom = query.closedFrom;
+    filter.closedTo = query.closedTo;
+    filter.reopenedFrom = query.reopenedFrom;
+    filter.reopenedTo = query.reopenedTo;
+    filter.reopened = query.reopened;
+    filter.responded = query.responded;
+    filter.staffResponses = query.staffResponses;
     const raw = query as Record<string, unknown>;
     if (hasCustomFieldFilters(raw) || filter.q) {
       const cf = await customFieldConditions(this.db, 'case', raw, { alias: 'c' });

@@ -99,6 +99,24 @@ export const CaseListQuery = Type.Object(
     createdTo: Type.Optional(DateTime),
     updatedFrom: Type.Optional(DateTime),
     updatedTo: Type.Optional(DateTime),
+    channel: CsvOf('case channels, comma-separated (phone, chat, email, web, portal, other)'),
+    closedFrom: Type.Optional({ ...DateTime, description: 'closed at or after (closed cases only)' }),
+    closedTo: Type.Optional({ ...DateTime, description: 'closed before (closed cases only)' }),
+    reopenedFrom: Type.Optional({
+      ...DateTime,
+      description: 'reopened at least once at or after this time (and before reopenedTo)',
+    }),
+    reopenedTo: Type.Optional({
+      ...DateTime,
+      description: 'reopened at least once before this time (and at or after reopenedFrom)',
+    }),
+    reopened: Type.Optional(Type.Boolean({ description: 'true: reopened at least once; false: never reopened' })),
+    responded: Type.Optional(
+      Type.Boolean({ description: 'true: has a public follow-up by staff (a first response); false: has none' }),
+    ),
+    staffResponses: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1000, description: 'exactly this many public follow-ups by staff' }),
+    ),
     sort: Type.Optional(
       Type.Union(
         CASE_SORTS.map((s) => Type.Literal(s)),

@@ -186,6 +186,17 @@ export interface CaseFilter {
   openedTo?: string;
   updatedFrom?: string;
   updatedTo?: string;
+  channels?: string[];
+  closedFrom?: string;
+  closedTo?: string;
+  /** A reopen (case_reopens) at or after reopenedFrom and before reopenedTo. */
+  reopenedFrom?: string;
+  reopenedTo?: string;
+  reopened?: boolean;
+  /** Has (or has no) public follow-up by staff. */
+  responded?: boolean;
+  /** Exactly this many public follow-ups by staff. */
+  staffResponses?: number;
   /**
    * Custom field filters (cf.*) and the searchable custom fields' part of `q`,
    * from custom-fields/filters.ts: their placeholders are $1…$n of `params`.
@@ -214,6 +225,17 @@ class Params {
   }
 }
 
+/** A case's public follow-ups by staff (first response, first-contact resolution): the FROM/WHERE of a subquery. */
+export const STAFF_PUBLIC = `case_follow_ups fu WHERE fu.case_id = c.id AND fu.author_type = 'user' AND fu.visibility = 'public'`;
+
+/** The WHERE conditions of a case filter over `cases c`, its placeholders continuing `params` (reports use it). */
+export function caseConditions(f: CaseFilter, params: unknown[]): string[] {
+  const p = new Params(params);
+  const w = whereOf(f, p);
+  params.splice(0, params.length, ...p.values);
+  return w;
+}
+
 function whereOf(f: CaseFilter, p: Params): string[] {
   const w: string[] = [];
   if (f.caseNumber !== undefined) w.push(`c.case_number = ${p.add(f.caseNumber)}`);
@@ -238,6 +260,22 @@ function whereOf(f: CaseFilter, p: Params): string[] {
   if (f.openedTo) w.push(`c.opened_at < ${p.add(f.openedTo)}::timestamptz`);
   if (f.updatedFrom) w.push(`c.updated_at >= ${p.add(f.updatedFrom)}::timestamptz`);
   if (f.updatedTo) w.push(`c.updated_at < ${p.add(f.updatedTo)}::timestamptz`);
+  if (f.channels) w.push(`c.channel = ANY(${p.add(f.channels)}::text[])`);
+  if (f.closedFrom) w.push(`c.closed_at >= ${p.add(f.closedFrom)}::timestamptz`);
+  if (f.closedTo) w.push(`c.closed_at < ${p.add(f.closedTo)}::timestamptz`);
+  if (f.reopenedFrom || f.reopenedTo) {
+    const r: string[] = ['r.case_id = c.id'];
+    if (f.reopenedFrom) r.push(`r.at >= ${p.add(f.reopenedFrom)}::timestamptz`);
+    if (f.reopenedTo) r.push(`r.at < ${p.add(f.reopenedTo)}::timestamptz`);
+    w.push(`EXISTS (SELECT 1 FROM case_reopens r WHERE ${r.join(' AND ')})`);
+  }
+  if (f.reopened !== undefined) {
+    w.push(`${f.reopened ? '' : 'NOT '}EXISTS (SELECT 1 FROM case_reopens r WHERE r.case_id = c.id)`);
+  }
+  if (f.responded !== undefined) w.push(`${f.responded ? '' : 'NOT '}EXISTS (SELECT 1 FROM ${STAFF_PUBLIC})`);
+  if (f.staffResponses !== undefined) {
+    w.push(`(SELECT count(*) FROM ${STAFF_PUBLIC}) = ${p.add(f.staffResponses)}::int`);
+  }
   return w;
 }
 

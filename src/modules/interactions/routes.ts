@@ -10,6 +10,7 @@ import {
   CustomerInteractionsQuery,
   Interaction,
   InteractionCreate,
+  InteractionListQuery,
   InteractionPatch,
   InteractionWithMatches,
   LookupQuery,
@@ -201,5 +202,19 @@ export async function registerInteractionRoutes(app: App, ctx: AppContext): Prom
       const { limit = 50, cursor } = request.query;
       return interactions.listForCustomer(actorOf(request), request.params.id, { limit, cursor });
     },
+  );
+
+  app.get(
+    '/api/v1/interactions',
+    {
+      config: { access: 'customers.view' },
+      schema: {
+        tags,
+        summary: 'Interactions, newest first, filtered (the lists behind the reports)',
+        querystring: InteractionListQuery,
+        response: { 200: PageOf(Interaction), 400: Problem },
+      },
+    },
+    async (request) => interactions.list(actorOf(request), request.query),
   );
 }

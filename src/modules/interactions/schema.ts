@@ -192,3 +192,34 @@ export const Associate = Type.Object(
 export type Associate = Static<typeof Associate>;
 
 export const CustomerInteractionsQuery = Type.Object(PageQuery, { additionalProperties: false });
+
+export const InteractionListQuery = Type.Object(
+  {
+    ...PageQuery,
+    channel: Type.Optional(
+      Type.String({ maxLength: 100, description: 'channels, comma-separated: phone, chat, email' }),
+    ),
+    direction: Type.Optional(enumOf(DIRECTIONS)),
+    agentId: Type.Optional(Type.String({ maxLength: 64, description: 'the agent (user id) who handled it' })),
+    customerId: Type.Optional(Type.String({ maxLength: 64 })),
+    result: Type.Optional(enumOf(RESULTS, 'what the automatic match found: found, not_found, multiple')),
+    startedFrom: Type.Optional({ ...DateTime, description: 'started at or after this time' }),
+    startedTo: Type.Optional({ ...DateTime, description: 'started before this time' }),
+    hour: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 23, description: 'started in this hour of the day (in tz)' }),
+    ),
+    tz: Type.Optional(Type.String({ maxLength: 64, description: 'IANA time zone of `hour`; default UTC' })),
+    repeatWithinDays: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 365,
+        description:
+          'inbound interactions whose caller (the same customer or the same from address) had another inbound ' +
+          'interaction in the N days before',
+      }),
+    ),
+    wrappedUp: Type.Optional(Type.Boolean({ description: 'true: a disposition was recorded; false: none' })),
+  },
+  { additionalProperties: false },
+);
+export type InteractionListQuery = Static<typeof InteractionListQuery>;

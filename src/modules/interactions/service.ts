@@ -40,10 +40,13 @@ import type {
   Associate,
   Interaction,
   InteractionCreate,
+  InteractionListQuery,
   InteractionWithMatches,
   LookupQuery,
   LookupResult,
 } from './schema.js';
+import { CHANNELS } from './schema.js';
+import { isTimeZone } from '../tasks/time.js';
 import {
   closeDueWrapUps,
   effectiveState,
@@ -51,9 +54,11 @@ import {
   getInteraction,
   insertInteraction,
   listCustomerInteractions,
+  listInteractions,
   moveInteractionsToCustomer,
   toInteraction,
   updateInteraction,
+  type InteractionFilter,
   type InteractionRow,
 } from './store.js';
 import { WrapUp } from './wrapup.js';
@@ -196,6 +201,49 @@ export class InteractionsService {
     const row = isUuid(id) ? await getInteraction(this.db, id) : null;
     if (!row) throw new NotFound('Interaction');
     return this.withMatches(actor, row, now);
+  }
+
+  /** Every interaction, newest first, filtered (the reports' click-through lists). */
+  async list(actor: Actor, query: InteractionListQuery, now = new Date()): Promise<Page<Interaction>> {
+    requirePrivilege(actor, 'customers.view');
+    const errors: { field: string; message: string }[] = [];
+    const id = (v: string | undefined, field: string) => {
+      if (v !== undefined && !isUuid(v)) errors.push({ field, message: 'not an id' });
+      return v;
+    };
+    const f: InteractionFilter = {
+      agentId: id(query.agentId, 'agentId'),
+      customerId: id(query.customerId, 'customerId'),
+      direction: query.direction,
+      result: query.result,
+      startedFrom: query.startedFrom,
+      startedTo: query.startedTo,
+      repeatWithinDays: query.repeatWithinDays,
+      wrappedUp: query.wrappedUp,
+    };
+    if (query.channel !== undefined) {
+      f.channels = [...new Set(query.channel.split(',').map((c) => c.trim()))].filter(Boolean);
+      const bad = f.channels.find((c) => !(CHANNELS as readonly string[]).includes(c));
+      if (bad) errors.push({ field: 'channel', message: `unknown channel "${bad}" (phone, chat or email)` });
+    }
+    const tz = query.tz ?? 'UTC';
+    if (!isTimeZone(tz)) errors.push({ field: 'tz', message: 'not an IANA time zone' });
+    if (query.hour !== undefined) f.hour = { hour: query.hour, tz };
+    let after: [string, string] | null = null;
+    if (query.cursor) {
+      const [at, cid] = decodeCursor(query.cursor, ['date', 'string']) as [string, string];
+      if (!isUuid(cid)) errors.push({ field: 'cursor', message: 'not a cursor from this list' });
+      after = [at, cid];
+    }
+    if (errors.length) throw new Invalid(errors);
+    const limit = query.limit ?? 50;
+    const rows = await listInteractions(this.db, f, after, limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => toInteraction(r, now)),
+      nextCursor: rows.length > limit ? encodeCursor([last.started_key, last.id]) : null,
+    };
   }
 
   /** I4: the customer's interaction log, newest first. */

@@ -223,3 +223,63 @@ export async function moveInteractionsToCustomer(tx: Queryable, fromId: string, 
   );
   return rows.map((r) => r.id);
 }
+
+export interface InteractionFilter {
+  channels?: string[];
+  direction?: Direction;
+  agentId?: string;
+  customerId?: string;
+  result?: MatchResult;
+  startedFrom?: string;
+  startedTo?: string;
+  /** Hour of the day (0–23) in `tz`. */
+  hour?: { hour: number; tz: string };
+  repeatWithinDays?: number;
+  wrappedUp?: boolean;
+}
+
+/** The WHERE conditions of a filter over `interactions i` (shared with reports' click-through definitions). */
+export function interactionConditions(f: InteractionFilter, arg: (v: unknown) => string): string[] {
+  const w: string[] = [];
+  if (f.channels) w.push(`i.channel = ANY(${arg(f.channels)}::text[])`);
+  if (f.direction) w.push(`i.direction = ${arg(f.direction)}`);
+  if (f.agentId) w.push(`i.agent_id = ${arg(f.agentId)}::uuid`);
+  if (f.customerId) w.push(`i.customer_id = ${arg(f.customerId)}::uuid`);
+  if (f.result) w.push(`i.match_result = ${arg(f.result)}`);
+  if (f.startedFrom) w.push(`i.started_at >= ${arg(f.startedFrom)}::timestamptz`);
+  if (f.startedTo) w.push(`i.started_at < ${arg(f.startedTo)}::timestamptz`);
+  if (f.hour) {
+    w.push(`extract(hour FROM i.started_at AT TIME ZONE ${arg(f.hour.tz)}::text) = ${arg(f.hour.hour)}::int`);
+  }
+  if (f.repeatWithinDays !== undefined) {
+    const days = arg(f.repeatWithinDays);
+    const window = `j.direction = 'inbound' AND j.started_at < i.started_at
+      AND j.started_at >= i.started_at - make_interval(days => ${days}::int)`;
+    w.push(`i.direction = 'inbound' AND (
+      (i.customer_id IS NOT NULL AND EXISTS (SELECT 1 FROM interactions j WHERE j.customer_id = i.customer_id AND ${window}))
+      OR (i.from_address IS NOT NULL AND EXISTS (SELECT 1 FROM interactions j WHERE j.from_address = i.from_address AND ${window})))`);
+  }
+  if (f.wrappedUp !== undefined) w.push(`i.disposition IS ${f.wrappedUp ? 'NOT ' : ''}NULL`);
+  return w;
+}
+
+/** A page of interactions matching the filter, newest first; `after` is the last row's [started_key, id]. */
+export async function listInteractions(
+  q: Queryable,
+  f: InteractionFilter,
+  after: [string, string] | null,
+  limit: number,
+): Promise<InteractionRow[]> {
+  const args: unknown[] = [];
+  const arg = (v: unknown) => {
+    args.push(v);
+    return `$${args.length}`;
+  };
+  const w = interactionConditions(f, arg);
+  if (after) w.push(`(i.started_at, i.id) < (${arg(after[0])}::timestamptz, ${arg(after[1])}::uuid)`);
+  return q.query<InteractionRow>(
+    `SELECT ${COLUMNS} FROM interactions i ${w.length ? `WHERE ${w.join(' AND ')}` : ''}
+     ORDER BY i.started_at DESC, i.id DESC LIMIT ${arg(limit)}`,
+    args,
+  );
+}

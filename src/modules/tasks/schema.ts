@@ -106,6 +106,11 @@ export const TaskListQuery = Type.Object(
     customerId: Type.Optional(Type.String({ maxLength: 64 })),
     caseId: Type.Optional(Type.String({ maxLength: 64 })),
     tz: Type.Optional(Type.String({ maxLength: 64, description: 'IANA time zone for "today"; default UTC' })),
+    dueFrom: Type.Optional({ ...DateTime, description: 'due at or after this time' }),
+    dueTo: Type.Optional({ ...DateTime, description: 'due before this time' }),
+    onTime: Type.Optional(
+      Type.Boolean({ description: 'true: done no later than its due time; false: done after it (done tasks only)' }),
+    ),
   },
   { ...customFieldFilterQuery, description: CUSTOM_FIELD_FILTER_DOC },
 );

@@ -71,6 +71,9 @@ export class TasksService {
       caseId: idFilter(query.caseId, 'caseId'),
       statuses: query.status ? [query.status] : [],
       order: 'due',
+      dueAtFrom: query.dueFrom,
+      dueAtTo: query.dueTo,
+      onTime: query.onTime,
     };
     if (errors.length) throw new Invalid(errors);
     const custom = await prepareCustomFieldFilters(this.db, 'task', query as Record<string, unknown>);

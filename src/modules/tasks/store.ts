@@ -108,6 +108,11 @@ export interface TaskFilter {
   dueFrom?: Date;
   /** due_at < dueBefore */
   dueBefore?: Date;
+  /** Explicit due range (the report's click-through): due_at >= dueAtFrom, due_at < dueAtTo. */
+  dueAtFrom?: string;
+  dueAtTo?: string;
+  /** Done tasks only: completed no later than (true) or after (false) their due time. */
+  onTime?: boolean;
   /** 'due': by due time, soonest first, no due time last; 'completed': most recently completed first. */
   order: 'due' | 'completed';
   /** Custom field filters (cf.*), rendered with this query's placeholders. */
@@ -116,6 +121,24 @@ export interface TaskFilter {
 
 /** A keyset position: [due or completion time as ISO (or null), id]. */
 export type TaskKey = [string | null, string];
+
+/** The WHERE conditions of a task filter (the list's, and the reports' over the same definitions). */
+export function taskConditions(filter: Omit<TaskFilter, 'order'>, arg: (v: unknown) => string): string[] {
+  const conds: string[] = [];
+  if (filter.assigneeId) conds.push(`assignee_id = ${arg(filter.assigneeId)}`);
+  for (const s of filter.statuses) conds.push(`status = ${arg(s)}`);
+  if (filter.customerId) conds.push(`customer_id = ${arg(filter.customerId)}`);
+  if (filter.caseId) conds.push(`case_id = ${arg(filter.caseId)}`);
+  if (filter.dueFrom) conds.push(`due_at >= ${arg(filter.dueFrom)}`);
+  if (filter.dueBefore) conds.push(`due_at < ${arg(filter.dueBefore)}`);
+  if (filter.dueAtFrom) conds.push(`due_at >= ${arg(filter.dueAtFrom)}::timestamptz`);
+  if (filter.dueAtTo) conds.push(`due_at < ${arg(filter.dueAtTo)}::timestamptz`);
+  if (filter.onTime !== undefined) {
+    conds.push(`status = 'done' AND completed_at ${filter.onTime ? '<=' : '>'} due_at`);
+  }
+  if (filter.custom) conds.push(filter.custom.render(arg));
+  return conds;
+}
 
 /**
  * One page of tasks. Each branch is a range scan on an index in the sort order
@@ -127,19 +150,12 @@ export async function listTasks(
   after: TaskKey | null,
   limit: number,
 ): Promise<TaskRow[]> {
-  const conds: string[] = [];
   const args: unknown[] = [];
   const arg = (v: unknown) => {
     args.push(v);
     return `$${args.length}`;
   };
-  if (filter.assigneeId) conds.push(`assignee_id = ${arg(filter.assigneeId)}`);
-  for (const s of filter.statuses) conds.push(`status = ${arg(s)}`);
-  if (filter.customerId) conds.push(`customer_id = ${arg(filter.customerId)}`);
-  if (filter.caseId) conds.push(`case_id = ${arg(filter.caseId)}`);
-  if (filter.dueFrom) conds.push(`due_at >= ${arg(filter.dueFrom)}`);
-  if (filter.dueBefore) conds.push(`due_at < ${arg(filter.dueBefore)}`);
-  if (filter.custom) conds.push(filter.custom.render(arg));
+  const conds = taskConditions(filter, arg);
   const where = (extra: string[]) => {
     const all = [...conds, ...extra];
     return all.length ? `WHERE ${all.join(' AND ')}` : '';

@@ -1,0 +1,178 @@
+/**
+ * Reports benchmark (issue 23), small size: cases, follow-ups, interactions and
+ * tasks generated on PostgreSQL, then each report (ReportsService, the same
+ * code the routes call; no HTTP) for a 90-day range, run one at a time,
+ * median and p95 of the runs. Baselines in the same script, on the same data:
+ *   - a bare `count(*)` of the cases opened in the range (the floor of reading them)
+ *   - the case list's first page (GET /api/v1/cases' service call), an existing screen.
+ *
+ *   npx tsx bench/reports-bench.ts                # generate (once) and measure
+ *   npx tsx bench/reports-bench.ts --reuse        # measure again on the kept data
+ *
+ * Options: --cases 200000 --interactions 500000 --runs 15 --fresh
+ * --pg postgres://postgres@127.0.0.1:5432/postgres (the benchmark's own database
+ * `sb_bench_reports` is kept between runs). No rollups are involved: the
+ * reports are plain queries (docs/reports.md, "Speed").
+ */
+import pg from 'pg';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { systemClock } from '../src/clock.js';
+import { openPostgres } from '../src/db/adapter.js';
+import { migrate } from '../src/db/migrate.js';
+import { systemActor } from '../src/http/actor.js';
+import { CasesService } from '../src/modules/cases/service.js';
+import { ReportsService } from '../src/modules/reports/service.js';
+import { UsersService } from '../src/modules/users/service.js';
+import { loadConfig } from '../src/config.js';
+import { log } from './lib.js';
+
+const { values: args } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '200000' },
+    interactions: { type: 'string', default: '500000' },
+    runs: { type: 'string', default: '15' },
+    reuse: { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+  },
+});
+const CASES = Number(args.cases);
+const INTERACTIONS = Number(args.interactions);
+const RUNS = Number(args.runs);
+const DB_NAME = 'sb_bench_reports';
+const DAYS = 365;
+
+async function main() {
+  const load0 = os.loadavg();
+  const admin = new pg.Client({ connectionString: args.pg });
+  await admin.connect();
+  if (args.fresh) await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DB_NAME}`);
+  const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  await admin.end();
+  const url = new URL(args.pg!);
+  url.pathname = `/${DB_NAME}`;
+  const db = openPostgres({ url: url.toString(), poolSize: 4, statementTimeoutMs: 600_000 });
+  await migrate(db);
+
+  const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM cases');
+  if (n === 0 || !args.reuse) {
+    if (n > 0) throw new Error(`${DB_NAME} has data: pass --reuse to measure it, or --fresh to start again`);
+    const t0 = performance.now();
+    log(
+      `Generating ${CASES} cases (~3 follow-ups each), ${INTERACTIONS} interactions, ${CASES / 2} tasks over ${DAYS} days…`,
+    );
+    await db.exec(`
+      INSERT INTO users (email, password_hash, role, first_name, last_name)
+        SELECT 'agent' || g || '@bench.test', 'x', 'agent', 'Agent', g::text FROM generate_series(1, 50) g;
+      INSERT INTO customers (account_number, first_name, last_name)
+        SELECT 'R' || g, 'First' || g, 'Last' || g FROM generate_series(1, 20000) g;
+      CREATE TEMP TABLE a AS SELECT row_number() OVER () AS i, id FROM users WHERE email LIKE '%@bench.test';
+      CREATE TEMP TABLE cu AS SELECT row_number() OVER () AS i, id FROM customers WHERE account_number LIKE 'R%';
+    `);
+    await db.exec(`
+      INSERT INTO cases (customer_id, subject, status, is_open, priority, severity, visibility, owner_id, channel,
+                         opened_at, closed_at, created_at, updated_at)
+      SELECT cu.id, 'Bench case ' || g, CASE WHEN closed THEN 'closed' ELSE 'open' END, NOT closed,
+             (ARRAY['low','normal','normal','high','urgent'])[1 + g % 5], (ARRAY['minor','major','critical'])[1 + g % 3],
+             CASE WHEN g % 10 = 0 THEN 'private' ELSE 'public' END,
+             CASE WHEN g % 7 = 0 THEN NULL ELSE a.id END,
+             (ARRAY['phone','chat','email','web','portal','other'])[1 + g % 6],
+             opened, CASE WHEN closed THEN opened + (random() * interval '10 days') END, opened, opened
+      FROM (SELECT g, now() - random() * interval '${DAYS} days' AS opened, random() < 0.7 AS closed
+            FROM generate_series(1, ${CASES}) g) s
+      JOIN cu ON cu.i = 1 + s.g % 20000 JOIN a ON a.i = 1 + s.g % 50;
+    `);
+    await db.exec(`
+      INSERT INTO case_follow_ups (case_id, kind, visibility, body, author_type, author_name, channel, created_at)
+      SELECT c.id, 'note', CASE WHEN k % 4 = 0 THEN 'internal' ELSE 'public' END, 'Bench follow-up',
+             CASE WHEN k % 3 = 0 THEN 'customer' ELSE 'user' END, 'Bench', 'console',
+             c.opened_at + random() * interval '2 days'
+      FROM cases c CROSS JOIN generate_series(1, 3) k;
+      INSERT INTO case_reopens (case_id, at)
+      SELECT id, closed_at - interval '1 day' FROM cases WHERE closed_at IS NOT NULL AND case_number % 9 = 0;
+    `);
+    await db.exec(`
+      INSERT INTO interactions (channel, direction, from_address, agent_id, customer_id, match_result, state, started_at,
+                                disposition)
+      SELECT (ARRAY['phone','phone','chat','email'])[1 + g % 4], CASE WHEN g % 4 = 0 THEN 'outbound' ELSE 'inbound' END,
+             '+1555' || lpad((g % 60000)::text, 7, '0'), a.id,
+             CASE WHEN g % 5 = 0 THEN NULL ELSE cu.id END, CASE WHEN g % 5 = 0 THEN 'not_found' ELSE 'found' END,
+             'active', now() - random() * interval '${DAYS} days', CASE WHEN g % 3 = 0 THEN NULL ELSE 'resolved' END
+      FROM generate_series(1, ${INTERACTIONS}) g JOIN cu ON cu.i = 1 + g % 20000 JOIN a ON a.i = 1 + g % 50;
+      INSERT INTO tasks (type, subject, customer_id, assignee_id, due_at, status, completed_at)
+      SELECT 'call', 'Bench task', cu.id, a.id, due, st,
+             CASE WHEN st = 'open' THEN NULL ELSE due + (random() - 0.6) * interval '2 days' END
+      FROM (SELECT g, now() - random() * interval '${DAYS} days' + interval '30 days' AS due,
+                   (ARRAY['open','done','done','cancelled'])[1 + g % 4] AS st
+            FROM generate_series(1, ${CASES / 2}) g) s
+      JOIN cu ON cu.i = 1 + s.g % 20000 JOIN a ON a.i = 1 + s.g % 50;
+      ANALYZE;
+    `);
+    log(`Generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+
+  const counts = await db.query<{ t: string; n: number }>(
+    `SELECT 'cases' AS t, count(*)::int AS n FROM cases UNION ALL SELECT 'follow-ups', count(*)::int FROM case_follow_ups
+     UNION ALL SELECT 'interactions', count(*)::int FROM interactions UNION ALL SELECT 'tasks', count(*)::int FROM tasks`,
+  );
+  const reports = new ReportsService(db, systemClock, null);
+  const cases = new CasesService(db, new UsersService(db, loadConfig({})));
+  const actor = systemActor();
+  const today = new Date().toISOString().slice(0, 10);
+  const from = new Date(Date.now() - 89 * 86_400_000).toISOString().slice(0, 10);
+  const q = { from, to: today, tz: 'Europe/Paris' } as const;
+  const [anAgent] = await db.query<{ id: string }>(`SELECT id FROM users WHERE email = 'agent1@bench.test'`);
+
+  const subjects: [string, () => Promise<unknown>][] = [
+    [
+      'baseline: count(*) of cases opened in the range',
+      () => db.query(`SELECT count(*) FROM cases WHERE opened_at >= now() - interval '90 days'`),
+    ],
+    ['baseline: case list, first page (50)', () => cases.list(actor, { limit: 50 })],
+    ['cases report, day buckets', () => reports.cases(actor, { ...q, bucket: 'day' })],
+    [
+      'cases report, week buckets, channel+priority filter',
+      () => reports.cases(actor, { ...q, bucket: 'week', channel: 'phone,email', priority: 'high,urgent' }),
+    ],
+    ['cases report, one owner', () => reports.cases(actor, { ...q, ownerId: anAgent.id })],
+    ['interactions report (repeat callers 7 d)', () => reports.interactions(actor, q)],
+    ['workload report', () => reports.workload(actor, q)],
+    ['tasks report', () => reports.tasks(actor, q)],
+    ['wallboard', () => reports.wallboard(actor, { tz: 'Europe/Paris' })],
+  ];
+  const rows: string[] = [];
+  for (const [name, fn] of subjects) {
+    await fn(); // warm-up
+    const ms: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      await fn();
+      ms.push(performance.now() - t);
+    }
+    ms.sort((a, b) => a - b);
+    const med = ms[Math.floor(ms.length / 2)];
+    const p95 = ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.95))];
+    log(`${name}: median ${med.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`);
+    rows.push(`| ${name} | ${med.toFixed(1)} | ${p95.toFixed(1)} |`);
+  }
+  const load1 = os.loadavg();
+  log('');
+  log(
+    `Data: ${counts.map((c) => `${c.n.toLocaleString('en')} ${c.t}`).join(', ')} over ${DAYS} days; range 90 days (Europe/Paris). ` +
+      `${os.cpus().length} cores, Node ${process.version}, PostgreSQL ${version}; ${RUNS} runs each after a warm-up, one at a time; ` +
+      `load average ${load0[0].toFixed(1)} before, ${load1[0].toFixed(1)} after.`,
+  );
+  log('');
+  log('| subject | median ms | p95 ms |');
+  log('|---|---|---|');
+  for (const r of rows) log(r);
+  await db.close();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
