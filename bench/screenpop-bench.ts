@@ -2,7 +2,7 @@
  * Screen-pop benchmark (issue 6), PostgreSQL:
  *   1. `GET /api/v1/lookup?phone=` with a lookup-only key over HTTP (autocannon),
  *      mixed formats, 10% unknown numbers; and, as the same-script baseline, the
- *      lookup's SQL (customers/store.ts lookupMatches, with the same phone
+ *      lookup's SQL (customers/screen-pop.ts lookupMatches, with the same phone
  *      normalisation) through the driver at the same concurrency;
  *   2. `POST /api/v1/interactions` naming an agent who is connected over SSE:
  *      the time from sending the POST to the `screen.pop` arriving on the stream.
@@ -30,7 +30,7 @@ import { loadConfig } from '../src/config.js';
 import { openPostgres, type Db } from '../src/db/adapter.js';
 import { migrate } from '../src/db/migrate.js';
 import { normalisePhone, phoneLookupKeys } from '../src/modules/customers/phones.js';
-import { lookupMatches, type MatchOptions } from '../src/modules/customers/store.js';
+import { lookupMatches, type MatchOptions } from '../src/modules/customers/screen-pop.js';
 import { AuthService } from '../src/modules/users/auth-service.js';
 import { UsersService } from '../src/modules/users/service.js';
 import { SseClient } from '../test/sse-client.js';

@@ -1,6 +1,7 @@
 import type { Delivery } from '../modules/email/schema.js';
 import type { Interaction, Match, MatchedBy, MatchResult } from '../modules/interactions/schema.js';
 import type { Privilege } from '../http/privileges.js';
+import type { TaskType } from '../modules/tasks/schema.js';
 
 /**
  * Every live event the server sends, with its payload: the one list that
@@ -49,7 +50,7 @@ export interface ReminderPayload {
   kind: 'before' | 'overdue';
   fireAt: string;
   subject: string;
-  taskType: string;
+  taskType: TaskType;
   dueAt: string | null;
   customerId: string;
   caseId: string | null;

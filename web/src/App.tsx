@@ -6,7 +6,7 @@ import { SessionContext, type Session } from './session.js';
 import { Shell } from './Shell.js';
 import { ForgotPasswordPage, ResetPasswordPage, SignInForm, SignInPage } from './screens/SignIn.js';
 import { TwoFactorPanel } from './screens/Account.js';
-import type { Me } from './types.js';
+import type { Me, Privilege } from './apiTypes.js';
 
 /** Forgets what this tab kept (unsaved drafts, list state) when the user signs out. */
 function clearTabStorage(): void {
@@ -84,7 +84,7 @@ function Root() {
   }, []);
 
   const session = useMemo<Session | null>(
-    () => (me ? { me, can: (p: string) => me.privileges.includes(p), signOut } : null),
+    () => (me ? { me, can: (p: Privilege) => me.privileges.includes(p), signOut } : null),
     [me, signOut],
   );
 

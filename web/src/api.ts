@@ -169,7 +169,4 @@ export const api = {
   del: (path: string, version?: number) => request<void>('DELETE', path, { version }),
 };
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page } from './apiTypes.js';

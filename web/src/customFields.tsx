@@ -1,39 +1,10 @@
 import { useEffect, useId, useState } from 'react';
 import { api } from './api.js';
+import type { FieldDef, ObjectType } from './apiTypes.js';
 import { formatDate, formatDateTime, fromLocalInput, toLocalInput } from './format.js';
 
 /** Administrator-defined fields (`/api/v1/custom-fields`): loading, form inputs, display. */
-export type ObjectType = 'customer' | 'case' | 'followUp' | 'task';
-
-export interface FieldDef {
-  id: string;
-  objectType: ObjectType;
-  key: string;
-  label: string;
-  helpText: string;
-  type:
-    | 'text'
-    | 'longText'
-    | 'number'
-    | 'decimal'
-    | 'date'
-    | 'dateTime'
-    | 'boolean'
-    | 'singlePick'
-    | 'multiPick'
-    | 'phone'
-    | 'email'
-    | 'url';
-  options: { key: string; label: string; retired: boolean }[];
-  required: boolean;
-  default: unknown;
-  unique: boolean;
-  filterable: boolean;
-  searchable: boolean;
-  order: number;
-  retired: boolean;
-  version: number;
-}
+export type { FieldDef, ObjectType };
 
 const cache = new Map<ObjectType, Promise<FieldDef[]>>();
 

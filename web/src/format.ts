@@ -1,4 +1,4 @@
-import type { Address, Customer } from './types.js';
+import type { Address, Customer } from './apiTypes.js';
 
 export function customerName(
   c: Pick<Customer, 'firstName' | 'lastName' | 'company'> & { name?: string | null; displayName?: string | null },

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api } from './api.js';
-import type { CaseSettings, DirectoryUser, ListItem } from './types.js';
+import type { CaseSettings, DirectoryUser, ListItem } from './apiTypes.js';
 
 /** Small reference lists the console reads often, fetched once per page load. */
 let directory: Promise<DirectoryUser[]> | null = null;

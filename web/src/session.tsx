@@ -1,9 +1,10 @@
 import { createContext, useContext } from 'react';
-import type { Me } from './types.js';
+import type { Me, Privilege } from './apiTypes.js';
 
 export interface Session {
   me: Me;
-  can: (privilege: string) => boolean;
+  /** Whether the signed-in user holds this privilege (a name the server does not have is a type error). */
+  can: (privilege: Privilege) => boolean;
   signOut: () => Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import type { ActiveReminder, Task } from './types.js';
+import type { ActiveReminder, Task } from './apiTypes.js';
 
 /** The tasks module's paths, in one place. */
 export const tasksApi = {

@@ -17,15 +17,7 @@ import {
   CaseWithFollowUps,
   CustomerCasesQuery,
 } from './schema.js';
-
-const HistoryEntry = Type.Object({
-  id: Type.String(),
-  at: Type.String(),
-  actor: Type.Object({ id: Type.Union([Type.String(), Type.Null()]), name: Type.String() }),
-  channel: Type.String(),
-  action: Type.String(),
-  changes: Type.Array(Type.Object({ field: Type.String(), from: Type.Unknown(), to: Type.Unknown() })),
-});
+import { HistoryEntry } from '../history/schema.js';
 
 /** Cases (K1, K4–K6), their follow-ups (F1), the customer record's cases, and the case settings. */
 export async function registerCaseRoutes(app: App, ctx: AppContext): Promise<void> {

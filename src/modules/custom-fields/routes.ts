@@ -12,15 +12,7 @@ import {
   CustomFieldPatch,
   MAX_ACTIVE_FIELDS,
 } from './schema.js';
-
-const HistoryEntry = Type.Object({
-  id: Type.String(),
-  at: Type.String({ format: 'date-time' }),
-  actor: Type.Object({ id: Type.Union([Type.String(), Type.Null()]), name: Type.String() }),
-  channel: Type.String(),
-  action: Type.String(),
-  changes: Type.Array(Type.Object({ field: Type.String(), from: Type.Unknown(), to: Type.Unknown() })),
-});
+import { HistoryEntry } from '../history/schema.js';
 
 const tags = ['custom fields'];
 

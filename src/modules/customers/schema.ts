@@ -162,14 +162,8 @@ export const CustomerQuery = Type.Object(
 );
 export type CustomerQuery = Static<typeof CustomerQuery>;
 
-export const HistoryEntrySchema = Type.Object({
-  id: Type.String(),
-  at: Type.String({ format: 'date-time' }),
-  actor: Type.Object({ id: Type.Union([Type.String(), Type.Null()]), name: Type.String() }),
-  channel: Type.String(),
-  action: Type.String(),
-  changes: Type.Array(Type.Object({ field: Type.String(), from: Type.Unknown(), to: Type.Unknown() })),
-});
+/** The one history entry schema (src/modules/history/schema.ts), under the name customers' routes use. */
+export { HistoryEntry as HistoryEntrySchema } from '../history/schema.js';
 
 /** Per-user preferences: key → JSON value; `customers.columns` is the customers list's columns, in order. */
 export const CUSTOMER_COLUMNS = [

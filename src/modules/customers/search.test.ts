@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemActor } from '../../http/actor.js';
 import { ON_POSTGRES, startTestApp, type TestApp } from '../../../test/helpers.js';
 import { buildListQuery, prefixUpperBound, statementName } from './search.js';
+import { screenPop, screenPopIds } from './screen-pop.test-helpers.js';
 
 interface C {
   id: string;
@@ -218,28 +218,23 @@ describe('customers filters', () => {
   });
 });
 
-describe('customers lookup (for screen pop)', () => {
-  const actor = systemActor('api');
+describe('customers lookup (the screen-pop statement)', () => {
   it('matches phones in any format, exact E.164 first, drafts excluded', async () => {
-    const svc = t.ctx.services.customers;
     for (const phone of ['(415) 555-0100', '+1 415-555-0100', '001 415 555 0100', '4155550100']) {
-      const found = await svc.lookup(actor, { phone });
+      const found = await screenPop(t.db, { phone });
       expect(found.map((s) => s.id)).toEqual([made.jonathon.id]);
-      expect(found[0]).toMatchObject({ accountNumber: made.jonathon.accountNumber, displayName: 'Jonathon Smyth' });
+      expect(found[0]).toMatchObject({ account_number: made.jonathon.accountNumber, first_name: 'Jonathon' });
     }
-    expect((await svc.lookup(actor, { phone: '+1 212 555 0177' })).map((s) => s.id)).toEqual([made.shortNumber.id]);
-    expect((await svc.lookup(actor, { phone: '020 7946 0958' })).map((s) => s.id)).toEqual([]);
-    expect((await svc.lookup(actor, { phone: '+44 20 7946 0958' })).map((s) => s.id)).toEqual([made.katherine.id]);
-    expect(await svc.lookup(actor, { phone: 'anonymous' })).toEqual([]);
+    expect(await screenPopIds(t.db, { phone: '+1 212 555 0177' })).toEqual([made.shortNumber.id]);
+    expect(await screenPopIds(t.db, { phone: '020 7946 0958' })).toEqual([]);
+    expect(await screenPopIds(t.db, { phone: '+44 20 7946 0958' })).toEqual([made.katherine.id]);
+    expect(await screenPopIds(t.db, { phone: 'anonymous' })).toEqual([]);
   });
 
   it('matches email case-insensitively and account numbers exactly', async () => {
-    const svc = t.ctx.services.customers;
-    expect((await svc.lookup(actor, { email: ' KJ@NASA.test ' })).map((s) => s.id)).toEqual([made.katherine.id]);
-    expect((await svc.lookup(actor, { accountNumber: made.margaret.accountNumber })).map((s) => s.id)).toEqual([
-      made.margaret.id,
-    ]);
-    expect(await svc.lookup(actor, { accountNumber: 'nope' })).toEqual([]);
+    expect(await screenPopIds(t.db, { email: ' KJ@NASA.test ' })).toEqual([made.katherine.id]);
+    expect(await screenPopIds(t.db, { accountNumber: made.margaret.accountNumber })).toEqual([made.margaret.id]);
+    expect(await screenPopIds(t.db, { accountNumber: 'nope' })).toEqual([]);
   });
 });
 

@@ -9,7 +9,7 @@ import type { Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { DefinitionReads, prepareCustomFieldFilters, prepareCustomFieldSearch } from '../custom-fields/filters.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
-import { normalisePhone, phoneLookupKeys } from './phones.js';
+import { normalisePhone } from './phones.js';
 import { PreferencesService } from './preferences.js';
 import { CustomerImporter, type CustomerImportOptions } from './import.js';
 import type {
@@ -32,24 +32,12 @@ import {
   getRowByEmail,
   insertCustomer,
   replacePhones,
-  summariesByAccountNumber,
-  summariesByEmail,
   summariesByIds,
-  summariesByPhone,
   toCustomer,
   updateCustomer,
 } from './store.js';
 
 export const RECORD_TYPE = 'customer';
-/** Most matches a lookup answers (a shared company number can match many). */
-export const LOOKUP_LIMIT = 20;
-
-export interface LookupQuery {
-  phone?: string;
-  email?: string;
-  accountNumber?: string;
-}
-
 const trimOrNull = (s: string | null | undefined): string | null => {
   const t = s?.trim();
   return t ? t : null;
@@ -212,24 +200,6 @@ export class CustomersService {
     }
     return batches.load(e164);
   };
-
-  /**
-   * Screen-pop matching (PRODUCT.md I1): complete (non-draft) customers by phone
-   * in any format (exact E.164 first, else the last-digits fallback), by email
-   * (case-insensitively) or by account number. One indexed query. Give exactly
-   * one of the keys; the first present is used in the order phone, email, accountNumber.
-   */
-  async lookup(actor: Actor, query: LookupQuery): Promise<CustomerSummary[]> {
-    requirePrivilege(actor, 'customers.view');
-    if (query.phone !== undefined) {
-      const keys = phoneLookupKeys(query.phone, this.config.defaultPhoneRegion);
-      if (!keys.e164 && !keys.suffixRev && keys.storedRevs.length === 0) return [];
-      return summariesByPhone(this.db, keys, LOOKUP_LIMIT);
-    }
-    if (query.email !== undefined) return summariesByEmail(this.db, query.email, LOOKUP_LIMIT);
-    if (query.accountNumber !== undefined) return summariesByAccountNumber(this.db, query.accountNumber, LOOKUP_LIMIT);
-    throw new Invalid([{ field: 'phone', message: 'give a phone, an email or an account number' }]);
-  }
 
   /** `tx`: inside another module's transaction (an interaction's create-and-associate). */
   async create(actor: Actor, input: CustomerCreate, tx?: Queryable): Promise<Customer> {

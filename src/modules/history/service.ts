@@ -1,3 +1,4 @@
+import type { HistoryEntry } from './schema.js';
 import type { Queryable } from '../../db/adapter.js';
 import type { Actor } from '../../http/actor.js';
 import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
@@ -9,14 +10,7 @@ export interface FieldChange {
   to: unknown;
 }
 
-export interface HistoryEntry {
-  id: string;
-  at: string;
-  actor: { id: string | null; name: string };
-  channel: string;
-  action: string;
-  changes: FieldChange[];
-}
+export type { HistoryEntry } from './schema.js';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 

@@ -240,7 +240,7 @@ describe('GET /api/v1/lookup', () => {
 
   it.runIf(ON_POSTGRES)('is one indexed prepared statement per key on PostgreSQL (EXPLAIN, generic plan)', async () => {
     await t.db.exec('ANALYZE');
-    const { lookupMatches } = await import('../customers/store.js');
+    const { lookupMatches } = await import('../customers/screen-pop.js');
     const { phoneLookupKeys } = await import('../customers/phones.js');
     const opts = { limit: 10, cases: 'public', openCases: 5, interactions: 3, excludeInteractionId: null } as const;
     const plans: string[] = [];
@@ -272,7 +272,7 @@ describe('GET /api/v1/lookup', () => {
     await lookupMatches(spy, { by: 'phone', keys: phoneLookupKeys('4155550100', 'US') }, opts);
     await lookupMatches(spy, { by: 'email', email: 'ada@example.com' }, opts);
     await lookupMatches(spy, { by: 'caseNumber', caseNumber: adaCase.caseNumber }, opts);
-    const { lookupMatchesByPhone } = await import('../customers/store.js');
+    const { lookupMatchesByPhone } = await import('../customers/screen-pop.js');
     await lookupMatchesByPhone(
       spy,
       ['+14155550100', '02079460958'].map((n) => phoneLookupKeys(n, 'US')),
@@ -300,7 +300,7 @@ describe('GET /api/v1/lookup', () => {
   });
 
   it.runIf(ON_POSTGRES)('plans a list the same whatever its size, so the generic plan is reused', async () => {
-    const { lookupMatchesByPhone } = await import('../customers/store.js');
+    const { lookupMatchesByPhone } = await import('../customers/screen-pop.js');
     const { listByE164Many } = await import('../customers/search.js');
     const { phoneLookupKeys } = await import('../customers/phones.js');
     const opts = { limit: 10, cases: 'public', openCases: 5, interactions: 3, excludeInteractionId: null } as const;

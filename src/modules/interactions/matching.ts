@@ -1,14 +1,14 @@
 import type { Queryable } from '../../db/adapter.js';
 import { type Actor, can } from '../../http/actor.js';
 import { phoneLookupKeys, type PhoneKeys } from '../customers/phones.js';
+import { displayNameOf } from '../customers/store.js';
 import {
-  displayNameOf,
   lookupMatches,
   type MatchCaseJson,
   type MatchKey,
   type MatchOptions,
   type MatchRow,
-} from '../customers/store.js';
+} from '../customers/screen-pop.js';
 import type { Channel, Direction, Match, MatchCase, MatchedBy, MatchResult } from './schema.js';
 
 /**
@@ -16,7 +16,7 @@ import type { Channel, Direction, Match, MatchCase, MatchedBy, MatchResult } fro
  * order case number, phone, email, account number; the first key that matches
  * anything answers. Phones use the customers module's normalisation (any
  * format, trunk and international prefixes, last-digits fallback); drafts never
- * match. Each key is one indexed statement (customers/store.ts lookupMatches)
+ * match. Each key is one indexed statement (customers/screen-pop.ts lookupMatches)
  * that also brings each match's open cases and recent interactions.
  */
 

@@ -12,7 +12,7 @@ import { normalisePhone } from '../customers/phones.js';
 import type { Customer, CustomerCreate } from '../customers/schema.js';
 import type { CustomersService } from '../customers/service.js';
 import type { PhoneKeys } from '../customers/phones.js';
-import { lookupMatchesByPhone, type MatchOptions, type MatchRow } from '../customers/store.js';
+import { lookupMatchesByPhone, type MatchOptions, type MatchRow } from '../customers/screen-pop.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import type { TasksService } from '../tasks/service.js';
 import type { UsersService } from '../users/service.js';

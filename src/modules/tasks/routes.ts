@@ -6,17 +6,9 @@ import { IdParams, Problem } from '../../http/schemas.js';
 import { versionRead } from '../../http/versions.js';
 import { ACTIVE_LIMIT } from './reminders.js';
 import { ActiveReminder, Snooze, Task, TaskCreate, TaskListQuery, TaskPatch } from './schema.js';
+import { HistoryEntry } from '../history/schema.js';
 
 const REMINDER_POLL_MS = 500;
-
-const HistoryEntry = Type.Object({
-  id: Type.String(),
-  at: Type.String({ format: 'date-time' }),
-  actor: Type.Object({ id: Type.Union([Type.String(), Type.Null()]), name: Type.String() }),
-  channel: Type.String(),
-  action: Type.String(),
-  changes: Type.Array(Type.Object({ field: Type.String(), from: Type.Unknown(), to: Type.Unknown() })),
-});
 
 /** Tasks (T1, T3), their reminders (T2) and the reminder poller every server process runs. */
 export async function registerTaskRoutes(app: App, ctx: AppContext): Promise<void> {

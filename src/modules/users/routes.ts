@@ -11,6 +11,7 @@ import {
   ApiKeyCreated,
   RolePrivileges,
   RolePrivilegesPut,
+  DirectoryUser,
   User,
   UserCreate,
   UserPatch,
@@ -43,9 +44,7 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
         summary: 'Active users, names only (to assign cases and tasks)',
         response: {
           200: Type.Object({
-            items: Type.Array(
-              Type.Object({ id: Type.String(), name: Type.String(), email: Type.String(), role: Type.String() }),
-            ),
+            items: Type.Array(DirectoryUser),
           }),
         },
       },

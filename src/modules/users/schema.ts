@@ -181,3 +181,11 @@ export const RolePrivilegesPut = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** An active user as everyone may see them (`GET /api/v1/users/directory`: to assign cases and tasks). */
+export const DirectoryUser = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  role: Type.String(),
+});

@@ -1,7 +1,7 @@
 import { labelOf, useCaseRefs, userName } from '../lookups.js';
 import { formatDateTime } from '../format.js';
 import { Link } from '../router.js';
-import type { Case } from '../types.js';
+import type { Case } from '../apiTypes.js';
 
 /** The cases table of the Cases tab and of a customer record (the latter without severity). */
 export function CasesTable({

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, errorText, type Page } from '../api.js';
 import { formatDateTime, humanize, showValue } from '../format.js';
-import type { HistoryEntry } from '../types.js';
+import type { HistoryEntry } from '../apiTypes.js';
 
 function actorName(h: HistoryEntry): string {
   const a = h.actor;

@@ -52,40 +52,7 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   return data as T;
 }
 
-export interface Me {
-  customer: { accountNumber: string; displayName: string; email: string | null };
-  csrfToken: string;
-}
-
-export interface PortalCase {
-  id: string;
-  caseNumber: number;
-  subject: string;
-  description: string;
-  status: string;
-  isOpen: boolean;
-  channel: string;
-  openedAt: string;
-  closedAt: string | null;
-  updatedAt: string;
-}
-
-export interface PortalFollowUp {
-  id: string;
-  kind: string;
-  direction: string | null;
-  body: string;
-  author: { type: string; name: string };
-  fromMe: boolean;
-  email: { from?: string; to?: string[]; cc?: string[]; subject?: string } | null;
-  attachments: { id: string; filename: string; contentType: string; size: number; url: string }[];
-  createdAt: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page, PortalCase, PortalFollowUp, PortalMe as Me } from '../apiTypes.js';
 
 export function formatDate(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });

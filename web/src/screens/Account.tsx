@@ -5,6 +5,7 @@ import { useToast } from '../components/Toasts.js';
 import { formatDateTime } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { useSession } from '../session.js';
+import type { SessionInfo } from '../apiTypes.js';
 
 interface TwoFactorStatus {
   enabled: boolean;
@@ -18,16 +19,7 @@ interface Setup {
   qrCode: string;
 }
 
-export interface SessionInfo {
-  id: string;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  ip: string | null;
-  userAgent: string | null;
-  device: string;
-  current: boolean;
-}
+export type { SessionInfo };
 
 /** "My account": change my password, two-factor sign-in, my sessions. */
 export function AccountScreen() {

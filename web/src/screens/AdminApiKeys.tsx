@@ -5,24 +5,7 @@ import { useToast } from '../components/Toasts.js';
 import { useLoad } from '../hooks.js';
 import { formatDateTime } from '../format.js';
 import { useSession } from '../session.js';
-
-interface ApiKey {
-  id: string;
-  userId: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdAt: string;
-  lastUsedAt: string | null;
-  lastUsedIp?: string | null;
-  revokedAt: string | null;
-}
-
-interface DirectoryUser {
-  id: string;
-  name: string;
-  email: string;
-}
+import type { ApiKey, DirectoryUser } from '../apiTypes.js';
 
 /** API keys for the platform and integrations: created here, shown once, revocable. */
 export function AdminApiKeys() {

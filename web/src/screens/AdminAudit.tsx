@@ -4,7 +4,7 @@ import { Field, Select } from '../components/Field.js';
 import { useToast } from '../components/Toasts.js';
 import { formatDateTime, fromLocalInput } from '../format.js';
 import { useLoad } from '../hooks.js';
-import type { DirectoryUser } from '../types.js';
+import type { DirectoryUser } from '../apiTypes.js';
 
 interface AuditEvent {
   id: string;

@@ -4,7 +4,7 @@ import { FormErrors } from '../components/Field.js';
 import { useToast } from '../components/Toasts.js';
 import { useLoad } from '../hooks.js';
 import { CASE_SETTINGS_PATH, forgetCaseSettings } from '../lookups.js';
-import type { CaseSettings, ListItem } from '../types.js';
+import type { CaseSettings, ListItem } from '../apiTypes.js';
 
 type ListName = 'statuses' | 'priorities' | 'severities';
 
@@ -124,10 +124,17 @@ function ListEditor({
 }
 
 /** Statuses, priorities, severities and the reopen policy (K1, K6). */
+/** The settings as edited: new list entries carry only what the administrator typed. */
+type Editable = Omit<CaseSettings, 'statuses' | 'priorities' | 'severities'> & {
+  statuses: ListItem[];
+  priorities: ListItem[];
+  severities: ListItem[];
+};
+
 export function AdminCaseSettings() {
   const toast = useToast();
   const { data, error, reload } = useLoad((signal) => api.get<CaseSettings>(CASE_SETTINGS_PATH, undefined, signal), []);
-  const [v, setV] = useState<CaseSettings | null>(null);
+  const [v, setV] = useState<Editable | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   useEffect(() => {

@@ -18,7 +18,7 @@ export const FIELD_TYPES: { value: FieldDef['type']; label: string }[] = [
   { value: 'url', label: 'Web address' },
 ];
 
-type Draft = Omit<FieldDef, 'id' | 'version' | 'retired' | 'order'> & { order: string };
+type Draft = Omit<FieldDef, 'id' | 'version' | 'retired' | 'order' | 'createdAt' | 'updatedAt'> & { order: string };
 
 /** Create or change one custom field definition. Key and type are fixed once saved. */
 export function CustomFieldForm({
@@ -163,7 +163,17 @@ export function CustomFieldForm({
         </fieldset>
       )}
       <CfInput
-        d={{ ...v, id: 'default', version: 0, retired: false, order: 0, label: 'Default value', helpText: '' }}
+        d={{
+          ...v,
+          id: 'default',
+          version: 0,
+          retired: false,
+          order: 0,
+          label: 'Default value',
+          helpText: '',
+          createdAt: '',
+          updatedAt: '',
+        }}
         value={v.default}
         onChange={(x) => set({ default: x })}
         error={errors.default}

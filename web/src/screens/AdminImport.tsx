@@ -4,6 +4,15 @@ import { Field, Select } from '../components/Field.js';
 import { formatDateTime } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { live } from '../live.js';
+import type {
+  ImportDetail,
+  ImportMapping as Mapping,
+  ImportObjectType as ObjectType,
+  ImportRun as Run,
+  ImportView,
+  PreviewRow,
+  SavedMapping,
+} from '../apiTypes.js';
 
 /**
  * Admin → Import: drop a file, map its columns (suggested from the header),
@@ -11,70 +20,7 @@ import { live } from '../live.js';
  * failed rows; and every past import. docs/importing.md says what each step does.
  */
 
-type ObjectType = 'customers' | 'cases' | 'followUps';
-interface MappingColumn {
-  column: string;
-  field: string;
-  phoneType?: string;
-  blank?: 'keep' | 'clear';
-}
-interface Mapping {
-  columns: MappingColumn[];
-}
-interface Counts {
-  read: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-}
-interface Run {
-  jobId: string;
-  status: string;
-  settings: { mode?: string };
-  counts: Counts;
-  total: number;
-  rowsPerSecond: number | null;
-  secondsLeft: number | null;
-  startedBy: { name: string };
-  startedAt: string;
-  finishedAt: string | null;
-  error: string | null;
-}
-interface ImportView {
-  id: string;
-  objectType: ObjectType;
-  status: string;
-  fileName: string;
-  fileSize: number;
-  encoding: string;
-  delimiter: string | null;
-  format: string;
-  columns: string[];
-  sample: unknown[];
-  totalRows: number;
-  createdBy: { name: string };
-  createdAt: string;
-  run: Run | null;
-  dryRun: Run | null;
-}
-interface ImportDetail extends ImportView {
-  suggestedMapping: Mapping;
-  unmappedColumns: string[];
-  targets: { field: string; label: string; kind: string }[];
-}
-interface PreviewRow {
-  row: number;
-  outcome: string;
-  record: Record<string, unknown> | null;
-  errors: { column: string | null; value: string | null; message: string }[];
-}
-interface SavedMapping {
-  id: string;
-  name: string;
-  objectType: ObjectType;
-  mapping: Mapping;
-}
+type MappingColumn = Mapping['columns'][number];
 
 const OBJECT_LABELS: Record<ObjectType, string> = { customers: 'Customers', cases: 'Cases', followUps: 'Follow-ups' };
 const MATCH_KEYS: Record<ObjectType, string[]> = {
@@ -82,7 +28,8 @@ const MATCH_KEYS: Record<ObjectType, string[]> = {
   cases: ['caseNumber'],
   followUps: [],
 };
-const PHONE_TYPES = ['voice', 'mobile', 'work', 'home', 'fax'];
+const PHONE_TYPES = ['voice', 'mobile', 'work', 'home', 'fax'] as const;
+type PhoneType = NonNullable<MappingColumn['phoneType']>;
 const going = (r: Run | null) => r !== null && (r.status === 'queued' || r.status === 'running');
 
 async function uploadFile(file: File, objectType: ObjectType): Promise<ImportDetail> {
@@ -297,7 +244,7 @@ function Mapper({ imp, onChanged }: { imp: ImportDetail; onChanged: () => void }
                       <select
                         aria-label={`Phone type for ${column}`}
                         value={e?.phoneType ?? 'voice'}
-                        onChange={(ev) => setEntry(column, { phoneType: ev.target.value })}
+                        onChange={(ev) => setEntry(column, { phoneType: ev.target.value as PhoneType })}
                       >
                         {PHONE_TYPES.map((p) => (
                           <option key={p}>{p}</option>
@@ -553,7 +500,7 @@ export function AdminImport() {
                 <td data-label="Of">{OBJECT_LABELS[i.objectType]}</td>
                 <td data-label="By">{(i.run?.startedBy ?? i.createdBy).name}</td>
                 <td data-label="When">{formatDateTime(i.run?.startedAt ?? i.createdAt)}</td>
-                <td data-label="Mode">{i.run?.settings.mode ?? '—'}</td>
+                <td data-label="Mode">{String(i.run?.settings.mode ?? '—')}</td>
                 <td data-label="Status">{i.status}</td>
                 <td data-label="Counts">
                   {i.run ? <CountsLine run={i.run} /> : `${i.totalRows.toLocaleString()} rows`}

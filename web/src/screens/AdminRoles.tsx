@@ -3,12 +3,7 @@ import { api, ApiError, errorText } from '../api.js';
 import { useToast } from '../components/Toasts.js';
 import { useLoad } from '../hooks.js';
 
-interface RolePrivileges {
-  role: string;
-  privileges: string[];
-  requireTwoFactor: boolean;
-  version: number;
-}
+import type { RolePrivileges } from '../apiTypes.js';
 
 /** Privileges per role: a grid of checkboxes, saved per role. Administrators always hold everything. */
 export function AdminRoles() {

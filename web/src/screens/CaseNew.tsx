@@ -5,7 +5,7 @@ import { useStoredState } from '../hooks.js';
 import { cfCreateBody, cfDefaults, CustomFieldInputs, useFieldDefs, type CfValues } from '../customFields.js';
 import { choices, useCaseRefs } from '../lookups.js';
 import { useSession } from '../session.js';
-import type { Case } from '../types.js';
+import type { Case } from '../apiTypes.js';
 
 interface CaseDraft {
   subject: string;

@@ -11,7 +11,7 @@ import { choices, labelOf, useCaseRefs } from '../lookups.js';
 import { customerName, formatDateTime } from '../format.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
-import type { Case, Customer } from '../types.js';
+import type { Case, Customer } from '../apiTypes.js';
 import { FollowUps } from './FollowUps.js';
 import { TaskList } from './TaskList.js';
 

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api, errorText, type Page } from '../api.js';
 import { useDebounced, useStoredState } from '../hooks.js';
 import { useCaseRefs } from '../lookups.js';
-import type { Case } from '../types.js';
+import type { Case } from '../apiTypes.js';
 import { CasesTable } from '../components/CasesTable.js';
 
 interface CaseFilters {

@@ -6,7 +6,7 @@ import { labelOf, useCaseRefs, userName } from '../lookups.js';
 import { formatDateTime } from '../format.js';
 import { Link, navigate } from '../router.js';
 import { useSession } from '../session.js';
-import type { Case, CaseUnitary, Customer } from '../types.js';
+import type { Case, CaseUnitary, Customer } from '../apiTypes.js';
 import { CaseNewForm } from './CaseNew.js';
 import { CasesTable } from '../components/CasesTable.js';
 

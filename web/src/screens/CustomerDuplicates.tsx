@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../api.js';
 import { useDebounced } from '../hooks.js';
 import { Link } from '../router.js';
-import type { DuplicateCandidate } from '../types.js';
+import type { DuplicateCandidate } from '../apiTypes.js';
 
 const REASON_TEXT: Record<DuplicateCandidate['reasons'][number], string> = {
   sameEmail: 'same email',

@@ -5,7 +5,7 @@ import { Dialog } from '../components/Dialog.js';
 import { useToast } from '../components/Toasts.js';
 import { useStoredState } from '../hooks.js';
 import { showValue } from '../format.js';
-import type { Customer } from '../types.js';
+import type { Customer } from '../apiTypes.js';
 import { CustomerForm, unclaimedErrors } from './CustomerForm.js';
 import { useFieldDefs } from '../customFields.js';
 import {

@@ -4,7 +4,7 @@ import { formatDateTime, relative } from '../format.js';
 import { labelOf, useCaseRefs } from '../lookups.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
-import type { Case, Task } from '../types.js';
+import type { Case, Task } from '../apiTypes.js';
 import type { Interaction } from './interactionsApi.js';
 
 /** The customer at a glance: open cases, open tasks, the last interactions (each a small bounded read). */

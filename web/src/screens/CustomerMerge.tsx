@@ -3,7 +3,7 @@ import { api, ApiError, errorText, type Page } from '../api.js';
 import { Dialog } from '../components/Dialog.js';
 import { customerName } from '../format.js';
 import { useSession } from '../session.js';
-import type { Customer, DuplicateCandidate, MergeResult } from '../types.js';
+import type { Customer, DuplicateCandidate, MergeResult } from '../apiTypes.js';
 
 interface Choice {
   id: string;

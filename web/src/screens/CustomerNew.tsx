@@ -7,7 +7,7 @@ import { cfDefaults, useFieldDefs } from '../customFields.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 import { createCustomerFor } from './interactionsApi.js';
-import type { Customer } from '../types.js';
+import type { Customer } from '../apiTypes.js';
 import { CustomerForm, unclaimedErrors } from './CustomerForm.js';
 import { createBodyOf, emptyCustomer, type CustomerFormValue } from './customerModel.js';
 import { EmailOwner } from './EmailOwner.js';

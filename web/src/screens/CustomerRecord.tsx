@@ -8,7 +8,7 @@ import { customFieldRows, useFieldDefs } from '../customFields.js';
 import { customerName, formatAddress, formatDateTime } from '../format.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
-import type { Customer } from '../types.js';
+import type { Customer, Privilege } from '../apiTypes.js';
 import { CustomerCases } from './CustomerCases.js';
 import { CustomerEdit } from './CustomerEdit.js';
 import { CustomerInteractions } from './CustomerInteractions.js';
@@ -17,7 +17,7 @@ import { PortalAccessPanel } from './PortalAccess.js';
 import { CustomerGlance } from './CustomerGlance.js';
 import { MergeDialog } from './CustomerMerge.js';
 
-const TABS = [
+const TABS: { key: string; label: string; privilege?: Privilege }[] = [
   { key: 'details', label: 'Details' },
   { key: 'cases', label: 'Cases', privilege: 'cases.view' },
   { key: 'tasks', label: 'Tasks', privilege: 'tasks.view' },

@@ -5,7 +5,7 @@ import { loadPreferences, savePreference } from '../prefs.js';
 import { Link } from '../router.js';
 import { useFieldDefs, type FieldDef } from '../customFields.js';
 import { useSession } from '../session.js';
-import type { Customer } from '../types.js';
+import type { Customer } from '../apiTypes.js';
 import { ColumnChooser } from './ColumnChooser.js';
 import { cleanColumns, columnByKey, DEFAULT_COLUMNS, dropColumn } from './customerColumns.js';
 

@@ -3,7 +3,7 @@ import { api, errorText } from '../api.js';
 import { Dialog } from '../components/Dialog.js';
 import { formatDateTime } from '../format.js';
 import { live } from '../live.js';
-import type { FollowUp } from '../types.js';
+import type { FollowUp } from '../apiTypes.js';
 
 interface EmailDetails {
   subject: string | null;

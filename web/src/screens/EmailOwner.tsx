@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, type Page } from '../api.js';
 import { Link } from '../router.js';
 import { customerName } from '../format.js';
-import type { Customer } from '../types.js';
+import type { Customer } from '../apiTypes.js';
 
 /** Under an "email already used" error: which customer has it, with a link to open them. */
 export function EmailOwner({ email, exceptId }: { email: string; exceptId?: string }) {

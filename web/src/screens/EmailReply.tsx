@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError, errorText, fieldErrors } from '../api.js';
 import { Field, FormErrors, TextArea } from '../components/Field.js';
 import { useStoredState } from '../hooks.js';
-import type { Case } from '../types.js';
+import type { Case } from '../apiTypes.js';
 
 const split = (s: string) =>
   s

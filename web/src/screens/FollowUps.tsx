@@ -4,7 +4,7 @@ import { Select, TextArea } from '../components/Field.js';
 import { useStoredState } from '../hooks.js';
 import { cfCreateBody, CustomFieldInputs, customFieldRows, useFieldDefs, type CfValues } from '../customFields.js';
 import { formatDateTime } from '../format.js';
-import type { Case, FollowUp } from '../types.js';
+import type { Case, FollowUp } from '../apiTypes.js';
 import { EmailMessage } from './EmailMessage.js';
 import { EmailReply } from './EmailReply.js';
 import { Dialog } from '../components/Dialog.js';

@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { api, errorText, type Page } from '../api.js';
 import { customerName } from '../format.js';
-import type { Customer } from '../types.js';
+import type { Customer } from '../apiTypes.js';
 
 /** Search by other criteria (account number, postal code, name, company) and pick the caller. */
 export function PopSearch({ onPick }: { onPick: (customerId: string) => void }) {

@@ -5,14 +5,7 @@ import { useToast } from '../components/Toasts.js';
 import { formatDateTime } from '../format.js';
 import { useLoad } from '../hooks.js';
 
-interface Access {
-  customerId: string;
-  enabled: boolean;
-  hasPassword: boolean;
-  lastSignInAt: string | null;
-  passwordChangedAt: string | null;
-  version: number;
-}
+import type { PortalAccess as Access } from '../apiTypes.js';
 
 /** "Restrict customer's access to Support Center": allow sign-in, set or generate a password, email it. */
 export function PortalAccessPanel({

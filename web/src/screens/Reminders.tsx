@@ -6,7 +6,7 @@ import { formatDateTime, relative } from '../format.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
 import { tasksApi } from '../tasksApi.js';
-import type { ActiveReminder } from '../types.js';
+import type { ActiveReminder } from '../apiTypes.js';
 
 const hasNotifications = () => typeof window !== 'undefined' && 'Notification' in window;
 
@@ -38,6 +38,8 @@ function fromEvent(e: LiveEvent<'reminder'>): ActiveReminder {
     id: e.reminderId,
     taskId: e.taskId,
     kind: e.kind,
+    state: 'fired',
+    firedAt: e.at,
     fireAt: e.fireAt,
     subject: e.subject,
     taskType: e.taskType,

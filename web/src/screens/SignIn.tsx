@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, errorText, fieldErrors, request, setCsrfToken } from '../api.js';
 import { Field } from '../components/Field.js';
-import type { Me } from '../types.js';
+import type { Me } from '../apiTypes.js';
 
 type LoginAnswer = Me | { secondFactorRequired: true; methods: string[] };
 

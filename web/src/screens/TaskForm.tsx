@@ -7,7 +7,7 @@ import { loadDirectory } from '../lookups.js';
 import { fromLocalInput, toLocalInput } from '../format.js';
 import { useSession } from '../session.js';
 import { TASK_TYPES, tasksApi } from '../tasksApi.js';
-import type { DirectoryUser, Task } from '../types.js';
+import type { DirectoryUser, Task } from '../apiTypes.js';
 
 interface TaskDraft {
   type: string;

@@ -8,7 +8,7 @@ import { customerName, formatDateTime, relative } from '../format.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
 import { tasksApi } from '../tasksApi.js';
-import type { Customer, DirectoryUser, Task } from '../types.js';
+import type { Customer, DirectoryUser, Task } from '../apiTypes.js';
 import { TaskForm } from './TaskForm.js';
 
 export function TaskRows({

@@ -4,7 +4,7 @@ import { useStoredState } from '../hooks.js';
 import { live } from '../live.js';
 import { loadDirectory } from '../lookups.js';
 import { timeZone } from '../tasksApi.js';
-import type { DirectoryUser, Task } from '../types.js';
+import type { DirectoryUser, Task } from '../apiTypes.js';
 import { NotificationToggle } from './Reminders.js';
 import { TaskRows } from './TaskList.js';
 

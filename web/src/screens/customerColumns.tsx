@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link } from '../router.js';
 import { customerName, formatDateTime } from '../format.js';
-import type { Customer } from '../types.js';
+import type { Customer } from '../apiTypes.js';
 
 export interface Column {
   key: string;

@@ -1,14 +1,8 @@
 import { cfCreateBody, cfPatchBody, showCf, type CfValues, type FieldDef } from '../customFields.js';
-import type { Address, Customer, Phone } from '../types.js';
+import type { Address, AddressInput, Customer, Phone } from '../apiTypes.js';
 
 /** The customer form's editable state: strings for inputs, nothing null. */
-export interface AddressForm {
-  street: string;
-  city: string;
-  region: string;
-  postalCode: string;
-  country: string;
-}
+export type AddressForm = { [K in keyof Required<AddressInput>]: string };
 
 export interface CustomerFormValue {
   firstName: string;
@@ -70,8 +64,8 @@ export function formOf(c: Customer): CustomerFormValue {
   };
 }
 
-function addressBody(a: AddressForm): Address | null {
-  const out: Address = {};
+function addressBody(a: AddressForm): AddressInput | null {
+  const out: AddressInput = {};
   let any = false;
   for (const k of ADDRESS_KEYS) {
     const v = a[k].trim();

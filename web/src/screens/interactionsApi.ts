@@ -1,68 +1,16 @@
 import { api, type Page } from '../api.js';
-import type { Customer } from '../types.js';
+import type { Customer } from '../apiTypes.js';
 
-/** The interactions module's paths (screen pop, association, wrap-up), in one place. */
-export interface MatchCase {
-  id: string;
-  caseNumber: number;
-  subject: string;
-  status: string;
-  isOpen: boolean;
-  priority: string;
-  openedAt: string;
-}
+import type { Interaction as ServerInteraction, InteractionMatch, MatchCase } from '../apiTypes.js';
 
-export interface InteractionMatch {
-  customerId: string;
-  accountNumber: string;
-  displayName: string;
-  company: string | null;
-  email: string | null;
-  vip: boolean;
-  draft: boolean;
-  openCasesCount: number | null;
-  openCases: MatchCase[];
-  recentInteractions: {
-    id: string;
-    channel: string;
-    direction: string;
-    from: string | null;
-    to: string | null;
-    state: string;
-    disposition: string | null;
-    startedAt: string;
-    notes: string | null;
-  }[];
-  matchedCase: MatchCase | null;
-}
+export type { InteractionMatch, MatchCase };
 
-export interface Interaction {
-  id: string;
-  reference: string | null;
-  channel: 'phone' | 'chat' | 'email';
-  direction: 'inbound' | 'outbound';
-  from: string | null;
-  to: string | null;
-  caseNumber: string | null;
-  agentId: string | null;
-  customerId: string | null;
-  caseId: string | null;
-  result: 'found' | 'not_found' | 'multiple';
-  matchedBy: string | null;
-  state: 'ringing' | 'active' | 'wrap_up' | 'closed';
-  startedAt: string;
-  endedAt: string | null;
-  wrapUpUntil: string | null;
-  closedAt: string | null;
-  notes: string | null;
-  disposition: string | null;
-  followOnTaskId: string | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  /** The customers it matches (its own once associated); absent on some events. */
-  matches?: InteractionMatch[];
-}
+/**
+ * The interactions module's paths (screen pop, association, wrap-up), in one place.
+ * An interaction as the server sends it; the answers that carry the customers it
+ * matches (one interaction, `screen.pop`, associate) add `matches`.
+ */
+export type Interaction = ServerInteraction & { matches?: InteractionMatch[] };
 
 export const interactionsApi = {
   get: (id: string) => api.get<Interaction>(`/api/v1/interactions/${id}`),

@@ -1,0 +1,10 @@
+-- cases.list.by-number: GET /api/v1/cases?sort=caseNumber
+-- built by cases/store.ts listCases (rendered by npm run sql:snapshots; do not edit)
+
+-- prepared as: (unnamed: planned for its values)
+-- $1 = 51
+SELECT c.id, c.case_number, c.customer_id, c.subject, c.description, c.status, c.is_open, c.priority,
+c.severity, c.visibility, c.owner_id, c.channel, c.opened_at, c.closed_at, c.custom_fields, c.version,
+c.created_at, c.updated_at, c.case_number AS sort_key FROM cases c
+
+   ORDER BY c.case_number ASC, c.id ASC LIMIT $1;
