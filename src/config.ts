@@ -49,6 +49,7 @@ const Env = Type.Object({
   JOB_LEASE_SECONDS: Type.Integer({ minimum: 2, maximum: 3600, default: 30 }),
   JOB_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 32, default: 2 }),
   IMPORT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 4, default: 2 * 1024 ** 3 }),
+  EXPORT_KEEP_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 72 }),
 });
 export type EnvConfig = Static<typeof Env>;
 
@@ -87,6 +88,8 @@ export interface Config {
   jobs: { leaseMs: number; concurrency: number };
   /** Largest import file accepted, in bytes. */
   importMaxBytes: number;
+  /** How long a finished background export stays under "My downloads", in milliseconds. */
+  exportKeepMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -165,5 +168,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     jobs: { leaseMs: e.JOB_LEASE_SECONDS * 1000, concurrency: e.JOB_CONCURRENCY },
     importMaxBytes: e.IMPORT_MAX_BYTES,
+    exportKeepMs: e.EXPORT_KEEP_HOURS * 3600_000,
   };
 }

@@ -18,6 +18,8 @@ export const PRIVILEGES = [
   'admin',
   /** Importing customers, cases and follow-ups from files (administrators by default). */
   'data.import',
+  /** Exporting records as files (administrators by default; the object's view privilege is needed too). */
+  'data.export',
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 
