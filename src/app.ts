@@ -37,6 +37,7 @@ import { Lifecycle } from './ops/lifecycle.js';
 import { Metrics } from './ops/metrics.js';
 import { registerHealth, type HealthCheck } from './ops/health.js';
 import { registerReportRoutes } from './modules/reports/routes.js';
+import { registerExportRoutes } from './modules/exports/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
@@ -56,6 +57,7 @@ const MODULES: ModuleRegistrar[] = [
   registerAuditRoutes,
   registerImportRoutes,
   registerReportRoutes,
+  registerExportRoutes,
 ];
 
 export interface BuildOptions {

@@ -57,6 +57,7 @@ const Env = Type.Object({
   READ_YOUR_WRITES_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 5 }),
   SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   IDEMPOTENCY_KEY_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 30, default: 24 }),
+  EXPORT_KEEP_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 72 }),
 });
 export type EnvConfig = Static<typeof Env>;
 
@@ -113,6 +114,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long an Idempotency-Key's stored response is replayed. */
   idempotencyKeyMs: number;
+  /** How long a finished background export stays under "My downloads", in milliseconds. */
+  exportKeepMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -211,5 +214,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     idempotencyKeyMs: e.IDEMPOTENCY_KEY_HOURS * 3600_000,
+    exportKeepMs: e.EXPORT_KEEP_HOURS * 3600_000,
   };
 }

@@ -13,6 +13,7 @@ import { generatePassword } from './modules/users/secrets.js';
 import { AppError } from './http/errors.js';
 import type { Role } from './http/privileges.js';
 import { importCommand, ImportUsageError, IMPORT_USAGE } from './modules/imports/cli.js';
+import { exportCommand, ExportUsageError, EXPORT_USAGE } from './modules/exports/cli.js';
 
 const USAGE = `switchboard — contact-center CRM
 
@@ -22,6 +23,7 @@ Usage:
   switchboard user create --email E --role admin|supervisor|agent [--password P] [--first-name F] [--last-name L]
   switchboard api-key create --email E [--scope full|lookup] [--name N]
   ${IMPORT_USAGE.split('\n').join('\n  ')}
+  ${EXPORT_USAGE.split('\n').join('\n  ')}
 
 Configuration comes from the environment (see README.md): DATABASE_URL, DATA_DIR, PORT, …`;
 
@@ -271,6 +273,16 @@ export async function main(argv: string[]): Promise<number> {
         );
       } catch (err) {
         if (err instanceof ImportUsageError) throw new UsageError(err.message);
+        throw err;
+      }
+    case 'export':
+      try {
+        return await exportCommand(
+          config,
+          [sub, ...rest].filter((a) => a !== undefined),
+        );
+      } catch (err) {
+        if (err instanceof ExportUsageError) throw new UsageError(err.message);
         throw err;
       }
   }

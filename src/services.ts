@@ -18,6 +18,7 @@ import { EmailService } from './modules/email/service.js';
 import { PortalService } from './modules/portal/service.js';
 import { JobQueue } from './modules/jobs/queue.js';
 import { ReportsService } from './modules/reports/service.js';
+import { ExportsService } from './modules/exports/service.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -46,6 +47,8 @@ export interface Services {
   audit: AuditService;
   /** Reports and the wallboard's figures, each with the list query behind it (docs/reports.md). */
   reports: ReportsService;
+  /** Exports: streamed files of any object's rows from one snapshot (docs/exporting.md). */
+  exports: ExportsService;
 }
 
 export function buildServices(db: Db, config: Config, hub: EventHub, clock: Clock = systemClock): Services {
@@ -64,6 +67,7 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const jobs = new JobQueue(db, clock, { ...config.jobs, exclusiveDatabase: db.engine === 'pglite' });
   const audit = new AuditService(db);
   const reports = new ReportsService(db, clock, hub);
+  const exports = new ExportsService(db, customFields);
   return {
     users,
     auth,
@@ -79,5 +83,6 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     jobs,
     audit,
     reports,
+    exports,
   };
 }

@@ -20,6 +20,8 @@ export const PRIVILEGES = [
   'data.import',
   /** Reports and the wallboard (supervisors and administrators by default; docs/reports.md). */
   'reports.view',
+  /** Exporting records as files (administrators by default; the object's view privilege is needed too). */
+  'data.export',
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 

@@ -9,6 +9,7 @@ import { PageOf, PageQuery } from '../../http/pagination.js';
 import { Problem } from '../../http/schemas.js';
 import type { Actor } from '../../http/actor.js';
 import { versionRead } from '../../http/versions.js';
+import { neutraliseCell } from '../../shared/spreadsheet-cells.js';
 import { recordAudit, RETENTION_MAX_DAYS, RETENTION_MIN_DAYS, type AuditEvent } from './service.js';
 import type { AuditFilter } from './store.js';
 
@@ -77,8 +78,7 @@ function filterOf(q: Static<typeof ExportQuery>): AuditFilter {
 /** Spreadsheets run cells that begin with = + - @ as formulas: such text is exported with a leading quote. */
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const s = typeof value === 'string' ? value : JSON.stringify(value);
-  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return neutraliseCell(typeof value === 'string' ? value : JSON.stringify(value));
 }
 
 const CSV_COLUMNS: (keyof AuditEvent)[] = [

@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback, Readable } from 'node:stream';
 import { parse as csvParse, CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
+import { restoreCell } from '../../shared/spreadsheet-cells.js';
 
 /**
  * Reading import files: encoding and delimiter detection, and the streaming
@@ -207,7 +208,8 @@ function csvProblem(err: unknown): Error {
  * Every record of the file, in order, numbered as a spreadsheet shows them:
  * for CSV the header is row 1 and data starts at row 2; for JSON Lines the row
  * is the line number. Empty lines are skipped. File-level problems (an
- * unterminated quote, an oversized record) throw FileProblem.
+ * unterminated quote, an oversized record) throw FileProblem. CSV cells lose
+ * the leading `'` an export adds to formula-like text (shared/spreadsheet-cells.ts).
  */
 export async function* readRecords(source: AsyncIterable<Buffer>, opts: ReadOptions): AsyncGenerator<FileRecord> {
   const input = utf8Stream(source, opts);
@@ -231,7 +233,8 @@ export async function* readRecords(source: AsyncIterable<Buffer>, opts: ReadOpti
     let row = 0;
     for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       row++;
-      yield { kind: 'cells', row, cells: rec.record };
+      // A cell an export neutralised for spreadsheets ('=…, '+44…) comes back as it was.
+      yield { kind: 'cells', row, cells: rec.record.map(restoreCell) };
     }
   } catch (err) {
     throw csvProblem(err);
