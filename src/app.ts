@@ -32,6 +32,7 @@ import { registerPortalRoutes } from './modules/portal/routes.js';
 import { registerJobRoutes } from './modules/jobs/routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerImportRoutes } from './modules/imports/routes.js';
+import { registerWebhookRoutes } from './modules/webhooks/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
@@ -50,6 +51,7 @@ const MODULES: ModuleRegistrar[] = [
   registerJobRoutes,
   registerAuditRoutes,
   registerImportRoutes,
+  registerWebhookRoutes,
 ];
 
 export interface BuildOptions {

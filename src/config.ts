@@ -49,6 +49,8 @@ const Env = Type.Object({
   JOB_LEASE_SECONDS: Type.Integer({ minimum: 2, maximum: 3600, default: 30 }),
   JOB_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 32, default: 2 }),
   IMPORT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 4, default: 2 * 1024 ** 3 }),
+  WEBHOOK_ALLOWED_HOSTS: Type.Optional(Type.String({ maxLength: 4000 })),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 10000 }),
 });
 export type EnvConfig = Static<typeof Env>;
 
@@ -87,6 +89,8 @@ export interface Config {
   jobs: { leaseMs: number; concurrency: number };
   /** Largest import file accepted, in bytes. */
   importMaxBytes: number;
+  /** Webhook deliveries: hosts/addresses allowed past the SSRF guard (lower case) and the per-attempt timeout. */
+  webhooks: { allowedHosts: string[]; timeoutMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -165,5 +169,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     jobs: { leaseMs: e.JOB_LEASE_SECONDS * 1000, concurrency: e.JOB_CONCURRENCY },
     importMaxBytes: e.IMPORT_MAX_BYTES,
+    webhooks: {
+      allowedHosts: (e.WEBHOOK_ALLOWED_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    },
   };
 }

@@ -18,6 +18,8 @@ export const PRIVILEGES = [
   'admin',
   /** Importing customers, cases and follow-ups from files (administrators by default). */
   'data.import',
+  /** Webhooks and external CRM connectors (administrators by default). */
+  'integrations.manage',
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 
