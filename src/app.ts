@@ -38,6 +38,7 @@ import { Metrics } from './ops/metrics.js';
 import { registerHealth, type HealthCheck } from './ops/health.js';
 import { registerReportRoutes } from './modules/reports/routes.js';
 import { registerExportRoutes } from './modules/exports/routes.js';
+import { registerWebhookRoutes } from './modules/webhooks/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
@@ -58,6 +59,7 @@ const MODULES: ModuleRegistrar[] = [
   registerImportRoutes,
   registerReportRoutes,
   registerExportRoutes,
+  registerWebhookRoutes,
 ];
 
 export interface BuildOptions {

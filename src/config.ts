@@ -58,6 +58,8 @@ const Env = Type.Object({
   SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   IDEMPOTENCY_KEY_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 30, default: 24 }),
   EXPORT_KEEP_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 72 }),
+  WEBHOOK_ALLOWED_HOSTS: Type.Optional(Type.String({ maxLength: 4000 })),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 10000 }),
 });
 export type EnvConfig = Static<typeof Env>;
 
@@ -116,6 +118,8 @@ export interface Config {
   idempotencyKeyMs: number;
   /** How long a finished background export stays under "My downloads", in milliseconds. */
   exportKeepMs: number;
+  /** Webhook deliveries: hosts/addresses allowed past the SSRF guard (lower case) and the per-attempt timeout. */
+  webhooks: { allowedHosts: string[]; timeoutMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -215,5 +219,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     idempotencyKeyMs: e.IDEMPOTENCY_KEY_HOURS * 3600_000,
     exportKeepMs: e.EXPORT_KEEP_HOURS * 3600_000,
+    webhooks: {
+      allowedHosts: (e.WEBHOOK_ALLOWED_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    },
   };
 }

@@ -19,6 +19,7 @@ import { PortalService } from './modules/portal/service.js';
 import { JobQueue } from './modules/jobs/queue.js';
 import { ReportsService } from './modules/reports/service.js';
 import { ExportsService } from './modules/exports/service.js';
+import { WebhooksService } from './modules/webhooks/service.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -49,6 +50,8 @@ export interface Services {
   reports: ReportsService;
   /** Exports: streamed files of any object's rows from one snapshot (docs/exporting.md). */
   exports: ExportsService;
+  /** Webhook endpoints and deliveries; other modules write events with `enqueueWebhook(tx, type, record)` (webhooks/outbox.ts). */
+  webhooks: WebhooksService;
 }
 
 export function buildServices(db: Db, config: Config, hub: EventHub, clock: Clock = systemClock): Services {
@@ -68,6 +71,7 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const audit = new AuditService(db);
   const reports = new ReportsService(db, clock, hub);
   const exports = new ExportsService(db, customFields);
+  const webhooks = new WebhooksService(db, config, clock);
   return {
     users,
     auth,
@@ -84,5 +88,6 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     audit,
     reports,
     exports,
+    webhooks,
   };
 }

@@ -22,6 +22,8 @@ export const PRIVILEGES = [
   'reports.view',
   /** Exporting records as files (administrators by default; the object's view privilege is needed too). */
   'data.export',
+  /** Webhooks and external CRM connectors (administrators by default). */
+  'integrations.manage',
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 

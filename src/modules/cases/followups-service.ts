@@ -5,6 +5,7 @@ import { isUuid } from '../../http/ids.js';
 import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { recordHistory } from '../history/service.js';
+import { enqueueWebhook } from '../webhooks/outbox.js';
 import { visibleCase } from './access.js';
 import { findFollowUp, insertFollowUp, listFollowUps, toFollowUp } from './followups-store.js';
 import type { Case, FollowUp, FollowUpCreate } from './schema.js';
@@ -90,6 +91,7 @@ export class FollowUpsService {
       const reopened = reopens ? await this.cases.applyReopenPolicy(actor, row, q) : null;
       const after = reopened ?? (await touchCase(q, row.id));
       await this.cases.announce(actor, after, reopened ? 'reopen' : 'followUp', row, q);
+      await enqueueWebhook(q, 'follow_up.created', toFollowUp(fu));
       return { followUp: toFollowUp(fu), case: toCase(after), reopened: reopened !== null };
     });
   }

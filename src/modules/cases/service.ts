@@ -1,5 +1,6 @@
 import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { emitEvents, type NewEvent } from '../../events/outbox.js';
+import { enqueueCaseWebhooks } from './webhooks.js';
 import { type Actor, can, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Forbidden, Invalid } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
@@ -270,7 +271,10 @@ export class CasesService {
 
   /** The live events of a case change: the new owner's assignment, then a broadcast so consoles refresh. */
   async announce(actor: Actor, row: CaseRow, action: string, before: CaseRow | null, tx?: Queryable): Promise<void> {
-    await inTransaction(this.db, tx, (q) => emitEvents(q, changeEvents(actor, row, action, before)));
+    await inTransaction(this.db, tx, async (q) => {
+      await emitEvents(q, changeEvents(actor, row, action, before));
+      await enqueueCaseWebhooks(q, store.toCase(row), action, before && store.toCase(before));
+    });
   }
 
   /** Case list and search (K4); see CaseLists. */

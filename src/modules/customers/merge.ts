@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Db, Queryable } from '../../db/adapter.js';
 import { emitEvents } from '../../events/outbox.js';
+import { enqueueWebhook } from '../webhooks/outbox.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
@@ -200,6 +201,8 @@ export class CustomerMerge {
       customerEvent('customer.deleted', toCustomer(other), { mergedInto: id }),
       customerEvent('customer.updated', customer, { mergedFrom: fromId }),
     ]);
+    await enqueueWebhook(tx, 'customer.deleted', { ...toCustomer(other), mergedInto: id });
+    await enqueueWebhook(tx, 'customer.merged', { ...customer, mergedFrom: fromId });
     return { customer, merged, moved, dryRun: body.dryRun ?? false };
   }
 

@@ -9,6 +9,7 @@ import type { Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { DefinitionReads, prepareCustomFieldFilters, prepareCustomFieldSearch } from '../custom-fields/filters.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
+import { enqueueWebhook } from '../webhooks/outbox.js';
 import { normalisePhone } from './phones.js';
 import { PreferencesService } from './preferences.js';
 import { CustomerImporter, type CustomerImportOptions } from './import.js';
@@ -234,6 +235,7 @@ export class CustomersService {
       });
       const created = toCustomer((await getRow(tx, id))!);
       await this.emit(tx, 'customer.created', created);
+      await enqueueWebhook(tx, 'customer.created', created);
       return created;
     });
   }
@@ -286,6 +288,7 @@ export class CustomersService {
       await recordHistory(tx, actor, { recordType: RECORD_TYPE, recordId: id, action: 'update', changes });
       const after = toCustomer((await getRow(tx, id))!);
       await this.emit(tx, 'customer.updated', after);
+      await enqueueWebhook(tx, 'customer.updated', after);
       return after;
     });
   }
@@ -306,6 +309,7 @@ export class CustomersService {
         changes: diffFields(historyFields(valuesOf(before), before.phones), {}),
       });
       await this.emit(tx, 'customer.deleted', toCustomer(before));
+      await enqueueWebhook(tx, 'customer.deleted', toCustomer(before));
     });
   }
 

@@ -16,6 +16,7 @@ import { lookupMatchesByPhone, type MatchOptions, type MatchRow } from '../custo
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import type { TasksService } from '../tasks/service.js';
 import type { UsersService } from '../users/service.js';
+import { enqueueWebhook } from '../webhooks/outbox.js';
 import {
   type PhoneMatcher,
   casesViewOf,
@@ -187,6 +188,7 @@ export class InteractionsService {
       }
       events.push(...recordChanged(row, 'interaction.created'));
       await emitEvents(tx, events);
+      await enqueueWebhook(tx, 'interaction.created', interaction);
       return { ...interaction, matches: outcome.matches };
     });
     if (created) return { created: true, interaction: created };
@@ -407,6 +409,7 @@ export class InteractionsService {
         changes: diffFields(historyView(before), historyView(after)),
       });
       await emitEvents(tx, changeEvents(actor, after, 'interaction.updated', now));
+      if (after.ended_at && !before.ended_at) await enqueueWebhook(tx, 'interaction.ended', toInteraction(after, now));
       return after;
     });
   }

@@ -4,6 +4,7 @@ import { Conflict, Invalid, NotFound, type FieldError } from '../../http/errors.
 import { isUuid } from '../../http/ids.js';
 import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
 import { emitEvents, type NewEvent } from '../../events/outbox.js';
+import { enqueueWebhook } from '../webhooks/outbox.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { prepareCustomFieldFilters } from '../custom-fields/filters.js';
@@ -153,6 +154,7 @@ export class TasksService {
       const events = await syncReminders(tx, row, now);
       events.push(...this.changeEvents(actor, row, null, 'create'));
       await emitEvents(tx, events);
+      await enqueueWebhook(tx, 'task.created', toTask(row, now));
       return toTask(row, now);
     });
   }
@@ -184,6 +186,7 @@ export class TasksService {
       const events = await syncReminders(tx, after, now);
       events.push(...this.changeEvents(actor, after, before, 'update'));
       await emitEvents(tx, events);
+      await enqueueWebhook(tx, action === 'done' ? 'task.completed' : 'task.updated', toTask(after, now));
       return toTask(after, now);
     });
   }

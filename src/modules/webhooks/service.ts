@@ -1,0 +1,598 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { systemClock, type Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
+import { type Actor, requirePrivilege } from '../../http/actor.js';
+import { Conflict, Invalid, NotFound } from '../../http/errors.js';
+import { isUuid } from '../../http/ids.js';
+import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { recordAudit } from '../audit/service.js';
+import { isWebhookEventType, TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
+import { enqueueWebhook, type WebhookRecord } from './outbox.js';
+import { postPinned, type SendResult } from './send.js';
+import { literalRefusal, resolveTarget, systemResolver, TargetRefused, type Resolver } from './ssrf.js';
+import * as store from './store.js';
+
+/** Delays before the 2nd, 3rd … attempt: about a day and a half in all, 9 attempts (the first at once). */
+export const RETRY_DELAYS_MS = [
+  5_000,
+  5 * 60_000,
+  30 * 60_000,
+  2 * 3600_000,
+  5 * 3600_000,
+  10 * 3600_000,
+  10 * 3600_000,
+  10 * 3600_000,
+];
+/** An endpoint whose deliveries have failed for this long (no success in between) is disabled and flagged. */
+export const DISABLE_AFTER_FAILING_MS = 5 * 24 * 3600_000;
+/** Default grace period of a secret rotation: the old secret keeps signing (a second signature) this long. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
+const LEASE_MS = 60_000;
+const MAX_IN_FLIGHT = 32;
+const MAX_ENDPOINTS = 100;
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  events: string[];
+  enabled: boolean;
+  /** Why the server disabled it: `gone` (the receiver answered 410) or `failing` (failing for 5 days); null otherwise. */
+  disabledReason: string | null;
+  failingSince: string | null;
+  lastSuccessAt: string | null;
+  /** During a rotation's grace period: until when the previous secret also signs. */
+  previousSecretUntil: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  webhookId: string;
+  type: string;
+  state: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface WebhookAttempt {
+  at: string;
+  status: number | null;
+  latencyMs: number;
+  error: string | null;
+  responseExcerpt: string | null;
+}
+
+export interface EndpointInput {
+  url: string;
+  events: string[];
+  description?: string | null;
+  enabled?: boolean;
+}
+
+/** -infinity (due at once) comes back as a number from the drivers: no time to show. */
+const iso = (d: Date | number | null): string | null =>
+  d instanceof Date && Number.isFinite(d.getTime()) ? d.toISOString() : null;
+
+function toEndpoint(r: store.EndpointRow, now: Date): WebhookEndpoint {
+  const rotating = r.previous_secret && r.previous_secret_until && r.previous_secret_until > now;
+  return {
+    id: r.id,
+    url: r.url,
+    description: r.description,
+    events: r.events,
+    enabled: r.enabled,
+    disabledReason: r.disabled_reason,
+    failingSince: iso(r.failing_since),
+    lastSuccessAt: iso(r.last_success_at),
+    previousSecretUntil: rotating ? iso(r.previous_secret_until) : null,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    version: r.version,
+  };
+}
+
+function toDelivery(r: store.DeliveryRow): WebhookDelivery {
+  return {
+    id: String(r.id),
+    webhookId: r.msg_id,
+    type: r.type,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.state === 'pending' ? (iso(r.next_attempt_at) ?? r.created_at.toISOString()) : null,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    createdAt: r.created_at.toISOString(),
+    finishedAt: iso(r.finished_at),
+  };
+}
+
+/** A new Standard Webhooks secret: `whsec_` and 32 random bytes in base64. */
+export function newSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+export interface WebhooksOptions {
+  /** DNS resolution for the SSRF guard (tests pass their own). */
+  resolver?: Resolver;
+  /**
+   * The time written in `webhook-timestamp`: receivers compare it with their
+   * own wall clock, so it is the real time even when tests move the
+   * scheduling clock.
+   */
+  wallClock?: Clock;
+}
+
+/**
+ * Webhooks (docs/integrations.md): endpoints administrators register, the
+ * outbox written in the changing transaction (`enqueueWebhook`), and the
+ * delivery worker every server process runs: Standard Webhooks signatures,
+ * retries on the injected clock, per-record order, the SSRF guard.
+ */
+export class WebhooksService {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly resolver: Resolver;
+  private readonly wallClock: Clock;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+    private readonly clock: Clock = systemClock,
+    opts: WebhooksOptions = {},
+  ) {
+    this.resolver = opts.resolver ?? systemResolver;
+    this.wallClock = opts.wallClock ?? systemClock;
+  }
+
+  /** For other modules (imports, exports): `webhooks.enqueue('import.completed', record, tx)`; same as enqueueWebhook. */
+  async enqueue<T extends WebhookRecord>(type: WebhookEventType, data: T, tx?: Queryable): Promise<void> {
+    await inTransaction(this.db, tx, (q) => enqueueWebhook(q, type, data));
+  }
+
+  eventTypes(): { type: string; description: string }[] {
+    return Object.entries(WEBHOOK_EVENT_TYPES).map(([type, description]) => ({ type, description }));
+  }
+
+  // ------------------------------------------------------------ endpoints
+
+  async list(actor: Actor): Promise<WebhookEndpoint[]> {
+    requirePrivilege(actor, 'integrations.manage');
+    const rows = await this.db.query<store.EndpointRow>('SELECT * FROM webhook_endpoints ORDER BY created_at, id');
+    const now = this.clock.now();
+    return rows.map((r) => toEndpoint(r, now));
+  }
+
+  async get(actor: Actor, id: string): Promise<WebhookEndpoint> {
+    requirePrivilege(actor, 'integrations.manage');
+    return toEndpoint(await this.row(this.db, id), this.clock.now());
+  }
+
+  /** Registers an endpoint; the answer carries its secret, which is never shown again. */
+  async create(actor: Actor, input: EndpointInput, tx?: Queryable): Promise<WebhookEndpoint & { secret: string }> {
+    requirePrivilege(actor, 'integrations.manage');
+    return inTransaction(this.db, tx, async (q) => {
+      const url = await this.checkUrl(q, input.url);
+      const events = checkEvents(input.events);
+      const count = await q.query<{ n: number }>('SELECT count(*) AS n FROM webhook_endpoints');
+      if (count[0].n >= MAX_ENDPOINTS)
+        throw new Invalid([{ field: 'url', message: `at most ${MAX_ENDPOINTS} endpoints` }]);
+      const secret = newSecret();
+      const now = this.clock.now();
+      const [row] = await q.query<store.EndpointRow>(
+        `INSERT INTO webhook_endpoints (url, description, events, enabled, secret, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *`,
+        [url, input.description?.trim() || null, events, input.enabled ?? true, secret, now],
+      );
+      await recordAudit(q, actor, {
+        action: 'webhook.created',
+        targetType: 'webhook',
+        targetId: row.id,
+        details: { url, events },
+      });
+      return { ...toEndpoint(row, now), secret };
+    });
+  }
+
+  /** Changes the fields sent; enabling again clears the server's flag and the failing period. */
+  async update(
+    actor: Actor,
+    id: string,
+    patch: Partial<EndpointInput>,
+    expectedVersion: number | null,
+    tx?: Queryable,
+  ): Promise<WebhookEndpoint> {
+    requirePrivilege(actor, 'integrations.manage');
+    return inTransaction(this.db, tx, async (q) => {
+      const before = await this.row(q, id, true);
+      const now = this.clock.now();
+      if (expectedVersion !== null && expectedVersion !== before.version) throw Conflict.stale(toEndpoint(before, now));
+      const url = patch.url !== undefined ? await this.checkUrl(q, patch.url) : before.url;
+      const events = patch.events !== undefined ? checkEvents(patch.events) : before.events;
+      const description = patch.description !== undefined ? patch.description?.trim() || null : before.description;
+      const enabled = patch.enabled ?? before.enabled;
+      const reenabled = enabled && !before.enabled;
+      const [row] = await q.query<store.EndpointRow>(
+        `UPDATE webhook_endpoints SET url = $2, events = $3, description = $4, enabled = $5::boolean,
+           disabled_reason = CASE WHEN $5::boolean THEN NULL ELSE disabled_reason END,
+           failing_since = CASE WHEN $6::boolean THEN NULL ELSE failing_since END,
+           updated_at = $7, version = version + 1
+         WHERE id = $1 RETURNING *`,
+        [id, url, events, description, enabled, reenabled, now],
+      );
+      const changed: Record<string, unknown> = {};
+      if (url !== before.url) changed.url = url;
+      if (events.join() !== before.events.join()) changed.events = events;
+      if (description !== before.description) changed.description = description;
+      if (enabled !== before.enabled) changed.enabled = enabled;
+      await recordAudit(q, actor, { action: 'webhook.updated', targetType: 'webhook', targetId: id, details: changed });
+      return toEndpoint(row, now);
+    });
+  }
+
+  async delete(actor: Actor, id: string, tx?: Queryable): Promise<void> {
+    requirePrivilege(actor, 'integrations.manage');
+    await inTransaction(this.db, tx, async (q) => {
+      const before = await this.row(q, id, true);
+      await q.query('DELETE FROM webhook_endpoints WHERE id = $1', [id]);
+      await recordAudit(q, actor, {
+        action: 'webhook.deleted',
+        targetType: 'webhook',
+        targetId: id,
+        details: { url: before.url },
+      });
+    });
+  }
+
+  /**
+   * A new secret, shown once. For `graceSeconds` (default a day) the old
+   * secret signs too: each delivery carries both signatures, so receivers can
+   * switch over without losing a message.
+   */
+  async rotateSecret(
+    actor: Actor,
+    id: string,
+    graceSeconds: number = DEFAULT_ROTATION_GRACE_SECONDS,
+    tx?: Queryable,
+  ): Promise<WebhookEndpoint & { secret: string }> {
+    requirePrivilege(actor, 'integrations.manage');
+    return inTransaction(this.db, tx, async (q) => {
+      await this.row(q, id, true);
+      const now = this.clock.now();
+      const secret = newSecret();
+      const [row] = await q.query<store.EndpointRow>(
+        `UPDATE webhook_endpoints SET previous_secret = CASE WHEN $3::int > 0 THEN secret END, secret = $2,
+           previous_secret_until = CASE WHEN $3::int > 0 THEN $4::timestamptz END,
+           updated_at = $5, version = version + 1
+         WHERE id = $1 RETURNING *`,
+        [id, secret, graceSeconds, new Date(now.getTime() + graceSeconds * 1000), now],
+      );
+      await recordAudit(q, actor, {
+        action: 'webhook.secret_rotated',
+        targetType: 'webhook',
+        targetId: id,
+        details: { graceSeconds },
+      });
+      return { ...toEndpoint(row, now), secret };
+    });
+  }
+
+  // ------------------------------------------------------------ deliveries
+
+  async deliveries(
+    actor: Actor,
+    id: string,
+    opts: { state?: 'pending' | 'succeeded' | 'failed'; limit: number; cursor?: string },
+  ): Promise<Page<WebhookDelivery>> {
+    requirePrivilege(actor, 'integrations.manage');
+    await this.row(this.db, id);
+    const beforeId = opts.cursor ? Number(decodeCursor(opts.cursor, ['number'])[0]) : undefined;
+    const rows = await store.listDeliveries(this.db, id, { state: opts.state, beforeId, limit: opts.limit + 1 });
+    const more = rows.length > opts.limit;
+    const items = rows.slice(0, opts.limit).map(toDelivery);
+    return { items, nextCursor: more ? encodeCursor([Number(items[items.length - 1].id)]) : null };
+  }
+
+  /** One delivery with its body and every attempt (time, status, latency, response excerpt). */
+  async delivery(
+    actor: Actor,
+    id: string,
+    deliveryId: string,
+  ): Promise<WebhookDelivery & { body: string; attemptLog: WebhookAttempt[] }> {
+    requirePrivilege(actor, 'integrations.manage');
+    await this.row(this.db, id);
+    const row = /^\d{1,15}$/.test(deliveryId) ? await store.getDelivery(this.db, id, Number(deliveryId)) : null;
+    if (!row) throw new NotFound('Delivery');
+    const attempts = await store.listAttempts(this.db, row.id);
+    return {
+      ...toDelivery(row),
+      body: row.body,
+      attemptLog: attempts.map((a) => ({
+        at: a.at.toISOString(),
+        status: a.status,
+        latencyMs: a.latency_ms,
+        error: a.error,
+        responseExcerpt: a.response_excerpt,
+      })),
+    };
+  }
+
+  /** Sends a delivery again (same webhook-id, so receivers can deduplicate), at once and with a fresh retry schedule. */
+  async replay(actor: Actor, id: string, deliveryId: string, tx?: Queryable): Promise<WebhookDelivery> {
+    requirePrivilege(actor, 'integrations.manage');
+    return inTransaction(this.db, tx, async (q) => {
+      await this.row(q, id);
+      if (!/^\d{1,15}$/.test(deliveryId)) throw new NotFound('Delivery');
+      const rows = await q.query<{ id: number }>(
+        `UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = '-infinity',
+           locked_until = NULL, finished_at = NULL
+         WHERE endpoint_id = $1 AND id = $2 AND state <> 'pending' RETURNING id`,
+        [id, Number(deliveryId)],
+      );
+      const row = await store.getDelivery(q, id, Number(deliveryId));
+      if (!row) throw new NotFound('Delivery');
+      if (rows.length) {
+        await recordAudit(q, actor, {
+          action: 'webhook.replayed',
+          targetType: 'webhook',
+          targetId: id,
+          details: { delivery: deliveryId },
+        });
+      }
+      return toDelivery(row);
+    });
+  }
+
+  /** Replays every failed delivery of the endpoint created since a time; answers how many. */
+  async replayFailed(actor: Actor, id: string, since: Date, tx?: Queryable): Promise<{ replayed: number }> {
+    requirePrivilege(actor, 'integrations.manage');
+    return inTransaction(this.db, tx, async (q) => {
+      await this.row(q, id);
+      const rows = await q.query<{ id: number }>(
+        `UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = '-infinity',
+           locked_until = NULL, finished_at = NULL
+         WHERE endpoint_id = $1 AND state = 'failed' AND created_at >= $2 RETURNING id`,
+        [id, since],
+      );
+      await recordAudit(q, actor, {
+        action: 'webhook.replayed',
+        targetType: 'webhook',
+        targetId: id,
+        details: { since: since.toISOString(), count: rows.length },
+      });
+      return { replayed: rows.length };
+    });
+  }
+
+  /** "Send a test event": a `webhook.test` delivery to this endpoint only, whatever it subscribes to. */
+  async sendTest(actor: Actor, id: string, tx?: Queryable): Promise<WebhookDelivery> {
+    requirePrivilege(actor, 'integrations.manage');
+    return inTransaction(this.db, tx, async (q) => {
+      await this.row(q, id);
+      const msgId = `msg_${randomUUID().replace(/-/g, '')}`;
+      const body = JSON.stringify({
+        type: TEST_EVENT_TYPE,
+        timestamp: this.clock.now().toISOString(),
+        data: { webhookEndpointId: id, message: 'A test event from Switchboard' },
+      });
+      const [ev] = await q.query<{ id: number }>(
+        'INSERT INTO webhook_events (msg_id, type, body) VALUES ($1, $2, $3) RETURNING id',
+        [msgId, TEST_EVENT_TYPE, body],
+      );
+      const [d] = await q.query<{ id: number }>(
+        'INSERT INTO webhook_deliveries (endpoint_id, event_id, record_key) VALUES ($1, $2, $3) RETURNING id',
+        [id, ev.id, `test:${msgId}`],
+      );
+      return toDelivery((await store.getDelivery(q, id, d.id))!);
+    });
+  }
+
+  // ------------------------------------------------------------ settings
+
+  /** Hosts and addresses an administrator allows past the SSRF guard (WEBHOOK_ALLOWED_HOSTS adds to them). */
+  async settings(
+    actor: Actor,
+  ): Promise<{ allowedHosts: string[]; environmentAllowedHosts: string[]; version: number }> {
+    requirePrivilege(actor, 'integrations.manage');
+    const [row] = await this.db.query<{ allowed_hosts: string[]; version: number }>(
+      'SELECT allowed_hosts, version FROM webhook_settings',
+    );
+    return {
+      allowedHosts: row.allowed_hosts,
+      environmentAllowedHosts: this.config.webhooks.allowedHosts,
+      version: row.version,
+    };
+  }
+
+  async updateSettings(
+    actor: Actor,
+    input: { allowedHosts: string[]; version?: number },
+    tx?: Queryable,
+  ): Promise<{ allowedHosts: string[]; environmentAllowedHosts: string[]; version: number }> {
+    requirePrivilege(actor, 'integrations.manage');
+    const hosts = [...new Set(input.allowedHosts.map((h) => h.trim().toLowerCase()).filter(Boolean))];
+    hosts.forEach((h, i) => {
+      if (!/^[a-z0-9.:_-]+$/.test(h)) {
+        throw new Invalid([{ field: `allowedHosts.${i}`, message: 'a host name or an IP address' }]);
+      }
+    });
+    return inTransaction(this.db, tx, async (q) => {
+      const [before] = await q.query<{ allowed_hosts: string[]; version: number }>(
+        'SELECT allowed_hosts, version FROM webhook_settings FOR UPDATE',
+      );
+      if (input.version !== undefined && input.version !== before.version) {
+        throw Conflict.stale({ allowedHosts: before.allowed_hosts, version: before.version });
+      }
+      const [row] = await q.query<{ allowed_hosts: string[]; version: number }>(
+        'UPDATE webhook_settings SET allowed_hosts = $1, version = version + 1 RETURNING allowed_hosts, version',
+        [hosts],
+      );
+      await recordAudit(q, actor, { action: 'webhook.settings_changed', details: { allowedHosts: hosts } });
+      return {
+        allowedHosts: row.allowed_hosts,
+        environmentAllowedHosts: this.config.webhooks.allowedHosts,
+        version: row.version,
+      };
+    });
+  }
+
+  // ------------------------------------------------------------ the worker
+
+  /**
+   * One poll (every server process, a few times a second): claims due
+   * deliveries up to the free sending slots and starts them without waiting,
+   * so one slow receiver never holds up the others.
+   */
+  async poll(): Promise<number> {
+    const free = MAX_IN_FLIGHT - this.inFlight.size;
+    if (free <= 0) return 0;
+    const now = this.clock.now();
+    const claimed = await this.db.transaction((q) => store.claimDue(q, now, new Date(now.getTime() + LEASE_MS), free));
+    if (claimed.length === 0) return 0;
+    const allow = await this.allowList();
+    for (const c of claimed) {
+      const p: Promise<void> = this.attempt(c, allow).finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    }
+    return claimed.length;
+  }
+
+  /** Sends everything due now and waits for the answers (tests, after moving the clock); answers the attempts made. */
+  async deliverDue(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.poll();
+      total += n;
+      if (n === 0 && this.inFlight.size === 0) return total;
+      if (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    }
+  }
+
+  /** Waits for the attempts under way (shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  private async allowList(): Promise<Set<string>> {
+    const rows = await this.db.query<{ allowed_hosts: string[] }>('SELECT allowed_hosts FROM webhook_settings');
+    return new Set([...this.config.webhooks.allowedHosts, ...(rows[0]?.allowed_hosts ?? [])]);
+  }
+
+  private async attempt(c: store.ClaimedRow, allow: ReadonlySet<string>): Promise<void> {
+    const at = this.clock.now();
+    let result: SendResult;
+    try {
+      const url = new URL(c.url);
+      const target = await resolveTarget(url, allow, this.resolver);
+      const signers = [c.secret];
+      if (c.previous_secret && c.previous_secret_until && c.previous_secret_until > at) signers.push(c.previous_secret);
+      const sentAt = this.wallClock.now();
+      const headers = {
+        'webhook-id': c.msg_id,
+        'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+        'webhook-signature': signers.map((s) => new Webhook(s).sign(c.msg_id, sentAt, c.body)).join(' '),
+        'user-agent': 'Switchboard-Webhooks/1',
+      };
+      result = await postPinned(url, target, headers, c.body, this.config.webhooks.timeoutMs);
+    } catch (err) {
+      const refused = err instanceof TargetRefused;
+      result = {
+        status: null,
+        error: refused ? `refused: ${err.message}` : (err as Error).message,
+        excerpt: null,
+        latencyMs: 0,
+      };
+    }
+    await this.record(c, at, result).catch(() => undefined); // the endpoint may have been deleted meanwhile
+  }
+
+  /** Writes an attempt's outcome: the log line, the delivery's state or next try, the endpoint's health. */
+  private async record(c: store.ClaimedRow, at: Date, r: SendResult): Promise<void> {
+    const ok = r.status !== null && r.status >= 200 && r.status < 300;
+    const gone = r.status === 410;
+    const attempts = c.attempts + 1;
+    const exhausted = attempts > RETRY_DELAYS_MS.length;
+    const state = ok ? 'succeeded' : gone || exhausted ? 'failed' : 'pending';
+    const next = state === 'pending' ? new Date(at.getTime() + RETRY_DELAYS_MS[attempts - 1]) : null;
+    await this.db.transaction(async (q) => {
+      await store.insertAttempt(q, c.id, {
+        at,
+        status: r.status,
+        latencyMs: r.latencyMs,
+        error: r.error,
+        excerpt: r.excerpt,
+      });
+      await q.query(
+        `UPDATE webhook_deliveries SET state = $2::text, attempts = $3, next_attempt_at = COALESCE($4::timestamptz, next_attempt_at),
+           locked_until = NULL, last_status = $5, last_error = $6,
+           finished_at = CASE WHEN $2::text = 'pending' THEN NULL ELSE $7::timestamptz END
+         WHERE id = $1`,
+        [c.id, state, attempts, next, r.status, r.error?.slice(0, 500) ?? null, at],
+      );
+      if (ok) {
+        await q.query('UPDATE webhook_endpoints SET failing_since = NULL, last_success_at = $2 WHERE id = $1', [
+          c.endpoint_id,
+          at,
+        ]);
+      } else {
+        await q.query(
+          `UPDATE webhook_endpoints SET
+             failing_since = COALESCE(failing_since, $2::timestamptz),
+             enabled = CASE WHEN $3::boolean OR $2::timestamptz - COALESCE(failing_since, $2::timestamptz)
+               >= $4::float8 * interval '1 millisecond' THEN false ELSE enabled END,
+             disabled_reason = CASE WHEN $3::boolean THEN 'gone'
+               WHEN $2::timestamptz - COALESCE(failing_since, $2::timestamptz) >= $4::float8 * interval '1 millisecond' THEN 'failing'
+               ELSE disabled_reason END
+           WHERE id = $1`,
+          [c.endpoint_id, at, gone, DISABLE_AFTER_FAILING_MS],
+        );
+      }
+    });
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  private async row(q: Queryable, id: string, forUpdate = false): Promise<store.EndpointRow> {
+    const row = isUuid(id) ? await store.getEndpoint(q, id, forUpdate) : null;
+    if (!row) throw new NotFound('Webhook endpoint');
+    return row;
+  }
+
+  private async checkUrl(q: Queryable, raw: string): Promise<string> {
+    let url: URL;
+    try {
+      url = new URL(raw.trim());
+    } catch {
+      throw new Invalid([{ field: 'url', message: 'not a URL' }]);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new Invalid([{ field: 'url', message: 'must start with http:// or https://' }]);
+    }
+    const rows = await q.query<{ allowed_hosts: string[] }>('SELECT allowed_hosts FROM webhook_settings');
+    const refusal = literalRefusal(
+      url,
+      new Set([...this.config.webhooks.allowedHosts, ...(rows[0]?.allowed_hosts ?? [])]),
+    );
+    if (refusal) throw new Invalid([{ field: 'url', message: `${refusal} (allow it in the webhook settings first)` }]);
+    return url.toString();
+  }
+}
+
+function checkEvents(events: string[]): string[] {
+  if (events.length === 0) throw new Invalid([{ field: 'events', message: 'name at least one event type, or *' }]);
+  events.forEach((e, i) => {
+    if (e !== '*' && !isWebhookEventType(e)) {
+      throw new Invalid([
+        { field: `events.${i}`, message: `unknown event type "${e}" (see GET /api/v1/webhooks/event-types)` },
+      ]);
+    }
+  });
+  return [...new Set(events)];
+}
