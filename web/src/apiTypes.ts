@@ -38,6 +38,16 @@ export type { Case, CaseUnitary, FollowUp } from '../../src/modules/cases/schema
 export type { ActiveReminder, Task } from '../../src/modules/tasks/schema.js';
 export type { Interaction, InteractionWithMatches } from '../../src/modules/interactions/schema.js';
 export type { Delivery } from '../../src/modules/email/schema.js';
+export type {
+  Bucket,
+  CasesReport,
+  Figure,
+  InteractionsReport,
+  Timing,
+  TasksReport,
+  Wallboard,
+  WorkloadReport,
+} from '../../src/modules/reports/schema.js';
 export type { PortalCase, PortalFollowUp } from '../../src/modules/portal/schema.js';
 import type { PortalMe as PortalMeSchema } from '../../src/modules/portal/schema.js';
 /** The Support Center's signed-in customer (`GET /api/portal/me`). */

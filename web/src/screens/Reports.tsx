@@ -4,74 +4,12 @@ import 'uplot/dist/uPlot.min.css';
 import { api, errorText, type Page } from '../api.js';
 import { useLoad } from '../hooks.js';
 import { Link, navigate, useLocation } from '../router.js';
+import type { Bucket, CasesReport, Figure, InteractionsReport, TasksReport, WorkloadReport } from '../apiTypes.js';
 
 /** Reports and the wallboard (docs/reports.md): every number links to the records behind it. */
 
-export interface Figure {
-  count: number;
-  list: { path: string; query: Record<string, string> } | null;
-}
-interface Timing {
-  n: Figure;
-  medianSeconds: number | null;
-  p90Seconds: number | null;
-}
-interface Bucket {
-  key: string;
-  start: string;
-  end: string;
-}
-interface CasesReport {
-  buckets: Bucket[];
-  opened: Figure[];
-  closed: Figure[];
-  reopened: Figure[];
-  totals: { opened: Figure; closed: Figure; reopened: Figure };
-  backlog: {
-    byStatus: { key: string; value: Figure }[];
-    byPriority: { key: string; value: Figure }[];
-    byAge: { key: string; value: Figure }[];
-    unassigned: Figure;
-    total: Figure;
-  };
-  firstResponse: { buckets: Timing[]; byOwner: { key: string | null; value: Timing }[]; total: Timing };
-  resolution: { buckets: Timing[]; byOwner: { key: string | null; value: Timing }[]; total: Timing };
-  firstContactResolution: { closed: Figure; resolved: Figure; rate: number | null };
-  reopenRate: { closed: Figure; reopened: Figure; rate: number | null };
-}
-interface Series {
-  channel: string;
-  direction: string;
-  values: Figure[];
-}
-interface InteractionsReport {
-  buckets: Bucket[];
-  perBucket: Series[];
-  perHour: Series[];
-  total: Figure;
-  unmatched: Figure;
-  repeatCallers: { days: number; interactions: Figure };
-}
-interface WorkloadReport {
-  agents: {
-    userId: string;
-    name: string;
-    openCases: Figure;
-    openTasks: Figure;
-    overdueTasks: Figure;
-    interactions: Figure;
-    wrappedUp: Figure;
-    wrapUpRate: number | null;
-  }[];
-}
-interface TasksReport {
-  buckets: Bucket[];
-  due: Figure[];
-  doneOnTime: Figure[];
-  doneLate: Figure[];
-  overdue: Figure[];
-  totals: { due: Figure; doneOnTime: Figure; doneLate: Figure; overdue: Figure };
-}
+export type { Figure };
+type Series = InteractionsReport['perBucket'][number];
 
 const LIST_PATHS = ['/api/v1/cases', '/api/v1/tasks', '/api/v1/interactions'];
 const AGE_LABELS: Record<string, string> = {
@@ -294,7 +232,7 @@ function CasesSection({ r }: { r: CasesReport }) {
             </tr>
             {r.backlog.byAge.map((a) => (
               <tr key={a.key}>
-                <th scope="row">{AGE_LABELS[a.key] ?? a.key}</th>
+                <th scope="row">{AGE_LABELS[a.key ?? ''] ?? a.key}</th>
                 <td>
                   <Num f={a.value} />
                 </td>

@@ -3,18 +3,10 @@ import { api, errorText } from '../api.js';
 import { useLoad } from '../hooks.js';
 import { live } from '../live.js';
 import { Link } from '../router.js';
-import { figureHref, viewerZone, type Figure } from './Reports.js';
+import { figureHref, viewerZone } from './Reports.js';
+import type { Figure, Wallboard } from '../apiTypes.js';
 
-interface WallboardData {
-  generatedAt: string;
-  interactionsLastHour: Figure;
-  interactionsToday: Figure;
-  openCases: Figure;
-  unassignedCases: Figure;
-  firstResponseBreaches: { targetMinutes: number; cases: Figure };
-  overdueTasks: Figure;
-  agentsConnected: number;
-}
+type WallboardData = Wallboard;
 
 /** Refreshes at most once a second after a change, and every 15 s regardless (docs/reports.md, Wallboard). */
 const MIN_GAP_MS = 1000;
