@@ -4,7 +4,7 @@ import type { EventHub } from '../../events/hub.js';
 import { type Actor, can, requirePrivilege } from '../../http/actor.js';
 import { Invalid, type FieldError } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
-import { caseConditions, STAFF_PUBLIC, type CaseFilter } from '../cases/store.js';
+import { caseConditions, type CaseFilter } from '../cases/store.js';
 import { CHANNELS as CASE_CHANNELS } from '../cases/schema.js';
 import { interactionConditions, type InteractionFilter } from '../interactions/store.js';
 import { CHANNELS as INTERACTION_CHANNELS, DIRECTIONS } from '../interactions/schema.js';
@@ -127,14 +127,9 @@ export class ReportsService {
     }
 
     // First response: cases opened in the range with a public staff follow-up.
-    const firstResponse = await this.timings(
-      q,
-      range,
-      { ...base, ...inRange },
-      'c.opened_at',
-      `(SELECT min(fu.created_at) FROM ${STAFF_PUBLIC})`,
-      { responded: true },
-    );
+    const firstResponse = await this.timings(q, range, { ...base, ...inRange }, 'c.opened_at', 'c.first_response_at', {
+      responded: true,
+    });
     // Resolution: cases closed in the range (opened → closed).
     const resolution = await this.timings(q, range, { ...base, ...closedRange }, 'c.closed_at', 'c.closed_at', {});
 
@@ -144,7 +139,7 @@ export class ReportsService {
     const w = caseConditions(closedF, p);
     const [rates] = await q.query<{ closed: number; fcr: number; reopened: number }>(
       `SELECT count(*)::int AS closed,
-              count(*) FILTER (WHERE (SELECT count(*) FROM ${STAFF_PUBLIC}) = 1)::int AS fcr,
+              count(*) FILTER (WHERE c.staff_responses = 1)::int AS fcr,
               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM case_reopens r WHERE r.case_id = c.id))::int AS reopened
        FROM cases c WHERE ${where(w)}`,
       p,
