@@ -225,9 +225,6 @@ class Params {
   }
 }
 
-/** A case's public follow-ups by staff (first response, first-contact resolution): the FROM/WHERE of a subquery. */
-export const STAFF_PUBLIC = `case_follow_ups fu WHERE fu.case_id = c.id AND fu.author_type = 'user' AND fu.visibility = 'public'`;
-
 /** The WHERE conditions of a case filter over `cases c`, its placeholders continuing `params` (reports use it). */
 export function caseConditions(f: CaseFilter, params: unknown[]): string[] {
   const p = new Params(params);
@@ -272,10 +269,9 @@ function whereOf(f: CaseFilter, p: Params): string[] {
   if (f.reopened !== undefined) {
     w.push(`${f.reopened ? '' : 'NOT '}EXISTS (SELECT 1 FROM case_reopens r WHERE r.case_id = c.id)`);
   }
-  if (f.responded !== undefined) w.push(`${f.responded ? '' : 'NOT '}EXISTS (SELECT 1 FROM ${STAFF_PUBLIC})`);
-  if (f.staffResponses !== undefined) {
-    w.push(`(SELECT count(*) FROM ${STAFF_PUBLIC}) = ${p.add(f.staffResponses)}::int`);
-  }
+  // first_response_at and staff_responses are kept by a trigger on follow-ups (migration 1301).
+  if (f.responded !== undefined) w.push(`c.first_response_at IS ${f.responded ? 'NOT ' : ''}NULL`);
+  if (f.staffResponses !== undefined) w.push(`c.staff_responses = ${p.add(f.staffResponses)}::int`);
   return w;
 }
 

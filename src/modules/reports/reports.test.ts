@@ -203,6 +203,26 @@ describe('hand-computed figures', () => {
     const rows = await t.db.query('SELECT 1 FROM case_reopens WHERE case_id = $1', [c.id]);
     expect(rows.length).toBe(1);
   });
+
+  it('staff follow-ups through the API set the first response and the count (internal notes do not)', async () => {
+    const customer = await makeCustomer(t, 'Fru');
+    const c = await makeCase(t.admin, customer);
+    const add = (visibility: string) =>
+      t.admin.post(`/api/v1/cases/${c.id}/follow-ups`, { kind: 'note', body: 'hello', visibility });
+    expect((await add('internal')).statusCode).toBe(201);
+    let [row] = await t.db.query<{ first_response_at: Date | null; staff_responses: number }>(
+      'SELECT first_response_at, staff_responses FROM cases WHERE id = $1',
+      [c.id],
+    );
+    expect(row).toEqual({ first_response_at: null, staff_responses: 0 });
+    expect((await add('public')).statusCode).toBe(201);
+    expect((await add('public')).statusCode).toBe(201);
+    [row] = await t.db.query('SELECT first_response_at, staff_responses FROM cases WHERE id = $1', [c.id]);
+    expect(row.staff_responses).toBe(2);
+    expect(row.first_response_at).toBeInstanceOf(Date);
+    const listed = await walk<{ id: string }>(sup, `/api/v1/cases?staffResponses=2&responded=true`, 200);
+    expect(listed.map((x) => x.id)).toContain(c.id);
+  });
 });
 
 describe('access and bad input', () => {

@@ -4,7 +4,7 @@ import type { EventHub } from '../../events/hub.js';
 import { type Actor, can, requirePrivilege } from '../../http/actor.js';
 import { Invalid, type FieldError } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
-import { caseConditions, STAFF_PUBLIC, type CaseFilter } from '../cases/store.js';
+import { caseConditions, type CaseFilter } from '../cases/store.js';
 import { CHANNELS as CASE_CHANNELS } from '../cases/schema.js';
 import { interactionConditions, type InteractionFilter } from '../interactions/store.js';
 import { CHANNELS as INTERACTION_CHANNELS, DIRECTIONS } from '../interactions/schema.js';
@@ -104,37 +104,54 @@ export class ReportsService {
       total: zero(),
     };
     if (openFilter) {
-      const byStatus = await this.caseGroups(q, openFilter, 'c.status');
-      backlog.byStatus = [...byStatus].map(([key, n]) => ({
-        key,
-        value: caseFigure(n, { ...openFilter, status: { open: false, closed: false, keys: [key!] } }),
-      }));
-      const byPriority = await this.caseGroups(q, openFilter, 'c.priority');
-      backlog.byPriority = [...byPriority].map(([key, n]) => ({
-        key,
-        value: caseFigure(n, { ...openFilter, priorities: [key!] }),
-      }));
-      for (const band of AGE_BANDS) {
+      // One pass over the open cases: per status, per priority, and the totals with the age bands.
+      const bands = AGE_BANDS.map((band) => {
         const f: CaseFilter = { ...openFilter };
+        // "< 1 day" includes cases opened in the future of the clock (imports): no upper bound.
         if (band.toDays !== null) f.openedFrom = iso(new Date(now.getTime() - band.toDays * DAY_MS));
         if (band.fromDays !== null) f.openedTo = iso(new Date(now.getTime() - band.fromDays * DAY_MS));
-        // "< 1 day" includes cases opened in the future of the clock (imports): no upper bound.
-        backlog.byAge.push({ key: band.key, value: caseFigure(await this.caseCount(q, f), f) });
-      }
+        return { key: band.key, f };
+      });
+      const p: unknown[] = [];
+      const w = caseConditions(openFilter, p);
+      const bandSql = bands.map(({ f }, i) => {
+        const cond: string[] = [];
+        if (f.openedFrom) cond.push(`c.opened_at >= ${add(p, f.openedFrom)}::timestamptz`);
+        if (f.openedTo) cond.push(`c.opened_at < ${add(p, f.openedTo)}::timestamptz`);
+        return `count(*) FILTER (WHERE ${cond.join(' AND ')})::int AS b${i}`;
+      });
+      const rows = await q.query<Record<string, number | string | null> & { n: number; gs: number; gp: number }>(
+        `SELECT c.status AS s, c.priority AS pr, GROUPING(c.status)::int AS gs, GROUPING(c.priority)::int AS gp,
+                count(*)::int AS n, count(*) FILTER (WHERE c.owner_id IS NULL)::int AS unassigned, ${bandSql.join(', ')}
+         FROM cases c WHERE ${where(w)}
+         GROUP BY GROUPING SETS ((c.status), (c.priority), ())`,
+        p,
+      );
+      const byN = (a: { n: number }, b: { n: number }) => b.n - a.n;
+      backlog.byStatus = rows
+        .filter((r) => r.gs === 0)
+        .sort(byN)
+        .map((r) => ({
+          key: r.s as string,
+          value: caseFigure(r.n, { ...openFilter, status: { open: false, closed: false, keys: [r.s as string] } }),
+        }));
+      backlog.byPriority = rows
+        .filter((r) => r.gp === 0)
+        .sort(byN)
+        .map((r) => ({ key: r.pr as string, value: caseFigure(r.n, { ...openFilter, priorities: [r.pr as string] }) }));
+      const all = rows.find((r) => r.gs === 1 && r.gp === 1);
+      backlog.byAge = bands.map(({ key, f }, i) => ({ key, value: caseFigure(Number(all?.[`b${i}`] ?? 0), f) }));
       const unassigned: CaseFilter = { ...openFilter, ownerId: null };
-      backlog.unassigned = caseFigure(await this.caseCount(q, unassigned), unassigned);
-      backlog.total = caseFigure(await this.caseCount(q, openFilter), openFilter);
+      const unassignedCount =
+        openFilter.ownerId === undefined ? Number(all?.unassigned ?? 0) : await this.caseCount(q, unassigned);
+      backlog.unassigned = caseFigure(unassignedCount, unassigned);
+      backlog.total = caseFigure(all?.n ?? 0, openFilter);
     }
 
     // First response: cases opened in the range with a public staff follow-up.
-    const firstResponse = await this.timings(
-      q,
-      range,
-      { ...base, ...inRange },
-      'c.opened_at',
-      `(SELECT min(fu.created_at) FROM ${STAFF_PUBLIC})`,
-      { responded: true },
-    );
+    const firstResponse = await this.timings(q, range, { ...base, ...inRange }, 'c.opened_at', 'c.first_response_at', {
+      responded: true,
+    });
     // Resolution: cases closed in the range (opened → closed).
     const resolution = await this.timings(q, range, { ...base, ...closedRange }, 'c.closed_at', 'c.closed_at', {});
 
@@ -144,7 +161,7 @@ export class ReportsService {
     const w = caseConditions(closedF, p);
     const [rates] = await q.query<{ closed: number; fcr: number; reopened: number }>(
       `SELECT count(*)::int AS closed,
-              count(*) FILTER (WHERE (SELECT count(*) FROM ${STAFF_PUBLIC}) = 1)::int AS fcr,
+              count(*) FILTER (WHERE c.staff_responses = 1)::int AS fcr,
               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM case_reopens r WHERE r.case_id = c.id))::int AS reopened
        FROM cases c WHERE ${where(w)}`,
       p,
