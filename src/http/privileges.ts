@@ -20,6 +20,8 @@ export const PRIVILEGES = [
   'data.import',
   /** Exporting records as files (administrators by default; the object's view privilege is needed too). */
   'data.export',
+  /** Erasing a customer's personal data everywhere (privacy requests; administrators by default). */
+  'customers.erase',
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 
