@@ -24,6 +24,8 @@ export const PRIVILEGES = [
   'data.export',
   /** Webhooks and external CRM connectors (administrators by default). */
   'integrations.manage',
+  /** Erasing a customer's personal data everywhere (privacy requests; administrators by default). */
+  'customers.erase',
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 

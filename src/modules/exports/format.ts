@@ -1,5 +1,4 @@
 import { stringify, type Stringifier } from 'csv-stringify';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { neutraliseCell } from '../../shared/spreadsheet-cells.js';
 import type { Column } from './objects.js';
@@ -28,9 +27,21 @@ export function csvCell(value: unknown): string {
   return neutraliseCell(JSON.stringify(value));
 }
 
-async function drain(out: Writable): Promise<void> {
-  if (out.destroyed) throw new Error('the reader went away');
-  await Promise.race([once(out, 'drain'), once(out, 'close').then(() => Promise.reject(new Error('closed')))]);
+/** Waits until the stream takes more (or fails when it is closed first: the reader went away). */
+function drain(out: Writable): Promise<void> {
+  if (out.destroyed) return Promise.reject(new Error('the reader went away'));
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      out.off('drain', onDrain);
+      out.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('the reader went away'));
+    out.on('drain', onDrain);
+    out.on('close', onClose);
+  });
 }
 
 /** Sets a dotted path (`primaryAddress.city`) in a nested object. */

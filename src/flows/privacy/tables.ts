@@ -1,0 +1,96 @@
+/**
+ * Where personal data lives, table by table: what a privacy export reads and
+ * what an erasure does. test/privacy-coverage.test.ts fails when a table is
+ * not in PERSONAL_DATA, and when a foreign key to customers or cases is not in
+ * CUSTOMER_REFERENCES (the walk would miss its rows).
+ */
+export type Handling =
+  | 'erased' // the person's values are removed or replaced; the row may stay (a pseudonymous shell)
+  | 'deleted' // the person's rows are deleted
+  | 'none' // holds no customer's personal data (configuration, staff, counters)
+  | 'kept'; // holds some, deliberately kept: see the note
+
+export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: string }>> = {
+  customers: { handling: 'erased', note: 'names, company, email, notes, addresses, custom fields → a shell' },
+  customer_phones: { handling: 'deleted', note: 'every number' },
+  customer_terms: { handling: 'deleted', note: 'the name words no other customer has (search dictionary)' },
+  cases: { handling: 'erased', note: 'subject, description, custom fields of their cases' },
+  case_follow_ups: { handling: 'erased', note: 'bodies, email headers, custom fields, customer author names' },
+  tasks: { handling: 'erased', note: 'subject, notes, outcome, custom fields of tasks on them or their cases' },
+  interactions: {
+    handling: 'erased',
+    note: 'addresses, numbers, notes of their interactions and of any interaction from or to their numbers or email',
+  },
+  history: {
+    handling: 'erased',
+    note: 'the changes of their records, cases, tasks, interactions; portal/email actor names',
+  },
+  events: { handling: 'deleted', note: 'live-event outbox rows about them (pruned after 72 h anyway)' },
+  email_messages: { handling: 'erased', note: 'sender, subject, bodies, raw message, envelope of their cases’ emails' },
+  email_attachments: { handling: 'deleted', note: "attachments of their cases' emails" },
+  email_quarantine: { handling: 'deleted', note: 'held messages from their address or resolved into their cases' },
+  email_outbox: { handling: 'erased', note: 'recipients, subject and body of mail about their cases' },
+  portal_accounts: { handling: 'deleted', note: 'the Support Center account' },
+  portal_sessions: { handling: 'deleted', note: 'Support Center sessions' },
+  portal_reset_tokens: { handling: 'deleted', note: 'Support Center reset links' },
+  portal_throttle: { handling: 'deleted', note: 'sign-in counters keyed by their email or account number' },
+  import_errors: { handling: 'deleted', note: 'failed import rows naming their email, phones or account number' },
+  import_claims: { handling: 'deleted', note: 'in-file claims naming their email or account number' },
+  import_file_chunks: {
+    handling: 'kept',
+    note: 'an uploaded import file is kept only until its run ends; delete the import to drop it sooner',
+  },
+  export_files: { handling: 'deleted', note: 'every stored export file (any may hold them; they can be made again)' },
+  export_file_chunks: { handling: 'deleted', note: 'with export_files' },
+  jobs: { handling: 'kept', note: 'export and import parameters (filters) may name an account number' },
+  audit_log: {
+    handling: 'kept',
+    note: 'append-only trail of staff actions: ids and filters, not record contents; pruned by its retention',
+  },
+  privacy_erasures: { handling: 'none', note: 'who erased which customer id, when and why' },
+  imports: { handling: 'none', note: 'file names and a sample of rows until the run ends' },
+  import_runs: { handling: 'none', note: 'counts' },
+  import_mappings: { handling: 'none', note: 'column mappings' },
+  // Staff, configuration and counters: no customer's personal data.
+  users: { handling: 'none', note: 'staff' },
+  role_privileges: { handling: 'none', note: 'configuration' },
+  sessions: { handling: 'none', note: 'staff sessions' },
+  api_keys: { handling: 'none', note: 'staff keys' },
+  auth_throttle: { handling: 'none', note: 'staff sign-in counters' },
+  signin_audit: { handling: 'none', note: 'staff sign-ins' },
+  settings: { handling: 'none', note: 'configuration' },
+  user_preferences: { handling: 'none', note: 'staff preferences' },
+  case_statuses: { handling: 'none', note: 'configuration' },
+  case_priorities: { handling: 'none', note: 'configuration' },
+  case_severities: { handling: 'none', note: 'configuration' },
+  case_settings: { handling: 'none', note: 'configuration' },
+  reminders: { handling: 'none', note: 'times of tasks' },
+  events_pruned: { handling: 'none', note: 'a watermark' },
+  custom_field_sets: { handling: 'none', note: 'configuration' },
+  custom_fields: { handling: 'none', note: 'definitions' },
+  signin_challenges: { handling: 'none', note: 'staff' },
+  user_totp: { handling: 'none', note: 'staff' },
+  user_recovery_codes: { handling: 'none', note: 'staff' },
+  staff_password_resets: { handling: 'none', note: 'staff' },
+  rate_limit_counters: { handling: 'none', note: 'counters' },
+  schema_migrations: { handling: 'none', note: 'migrations applied' },
+};
+
+/**
+ * Every foreign key to customers or cases (table.column), and how the walk
+ * reaches those rows: the export reads them and the erasure handles them.
+ */
+export const CUSTOMER_REFERENCES: readonly string[] = [
+  'customer_phones.customer_id',
+  'cases.customer_id',
+  'tasks.customer_id',
+  'tasks.case_id',
+  'interactions.customer_id',
+  'interactions.case_id',
+  'case_follow_ups.case_id',
+  'email_messages.case_id',
+  'email_outbox.case_id',
+  'portal_accounts.customer_id',
+  'portal_sessions.customer_id',
+  'portal_reset_tokens.customer_id',
+];
