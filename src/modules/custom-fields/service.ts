@@ -41,7 +41,7 @@ import { CUSTOM_FIELD_LOCK, lockKeyOf, setCustomFieldPhoneRegion } from './valid
 const RECORD_TYPE = 'customField';
 
 /**
- * Custom field definitions (PRODUCT.md C4, K2): administrators change them;
+ * Custom field definitions (docs/product.md C4, K2): administrators change them;
  * every signed-in user reads them (the console renders forms from them).
  * Each change, its indexes, its history and its event commit together; the
  * changes of one object type take turns (custom_field_sets row lock).

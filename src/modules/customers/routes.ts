@@ -20,7 +20,7 @@ import {
 const tags = ['customers'];
 const errors = { 400: Problem, 404: Problem, 409: Problem };
 
-/** Customers (../shared/API.md): CRUD, search, history of changes, and the user's list preferences. */
+/** Customers (docs/api.md): CRUD, search, history of changes, and the user's list preferences. */
 export async function registerCustomerRoutes(app: App, ctx: AppContext): Promise<void> {
   const customers = ctx.services.customers;
   const merger = new CustomerMergeFlow(ctx.db, ctx.services);
