@@ -61,8 +61,8 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const caseSettings = new CaseSettingsService(db);
   const customers = new CustomersService(db, config);
   cases.customerExists = customerCheck(customers);
-  const tasks = new TasksService(db, users, taskReferences({ customers, cases }));
-  const reminders = new RemindersService(db);
+  const tasks = new TasksService(db, users, taskReferences({ customers, cases }), clock);
+  const reminders = new RemindersService(db, clock);
   const interactions = new InteractionsService(db, config, { users, customers, cases, tasks });
   const email = new EmailService(db, config, { cases, customers });
   const auth = new AuthService(db, config, users, clock, email);

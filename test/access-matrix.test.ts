@@ -5,7 +5,7 @@ import { startTestApp, type TestApp, type TestClient } from './helpers.js';
 
 /**
  * The privilege matrix: every API route × every kind of caller, against the
- * default privileges of each role (PRODUCT.md A2). A route added without the
+ * default privileges of each role (docs/product.md A2). A route added without the
  * right declared access, or a guard that lets the wrong caller through, fails here.
  */
 const DEFAULT_ROLE_PRIVILEGES: Record<'agent' | 'supervisor', string[]> = {

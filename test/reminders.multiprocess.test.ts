@@ -6,7 +6,7 @@ import { ON_POSTGRES, startTestApp, type TestApp, type TestClient } from './help
 import { json, SseClient } from './sse-client.js';
 
 /**
- * Reminders with several server processes on one PostgreSQL (PRODUCT.md T2):
+ * Reminders with several server processes on one PostgreSQL (docs/product.md T2):
  * every process polls, each reminder fires exactly once, and reaches its agent
  * over SSE whichever process the agent is connected to. PostgreSQL only: PGlite
  * cannot be shared between processes.

@@ -1,4 +1,4 @@
-/** Per-object privileges (PRODUCT.md A2). Denied unless granted. */
+/** Per-object privileges (docs/product.md A2). Denied unless granted. */
 export const PRIVILEGES = [
   'customers.view',
   'customers.create',

@@ -4,7 +4,7 @@
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
--- Append-only tables refuse UPDATE and DELETE (PRODUCT.md A3).
+-- Append-only tables refuse UPDATE and DELETE (docs/product.md A3).
 CREATE FUNCTION sb_forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'P0001';

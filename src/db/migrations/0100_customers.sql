@@ -1,4 +1,4 @@
--- Customers (PRODUCT.md C1–C3, C7) and their phone index.
+-- Customers (docs/product.md C1–C3, C7) and their phone index.
 -- Owned by src/modules/customers; other modules reference customers(id) only.
 
 -- Account numbers: a sequence, shown as plain digits (easy to read out on a call

@@ -1,4 +1,4 @@
--- Cases (PRODUCT.md K1, K4–K6) and their follow-ups (F1).
+-- Cases (docs/product.md K1, K4–K6) and their follow-ups (F1).
 -- Owned by src/modules/cases; other modules go through CasesService.
 
 -- The administrator's lists: statuses (open and closed always exist; others

@@ -1,4 +1,4 @@
--- Tasks (PRODUCT.md T1, T3) and their reminders (T2).
+-- Tasks (docs/product.md T1, T3) and their reminders (T2).
 -- Owned by src/modules/tasks; other modules go through TasksService.
 
 CREATE TABLE tasks (

@@ -1,4 +1,4 @@
--- Interactions and screen pop (PRODUCT.md I1–I5).
+-- Interactions and screen pop (docs/product.md I1–I5).
 -- Owned by src/modules/interactions; other modules go through InteractionsService.
 --
 -- An interaction is one call, chat or email the platform reports. It is matched

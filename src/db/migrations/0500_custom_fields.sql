@@ -1,4 +1,4 @@
--- Custom fields (PRODUCT.md C4, K2): the administrator's field definitions per
+-- Custom fields (docs/product.md C4, K2): the administrator's field definitions per
 -- object type. Values live in each record's `custom_fields` jsonb column (owned by
 -- the customers, cases and tasks modules); src/modules/custom-fields validates them
 -- and creates the per-field indexes (filter, unique, search) at run time, named

@@ -1,4 +1,4 @@
--- The email channel (PRODUCT.md E1, E2, K3, F2). Owned by src/modules/email;
+-- The email channel (docs/product.md E1, E2, K3, F2). Owned by src/modules/email;
 -- other modules go through EmailService. Follow-ups and cases are referenced,
 -- never written here: a message leaves with its follow-up (and so its case).
 

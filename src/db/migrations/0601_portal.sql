@@ -1,4 +1,4 @@
--- The Support Center (PRODUCT.md S1, S2). Owned by src/modules/portal.
+-- The Support Center (docs/product.md S1, S2). Owned by src/modules/portal.
 -- A customer's portal account, its sessions, password reset tokens and
 -- sign-in throttling. Everything leaves with the customer.
 

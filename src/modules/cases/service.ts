@@ -52,7 +52,7 @@ function caseFields(r: CaseRow): Record<string, unknown> {
 }
 
 /**
- * Cases (PRODUCT.md K1, K4–K6): every method begins with its access check;
+ * Cases (docs/product.md K1, K4–K6): every method begins with its access check;
  * every command is one transaction holding the row change, its history and
  * its events.
  */

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { KEY_PATTERN, OBJECT_TYPES, type CustomFieldObjectType } from './tables.js';
 import { FIELD_TYPES, type FieldType } from './values.js';
 
-/** Custom field definitions' API shapes (../shared/API.md `/api/v1/custom-fields`). */
+/** Custom field definitions' API shapes (docs/api.md `/api/v1/custom-fields`). */
 export const MAX_ACTIVE_FIELDS = 64;
 /** Active and retired together, per object type: every field may carry indexes on the owning table. */
 export const MAX_FIELDS = 200;

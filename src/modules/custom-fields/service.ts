@@ -6,7 +6,7 @@ import { AppError, Conflict, Invalid, NotFound, type FieldError } from '../../ht
 import { isUuid } from '../../http/ids.js';
 import type { Page } from '../../http/pagination.js';
 import { recordAudit } from '../audit/service.js';
-import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
+import { diffFields, hasHistory, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import { checkDefinition, definitionView } from './rules.js';
 import {
   MAX_ACTIVE_FIELDS,
@@ -41,7 +41,7 @@ import { CUSTOM_FIELD_LOCK, lockKeyOf, setCustomFieldPhoneRegion } from './valid
 const RECORD_TYPE = 'customField';
 
 /**
- * Custom field definitions (PRODUCT.md C4, K2): administrators change them;
+ * Custom field definitions (docs/product.md C4, K2): administrators change them;
  * every signed-in user reads them (the console renders forms from them).
  * Each change, its indexes, its history and its event commit together; the
  * changes of one object type take turns (custom_field_sets row lock).
@@ -254,11 +254,8 @@ export class CustomFieldsService {
     requirePrivilege(actor, 'admin');
     const def = await findDefinition(this.db, id);
     if (!def) {
-      const any = await this.db.query('SELECT 1 FROM history WHERE record_type = $1 AND record_id = $2 LIMIT 1', [
-        RECORD_TYPE,
-        isUuid(id) ? id : '00000000-0000-0000-0000-000000000000',
-      ]);
-      if (any.length === 0) throw new NotFound('Custom field');
+      const known = isUuid(id) && (await hasHistory(this.db, RECORD_TYPE, id));
+      if (!known) throw new NotFound('Custom field');
     }
     return listHistory(this.db, RECORD_TYPE, id, page);
   }

@@ -9,7 +9,7 @@ import { CUSTOMER_COLUMNS, type CustomerRow, displayNameOf } from './store.js';
 import { words } from './terms.js';
 
 /**
- * Likely duplicates (PRODUCT.md C8): the existing customers that a customer
+ * Likely duplicates (docs/product.md C8): the existing customers that a customer
  * being typed probably is. Three index-backed signals, each a reason:
  * - `samePhone`: a number with the same E.164 (any format typed), or, for a
  *   number that does not parse, the same digits (7+) — customer_phones_e164_idx / digits_rev_idx;

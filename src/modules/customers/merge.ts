@@ -1,11 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { Db, Queryable } from '../../db/adapter.js';
+import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { emitEvents } from '../../events/outbox.js';
 import { enqueueWebhook } from '../webhooks/outbox.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound } from '../../http/errors.js';
-import { isUuid } from '../../http/ids.js';
-import type { Services } from '../../services.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { diffFields, recordHistory } from '../history/service.js';
 import { Customer } from './schema.js';
@@ -13,9 +11,9 @@ import { checkComplete, customerEvent, historyFields, RECORD_TYPE, valuesOf } fr
 import { type CustomerRow, type CustomerValues, deleteCustomer, getRow, toCustomer, updateCustomer } from './store.js';
 
 /**
- * Merging two customers (PRODUCT.md C8): `POST /api/v1/customers/{id}/merge`
+ * Merging two customers: `POST /api/v1/customers/{id}/merge`
  * moves everything of customer `fromId` onto customer `id` (the survivor) and
- * deletes `fromId`, in one transaction:
+ * deletes `fromId`, in one transaction (the flow src/flows/customer-merge.ts):
  * - its cases, tasks and interactions (through their modules' `moveToCustomer`,
  *   which write each record's own history);
  * - its phones the survivor lacks (same E.164, or same digits for numbers
@@ -82,154 +80,131 @@ export type MergeResult = Static<typeof MergeResult>;
 
 const MAX_PHONES = 20;
 
-/** Thrown to roll a dry run back; carries its answer out of the transaction. */
-class DryRun extends Error {
-  constructor(readonly result: MergeResult) {
-    super('dry run');
-  }
-}
-
 const isEmpty = (v: unknown) => v === null || v === undefined || v === '';
 
-export class CustomerMerge {
-  constructor(
-    private readonly db: Db,
-    private readonly services: Pick<Services, 'cases' | 'tasks' | 'interactions'>,
-  ) {}
+/** The two customers of a merge, locked and checked (customers' own rows: opaque to the flow). */
+export interface MergePair {
+  readonly survivor: CustomerRow;
+  readonly other: CustomerRow;
+}
 
-  async merge(actor: Actor, id: string, body: MergeBody, version: number): Promise<MergeResult> {
-    // Needs editing and deleting customers, and moving their cases and tasks (every default role
-    // that may delete customers may do the rest); checked before anything changes.
-    requirePrivilege(actor, 'customers.edit', 'customers.delete', 'cases.edit', 'tasks.edit');
-    if (!isUuid(id)) throw new NotFound('Customer');
+/** What the other modules moved, as the merge's answer and history tell it. */
+export type MovedElsewhere = Omit<MergeResult['moved'], 'phones'>;
+
+/**
+ * The customers module's part of a merge (the whole command is the flow
+ * src/flows/customer-merge.ts, which also moves cases, tasks, interactions
+ * and the Support Center account through their modules' services, all in one
+ * transaction): first `lock`, then, after the others moved theirs, `complete`.
+ */
+export class CustomerMergeSteps {
+  constructor(private readonly db: Db) {}
+
+  /** Locks both customers (in one order: two merges of the same pair cannot deadlock) and checks both versions. */
+  async lock(actor: Actor, id: string, body: MergeBody, version: number, tx?: Queryable): Promise<MergePair> {
+    requirePrivilege(actor, 'customers.edit', 'customers.delete');
     const fromId = body.fromId.trim();
-    if (fromId === id) throw new Invalid([{ field: 'fromId', message: 'cannot merge a customer into itself' }]);
-    if (!isUuid(fromId)) throw new Invalid([{ field: 'fromId', message: 'no such customer' }]);
-    try {
-      return await this.db.transaction(async (tx) => {
-        const result = await this.run(tx, actor, id, fromId, body, version);
-        if (body.dryRun) throw new DryRun(result);
-        return result;
-      });
-    } catch (e) {
-      if (e instanceof DryRun) return e.result;
-      throw e;
-    }
-  }
-
-  private async run(
-    tx: Queryable,
-    actor: Actor,
-    id: string,
-    fromId: string,
-    body: MergeBody,
-    version: number,
-  ): Promise<MergeResult> {
-    // Lock both in one order (two merges of the same pair cannot deadlock).
-    const locked = new Map<string, CustomerRow | null>();
-    for (const k of [id, fromId].sort()) locked.set(k, await getRow(tx, k, true));
-    const survivor = locked.get(id);
-    const other = locked.get(fromId);
-    if (!survivor) throw new NotFound('Customer');
-    if (!other) throw new Invalid([{ field: 'fromId', message: 'no such customer' }]);
-    if (version !== survivor.version) throw Conflict.stale(toCustomer(survivor));
-    if (body.fromVersion !== other.version) {
-      throw new Conflict('The customer to merge was changed by someone else since you read it', {
-        errors: [{ field: 'fromVersion', message: 'stale version' }],
-        current: toCustomer(other),
-      });
-    }
-
-    const portalAccount = await this.movePortalAccount(tx, id, fromId);
-    const cases = await this.services.cases.moveToCustomer(actor, fromId, id, tx);
-    const tasks = await this.services.tasks.moveToCustomer(actor, fromId, id, tx);
-    const interactions = await this.services.interactions.moveToCustomer(actor, fromId, id, tx);
-    const phones = await movePhones(tx, fromId, id);
-    if (survivor.phones.length + phones > MAX_PHONES) {
-      throw new Conflict(`Together the two customers have more than ${MAX_PHONES} different phone numbers`, {
-        errors: [{ field: 'phones', message: `at most ${MAX_PHONES}: remove some from either customer first` }],
-      });
-    }
-
-    const s = valuesOf(survivor);
-    const o = valuesOf(other);
-    const next: CustomerValues = { ...s };
-    for (const f of MERGE_FIELDS) {
-      const choice = body.fields?.[f];
-      const take = choice === 'merged' || (choice === undefined && isEmpty(s[f]));
-      if (take) (next as unknown as Record<string, unknown>)[f] = o[f];
-    }
-    next.vip = s.vip || o.vip;
-    next.draft = s.draft && o.draft;
-    const taken = Object.fromEntries(
-      Object.entries(o.customFields).filter(([k, v]) => !isEmpty(v) && isEmpty(s.customFields[k])),
-    );
-    checkComplete(next);
-
-    // The merged customer goes first: its email, account number and unique custom fields are free after.
-    await deleteCustomer(tx, fromId);
-    next.customFields = await validateCustomFields(tx, 'customer', taken, s.customFields, {
-      draft: next.draft,
-      requireAll: s.draft && !next.draft,
+    return inTransaction(this.db, tx, async (q) => {
+      const locked = new Map<string, CustomerRow | null>();
+      for (const k of [id, fromId].sort()) locked.set(k, await getRow(q, k, true));
+      const survivor = locked.get(id);
+      const other = locked.get(fromId);
+      if (!survivor) throw new NotFound('Customer');
+      if (!other) throw new Invalid([{ field: 'fromId', message: 'no such customer' }]);
+      if (version !== survivor.version) throw Conflict.stale(toCustomer(survivor));
+      if (body.fromVersion !== other.version) {
+        throw new Conflict('The customer to merge was changed by someone else since you read it', {
+          errors: [{ field: 'fromVersion', message: 'stale version' }],
+          current: toCustomer(other),
+        });
+      }
+      return { survivor, other };
     });
-    await updateCustomer(tx, id, next, actor.userId);
-    const after = (await getRow(tx, id))!;
-
-    const merged = { id: other.id, accountNumber: other.account_number, displayName: toCustomer(other).displayName };
-    const moved = { cases, tasks, interactions, phones, portalAccount };
-    await recordHistory(tx, actor, {
-      recordType: RECORD_TYPE,
-      recordId: id,
-      action: 'merge',
-      changes: [
-        { field: 'mergedFrom', from: null, to: merged },
-        { field: 'moved', from: null, to: moved },
-        ...diffFields(historyFields(s, survivor.phones), historyFields(next, after.phones)),
-      ],
-    });
-    await recordHistory(tx, actor, {
-      recordType: RECORD_TYPE,
-      recordId: fromId,
-      action: 'delete',
-      changes: [
-        { field: 'mergedInto', from: null, to: { id, accountNumber: after.account_number } },
-        ...diffFields(historyFields(o, other.phones), {}),
-      ],
-    });
-    const customer = toCustomer(after);
-    await emitEvents(tx, [
-      customerEvent('customer.deleted', toCustomer(other), { mergedInto: id }),
-      customerEvent('customer.updated', customer, { mergedFrom: fromId }),
-    ]);
-    await enqueueWebhook(tx, 'customer.deleted', { ...toCustomer(other), mergedInto: id });
-    await enqueueWebhook(tx, 'customer.merged', { ...customer, mergedFrom: fromId });
-    return { customer, merged, moved, dryRun: body.dryRun ?? false };
   }
 
   /**
-   * The Support Center account (owned by the portal module; its table is keyed
-   * by customer): moved to the survivor when only the merged customer has an
-   * enabled one; a disabled one leaves with the merged customer; both having
-   * one is refused (two passwords cannot become one). The merged customer's
-   * portal sessions and reset tokens end with it.
+   * Moves the phones, chooses the fields, deletes the merged customer and
+   * updates the survivor, with both history entries and both events.
    */
-  private async movePortalAccount(tx: Queryable, id: string, fromId: string): Promise<boolean> {
-    const rows = await tx.query<{ customer_id: string; enabled: boolean }>(
-      'SELECT customer_id, enabled FROM portal_accounts WHERE customer_id = ANY($1::uuid[]) FOR UPDATE',
-      [[id, fromId]],
-    );
-    const theirs = rows.find((r) => r.customer_id === fromId);
-    if (!theirs?.enabled) return false;
-    if (rows.some((r) => r.customer_id === id)) {
-      throw new Conflict('Both customers have a Support Center account; turn off the one to merge first', {
-        errors: [{ field: 'fromId', message: 'has a Support Center account, and so does this customer' }],
+  async complete(
+    actor: Actor,
+    pair: MergePair,
+    body: MergeBody,
+    elsewhere: MovedElsewhere,
+    tx?: Queryable,
+  ): Promise<MergeResult> {
+    requirePrivilege(actor, 'customers.edit', 'customers.delete');
+    const { survivor, other } = pair;
+    const id = survivor.id;
+    const fromId = other.id;
+    return inTransaction(this.db, tx, async (tx) => {
+      const phones = await movePhones(tx, fromId, id);
+      if (survivor.phones.length + phones > MAX_PHONES) {
+        throw new Conflict(`Together the two customers have more than ${MAX_PHONES} different phone numbers`, {
+          errors: [{ field: 'phones', message: `at most ${MAX_PHONES}: remove some from either customer first` }],
+        });
+      }
+
+      const s = valuesOf(survivor);
+      const o = valuesOf(other);
+      const next: CustomerValues = { ...s };
+      for (const f of MERGE_FIELDS) {
+        const choice = body.fields?.[f];
+        const take = choice === 'merged' || (choice === undefined && isEmpty(s[f]));
+        if (take) (next as unknown as Record<string, unknown>)[f] = o[f];
+      }
+      next.vip = s.vip || o.vip;
+      next.draft = s.draft && o.draft;
+      const taken = Object.fromEntries(
+        Object.entries(o.customFields).filter(([k, v]) => !isEmpty(v) && isEmpty(s.customFields[k])),
+      );
+      checkComplete(next);
+
+      // The merged customer goes first: its email, account number and unique custom fields are free after.
+      await deleteCustomer(tx, fromId);
+      next.customFields = await validateCustomFields(tx, 'customer', taken, s.customFields, {
+        draft: next.draft,
+        requireAll: s.draft && !next.draft,
       });
-    }
-    await tx.query('UPDATE portal_accounts SET customer_id = $1, updated_at = now() WHERE customer_id = $2', [
-      id,
-      fromId,
-    ]);
-    return true;
+      await updateCustomer(tx, id, next, actor.userId);
+      const after = (await getRow(tx, id))!;
+
+      const merged = { id: other.id, accountNumber: other.account_number, displayName: toCustomer(other).displayName };
+      const moved = {
+        cases: elsewhere.cases,
+        tasks: elsewhere.tasks,
+        interactions: elsewhere.interactions,
+        phones,
+        portalAccount: elsewhere.portalAccount,
+      };
+      await recordHistory(tx, actor, {
+        recordType: RECORD_TYPE,
+        recordId: id,
+        action: 'merge',
+        changes: [
+          { field: 'mergedFrom', from: null, to: merged },
+          { field: 'moved', from: null, to: moved },
+          ...diffFields(historyFields(s, survivor.phones), historyFields(next, after.phones)),
+        ],
+      });
+      await recordHistory(tx, actor, {
+        recordType: RECORD_TYPE,
+        recordId: fromId,
+        action: 'delete',
+        changes: [
+          { field: 'mergedInto', from: null, to: { id, accountNumber: after.account_number } },
+          ...diffFields(historyFields(o, other.phones), {}),
+        ],
+      });
+      const customer = toCustomer(after);
+      await emitEvents(tx, [
+        customerEvent('customer.deleted', toCustomer(other), { mergedInto: id }),
+        customerEvent('customer.updated', customer, { mergedFrom: fromId }),
+      ]);
+      await enqueueWebhook(tx, 'customer.deleted', { ...toCustomer(other), mergedInto: id });
+      await enqueueWebhook(tx, 'customer.merged', { ...customer, mergedFrom: fromId });
+      return { customer, merged, moved, dryRun: body.dryRun ?? false };
+    });
   }
 }
 

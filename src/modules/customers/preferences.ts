@@ -20,7 +20,7 @@ const KNOWN: Record<string, (v: unknown) => string | null> = {
 };
 
 /**
- * Per-user preferences (PRODUCT.md C7: the customers list's chosen columns and
+ * Per-user preferences (docs/product.md C7: the customers list's chosen columns and
  * their order are kept per user): key → JSON value, in `user_preferences`.
  */
 export class PreferencesService {

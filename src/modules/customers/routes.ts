@@ -5,7 +5,8 @@ import { PageOf, PageQuery } from '../../http/pagination.js';
 import { IdParams, Problem } from '../../http/schemas.js';
 import { versionRead } from '../../http/versions.js';
 import { DuplicatesAnswer, DuplicatesQuery, findDuplicates } from './duplicates.js';
-import { CustomerMerge, MergeBody, MergeResult } from './merge.js';
+import { CustomerMergeFlow } from '../../flows/customer-merge.js';
+import { MergeBody, MergeResult } from './merge.js';
 import {
   Customer,
   CustomerCreate,
@@ -19,10 +20,10 @@ import {
 const tags = ['customers'];
 const errors = { 400: Problem, 404: Problem, 409: Problem };
 
-/** Customers (../shared/API.md): CRUD, search, history of changes, and the user's list preferences. */
+/** Customers (docs/api.md): CRUD, search, history of changes, and the user's list preferences. */
 export async function registerCustomerRoutes(app: App, ctx: AppContext): Promise<void> {
   const customers = ctx.services.customers;
-  const merger = new CustomerMerge(ctx.db, ctx.services);
+  const merger = new CustomerMergeFlow(ctx.db, ctx.services);
 
   app.get(
     '/api/v1/customers',

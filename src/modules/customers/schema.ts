@@ -3,7 +3,7 @@ import { PageQuery } from '../../http/pagination.js';
 import { CUSTOM_FIELD_FILTER_DOC, CustomFieldValues, customFieldFilterQuery } from '../custom-fields/schema.js';
 
 /**
- * Customers' API shapes (../shared/API.md). Lengths: names and address parts up
+ * Customers' API shapes (docs/api.md). Lengths: names and address parts up
  * to 100 characters, company 200, email 254, notes 20,000, a phone as typed 64.
  */
 export const PHONE_TYPES = ['voice', 'work', 'home', 'mobile', 'fax'] as const;

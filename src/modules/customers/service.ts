@@ -103,7 +103,7 @@ const samePhones = (a: { type: string; number: string }[], b: { type: string; nu
   a.length === b.length && a.every((p, i) => p.type === b[i].type && p.number === b[i].number);
 
 /**
- * Customers (PRODUCT.md C1–C3, C5–C7): records with typed phones, drafts,
+ * Customers (docs/product.md C1–C3, C5–C7): records with typed phones, drafts,
  * optimistic concurrency, history of changes, search, and the lookups other
  * modules (interactions, email, imports) build on.
  */

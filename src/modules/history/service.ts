@@ -96,6 +96,15 @@ interface HistoryRow {
   changes: FieldChange[];
 }
 
+/** Whether a record has any history (a deleted record's history outlives it). */
+export async function hasHistory(q: Queryable, recordType: string, recordId: string): Promise<boolean> {
+  const rows = await q.query('SELECT 1 FROM history WHERE record_type = $1 AND record_id = $2 LIMIT 1', [
+    recordType,
+    recordId,
+  ]);
+  return rows.length > 0;
+}
+
 /** A record's history, newest first, keyset-paginated on the history id. */
 export async function listHistory(
   q: Queryable,

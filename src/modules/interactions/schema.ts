@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.js';
 
 /**
- * Interactions and screen pop (PRODUCT.md I1–I5): the API's shapes.
+ * Interactions and screen pop (docs/product.md I1–I5): the API's shapes.
  * Addresses (`from`, `to`) are what the platform saw: a phone number in any
  * format, an email address, or a chat visitor's handle.
  */

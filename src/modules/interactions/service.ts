@@ -75,7 +75,7 @@ export interface InteractionDeps {
 const CLOSE_BATCH = 200;
 
 /**
- * Interactions and screen pop (PRODUCT.md I1–I5). Every command needs
+ * Interactions and screen pop (docs/product.md I1–I5). Every command needs
  * customers.view (the platform's API key acts for a user; agents work their
  * interactions with it); creating a customer also needs customers.create,
  * linking a case cases.view, a follow-on call tasks.create. Every command is

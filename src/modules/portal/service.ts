@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import type { Db } from '../../db/adapter.js';
+import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege, systemActor } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound, TooManyRequests, Unauthenticated } from '../../http/errors.js';
 import type { Customer } from '../customers/schema.js';
@@ -297,5 +297,28 @@ export class PortalService {
     const c = await this.deps.customers.get(this.system, customerId).catch(() => null);
     if (!c) throw new NotFound('Customer');
     return c;
+  }
+
+  /**
+   * Merging two customers (src/flows/customer-merge.ts): the merged customer's
+   * Support Center account moves to the survivor when only the merged one has
+   * an enabled account; a disabled one leaves with the merged customer; both
+   * having one is refused (two passwords cannot become one). The merged
+   * customer's portal sessions and reset tokens end with it. True when it moved.
+   */
+  async moveToCustomer(actor: Actor, fromId: string, toId: string, tx?: Queryable): Promise<boolean> {
+    requirePrivilege(actor, 'customers.edit');
+    return inTransaction(this.db, tx, async (q) => {
+      const rows = await store.lockAccountsOf(q, [toId, fromId]);
+      const theirs = rows.find((r) => r.customer_id === fromId);
+      if (!theirs?.enabled) return false;
+      if (rows.some((r) => r.customer_id === toId)) {
+        throw new Conflict('Both customers have a Support Center account; turn off the one to merge first', {
+          errors: [{ field: 'fromId', message: 'has a Support Center account, and so does this customer' }],
+        });
+      }
+      await store.moveAccount(q, fromId, toId);
+      return true;
+    });
   }
 }

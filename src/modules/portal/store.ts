@@ -192,3 +192,22 @@ export async function forgiveAttempt(q: Queryable, key: string): Promise<void> {
 export async function clearThrottle(q: Queryable, key: string): Promise<void> {
   await q.query('DELETE FROM portal_throttle WHERE key = $1', [key]);
 }
+
+/** Merging customers: both customers' accounts, locked (at most one each). */
+export async function lockAccountsOf(
+  tx: Queryable,
+  customerIds: string[],
+): Promise<{ customer_id: string; enabled: boolean }[]> {
+  return tx.query<{ customer_id: string; enabled: boolean }>(
+    'SELECT customer_id, enabled FROM portal_accounts WHERE customer_id = ANY($1::uuid[]) FOR UPDATE',
+    [customerIds],
+  );
+}
+
+/** Merging customers: the account moves to another customer. */
+export async function moveAccount(tx: Queryable, fromId: string, toId: string): Promise<void> {
+  await tx.query('UPDATE portal_accounts SET customer_id = $1, updated_at = now() WHERE customer_id = $2', [
+    toId,
+    fromId,
+  ]);
+}

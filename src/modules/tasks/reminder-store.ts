@@ -67,9 +67,9 @@ export async function cancelReminder(q: Queryable, id: string): Promise<void> {
   await q.query(`UPDATE reminders SET state = 'cancelled', updated_at = now() WHERE id = $1`, [id]);
 }
 
-/** Whether any reminder is due: a cheap read that spares an idle poll its transaction. */
-export async function anyDue(q: Queryable): Promise<boolean> {
-  const rows = await q.query(`SELECT 1 FROM reminders WHERE state = 'pending' AND fire_at <= now() LIMIT 1`);
+/** Whether any reminder is due at `now` (the Clock's): a cheap read that spares an idle poll its transaction. */
+export async function anyDue(q: Queryable, now: Date): Promise<boolean> {
+  const rows = await q.query(`SELECT 1 FROM reminders WHERE state = 'pending' AND fire_at <= $1 LIMIT 1`, [now]);
   return rows.length > 0;
 }
 
@@ -78,29 +78,30 @@ export async function anyDue(q: Queryable): Promise<boolean> {
  * transaction. SKIP LOCKED: another process's claim is passed over, never
  * waited for or taken twice. A "before" reminder of a task that is already past
  * due is cancelled instead (the "overdue" reminder says it), as is anything of
- * a task no longer open. Returns the rows with their new state.
+ * a task no longer open. Returns the rows with their new state. `now` is the
+ * Clock's (tests move it instead of waiting).
  */
-export async function claimDue(q: Queryable, limit: number): Promise<ReminderWithTask[]> {
+export async function claimDue(q: Queryable, limit: number, now: Date): Promise<ReminderWithTask[]> {
   return q.query<ReminderWithTask>(
     `WITH due AS (
-       SELECT id FROM reminders WHERE state = 'pending' AND fire_at <= now()
+       SELECT id FROM reminders WHERE state = 'pending' AND fire_at <= $2::timestamptz
        ORDER BY fire_at LIMIT $1 FOR UPDATE SKIP LOCKED
      ), decided AS (
        SELECT r.id,
               CASE WHEN t.status <> 'open' THEN 'cancelled'
-                   WHEN r.kind = 'before' AND t.due_at IS NOT NULL AND t.due_at <= now() THEN 'cancelled'
+                   WHEN r.kind = 'before' AND t.due_at IS NOT NULL AND t.due_at <= $2::timestamptz THEN 'cancelled'
                    ELSE 'fired' END AS state
        FROM due JOIN reminders r ON r.id = due.id JOIN tasks t ON t.id = r.task_id
      ), upd AS (
        UPDATE reminders r SET state = d.state,
-         fired_at = CASE WHEN d.state = 'fired' THEN now() ELSE r.fired_at END,
+         fired_at = CASE WHEN d.state = 'fired' THEN $2::timestamptz ELSE r.fired_at END,
          fire_count = r.fire_count + CASE WHEN d.state = 'fired' THEN 1 ELSE 0 END,
          updated_at = now()
        FROM decided d WHERE r.id = d.id
        RETURNING r.*
      )
      SELECT ${WITH_TASK} FROM upd r JOIN tasks t ON t.id = r.task_id ORDER BY r.fire_at, r.id`,
-    [limit],
+    [limit, now],
   );
 }
 

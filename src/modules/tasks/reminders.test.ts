@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../clock.js';
 import { openPostgres } from '../../db/adapter.js';
 import { emitTestEvent } from '../../../test/events.js';
 import { ON_POSTGRES, startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
@@ -6,8 +7,10 @@ import { baseUrl, json, SseClient } from '../../../test/sse-client.js';
 import { RemindersService } from './reminders.js';
 
 const MIN = 60_000;
-const at = (ms: number) => new Date(Date.now() + ms).toISOString();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The app's clock: the pollers and the tasks read it; the tests move it instead of sleeping. */
+const clock = new ManualClock();
+const at = (ms: number) => new Date(clock.now().getTime() + ms).toISOString();
+const ago = (ms: number) => new Date(clock.now().getTime() - ms);
 
 interface ReminderWire {
   reminderId: string;
@@ -63,7 +66,7 @@ describe('reminders', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ clock });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     url = `${baseUrl(t.app.server.address())}/api/v1/events`;
     agent = await t.user('agent');
@@ -120,7 +123,7 @@ describe('reminders', () => {
     const res = await agent.post(`/api/v1/tasks/${x.id}/reminder/snooze`, { minutes: 10 });
     expect(res.statusCode, res.body).toBe(200);
     const fireAt = Date.parse(res.json().items[0].fireAt);
-    expect(fireAt).toBeGreaterThan(Date.now() + 9 * MIN);
+    expect(fireAt).toBeGreaterThan(clock.now().getTime() + 9 * MIN);
     expect((await active()).map((r) => r.taskId)).not.toContain(x.id);
     await a.waitFor((e) => e.event === 'reminder.cleared' && json(e).taskId === x.id);
     expect(cleared(a, x.id)[0].reason).toBe('snoozed');
@@ -128,16 +131,13 @@ describe('reminders', () => {
     expect((await agent.post(`/api/v1/tasks/${x.id}/reminder/snooze`, { minutes: 5 })).statusCode).toBe(404);
 
     // Snoozed again from the start, this time only briefly: it fires a second time.
-    await t.db.query(
-      `UPDATE reminders SET fire_at = now() - interval '1 second' WHERE task_id = $1 AND kind = 'before'`,
-      [x.id],
-    );
+    await t.db.query(`UPDATE reminders SET fire_at = $2 WHERE task_id = $1 AND kind = 'before'`, [x.id, ago(1000)]);
     await poll();
     await settle(a);
     expect(reminders(a, x.id)).toHaveLength(2);
     const until = at(800);
     expect((await agent.post(`/api/v1/tasks/${x.id}/reminders/snooze`, { until })).statusCode).toBe(200);
-    await sleep(1000);
+    clock.advance(1000);
     await poll();
     await settle(a);
     expect(reminders(a, x.id).map((r) => r.fireAt)).toEqual([expect.any(String), expect.any(String), until]);
@@ -163,7 +163,7 @@ describe('reminders', () => {
     await poll();
     await settle(a);
     expect(reminders(a, x.id).map((r) => r.kind)).toEqual(['before']);
-    await sleep(1400);
+    clock.advance(1400);
     await poll();
     await settle(a);
     expect(reminders(a, x.id).map((r) => r.kind)).toEqual(['before', 'overdue']);
@@ -189,7 +189,7 @@ describe('reminders', () => {
     await agent.patch(`/api/v1/tasks/${shown.id}`, { status: 'done', version: 1 });
     await a.waitFor((e) => e.event === 'reminder.cleared' && json(e).taskId === shown.id);
     expect((await active()).map((r) => r.taskId)).not.toContain(shown.id);
-    await t.db.query(`UPDATE reminders SET fire_at = now() - interval '1 second' WHERE task_id = $1`, [pending.id]);
+    await t.db.query(`UPDATE reminders SET fire_at = $2 WHERE task_id = $1`, [pending.id, ago(1000)]);
     expect(await poll()).toBe(0);
     const states = await t.db.query<{ state: string }>(
       'SELECT state FROM reminders WHERE task_id = ANY($1::uuid[]) ORDER BY state',
@@ -243,7 +243,7 @@ describe('reminders', () => {
 
 describe.runIf(ON_POSTGRES)('reminders with several pollers on one PostgreSQL', () => {
   it('claims each due reminder exactly once', async () => {
-    const t = await startTestApp();
+    const t = await startTestApp({ clock });
     const extra = Array.from({ length: 3 }, () =>
       openPostgres({ url: t.dbUrl!, poolSize: 4, statementTimeoutMs: 30_000 }),
     );
@@ -260,7 +260,7 @@ describe.runIf(ON_POSTGRES)('reminders with several pollers on one PostgreSQL', 
         });
         expect(res.statusCode).toBe(201);
       }
-      const pollers = [t.ctx.services.reminders, ...extra.map((db) => new RemindersService(db))];
+      const pollers = [t.ctx.services.reminders, ...extra.map((db) => new RemindersService(db, clock))];
       const counts = await Promise.all(pollers.flatMap((p) => [p.fireDue(), p.fireDue()]));
       expect(counts.reduce((x, y) => x + y, 0)).toBe(120);
       const rows = await t.db.query<{ n: number; tasks: number }>(

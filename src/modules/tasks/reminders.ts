@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../clock.js';
 import type { Db, Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Invalid, NotFound } from '../../http/errors.js';
@@ -141,7 +142,11 @@ export async function syncReminders(tx: Queryable, task: TaskRow, now = new Date
 }
 
 export class RemindersService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** The current time for what is due and for snoozes: tests pass a ManualClock and move it. */
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /**
    * The poller every server process runs: claims due reminders in batches,
@@ -151,10 +156,11 @@ export class RemindersService {
    */
   async fireDue(): Promise<number> {
     let fired = 0;
-    if (!(await anyDue(this.db))) return 0;
+    const now = this.clock.now();
+    if (!(await anyDue(this.db, now))) return 0;
     for (let i = 0; i < MAX_BATCHES_PER_POLL; i++) {
       const claimed = await this.db.transaction(async (tx) => {
-        const rows = await claimDue(tx, CLAIM_BATCH);
+        const rows = await claimDue(tx, CLAIM_BATCH, now);
         const firing = rows.filter((r) => r.state === 'fired');
         const superseded = await cancelBeforeReminders(
           tx,
@@ -181,7 +187,7 @@ export class RemindersService {
   }
 
   /** Snoozes my shown reminder(s) of a task for some minutes or until a time. */
-  async snooze(actor: Actor, taskId: string, input: Snooze, now = new Date()): Promise<ActiveReminder[]> {
+  async snooze(actor: Actor, taskId: string, input: Snooze, now = this.clock.now()): Promise<ActiveReminder[]> {
     requirePrivilege(actor, 'tasks.view');
     if ((input.minutes === undefined) === (input.until === undefined)) {
       throw new Invalid([{ field: 'minutes', message: 'send either minutes or until' }]);

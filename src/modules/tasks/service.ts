@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../clock.js';
 import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound, type FieldError } from '../../http/errors.js';
@@ -46,6 +47,8 @@ export class TasksService {
     private readonly db: Db,
     private readonly users: UsersService,
     private readonly refs: TaskReferences = {},
+    /** The current time (due views, overdue, reminders): tests pass a ManualClock. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async get(actor: Actor, id: string): Promise<Task> {
@@ -55,7 +58,7 @@ export class TasksService {
     return toTask(row);
   }
 
-  async list(actor: Actor, query: TaskListQuery, now = new Date()): Promise<Page<Task>> {
+  async list(actor: Actor, query: TaskListQuery, now = this.clock.now()): Promise<Page<Task>> {
     requirePrivilege(actor, 'tasks.view');
     const errors: FieldError[] = [];
     const idFilter = (value: string | undefined, field: string) => {
@@ -117,7 +120,7 @@ export class TasksService {
    */
   async create(actor: Actor, input: TaskCreate, tx?: Queryable): Promise<Task> {
     requirePrivilege(actor, 'tasks.create');
-    const now = new Date();
+    const now = this.clock.now();
     const dueAt = toDate(input.dueAt, 'dueAt');
     const status = input.status ?? 'open';
     let remindAt = toDate(input.remindAt, 'remindAt');
@@ -159,7 +162,13 @@ export class TasksService {
     });
   }
 
-  async update(actor: Actor, id: string, patch: TaskPatch, expectedVersion: number, now = new Date()): Promise<Task> {
+  async update(
+    actor: Actor,
+    id: string,
+    patch: TaskPatch,
+    expectedVersion: number,
+    now = this.clock.now(),
+  ): Promise<Task> {
     requirePrivilege(actor, 'tasks.edit');
     if (!isUuid(id)) throw new NotFound('Task');
     const peek = await getTask(this.db, id);
@@ -199,7 +208,7 @@ export class TasksService {
       if (!before) throw new NotFound('Task');
       if (expectedVersion !== null && before.version !== expectedVersion) throw Conflict.stale(toTask(before));
       // Closing first takes any shown reminder down on the assignee's console.
-      const events = await syncReminders(tx, { ...before, status: 'cancelled' });
+      const events = await syncReminders(tx, { ...before, status: 'cancelled' }, this.clock.now());
       await deleteTask(tx, id);
       await recordHistory(tx, actor, {
         recordType: 'task',
