@@ -39,7 +39,7 @@ import { registerHealth, type HealthCheck } from './ops/health.js';
 import { registerReportRoutes } from './modules/reports/routes.js';
 import { registerExportRoutes } from './modules/exports/routes.js';
 import { registerWebhookRoutes } from './modules/webhooks/routes.js';
-import { registerPrivacyRoutes } from './flows/privacy/routes.js';
+import { registerPrivacyRoutes } from './modules/privacy/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');

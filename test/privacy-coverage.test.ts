@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUSTOMER_REFERENCES, PERSONAL_DATA } from '../src/flows/privacy/tables.js';
+import { CUSTOMER_REFERENCES, PERSONAL_DATA } from '../src/modules/privacy/tables.js';
 import { createTestDb, type TestDb } from './helpers.js';
 
 /**
- * The privacy walk is complete: every table is classified (src/flows/privacy/tables.ts
+ * The privacy walk is complete: every table is classified (src/modules/privacy/tables.ts
  * says whether it holds a customer's personal data and what an erasure does with it),
  * and every foreign key to customers or cases is one the walk follows. A new table
  * or a new reference fails here until it is classified and handled.
@@ -21,7 +21,7 @@ describe('privacy coverage', () => {
         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
     );
     const missing = tables.map((r) => r.name).filter((n) => !(n in PERSONAL_DATA));
-    expect(missing, 'classify these tables in src/flows/privacy/tables.ts').toEqual([]);
+    expect(missing, 'classify these tables in src/modules/privacy/tables.ts').toEqual([]);
   });
 
   it('every foreign key to customers or cases is walked', async () => {

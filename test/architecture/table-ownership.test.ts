@@ -19,6 +19,7 @@ const MIGRATION_OWNERS: Record<string, string> = {
   '0001_foundation.sql': 'users',
   '0730_account_security.sql': 'users',
   '0732_rate_limits.sql': 'http',
+  '0760_idempotency_keys.sql': 'http',
 };
 
 /** Tables of a shared migration owned by another module than the migration's. */
@@ -26,9 +27,17 @@ const TABLE_OWNERS: Record<string, string> = {
   history: 'history',
   events: 'events',
   settings: 'audit',
+  // Kept by a trigger on cases (every closed → open change); the case list filters on it.
+  case_reopens: 'cases',
 };
 
-/** Code that may name another module's table: file, table, why. Keep it short. */
+/**
+ * Code that may name another module's table: file, table (`*`: any table), why. Keep it short.
+ * The `*` entries are the modules whose whole job is to read (or, for an erasure, reach)
+ * every module's rows in one statement or one transaction; each is bounded by its own list
+ * (reports: the list filter builders; exports: exports/objects.ts; privacy: privacy/tables.ts,
+ * checked by test/privacy-coverage.test.ts).
+ */
 export const ALLOWED: { file: string; table: string; why: string }[] = [
   {
     file: 'src/modules/customers/screen-pop.ts',
@@ -39,6 +48,31 @@ export const ALLOWED: { file: string; table: string; why: string }[] = [
     file: 'src/modules/customers/screen-pop.ts',
     table: 'interactions',
     why: "the screen pop reads a caller's last interactions in the same statement",
+  },
+  {
+    file: 'src/modules/reports/service.ts',
+    table: '*',
+    why: "reports aggregate cases, follow-ups, interactions and tasks read-only, with those modules' own filter builders",
+  },
+  {
+    file: 'src/modules/exports/objects.ts',
+    table: '*',
+    why: 'an export reads every row of one object from one REPEATABLE READ snapshot in key order',
+  },
+  {
+    file: 'src/modules/exports/service.ts',
+    table: '*',
+    why: "the changes-since export reads the history's delete lines as tombstones",
+  },
+  {
+    file: 'src/ops/metrics.ts',
+    table: '*',
+    why: "the /metrics scrape counts each queue's depth and oldest age (jobs, reminders, mail, events) read-only",
+  },
+  {
+    file: 'src/modules/privacy/service.ts',
+    table: '*',
+    why: "a privacy export reads, and an erasure rewrites, one person's rows everywhere in one transaction",
   },
 ];
 
@@ -117,7 +151,7 @@ describe('modules keep to their tables', () => {
     for (const [file, tables] of uses) {
       for (const t of tables) {
         if (owners.get(t) === areaOf(file)) continue;
-        if (ALLOWED.some((a) => a.file === file && a.table === t)) continue;
+        if (ALLOWED.some((a) => a.file === file && (a.table === t || a.table === '*'))) continue;
         outside.push(`${file} names ${t} (owned by ${owners.get(t)})`);
       }
     }
@@ -125,7 +159,7 @@ describe('modules keep to their tables', () => {
   });
 
   it('every allowed exception is still needed', () => {
-    const unused = ALLOWED.filter((a) => !uses.get(a.file)?.has(a.table));
+    const unused = ALLOWED.filter((a) => !(a.table === '*' ? uses.has(a.file) : uses.get(a.file)?.has(a.table)));
     expect(unused).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
--- Privacy requests (src/flows/privacy, docs/exporting.md "Privacy requests"):
+-- Privacy requests (src/modules/privacy, docs/exporting.md "Privacy requests"):
 -- the erasure record, and a narrow way through the append-only guards for an
 -- erasure. An erasure runs `SET LOCAL switchboard.erasure = 'on'` in its own
 -- transaction; only then may history, follow-ups and closed interactions be

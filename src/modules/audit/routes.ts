@@ -9,7 +9,7 @@ import { PageOf, PageQuery } from '../../http/pagination.js';
 import { Problem } from '../../http/schemas.js';
 import type { Actor } from '../../http/actor.js';
 import { versionRead } from '../../http/versions.js';
-import { neutraliseCell } from '../../shared/spreadsheet-cells.js';
+import { neutraliseCell } from '../../formats/spreadsheet-cells.js';
 import { recordAudit, RETENTION_MAX_DAYS, RETENTION_MIN_DAYS, type AuditEvent } from './service.js';
 import type { AuditFilter } from './store.js';
 

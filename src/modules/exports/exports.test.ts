@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../clock.js';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
-import { FORMULA_CORPUS } from '../../shared/spreadsheet-cells.test.js';
+import { FORMULA_CORPUS } from '../../formats/spreadsheet-cells.test.js';
 import { PAGE_ROWS } from './service.js';
 
 /**

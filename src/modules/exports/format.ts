@@ -1,6 +1,6 @@
 import { stringify, type Stringifier } from 'csv-stringify';
 import type { Writable } from 'node:stream';
-import { neutraliseCell } from '../../shared/spreadsheet-cells.js';
+import { neutraliseCell } from '../../formats/spreadsheet-cells.js';
 import type { Column } from './objects.js';
 
 export type ExportFormat = 'csv' | 'jsonl';

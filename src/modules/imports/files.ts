@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback, Readable } from 'node:stream';
 import { parse as csvParse, CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
-import { restoreCell } from '../../shared/spreadsheet-cells.js';
+import { restoreCell } from '../../formats/spreadsheet-cells.js';
 
 /**
  * Reading import files: encoding and delimiter detection, and the streaming
@@ -209,7 +209,7 @@ function csvProblem(err: unknown): Error {
  * for CSV the header is row 1 and data starts at row 2; for JSON Lines the row
  * is the line number. Empty lines are skipped. File-level problems (an
  * unterminated quote, an oversized record) throw FileProblem. CSV cells lose
- * the leading `'` an export adds to formula-like text (shared/spreadsheet-cells.ts).
+ * the leading `'` an export adds to formula-like text (formats/spreadsheet-cells.ts).
  */
 export async function* readRecords(source: AsyncIterable<Buffer>, opts: ReadOptions): AsyncGenerator<FileRecord> {
   const input = utf8Stream(source, opts);

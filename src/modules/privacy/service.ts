@@ -36,7 +36,7 @@ const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100
 /**
  * Privacy requests (docs/exporting.md, "Privacy requests"): everything held
  * about one customer as a zip (access), and erasure of their personal data
- * everywhere (erasure). The walk is driven by src/flows/privacy/tables.ts,
+ * everywhere (erasure). The walk is driven by src/modules/privacy/tables.ts,
  * which test/privacy-coverage.test.ts keeps complete.
  *
  * Like exports, this flow reads and writes the owning modules' tables in one
@@ -159,7 +159,7 @@ export class PrivacyFlow {
   }
 
   /**
-   * Erases the customer's personal data everywhere (src/flows/privacy/tables.ts
+   * Erases the customer's personal data everywhere (src/modules/privacy/tables.ts
    * says what happens where), leaving a pseudonymous shell so counts and
    * reports stay right, and an erasure record (who, when, why) on the audit
    * trail. One transaction; irreversible; a second call changes nothing.
