@@ -6,6 +6,9 @@ import type { Db } from './db/adapter.js';
 import { DataDirLockedError } from './db/lock.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
+import { openPostgres } from './db/adapter.js';
+import { ReplicaRouter } from './db/replica.js';
+import { systemClock } from './clock.js';
 import { buildApp } from './app.js';
 import { UsersService } from './modules/users/service.js';
 import { AuthService } from './modules/users/auth-service.js';
@@ -100,7 +103,21 @@ async function serveOne(config: Config, opts: { worker: boolean }): Promise<void
   // Workers find the schema migrated by the primary; a lone process migrates itself.
   if (!opts.worker) await migrate(db);
   const admin = opts.worker ? null : await ensureFirstAdmin(db, config);
-  const { app } = await buildApp(db, config);
+  const replica = config.database.replicaUrl
+    ? new ReplicaRouter(
+        db,
+        openPostgres({
+          url: config.database.replicaUrl,
+          poolSize: config.pgPoolSize,
+          statementTimeoutMs: config.statementTimeoutMs,
+          pooler: config.database.pooler,
+          application: 'switchboard-replica-reads',
+        }),
+        systemClock,
+        { maxLagMs: config.database.replicaMaxLagMs, readYourWritesMs: config.database.readYourWritesMs },
+      )
+    : undefined;
+  const { app } = await buildApp(db, config, { replica });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
