@@ -153,7 +153,10 @@ export class ReplicaRouter {
         try {
           return await this.replica.query<T>(sql, params, o);
         } catch (err) {
-          const code = (err as { code?: string }).code;
+          const raw = (err as { code?: unknown }).code;
+          // A SQLSTATE (five characters) is the replica's answer; anything else (ECONNREFUSED,
+          // a connection that ended) means it could not answer.
+          const code = typeof raw === 'string' && /^[0-9A-Z]{5}$/.test(raw) ? raw : undefined;
           if (code !== undefined && !FALLBACK_CODES.has(code)) throw err;
           if (code === undefined || code.startsWith('08') || code.startsWith('57')) {
             this.state = 'down';
