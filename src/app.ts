@@ -34,6 +34,7 @@ import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerImportRoutes } from './modules/imports/routes.js';
 import { idempotentDb, registerIdempotency } from './http/idempotency.js';
 import { Lifecycle } from './ops/lifecycle.js';
+import { registerBackupRoute } from './ops/backup.js';
 import type { ReplicaRouter } from './db/replica.js';
 import { Metrics } from './ops/metrics.js';
 import { registerHealth, type HealthCheck } from './ops/health.js';
@@ -168,6 +169,7 @@ export async function buildApp(
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   for (const register of MODULES) await register(app, ctx);
+  registerBackupRoute(app, ctx);
 
   await registerWeb(app);
 
