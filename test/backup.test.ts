@@ -43,7 +43,7 @@ describe('backup and restore', () => {
     const res = await t.admin.get('/api/v1/backup');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/gzip');
-    const copy = await openPglite(undefined, new Blob([res.rawPayload]));
+    const copy = await openPglite(undefined, new Blob([new Uint8Array(res.rawPayload)]));
     try {
       const original = await tableDigests(t.db);
       expect(original.customers).toMatch(/^3:/);
@@ -55,7 +55,7 @@ describe('backup and restore', () => {
 
   it.runIf(!ON_POSTGRES)(
     'a stopped embedded database: backup FILE, restore FILE into a new DATA_DIR',
-    { timeout: 120_000 },
+    { timeout: 400_000 },
     async () => {
       const source = path.join(dir, 'source');
       const target = path.join(dir, 'target');
