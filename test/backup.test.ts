@@ -55,7 +55,7 @@ describe('backup and restore', () => {
 
   it.runIf(!ON_POSTGRES)(
     'a stopped embedded database: backup FILE, restore FILE into a new DATA_DIR',
-    { timeout: 400_000 },
+    { timeout: 900_000 },
     async () => {
       const source = path.join(dir, 'source');
       const target = path.join(dir, 'target');
@@ -65,12 +65,12 @@ describe('backup and restore', () => {
       );
       expect(made.code, made.stderr).toBe(0);
       const file = path.join(dir, 'embedded.tar.gz');
-      const backup = await runCli(['backup', file], { DATA_DIR: source });
+      const backup = await runCli(['backup', file], { DATA_DIR: source }, 300_000);
       expect(backup.code, backup.stderr).toBe(0);
-      const restore = await runCli(['restore', file], { DATA_DIR: target });
+      const restore = await runCli(['restore', file], { DATA_DIR: target }, 300_000);
       expect(restore.code, restore.stderr).toBe(0);
       // Restoring over existing data is refused.
-      const again = await runCli(['restore', file], { DATA_DIR: target });
+      const again = await runCli(['restore', file], { DATA_DIR: target }, 300_000);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('is not empty');
       const a = await openPglite(path.join(source, 'pgdata'));
