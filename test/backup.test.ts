@@ -62,6 +62,7 @@ describe('backup and restore', () => {
       const made = await runCli(
         ['user', 'create', '--email', 'b@example.test', '--role', 'agent', '--password', 'backup-password-1'],
         { DATA_DIR: source },
+        300_000,
       );
       expect(made.code, made.stderr).toBe(0);
       const file = path.join(dir, 'embedded.tar.gz');
