@@ -34,6 +34,8 @@ import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerImportRoutes } from './modules/imports/routes.js';
 import { idempotentDb, registerIdempotency } from './http/idempotency.js';
 import { Lifecycle } from './ops/lifecycle.js';
+import { registerBackupRoute } from './ops/backup.js';
+import type { ReplicaRouter } from './db/replica.js';
 import { Metrics } from './ops/metrics.js';
 import { registerHealth, type HealthCheck } from './ops/health.js';
 import { registerReportRoutes } from './modules/reports/routes.js';
@@ -70,8 +72,10 @@ export interface BuildOptions {
   logger?: boolean;
   /** The clock for timers and expiries; tests pass a ManualClock. */
   clock?: Clock;
-  /** Extra /healthz checks (e.g. the read replica), reported as degraded when not ok. */
+  /** Extra /healthz checks, reported as degraded when not ok. */
   healthChecks?: Record<string, HealthCheck>;
+  /** A streaming replica for lookups, searches and lists (DATABASE_REPLICA_URL; src/db/replica.ts). */
+  replica?: ReplicaRouter;
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -98,7 +102,8 @@ export async function buildApp(
   opts: BuildOptions = {},
 ): Promise<{ app: App; ctx: AppContext }> {
   // Transactions of a POST with Idempotency-Key also record the key (src/http/idempotency.ts).
-  const db = idempotentDb(rawDb);
+  // With a replica, reads outside transactions on the read routes may go there (src/db/replica.ts).
+  const db = idempotentDb(opts.replica ? opts.replica.db() : rawDb);
   const app = Fastify({
     logger:
       opts.logger === false || config.logLevel === 'silent'
@@ -156,19 +161,28 @@ export async function buildApp(
   const services = buildServices(db, config, hub, clock);
   const routes = registerAuth(app, services.auth);
   const lifecycle = new Lifecycle(app.log);
-  const metrics = new Metrics(db, hub);
+  const replica = opts.replica;
+  const metrics = new Metrics(db, hub, replica ? { replicaState: () => (replica.state === 'ok' ? 1 : 0) } : {});
   const ctx: AppContext = { db, config, clock, hub, services, log: app.log, jobs, routes, lifecycle, metrics };
   metrics.register(app, ctx);
   await registerRateLimits(app, ctx);
-  registerHealth(app, ctx, opts.healthChecks ?? {});
+  const checks: Record<string, HealthCheck> = { ...opts.healthChecks };
+  if (replica) {
+    checks.replica = () => ({ ok: replica.state === 'ok', detail: `${replica.state}: ${replica.detail}` });
+    replica.register(app);
+    lifecycle.onShutdown('replica', () => replica.stop());
+  }
+  registerHealth(app, ctx, checks);
   registerIdempotency(app, ctx, rawDb);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   for (const register of MODULES) await register(app, ctx);
+  registerBackupRoute(app, ctx);
 
   await registerWeb(app);
 
   app.addHook('onReady', async () => {
+    replica?.start();
     await hub.start();
     jobs.start();
     if (opts.runJobs ?? true) await services.jobs.start(app.log);

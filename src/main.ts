@@ -6,6 +6,10 @@ import type { Db } from './db/adapter.js';
 import { DataDirLockedError } from './db/lock.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
+import { openPostgres } from './db/adapter.js';
+import { ReplicaRouter } from './db/replica.js';
+import { backupCommand, BackupError, restoreCommand } from './ops/backup.js';
+import { systemClock } from './clock.js';
 import { buildApp } from './app.js';
 import { UsersService } from './modules/users/service.js';
 import { AuthService } from './modules/users/auth-service.js';
@@ -21,6 +25,8 @@ Usage:
   switchboard serve [--workers N|auto]   start the API and console (default); several processes on PostgreSQL
   switchboard migrate                    apply database migrations and exit
   switchboard user create --email E --role admin|supervisor|agent [--password P] [--first-name F] [--last-name L]
+  switchboard backup FILE [--from URL --api-key KEY]   copy the database (embedded: through a running server with --from)
+  switchboard restore FILE               load a backup into an empty DATA_DIR (or empty PostgreSQL database)
   switchboard api-key create --email E [--scope full|lookup] [--name N]
   ${IMPORT_USAGE.split('\n').join('\n  ')}
   ${EXPORT_USAGE.split('\n').join('\n  ')}
@@ -102,7 +108,21 @@ async function serveOne(config: Config, opts: { worker: boolean }): Promise<void
   // Workers find the schema migrated by the primary; a lone process migrates itself.
   if (!opts.worker) await migrate(db);
   const admin = opts.worker ? null : await ensureFirstAdmin(db, config);
-  const { app } = await buildApp(db, config);
+  const replica = config.database.replicaUrl
+    ? new ReplicaRouter(
+        db,
+        openPostgres({
+          url: config.database.replicaUrl,
+          poolSize: config.pgPoolSize,
+          statementTimeoutMs: config.statementTimeoutMs,
+          pooler: config.database.pooler,
+          application: 'switchboard-replica-reads',
+        }),
+        systemClock,
+        { maxLagMs: config.database.replicaMaxLagMs, readYourWritesMs: config.database.readYourWritesMs },
+      )
+    : undefined;
+  const { app } = await buildApp(db, config, { replica });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -264,6 +284,35 @@ export async function main(argv: string[]): Promise<number> {
         `API key ${created.id} (scope ${created.scopes.join(',')}) for ${values.email}; shown once.\n`,
       );
       return 0;
+    }
+    case 'backup':
+    case 'restore': {
+      const { values, positionals } = parseArgs({
+        args: [sub, ...rest].filter((a) => a !== undefined),
+        options: { from: { type: 'string' }, 'api-key': { type: 'string' } },
+        allowPositionals: true,
+      });
+      if (positionals.length !== 1) throw new UsageError(`${command} needs one FILE`);
+      if ((values.from === undefined) !== (values['api-key'] === undefined))
+        throw new UsageError('--from and --api-key go together');
+      try {
+        const message =
+          command === 'backup'
+            ? await backupCommand(
+                config,
+                positionals[0],
+                values.from ? { url: values.from, apiKey: values['api-key']! } : undefined,
+              )
+            : await restoreCommand(config, positionals[0]);
+        process.stdout.write(`${message}\n`);
+        return 0;
+      } catch (err) {
+        if (err instanceof BackupError) {
+          process.stderr.write(`${err.message}\n`);
+          return 1;
+        }
+        throw err;
+      }
     }
     case 'import':
       try {

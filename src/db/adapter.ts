@@ -45,6 +45,8 @@ export interface Db extends Queryable {
   /** Subscribes to NOTIFY on a channel; returns the unsubscribe function. */
   listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** Embedded database: a consistent copy of the whole data directory (a gzipped tar), taken between statements. */
+  dumpDataDir?(): Promise<Blob>;
   /** PostgreSQL: the pool's connections (open, idle) and queries waiting for one. */
   poolStats?(): { total: number; idle: number; waiting: number };
 }
@@ -218,8 +220,8 @@ function quoteIdent(name: string): string {
 
 // ---------------------------------------------------------------- PGlite
 
-/** Opens PGlite with pg_trgm; dataDir undefined means in memory (tests). */
-export async function openPglite(dataDir: string | undefined): Promise<Db> {
+/** Opens PGlite with pg_trgm; dataDir undefined means in memory (tests); `load` restores a dumpDataDir copy into it. */
+export async function openPglite(dataDir: string | undefined, load?: Blob): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const parsers = {
@@ -230,6 +232,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
   const db: PGlite = await PGlite.create(dataDir ?? 'memory://', {
     extensions: { pg_trgm },
     parsers,
+    ...(load ? { loadDataDir: load } : {}),
   });
   return wrapPglite(db);
 }
@@ -263,6 +266,9 @@ function wrapPglite(db: PGlite): Db {
       return async () => {
         await unsub();
       };
+    },
+    async dumpDataDir() {
+      return db.dumpDataDir('gzip');
     },
     async close() {
       await db.close();
