@@ -60,6 +60,8 @@ const oddString = fc.oneof(
     '!!!not-a-cursor',
     '2024-13-45T25:61:00Z',
     '+99999999999999999999',
+    'a\u0000b',
+    '\u0000',
   ),
 );
 const oddNumber = fc.oneof(fc.integer(), fc.constantFrom(0, -1, 2 ** 31, 2 ** 53, -(2 ** 63), 1e308, 0.5, -0.0000001));
@@ -99,7 +101,20 @@ function valueOf(schema: JsonSchema | undefined, depth = 0): fc.Arbitrary<unknow
 
 const pathId = fc.oneof(
   fc.uuid(),
-  fc.constantFrom('x', '0', '-1', '1', '999999999999999999999', '%20', 'a%2Fb', '%E2%82%AC', '..', 'null'),
+  fc.constantFrom(
+    'x',
+    '0',
+    '-1',
+    '1',
+    '999999999999999999999',
+    '%20',
+    'a%2Fb',
+    '%E2%82%AC',
+    '..',
+    'null',
+    '%00',
+    '%ED%A0%80',
+  ),
   fc.string({ minLength: 1, maxLength: 10 }).map(encodeURIComponent),
 );
 
@@ -113,6 +128,10 @@ function requestOf(op: Operation) {
           arbitrary: valueOf(op.body).map((b) => ({ type: 'application/json', payload: JSON.stringify(b) })),
         },
         { weight: 1, arbitrary: fc.constant({ type: 'application/json', payload: '{"a":' }) },
+        {
+          weight: 1,
+          arbitrary: fc.constant({ type: 'application/json', payload: `{"a":${'['.repeat(3000)}${']'.repeat(3000)}}` }),
+        },
         { weight: 1, arbitrary: fc.constant({ type: 'text/plain', payload: 'hello' }) },
         { weight: 1, arbitrary: fc.constant({ type: 'application/x-www-form-urlencoded', payload: 'a=1&b=%00' }) },
       )
