@@ -15,7 +15,9 @@ import type { App, AppContext, ModuleRegistrar } from './context.js';
 import type { Db } from './db/adapter.js';
 import { EventHub } from './events/hub.js';
 import { registerAuth } from './http/auth.js';
-import { registerErrorHandling } from './http/errors.js';
+import { frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
+import { maxDepthKeyword, registerInputBoundary } from './http/input.js';
+import { registerResponseCheck, type ResponseMismatch } from './http/response-check.js';
 import { registerSecurityHeaders } from './http/headers.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { Jobs } from './jobs.js';
@@ -76,6 +78,8 @@ export interface BuildOptions {
   healthChecks?: Record<string, HealthCheck>;
   /** A streaming replica for lookups, searches and lists (DATABASE_REPLICA_URL; src/db/replica.ts). */
   replica?: ReplicaRouter;
+  /** Tests: called for every response that does not match the OpenAPI document (src/http/response-check.ts). */
+  onResponseMismatch?: (m: ResponseMismatch) => void;
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -93,6 +97,7 @@ function makeAjv(coerce: boolean): Ajv {
     strict: false,
   });
   addFormats(ajv);
+  ajv.addKeyword(maxDepthKeyword as unknown as Parameters<Ajv['addKeyword']>[0]);
   return ajv;
 }
 
@@ -124,6 +129,7 @@ export async function buildApp(
     trustProxy: config.trustProxy,
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { coerceTypes: false } },
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   const bodyAjv = makeAjv(false);
@@ -133,6 +139,8 @@ export async function buildApp(
   );
 
   registerErrorHandling(app);
+  registerInputBoundary(app);
+  if (opts.onResponseMismatch) registerResponseCheck(app, opts.onResponseMismatch);
   await registerSecurityHeaders(app);
   await app.register(cookie);
   await app.register(swagger, {

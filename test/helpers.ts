@@ -8,6 +8,7 @@ import { migrate } from '../src/db/migrate.js';
 import { buildApp } from '../src/app.js';
 import type { App, AppContext } from '../src/context.js';
 import type { Role } from '../src/http/privileges.js';
+import type { ResponseMismatch } from '../src/http/response-check.js';
 
 /**
  * Tests run on PGlite in memory by default, and on real PostgreSQL when
@@ -80,17 +81,25 @@ export interface TestApp {
   apiKey(role: Role, scope?: 'full' | 'lookup'): Promise<TestClient>;
   /** A client with no credentials. */
   anonymous: TestClient;
+  /** With `checkResponses`: every response that did not match the OpenAPI document. */
+  responseMismatches: ResponseMismatch[];
 }
 
 let counter = 0;
 export const PASSWORD = 'correct horse battery staple';
 
 export async function startTestApp(
-  opts: { env?: Record<string, string>; runJobs?: boolean; clock?: Clock } = {},
+  opts: { env?: Record<string, string>; runJobs?: boolean; clock?: Clock; checkResponses?: boolean } = {},
 ): Promise<TestApp> {
   const { db, url, drop } = await createTestDb();
   const config = testConfig(opts.env);
-  const { app, ctx } = await buildApp(db, config, { runJobs: opts.runJobs ?? false, logger: false, clock: opts.clock });
+  const mismatches: ResponseMismatch[] = [];
+  const { app, ctx } = await buildApp(db, config, {
+    runJobs: opts.runJobs ?? false,
+    logger: false,
+    clock: opts.clock,
+    onResponseMismatch: opts.checkResponses ? (m) => mismatches.push(m) : undefined,
+  });
   await app.ready();
   const users = ctx.services.users;
   const mkUser = async (role: Role, o: { privileges?: string[] | null; email?: string } = {}) => {
@@ -115,6 +124,7 @@ export async function startTestApp(
     dbUrl: url,
     admin,
     anonymous: new TestClient(app, {}, null),
+    responseMismatches: mismatches,
     async user(role, o) {
       const u = await mkUser(role, o ?? {});
       return TestClient.signIn(app, u.email, PASSWORD, u.id);

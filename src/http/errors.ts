@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** A field-level validation message, as problem+json's `errors` carries it. */
 export interface FieldError {
@@ -116,7 +116,7 @@ export function fromDatabaseError(err: unknown): AppError | null {
 
 function fieldFromInstancePath(instancePath: string, params: Record<string, unknown>): string {
   const base = instancePath.replace(/^\//, '').replace(/\//g, '.');
-  const extra = (params.missingProperty ?? params.additionalProperty) as string | undefined;
+  const extra = (params.missingProperty ?? params.additionalProperty ?? params.propertyName) as string | undefined;
   if (extra) return base ? `${base}.${extra}` : extra;
   return base || 'body';
 }
@@ -165,15 +165,53 @@ export function registerErrorHandling(app: FastifyInstance): void {
         ...problem.extra,
       });
   });
+  // Every route's method and path, so a known path asked with another method is a 405 naming what is allowed.
+  const routes: { method: string; pattern: RegExp }[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const source = route.url
+      .split('/')
+      .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    const pattern = new RegExp(`^${source}/?$`);
+    for (const method of methods) routes.push({ method: String(method).toUpperCase(), pattern });
+  });
   app.setNotFoundHandler((request, reply) => {
-    reply
+    const path = request.url.split('?')[0];
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
+    if (allowed.length > 0 && !allowed.includes(request.method) && !path.endsWith('/*')) {
+      return reply
+        .status(405)
+        .header('allow', allowed.sort().join(', '))
+        .type('application/problem+json')
+        .send({
+          type: 'about:blank',
+          title: 'Method Not Allowed',
+          status: 405,
+          detail: `${request.method} is not allowed on ${path}; allowed: ${allowed.sort().join(', ')}`,
+        });
+    }
+    return reply
       .status(404)
       .type('application/problem+json')
       .send({
         type: 'about:blank',
         title: 'Not Found',
         status: 404,
-        detail: `No route ${request.method} ${request.url.split('?')[0]}`,
+        detail: `No route ${request.method} ${path}`,
       });
   });
+}
+
+/**
+ * Errors the framework raises before any route is found (a badly percent-encoded
+ * path, a failed route constraint): the same problem+json as every other error.
+ * Passed to Fastify as `frameworkErrors`.
+ */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: 'about:blank', title: 'Bad Request', status, detail: 'The request path is not valid' });
 }

@@ -13,3 +13,8 @@ export const Problem = Type.Object(
 );
 
 export const IdParams = Type.Object({ id: Type.String() });
+
+/** A 204 answer (documented, so the OpenAPI document says what the server answers). */
+export const NoContent = Type.Null({ description: 'No content' });
+/** A 202 answer without a body: accepted, done in the background. */
+export const AcceptedEmpty = Type.Null({ description: 'Accepted' });

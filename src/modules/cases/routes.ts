@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, AppContext } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
 import { PageOf, PageQuery } from '../../http/pagination.js';
-import { IdParams, Problem } from '../../http/schemas.js';
+import { IdParams, Problem, NoContent } from '../../http/schemas.js';
 import { versionRead } from '../../http/versions.js';
 import { registerFollowUpRoutes } from './followups-routes.js';
 import {
@@ -96,11 +96,16 @@ export async function registerCaseRoutes(app: App, ctx: AppContext): Promise<voi
     '/api/v1/cases/:id',
     {
       config: { access: 'cases.delete' },
-      schema: { tags, summary: 'Delete a case and its follow-ups', params: IdParams },
+      schema: {
+        tags,
+        summary: 'Delete a case and its follow-ups',
+        params: IdParams,
+        response: { 204: NoContent, 404: Problem, 409: Problem, 428: Problem },
+      },
     },
     async (request, reply) => {
       await cases.delete(actorOf(request), request.params.id, versionRead(request, undefined, false));
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 

@@ -185,12 +185,15 @@ export const CUSTOMER_COLUMNS = [
 ] as const;
 
 export const Preferences = Type.Record(Type.String(), Type.Unknown());
+const PREFERENCE_KEY = '^[a-z][A-Za-z0-9]*(\\.[A-Za-z0-9]+){0,3}$';
 export const PreferencesPut = Type.Record(
-  Type.String({ pattern: '^[a-z][A-Za-z0-9]*(\\.[A-Za-z0-9]+){0,3}$', maxLength: 100 }),
-  Type.Unknown(),
+  Type.String({ pattern: PREFERENCE_KEY, maxLength: 100 }),
+  Type.Unknown({ 'x-maxDepth': 8, description: 'any JSON value nesting at most 8 deep, at most 8,192 bytes' }),
   {
     maxProperties: 50,
     additionalProperties: false,
-    description: 'keys to set; a null value removes the key',
+    // A record's key schema becomes patternProperties, which cannot bound the length: propertyNames does.
+    propertyNames: { type: 'string', pattern: PREFERENCE_KEY, maxLength: 100 },
+    description: 'keys to set (at most 100 characters); a null value removes the key',
   },
 );

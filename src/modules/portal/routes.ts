@@ -4,7 +4,7 @@ import type { App, AppContext } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
 import { Forbidden, Unauthenticated } from '../../http/errors.js';
 import { PageOf } from '../../http/pagination.js';
-import { IdParams, Problem } from '../../http/schemas.js';
+import { IdParams, Problem, NoContent, AcceptedEmpty } from '../../http/schemas.js';
 import { versionRead } from '../../http/versions.js';
 import { sendBytes } from '../email/routes.js';
 import {
@@ -152,11 +152,11 @@ export async function registerPortalRoutes(app: App, ctx: AppContext): Promise<v
 
     scope.post(
       '/api/portal/logout',
-      { config: customer, schema: { tags, summary: 'Sign out of the Support Center' } },
+      { config: customer, schema: { tags, summary: 'Sign out of the Support Center', response: { 204: NoContent } } },
       async (request, reply) => {
         await portal.logout(portalOf(request));
         clearCookie(reply);
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
 
@@ -170,12 +170,17 @@ export async function registerPortalRoutes(app: App, ctx: AppContext): Promise<v
       '/api/portal/password',
       {
         config: customer,
-        schema: { tags, summary: 'Change my password (signs out everywhere)', body: PortalPasswordChange },
+        schema: {
+          tags,
+          summary: 'Change my password (signs out everywhere)',
+          body: PortalPasswordChange,
+          response: { 204: NoContent, 400: Problem },
+        },
       },
       async (request, reply) => {
         await portal.changePassword(portalOf(request), request.body.currentPassword, request.body.newPassword);
         clearCookie(reply);
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
 
@@ -187,11 +192,12 @@ export async function registerPortalRoutes(app: App, ctx: AppContext): Promise<v
           tags,
           summary: 'Email me a link to reset my password (the same answer whether or not the account exists)',
           body: PortalResetRequest,
+          response: { 202: AcceptedEmpty, 400: Problem },
         },
       },
       async (request, reply) => {
         await portal.requestReset(request.body.login, request.ip);
-        return reply.status(202).send();
+        return reply.status(202).send(null);
       },
     );
 

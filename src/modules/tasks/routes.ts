@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, AppContext } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
 import { PageOf, PageQuery } from '../../http/pagination.js';
-import { IdParams, Problem } from '../../http/schemas.js';
+import { IdParams, Problem, NoContent } from '../../http/schemas.js';
 import { versionRead } from '../../http/versions.js';
 import { ACTIVE_LIMIT } from './reminders.js';
 import { ActiveReminder, Snooze, Task, TaskCreate, TaskListQuery, TaskPatch } from './schema.js';
@@ -86,11 +86,16 @@ export async function registerTaskRoutes(app: App, ctx: AppContext): Promise<voi
     '/api/v1/tasks/:id',
     {
       config: { access: 'tasks.delete' },
-      schema: { tags: ['tasks'], summary: 'Delete a task (If-Match optional)', params: IdParams },
+      schema: {
+        tags: ['tasks'],
+        summary: 'Delete a task (If-Match optional)',
+        params: IdParams,
+        response: { 204: NoContent, 404: Problem, 409: Problem },
+      },
     },
     async (request, reply) => {
       await tasks.delete(actorOf(request), request.params.id, versionRead(request, undefined, false));
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
@@ -139,11 +144,12 @@ export async function registerTaskRoutes(app: App, ctx: AppContext): Promise<voi
           tags: ['reminders'],
           summary: 'Dismiss my shown reminder of this task (the other consoles take it down too)',
           params: IdParams,
+          response: { 204: NoContent, 404: Problem },
         },
       },
       async (request, reply) => {
         await reminders.dismiss(actorOf(request), request.params.id);
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
   }

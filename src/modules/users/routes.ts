@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { App, AppContext } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
-import { IdParams } from '../../http/schemas.js';
+import { IdParams, NoContent, Problem } from '../../http/schemas.js';
 import { versionRead } from '../../http/versions.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { PRIVILEGES } from '../../http/privileges.js';
@@ -148,11 +148,16 @@ export async function registerUserRoutes(app: App, ctx: AppContext): Promise<voi
     '/api/v1/api-keys/:id',
     {
       config: { access: 'authenticated' },
-      schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: IdParams },
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Revoke an API key',
+        params: IdParams,
+        response: { 204: NoContent, 404: Problem },
+      },
     },
     async (request, reply) => {
       await auth.revokeApiKey(actorOf(request), request.params.id);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 }
