@@ -33,6 +33,7 @@ import { registerJobRoutes } from './modules/jobs/routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerImportRoutes } from './modules/imports/routes.js';
 import { registerWebhookRoutes } from './modules/webhooks/routes.js';
+import { registerCustomerExternalIdRoutes } from './modules/customers/external-id-routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
@@ -52,6 +53,7 @@ const MODULES: ModuleRegistrar[] = [
   registerAuditRoutes,
   registerImportRoutes,
   registerWebhookRoutes,
+  registerCustomerExternalIdRoutes,
 ];
 
 export interface BuildOptions {
