@@ -1,4 +1,4 @@
--- External ids (docs/integrations.md): a customer's ids in other systems, one per system,
+-- External ids (docs/webhooks.md): a customer's ids in other systems, one per system,
 -- and each (system, id) names one customer. Owned by the customers module.
 CREATE TABLE customer_external_ids (
   system text NOT NULL CHECK (system ~ '^[a-z0-9][a-z0-9_.-]{0,39}$'),

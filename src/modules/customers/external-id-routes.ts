@@ -14,7 +14,7 @@ const ExternalIdParams = Type.Object({
 const ExternalIdList = Type.Array(Type.Object({ system: Type.String(), id: Type.String() }));
 const errors = { 400: Problem, 403: Problem, 404: Problem, 409: Problem };
 
-/** Customers by their ids in other systems (docs/integrations.md, "External ids"). */
+/** Customers by their ids in other systems (docs/webhooks.md, "External ids"). */
 export async function registerCustomerExternalIdRoutes(app: App, ctx: AppContext): Promise<void> {
   const ids = ctx.services.customers.externalIds;
 

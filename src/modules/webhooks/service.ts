@@ -131,7 +131,7 @@ export interface WebhooksOptions {
 }
 
 /**
- * Webhooks (docs/integrations.md): endpoints administrators register, the
+ * Webhooks (docs/webhooks.md): endpoints administrators register, the
  * outbox written in the changing transaction (`enqueueWebhook`), and the
  * delivery worker every server process runs: Standard Webhooks signatures,
  * retries on the injected clock, per-record order, the SSRF guard.
