@@ -28,6 +28,9 @@ export async function registerWebhookRoutes(app: App, ctx: AppContext): Promise<
   ctx.jobs.every('webhook deliveries', 250, async () => {
     await svc.poll();
   });
+  ctx.jobs.every('webhook log prune', 3600_000, async () => {
+    await svc.prune();
+  });
   app.addHook('preClose', async () => svc.drain());
 
   app.get(

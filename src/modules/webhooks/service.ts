@@ -30,6 +30,8 @@ export const DISABLE_AFTER_FAILING_MS = 5 * 24 * 3600_000;
 /** Default grace period of a secret rotation: the old secret keeps signing (a second signature) this long. */
 export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
 const MAX_IN_FLIGHT = 32;
+/** The delivery log keeps finished deliveries this long. */
+export const LOG_RETENTION_DAYS = 30;
 const MAX_ENDPOINTS = 100;
 
 export interface WebhookEndpoint {
@@ -490,6 +492,26 @@ export class WebhooksService {
       if (n === 0 && this.inFlight.size === 0) return total;
       if (this.inFlight.size > 0) await Promise.race(this.inFlight);
     }
+  }
+
+  /**
+   * The hourly prune: finished deliveries (and their attempts) older than
+   * LOG_RETENTION_DAYS go, then events no delivery refers to. Answers the deliveries removed.
+   */
+  async prune(): Promise<number> {
+    const before = new Date(this.clock.now().getTime() - LOG_RETENTION_DAYS * 24 * 3600_000);
+    const rows = await this.db.query<{ id: number }>(
+      `DELETE FROM webhook_deliveries WHERE id IN (
+         SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < $1 LIMIT 10000)
+       RETURNING id`,
+      [before],
+    );
+    await this.db.query(
+      `DELETE FROM webhook_events ev WHERE ev.created_at < $1
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = ev.id)`,
+      [before],
+    );
+    return rows.length;
   }
 
   /** Waits for the attempts under way (shutdown). */
