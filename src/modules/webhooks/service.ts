@@ -561,40 +561,44 @@ export class WebhooksService {
     const exhausted = attempts > RETRY_DELAYS_MS.length;
     const state = ok ? 'succeeded' : gone || exhausted ? 'failed' : 'pending';
     const next = state === 'pending' ? new Date(at.getTime() + RETRY_DELAYS_MS[attempts - 1]) : null;
-    await this.db.transaction(async (q) => {
-      await store.insertAttempt(q, c.id, {
-        at,
-        status: r.status,
-        latencyMs: r.latencyMs,
-        error: r.error,
-        excerpt: r.excerpt,
-      });
-      await q.query(
-        `UPDATE webhook_deliveries SET state = $2::text, attempts = $3, next_attempt_at = COALESCE($4::timestamptz, next_attempt_at),
-           locked_until = NULL, last_status = $5, last_error = $6,
+    // One statement (atomic on its own): the log line, the delivery's state or next try, the endpoint's health.
+    await this.db.query(
+      `WITH attempt AS (
+         INSERT INTO webhook_attempts (delivery_id, at, status, latency_ms, error, response_excerpt)
+         SELECT $1, $7::timestamptz, $5, $8, $6, $9 WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1)
+       ), delivery AS (
+         UPDATE webhook_deliveries SET state = $2::text, attempts = $3,
+           next_attempt_at = COALESCE($4::timestamptz, next_attempt_at), locked_until = NULL,
+           last_status = $5, last_error = left($6::text, 500),
            finished_at = CASE WHEN $2::text = 'pending' THEN NULL ELSE $7::timestamptz END
-         WHERE id = $1`,
-        [c.id, state, attempts, next, r.status, r.error?.slice(0, 500) ?? null, at],
-      );
-      if (ok) {
-        await q.query('UPDATE webhook_endpoints SET failing_since = NULL, last_success_at = $2 WHERE id = $1', [
-          c.endpoint_id,
-          at,
-        ]);
-      } else {
-        await q.query(
-          `UPDATE webhook_endpoints SET
-             failing_since = COALESCE(failing_since, $2::timestamptz),
-             enabled = CASE WHEN $3::boolean OR $2::timestamptz - COALESCE(failing_since, $2::timestamptz)
-               >= $4::float8 * interval '1 millisecond' THEN false ELSE enabled END,
-             disabled_reason = CASE WHEN $3::boolean THEN 'gone'
-               WHEN $2::timestamptz - COALESCE(failing_since, $2::timestamptz) >= $4::float8 * interval '1 millisecond' THEN 'failing'
-               ELSE disabled_reason END
-           WHERE id = $1`,
-          [c.endpoint_id, at, gone, DISABLE_AFTER_FAILING_MS],
-        );
-      }
-    });
+         WHERE id = $1
+       )
+       UPDATE webhook_endpoints SET
+         last_success_at = CASE WHEN $11::boolean THEN $7::timestamptz ELSE last_success_at END,
+         failing_since = CASE WHEN $11::boolean THEN NULL ELSE COALESCE(failing_since, $7::timestamptz) END,
+         enabled = CASE WHEN $11::boolean THEN enabled
+           WHEN $12::boolean OR $7::timestamptz - COALESCE(failing_since, $7::timestamptz)
+             >= $13::float8 * interval '1 millisecond' THEN false ELSE enabled END,
+         disabled_reason = CASE WHEN $11::boolean THEN disabled_reason WHEN $12::boolean THEN 'gone'
+           WHEN $7::timestamptz - COALESCE(failing_since, $7::timestamptz) >= $13::float8 * interval '1 millisecond'
+             THEN 'failing' ELSE disabled_reason END
+       WHERE id = $10`,
+      [
+        c.id,
+        state,
+        attempts,
+        next,
+        r.status,
+        r.error,
+        at,
+        r.latencyMs,
+        r.excerpt,
+        c.endpoint_id,
+        ok,
+        gone,
+        DISABLE_AFTER_FAILING_MS,
+      ],
+    );
   }
 
   // ------------------------------------------------------------ helpers
