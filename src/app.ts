@@ -44,6 +44,7 @@ import { registerReportRoutes } from './modules/reports/routes.js';
 import { registerExportRoutes } from './modules/exports/routes.js';
 import { registerWebhookRoutes } from './modules/webhooks/routes.js';
 import { registerPrivacyRoutes } from './modules/privacy/routes.js';
+import { registerCustomerExternalIdRoutes } from './modules/customers/external-id-routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
@@ -66,6 +67,7 @@ const MODULES: ModuleRegistrar[] = [
   registerExportRoutes,
   registerWebhookRoutes,
   registerPrivacyRoutes,
+  registerCustomerExternalIdRoutes,
 ];
 
 export interface BuildOptions {

@@ -1,4 +1,4 @@
--- Webhooks (docs/integrations.md): endpoints, the outbox of events written in the
+-- Webhooks (docs/webhooks.md): endpoints, the outbox of events written in the
 -- changing transaction, one delivery per (event, endpoint) and its attempts.
 
 CREATE TABLE webhook_endpoints (

@@ -12,6 +12,7 @@ import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../hi
 import { enqueueWebhook } from '../webhooks/outbox.js';
 import { normalisePhone } from './phones.js';
 import { PreferencesService } from './preferences.js';
+import { ExternalIdsService } from './external-ids.js';
 import { CustomerImporter, type CustomerImportOptions } from './import.js';
 import type {
   Address,
@@ -109,6 +110,8 @@ const samePhones = (a: { type: string; number: string }[], b: { type: string; nu
  */
 export class CustomersService {
   readonly preferences: PreferencesService;
+  /** Ids in other systems: upsert and lookup by `{system, id}` (customers/external-ids.ts). */
+  readonly externalIds: ExternalIdsService;
   /** The custom field definitions a list or search needs, read with concurrent requests' reads. */
   private readonly definitionReads: DefinitionReads;
 
@@ -117,6 +120,7 @@ export class CustomersService {
     private readonly config: Config,
   ) {
     this.preferences = new PreferencesService(db);
+    this.externalIds = new ExternalIdsService(db, this);
     this.definitionReads = new DefinitionReads(db);
   }
 
@@ -245,10 +249,16 @@ export class CustomersService {
    * (null only for system writers such as imports); a stale one is a 409 with
    * the current record and nothing changes. Completing a draft applies the full rules.
    */
-  async update(actor: Actor, id: string, patch: CustomerPatch, expectedVersion: number | null): Promise<Customer> {
+  async update(
+    actor: Actor,
+    id: string,
+    patch: CustomerPatch,
+    expectedVersion: number | null,
+    tx?: Queryable,
+  ): Promise<Customer> {
     requirePrivilege(actor, 'customers.edit');
     if (!isUuid(id)) throw new NotFound('Customer');
-    return this.db.transaction(async (tx) => {
+    return inTransaction(this.db, tx, async (tx) => {
       const before = await getRow(tx, id, true);
       if (!before) throw new NotFound('Customer');
       if (expectedVersion !== null && expectedVersion !== before.version) throw Conflict.stale(toCustomer(before));

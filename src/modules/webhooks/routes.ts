@@ -21,12 +21,15 @@ const tags = ['webhooks'];
 const access = 'integrations.manage' as const;
 const DeliveryParams = Type.Object({ id: Type.String(), deliveryId: Type.String() });
 
-/** Webhook endpoints, their deliveries and the delivery worker (docs/integrations.md). */
+/** Webhook endpoints, their deliveries and the delivery worker (docs/webhooks.md). */
 export async function registerWebhookRoutes(app: App, ctx: AppContext): Promise<void> {
   const svc = ctx.services.webhooks;
   // Every process delivers: a poll a few times a second claims what is due (SKIP LOCKED).
   ctx.jobs.every('webhook deliveries', 250, async () => {
     await svc.poll();
+  });
+  ctx.jobs.every('webhook log prune', 3600_000, async () => {
+    await svc.prune();
   });
   app.addHook('preClose', async () => svc.drain());
 

@@ -29,8 +29,9 @@ export const RETRY_DELAYS_MS = [
 export const DISABLE_AFTER_FAILING_MS = 5 * 24 * 3600_000;
 /** Default grace period of a secret rotation: the old secret keeps signing (a second signature) this long. */
 export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
-const LEASE_MS = 60_000;
 const MAX_IN_FLIGHT = 32;
+/** The delivery log keeps finished deliveries this long. */
+export const LOG_RETENTION_DAYS = 30;
 const MAX_ENDPOINTS = 100;
 
 export interface WebhookEndpoint {
@@ -132,13 +133,14 @@ export interface WebhooksOptions {
 }
 
 /**
- * Webhooks (docs/integrations.md): endpoints administrators register, the
+ * Webhooks (docs/webhooks.md): endpoints administrators register, the
  * outbox written in the changing transaction (`enqueueWebhook`), and the
  * delivery worker every server process runs: Standard Webhooks signatures,
  * retries on the injected clock, per-record order, the SSRF guard.
  */
 export class WebhooksService {
   private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
   private readonly resolver: Resolver;
   private readonly wallClock: Clock;
 
@@ -451,10 +453,27 @@ export class WebhooksService {
    * so one slow receiver never holds up the others.
    */
   async poll(): Promise<number> {
-    const free = MAX_IN_FLIGHT - this.inFlight.size;
-    if (free <= 0) return 0;
+    const started = performance.now();
+    let total = 0;
+    // Under load, keep the slots full for up to a second and a half, then let the timer call again.
+    while (!this.stopping && performance.now() - started < 1500) {
+      const free = MAX_IN_FLIGHT - this.inFlight.size;
+      if (free <= 0) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+      const n = await this.claimAndSend(free);
+      total += n;
+      if (n < free) break;
+    }
+    return total;
+  }
+
+  private async claimAndSend(limit: number): Promise<number> {
     const now = this.clock.now();
-    const claimed = await this.db.transaction((q) => store.claimDue(q, now, new Date(now.getTime() + LEASE_MS), free));
+    // A claim outlives the longest attempt, so only a dead process's claims are taken over.
+    const lease = new Date(now.getTime() + 2 * this.config.webhooks.timeoutMs + 1000);
+    const claimed = await this.db.transaction((q) => store.claimDue(q, now, lease, limit));
     if (claimed.length === 0) return 0;
     const allow = await this.allowList();
     for (const c of claimed) {
@@ -468,15 +487,36 @@ export class WebhooksService {
   async deliverDue(): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.poll();
+      const n = await this.claimAndSend(MAX_IN_FLIGHT - this.inFlight.size);
       total += n;
       if (n === 0 && this.inFlight.size === 0) return total;
       if (this.inFlight.size > 0) await Promise.race(this.inFlight);
     }
   }
 
+  /**
+   * The hourly prune: finished deliveries (and their attempts) older than
+   * LOG_RETENTION_DAYS go, then events no delivery refers to. Answers the deliveries removed.
+   */
+  async prune(): Promise<number> {
+    const before = new Date(this.clock.now().getTime() - LOG_RETENTION_DAYS * 24 * 3600_000);
+    const rows = await this.db.query<{ id: number }>(
+      `DELETE FROM webhook_deliveries WHERE id IN (
+         SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < $1 LIMIT 10000)
+       RETURNING id`,
+      [before],
+    );
+    await this.db.query(
+      `DELETE FROM webhook_events ev WHERE ev.created_at < $1
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = ev.id)`,
+      [before],
+    );
+    return rows.length;
+  }
+
   /** Waits for the attempts under way (shutdown). */
   async drain(): Promise<void> {
+    this.stopping = true;
     await Promise.all([...this.inFlight]);
   }
 
@@ -521,40 +561,44 @@ export class WebhooksService {
     const exhausted = attempts > RETRY_DELAYS_MS.length;
     const state = ok ? 'succeeded' : gone || exhausted ? 'failed' : 'pending';
     const next = state === 'pending' ? new Date(at.getTime() + RETRY_DELAYS_MS[attempts - 1]) : null;
-    await this.db.transaction(async (q) => {
-      await store.insertAttempt(q, c.id, {
-        at,
-        status: r.status,
-        latencyMs: r.latencyMs,
-        error: r.error,
-        excerpt: r.excerpt,
-      });
-      await q.query(
-        `UPDATE webhook_deliveries SET state = $2::text, attempts = $3, next_attempt_at = COALESCE($4::timestamptz, next_attempt_at),
-           locked_until = NULL, last_status = $5, last_error = $6,
+    // One statement (atomic on its own): the log line, the delivery's state or next try, the endpoint's health.
+    await this.db.query(
+      `WITH attempt AS (
+         INSERT INTO webhook_attempts (delivery_id, at, status, latency_ms, error, response_excerpt)
+         SELECT $1, $7::timestamptz, $5, $8, $6, $9 WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1)
+       ), delivery AS (
+         UPDATE webhook_deliveries SET state = $2::text, attempts = $3,
+           next_attempt_at = COALESCE($4::timestamptz, next_attempt_at), locked_until = NULL,
+           last_status = $5, last_error = left($6::text, 500),
            finished_at = CASE WHEN $2::text = 'pending' THEN NULL ELSE $7::timestamptz END
-         WHERE id = $1`,
-        [c.id, state, attempts, next, r.status, r.error?.slice(0, 500) ?? null, at],
-      );
-      if (ok) {
-        await q.query('UPDATE webhook_endpoints SET failing_since = NULL, last_success_at = $2 WHERE id = $1', [
-          c.endpoint_id,
-          at,
-        ]);
-      } else {
-        await q.query(
-          `UPDATE webhook_endpoints SET
-             failing_since = COALESCE(failing_since, $2::timestamptz),
-             enabled = CASE WHEN $3::boolean OR $2::timestamptz - COALESCE(failing_since, $2::timestamptz)
-               >= $4::float8 * interval '1 millisecond' THEN false ELSE enabled END,
-             disabled_reason = CASE WHEN $3::boolean THEN 'gone'
-               WHEN $2::timestamptz - COALESCE(failing_since, $2::timestamptz) >= $4::float8 * interval '1 millisecond' THEN 'failing'
-               ELSE disabled_reason END
-           WHERE id = $1`,
-          [c.endpoint_id, at, gone, DISABLE_AFTER_FAILING_MS],
-        );
-      }
-    });
+         WHERE id = $1
+       )
+       UPDATE webhook_endpoints SET
+         last_success_at = CASE WHEN $11::boolean THEN $7::timestamptz ELSE last_success_at END,
+         failing_since = CASE WHEN $11::boolean THEN NULL ELSE COALESCE(failing_since, $7::timestamptz) END,
+         enabled = CASE WHEN $11::boolean THEN enabled
+           WHEN $12::boolean OR $7::timestamptz - COALESCE(failing_since, $7::timestamptz)
+             >= $13::float8 * interval '1 millisecond' THEN false ELSE enabled END,
+         disabled_reason = CASE WHEN $11::boolean THEN disabled_reason WHEN $12::boolean THEN 'gone'
+           WHEN $7::timestamptz - COALESCE(failing_since, $7::timestamptz) >= $13::float8 * interval '1 millisecond'
+             THEN 'failing' ELSE disabled_reason END
+       WHERE id = $10`,
+      [
+        c.id,
+        state,
+        attempts,
+        next,
+        r.status,
+        r.error,
+        at,
+        r.latencyMs,
+        r.excerpt,
+        c.endpoint_id,
+        ok,
+        gone,
+        DISABLE_AFTER_FAILING_MS,
+      ],
+    );
   }
 
   // ------------------------------------------------------------ helpers

@@ -127,15 +127,3 @@ export async function claimDue(q: Queryable, now: Date, leaseUntil: Date, limit:
     [now, leaseUntil, limit],
   );
 }
-
-export async function insertAttempt(
-  q: Queryable,
-  deliveryId: number,
-  a: { at: Date; status: number | null; latencyMs: number; error: string | null; excerpt: string | null },
-): Promise<void> {
-  await q.query(
-    `INSERT INTO webhook_attempts (delivery_id, at, status, latency_ms, error, response_excerpt)
-     SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1)`,
-    [deliveryId, a.at, a.status, a.latencyMs, a.error, a.excerpt],
-  );
-}

@@ -330,6 +330,18 @@ describe('webhooks', () => {
     }
   });
 
+  it('the log keeps finished deliveries 30 days', async () => {
+    await newCustomer('Pruned');
+    await deliver();
+    const count = async () => (await t.db.query<{ n: number }>('SELECT count(*) AS n FROM webhook_deliveries'))[0].n;
+    const n = await count();
+    expect(await t.ctx.services.webhooks.prune()).toBe(0);
+    clock.advance(31 * 24 * 3600_000);
+    expect(await t.ctx.services.webhooks.prune()).toBeGreaterThan(0);
+    expect(await count()).toBeLessThan(n);
+    rx.got.length = 0;
+  });
+
   it('a committed event waiting in the outbox is delivered by a server started later', async () => {
     await newCustomer('Survivor');
     // A second app on the same database (as after a restart); the first never delivered it.

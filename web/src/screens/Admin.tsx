@@ -8,6 +8,7 @@ import { AdminCustomFields } from './AdminCustomFields.js';
 import { AdminRoles } from './AdminRoles.js';
 import { AdminUsers } from './AdminUsers.js';
 import { AdminImport } from './AdminImport.js';
+import { AdminWebhooks } from './AdminWebhooks.js';
 
 const SECTIONS = [
   { path: '/admin/users', label: 'Users' },
@@ -18,6 +19,7 @@ const SECTIONS = [
   { path: '/admin/email', label: 'Email' },
   { path: '/admin/audit', label: 'Audit' },
   { path: '/admin/import', label: 'Import' },
+  { path: '/admin/webhooks', label: 'Webhooks' },
 ];
 
 export function AdminScreen({ path }: { path: string }) {
@@ -55,6 +57,7 @@ export function AdminScreen({ path }: { path: string }) {
       {current === '/admin/email' && <AdminEmail />}
       {current === '/admin/audit' && <AdminAudit />}
       {current === '/admin/import' && <AdminImport />}
+      {current === '/admin/webhooks' && <AdminWebhooks />}
     </section>
   );
 }
