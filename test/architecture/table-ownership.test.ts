@@ -20,6 +20,7 @@ const MIGRATION_OWNERS: Record<string, string> = {
   '0730_account_security.sql': 'users',
   '0732_rate_limits.sql': 'http',
   '0760_idempotency_keys.sql': 'http',
+  '0901_external_ids.sql': 'customers',
 };
 
 /** Tables of a shared migration owned by another module than the migration's. */
