@@ -17,6 +17,7 @@ import { InteractionsService } from './modules/interactions/service.js';
 import { EmailService } from './modules/email/service.js';
 import { PortalService } from './modules/portal/service.js';
 import { JobQueue } from './modules/jobs/queue.js';
+import { CaseTimelineFlow } from './flows/case-timeline.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -43,6 +44,8 @@ export interface Services {
   jobs: JobQueue;
   /** Reading the audit trail, its export and retention (writing is recordAudit in audit/service.ts). */
   audit: AuditService;
+  /** One timeline per case: closed interactions and transcripts as follow-ups (src/flows/case-timeline.ts). */
+  caseTimeline: CaseTimelineFlow;
 }
 
 export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clock = systemClock): Services {
@@ -60,6 +63,7 @@ export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clo
   const portal = new PortalService(db, config, { customers, email });
   const jobs = new JobQueue(db, clock, { ...config.jobs, exclusiveDatabase: db.engine === 'pglite' });
   const audit = new AuditService(db);
+  const caseTimeline = new CaseTimelineFlow(db, { cases, interactions, users });
   return {
     users,
     auth,
@@ -74,5 +78,6 @@ export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clo
     portal,
     jobs,
     audit,
+    caseTimeline,
   };
 }

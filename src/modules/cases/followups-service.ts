@@ -7,7 +7,7 @@ import { validateCustomFields } from '../custom-fields/validate.js';
 import { recordHistory } from '../history/service.js';
 import { visibleCase } from './access.js';
 import { findFollowUp, insertFollowUp, listFollowUps, toFollowUp } from './followups-store.js';
-import type { Case, FollowUp, FollowUpCreate } from './schema.js';
+import type { Case, FollowUp, FollowUpCreate, FollowUpInteraction } from './schema.js';
 import type { CasesService } from './service.js';
 import { toCase, touchCase } from './store.js';
 
@@ -21,6 +21,8 @@ export interface FollowUpAuthor {
 /** What other modules may pass besides the HTTP body. */
 export interface FollowUpInput extends FollowUpCreate {
   author?: FollowUpAuthor;
+  /** For the case timeline flow: the interaction a call or chat follow-up records. */
+  interaction?: FollowUpInteraction;
 }
 
 export interface FollowUpAdded {
@@ -73,6 +75,7 @@ export class FollowUpsService {
         channel: actor.channel,
         email: input.email ?? null,
         customFields,
+        interaction: input.interaction ?? null,
       });
       await recordHistory(q, actor, {
         recordType: 'case',

@@ -111,6 +111,10 @@ export const Interaction = Type.Object({
   notes: Type.Union([Type.String(), Type.Null()]),
   disposition: Type.Union([Type.String(), Type.Null()]),
   followOnTaskId: Type.Union([Type.String(), Type.Null()]),
+  transcriptAt: Type.Union([DateTime, Type.Null()], { description: 'when the platform posted the transcript' }),
+  caseFollowUpId: Type.Union([Type.String(), Type.Null()], {
+    description: "the follow-up that put this interaction on its case's timeline (written when it closes)",
+  }),
   version: Type.Integer({ description: "counts the agent's edits; state changes do not bump it" }),
   createdAt: DateTime,
   updatedAt: DateTime,
@@ -192,3 +196,22 @@ export const Associate = Type.Object(
 export type Associate = Static<typeof Associate>;
 
 export const CustomerInteractionsQuery = Type.Object(PageQuery, { additionalProperties: false });
+
+export const TranscriptMessage = Type.Object(
+  {
+    author: Type.String({ minLength: 1, maxLength: 200 }),
+    at: Type.String({ maxLength: 40, description: 'ISO 8601 time' }),
+    text: Type.String({ maxLength: 100000 }),
+  },
+  { additionalProperties: false },
+);
+export const TranscriptPost = Type.Object(
+  {
+    text: Type.Optional(Type.String({ maxLength: 1000000, description: 'the transcript as plain text' })),
+    messages: Type.Optional(
+      Type.Array(TranscriptMessage, { maxItems: 10000, description: 'or the transcript as messages' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TranscriptPost = Static<typeof TranscriptPost>;
