@@ -114,9 +114,14 @@ export const LIVE_EVENTS = {
   'customer.created': event<CustomerChangedPayload>('broadcast to customers.view'),
   'customer.updated': event<CustomerChangedPayload>('broadcast to customers.view'),
   'customer.deleted': event<CustomerChangedPayload>('broadcast to customers.view'),
-  'screen.pop': event<{ interaction: Interaction; result: MatchResult; matchedBy: MatchedBy | null; matches: Match[] }>(
-    'to the agent an interaction was reported for: pop its caller',
-  ),
+  'screen.pop': event<{
+    interaction: Interaction;
+    result: MatchResult;
+    matchedBy: MatchedBy | null;
+    matches: Match[];
+    /** Draft customers matching the caller when nothing else did: "possible match (draft)". */
+    drafts?: Match[];
+  }>('to the agent an interaction was reported for: pop its caller'),
   'interaction.updated': event<InteractionChangedPayload>("to the interaction's agent: it changed"),
   'interaction.closed': event<InteractionChangedPayload>("to the interaction's agent: its wrap-up is over"),
   'email.delivery': event<{ caseId: string; followUpId: string; delivery: Delivery }>(

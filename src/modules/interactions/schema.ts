@@ -60,7 +60,9 @@ export const Match = Type.Object({
   company: Type.Union([Type.String(), Type.Null()]),
   email: Type.Union([Type.String(), Type.Null()]),
   vip: Type.Boolean(),
-  draft: Type.Boolean({ description: 'only for a draft the agent associated: drafts never match' }),
+  draft: Type.Boolean({
+    description: 'a draft customer: only in `drafts` (possible matches) or once the agent associated it',
+  }),
   openCasesCount: Type.Union([Type.Integer(), Type.Null()], {
     description: 'counted up to 1,000; null when the caller may not see cases',
   }),
@@ -85,6 +87,11 @@ export const LookupResult = Type.Object({
   result: enumOf(RESULTS),
   matchedBy: Type.Union([enumOf(MATCHED_BY), Type.Null()], { description: 'the key that matched' }),
   matches: Type.Array(Match),
+  drafts: Type.Array(Match, {
+    description:
+      'draft customers matching the same keys, when nothing else matched: "possible match (draft)" for the agent, ' +
+      'never a `found` for the IVR',
+  }),
 });
 export type LookupResult = Static<typeof LookupResult>;
 
@@ -122,7 +129,15 @@ export const Interaction = Type.Object({
 export type Interaction = Static<typeof Interaction>;
 
 /** An interaction with the customers it matches (its own customer once associated). */
-export const InteractionWithMatches = Type.Intersect([Interaction, Type.Object({ matches: Type.Array(Match) })]);
+export const InteractionWithMatches = Type.Intersect([
+  Interaction,
+  Type.Object({
+    matches: Type.Array(Match),
+    drafts: Type.Optional(
+      Type.Array(Match, { description: 'when reported: draft customers matching the caller (possible matches)' }),
+    ),
+  }),
+]);
 export type InteractionWithMatches = Static<typeof InteractionWithMatches>;
 
 export const InteractionCreate = Type.Object(

@@ -194,12 +194,18 @@ export class InteractionsService {
           recordType: RECORD_TYPE,
           recordId: row.id,
           requires: 'customers.view',
-          payload: { interaction, result: outcome.result, matchedBy: outcome.matchedBy, matches: outcome.matches },
+          payload: {
+            interaction,
+            result: outcome.result,
+            matchedBy: outcome.matchedBy,
+            matches: outcome.matches,
+            drafts: outcome.drafts,
+          },
         });
       }
       events.push(...recordChanged(row, 'interaction.created'));
       await emitEvents(tx, events);
-      return { ...interaction, matches: outcome.matches };
+      return { ...interaction, matches: outcome.matches, drafts: outcome.drafts };
     });
     if (created) return { created: true, interaction: created };
     // The same reference was reported before (a retry), or concurrently and committed first: answer that one.
