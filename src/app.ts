@@ -31,6 +31,7 @@ import { registerEmailRoutes } from './modules/email/routes.js';
 import { registerPortalRoutes } from './modules/portal/routes.js';
 import { registerJobRoutes } from './modules/jobs/routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
+import { registerNotificationRoutes } from './modules/notifications/routes.js';
 import { registerImportRoutes } from './modules/imports/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,6 +51,7 @@ const MODULES: ModuleRegistrar[] = [
   registerJobRoutes,
   registerAuditRoutes,
   registerImportRoutes,
+  registerNotificationRoutes,
 ];
 
 export interface BuildOptions {

@@ -18,6 +18,8 @@ import { EmailService } from './modules/email/service.js';
 import { PortalService } from './modules/portal/service.js';
 import { JobQueue } from './modules/jobs/queue.js';
 import { CaseTimelineFlow } from './flows/case-timeline.js';
+import { NotificationsService } from './modules/notifications/service.js';
+import { AssignmentNoticesFlow } from './flows/assignment-notices.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -46,6 +48,10 @@ export interface Services {
   audit: AuditService;
   /** One timeline per case: closed interactions and transcripts as follow-ups (src/flows/case-timeline.ts). */
   caseTimeline: CaseTimelineFlow;
+  /** The per-user notification inbox: `notifications.notify(items, tx?)` (docs/agent-workflow.md). */
+  notifications: NotificationsService;
+  /** Case owner changes → notifications for the new and the previous owner (src/flows/assignment-notices.ts). */
+  assignmentNotices: AssignmentNoticesFlow;
 }
 
 export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clock = systemClock): Services {
@@ -64,6 +70,8 @@ export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clo
   const jobs = new JobQueue(db, clock, { ...config.jobs, exclusiveDatabase: db.engine === 'pglite' });
   const audit = new AuditService(db);
   const caseTimeline = new CaseTimelineFlow(db, { cases, interactions, users });
+  const notifications = new NotificationsService(db);
+  const assignmentNotices = new AssignmentNoticesFlow({ cases, users, notifications });
   return {
     users,
     auth,
@@ -79,5 +87,7 @@ export function buildServices(db: Db, config: Config, _hub: EventHub, clock: Clo
     jobs,
     audit,
     caseTimeline,
+    notifications,
+    assignmentNotices,
   };
 }

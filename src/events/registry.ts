@@ -1,3 +1,4 @@
+import type { Notification } from '../modules/notifications/schema.js';
 import type { Delivery } from '../modules/email/schema.js';
 import type { Interaction, Match, MatchedBy, MatchResult } from '../modules/interactions/schema.js';
 
@@ -132,6 +133,10 @@ export const LIVE_EVENTS = {
   'customField.deleted': event<CustomFieldChangedPayload>('broadcast: forms reload their custom field definitions'),
   'import.progress': event<ImportProgressPayload>('broadcast to data.import: rows done, rate and time left'),
   'import.completed': event<ImportProgressPayload>('broadcast to data.import: an import run ended, with its counts'),
+  'notification.created': event<{ notification: Notification }>(
+    "to the notification's user: a new one in their inbox (it also waits there until read)",
+  ),
+  'notification.read': event<{ unread: number }>('to the user: notifications were marked read; the new unread count'),
 };
 
 export type LiveEventName = keyof typeof LIVE_EVENTS;

@@ -270,8 +270,20 @@ export class CasesService {
 
   /** The live events of a case change: the new owner's assignment, then a broadcast so consoles refresh. */
   async announce(actor: Actor, row: CaseRow, action: string, before: CaseRow | null, tx?: Queryable): Promise<void> {
-    await inTransaction(this.db, tx, (q) => emitEvents(q, changeEvents(actor, row, action, before)));
+    await inTransaction(this.db, tx, async (q) => {
+      await emitEvents(q, changeEvents(actor, row, action, before));
+      const from = before?.owner_id ?? null;
+      if (action !== 'delete' && row.owner_id !== from && this.onOwnerChanged) {
+        await this.onOwnerChanged(actor, store.toCase(row), from, q);
+      }
+    });
   }
+
+  /**
+   * Set by services.ts to the assignment-notices flow (src/flows/assignment-notices.ts):
+   * called in the transaction of a change of a case's owner (`from` the previous one).
+   */
+  onOwnerChanged: ((actor: Actor, after: Case, from: string | null, tx: Queryable) => Promise<void>) | null = null;
 
   /** Case list and search (K4); see CaseLists. */
   list(actor: Actor, query: CaseListQuery): Promise<Page<Case>> {
