@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../http/actor.js';
 import { startTestApp, type TestApp, type TestClient } from '../../test/helpers.js';
 
 interface NotificationWire {
@@ -87,5 +88,25 @@ describe('notifications that wait: case assignment', () => {
     });
     expect(k.statusCode, k.body).toBe(201);
     expect((await inbox(alice)).map((n) => n.recordId)).not.toContain(k.json().id);
+  });
+
+  it("a customer's reply on my case notifies me; my own notes do not", async () => {
+    const k = await t.admin.post('/api/v1/cases', { customerId, subject: 'Late delivery', ownerId: bob.userId });
+    const kase = k.json() as { id: string; caseNumber: number };
+    await bob.post('/api/v1/notifications/read-all', {});
+    const note = await bob.post(`/api/v1/cases/${kase.id}/follow-ups`, { kind: 'note', body: 'Called the carrier' });
+    expect(note.statusCode, note.body).toBe(201);
+    expect(await unread(bob)).toBe(0);
+    // The path email ingestion and the Support Center take: a follow-up written by the customer.
+    await t.ctx.services.cases.followUps.add(systemActor('email', 'email'), kase.id, {
+      kind: 'email',
+      direction: 'inbound',
+      visibility: 'public',
+      body: 'Where is my parcel?',
+      author: { type: 'customer', id: customerId, name: 'Ada Lovelace' },
+    });
+    const mine = await inbox(bob, '?unread=true');
+    expect(mine.map((n) => [n.kind, n.recordId])).toEqual([['case.reply', kase.id]]);
+    expect(mine[0].title).toContain('Ada Lovelace');
   });
 });

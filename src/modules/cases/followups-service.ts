@@ -93,9 +93,17 @@ export class FollowUpsService {
       const reopened = reopens ? await this.cases.applyReopenPolicy(actor, row, q) : null;
       const after = reopened ?? (await touchCase(q, row.id));
       await this.cases.announce(actor, after, reopened ? 'reopen' : 'followUp', row, q);
-      return { followUp: toFollowUp(fu), case: toCase(after), reopened: reopened !== null };
+      const added = { followUp: toFollowUp(fu), case: toCase(after), reopened: reopened !== null };
+      if (this.onAdded) await this.onAdded(actor, added, q);
+      return added;
     });
   }
+
+  /**
+   * Set by services.ts to the case-notices flow (src/flows/assignment-notices.ts):
+   * called in the transaction of every follow-up added (a customer's reply notifies the owner).
+   */
+  onAdded: ((actor: Actor, added: FollowUpAdded, tx: Queryable) => Promise<void>) | null = null;
 
   async list(
     actor: Actor,
