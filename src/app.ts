@@ -33,6 +33,7 @@ import { registerEmailRoutes } from './modules/email/routes.js';
 import { registerPortalRoutes } from './modules/portal/routes.js';
 import { registerJobRoutes } from './modules/jobs/routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
+import { registerNotificationRoutes } from './modules/notifications/routes.js';
 import { registerImportRoutes } from './modules/imports/routes.js';
 import { idempotentDb, registerIdempotency } from './http/idempotency.js';
 import { Lifecycle } from './ops/lifecycle.js';
@@ -68,6 +69,7 @@ const MODULES: ModuleRegistrar[] = [
   registerWebhookRoutes,
   registerPrivacyRoutes,
   registerCustomerExternalIdRoutes,
+  registerNotificationRoutes,
 ];
 
 export interface BuildOptions {

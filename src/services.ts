@@ -20,6 +20,9 @@ import { JobQueue } from './modules/jobs/queue.js';
 import { ReportsService } from './modules/reports/service.js';
 import { ExportsService } from './modules/exports/service.js';
 import { WebhooksService } from './modules/webhooks/service.js';
+import { CaseTimelineFlow } from './flows/case-timeline.js';
+import { NotificationsService } from './modules/notifications/service.js';
+import { AssignmentNoticesFlow } from './flows/assignment-notices.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -52,6 +55,12 @@ export interface Services {
   exports: ExportsService;
   /** Webhook endpoints and deliveries; other modules write events with `enqueueWebhook(tx, type, record)` (webhooks/outbox.ts). */
   webhooks: WebhooksService;
+  /** One timeline per case: closed interactions and transcripts as follow-ups (src/flows/case-timeline.ts). */
+  caseTimeline: CaseTimelineFlow;
+  /** The per-user notification inbox: `notifications.notify(items, tx?)` (docs/agent-workflow.md). */
+  notifications: NotificationsService;
+  /** Case owner changes → notifications for the new and the previous owner (src/flows/assignment-notices.ts). */
+  assignmentNotices: AssignmentNoticesFlow;
 }
 
 export function buildServices(db: Db, config: Config, hub: EventHub, clock: Clock = systemClock): Services {
@@ -72,6 +81,9 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const reports = new ReportsService(db, clock, hub);
   const exports = new ExportsService(db, customFields);
   const webhooks = new WebhooksService(db, config, clock);
+  const caseTimeline = new CaseTimelineFlow(db, { cases, interactions, users });
+  const notifications = new NotificationsService(db);
+  const assignmentNotices = new AssignmentNoticesFlow({ cases, users, notifications });
   return {
     users,
     auth,
@@ -89,5 +101,8 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     reports,
     exports,
     webhooks,
+    caseTimeline,
+    notifications,
+    assignmentNotices,
   };
 }

@@ -31,6 +31,10 @@ const MINIMUM: Record<LiveEventName, Privilege[]> = {
   'customField.deleted': [],
   'import.progress': ['data.import'],
   'import.completed': ['data.import'],
+  // Addressed to one user about their own inbox; what a notice says is checked against that user's
+  // access when it is written (src/flows/assignment-notices.ts: never a private case they may not see).
+  'notification.created': [],
+  'notification.read': [],
 };
 
 const AGENT_PRIVILEGES: Privilege[] = [

@@ -1,3 +1,4 @@
+import type { Notification } from '../modules/notifications/schema.js';
 import type { Delivery } from '../modules/email/schema.js';
 import type { Interaction, Match, MatchedBy, MatchResult } from '../modules/interactions/schema.js';
 import type { Privilege } from '../http/privileges.js';
@@ -131,10 +132,16 @@ export const LIVE_EVENTS = {
   'customer.created': event<CustomerChangedPayload>('broadcast to customers.view', ['customers.view']),
   'customer.updated': event<CustomerChangedPayload>('broadcast to customers.view', ['customers.view']),
   'customer.deleted': event<CustomerChangedPayload>('broadcast to customers.view', ['customers.view']),
-  'screen.pop': event<{ interaction: Interaction; result: MatchResult; matchedBy: MatchedBy | null; matches: Match[] }>(
-    "to the agent an interaction was reported for: pop its caller, matched with that agent's own privileges",
-    ['customers.view'],
-  ),
+  'screen.pop': event<{
+    interaction: Interaction;
+    result: MatchResult;
+    matchedBy: MatchedBy | null;
+    matches: Match[];
+    /** Draft customers matching the caller when nothing else did: "possible match (draft)". */
+    drafts?: Match[];
+  }>("to the agent an interaction was reported for: pop its caller, matched with that agent's own privileges", [
+    'customers.view',
+  ]),
   'interaction.updated': event<InteractionChangedPayload>("to the interaction's agent: it changed", ['customers.view']),
   'interaction.closed': event<InteractionChangedPayload>("to the interaction's agent: its wrap-up is over", [
     'customers.view',
@@ -152,6 +159,14 @@ export const LIVE_EVENTS = {
   'import.completed': event<ImportProgressPayload>('broadcast to data.import: an import run ended, with its counts', [
     'data.import',
   ]),
+  'notification.created': event<{ notification: Notification }>(
+    "to the notification's user: a new one in their inbox (it also waits there until read)",
+    [],
+  ),
+  'notification.read': event<{ unread: number }>(
+    'to the user: notifications were marked read; the new unread count',
+    [],
+  ),
 };
 
 export type LiveEventName = keyof typeof LIVE_EVENTS;

@@ -8,7 +8,7 @@ import { recordHistory } from '../history/service.js';
 import { enqueueWebhook } from '../webhooks/outbox.js';
 import { visibleCase } from './access.js';
 import { findFollowUp, insertFollowUp, listFollowUps, toFollowUp } from './followups-store.js';
-import type { Case, FollowUp, FollowUpCreate } from './schema.js';
+import type { Case, FollowUp, FollowUpCreate, FollowUpInteraction } from './schema.js';
 import type { CasesService } from './service.js';
 import { toCase, touchCase } from './store.js';
 
@@ -22,6 +22,8 @@ export interface FollowUpAuthor {
 /** What other modules may pass besides the HTTP body. */
 export interface FollowUpInput extends FollowUpCreate {
   author?: FollowUpAuthor;
+  /** For the case timeline flow: the interaction a call or chat follow-up records. */
+  interaction?: FollowUpInteraction;
 }
 
 export interface FollowUpAdded {
@@ -74,6 +76,7 @@ export class FollowUpsService {
         channel: actor.channel,
         email: input.email ?? null,
         customFields,
+        interaction: input.interaction ?? null,
       });
       await recordHistory(q, actor, {
         recordType: 'case',
@@ -92,9 +95,17 @@ export class FollowUpsService {
       const after = reopened ?? (await touchCase(q, row.id));
       await this.cases.announce(actor, after, reopened ? 'reopen' : 'followUp', row, q);
       await enqueueWebhook(q, 'follow_up.created', toFollowUp(fu));
-      return { followUp: toFollowUp(fu), case: toCase(after), reopened: reopened !== null };
+      const added = { followUp: toFollowUp(fu), case: toCase(after), reopened: reopened !== null };
+      if (this.onAdded) await this.onAdded(actor, added, q);
+      return added;
     });
   }
+
+  /**
+   * Set by services.ts to the case-notices flow (src/flows/assignment-notices.ts):
+   * called in the transaction of every follow-up added (a customer's reply notifies the owner).
+   */
+  onAdded: ((actor: Actor, added: FollowUpAdded, tx: Queryable) => Promise<void>) | null = null;
 
   async list(
     actor: Actor,

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/adapter.js';
 import { maybeOne, one } from '../../db/adapter.js';
-import type { FollowUp, FollowUpEmail, FollowUpKind } from './schema.js';
+import type { FollowUp, FollowUpEmail, FollowUpInteraction, FollowUpKind } from './schema.js';
 
 /** SQL of case_follow_ups: inserts and reads only (the table refuses UPDATE and DELETE). */
 
@@ -18,11 +18,12 @@ export interface FollowUpRow {
   channel: string;
   email: FollowUpEmail | null;
   custom_fields: Record<string, unknown>;
+  interaction: FollowUpInteraction | null;
   created_at: Date;
 }
 
 const COLUMNS = `id, seq, case_id, kind, direction, visibility, body, author_type, author_id, author_name, channel,
-  email, custom_fields, created_at`;
+  email, custom_fields, interaction, created_at`;
 
 export function toFollowUp(r: FollowUpRow): FollowUp {
   return {
@@ -36,6 +37,7 @@ export function toFollowUp(r: FollowUpRow): FollowUp {
     channel: r.channel,
     email: r.email,
     customFields: r.custom_fields,
+    interaction: r.interaction,
     createdAt: r.created_at.toISOString(),
   };
 }
@@ -50,14 +52,15 @@ export interface NewFollowUp {
   channel: string;
   email: FollowUpEmail | null;
   customFields: Record<string, unknown>;
+  interaction?: FollowUpInteraction | null;
 }
 
 export async function insertFollowUp(tx: Queryable, f: NewFollowUp): Promise<FollowUpRow> {
   return one<FollowUpRow>(
     tx,
     `INSERT INTO case_follow_ups (case_id, kind, direction, visibility, body, author_type, author_id, author_name,
-       channel, email, custom_fields)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
+       channel, email, custom_fields, interaction)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLUMNS}`,
     [
       f.caseId,
       f.kind,
@@ -70,6 +73,7 @@ export async function insertFollowUp(tx: Queryable, f: NewFollowUp): Promise<Fol
       f.channel,
       f.email ? JSON.stringify(f.email) : null,
       JSON.stringify(f.customFields),
+      f.interaction ? JSON.stringify(f.interaction) : null,
     ],
   );
 }

@@ -172,6 +172,17 @@ export const FollowUpEmail = Type.Object(
 );
 export type FollowUpEmail = Static<typeof FollowUpEmail>;
 
+/** What a follow-up of kind call or chat records about its interaction (the case timeline). */
+export const FollowUpInteraction = Type.Object({
+  id: Type.String(),
+  channel: Type.String(),
+  durationSeconds: Type.Union([Type.Integer(), Type.Null()]),
+  disposition: Type.Union([Type.String(), Type.Null()]),
+  notes: Type.Union([Type.String(), Type.Null()]),
+  transcript: Type.Boolean({ description: 'the body is the transcript the platform posted' }),
+});
+export type FollowUpInteraction = Static<typeof FollowUpInteraction>;
+
 export const FollowUp = Type.Object({
   id: Type.String(),
   caseId: Type.String(),
@@ -187,6 +198,9 @@ export const FollowUp = Type.Object({
   channel: Type.String(),
   email: Type.Union([FollowUpEmail, Type.Null()]),
   customFields: CustomFields,
+  interaction: Type.Union([FollowUpInteraction, Type.Null()], {
+    description: 'for a call or chat on the case timeline: the interaction it records',
+  }),
   createdAt: DateTime,
 });
 export type FollowUp = Static<typeof FollowUp>;

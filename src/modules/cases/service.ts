@@ -274,8 +274,18 @@ export class CasesService {
     await inTransaction(this.db, tx, async (q) => {
       await emitEvents(q, changeEvents(actor, row, action, before));
       await enqueueCaseWebhooks(q, store.toCase(row), action, before && store.toCase(before));
+      const from = before?.owner_id ?? null;
+      if (action !== 'delete' && row.owner_id !== from && this.onOwnerChanged) {
+        await this.onOwnerChanged(actor, store.toCase(row), from, q);
+      }
     });
   }
+
+  /**
+   * Set by services.ts to the assignment-notices flow (src/flows/assignment-notices.ts):
+   * called in the transaction of a change of a case's owner (`from` the previous one).
+   */
+  onOwnerChanged: ((actor: Actor, after: Case, from: string | null, tx: Queryable) => Promise<void>) | null = null;
 
   /** Case list and search (K4); see CaseLists. */
   list(actor: Actor, query: CaseListQuery): Promise<Page<Case>> {

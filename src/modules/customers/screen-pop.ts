@@ -75,7 +75,7 @@ export interface MatchRow {
   recent_interactions: MatchInteractionJson[];
 }
 
-type MatchKind = 'email' | 'accountNumber' | 'caseNumber' | 'ids';
+type MatchKind = 'email' | 'accountNumber' | 'caseNumber' | 'ids' | 'draftPhone' | 'draftEmail' | 'draftAccountNumber';
 
 /**
  * The candidate CTE `m(id, case_id)` of each way of matching, with its
@@ -91,7 +91,31 @@ const MATCH_CTE: Record<MatchKind, string> = {
       WHERE k.case_number = $6 AND NOT c.draft AND $2 <> 'none' AND (k.visibility = 'public' OR $2 = 'all')
     )`,
   ids: `m AS (SELECT c.id, $7::uuid AS case_id FROM customers c WHERE c.id = ANY(${listParam('$6', 'uuid')}))`,
+  // Drafts, only asked for when no complete customer matched (the screen pop's "possible match (draft)"):
+  // the exact number, address or account number, never the last-digits tier.
+  draftPhone: `m AS (SELECT DISTINCT c.id, NULL::uuid AS case_id FROM customer_phones p
+      JOIN customers c ON c.id = p.customer_id WHERE p.e164 = $6 AND c.draft)`,
+  draftEmail: `m AS (SELECT c.id, NULL::uuid AS case_id FROM customers c WHERE c.email_key = lower($6) AND c.draft)`,
+  draftAccountNumber: `m AS (SELECT c.id, NULL::uuid AS case_id FROM customers c WHERE c.account_number = $6 AND c.draft)`,
 };
+
+/**
+ * Draft customers matching a key, for the screen pop's separate `drafts` list
+ * (drafts never match as customers): exact phone (E.164), email or account
+ * number; nothing for a case number or a number that did not parse.
+ */
+export async function lookupDraftMatches(q: Queryable, key: MatchKey, opts: MatchOptions): Promise<MatchRow[]> {
+  switch (key.by) {
+    case 'phone':
+      return key.keys.e164 ? runMatch(q, 'draftPhone', [key.keys.e164], opts) : [];
+    case 'email':
+      return runMatch(q, 'draftEmail', [key.email.trim()], opts);
+    case 'accountNumber':
+      return runMatch(q, 'draftAccountNumber', [key.accountNumber.trim()], opts);
+    default:
+      return [];
+  }
+}
 
 /**
  * The screen-pop lookup (owned here because it reads the customer tables; the

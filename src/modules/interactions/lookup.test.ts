@@ -15,6 +15,7 @@ interface LookupWire {
   result: 'found' | 'not_found' | 'multiple';
   matchedBy: string | null;
   matches: MatchWire[];
+  drafts: (MatchWire & { draft: boolean })[];
 }
 
 describe('GET /api/v1/lookup', () => {
@@ -121,7 +122,7 @@ describe('GET /api/v1/lookup', () => {
     expect(multiple.result).toBe('multiple');
     expect(multiple.matches.map((m) => m.displayName)).toEqual(['Grace Hopper', 'Alan Turing']);
     const none = await lookup('phone=%2B13125559999');
-    expect(none).toEqual({ result: 'not_found', matchedBy: null, matches: [] });
+    expect(none).toEqual({ result: 'not_found', matchedBy: null, matches: [], drafts: [] });
     expect((await lookup('phone=anonymous')).result).toBe('not_found');
   });
 
@@ -142,6 +143,39 @@ describe('GET /api/v1/lookup', () => {
     expect((await lookup(`caseNumber=${draftCase.caseNumber}`)).result).toBe('not_found');
     const acct = (await t.admin.get(`/api/v1/customers/${ids.draft}`)).json().accountNumber as string;
     expect((await lookup(`accountNumber=${acct}`)).result).toBe('not_found');
+  });
+
+  it('reports a matching draft in `drafts`, never as found: by exact number, email or account number', async () => {
+    const acct = (await t.admin.get(`/api/v1/customers/${ids.draft}`)).json().accountNumber as string;
+    for (const q of [
+      'phone=%2B16465550123',
+      'phone=(646)%20555-0123',
+      'email=Draft%40example.com',
+      `accountNumber=${acct}`,
+    ]) {
+      const r = await lookup(q);
+      expect([r.result, r.matchedBy, r.matches.length], q).toEqual(['not_found', null, 0]);
+      expect(
+        r.drafts.map((d) => [d.customerId, d.draft]),
+        q,
+      ).toEqual([[ids.draft, true]]);
+    }
+    // Only exact keys: the last digits never suggest a draft; a known caller's answer carries no drafts.
+    expect((await lookup('phone=555-0123')).drafts).toEqual([]);
+    expect((await lookup('phone=4155550100')).drafts).toEqual([]);
+    expect((await lookup('email=nobody%40example.com')).drafts).toEqual([]);
+
+    // Reporting the call: not matched (no customer linked), the draft offered to the agent.
+    const agent = await t.user('agent');
+    const reported = await platform.post('/api/v1/interactions', {
+      channel: 'phone',
+      direction: 'inbound',
+      from: '+16465550123',
+      agentId: agent.userId,
+    });
+    expect(reported.statusCode, reported.body).toBe(201);
+    expect(reported.json()).toMatchObject({ result: 'not_found', customerId: null, matches: [] });
+    expect(reported.json().drafts.map((d: MatchWire) => d.customerId)).toEqual([ids.draft]);
   });
 
   it("a case number finds the case's customer with the case marked, and wins over the phone", async () => {

@@ -3,6 +3,7 @@ import { type Actor, can } from '../../http/actor.js';
 import { phoneLookupKeys, type PhoneKeys } from '../customers/phones.js';
 import { displayNameOf } from '../customers/store.js';
 import {
+  lookupDraftMatches,
   lookupMatches,
   type MatchCaseJson,
   type MatchKey,
@@ -36,6 +37,8 @@ export interface MatchOutcome {
   result: MatchResult;
   matchedBy: MatchedBy | null;
   matches: Match[];
+  /** Draft customers matching the same keys, looked for only when nothing else matched ("possible match (draft)"). */
+  drafts: Match[];
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -152,13 +155,26 @@ export async function findMatches(
 ): Promise<MatchOutcome> {
   const opts = options(actor);
   const byPhone = phoneMatcher && ((keys: PhoneKeys) => phoneMatcher(keys, opts.cases));
-  for (const { by, key } of keysOf(input, region)) {
+  const keys = keysOf(input, region);
+  for (const { by, key } of keys) {
     const rows = await lookupMatches(q, key, opts, byPhone);
     if (rows.length > 0) {
-      return { result: rows.length === 1 ? 'found' : 'multiple', matchedBy: by, matches: rows.map(toMatch) };
+      return {
+        result: rows.length === 1 ? 'found' : 'multiple',
+        matchedBy: by,
+        matches: rows.map(toMatch),
+        drafts: [],
+      };
     }
   }
-  return { result: 'not_found', matchedBy: null, matches: [] };
+  // Nobody complete matched: a draft saved on an earlier call is a possible match, never `found`.
+  const drafts = new Map<string, Match>();
+  for (const { key } of keys) {
+    for (const row of await lookupDraftMatches(q, key, opts)) {
+      if (!drafts.has(row.id) && drafts.size < MAX_MATCHES) drafts.set(row.id, toMatch(row));
+    }
+  }
+  return { result: 'not_found', matchedBy: null, matches: [], drafts: [...drafts.values()] };
 }
 
 /** These customers (an associated one, or a "multiple" match's candidates) with their context, now. */

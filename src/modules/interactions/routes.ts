@@ -15,6 +15,7 @@ import {
   InteractionWithMatches,
   LookupQuery,
   LookupResult,
+  TranscriptPost,
 } from './schema.js';
 
 const tags = ['interactions'];
@@ -116,6 +117,25 @@ export async function registerInteractionRoutes(app: App, ctx: AppContext): Prom
       const i = await interactions.wrapUp.update(actorOf(request), request.params.id, request.body, version);
       return reply.header('etag', `"${i.version}"`).send(i);
     },
+  );
+
+  app.post(
+    '/api/v1/interactions/:id/transcript',
+    {
+      config: { access: 'customers.view' },
+      schema: {
+        tags,
+        summary: "Post the chat transcript: it becomes the body of the interaction's follow-up on its case",
+        description:
+          'Plain `text`, or `messages` (each with `author`, `at` and `text`), once per interaction (409 after). ' +
+          'When the interaction is linked to a case, the follow-up written at close carries the transcript as its ' +
+          'body; if that follow-up was already written, the transcript is a new follow-up (append-only).',
+        params: IdParams,
+        body: TranscriptPost,
+        response: { 200: Interaction, 400: Problem, 404: Problem, 409: Problem },
+      },
+    },
+    async (request) => ctx.services.caseTimeline.postTranscript(actorOf(request), request.params.id, request.body),
   );
 
   app.post(

@@ -60,7 +60,9 @@ export const Match = Type.Object({
   company: Type.Union([Type.String(), Type.Null()]),
   email: Type.Union([Type.String(), Type.Null()]),
   vip: Type.Boolean(),
-  draft: Type.Boolean({ description: 'only for a draft the agent associated: drafts never match' }),
+  draft: Type.Boolean({
+    description: 'a draft customer: only in `drafts` (possible matches) or once the agent associated it',
+  }),
   openCasesCount: Type.Union([Type.Integer(), Type.Null()], {
     description: 'counted up to 1,000; null when the caller may not see cases',
   }),
@@ -85,6 +87,11 @@ export const LookupResult = Type.Object({
   result: enumOf(RESULTS),
   matchedBy: Type.Union([enumOf(MATCHED_BY), Type.Null()], { description: 'the key that matched' }),
   matches: Type.Array(Match),
+  drafts: Type.Array(Match, {
+    description:
+      'draft customers matching the same keys, when nothing else matched: "possible match (draft)" for the agent, ' +
+      'never a `found` for the IVR',
+  }),
 });
 export type LookupResult = Static<typeof LookupResult>;
 
@@ -111,6 +118,10 @@ export const Interaction = Type.Object({
   notes: Type.Union([Type.String(), Type.Null()]),
   disposition: Type.Union([Type.String(), Type.Null()]),
   followOnTaskId: Type.Union([Type.String(), Type.Null()]),
+  transcriptAt: Type.Union([DateTime, Type.Null()], { description: 'when the platform posted the transcript' }),
+  caseFollowUpId: Type.Union([Type.String(), Type.Null()], {
+    description: "the follow-up that put this interaction on its case's timeline (written when it closes)",
+  }),
   version: Type.Integer({ description: "counts the agent's edits; state changes do not bump it" }),
   createdAt: DateTime,
   updatedAt: DateTime,
@@ -118,7 +129,15 @@ export const Interaction = Type.Object({
 export type Interaction = Static<typeof Interaction>;
 
 /** An interaction with the customers it matches (its own customer once associated). */
-export const InteractionWithMatches = Type.Intersect([Interaction, Type.Object({ matches: Type.Array(Match) })]);
+export const InteractionWithMatches = Type.Intersect([
+  Interaction,
+  Type.Object({
+    matches: Type.Array(Match),
+    drafts: Type.Optional(
+      Type.Array(Match, { description: 'when reported: draft customers matching the caller (possible matches)' }),
+    ),
+  }),
+]);
 export type InteractionWithMatches = Static<typeof InteractionWithMatches>;
 
 export const InteractionCreate = Type.Object(
@@ -223,3 +242,21 @@ export const InteractionListQuery = Type.Object(
   { additionalProperties: false },
 );
 export type InteractionListQuery = Static<typeof InteractionListQuery>;
+export const TranscriptMessage = Type.Object(
+  {
+    author: Type.String({ minLength: 1, maxLength: 200 }),
+    at: Type.String({ maxLength: 40, description: 'ISO 8601 time' }),
+    text: Type.String({ maxLength: 100000 }),
+  },
+  { additionalProperties: false },
+);
+export const TranscriptPost = Type.Object(
+  {
+    text: Type.Optional(Type.String({ maxLength: 1000000, description: 'the transcript as plain text' })),
+    messages: Type.Optional(
+      Type.Array(TranscriptMessage, { maxItems: 10000, description: 'or the transcript as messages' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TranscriptPost = Static<typeof TranscriptPost>;

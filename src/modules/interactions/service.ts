@@ -57,6 +57,8 @@ import {
   listCustomerInteractions,
   listInteractions,
   moveInteractionsToCustomer,
+  saveTranscript,
+  setCaseFollowUp,
   toInteraction,
   updateInteraction,
   type InteractionFilter,
@@ -69,6 +71,11 @@ export interface InteractionDeps {
   customers: CustomersService;
   cases: CasesService;
   tasks: TasksService;
+}
+
+/** A closed interaction linked to a case that is not on the case's timeline yet. */
+export function needsTimeline(r: InteractionRow): boolean {
+  return r.state === 'closed' && r.case_id !== null && r.case_follow_up_id === null;
 }
 
 /** Rows the wrap-up closer handles per transaction. */
@@ -84,6 +91,13 @@ const CLOSE_BATCH = 200;
 export class InteractionsService {
   /** PATCH: notes, disposition, case, state, follow-on call (wrapup.ts). */
   readonly wrapUp: WrapUp;
+
+  /**
+   * Set by services.ts to the case-timeline flow (src/flows/case-timeline.ts):
+   * called in the transaction that closes an interaction linked to a case (or
+   * links a closed one), to write it on the case's timeline.
+   */
+  onClosedOnCase: ((row: InteractionRow, tx: Queryable) => Promise<void>) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -189,7 +203,7 @@ export class InteractionsService {
       events.push(...recordChanged(row, 'interaction.created'));
       await emitEvents(tx, events);
       await enqueueWebhook(tx, 'interaction.created', interaction);
-      return { ...interaction, matches: outcome.matches };
+      return { ...interaction, matches: outcome.matches, drafts: outcome.drafts };
     });
     if (created) return { created: true, interaction: created };
     // The same reference was reported before (a retry), or concurrently and committed first: answer that one.
@@ -353,6 +367,7 @@ export class InteractionsService {
         const rows = await closeDueWrapUps(tx, CLOSE_BATCH);
         const events: NewEvent[] = [];
         for (const r of rows) {
+          if (needsTimeline(r)) await this.onClosedOnCase?.(r, tx);
           await recordHistory(tx, actor, {
             recordType: RECORD_TYPE,
             recordId: r.id,
@@ -389,6 +404,41 @@ export class InteractionsService {
     });
   }
 
+  /** The interaction row for a flow, locked when `tx` is given and `forUpdate` is set. */
+  async row(id: string, forUpdate = false, tx?: Queryable): Promise<InteractionRow | null> {
+    if (!isUuid(id)) return null;
+    return getInteraction(tx ?? this.db, id, forUpdate && tx !== undefined);
+  }
+
+  /**
+   * Stores the platform's chat transcript (once: a second one is a 409), with
+   * its history, in the caller's transaction (the case-timeline flow's).
+   */
+  async saveTranscript(actor: Actor, id: string, text: string, now: Date, tx?: Queryable): Promise<InteractionRow> {
+    requirePrivilege(actor, 'customers.view');
+    return inTransaction(this.db, tx, async (tx) => {
+      const after = isUuid(id) ? await saveTranscript(tx, id, text) : null;
+      if (!after) {
+        const existing = isUuid(id) ? await getInteraction(tx, id) : null;
+        if (!existing) throw new NotFound('Interaction');
+        throw Conflict.field('transcript', 'The interaction already has a transcript; add a follow-up to correct it');
+      }
+      await recordHistory(tx, actor, {
+        recordType: RECORD_TYPE,
+        recordId: id,
+        action: 'transcript',
+        changes: [{ field: 'transcript', from: null, to: `${text.length} characters` }],
+      });
+      await emitEvents(tx, changeEvents(actor, after, 'interaction.updated', now));
+      return after;
+    });
+  }
+
+  /** Records the follow-up that put the interaction on its case's timeline (the case-timeline flow). */
+  async setCaseFollowUp(id: string, followUpId: string, tx?: Queryable): Promise<void> {
+    await inTransaction(this.db, tx, (tx) => setCaseFollowUp(tx, id, followUpId));
+  }
+
   // ------------------------------------------------------------- internals
 
   /** Writes a change with its history and events (in the caller's transaction, which holds the row lock). */
@@ -401,7 +451,11 @@ export class InteractionsService {
     tx?: Queryable,
   ): Promise<InteractionRow> {
     return inTransaction(this.db, tx, async (tx) => {
-      const after = await updateInteraction(tx, before.id, next, actor.userId);
+      let after = await updateInteraction(tx, before.id, next, actor.userId);
+      if (needsTimeline(after) && this.onClosedOnCase) {
+        await this.onClosedOnCase(after, tx);
+        after = (await getInteraction(tx, before.id)) ?? after;
+      }
       await recordHistory(tx, actor, {
         recordType: RECORD_TYPE,
         recordId: before.id,
@@ -468,7 +522,13 @@ export class InteractionsService {
       recordId: interaction.id,
       // What the pop was shaped with: an agent who lost one of these since gets nothing rather than too much.
       requires,
-      payload: { interaction: shown, result: outcome.result, matchedBy: outcome.matchedBy, matches: outcome.matches },
+      payload: {
+        interaction: shown,
+        result: outcome.result,
+        matchedBy: outcome.matchedBy,
+        matches: outcome.matches,
+        drafts: outcome.drafts,
+      },
     };
   }
 

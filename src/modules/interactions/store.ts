@@ -26,6 +26,11 @@ export interface InteractionRow {
   notes: string | null;
   disposition: string | null;
   follow_on_task_id: string | null;
+  /** The chat transcript the platform posted (text), and when. */
+  transcript: string | null;
+  transcript_at: Date | null;
+  /** The follow-up that put this interaction on its case's timeline. */
+  case_follow_up_id: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -35,7 +40,7 @@ export interface InteractionRow {
 
 const COLUMNS = `i.id, i.reference, i.channel, i.direction, i.from_address, i.to_address, i.case_number_given,
   i.agent_id, i.customer_id, i.case_id, i.match_result, i.matched_by, i.candidate_ids, i.state, i.started_at,
-  i.ended_at, i.wrap_up_until, i.closed_at, i.notes, i.disposition, i.follow_on_task_id, i.version, i.created_at,
+  i.ended_at, i.wrap_up_until, i.closed_at, i.notes, i.disposition, i.follow_on_task_id, i.transcript, i.transcript_at, i.case_follow_up_id, i.version, i.created_at,
   i.updated_at, to_char(i.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS started_key`;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -72,6 +77,8 @@ export function toInteraction(r: InteractionRow, now = new Date()): Interaction 
     notes: r.notes,
     disposition: r.disposition,
     followOnTaskId: r.follow_on_task_id,
+    transcriptAt: iso(r.transcript_at),
+    caseFollowUpId: r.case_follow_up_id,
     version: r.version,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
@@ -282,4 +289,21 @@ export async function listInteractions(
      ORDER BY i.started_at DESC, i.id DESC LIMIT ${arg(limit)}`,
     args,
   );
+}
+/** Stores the platform's transcript once; null when the interaction already has one. */
+export async function saveTranscript(tx: Queryable, id: string, text: string): Promise<InteractionRow | null> {
+  return maybeOne<InteractionRow>(
+    tx,
+    `UPDATE interactions AS i SET transcript = $2, transcript_at = now(), updated_at = now()
+     WHERE i.id = $1 AND i.transcript IS NULL RETURNING ${COLUMNS}`,
+    [id, text],
+  );
+}
+
+/** Records the follow-up that put the interaction on its case's timeline (once). */
+export async function setCaseFollowUp(tx: Queryable, id: string, followUpId: string): Promise<void> {
+  await tx.query(`UPDATE interactions SET case_follow_up_id = $2 WHERE id = $1 AND case_follow_up_id IS NULL`, [
+    id,
+    followUpId,
+  ]);
 }

@@ -1,0 +1,32 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { PageQuery } from '../../http/pagination.js';
+
+export const NOTIFICATION_KINDS = [
+  'case.assigned',
+  'case.unassigned',
+  'case.reply',
+  'mention',
+  'reminder',
+  'job.finished',
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+export const Notification = Type.Object({
+  id: Type.String(),
+  kind: Type.Union(NOTIFICATION_KINDS.map((k) => Type.Literal(k))),
+  recordType: Type.Union([Type.String(), Type.Null()]),
+  recordId: Type.Union([Type.String(), Type.Null()]),
+  title: Type.String(),
+  payload: Type.Record(Type.String(), Type.Unknown()),
+  readAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type Notification = Static<typeof Notification>;
+
+export const NotificationListQuery = Type.Object({
+  ...PageQuery,
+  unread: Type.Optional(Type.Boolean({ description: 'only the unread ones' })),
+});
+export type NotificationListQuery = Static<typeof NotificationListQuery>;
+
+export const UnreadCount = Type.Object({ unread: Type.Integer() });

@@ -1,0 +1,102 @@
+import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
+import { emitEvents } from '../../events/outbox.js';
+import type { Actor } from '../../http/actor.js';
+import { Invalid, NotFound, Unauthenticated } from '../../http/errors.js';
+import { isUuid } from '../../http/ids.js';
+import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import type { Notification, NotificationListQuery } from './schema.js';
+import {
+  countUnread,
+  existsFor,
+  insertNotifications,
+  listNotifications,
+  markRead,
+  toNotification,
+  type NewNotification,
+} from './store.js';
+
+/**
+ * The per-user notification inbox: notifications are rows that wait until
+ * their user reads them, and each is also sent live (notification.created) to
+ * the user's open consoles. Other modules' events reach it through flows
+ * (src/flows/assignment-notices.ts), in the transaction of the change.
+ */
+export class NotificationsService {
+  constructor(private readonly db: Db) {}
+
+  /** Stores notifications and their live events, in the caller's transaction. */
+  async notify(items: NewNotification[], tx?: Queryable): Promise<Notification[]> {
+    if (items.length === 0) return [];
+    return inTransaction(this.db, tx, async (q) => {
+      const rows = await insertNotifications(q, items);
+      const out = rows.map(toNotification);
+      await emitEvents(
+        q,
+        rows.map((r, i) => ({
+          type: 'notification.created' as const,
+          userId: r.user_id,
+          ...(r.record_type ? { recordType: r.record_type } : {}),
+          ...(r.record_id ? { recordId: r.record_id } : {}),
+          payload: { notification: out[i] },
+        })),
+      );
+      return out;
+    });
+  }
+
+  async list(actor: Actor, query: NotificationListQuery): Promise<Page<Notification>> {
+    const userId = this.userOf(actor);
+    const limit = query.limit ?? 50;
+    let beforeSeq: number | null = null;
+    if (query.cursor) {
+      const [seq] = decodeCursor(query.cursor, ['number']) as [number];
+      if (!Number.isSafeInteger(seq)) throw new Invalid([{ field: 'cursor', message: 'not a cursor from this list' }]);
+      beforeSeq = seq;
+    }
+    const rows = await listNotifications(this.db, userId, {
+      beforeSeq,
+      unread: query.unread === true,
+      limit: limit + 1,
+    });
+    const items = rows.slice(0, limit);
+    return {
+      items: items.map(toNotification),
+      nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1].seq]) : null,
+    };
+  }
+
+  async unreadCount(actor: Actor): Promise<number> {
+    return countUnread(this.db, this.userOf(actor));
+  }
+
+  /** Marks one of the caller's notifications read (404 for anyone else's). */
+  async markRead(actor: Actor, id: string, tx?: Queryable): Promise<number> {
+    const userId = this.userOf(actor);
+    return inTransaction(this.db, tx, async (q) => {
+      if (!isUuid(id) || !(await existsFor(q, userId, id))) throw new NotFound('Notification');
+      const n = await markRead(q, userId, id);
+      if (n > 0) await this.announceRead(q, userId);
+      return n;
+    });
+  }
+
+  async markAllRead(actor: Actor, tx?: Queryable): Promise<number> {
+    const userId = this.userOf(actor);
+    return inTransaction(this.db, tx, async (q) => {
+      const n = await markRead(q, userId, null);
+      if (n > 0) await this.announceRead(q, userId);
+      return n;
+    });
+  }
+
+  /** The user's other consoles update their unread count. */
+  private async announceRead(q: Queryable, userId: string): Promise<void> {
+    const unread = await countUnread(q, userId);
+    await emitEvents(q, [{ type: 'notification.read', userId, payload: { unread } }]);
+  }
+
+  private userOf(actor: Actor): string {
+    if (!actor.userId) throw new Unauthenticated();
+    return actor.userId;
+  }
+}
