@@ -217,7 +217,9 @@ describe('wrap-up: states, notes, versions, follow-on call (WRAP_UP_SECONDS=3600
 
   it('the log is append-only: no DELETE route, and the database refuses deletes and edits of closed ones', async () => {
     const i = await report();
-    expect((await t.admin.delete(`/api/v1/interactions/${i.id}`)).statusCode).toBe(404);
+    // No DELETE route: the method is not allowed on an interaction (405 with the Allow header).
+    const del = await t.admin.delete(`/api/v1/interactions/${i.id}`);
+    expect([del.statusCode, del.headers.allow]).toEqual([405, 'GET, HEAD, PATCH']);
     await expect(t.db.query('DELETE FROM interactions WHERE id = $1', [i.id])).rejects.toThrow(/never deleted/);
     await patch(platform, i.id, { state: 'closed' });
     await expect(t.db.query(`UPDATE interactions SET notes = 'x' WHERE id = $1`, [i.id])).rejects.toThrow(/read-only/);
