@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Stream } from 'node:stream';
 import { Invalid } from './errors.js';
 
 /** Deepest nesting any JSON input may have (free-form values state their own, smaller bound in their schema). */
@@ -24,7 +25,9 @@ export function findBadInput(parts: Record<string, unknown>): { field: string; m
       if (value.includes('\u0000')) return { field: path || 'body', message: 'must not contain the NUL character' };
       continue;
     }
-    if (typeof value !== 'object' || value === null || Buffer.isBuffer(value) || ArrayBuffer.isView(value)) continue;
+    if (typeof value !== 'object' || value === null) continue;
+    // A binary body is a Buffer and a streamed upload's body a stream: their internals are not input.
+    if (Buffer.isBuffer(value) || ArrayBuffer.isView(value) || value instanceof Stream) continue;
     if (depth >= MAX_INPUT_DEPTH) return { field: path || 'body', message: `nested more than ${MAX_INPUT_DEPTH} deep` };
     if (Array.isArray(value)) {
       value.forEach((v, i) => stack.push({ value: v, path: path ? `${path}.${i}` : String(i), depth: depth + 1 }));

@@ -247,6 +247,26 @@ export class PrivacyFlow {
             OR EXISTS (SELECT 1 FROM unnest($2::text[]) k WHERE strpos(lower(payload::text), k) > 0)`,
         [recordIds, [customerId, ...keys]],
       );
+      // Webhook events not yet sent or kept in the delivery log carry the records as the API returned them
+      // (their deliveries and attempts go with them); the receivers hold their own copies.
+      await run(
+        'webhookEvents',
+        `DELETE FROM webhook_events WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) k WHERE strpos(lower(body), k) > 0)`,
+        [[...recordIds, ...keys]],
+      );
+      await run(
+        'notifications',
+        `DELETE FROM notifications WHERE record_id = ANY($1::uuid[])
+            OR EXISTS (SELECT 1 FROM unnest($2::text[]) k WHERE strpos(lower(title || payload::text), k) > 0)`,
+        [recordIds, [customerId, ...keys]],
+      );
+      await run(
+        'idempotencyKeys',
+        `DELETE FROM idempotency_keys
+          WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) k WHERE strpos(lower(coalesce(response_body, '')), k) > 0)`,
+        [[...recordIds, ...keys]],
+      );
+      await run('externalIds', 'DELETE FROM customer_external_ids WHERE customer_id = $1', [customerId]);
       await run('portalSessions', 'DELETE FROM portal_sessions WHERE customer_id = $1', [customerId]);
       await run('portalResetTokens', 'DELETE FROM portal_reset_tokens WHERE customer_id = $1', [customerId]);
       await run('portalAccounts', 'DELETE FROM portal_accounts WHERE customer_id = $1', [customerId]);

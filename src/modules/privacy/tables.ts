@@ -74,6 +74,15 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
   staff_password_resets: { handling: 'none', note: 'staff' },
   rate_limit_counters: { handling: 'none', note: 'counters' },
   schema_migrations: { handling: 'none', note: 'migrations applied' },
+  customer_external_ids: { handling: 'deleted', note: 'their ids in other systems' },
+  case_reopens: { handling: 'none', note: 'when their cases were reopened (ids and times only)' },
+  notifications: { handling: 'deleted', note: 'staff notices about their records (titles name a case subject)' },
+  idempotency_keys: { handling: 'deleted', note: 'stored API answers (kept 24 h) that name them' },
+  webhook_events: { handling: 'deleted', note: 'outgoing webhook bodies naming them (their deliveries go too)' },
+  webhook_deliveries: { handling: 'deleted', note: 'with webhook_events' },
+  webhook_attempts: { handling: 'deleted', note: "with webhook_events (receivers' answer excerpts)" },
+  webhook_endpoints: { handling: 'none', note: 'configuration' },
+  webhook_settings: { handling: 'none', note: 'configuration' },
 };
 
 /**
@@ -93,4 +102,7 @@ export const CUSTOMER_REFERENCES: readonly string[] = [
   'portal_accounts.customer_id',
   'portal_sessions.customer_id',
   'portal_reset_tokens.customer_id',
+  'customer_external_ids.customer_id',
+  // Ids and times only: nothing to export or erase (deleted with the case).
+  'case_reopens.case_id',
 ];
