@@ -160,6 +160,39 @@ describe('cases in the console (browser)', () => {
     await page.getByRole('list', { name: 'Follow-ups' }).getByText('We are sending a new rotor.').waitFor();
   });
 
+  it("flags a message onto a case from someone who is not the case's customer", async () => {
+    const message = (from: string, subject: string, id: string) =>
+      [
+        `From: ${from}`,
+        'To: support@switchboard.local',
+        `Subject: ${subject}`,
+        `Message-ID: <${id}@example.com>`,
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Please send the refund to my new account.',
+        '',
+      ].join('\r\n');
+    const inbound = (raw: string) =>
+      server.admin.raw<{ outcome: string; caseId: string; caseNumber: number }>(
+        'POST',
+        '/api/v1/email/inbound',
+        raw,
+        'message/rfc822',
+      );
+    const first = await inbound(message('Ada Lovelace <ada@example.com>', 'Invoice question', 'ada-1'));
+    const spoof = await inbound(message('mallory@evil.example', `Re: [#${first.caseNumber}]`, 'mallory-1'));
+    expect(spoof).toMatchObject({ outcome: 'followUp', caseId: first.caseId });
+    await page.goto(`${server.url}/cases/${first.caseId}`);
+    const flagged = page
+      .getByRole('list', { name: 'Follow-ups' })
+      .getByRole('listitem')
+      .filter({ hasText: 'mallory@evil.example' });
+    await flagged.getByRole('note').getByText('Unverified sender').waitFor();
+    expect(await flagged.textContent()).toMatch(/internal/i);
+    await expectAccessible(page, 'unverified sender');
+  });
+
   it('tells an agent at once when a case is assigned to them', async () => {
     const agent = await server.admin.ok<{ id: string }>('POST', '/api/v1/users', {
       email: 'agent.k@e2e.test',

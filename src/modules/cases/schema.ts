@@ -167,6 +167,12 @@ export const FollowUpEmail = Type.Object(
     bcc: Type.Optional(Addresses),
     subject: Type.Optional(Type.String({ maxLength: 2000 })),
     messageId: Type.Optional(Type.String({ maxLength: 1000 })),
+    unverifiedSender: Type.Optional(
+      Type.Boolean({
+        description:
+          "set on a message taken in from an address that is neither the case's customer nor already on the thread; such a follow-up is internal until an agent has reviewed it",
+      }),
+    ),
   },
   { additionalProperties: true },
 );

@@ -68,6 +68,13 @@ export function EmailMessage({ f }: { f: FollowUp }) {
 
   return (
     <div className="email-headers">
+      {e.unverifiedSender && (
+        <p className="unverified-sender" role="note">
+          <span className="badge warn">Unverified sender</span> This message came from an address that is neither the
+          case's customer nor already on the thread. It was kept internal: check who sent it before replying or making
+          any of it public.
+        </p>
+      )}
       <dl>
         {e.from && (
           <div>
