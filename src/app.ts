@@ -47,8 +47,13 @@ import { registerWebhookRoutes } from './modules/webhooks/routes.js';
 import { registerPrivacyRoutes } from './modules/privacy/routes.js';
 import { registerCustomerExternalIdRoutes } from './modules/customers/external-id-routes.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const WEB_DIST = path.join(ROOT, 'dist', 'web');
+// The built console is dist/web: beside this file's folder when the server runs compiled
+// (dist/server/app.js), under the repository root when it runs from src/ (tests, development).
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const WEB_DIST =
+  path.basename(HERE) === 'server' && path.basename(path.dirname(HERE)) === 'dist'
+    ? path.join(HERE, '..', 'web')
+    : path.join(HERE, '..', 'dist', 'web');
 
 /** Module route registrars, in order. Each module owns its routes, schema, store and service. */
 const MODULES: ModuleRegistrar[] = [

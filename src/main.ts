@@ -69,6 +69,7 @@ function banner(config: Config, admin: { email: string; password: string | null 
     `  Switchboard is running: ${url}`,
     `  Database: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
     `  Server processes: ${workers}`,
+    `  Runtime: ${process.env.SWITCHBOARD_RUNTIME === 'source' ? 'TypeScript sources through tsx (run `npm run build` for the compiled server)' : 'compiled JavaScript (dist/server)'}`,
     `  API docs: ${url}/docs`,
   ];
   if (admin) {

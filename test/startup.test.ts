@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { ON_POSTGRES } from './helpers.js';
-import { runCli, startServer } from './cli.js';
+import { ROOT, runCli, startServer } from './cli.js';
+import { chooseRuntime } from '../bin/runtime.mjs';
 
 const tmpDirs: string[] = [];
 function tmpDataDir(): string {
@@ -26,6 +27,25 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+describe('which code runs', () => {
+  it('the compiled server while its build is newer than every source file, else the sources', () => {
+    const root = tmpDataDir();
+    mkdirSync(path.join(root, 'src', 'modules'), { recursive: true });
+    mkdirSync(path.join(root, 'dist', 'server'), { recursive: true });
+    const source = path.join(root, 'src', 'modules', 'a.ts');
+    const stamp = path.join(root, 'dist', 'server', '.built');
+    writeFileSync(source, 'export {};');
+    utimesSync(source, 1000, 1000);
+    expect(chooseRuntime(root, {})).toBe('source'); // never built
+    writeFileSync(stamp, 'built');
+    utimesSync(stamp, 2000, 2000);
+    expect(chooseRuntime(root, {})).toBe('compiled');
+    expect(chooseRuntime(root, { SWITCHBOARD_FROM_SOURCE: '1' })).toBe('source');
+    utimesSync(source, 3000, 3000); // edited after the build
+    expect(chooseRuntime(root, {})).toBe('source');
+  });
+});
 
 describe('configuration', () => {
   it.each([
@@ -65,6 +85,12 @@ describe('embedded database (PGlite)', () => {
     const server = await startServer(env);
     try {
       expect(server.output()).toContain('boss@example.test');
+      // The banner says which code runs: the compiled server once `npm run build` has run (CI builds first).
+      expect(server.output()).toContain(
+        chooseRuntime(ROOT) === 'compiled'
+          ? 'Runtime: compiled JavaScript (dist/server)'
+          : 'Runtime: TypeScript sources',
+      );
       const login = await fetch(`${server.url}/api/v1/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
