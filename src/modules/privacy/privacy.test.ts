@@ -112,6 +112,7 @@ describe('privacy requests', () => {
     expect(read('emails.json')).toHaveLength(1);
     expect(Object.keys(files).some((f) => f.endsWith('.eml'))).toBe(true);
     expect(Object.keys(files).some((f) => f.endsWith('quuxington-id.txt'))).toBe(true);
+    expect(read('external-ids.json')).toEqual([]);
     expect(JSON.stringify(read('support-center.json'))).not.toContain('password_hash');
   });
 

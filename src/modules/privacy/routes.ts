@@ -3,6 +3,7 @@ import type { App, AppContext } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
 import { IdParams, Problem } from '../../http/schemas.js';
 import { PrivacyFlow } from './service.js';
+import { CaseRetention, RETENTION_MAX_MONTHS, RETENTION_MIN_MONTHS } from './retention.js';
 
 const tags = ['privacy'];
 
@@ -13,9 +14,59 @@ const Erasure = Type.Object({
   counts: Type.Record(Type.String(), Type.Integer(), { description: 'rows changed or deleted, by kind' }),
 });
 
-/** Privacy requests: a customer's data as one archive (access), and erasure (docs/exporting.md). */
+const Retention = Type.Object({
+  closedCaseMonths: Type.Union([Type.Integer(), Type.Null()], {
+    description: `closed cases are erased (with their follow-ups and emails) this many months after closing, by an hourly job (${RETENTION_MIN_MONTHS}–${RETENTION_MAX_MONTHS}); null keeps them for ever`,
+  }),
+  version: Type.Integer(),
+});
+const RetentionPut = Type.Object(
+  {
+    closedCaseMonths: Type.Union([
+      Type.Integer({ minimum: RETENTION_MIN_MONTHS, maximum: RETENTION_MAX_MONTHS }),
+      Type.Null(),
+    ]),
+    version: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+
+/** Privacy requests: a customer's data as one archive (access), erasure, and retention (docs/exporting.md). */
 export async function registerPrivacyRoutes(app: App, ctx: AppContext): Promise<void> {
   const privacy = new PrivacyFlow(ctx.db, ctx.clock);
+  const retention = new CaseRetention(ctx.db, ctx.clock);
+
+  ctx.jobs.every('case-retention', 60 * 60_000, async () => {
+    const n = await retention.apply();
+    if (n > 0) ctx.log.info({ erased: n }, 'closed cases past their retention erased');
+  });
+
+  app.get(
+    '/api/v1/privacy/retention',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'How long closed cases are kept before they are erased (administrators)',
+        response: { 200: Retention, 403: Problem },
+      },
+    },
+    async (request) => retention.get(actorOf(request)),
+  );
+
+  app.put(
+    '/api/v1/privacy/retention',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Set how long closed cases are kept (null: for ever); version guards against lost updates',
+        body: RetentionPut,
+        response: { 200: Retention, 400: Problem, 403: Problem, 409: Problem },
+      },
+    },
+    async (request) => retention.set(actorOf(request), request.body.closedCaseMonths, request.body.version ?? null),
+  );
 
   app.get(
     '/api/v1/customers/:id/privacy-export',

@@ -114,6 +114,12 @@ export class PrivacyFlow {
             [customerId, ...s.caseIds, ...s.taskIds, ...s.interactionIds, ...s.followUpIds],
           ]),
         ),
+        'external-ids.json': json(
+          await rows(
+            'SELECT system, external_id, created_at FROM customer_external_ids WHERE customer_id = $1 ORDER BY system',
+            [customerId],
+          ),
+        ),
         'support-center.json': json({
           account: (
             await rows(

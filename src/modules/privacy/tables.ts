@@ -48,6 +48,8 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
     note: 'append-only trail of staff actions: ids and filters, not record contents; pruned by its retention',
   },
   privacy_erasures: { handling: 'none', note: 'who erased which customer id, when and why' },
+  privacy_retention: { handling: 'none', note: 'configuration' },
+  privacy_case_erasures: { handling: 'none', note: 'ids, numbers and times of cases the retention erased' },
   imports: { handling: 'none', note: 'file names and a sample of rows until the run ends' },
   import_runs: { handling: 'none', note: 'counts' },
   import_mappings: { handling: 'none', note: 'column mappings' },
