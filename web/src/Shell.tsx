@@ -4,6 +4,7 @@ import { displayName, useSession } from './session.js';
 import { live, type LiveStatus } from './live.js';
 import { useToast } from './components/Toasts.js';
 import { forgetFieldDefs } from './customFields.js';
+import { syncThemeFromPreferences } from './theme.js';
 import { Reminders } from './screens/Reminders.js';
 import { ScreenPopPanel } from './screens/ScreenPop.js';
 import { CustomersScreen } from './screens/Customers.js';
@@ -121,6 +122,10 @@ export function Shell() {
       }),
     [toast],
   );
+  // The theme saved on the server (perhaps chosen in another browser) applies here too.
+  useEffect(() => {
+    syncThemeFromPreferences().catch(() => undefined);
+  }, []);
   // An administrator changed custom fields: forms load the definitions afresh.
   useEffect(() => live.on(['customField.created', 'customField.updated', 'customField.deleted'], forgetFieldDefs), []);
 

@@ -11,7 +11,8 @@ let cache: Preferences | null = null;
 export async function loadPreferences(): Promise<Preferences> {
   if (cache) return cache;
   const p = await api.get<Preferences>('/api/v1/me/preferences');
-  cache = p ?? {};
+  // A preference saved while this read was under way stays: the read may predate it.
+  cache = { ...(p ?? {}), ...(cache ?? {}) };
   return cache;
 }
 

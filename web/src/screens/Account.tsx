@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorText, fieldErrors } from '../api.js';
 import { Field, FormErrors } from '../components/Field.js';
 import { useToast } from '../components/Toasts.js';
@@ -6,6 +6,7 @@ import { formatDateTime } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { useSession } from '../session.js';
 import type { SessionInfo } from '../apiTypes.js';
+import { chooseTheme, currentTheme, syncThemeFromPreferences, type Theme } from '../theme.js';
 
 interface TwoFactorStatus {
   enabled: boolean;
@@ -21,17 +22,65 @@ interface Setup {
 
 export type { SessionInfo };
 
-/** "My account": change my password, two-factor sign-in, my sessions. */
+/** "My account": appearance, change my password, two-factor sign-in, my sessions. */
 export function AccountScreen() {
   return (
     <section className="screen account">
       <div className="screen-head">
         <h1 tabIndex={-1}>My account</h1>
       </div>
+      <AppearancePanel />
       <PasswordPanel />
       <TwoFactorPanel />
       <SessionsPanel />
     </section>
+  );
+}
+
+const THEMES: { value: Theme; label: string }[] = [
+  { value: 'system', label: 'System' },
+  { value: 'light', label: 'Light' },
+  { value: 'dark', label: 'Dark' },
+];
+
+/** The colour theme: the system's setting, or always light, or always dark (web/src/theme.ts). */
+function AppearancePanel() {
+  const toast = useToast();
+  const [theme, setTheme] = useState<Theme>(currentTheme);
+  useEffect(() => {
+    let live = true;
+    syncThemeFromPreferences().then(
+      (t) => live && setTheme(t),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  const pick = (t: Theme) => {
+    setTheme(t);
+    chooseTheme(t).catch((err) => toast({ text: `The theme was not saved: ${errorText(err)}`, kind: 'error' }));
+  };
+  return (
+    <form className="panel" aria-labelledby="theme-head" onSubmit={(e) => e.preventDefault()}>
+      <h2 id="theme-head">Appearance</h2>
+      <fieldset>
+        <legend>Theme</legend>
+        {THEMES.map((t) => (
+          <label key={t.value} className="check">
+            <input
+              type="radio"
+              name="theme"
+              value={t.value}
+              checked={theme === t.value}
+              onChange={() => pick(t.value)}
+            />
+            {t.label}
+          </label>
+        ))}
+      </fieldset>
+      <p className="hint">System follows your device&apos;s light or dark setting.</p>
+    </form>
   );
 }
 

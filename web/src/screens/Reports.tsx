@@ -54,12 +54,17 @@ function BucketChart({ buckets, series }: { buckets: Bucket[]; series: { label: 
     if (!el.current || buckets.length === 0) return;
     const xs = buckets.map((b) => Date.parse(b.start) / 1000);
     const colors = ['#2563eb', '#16a34a', '#dc2626', '#9333ea'];
+    // The canvas does not follow the styles: axis labels and grid take the theme's colours now.
+    const css = getComputedStyle(el.current);
+    const text = css.color;
+    const grid = css.borderTopColor; // var(--line), resolved (reports.css)
+    const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const plot = new uPlot(
       {
         width: Math.max(320, el.current.clientWidth || 640),
         height: 220,
         series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: colors[i % colors.length], width: 2 }))],
-        axes: [{}, {}],
+        axes: [axis, axis],
       },
       [xs, ...series.map((s) => s.values.map((v) => v.count))],
       el.current,
