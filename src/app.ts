@@ -34,6 +34,7 @@ import { registerPortalRoutes } from './modules/portal/routes.js';
 import { registerJobRoutes } from './modules/jobs/routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerNotificationRoutes } from './modules/notifications/routes.js';
+import { registerCannedReplyRoutes } from './modules/canned-replies/routes.js';
 import { registerImportRoutes } from './modules/imports/routes.js';
 import { idempotentDb, registerIdempotency } from './http/idempotency.js';
 import { Lifecycle } from './ops/lifecycle.js';
@@ -75,6 +76,7 @@ const MODULES: ModuleRegistrar[] = [
   registerPrivacyRoutes,
   registerCustomerExternalIdRoutes,
   registerNotificationRoutes,
+  registerCannedReplyRoutes,
 ];
 
 export interface BuildOptions {

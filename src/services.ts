@@ -22,6 +22,7 @@ import { ExportsService } from './modules/exports/service.js';
 import { WebhooksService } from './modules/webhooks/service.js';
 import { CaseTimelineFlow } from './flows/case-timeline.js';
 import { NotificationsService } from './modules/notifications/service.js';
+import { CannedRepliesService } from './modules/canned-replies/service.js';
 import { AssignmentNoticesFlow } from './flows/assignment-notices.js';
 
 /**
@@ -61,6 +62,8 @@ export interface Services {
   notifications: NotificationsService;
   /** Case owner changes → notifications for the new and the previous owner (src/flows/assignment-notices.ts). */
   assignmentNotices: AssignmentNoticesFlow;
+  /** Shared and personal canned replies with placeholders (docs/canned-replies.md). */
+  cannedReplies: CannedRepliesService;
 }
 
 export function buildServices(db: Db, config: Config, hub: EventHub, clock: Clock = systemClock): Services {
@@ -84,6 +87,7 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const caseTimeline = new CaseTimelineFlow(db, { cases, interactions, users });
   const notifications = new NotificationsService(db);
   const assignmentNotices = new AssignmentNoticesFlow({ cases, users, notifications });
+  const cannedReplies = new CannedRepliesService(db, clock, { cases, customers, users });
   return {
     users,
     auth,
@@ -104,5 +108,6 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     caseTimeline,
     notifications,
     assignmentNotices,
+    cannedReplies,
   };
 }

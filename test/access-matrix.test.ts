@@ -39,6 +39,7 @@ const DEFAULT_ROLE_PRIVILEGES: Record<'agent' | 'supervisor', string[]> = {
     'tasks.edit',
     'tasks.delete',
     'reports.view',
+    'cannedReplies.manageShared',
   ],
 };
 

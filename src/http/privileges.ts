@@ -26,6 +26,8 @@ export const PRIVILEGES = [
   'integrations.manage',
   /** Erasing a customer's personal data everywhere (privacy requests; administrators by default). */
   'customers.erase',
+  /** Creating, changing and deleting the shared canned replies (supervisors and administrators by default). */
+  'cannedReplies.manageShared',
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 

@@ -56,6 +56,7 @@ describe('light and dark themes (browser)', () => {
       { name: 'tasks', path: '/tasks', ready: 'text=Call Ada back' },
       { name: 'reports', path: '/reports', ready: '.report-chart canvas' },
       { name: 'account', path: '/account', ready: 'text=Where you are signed in' },
+      { name: 'canned-replies', path: '/canned-replies', ready: 'text=No shared canned replies.' },
       { name: 'admin-users', path: '/admin/users', ready: 'text=admin@e2e.test' },
       { name: 'admin-roles', path: '/admin/roles', ready: 'text=Administrator' },
       { name: 'admin-custom-fields', path: '/admin/custom-fields', ready: 'text=Custom fields' },

@@ -15,6 +15,7 @@ import { CaseView } from './screens/CaseView.js';
 import { TasksScreen } from './screens/Tasks.js';
 import { AdminScreen } from './screens/Admin.js';
 import { AccountScreen } from './screens/Account.js';
+import { CannedRepliesScreen } from './screens/CannedReplies.js';
 import { RecordsScreen, ReportsScreen } from './screens/Reports.js';
 import { WallboardScreen } from './screens/Wallboard.js';
 
@@ -79,6 +80,7 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/tasks') return <TasksScreen />;
   if (path === '/admin' || path.startsWith('/admin/')) return <AdminScreen path={path} />;
   if (path === '/account') return <AccountScreen />;
+  if (path === '/canned-replies') return <CannedRepliesScreen />;
   if (path === '/reports' && can('reports.view')) return <ReportsScreen />;
   if (path === '/reports/records') return <RecordsScreen />;
   if (path === '/wallboard' && can('reports.view')) return <WallboardScreen />;

@@ -38,6 +38,7 @@ export type { Case, CaseUnitary, FollowUp } from '../../src/modules/cases/schema
 export type { ActiveReminder, Task } from '../../src/modules/tasks/schema.js';
 export type { Interaction, InteractionWithMatches } from '../../src/modules/interactions/schema.js';
 export type { Delivery } from '../../src/modules/email/schema.js';
+export type { CannedReply, RenderedCannedReply } from '../../src/modules/canned-replies/schema.js';
 export type {
   Bucket,
   CasesReport,

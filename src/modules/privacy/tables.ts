@@ -62,6 +62,10 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
   signin_audit: { handling: 'none', note: 'staff sign-ins' },
   settings: { handling: 'none', note: 'configuration' },
   user_preferences: { handling: 'none', note: 'staff preferences' },
+  canned_replies: {
+    handling: 'none',
+    note: 'staff-written reply templates; placeholders are filled only when a reply is written',
+  },
   case_statuses: { handling: 'none', note: 'configuration' },
   case_priorities: { handling: 'none', note: 'configuration' },
   case_severities: { handling: 'none', note: 'configuration' },

@@ -4,6 +4,7 @@ import { Field, FormErrors } from '../components/Field.js';
 import { useToast } from '../components/Toasts.js';
 import { formatDateTime } from '../format.js';
 import { useLoad } from '../hooks.js';
+import { Link } from '../router.js';
 import { useSession } from '../session.js';
 import type { SessionInfo } from '../apiTypes.js';
 import { chooseTheme, currentTheme, syncThemeFromPreferences, type Theme } from '../theme.js';
@@ -30,6 +31,12 @@ export function AccountScreen() {
         <h1 tabIndex={-1}>My account</h1>
       </div>
       <AppearancePanel />
+      <section className="panel" aria-labelledby="canned-head">
+        <h2 id="canned-head">Canned replies</h2>
+        <p>
+          Your own reply templates, and the shared ones: <Link to="/canned-replies">Canned replies</Link>.
+        </p>
+      </section>
       <PasswordPanel />
       <TwoFactorPanel />
       <SessionsPanel />

@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api, ApiError, errorText, fieldErrors } from '../api.js';
+import { CannedReplyPicker } from '../components/CannedReplyPicker.js';
 import { Field, FormErrors, TextArea } from '../components/Field.js';
 import { useStoredState } from '../hooks.js';
-import type { Case } from '../apiTypes.js';
+import type { Case, RenderedCannedReply } from '../apiTypes.js';
 
 const split = (s: string) =>
   s
@@ -10,7 +11,10 @@ const split = (s: string) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
-/** Reply to the customer by email: a public follow-up sent through the mail relay. */
+/**
+ * Reply to the customer by email: a public follow-up sent through the mail relay. Alt+I (or the
+ * button) inserts a canned reply at the cursor of the message, its placeholders filled.
+ */
 export function EmailReply({
   c,
   customerEmail,
@@ -33,6 +37,37 @@ export function EmailReply({
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const set = (p: Partial<typeof v>) => setV((o) => ({ ...o, ...p }));
+  const [picking, setPicking] = useState(false);
+  const bodyBox = useRef<HTMLDivElement>(null);
+  // Where the cursor (or selection) was in the message when the picker opened.
+  const caret = useRef<{ start: number; end: number } | null>(null);
+  const message$ = () => bodyBox.current?.querySelector('textarea') ?? null;
+
+  const openPicker = () => {
+    const ta = message$();
+    caret.current = ta ? { start: ta.selectionStart, end: ta.selectionEnd } : null;
+    setPicking(true);
+  };
+  const insert = (r: RenderedCannedReply) => {
+    setPicking(false);
+    const at = caret.current ?? { start: v.body.length, end: v.body.length };
+    const body = v.body.slice(0, at.start) + r.body + v.body.slice(at.end);
+    set({ body });
+    const cursor = at.start + r.body.length;
+    // Back to the message, the cursor after the inserted text.
+    requestAnimationFrame(() => {
+      const ta = message$();
+      if (!ta) return;
+      ta.focus();
+      ta.setSelectionRange(cursor, cursor);
+    });
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.altKey && !e.ctrlKey && !e.metaKey && (e.key === 'i' || e.key === 'I' || e.code === 'KeyI')) {
+      e.preventDefault();
+      openPicker();
+    }
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -60,7 +95,7 @@ export function EmailReply({
   };
 
   return (
-    <form onSubmit={submit} noValidate aria-label="Reply by email">
+    <form onSubmit={submit} noValidate aria-label="Reply by email" onKeyDown={onKeyDown}>
       <Field
         label="To"
         value={v.to}
@@ -78,13 +113,22 @@ export function EmailReply({
         onChange={(e) => set({ subject: e.target.value })}
         error={errors.subject}
       />
-      <TextArea
-        label="Message"
-        rows={8}
-        value={v.body}
-        onChange={(e) => set({ body: e.target.value })}
-        error={errors.body}
-      />
+      <div ref={bodyBox}>
+        <TextArea
+          label="Message"
+          rows={8}
+          value={v.body}
+          onChange={(e) => set({ body: e.target.value })}
+          error={errors.body}
+          aria-keyshortcuts="Alt+I"
+        />
+      </div>
+      <div className="actions">
+        <button type="button" onClick={openPicker} aria-keyshortcuts="Alt+I">
+          Insert canned reply <kbd>Alt+I</kbd>
+        </button>
+      </div>
+      <CannedReplyPicker open={picking} caseId={c.id} onPick={insert} onClose={() => setPicking(false)} />
       <FormErrors message={message} />
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>
