@@ -99,6 +99,15 @@ describe('light and dark themes (browser)', () => {
     await page.emulateMedia({ colorScheme: 'light' });
     expect(await background()).toBe('rgb(246, 247, 249)');
     await expectAccessible(page, 'sign-in (light, system)');
+
+    // The Support Center follows the system setting too.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${server.url}/portal`);
+    await page.getByLabel('Account number or email').waitFor();
+    expect(await background()).toBe('rgb(18, 22, 28)');
+    await screenshot(page, 'dark-portal-sign-in');
+    await expectAccessible(page, 'Support Center sign-in (dark, system)');
+    await page.emulateMedia({ colorScheme: 'light' });
   }, 60_000);
 
   it('switches to dark on My account, keeps it across reloads, and every screen passes axe', async () => {
