@@ -69,11 +69,9 @@ describe('canned replies (browser)', () => {
     expect(value.startsWith(`Hello,\n\n${filled}`)).toBe(true);
     expect(value.endsWith('Best wishes')).toBe(true);
     // The cursor is left after the inserted text, in the message.
-    const caret = await message.evaluate((el: HTMLTextAreaElement) => [
-      el.selectionStart,
-      document.activeElement === el,
-    ]);
-    expect(caret).toEqual([8 + filled.length, true]);
+    await expect
+      .poll(() => message.evaluate((el: HTMLTextAreaElement) => [el.selectionStart, document.activeElement === el]))
+      .toEqual([8 + filled.length, true]);
   }, 90_000);
 
   it('creates a personal canned reply on its screen and inserts it with the button', async () => {

@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api, ApiError, errorText, fieldErrors } from '../api.js';
 import { CannedReplyPicker } from '../components/CannedReplyPicker.js';
 import { Field, FormErrors, TextArea } from '../components/Field.js';
@@ -39,12 +39,22 @@ export function EmailReply({
   const set = (p: Partial<typeof v>) => setV((o) => ({ ...o, ...p }));
   const [picking, setPicking] = useState(false);
   const bodyBox = useRef<HTMLDivElement>(null);
+  const messageArea = () => bodyBox.current?.querySelector('textarea') ?? null;
   // Where the cursor (or selection) was in the message when the picker opened.
   const caret = useRef<{ start: number; end: number } | null>(null);
-  const message$ = () => bodyBox.current?.querySelector('textarea') ?? null;
+  const pendingCaret = useRef<number | null>(null);
+  // Runs after the picker's dialog closed (a child's effects run first), which hands focus back.
+  useEffect(() => {
+    const at = pendingCaret.current;
+    const ta = messageArea();
+    if (picking || at === null || !ta) return;
+    pendingCaret.current = null;
+    ta.focus();
+    ta.setSelectionRange(at, at);
+  });
 
   const openPicker = () => {
-    const ta = message$();
+    const ta = messageArea();
     caret.current = ta ? { start: ta.selectionStart, end: ta.selectionEnd } : null;
     setPicking(true);
   };
@@ -53,14 +63,8 @@ export function EmailReply({
     const at = caret.current ?? { start: v.body.length, end: v.body.length };
     const body = v.body.slice(0, at.start) + r.body + v.body.slice(at.end);
     set({ body });
-    const cursor = at.start + r.body.length;
-    // Back to the message, the cursor after the inserted text.
-    requestAnimationFrame(() => {
-      const ta = message$();
-      if (!ta) return;
-      ta.focus();
-      ta.setSelectionRange(cursor, cursor);
-    });
+    // Back to the message, the cursor after the inserted text (once the picker has closed).
+    pendingCaret.current = at.start + r.body.length;
   };
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.altKey && !e.ctrlKey && !e.metaKey && (e.key === 'i' || e.key === 'I' || e.code === 'KeyI')) {
