@@ -196,6 +196,29 @@ describe('case lists (K4)', () => {
       expect((await agent.put('/api/v1/case-settings', { reopen: { policy: 'never' } })).statusCode).toBe(403);
     });
 
+    it("holds the New case form's default visibility, versioned and audited", async () => {
+      const s = (await t.admin.get('/api/v1/case-settings')).json();
+      expect(s.defaultVisibility).toBe('private');
+      const bad = await t.admin.put('/api/v1/case-settings', { defaultVisibility: 'secret', version: s.version });
+      expect(bad.statusCode).toBe(400);
+      expect(JSON.stringify(bad.json().errors)).toContain('defaultVisibility');
+      const res = await t.admin.put('/api/v1/case-settings', { defaultVisibility: 'public', version: s.version });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ defaultVisibility: 'public', version: s.version + 1 });
+      expect((await t.admin.get('/api/v1/case-settings')).json().defaultVisibility).toBe('public');
+      const stale = await t.admin.put('/api/v1/case-settings', { defaultVisibility: 'private', version: s.version });
+      expect(stale.statusCode).toBe(409);
+      const audit = await t.db.query<{ details: { changes: { field: string; from: unknown; to: unknown }[] } }>(
+        `SELECT details FROM audit_log WHERE action = 'settings.changed' AND target_id = 'cases' ORDER BY id DESC LIMIT 1`,
+      );
+      expect(audit[0].details.changes).toContainEqual(
+        expect.objectContaining({ field: 'defaultVisibility', from: 'private', to: 'public' }),
+      );
+      // Back to what the other tests expect.
+      const back = await t.admin.put('/api/v1/case-settings', { defaultVisibility: 'private', version: s.version + 1 });
+      expect(back.statusCode).toBe(200);
+    });
+
     it('keeps keys in use (retire instead), moves cases with a status that changes category', async () => {
       const s = (await t.admin.get('/api/v1/case-settings')).json();
       const statuses = [

@@ -308,6 +308,12 @@ export const CaseSettings = Type.Object({
     policy: Type.Union([Type.Literal('never'), Type.Literal('always'), Type.Literal('withinDays')]),
     days: Type.Union([Type.Integer(), Type.Null()]),
   }),
+  defaultVisibility: Type.Union(
+    VISIBILITIES.map((v) => Type.Literal(v)),
+    {
+      description: 'The visibility the New case form starts with (for a user who may create it; else public)',
+    },
+  ),
   version: Type.Integer(),
 });
 export type CaseSettings = Static<typeof CaseSettings>;
@@ -318,6 +324,7 @@ export const CaseSettingsPut = Type.Object(
     priorities: Type.Optional(Type.Array(RankItem, { minItems: 1, maxItems: 50 })),
     severities: Type.Optional(Type.Array(RankItem, { minItems: 1, maxItems: 50 })),
     reopen: Type.Optional(ReopenPolicy),
+    defaultVisibility: Type.Optional(Visibility),
     version: Type.Optional(Type.Integer()),
   },
   { additionalProperties: false },

@@ -30,7 +30,7 @@ export function reopenDecision(
   return now.getTime() - closed <= (rule.days ?? 0) * DAY_MS;
 }
 
-/** The administrator's case settings: statuses, priorities, severities, reopen policy. */
+/** The administrator's case settings: statuses, priorities, severities, reopen policy, the form's default visibility. */
 export class CaseSettingsService {
   constructor(private readonly db: Db) {}
 
@@ -99,7 +99,7 @@ export class CaseSettingsService {
       const reopen = input.reopen
         ? { policy: input.reopen.policy, days: input.reopen.policy === 'withinDays' ? input.reopen.days! : null }
         : before.reopen;
-      await settings.updatePolicy(tx, reopen);
+      await settings.updatePolicy(tx, reopen, input.defaultVisibility ?? before.defaultVisibility);
       const after = await settings.loadSettings(tx);
       const changes = diffFields(flatten(before), flatten(after));
       await recordHistory(tx, actor, { recordType: 'caseSettings', recordId: null, action: 'update', changes });
@@ -132,6 +132,7 @@ function flatten(s: CaseSettings): Record<string, unknown> {
     priorities: list(s.priorities),
     severities: list(s.severities),
     reopen: s.reopen,
+    defaultVisibility: s.defaultVisibility,
   };
 }
 

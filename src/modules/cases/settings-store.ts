@@ -23,13 +23,14 @@ interface RankRow {
 interface PolicyRow {
   reopen_policy: 'never' | 'always' | 'withinDays';
   reopen_days: number | null;
+  default_visibility: 'public' | 'private';
   version: number;
 }
 
 export async function loadSettings(q: Queryable, forUpdate = false): Promise<CaseSettings> {
   const policy = await one<PolicyRow>(
     q,
-    `SELECT reopen_policy, reopen_days, version FROM case_settings${forUpdate ? ' FOR UPDATE' : ''}`,
+    `SELECT reopen_policy, reopen_days, default_visibility, version FROM case_settings${forUpdate ? ' FOR UPDATE' : ''}`,
   );
   const statuses = await q.query<StatusRow>(
     'SELECT key, label, position, is_open, retired FROM case_statuses ORDER BY position, key',
@@ -56,6 +57,7 @@ export async function loadSettings(q: Queryable, forUpdate = false): Promise<Cas
     priorities: priorities.map(toRank),
     severities: severities.map(toRank),
     reopen: { policy: policy.reopen_policy, days: policy.reopen_days },
+    defaultVisibility: policy.default_visibility,
     version: policy.version,
   };
 }
@@ -129,11 +131,13 @@ export async function upsertRanks(
 export async function updatePolicy(
   tx: Queryable,
   reopen: { policy: string; days: number | null },
+  defaultVisibility: 'public' | 'private',
 ): Promise<{ version: number }> {
   return one<{ version: number }>(
     tx,
-    `UPDATE case_settings SET reopen_policy = $1, reopen_days = $2, version = version + 1, updated_at = now()
+    `UPDATE case_settings SET reopen_policy = $1, reopen_days = $2, default_visibility = $3,
+       version = version + 1, updated_at = now()
      RETURNING version`,
-    [reopen.policy, reopen.days],
+    [reopen.policy, reopen.days, defaultVisibility],
   );
 }

@@ -167,6 +167,7 @@ export function AdminCaseSettings() {
           priorities: strip(v.priorities, 'priorities'),
           severities: strip(v.severities, 'severities'),
           reopen: v.reopen.policy === 'withinDays' ? v.reopen : { policy: v.reopen.policy },
+          defaultVisibility: v.defaultVisibility,
         },
         v.version,
       );
@@ -234,6 +235,24 @@ export function AdminCaseSettings() {
             )}
           </label>
         ))}
+      </fieldset>
+      <fieldset>
+        <legend>New cases start as</legend>
+        {(['private', 'public'] as const).map((d) => (
+          <label key={d} className="check">
+            <input
+              type="radio"
+              name="defaultVisibility"
+              checked={v.defaultVisibility === d}
+              onChange={() => setV({ ...v, defaultVisibility: d })}
+            />{' '}
+            {d === 'private' ? 'Private (internal)' : 'Public (Support Center)'}
+          </label>
+        ))}
+        <p className="hint">
+          The New case form starts with this. Users who may not create private cases (no “view private cases” privilege)
+          always start with, and only see, Public.
+        </p>
       </fieldset>
       <FormErrors message={message} extra={errors} />
       <div className="actions">

@@ -12,7 +12,8 @@ interface CaseDraft {
   description: string;
   priority: string;
   severity: string;
-  visibility: 'public' | 'private';
+  /** '' until the user picks one: the form then shows the administrator's default. */
+  visibility: '' | 'public' | 'private';
   ownerId: string;
   channel: string;
   customFields?: CfValues;
@@ -28,14 +29,17 @@ export function CaseNewForm({
   onCreated: (c: Case) => void;
   onCancel: () => void;
 }) {
-  const { me } = useSession();
+  const { me, can } = useSession();
   const { settings, users } = useCaseRefs();
+  // A private case needs cases.viewPrivate: offer only what this user may save.
+  const mayPrivate = can('cases.viewPrivate');
+  const allowed: ('public' | 'private')[] = mayPrivate ? ['private', 'public'] : ['public'];
   const [v, setV, clear] = useStoredState<CaseDraft>(`case:new:${customerId}`, {
     subject: '',
     description: '',
     priority: '',
     severity: '',
-    visibility: 'private',
+    visibility: '',
     ownerId: me.id,
     channel: 'phone',
   });
@@ -45,6 +49,8 @@ export function CaseNewForm({
   const set = (p: Partial<CaseDraft>) => setV((o) => ({ ...o, ...p }));
   const defs = useFieldDefs('case');
   const cf = v.customFields ?? cfDefaults(defs);
+  const wanted = v.visibility || settings?.defaultVisibility || 'public';
+  const visibility = allowed.includes(wanted) ? wanted : allowed[0];
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -54,7 +60,7 @@ export function CaseNewForm({
         customerId,
         subject: v.subject.trim(),
         description: v.description,
-        visibility: v.visibility,
+        visibility,
         ownerId: v.ownerId || null,
         channel: v.channel,
       };
@@ -106,16 +112,18 @@ export function CaseNewForm({
         />
       </div>
       <div className="row">
-        <Select
-          label="Visibility"
-          value={v.visibility}
-          onChange={(e) => set({ visibility: e.target.value as CaseDraft['visibility'] })}
-          options={[
-            { value: 'private', label: 'Private (internal)' },
-            { value: 'public', label: 'Public (Support Center)' },
-          ]}
-          error={errors.visibility}
-        />
+        {allowed.length > 1 && (
+          <Select
+            label="Visibility"
+            value={visibility}
+            onChange={(e) => set({ visibility: e.target.value as CaseDraft['visibility'] })}
+            options={[
+              { value: 'private', label: 'Private (internal)' },
+              { value: 'public', label: 'Public (Support Center)' },
+            ]}
+            error={errors.visibility}
+          />
+        )}
         <Select
           label="Owner"
           value={v.ownerId}
