@@ -24,9 +24,13 @@ export interface Delivery {
   lastError: string | null;
   nextAttemptAt: string | null;
   sentAt: string | null;
+  notSentReason: string | null;
 }
 
-export function toDelivery(r: OutboxRow): Delivery {
+/** Why a queued message is not going anywhere; shown on the reply instead of a silent "queued". */
+export const NO_RELAY_REASON = 'no mail relay configured';
+
+export function toDelivery(r: OutboxRow, relayConfigured: boolean): Delivery {
   return {
     id: r.id,
     status: r.status,
@@ -34,6 +38,7 @@ export function toDelivery(r: OutboxRow): Delivery {
     lastError: r.last_error,
     nextAttemptAt: r.status === 'queued' ? r.next_attempt_at.toISOString() : null,
     sentAt: r.sent_at?.toISOString() ?? null,
+    notSentReason: r.status === 'queued' && !relayConfigured ? NO_RELAY_REASON : null,
   };
 }
 
@@ -83,6 +88,11 @@ export class OutboundMail {
     private readonly config: Config,
     private readonly cases: CasesService,
   ) {}
+
+  /** Whether outgoing mail goes anywhere: SMTP_RELAY_URL is set. */
+  get relayConfigured(): boolean {
+    return Boolean(this.config.smtp.relayUrl);
+  }
 
   get fromAddress(): string {
     return this.config.smtp.mailFrom;
@@ -242,7 +252,7 @@ export class OutboundMail {
       type: 'email.delivery',
       recordType: 'case',
       recordId: row.case_id,
-      payload: { caseId: row.case_id, followUpId: row.follow_up_id, delivery: toDelivery(row) },
+      payload: { caseId: row.case_id, followUpId: row.follow_up_id, delivery: toDelivery(row, this.relayConfigured) },
       requires: visibility === 'private' ? ['cases.view', 'cases.viewPrivate'] : 'cases.view',
     });
   }

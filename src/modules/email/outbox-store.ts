@@ -140,6 +140,20 @@ export async function requeue(q: Queryable, id: string): Promise<OutboxRow | nul
   );
 }
 
+/** How many messages are in each state, and when the oldest queued one was queued (GET /email/status). */
+export async function outboxSummary(
+  q: Queryable,
+): Promise<{ queued: number; sent: number; failed: number; oldestQueuedAt: Date | null }> {
+  return one(
+    q,
+    `SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
+            count(*) FILTER (WHERE status = 'sent') AS sent,
+            count(*) FILTER (WHERE status = 'failed') AS failed,
+            min(created_at) FILTER (WHERE status = 'queued') AS "oldestQueuedAt"
+     FROM email_outbox`,
+  );
+}
+
 export async function findOutbox(q: Queryable, id: string): Promise<OutboxRow | null> {
   return maybeOne<OutboxRow>(q, `SELECT ${COLUMNS} FROM email_outbox WHERE id = $1`, [id]);
 }

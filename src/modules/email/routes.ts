@@ -11,6 +11,7 @@ import {
   Delivery,
   EmailDetails,
   EmailDetailsQuery,
+  EmailStatus,
   FollowUpParams,
   InboundQuery,
   InboundResult,
@@ -223,6 +224,20 @@ export async function registerEmailRoutes(app: App, ctx: AppContext): Promise<vo
       },
     },
     async (request) => email.retryQuarantine(actorOf(request), request.params.id),
+  );
+
+  app.get(
+    '/api/v1/email/status',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary:
+          'Whether outgoing mail can leave (a mail relay is configured: SMTP_RELAY_URL), the outbox counts by state and the oldest queued message (admin)',
+        response: { 200: EmailStatus },
+      },
+    },
+    async (request) => email.status(actorOf(request)),
   );
 
   app.get(

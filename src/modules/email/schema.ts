@@ -34,8 +34,27 @@ export const Delivery = Type.Object({
   lastError: Nullable(Type.String()),
   nextAttemptAt: Nullable(DateTime),
   sentAt: Nullable(DateTime),
+  notSentReason: Nullable(
+    Type.String({
+      description:
+        'set while the message cannot be sent, e.g. "no mail relay configured" (SMTP_RELAY_URL is not set: it stays queued)',
+    }),
+  ),
 });
 export type Delivery = Static<typeof Delivery>;
+
+export const EmailStatus = Type.Object({
+  relayConfigured: Type.Boolean({
+    description: 'whether SMTP_RELAY_URL is set; without it outgoing mail stays queued and nothing is sent',
+  }),
+  outbox: Type.Object({
+    queued: Type.Integer({ description: 'waiting to be sent, or waiting for a retry' }),
+    sent: Type.Integer({ description: 'accepted by the relay' }),
+    failed: Type.Integer({ description: 'given up' }),
+  }),
+  oldestQueuedAt: Nullable(DateTime),
+});
+export type EmailStatus = Static<typeof EmailStatus>;
 
 export const ReplyCreated = Type.Object({ followUp: FollowUp, delivery: Delivery });
 

@@ -14,7 +14,7 @@ import { OutboundMail, toDelivery, type Delivery, type OutgoingMail } from './ou
 import * as outbox from './outbox-store.js';
 import type { OutboxRow } from './outbox-store.js';
 import { allowRemoteImages } from './sanitize.js';
-import type { OutboxItem, QuarantineItem, ReplyCreate } from './schema.js';
+import type { EmailStatus, OutboxItem, QuarantineItem, ReplyCreate } from './schema.js';
 import * as store from './store.js';
 import { isEmailAddress, tagSubject } from './text.js';
 
@@ -112,6 +112,22 @@ export class EmailService {
     return this.outbound.enqueue(mail, tx);
   }
 
+  /** Whether outgoing mail goes anywhere (SMTP_RELAY_URL is set); without a relay it stays queued. */
+  get relayConfigured(): boolean {
+    return this.outbound.relayConfigured;
+  }
+
+  /** GET /api/v1/email/status: is a relay configured, and how the outbox stands (administrators). */
+  async status(actor: Actor): Promise<EmailStatus> {
+    requirePrivilege(actor, 'admin');
+    const s = await outbox.outboxSummary(this.db);
+    return {
+      relayConfigured: this.relayConfigured,
+      outbox: { queued: s.queued, sent: s.sent, failed: s.failed },
+      oldestQueuedAt: s.oldestQueuedAt ? new Date(s.oldestQueuedAt).toISOString() : null,
+    };
+  }
+
   /** The sender job: what is due goes to the relay. */
   sendDue(): Promise<number> {
     return this.outbound.sendDue();
@@ -180,7 +196,7 @@ export class EmailService {
         },
         tx,
       );
-      return { followUp: added.followUp, delivery: toDelivery(row) };
+      return { followUp: added.followUp, delivery: toDelivery(row, this.relayConfigured) };
     });
   }
 
@@ -230,7 +246,7 @@ export class EmailService {
         omitted: a.omitted,
         url: a.omitted ? null : attachmentUrl(a.id),
       })),
-      delivery: delivery ? toDelivery(delivery) : null,
+      delivery: delivery ? toDelivery(delivery, this.relayConfigured) : null,
       receivedAt: message.created_at.toISOString(),
     };
   }
@@ -241,7 +257,7 @@ export class EmailService {
     const followUp = await this.deps.cases.followUps.get(actor, caseId, followUpId);
     const row = await outbox.outboxOfFollowUp(this.db, followUp.id);
     if (!row) throw new NotFound('Delivery');
-    return toDelivery(row);
+    return toDelivery(row, this.relayConfigured);
   }
 
   /** An attachment, for whoever may see its case (cases.view; private cases with cases.viewPrivate). */

@@ -39,6 +39,11 @@ export const PortalAccessSaved = Type.Intersect([
   Type.Object({
     generatedPassword: Type.Optional(Type.String({ description: 'only when generatePassword was asked for' })),
     credentialsSent: Type.Boolean({ description: 'the credentials email was queued' }),
+    mailRelayConfigured: Type.Boolean({
+      description:
+        'whether outgoing mail can leave at all; when false a queued credentials email is not sent (give the customer the sign-in link yourself)',
+    }),
+    signInUrl: Type.String({ description: "the Support Center's sign-in address, to hand to the customer" }),
   }),
 ]);
 

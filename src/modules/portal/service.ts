@@ -79,7 +79,14 @@ export class PortalService {
     customerId: string,
     input: PortalAccessPut,
     expectedVersion: number | null,
-  ): Promise<PortalAccess & { generatedPassword?: string; credentialsSent: boolean }> {
+  ): Promise<
+    PortalAccess & {
+      generatedPassword?: string;
+      credentialsSent: boolean;
+      mailRelayConfigured: boolean;
+      signInUrl: string;
+    }
+  > {
     requirePrivilege(actor, 'customers.edit');
     const customer = await this.deps.customers.get(actor, customerId);
     if (input.password !== undefined && input.generatePassword) {
@@ -127,7 +134,13 @@ export class PortalService {
       }
       return toAccess(customer.id, after);
     });
-    return { ...saved, ...(generated ? { generatedPassword: generated } : {}), credentialsSent: sendCredentials };
+    return {
+      ...saved,
+      ...(generated ? { generatedPassword: generated } : {}),
+      credentialsSent: sendCredentials,
+      mailRelayConfigured: this.deps.email.relayConfigured,
+      signInUrl: this.portalUrl(),
+    };
   }
 
   private credentialsText(customer: Customer, password: string): string {
