@@ -3,6 +3,7 @@ import { Link, match, navigate, useLocation } from './router.js';
 import { displayName, useSession } from './session.js';
 import { live, type LiveStatus } from './live.js';
 import { useToast } from './components/Toasts.js';
+import { MailRelayBanner } from './components/MailRelayBanner.js';
 import { forgetFieldDefs } from './customFields.js';
 import { syncThemeFromPreferences } from './theme.js';
 import { Reminders } from './screens/Reminders.js';
@@ -193,6 +194,7 @@ export function Shell() {
           </button>
         </div>
       </header>
+      <MailRelayBanner />
       <div className="workspace">
         <main id="main" tabIndex={-1}>
           <Routes path={loc.path} />

@@ -37,7 +37,7 @@ export type { Address, AddressInput, Customer, CustomerSummary, Phone } from '..
 export type { Case, CaseUnitary, FollowUp } from '../../src/modules/cases/schema.js';
 export type { ActiveReminder, Task } from '../../src/modules/tasks/schema.js';
 export type { Interaction, InteractionWithMatches } from '../../src/modules/interactions/schema.js';
-export type { Delivery } from '../../src/modules/email/schema.js';
+export type { Delivery, EmailStatus } from '../../src/modules/email/schema.js';
 export type { CannedReply, RenderedCannedReply } from '../../src/modules/canned-replies/schema.js';
 export type {
   Bucket,

@@ -3,7 +3,7 @@ import { api, errorText } from '../api.js';
 import { Dialog } from '../components/Dialog.js';
 import { formatDateTime } from '../format.js';
 import { live } from '../live.js';
-import type { FollowUp } from '../apiTypes.js';
+import type { Delivery, FollowUp } from '../apiTypes.js';
 
 interface EmailDetails {
   subject: string | null;
@@ -18,7 +18,7 @@ interface EmailDetails {
     omitted: boolean;
     url: string | null;
   }[];
-  delivery: { status: string; attempts: number; lastError: string | null; sentAt: string | null } | null;
+  delivery: Delivery | null;
 }
 
 const list = (v: string[] | undefined) => (v ?? []).join(', ');
@@ -38,15 +38,34 @@ export function EmailMessage({ f }: { f: FollowUp }) {
   const [sourceOpen, setSourceOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const base = `/api/v1/cases/${f.caseId}/follow-ups/${f.id}`;
+  // A reply's delivery, shown on the timeline when it is not on its way (no relay, failed).
+  const [delivery, setDelivery] = useState<Delivery | null>(null);
+  const outbound = f.direction === 'outbound';
+
+  useEffect(() => {
+    if (!outbound) return;
+    const ctl = new AbortController();
+    api.get<Delivery>(`${base}/delivery`, undefined, ctl.signal).then(setDelivery, () => {
+      // No outbox row (an imported or copied message): nothing to say about its delivery.
+    });
+    return () => ctl.abort();
+  }, [base, outbound]);
 
   // A reply's delivery moves on (sent, retried, failed) while its details are open.
   useEffect(
     () =>
       live.on('email.delivery', (e) => {
-        if (e.followUpId === f.id) setDetails((d) => (d ? { ...d, delivery: e.delivery } : d));
+        if (e.followUpId !== f.id) return;
+        setDelivery(e.delivery);
+        setDetails((d) => (d ? { ...d, delivery: e.delivery } : d));
       }),
     [f.id],
   );
+  const notSent = delivery?.notSentReason
+    ? `Not sent: ${delivery.notSentReason}`
+    : delivery?.status === 'failed'
+      ? `Not sent: delivery failed${delivery.lastError ? ` (${delivery.lastError})` : ''}`
+      : null;
 
   const show = async (remoteImages: 'block' | 'show' = 'block') => {
     setOpen(true);
@@ -107,6 +126,11 @@ export function EmailMessage({ f }: { f: FollowUp }) {
           </div>
         )}
       </dl>
+      {notSent && (
+        <p className="delivery-problem" role="note">
+          {notSent}
+        </p>
+      )}
       <div className="actions compact">
         <button type="button" className="link" onClick={() => (open ? setOpen(false) : void show())}>
           {open ? 'Hide message' : 'Show message'}

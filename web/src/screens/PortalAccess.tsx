@@ -25,6 +25,7 @@ export function PortalAccessPanel({
   const [form, setForm] = useState({ enabled: true, password: 'keep', typed: '', send: true });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [generated, setGenerated] = useState<string | null>(null);
+  const [unsent, setUnsent] = useState<string | null>(null);
 
   if (error)
     return error instanceof ApiError && error.status === 404 ? null : <p className="error">{errorText(error)}</p>;
@@ -36,19 +37,31 @@ export function PortalAccessPanel({
     if (form.enabled && form.password === 'type') body.password = form.typed;
     if (form.enabled && form.password === 'generate') body.generatePassword = true;
     try {
-      const saved = await api.put<Access & { generatedPassword?: string; credentialsSent: boolean }>(
-        path,
-        body,
-        data.version || undefined,
-      );
+      const saved = await api.put<
+        Access & {
+          generatedPassword?: string;
+          credentialsSent: boolean;
+          mailRelayConfigured: boolean;
+          signInUrl: string;
+        }
+      >(path, body, data.version || undefined);
       setData(saved);
       setGenerated(saved.generatedPassword ?? null);
       setEditing(false);
       setErrors({});
-      toast({
-        text: `Support Center access ${saved.enabled ? 'saved' : 'turned off'}${saved.credentialsSent ? '; the sign-in details were emailed' : ''}`,
-        kind: 'success',
-      });
+      const what = `Support Center access ${saved.enabled ? (data.enabled ? 'saved' : 'created') : 'turned off'}`;
+      if (saved.credentialsSent && !saved.mailRelayConfigured) {
+        // The email is only queued: nothing leaves without a relay. Say so, and give the link to hand over.
+        const text = `${what}. No mail relay is configured, so no email was sent — give the customer the sign-in link yourself: ${saved.signInUrl}`;
+        setUnsent(text);
+        toast({ text, kind: 'info' });
+      } else {
+        setUnsent(null);
+        toast({
+          text: `${what}${saved.credentialsSent ? '; the sign-in details are on their way by email' : ''}`,
+          kind: 'success',
+        });
+      }
     } catch (err) {
       setErrors({ ...fieldErrors(err), form: errorText(err) });
     }
@@ -61,6 +74,11 @@ export function PortalAccessPanel({
         {data.enabled ? 'This customer may sign in to the Support Center.' : 'No Support Center access.'}
         {data.lastSignInAt && ` Last sign-in ${formatDateTime(data.lastSignInAt)}.`}
       </p>
+      {unsent && (
+        <p className="note" role="note">
+          {unsent}
+        </p>
+      )}
       {generated && (
         <p className="note" role="status">
           New password (shown once): <code className="secret">{generated}</code>
