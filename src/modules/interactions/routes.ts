@@ -78,6 +78,20 @@ export async function registerInteractionRoutes(app: App, ctx: AppContext): Prom
   );
 
   app.get(
+    '/api/v1/interactions/open',
+    {
+      config: { access: 'customers.view' },
+      schema: {
+        tags,
+        summary:
+          "The caller's own open interactions (ringing, active, in wrap-up), newest first, each shaped like its screen pop for the caller: the console reads it at every sign-in",
+        response: { 200: Type.Object({ items: Type.Array(InteractionWithMatches) }) },
+      },
+    },
+    async (request) => interactions.open(actorOf(request), ctx.clock.now()),
+  );
+
+  app.get(
     '/api/v1/interactions/:id',
     {
       config: { access: 'customers.view' },

@@ -56,6 +56,7 @@ import {
   insertInteraction,
   listCustomerInteractions,
   listInteractions,
+  listOpenOfAgent,
   moveInteractionsToCustomer,
   saveTranscript,
   setCaseFollowUp,
@@ -77,6 +78,9 @@ export interface InteractionDeps {
 export function needsTimeline(r: InteractionRow): boolean {
   return r.state === 'closed' && r.case_id !== null && r.case_follow_up_id === null;
 }
+
+/** At most this many open interactions are answered to an agent (the console shows the newest few). */
+const OPEN_LIMIT = 20;
 
 /** Rows the wrap-up closer handles per transaction. */
 const CLOSE_BATCH = 200;
@@ -217,6 +221,28 @@ export class InteractionsService {
     const row = isUuid(id) ? await getInteraction(this.db, id) : null;
     if (!row) throw new NotFound('Interaction');
     return this.withMatches(actor, row, now);
+  }
+
+  /**
+   * The caller's own open interactions (ringing, active, wrap-up still running),
+   * newest first, each shaped as its screen pop would be for the caller now:
+   * matches as far as the caller may see them, and a linked case the caller may
+   * not see left out. The console reads it at sign-in, so a pop survives a new
+   * browser. A caller who is no user (a system key) has none.
+   */
+  async open(actor: Actor, now = new Date()): Promise<{ items: InteractionWithMatches[] }> {
+    requirePrivilege(actor, 'customers.view');
+    if (!actor.userId) return { items: [] };
+    const rows = (await listOpenOfAgent(this.db, actor.userId, OPEN_LIMIT)).filter(
+      (r) => effectiveState(r, now) !== 'closed',
+    );
+    const items: InteractionWithMatches[] = [];
+    for (const row of rows) {
+      const pop = await this.withMatches(actor, row, now);
+      const seen = new Set(pop.matches.flatMap((m) => (m.matchedCase ? [m.matchedCase.id] : [])));
+      items.push(pop.caseId && !seen.has(pop.caseId) ? { ...pop, caseId: null } : pop);
+    }
+    return { items };
   }
 
   /** Every interaction, newest first, filtered (the reports' click-through lists). */

@@ -270,6 +270,16 @@ export function interactionConditions(f: InteractionFilter, arg: (v: unknown) =>
   return w;
 }
 
+/** The agent's interactions not yet closed (ringing, active, wrap-up), newest first (interactions_agent_open_idx). */
+export async function listOpenOfAgent(q: Queryable, agentId: string, limit: number): Promise<InteractionRow[]> {
+  return q.query<InteractionRow>(
+    `SELECT ${COLUMNS} FROM interactions i
+     WHERE i.agent_id = $1 AND i.state <> 'closed'
+     ORDER BY i.started_at DESC, i.id DESC LIMIT $2`,
+    [agentId, limit],
+  );
+}
+
 /** A page of interactions matching the filter, newest first; `after` is the last row's [started_key, id]. */
 export async function listInteractions(
   q: Queryable,

@@ -1,17 +1,51 @@
 import { useEffect, useState } from 'react';
 import { useStoredState } from '../hooks.js';
 import { live } from '../live.js';
+import { useSession } from '../session.js';
 import { interactionsApi, type Interaction } from './interactionsApi.js';
 import { PopCard } from './PopCard.js';
+
+/** Most pops the panel keeps (beyond the agent's open interactions, which always stay). */
+const KEEP = 5;
+
+/**
+ * The server's open interactions merged into what this tab has: the server's
+ * copy wins for the ones it lists (newest first), the tab keeps the others
+ * (closed ones the agent has not dismissed yet) after them.
+ */
+function mergeOpen(had: Interaction[], open: Interaction[]): Interaction[] {
+  const ids = new Set(open.map((o) => o.id));
+  const rest = had.filter((o) => !ids.has(o.id));
+  return [...open, ...rest].slice(0, Math.max(KEEP, open.length));
+}
 
 /**
  * The screen-pop panel: each interaction popped to this agent, newest first,
  * kept (per tab) until the agent closes it, so a reload does not lose a call.
- * Changes made elsewhere (association, wrap-up closing) arrive as live events.
+ * At sign-in (in any browser) the agent's open interactions come from the
+ * server (GET /interactions/open) and join what the tab kept. Changes made
+ * elsewhere (association, wrap-up closing) arrive as live events.
  */
 export function ScreenPopPanel() {
   const [pops, setPops] = useStoredState<Interaction[]>('screenpops', []);
   const [collapsed, setCollapsed] = useState(false);
+  const mayPop = useSession().can('customers.view');
+
+  useEffect(() => {
+    if (!mayPop) return;
+    let alive = true;
+    interactionsApi.open().then(
+      ({ items }) => {
+        if (alive && items.length > 0) setPops((had) => mergeOpen(had, items));
+      },
+      () => {
+        // Offline or no access to customers: the tab's own pops are all there is.
+      },
+    );
+    return () => {
+      alive = false;
+    };
+  }, [setPops, mayPop]);
 
   useEffect(
     () =>
@@ -19,7 +53,7 @@ export function ScreenPopPanel() {
         const got: Interaction = e.interaction;
         if (e.type === 'screen.pop') {
           const pop: Interaction = { ...got, matches: e.matches };
-          setPops((old) => [pop, ...old.filter((o) => o.id !== pop.id)].slice(0, 5));
+          setPops((old) => [pop, ...old.filter((o) => o.id !== pop.id)].slice(0, KEEP));
           setCollapsed(false);
           return;
         }

@@ -14,6 +14,8 @@ export type Interaction = ServerInteraction & { matches?: InteractionMatch[] };
 
 export const interactionsApi = {
   get: (id: string) => api.get<Interaction>(`/api/v1/interactions/${id}`),
+  /** The signed-in agent's ringing, active and wrap-up interactions, shaped like their pops. */
+  open: () => api.get<{ items: Interaction[] }>('/api/v1/interactions/open'),
   list: (query: Record<string, string | number | undefined>) =>
     api.get<Page<Interaction>>('/api/v1/interactions', query),
   ofCustomer: (customerId: string, cursor?: string) =>
