@@ -83,12 +83,19 @@ describe('customers in the console (browser)', () => {
     // Nothing was written.
     const all = await server.admin.ok<{ items: Customer[] }>('GET', '/api/v1/customers?email=ada@example.com');
     expect(all.items).toHaveLength(1);
-    // What was typed survives leaving the form; "Clear the form" starts afresh.
+    // What was typed is offered back in the same form (its address names it), never filled in silently.
+    const sameForm = page.url();
+    expect(sameForm).toContain('form=');
     await page.goto(`${server.url}/customers`);
-    await page.goto(`${server.url}/customers/new`);
-    expect(await page.getByLabel('Email').inputValue()).toBe('ADA@example.com');
-    await page.getByRole('button', { name: 'Clear the form' }).click();
+    await page.goto(sameForm);
     expect(await page.getByLabel('Email').inputValue()).toBe('');
+    await page.getByRole('button', { name: 'Restore' }).click();
+    expect(await page.getByLabel('Email').inputValue()).toBe('ADA@example.com');
+    // A new form starts empty.
+    await page.goto(`${server.url}/customers/new`);
+    await page.getByRole('heading', { name: 'New customer' }).waitFor();
+    expect(await page.getByLabel('Email').inputValue()).toBe('');
+    expect(await page.getByRole('button', { name: 'Restore' }).count()).toBe(0);
   });
 
   it('saves a draft and completes it later', async () => {

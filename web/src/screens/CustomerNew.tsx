@@ -2,7 +2,6 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, errorText, fieldErrors } from '../api.js';
 import { FormErrors } from '../components/Field.js';
 import { useToast } from '../components/Toasts.js';
-import { hasStored, useStoredState } from '../hooks.js';
 import { cfDefaults, useFieldDefs } from '../customFields.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
@@ -27,16 +26,82 @@ function prefillOf(query: URLSearchParams): Partial<CustomerFormValue> {
   return p;
 }
 
+/** A token naming one New customer form (kept in its address, so a reload or "back" finds its draft). */
+function newFormToken(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+interface StoredDraft {
+  savedAt: string;
+  value: CustomerFormValue;
+}
+
+const DRAFT_PREFIX = 'sb:customer-draft:';
+
+function readDraft(key: string): StoredDraft | null {
+  try {
+    const raw = window.sessionStorage.getItem(DRAFT_PREFIX + key);
+    const d = raw ? (JSON.parse(raw) as StoredDraft) : null;
+    return d && typeof d.savedAt === 'string' && d.value ? d : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeDraft(key: string, value: CustomerFormValue | null): void {
+  try {
+    if (value === null) window.sessionStorage.removeItem(DRAFT_PREFIX + key);
+    else
+      window.sessionStorage.setItem(DRAFT_PREFIX + key, JSON.stringify({ savedAt: new Date().toISOString(), value }));
+  } catch {
+    // storage unavailable: the draft lives in this form only
+  }
+}
+
+/**
+ * New customer. What the agent types is kept as a draft tied to what it was
+ * typed for: the interaction (from a screen pop) or, without one, this form
+ * (a token in its address). Another caller's form never starts with it; the
+ * same form offers it back ("Restore what you typed at 10:42?").
+ */
 export function NewCustomerScreen() {
-  const { can } = useSession();
   const { query } = useLocation();
   const interactionId = query.get('interaction');
+  const formToken = query.get('form');
+  useEffect(() => {
+    // Drafts of older consoles were one per tab, shared by every form: never offer those.
+    try {
+      window.sessionStorage.removeItem('sb:customer:new');
+    } catch {
+      // storage unavailable
+    }
+  }, []);
+  useEffect(() => {
+    if (interactionId || formToken) return;
+    const q = new URLSearchParams(query);
+    q.set('form', newFormToken());
+    navigate(`/customers/new?${q.toString()}`, { replace: true });
+  }, [interactionId, formToken, query]);
+  const draftKey = interactionId ? `interaction:${interactionId}` : formToken ? `form:${formToken}` : null;
+  if (!draftKey) return null;
+  return <NewCustomerForm key={draftKey} draftKey={draftKey} interactionId={interactionId} query={query} />;
+}
+
+function NewCustomerForm({
+  draftKey,
+  interactionId,
+  query,
+}: {
+  draftKey: string;
+  interactionId: string | null;
+  query: URLSearchParams;
+}) {
+  const { can } = useSession();
   const toast = useToast();
-  const storeKey = `customer:new${interactionId ? `:${interactionId}` : ''}`;
-  const [restored, setRestored] = useState(() => hasStored(storeKey));
-  const [value, setValue, clearDraft] = useStoredState<CustomerFormValue>(storeKey, () =>
-    emptyCustomer(prefillOf(query)),
-  );
+  const [offer, setOffer] = useState<StoredDraft | null>(() => readDraft(draftKey));
+  const [value, setValueState] = useState<CustomerFormValue>(() => emptyCustomer(prefillOf(query)));
+  const [typed, setTyped] = useState(false);
+  const clearDraft = () => writeDraft(draftKey, null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -44,8 +109,12 @@ export function NewCustomerScreen() {
   // Custom fields start at their defaults (unless the form was restored with values).
   useEffect(() => {
     if (defs.length === 0) return;
-    setValue((v) => ({ ...v, customFields: { ...cfDefaults(defs), ...(v.customFields ?? {}) } }));
-  }, [defs, setValue]);
+    setValueState((v) => ({ ...v, customFields: { ...cfDefaults(defs), ...(v.customFields ?? {}) } }));
+  }, [defs]);
+  // What the agent typed is kept for this interaction or form only.
+  useEffect(() => {
+    if (typed) writeDraft(draftKey, value);
+  }, [typed, draftKey, value]);
 
   if (!can('customers.create')) {
     return (
@@ -94,31 +163,50 @@ export function NewCustomerScreen() {
         <h1 tabIndex={-1}>New customer</h1>
       </div>
       {interactionId && <p className="note">This customer will be linked to the current interaction when saved.</p>}
-      {restored && (
-        <p className="note" role="status">
-          Restored what you typed earlier.{' '}
-          <button
-            type="button"
-            className="link"
-            onClick={() => {
-              clearDraft();
-              setValue({ ...emptyCustomer(prefillOf(query)), customFields: cfDefaults(defs) });
-              clearDraft();
-              setErrors({});
-              setMessage(null);
-              setRestored(false);
-            }}
-          >
-            Clear the form
-          </button>
-        </p>
+      {offer && (
+        <div className="note draft-offer" role="group" aria-label="Unsaved input">
+          <p>
+            Restore what you typed at{' '}
+            <time dateTime={offer.savedAt}>
+              {new Date(offer.savedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}
+            </time>
+            ?
+          </p>
+          <div className="actions compact">
+            <button
+              type="button"
+              onClick={() => {
+                setValueState({
+                  ...offer.value,
+                  customFields: { ...cfDefaults(defs), ...(offer.value.customFields ?? {}) },
+                });
+                setTyped(true);
+                setOffer(null);
+              }}
+            >
+              Restore
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                clearDraft();
+                setOffer(null);
+              }}
+            >
+              Discard
+            </button>
+          </div>
+        </div>
       )}
       <DuplicateWarning value={value} />
       <form onSubmit={onSubmit} noValidate aria-label="New customer">
         <CustomerForm
           defs={defs}
           value={value}
-          onChange={(v) => setValue(v)}
+          onChange={(v) => {
+            setTyped(true);
+            setValueState(v);
+          }}
           errors={errors}
           emailNote={<EmailOwner email={value.email} />}
         />
