@@ -20,6 +20,12 @@ export function MailRelayBanner() {
   const [tick, setTick] = useState(0);
 
   useEffect(() => (admin ? live.on('email.delivery', () => setTick((t) => t + 1)) : undefined), [admin]);
+  // Replies and sign-in details queue without any event to the administrator: look again now and then.
+  useEffect(() => {
+    if (!admin) return;
+    const timer = setInterval(() => setTick((t) => t + 1), 30_000);
+    return () => clearInterval(timer);
+  }, [admin]);
   useEffect(() => {
     if (!admin) return;
     const ctl = new AbortController();
@@ -32,16 +38,16 @@ export function MailRelayBanner() {
   if (!admin || !status || status.relayConfigured) return null;
   const { queued, sent, failed } = status.outbox;
   return (
-    <div className="mail-banner" role="region" aria-label="Outgoing email">
+    <div className="mail-banner" role="region" aria-label="Mail relay warning">
       <p>
-        <strong>No mail relay is configured, so no email leaves Switchboard.</strong> Replies to customers, Support
-        Center sign-in details and password resets stay queued until a relay is set with <code>SMTP_RELAY_URL</code>{' '}
-        (see “Email out” in the email and Support Center guide, docs/email-and-support-center.md).
+        <strong>No mail relay is configured, so no email leaves Switchboard.</strong> Replies, sign-in details and
+        password resets stay in the outbox until <code>SMTP_RELAY_URL</code> is set (docs/email-and-support-center.md,
+        “Email out”).
       </p>
       <p>
         Outbox: {queued} queued
         {status.oldestQueuedAt ? ` (oldest ${formatDateTime(status.oldestQueuedAt)})` : ''}, {sent} sent, {failed}{' '}
-        failed. <Link to="/admin/email">Open Admin → Email</Link>
+        failed. <Link to="/admin/email">See the outbox</Link>
       </p>
     </div>
   );
