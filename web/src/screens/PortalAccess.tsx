@@ -52,7 +52,7 @@ export function PortalAccessPanel({
       const what = `Support Center access ${saved.enabled ? (data.enabled ? 'saved' : 'created') : 'turned off'}`;
       if (saved.credentialsSent && !saved.mailRelayConfigured) {
         // The email is only queued: nothing leaves without a relay. Say so, and give the link to hand over.
-        const text = `${what}. No mail relay is configured, so no email was sent — give the customer the sign-in link yourself: ${saved.signInUrl}`;
+        const text = `${what}. No mail relay is configured, so no email was sent — give the customer the sign-in link yourself: ${window.location.origin}/portal`;
         setUnsent(text);
         toast({ text, kind: 'info' });
       } else {
