@@ -23,7 +23,10 @@ import type {
   MappingView,
   PreviewAnswer,
 } from '../../src/modules/imports/schema.js';
-import type { PortalAccess as PortalAccessT } from '../../src/modules/portal/schema.js';
+import type {
+  PortalAccess as PortalAccessT,
+  PortalAccessSaved as PortalAccessSavedT,
+} from '../../src/modules/portal/schema.js';
 import type { Match, MatchCase as MatchCaseT } from '../../src/modules/interactions/schema.js';
 import type {
   ApiKey as ApiKeySchema,
@@ -102,3 +105,5 @@ export type SavedMapping = Static<typeof MappingView>;
 export type RolePrivileges = Static<typeof RolePrivilegesSchema>;
 /** A customer's Support Center access (the customer record). */
 export type PortalAccess = PortalAccessT;
+/** The answer to saving Support Center access: whether the sign-in details were queued, and whether mail can leave. */
+export type PortalAccessSaved = Static<typeof PortalAccessSavedT>;

@@ -5,7 +5,7 @@ import { useToast } from '../components/Toasts.js';
 import { formatDateTime } from '../format.js';
 import { useLoad } from '../hooks.js';
 
-import type { PortalAccess as Access } from '../apiTypes.js';
+import type { PortalAccess as Access, PortalAccessSaved } from '../apiTypes.js';
 
 /** "Restrict customer's access to Support Center": allow sign-in, set or generate a password, email it. */
 export function PortalAccessPanel({
@@ -37,14 +37,7 @@ export function PortalAccessPanel({
     if (form.enabled && form.password === 'type') body.password = form.typed;
     if (form.enabled && form.password === 'generate') body.generatePassword = true;
     try {
-      const saved = await api.put<
-        Access & {
-          generatedPassword?: string;
-          credentialsSent: boolean;
-          mailRelayConfigured: boolean;
-          signInUrl: string;
-        }
-      >(path, body, data.version || undefined);
+      const saved = await api.put<PortalAccessSaved>(path, body, data.version || undefined);
       setData(saved);
       setGenerated(saved.generatedPassword ?? null);
       setEditing(false);
