@@ -23,11 +23,14 @@ function mergeOpen(had: Interaction[], open: Interaction[]): Interaction[] {
  * The screen-pop panel: each interaction popped to this agent, newest first,
  * kept (per tab) until the agent closes it, so a reload does not lose a call.
  * At sign-in (in any browser) the agent's open interactions come from the
- * server (GET /interactions/open) and join what the tab kept. Changes made
- * elsewhere (association, wrap-up closing) arrive as live events.
+ * server (GET /interactions/open) and join what the tab kept, except those
+ * the agent closed in this tab. Changes made elsewhere (association, wrap-up
+ * closing) arrive as live events.
  */
 export function ScreenPopPanel() {
   const [pops, setPops] = useStoredState<Interaction[]>('screenpops', []);
+  // Pops the agent closed in this tab: a reload does not bring them back (a new sign-in does).
+  const [dismissed, setDismissed] = useStoredState<string[]>('screenpops:dismissed', []);
   const [collapsed, setCollapsed] = useState(false);
   const mayPop = useSession().can('customers.view');
 
@@ -36,7 +39,8 @@ export function ScreenPopPanel() {
     let alive = true;
     interactionsApi.open().then(
       ({ items }) => {
-        if (alive && items.length > 0) setPops((had) => mergeOpen(had, items));
+        const shown = items.filter((i) => !dismissed.includes(i.id));
+        if (alive && shown.length > 0) setPops((had) => mergeOpen(had, shown));
       },
       () => {
         // Offline or no access to customers: the tab's own pops are all there is.
@@ -45,6 +49,7 @@ export function ScreenPopPanel() {
     return () => {
       alive = false;
     };
+    // Once per mount (sign-in or reload): later changes arrive as live events.
   }, [setPops, mayPop]);
 
   useEffect(
@@ -54,6 +59,7 @@ export function ScreenPopPanel() {
         if (e.type === 'screen.pop') {
           const pop: Interaction = { ...got, matches: e.matches };
           setPops((old) => [pop, ...old.filter((o) => o.id !== pop.id)].slice(0, KEEP));
+          setDismissed((d) => (d.includes(pop.id) ? d.filter((x) => x !== pop.id) : d));
           setCollapsed(false);
           return;
         }
@@ -70,7 +76,7 @@ export function ScreenPopPanel() {
           return old.map((o) => (o.id === got.id ? { ...o, ...got, matches: o.matches } : o));
         });
       }),
-    [setPops],
+    [setPops, setDismissed],
   );
 
   if (pops.length === 0) return null;
@@ -91,7 +97,10 @@ export function ScreenPopPanel() {
               onChange={(i) =>
                 setPops((old) => old.map((o) => (o.id === i.id ? { ...i, matches: i.matches ?? o.matches } : o)))
               }
-              onClose={() => setPops((old) => old.filter((o) => o.id !== p.id))}
+              onClose={() => {
+                setPops((old) => old.filter((o) => o.id !== p.id));
+                setDismissed((d) => [p.id, ...d.filter((x) => x !== p.id)].slice(0, 50));
+              }}
             />
           ))}
       </div>
