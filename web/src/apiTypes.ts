@@ -23,6 +23,11 @@ import type {
   MappingView,
   PreviewAnswer,
 } from '../../src/modules/imports/schema.js';
+import type {
+  ExportCount as ExportCountSchema,
+  ExportFile as ExportFileSchema,
+} from '../../src/modules/exports/routes.js';
+import type { JobView as JobViewSchema } from '../../src/modules/jobs/schema.js';
 import type { PortalAccess as PortalAccessT } from '../../src/modules/portal/schema.js';
 import type { Match, MatchCase as MatchCaseT } from '../../src/modules/interactions/schema.js';
 import type {
@@ -102,3 +107,10 @@ export type SavedMapping = Static<typeof MappingView>;
 export type RolePrivileges = Static<typeof RolePrivilegesSchema>;
 /** A customer's Support Center access (the customer record). */
 export type PortalAccess = PortalAccessT;
+
+/** A background job (`GET /api/v1/jobs`): "My downloads" lists the export ones. */
+export type JobView = Static<typeof JobViewSchema>;
+/** A finished export kept for download (`GET /api/v1/exports/downloads`). */
+export type ExportFile = Static<typeof ExportFileSchema>;
+/** How many rows an export would hold (`GET /api/v1/exports/{object}/count`). */
+export type ExportCount = Static<typeof ExportCountSchema>;

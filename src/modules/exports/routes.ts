@@ -9,7 +9,7 @@ import { CUSTOM_FIELD_FILTER_DOC, customFieldFilterQuery } from '../custom-field
 import type { Job } from '../jobs/queue.js';
 import { JobView, toJobView } from '../jobs/schema.js';
 import { EXPORT_OBJECTS, OBJECTS, type ExportObject } from './objects.js';
-import { EXPORT_JOB, exportJobHandler, type ExportJobParams } from './runner.js';
+import { EXPORT_JOB, exportJobHandler, specOf, type ExportJobParams } from './runner.js';
 import type { ExportSpec } from './service.js';
 import * as store from './store.js';
 
@@ -243,7 +243,14 @@ export async function registerExportRoutes(app: App, ctx: AppContext): Promise<v
         updatedSince: b.updatedSince ? new Date(b.updatedSince) : undefined,
         columns: b.columns,
       });
-      const job = await ctx.services.jobs.enqueue({ kind: EXPORT_JOB, params, ownerId: actor.userId });
+      // A bounded count gives the job a total, so "My downloads" can show how far it has gone.
+      const { rows, more } = await exports.count(actor, specOf(params), COUNT_CAP);
+      const job = await ctx.services.jobs.enqueue({
+        kind: EXPORT_JOB,
+        params,
+        ownerId: actor.userId,
+        total: more ? undefined : rows,
+      });
       return reply.code(202).send(toJobView(job as unknown as Job));
     },
   );
