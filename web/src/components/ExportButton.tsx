@@ -174,8 +174,15 @@ function ExportForm({
             checked={mode === 'background'}
             onChange={() => setMode('background')}
           />
-          Prepare in background (kept under <Link to="/downloads">My downloads</Link>)
+          Prepare in background
         </label>
+        <p className="hint">
+          A file prepared in the background is kept for you under{' '}
+          <Link to="/downloads" onClick={onDone}>
+            My downloads
+          </Link>
+          .
+        </p>
       </fieldset>
       {count && (count.more || count.rows >= LARGE_EXPORT_ROWS) && (
         <p className="hint">This is a large export: preparing it in the background is kinder to everyone.</p>
