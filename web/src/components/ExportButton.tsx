@@ -107,7 +107,6 @@ function ExportForm({
       });
       toast({
         text: `Your ${object} export is being prepared.`,
-        kind: 'success',
         link: { to: '/downloads', label: 'My downloads' },
       });
       onDone();
@@ -120,13 +119,8 @@ function ExportForm({
 
   const rows = count ? `${count.rows.toLocaleString()}${count.more ? '+' : ''}` : null;
   return (
-    <form
-      className="export-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (mode === 'background') void prepare();
-      }}
-    >
+    // Not a form: the dialog sits inside the list's filter form, and forms do not nest.
+    <div className="export-form" role="group" aria-label={`Export ${object}`}>
       <p aria-live="polite">
         {blocked
           ? null
@@ -205,7 +199,12 @@ function ExportForm({
             </a>
           )
         ) : (
-          <button type="submit" className="primary" disabled={busy || blocked || refused !== null}>
+          <button
+            type="button"
+            className="primary"
+            disabled={busy || blocked || refused !== null}
+            onClick={() => void prepare()}
+          >
             Prepare
           </button>
         )}
@@ -213,6 +212,6 @@ function ExportForm({
           Cancel
         </button>
       </div>
-    </form>
+    </div>
   );
 }
