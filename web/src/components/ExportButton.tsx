@@ -131,7 +131,8 @@ function ExportForm({
               : `Counting the ${object}…`}
       </p>
       <p className="hint">
-        The file has the list&apos;s columns in the order shown, one row per record, whatever is loaded on screen.
+        The file has the list&apos;s columns in the order shown, and every matching record, not only the rows loaded on
+        screen.
       </p>
       {blocked && (
         <p className="error" role="alert">
