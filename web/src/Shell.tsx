@@ -19,6 +19,7 @@ import { AccountScreen } from './screens/Account.js';
 import { CannedRepliesScreen } from './screens/CannedReplies.js';
 import { RecordsScreen, ReportsScreen } from './screens/Reports.js';
 import { WallboardScreen } from './screens/Wallboard.js';
+import { DownloadsScreen } from './screens/Downloads.js';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -82,6 +83,7 @@ function Routes({ path }: { path: string }): ReactNode {
   if (path === '/admin' || path.startsWith('/admin/')) return <AdminScreen path={path} />;
   if (path === '/account') return <AccountScreen />;
   if (path === '/canned-replies') return <CannedRepliesScreen />;
+  if (path === '/downloads' && can('data.export')) return <DownloadsScreen />;
   if (path === '/reports' && can('reports.view')) return <ReportsScreen />;
   if (path === '/reports/records') return <RecordsScreen />;
   if (path === '/wallboard' && can('reports.view')) return <WallboardScreen />;
@@ -150,6 +152,7 @@ export function Shell() {
     { to: '/admin', label: 'Admin', show: can('admin') },
     { to: '/reports', label: 'Reports', show: can('reports.view') },
     { to: '/wallboard', label: 'Wallboard', show: can('reports.view') },
+    { to: '/downloads', label: 'My downloads', show: can('data.export') },
     { to: '/account', label: 'My account', show: true },
   ].filter((t) => t.show);
 

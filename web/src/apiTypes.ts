@@ -24,6 +24,11 @@ import type {
   PreviewAnswer,
 } from '../../src/modules/imports/schema.js';
 import type {
+  ExportCount as ExportCountSchema,
+  ExportFile as ExportFileSchema,
+} from '../../src/modules/exports/routes.js';
+import type { JobView as JobViewSchema } from '../../src/modules/jobs/schema.js';
+import type {
   PortalAccess as PortalAccessT,
   PortalAccessSaved as PortalAccessSavedT,
 } from '../../src/modules/portal/schema.js';
@@ -107,3 +112,10 @@ export type RolePrivileges = Static<typeof RolePrivilegesSchema>;
 export type PortalAccess = PortalAccessT;
 /** The answer to saving Support Center access: whether the sign-in details were queued, and whether mail can leave. */
 export type PortalAccessSaved = Static<typeof PortalAccessSavedT>;
+
+/** A background job (`GET /api/v1/jobs`): "My downloads" lists the export ones. */
+export type JobView = Static<typeof JobViewSchema>;
+/** A finished export kept for download (`GET /api/v1/exports/downloads`). */
+export type ExportFile = Static<typeof ExportFileSchema>;
+/** How many rows an export would hold (`GET /api/v1/exports/{object}/count`). */
+export type ExportCount = Static<typeof ExportCountSchema>;

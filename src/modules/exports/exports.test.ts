@@ -127,6 +127,53 @@ describe('exports', () => {
     expect(badId.json().errors[0]).toMatchObject({ field: 'customerId' });
   });
 
+  it("the lists' filters (postal code; case words, number, severity, owner, visibility) and the bounded count", async () => {
+    const c = await customer({
+      accountNumber: 'LIST-1',
+      firstName: 'Lisa',
+      lastName: 'Filter',
+      primaryAddress: { street: '1 Main St', city: 'Leeds', postalCode: 'ls1 4ap' },
+    });
+    const byPostal = csvRows(
+      (await t.admin.get('/api/v1/exports/customers?postalCode=LS14AP&columns=accountNumber')).body,
+    );
+    expect(byPostal.map((r) => r['Account number'])).toEqual(['LIST-1']);
+    const count = await t.admin.get('/api/v1/exports/customers/count?postalCode=LS1%204AP');
+    expect(count.statusCode, count.body).toBe(200);
+    expect(count.json()).toEqual({ rows: 1, more: false });
+
+    const made: { caseNumber: number }[] = [];
+    for (const body of [
+      { subject: 'Boiler makes a rattling noise', severity: 'critical' },
+      { subject: 'Invoice question', visibility: 'private' },
+    ]) {
+      const res = await t.admin.post('/api/v1/cases', { customerId: c.id, ...body });
+      expect(res.statusCode, res.body).toBe(201);
+      made.push(res.json() as { caseNumber: number });
+    }
+    const subjects = async (q: string) =>
+      csvRows((await t.admin.get(`/api/v1/exports/cases?customerId=${c.id}&columns=subject&${q}`)).body).map(
+        (r) => r.Subject,
+      );
+    expect(await subjects('q=rattling')).toEqual(['Boiler makes a rattling noise']);
+    expect(await subjects(`caseNumber=${made[1].caseNumber}`)).toEqual(['Invoice question']);
+    expect(await subjects('visibility=private')).toEqual(['Invoice question']);
+    expect((await subjects('unassigned=true')).sort()).toEqual(['Boiler makes a rattling noise', 'Invoice question']);
+    expect(await subjects('unassigned=false')).toEqual([]);
+    const sev = await t.admin.get(`/api/v1/exports/cases/count?customerId=${c.id}&severity=critical`);
+    expect(sev.json()).toEqual({ rows: 1, more: false });
+
+    const bad = await t.admin.get('/api/v1/exports/cases/count?caseNumber=abc');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toContain('caseNumber');
+    const agent = await t.user('agent');
+    expect((await agent.get('/api/v1/exports/customers/count')).statusCode).toBe(403);
+    // A background export's case number is checked before a job exists (no job is made here).
+    const badJob = await t.admin.post('/api/v1/exports', { object: 'cases', filters: { caseNumber: 'abc' } });
+    expect(badJob.statusCode).toBe(400);
+    expect(badJob.json().errors[0]).toMatchObject({ field: 'caseNumber', message: 'a whole number above 0' });
+  });
+
   it('every formula-injection corpus value is neutralised in CSV and comes back exactly through the importer', async () => {
     const ids: string[] = [];
     for (const [i, v] of FORMULA_CORPUS.entries()) {

@@ -30,9 +30,9 @@ export interface Column {
 /** A list filter: its query parameter, and the SQL condition for a value (`add` numbers the parameter). */
 export interface FilterDef {
   name: string;
-  type: 'uuid' | 'boolean' | 'text';
+  type: 'uuid' | 'boolean' | 'text' | 'integer';
   description: string;
-  condition(add: (v: unknown) => string, value: string | boolean): string;
+  condition(add: (v: unknown) => string, value: string | boolean | number): string;
 }
 
 export interface ObjectDef {
@@ -114,6 +114,20 @@ const CUSTOMERS: ObjectDef = {
       description: 'one account number',
       condition: eq('t.account_number'),
     },
+    {
+      // As the list's filter: either address, spaces, punctuation and case ignored.
+      name: 'postalCode',
+      type: 'text',
+      description: 'a postal code of the primary or secondary address (spaces and case ignored)',
+      condition: (add, v) => {
+        const k = add(
+          String(v)
+            .replace(/[^A-Za-z0-9]/g, '')
+            .toUpperCase(),
+        );
+        return `t.postal_key1 = ${k} OR t.postal_key2 = ${k}`;
+      },
+    },
   ],
   columns: [
     col('id', 'Id', 'id'),
@@ -166,8 +180,24 @@ const CASES: ObjectDef = {
     { name: 'status', type: 'text', description: 'a status key', condition: eq('t.status') },
     { name: 'isOpen', type: 'boolean', description: 'open (true) or closed cases', condition: eq('t.is_open') },
     { name: 'priority', type: 'text', description: 'a priority key', condition: eq('t.priority') },
+    { name: 'severity', type: 'text', description: 'a severity key', condition: eq('t.severity') },
     { name: 'ownerId', type: 'uuid', description: "the owner's user id", condition: eq('t.owner_id', '::uuid') },
+    {
+      name: 'unassigned',
+      type: 'boolean',
+      description: 'cases without an owner (true) or with one',
+      condition: (_add, v) => `t.owner_id IS ${v ? '' : 'NOT '}NULL`,
+    },
     { name: 'customerId', type: 'uuid', description: "the customer's id", condition: eq('t.customer_id', '::uuid') },
+    { name: 'visibility', type: 'text', description: 'public or private', condition: eq('t.visibility') },
+    { name: 'caseNumber', type: 'integer', description: 'one case number', condition: eq('t.case_number', '::bigint') },
+    {
+      // The list's full-text search over subject and description (not its searchable custom fields).
+      name: 'q',
+      type: 'text',
+      description: 'words in the subject or description (full-text, as the cases list searches)',
+      condition: (add, v) => `t.search @@ websearch_to_tsquery('english', ${add(v)})`,
+    },
   ],
   columns: [
     col('id', 'Id', 'id'),

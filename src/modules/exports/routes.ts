@@ -9,7 +9,7 @@ import { CUSTOM_FIELD_FILTER_DOC, customFieldFilterQuery } from '../custom-field
 import type { Job } from '../jobs/queue.js';
 import { JobView, toJobView } from '../jobs/schema.js';
 import { EXPORT_OBJECTS, OBJECTS, type ExportObject } from './objects.js';
-import { EXPORT_JOB, exportJobHandler, type ExportJobParams } from './runner.js';
+import { EXPORT_JOB, exportJobHandler, specOf, type ExportJobParams } from './runner.js';
 import type { ExportSpec } from './service.js';
 import * as store from './store.js';
 
@@ -45,7 +45,9 @@ function filterProps(object: ExportObject): TProperties {
     props[f.name] = Type.Optional(
       f.type === 'boolean'
         ? Type.Boolean({ description: f.description })
-        : Type.String({ maxLength: 200, description: f.description }),
+        : f.type === 'integer'
+          ? Type.Integer({ minimum: 1, description: f.description })
+          : Type.String({ maxLength: 200, description: f.description }),
     );
   }
   return props;
@@ -63,6 +65,17 @@ const FileView = Type.Object({
   expiresAt: Type.String({ format: 'date-time' }),
 });
 
+/** How far `GET /exports/{object}/count` counts: enough to tell a large export from a small one. */
+export const COUNT_CAP = 100_000;
+
+export const ExportCount = Type.Object({
+  rows: Type.Integer({ description: 'rows the export would hold, up to the cap' }),
+  more: Type.Boolean({ description: 'true when there are more than `rows`' }),
+});
+const CountView = ExportCount;
+
+export const ExportFile = FileView;
+
 const StartBody = Type.Object(
   {
     object: Type.Unsafe<ExportObject>({ type: 'string', enum: [...EXPORT_OBJECTS] }),
@@ -72,7 +85,7 @@ const StartBody = Type.Object(
     updatedSince: Common.updatedSince,
     columns: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 500 })),
     filters: Type.Optional(
-      Type.Record(Type.String(), Type.Union([Type.String({ maxLength: 200 }), Type.Boolean()]), {
+      Type.Record(Type.String(), Type.Union([Type.String({ maxLength: 200 }), Type.Boolean(), Type.Integer()]), {
         description: "the object's list filters, and cf.<key> custom field filters",
       }),
     ),
@@ -164,6 +177,37 @@ export async function registerExportRoutes(app: App, ctx: AppContext): Promise<v
     );
   }
 
+  for (const object of EXPORT_OBJECTS) {
+    const def = OBJECTS[object];
+    const Query = Type.Object(
+      { updatedSince: Common.updatedSince, ...filterProps(object) },
+      { additionalProperties: false, ...(def.customFields ? customFieldFilterQuery : {}) },
+    );
+    app.get(
+      `/api/v1/exports/${object}/count`,
+      {
+        config: { access: 'data.export' },
+        schema: {
+          tags,
+          summary: `How many ${object} an export with these filters would hold, counted up to ${COUNT_CAP.toLocaleString('en')}`,
+          description:
+            'Takes the same filters as the export itself (and refuses a wrong one the same way). ' +
+            '`more` is true when there are more rows than the count went to.',
+          querystring: Query,
+          response: { 200: CountView, 400: Problem, 403: Problem },
+        },
+      },
+      async (request) => {
+        const { updatedSince, ...filters } = request.query as { updatedSince?: string } & Record<string, unknown>;
+        return exports.count(
+          actorOf(request),
+          { object, format: 'csv', filters, updatedSince: updatedSince ? new Date(updatedSince) : undefined },
+          COUNT_CAP,
+        );
+      },
+    );
+  }
+
   app.post(
     '/api/v1/exports',
     {
@@ -199,7 +243,14 @@ export async function registerExportRoutes(app: App, ctx: AppContext): Promise<v
         updatedSince: b.updatedSince ? new Date(b.updatedSince) : undefined,
         columns: b.columns,
       });
-      const job = await ctx.services.jobs.enqueue({ kind: EXPORT_JOB, params, ownerId: actor.userId });
+      // A bounded count gives the job a total, so "My downloads" can show how far it has gone.
+      const { rows, more } = await exports.count(actor, specOf(params), COUNT_CAP);
+      const job = await ctx.services.jobs.enqueue({
+        kind: EXPORT_JOB,
+        params,
+        ownerId: actor.userId,
+        total: more ? undefined : rows,
+      });
       return reply.code(202).send(toJobView(job as unknown as Job));
     },
   );

@@ -4,6 +4,8 @@ import { useDebounced, useStoredState } from '../hooks.js';
 import { useCaseRefs } from '../lookups.js';
 import type { Case } from '../apiTypes.js';
 import { CasesTable } from '../components/CasesTable.js';
+import { ExportButton } from '../components/ExportButton.js';
+import { CASES_LIST_COLUMNS } from '../exports.js';
 
 interface CaseFilters {
   q: string;
@@ -171,6 +173,7 @@ export function CasesScreen() {
             <option value="caseNumber">Case number ↑</option>
           </select>
         </div>
+        <ExportButton object="cases" query={query} columns={CASES_LIST_COLUMNS} />
       </form>
       {error && (
         <p className="error" role="alert">

@@ -7,6 +7,7 @@ import { useFieldDefs, type FieldDef } from '../customFields.js';
 import { useSession } from '../session.js';
 import type { Customer } from '../apiTypes.js';
 import { ColumnChooser } from './ColumnChooser.js';
+import { ExportButton } from '../components/ExportButton.js';
 import { cleanColumns, columnByKey, DEFAULT_COLUMNS, dropColumn } from './customerColumns.js';
 
 const PREF_KEY = 'customers.columns';
@@ -188,6 +189,7 @@ export function CustomersScreen() {
           <input type="checkbox" checked={state.vip} onChange={(e) => patch({ vip: e.target.checked })} /> VIP only
         </label>
         <ColumnChooser columns={cols} onChange={setCols} />
+        <ExportButton object="customers" query={query} columns={cols} />
         {defs.map((d) => (
           <CustomFieldFilter
             key={d.key}
