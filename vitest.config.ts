@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Suites that spawn servers (e2e, CLI) start them in hooks; a start can be slow on a busy two-core machine.
+    hookTimeout: 180_000,
     pool: 'forks',
     // Two cores: two files at a time, each with its own database.
     maxWorkers: 2,

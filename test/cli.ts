@@ -50,7 +50,10 @@ export interface RunningServer {
 }
 
 /** Starts `switchboard serve` and resolves once it prints that it is running. */
-export async function startServer(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string | undefined>,
+  timeoutMs = 120_000,
+): Promise<RunningServer> {
   const child = spawn(process.execPath, [BIN, 'serve'], { env: cliEnv({ HOST: '127.0.0.1', ...env }), cwd: ROOT });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -72,7 +72,9 @@ describe('configuration', () => {
   });
 });
 
-describe('embedded database (PGlite)', () => {
+// Each test here spawns whole servers on a fresh embedded database; on a busy
+// two-core machine one start can take half a minute, so these get more time.
+describe('embedded database (PGlite)', { timeout: 180_000 }, () => {
   it('first start creates the admin from the environment, keeps data across restarts, and a second process is refused', async () => {
     const dataDir = tmpDataDir();
     const port = await freePort();
