@@ -1,3 +1,4 @@
+import { FIELD_LIMITS } from '../fieldLimits.js';
 import { useEffect, useState } from 'react';
 import { api, ApiError, errorText } from '../api.js';
 import { Field, Select, TextArea } from '../components/Field.js';
@@ -187,12 +188,15 @@ export function CaseView({ id }: { id: string }) {
                 label="Subject"
                 value={text.subject}
                 onChange={(e) => setText({ ...text, subject: e.target.value })}
+                required
+                maxLength={FIELD_LIMITS.case.subject.maxLength}
               />
               <TextArea
                 label="Description"
                 rows={5}
                 value={text.description}
                 onChange={(e) => setText({ ...text, description: e.target.value })}
+                maxLength={FIELD_LIMITS.case.description.maxLength}
               />
               <div className="actions">
                 <button type="submit" className="primary" disabled={busy}>

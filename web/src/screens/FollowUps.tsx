@@ -1,3 +1,4 @@
+import { FIELD_LIMITS } from '../fieldLimits.js';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorText, fieldErrors, type Page } from '../api.js';
 import { Select, TextArea } from '../components/Field.js';
@@ -114,6 +115,7 @@ export function FollowUps({
             rows={3}
             value={draft.body}
             onChange={(e) => setDraft({ ...draft, body: e.target.value })}
+            maxLength={FIELD_LIMITS.followUp.body.maxLength}
             error={noteError ?? undefined}
           />
           <CustomFieldInputs
