@@ -1,3 +1,4 @@
+export { formatContactAddress, formatPhone } from '../../src/formats/contact-address.js';
 import type { Address, Customer } from './apiTypes.js';
 
 export function customerName(

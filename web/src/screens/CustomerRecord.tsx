@@ -5,7 +5,7 @@ import { useToast } from '../components/Toasts.js';
 import { hasStored, useLoad } from '../hooks.js';
 import { live } from '../live.js';
 import { customFieldRows, useFieldDefs } from '../customFields.js';
-import { customerName, formatAddress, formatDateTime } from '../format.js';
+import { customerName, formatAddress, formatDateTime, formatPhone } from '../format.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 import type { Customer, Privilege } from '../apiTypes.js';
@@ -54,8 +54,8 @@ function Details({ c }: { c: Customer }) {
             ? '—'
             : c.phones.map((p, i) => (
                 <div key={i}>
-                  <span className="muted">{p.type}</span> <a href={`tel:${p.e164 ?? p.number}`}>{p.number}</a>
-                  {p.extension ? ` ext. ${p.extension}` : ''}
+                  <span className="muted">{p.type}</span>{' '}
+                  <a href={`tel:${p.e164 ?? p.number}`}>{formatPhone(p.number, p.extension)}</a>
                   {p.valid === false && <span className="badge warn">unrecognised number</span>}
                 </div>
               ))}
