@@ -262,7 +262,9 @@ export function CaseView({ id }: { id: string }) {
               />
             )}
             {tab === 'tasks' && customer && <TaskList filter={{ caseId: c.id }} customer={customer} caseId={c.id} />}
-            {tab === 'history' && <HistoryList path={`/api/v1/cases/${c.id}/history`} refreshKey={historyKey} />}
+            {tab === 'history' && (
+              <HistoryList path={`/api/v1/cases/${c.id}/history`} refreshKey={historyKey} objectType="case" />
+            )}
           </div>
         </div>
       </div>

@@ -234,7 +234,9 @@ export function CustomerRecord({ id }: { id: string }) {
         {tab === 'cases' && <CustomerCases customer={customer} />}
         {tab === 'tasks' && <TaskList filter={{ customerId: customer.id }} customer={customer} />}
         {tab === 'interactions' && <CustomerInteractions customerId={customer.id} />}
-        {tab === 'history' && <HistoryList path={`/api/v1/customers/${id}/history`} refreshKey={historyKey} />}
+        {tab === 'history' && (
+          <HistoryList path={`/api/v1/customers/${id}/history`} refreshKey={historyKey} objectType="customer" />
+        )}
       </div>
     </section>
   );
