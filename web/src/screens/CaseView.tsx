@@ -110,7 +110,7 @@ export function CaseView({ id }: { id: string }) {
     <section className="screen case-view">
       <div className="screen-head">
         <h1 tabIndex={-1}>
-          Case {c.caseNumber}: {c.subject}
+          Case {c.caseNumber}: <bdi>{c.subject}</bdi>
         </h1>
         <span className={`badge ${c.isOpen ? 'open' : 'closed'}`}>{labelOf(settings?.statuses, c.status)}</span>
         {c.visibility === 'private' && <span className="badge">private</span>}
@@ -119,7 +119,7 @@ export function CaseView({ id }: { id: string }) {
         Customer:{' '}
         {customer ? (
           <Link to={`/customers/${customer.id}`}>
-            {customerName(customer)} ({customer.accountNumber})
+            <bdi>{customerName(customer)}</bdi> ({customer.accountNumber})
           </Link>
         ) : (
           '…'

@@ -44,7 +44,7 @@ function Details({ c }: { c: Customer }) {
       {rows.map(([k, v]) => (
         <div key={k}>
           <dt>{k}</dt>
-          <dd>{v || '—'}</dd>
+          <dd dir="auto">{v || '—'}</dd>
         </div>
       ))}
       <div>
@@ -131,7 +131,7 @@ export function CustomerRecord({ id }: { id: string }) {
     <section className="screen customer-record">
       <div className="screen-head">
         <h1 tabIndex={-1}>
-          {customerName(customer)}
+          <bdi>{customerName(customer)}</bdi>
           {customer.draft && <span className="badge draft">Draft</span>}
           {customer.vip && <span className="badge vip">VIP</span>}
         </h1>

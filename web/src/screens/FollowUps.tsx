@@ -169,7 +169,9 @@ export function FollowUps({
               <time dateTime={f.createdAt}>{formatDateTime(f.createdAt)}</time>
             </div>
             {f.email && <EmailMessage f={f} />}
-            <div className="body">{f.body}</div>
+            <div className="body" dir="auto">
+              <bdi>{f.body}</bdi>
+            </div>
             {defs.length > 0 && Object.keys(f.customFields ?? {}).length > 0 && (
               <p className="muted">
                 {customFieldRows(defs, f.customFields)

@@ -55,7 +55,7 @@ function MatchView({ m }: { m: InteractionMatch }) {
         <p>
           About case{' '}
           <Link to={`/cases/${m.matchedCase.id}`}>
-            {m.matchedCase.caseNumber}: {m.matchedCase.subject}
+            {m.matchedCase.caseNumber}: <bdi>{m.matchedCase.subject}</bdi>
           </Link>
         </p>
       )}
@@ -69,7 +69,7 @@ function MatchView({ m }: { m: InteractionMatch }) {
               {m.openCases.map((c) => (
                 <li key={c.id}>
                   <Link to={`/cases/${c.id}`}>
-                    {c.caseNumber}: {c.subject}
+                    {c.caseNumber}: <bdi>{c.subject}</bdi>
                   </Link>
                 </li>
               ))}
@@ -166,7 +166,9 @@ export function PopCard({
       ) : (
         <div className="pop-notfound">
           <p>
-            <strong>No customer matches {shownWho ?? 'this interaction'}.</strong>
+            <strong>
+              No customer matches <bdi>{shownWho ?? 'this interaction'}</bdi>.
+            </strong>
           </p>
           <button type="button" className="primary" onClick={createPrefilled}>
             Create customer

@@ -95,7 +95,7 @@ export function Reminders() {
       {items.slice(-4).map((r) => (
         <div key={r.id} className={`reminder ${r.kind}`} role="alert" data-reminder={r.taskId}>
           <h2>
-            {reminderTitle(r.kind, r.dueAt, Date.now())}: {r.subject}
+            {reminderTitle(r.kind, r.dueAt, Date.now())}: <bdi>{r.subject}</bdi>
           </h2>
           <p>
             <span className="badge">{r.taskType}</span>{' '}

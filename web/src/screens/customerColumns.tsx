@@ -21,7 +21,9 @@ export const COLUMNS: Column[] = [
     sort: 'name',
     render: (c) => (
       <>
-        <Link to={`/customers/${c.id}`}>{customerName(c)}</Link>
+        <Link to={`/customers/${c.id}`}>
+          <bdi>{customerName(c)}</bdi>
+        </Link>
         {c.draft && <span className="badge draft">Draft</span>}
         {c.vip && <span className="badge vip">VIP</span>}
       </>
