@@ -21,7 +21,7 @@ describe('the input boundary', () => {
   };
   const nulField = (res: Parameters<typeof problem>[0], field: string) => {
     const body = problem(res);
-    expect(body.errors).toEqual([{ field, message: 'must not contain the NUL character' }]);
+    expect(body.errors).toEqual([{ field, message: expect.stringMatching(/ must not contain the NUL character\.$/) }]);
   };
 
   it('defect 10: a NUL character in any text input is a 400 naming the field, signed in or not', async () => {
@@ -57,7 +57,7 @@ describe('the input boundary', () => {
     let nine: unknown = 1;
     for (let i = 0; i < 9; i++) nine = [nine];
     const body = problem(await t.admin.put('/api/v1/me/preferences', { a: nine }));
-    expect(body.errors?.[0]).toMatchObject({ field: 'a', message: 'must not nest more than 8 deep' });
+    expect(body.errors?.[0]).toMatchObject({ field: 'a', message: 'A must not nest more than 8 levels deep.' });
     let eight: unknown = 1;
     for (let i = 0; i < 8; i++) eight = [eight];
     expect((await t.admin.put('/api/v1/me/preferences', { a: eight })).statusCode).toBe(200);

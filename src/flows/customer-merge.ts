@@ -38,7 +38,7 @@ export class CustomerMergeFlow {
     requirePrivilege(actor, 'customers.edit', 'customers.delete', 'cases.edit', 'tasks.edit');
     if (!isUuid(id)) throw new NotFound('Customer');
     const fromId = body.fromId.trim();
-    if (fromId === id) throw new Invalid([{ field: 'fromId', message: 'cannot merge a customer into itself' }]);
+    if (fromId === id) throw new Invalid([{ field: 'fromId', message: 'A customer cannot be merged into itself.' }]);
     if (!isUuid(fromId)) throw new Invalid([{ field: 'fromId', message: 'no such customer' }]);
     try {
       return await inTransaction(this.db, tx, async (tx) => {

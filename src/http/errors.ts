@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { asSentence, plainMessage, type ValidatorError } from './messages.js';
 
 /** A field-level validation message, as problem+json's `errors` carries it. */
 export interface FieldError {
@@ -121,20 +122,53 @@ function fieldFromInstancePath(instancePath: string, params: Record<string, unkn
   return base || 'body';
 }
 
+/**
+ * The validator's failures → one plain sentence per field (messages.ts). A
+ * union (an optional or nullable value) fails once per branch: a specific
+ * reason (too long, a bad format) wins over "must be text / must be empty",
+ * the kinds of value are named together, and the union's own failure is only
+ * the last resort.
+ */
+export function plainValidationErrors(failures: { field: string; error: ValidatorError }[]): FieldError[] {
+  const byField = new Map<string, ValidatorError[]>();
+  for (const f of failures) {
+    const list = byField.get(f.field) ?? [];
+    list.push(f.error);
+    byField.set(f.field, list);
+  }
+  const out: FieldError[] = [];
+  for (const [field, errs] of byField) {
+    const specific = errs.find((e) => !['type', 'const', 'anyOf', 'oneOf'].includes(e.keyword));
+    const consts = errs.filter((e) => e.keyword === 'const').map((e) => e.params?.allowedValue);
+    const types = errs.filter((e) => e.keyword === 'type').flatMap((e) => String(e.params?.type ?? '').split(','));
+    const chosen: ValidatorError =
+      specific ??
+      (consts.length > 1 || (consts.length === 1 && types.length > 0)
+        ? { keyword: 'enum', params: { allowedValues: [...new Set(consts)] } }
+        : consts.length === 1
+          ? { keyword: 'const', params: { allowedValue: consts[0] } }
+          : types.length > 0
+            ? { keyword: 'type', params: { type: [...new Set(types)] } }
+            : errs[0]);
+    out.push({ field, message: plainMessage(chosen, field) });
+  }
+  return out;
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let problem: AppError | null;
     if (error instanceof AppError) problem = error;
     else if (error.validation) {
       const where = error.validationContext ?? 'body';
-      const errors = error.validation.map((v) => {
-        const params = (v.params ?? {}) as Record<string, unknown>;
-        let field = fieldFromInstancePath(v.instancePath ?? '', params);
-        if (where !== 'body' && field === 'body') field = where;
-        let message = v.message ?? 'invalid';
-        if (params.additionalProperty) message = 'unknown field';
-        return { field, message };
-      });
+      const errors = plainValidationErrors(
+        error.validation.map((v) => {
+          const params = (v.params ?? {}) as Record<string, unknown>;
+          let field = fieldFromInstancePath(v.instancePath ?? '', params);
+          if (where !== 'body' && field === 'body') field = where;
+          return { field, error: { keyword: v.keyword, params, message: v.message } };
+        }),
+      );
       problem = new Invalid(errors);
     } else {
       problem = fromDatabaseError(error);
@@ -148,6 +182,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
         };
         problem = new AppError(error.statusCode, titles[error.statusCode] ?? 'Bad Request', error.message);
       }
+    }
+    if (problem instanceof Invalid) {
+      // Services name fields with short fragments ("has no digits"): a person reads a sentence.
+      problem = new Invalid(problem.errors.map((e) => ({ field: e.field, message: asSentence(e.field, e.message) })));
     }
     if (!problem) {
       request.log.error({ err: error }, 'unhandled error');

@@ -1,3 +1,4 @@
+export { formatContactAddress, formatPhone } from '../../src/formats/contact-address.js';
 import type { Address, Customer } from './apiTypes.js';
 
 export function customerName(
@@ -53,10 +54,50 @@ export function showValue(v: unknown): string {
   return String(v);
 }
 
+/** Built-in fields whose label is not just their name split into words. */
+const FIELD_LABELS: Record<string, string> = {
+  ownerId: 'Owner',
+  customerId: 'Customer',
+  caseId: 'Case',
+  assigneeId: 'Assignee',
+  agentId: 'Agent',
+  dueAt: 'Due',
+  remindAt: 'Reminder',
+  openedAt: 'Opened',
+  closedAt: 'Closed',
+  completedAt: 'Completed',
+  followOnTaskId: 'Follow-on task',
+  vip: 'VIP',
+  e164: 'Phone number',
+  accountNumber: 'Account number',
+  caseNumber: 'Case number',
+};
+
+/**
+ * The label a person reads for a field a record's history names: a custom
+ * field's own label (`customFields.contract_tier` → "Contract tier" as the
+ * administrator named it), built-in fields in words ("ownerId" → "Owner",
+ * "primaryAddress.postalCode" → "Primary address: postal code").
+ */
+export function fieldLabel(field: string, defs: readonly { key: string; label: string }[] = []): string {
+  const cf = /^customFields\.(.+)$/.exec(field);
+  if (cf) {
+    const def = defs.find((d) => d.key === cf[1]);
+    return def ? def.label : humanize(cf[1]);
+  }
+  const parts = field.split('.');
+  return parts
+    .map((p, i) => {
+      const label = FIELD_LABELS[p] ?? humanize(p);
+      return i === 0 ? label : label.toLowerCase();
+    })
+    .join(': ');
+}
+
 /** "firstName" → "First name", "primaryAddress.postalCode" → "Primary address postal code". */
 export function humanize(field: string): string {
   const s = field
-    .replace(/\./g, ' ')
+    .replace(/[._]/g, ' ')
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .trim();

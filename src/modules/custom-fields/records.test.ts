@@ -48,7 +48,7 @@ describe('custom fields on records', () => {
     ).toEqual(['customFields.nope', 'customFields.seats', 'customFields.tier']);
     const cleared = await newCustomer({ customFields: { tier: null } });
     expect(cleared.statusCode).toBe(400);
-    expect(cleared.json().errors).toEqual([{ field: 'customFields.tier', message: 'required' }]);
+    expect(cleared.json().errors).toEqual([{ field: 'customFields.tier', message: 'Tier is required.' }]);
     // A draft may leave required fields empty.
     const draft = await t.admin.post('/api/v1/customers', { draft: true, customFields: { tier: null } });
     expect(draft.statusCode, draft.body).toBe(201);
@@ -293,7 +293,10 @@ describe('custom fields on records', () => {
       lastName: 'Raft',
     });
     expect(complete.statusCode).toBe(400);
-    expect(complete.json().errors).toContainEqual({ field: 'customFields.contractNo', message: 'required' });
+    expect(complete.json().errors).toContainEqual({
+      field: 'customFields.contractNo',
+      message: 'Contract no is required.',
+    });
     const done = await t.admin.patch(`/api/v1/customers/${d.id}`, {
       version: d.version,
       draft: false,

@@ -418,6 +418,12 @@ describe('preferences', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].field).toBe('customers.columns');
     expect((await a.put('/api/v1/me/preferences', { 'Bad Key': 1 })).statusCode).toBe(400);
+    // A custom field is a column too: cf.<key>.
+    const cf = await a.put('/api/v1/me/preferences', { 'customers.columns': ['name', 'cf.contract_tier'] });
+    expect(cf.statusCode, cf.body).toBe(200);
+    expect((await a.put('/api/v1/me/preferences', { 'customers.columns': ['name', 'cf.Bad Key'] })).statusCode).toBe(
+      400,
+    );
     const removed = await a.put('/api/v1/me/preferences', { 'customers.columns': null });
     expect(removed.json()).toEqual({});
     expect((await t.anonymous.get('/api/v1/me/preferences')).statusCode).toBe(401);

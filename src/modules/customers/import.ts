@@ -1,3 +1,4 @@
+import { plainMessage } from '../../http/messages.js';
 import { randomUUID } from 'node:crypto';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -99,7 +100,8 @@ function schemaErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
   return (errors ?? []).map((e) => {
     const field = e.instancePath.replace(/^\//, '').replace(/\//g, '.') || 'row';
     const p = e.params as Record<string, unknown>;
-    let message = e.message ?? 'is not valid';
+    // Anything not worded below: the API's plain sentence (src/http/messages.ts), never the validator's text.
+    let message = plainMessage(e, field);
     if (e.keyword === 'maxLength') message = `is longer than ${String(p.limit)} characters`;
     else if (e.keyword === 'format' && p.format === 'email') message = 'is not a valid email address';
     else if (e.keyword === 'pattern' && field === 'accountNumber')

@@ -228,7 +228,7 @@ describe('merging customers (C8)', () => {
 
     const self = await merge(a.id, { fromId: a.id, version: a.version, fromVersion: a.version });
     expect(self.statusCode).toBe(400);
-    expect(self.json().errors[0]).toEqual({ field: 'fromId', message: 'cannot merge a customer into itself' });
+    expect(self.json().errors[0]).toEqual({ field: 'fromId', message: 'A customer cannot be merged into itself.' });
     const unknown = await merge(a.id, {
       fromId: '00000000-0000-4000-8000-000000000000',
       version: a.version,

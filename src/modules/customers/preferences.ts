@@ -1,7 +1,11 @@
 import type { Db } from '../../db/adapter.js';
 import type { Actor } from '../../http/actor.js';
 import { Forbidden, Invalid, type FieldError } from '../../http/errors.js';
+import { KEY_PATTERN } from '../custom-fields/tables.js';
 import { CUSTOMER_COLUMNS } from './schema.js';
+
+/** A custom field as a column: `cf.<key>` (shown while the field is active). */
+const CF_COLUMN = new RegExp(`^cf\\.${KEY_PATTERN.slice(1)}`);
 
 /** Largest JSON value one preference may hold, and most keys one user may keep. */
 export const MAX_VALUE_BYTES = 8192;
@@ -12,8 +16,9 @@ const KNOWN: Record<string, (v: unknown) => string | null> = {
   'customers.columns': (v) => {
     if (!Array.isArray(v) || v.length === 0) return 'a non-empty list of column names, in display order';
     const allowed = new Set<string>(CUSTOMER_COLUMNS);
-    const bad = v.find((c) => typeof c !== 'string' || !allowed.has(c));
-    if (bad !== undefined) return `unknown column ${JSON.stringify(bad)}; known: ${CUSTOMER_COLUMNS.join(', ')}`;
+    const bad = v.find((c) => typeof c !== 'string' || !(allowed.has(c) || CF_COLUMN.test(c)));
+    if (bad !== undefined)
+      return `unknown column ${JSON.stringify(bad)}; known: ${CUSTOMER_COLUMNS.join(', ')}, or cf.<custom field key>`;
     if (new Set(v).size !== v.length) return 'a column is listed twice';
     return null;
   },

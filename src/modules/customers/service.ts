@@ -95,8 +95,8 @@ export function valuesOf(r: CustomerRow): CustomerValues {
 export function checkComplete(v: CustomerValues): void {
   if (v.draft) return;
   const errors: FieldError[] = [];
-  if (!v.firstName) errors.push({ field: 'firstName', message: 'required (or save as a draft)' });
-  if (!v.lastName) errors.push({ field: 'lastName', message: 'required (or save as a draft)' });
+  if (!v.firstName) errors.push({ field: 'firstName', message: 'First name is required (or save as a draft).' });
+  if (!v.lastName) errors.push({ field: 'lastName', message: 'Last name is required (or save as a draft).' });
   if (errors.length) throw new Invalid(errors);
 }
 

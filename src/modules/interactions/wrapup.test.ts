@@ -187,6 +187,20 @@ describe('wrap-up: states, notes, versions, follow-on call (WRAP_UP_SECONDS=3600
     }
   });
 
+  it("the follow-on call's generated subject shows a tel: or sip: address as a number, not the raw URI", async () => {
+    for (const [from, shown] of [
+      ['sip:+14155550100@pbx.example;user=phone', '+14155550100'],
+      ['tel:+1-415-555-0100;ext=12', '+1-415-555-0100 ext. 12'],
+    ]) {
+      const i = await report({ from });
+      await patch(platform, i.id, { state: 'ended' });
+      const res = await patch(agent, i.id, { followOnCall: { dueAt: inMs(60 * MIN) }, version: i.version });
+      expect(res.statusCode, res.body).toBe(200);
+      const task = (await agent.get(`/api/v1/tasks/${res.json().followOnTaskId}`)).json();
+      expect(task.subject).toBe(`Follow-on call to ${shown}`);
+    }
+  });
+
   it('a follow-on call needs a customer, tasks.create and a valid time; a refusal writes nothing', async () => {
     const unknown = await platform.post('/api/v1/interactions', {
       channel: 'phone',

@@ -1,3 +1,4 @@
+import { formatContactAddress } from '../../formats/contact-address.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/adapter.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
@@ -114,7 +115,8 @@ export class WrapUp {
       throw new Invalid([{ field: 'followOnCall.assigneeId', message: 'no such active user' }]);
     }
     assigneeId = user.id;
-    const who = r.direction === 'outbound' ? r.to_address : r.from_address;
+    const address = r.direction === 'outbound' ? r.to_address : r.from_address;
+    const who = address ? formatContactAddress(address) : null;
     return {
       type: 'call',
       subject: call.subject ?? `Follow-on call${who ? ` to ${who}` : ''}`,

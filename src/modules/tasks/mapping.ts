@@ -1,3 +1,4 @@
+import { isOverdue } from '../../formats/due.js';
 import { Invalid } from '../../http/errors.js';
 import type { Task } from './schema.js';
 import type { TaskFields, TaskRow } from './store.js';
@@ -6,7 +7,8 @@ import type { TaskFields, TaskRow } from './store.js';
 
 export const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-export function toTask(r: TaskRow, now = new Date()): Task {
+/** `now` is the caller's clock (ctx.clock): a task is overdue only once its due time has passed. */
+export function toTask(r: TaskRow, now: Date): Task {
   return {
     id: r.id,
     type: r.type,
@@ -20,7 +22,7 @@ export function toTask(r: TaskRow, now = new Date()): Task {
     status: r.status,
     outcome: r.outcome,
     completedAt: iso(r.completed_at),
-    overdue: r.status === 'open' && r.due_at !== null && r.due_at.getTime() < now.getTime(),
+    overdue: r.status === 'open' && r.due_at !== null && isOverdue(r.due_at, now),
     customFields: r.custom_fields,
     version: r.version,
     createdAt: r.created_at.toISOString(),

@@ -239,6 +239,23 @@ describe('reminders', () => {
     expect(json(changes(b)[1])).toMatchObject({ recordType: 'task', version: 2, by: agent.userId });
     expect(changes(c)).toHaveLength(0);
   });
+  it("a task is overdue only after its due time, by the app's clock (GET /tasks/{id} and the list alike)", async () => {
+    const due = at(10 * MIN);
+    const created = await task({ dueAt: due, remindAt: null });
+    expect(created).toMatchObject({ overdue: false });
+    clock.set(new Date(due));
+    const atDue = (await agent.get(`/api/v1/tasks/${created.id}`)).json();
+    expect(atDue.overdue).toBe(false);
+    clock.advance(1);
+    const after = (await agent.get(`/api/v1/tasks/${created.id}`)).json();
+    expect(after.overdue).toBe(true);
+    const list = (await agent.get(`/api/v1/tasks?customerId=${customerId}`)).json().items as {
+      id: string;
+      overdue: boolean;
+    }[];
+    expect(list.find((x) => x.id === created.id)?.overdue).toBe(true);
+    await agent.patch(`/api/v1/tasks/${created.id}`, { status: 'cancelled', version: created.version });
+  });
 });
 
 describe.runIf(ON_POSTGRES)('reminders with several pollers on one PostgreSQL', () => {

@@ -55,7 +55,7 @@ export class TasksService {
     requirePrivilege(actor, 'tasks.view');
     const row = isUuid(id) ? await getTask(this.db, id) : null;
     if (!row) throw new NotFound('Task');
-    return toTask(row);
+    return toTask(row, this.clock.now());
   }
 
   async list(actor: Actor, query: TaskListQuery, now = this.clock.now()): Promise<Page<Task>> {
@@ -206,7 +206,8 @@ export class TasksService {
     await this.db.transaction(async (tx) => {
       const before = await getTask(tx, id, true);
       if (!before) throw new NotFound('Task');
-      if (expectedVersion !== null && before.version !== expectedVersion) throw Conflict.stale(toTask(before));
+      if (expectedVersion !== null && before.version !== expectedVersion)
+        throw Conflict.stale(toTask(before, this.clock.now()));
       // Closing first takes any shown reminder down on the assignee's console.
       const events = await syncReminders(tx, { ...before, status: 'cancelled' }, this.clock.now());
       await deleteTask(tx, id);

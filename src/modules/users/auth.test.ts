@@ -225,7 +225,10 @@ describe('sign-in, sessions and API keys', () => {
       shoeSize: 44,
     });
     expect(unknownField.statusCode).toBe(400);
-    expect(unknownField.json().errors[0]).toEqual({ field: 'shoeSize', message: 'unknown field' });
+    expect(unknownField.json().errors[0]).toEqual({
+      field: 'shoeSize',
+      message: 'Shoe size is not a field this accepts; remove it.',
+    });
     const wrongType = await t.admin.post('/api/v1/users', {
       email: 'y@example.test',
       password: PASSWORD,

@@ -38,7 +38,7 @@ export function CasesTable({
                 <Link to={`/cases/${c.id}`}>{c.caseNumber}</Link>
               </td>
               <td data-label="Subject">
-                {c.subject}
+                <bdi>{c.subject}</bdi>
                 {c.visibility === 'private' && <span className="badge">private</span>}
               </td>
               <td data-label="Status">{labelOf(settings?.statuses, c.status)}</td>

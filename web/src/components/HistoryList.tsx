@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { api, errorText, type Page } from '../api.js';
-import { formatDateTime, humanize, showValue } from '../format.js';
-import type { HistoryEntry } from '../apiTypes.js';
+import { fieldLabel, formatDateTime, showValue } from '../format.js';
+import { useFieldDefs } from '../customFields.js';
+import type { HistoryEntry, ObjectType } from '../apiTypes.js';
 
 function actorName(h: HistoryEntry): string {
   const a = h.actor;
@@ -10,7 +11,17 @@ function actorName(h: HistoryEntry): string {
 }
 
 /** A record's history of changes: who, when, which field from → to. Newest first, paged. */
-export function HistoryList({ path, refreshKey }: { path: string; refreshKey?: unknown }) {
+export function HistoryList({
+  path,
+  refreshKey,
+  objectType,
+}: {
+  path: string;
+  refreshKey?: unknown;
+  /** Whose custom fields the changes may name (their labels are shown, not their keys). */
+  objectType?: ObjectType;
+}) {
+  const defs = useFieldDefs(objectType ?? 'customer');
   const [items, setItems] = useState<HistoryEntry[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -74,7 +85,7 @@ export function HistoryList({ path, refreshKey }: { path: string; refreshKey?: u
                 <tbody>
                   {h.changes.map((c, j) => (
                     <tr key={j}>
-                      <th scope="row">{humanize(c.field)}</th>
+                      <th scope="row">{fieldLabel(c.field, objectType ? defs : [])}</th>
                       <td className="from">{showValue(c.from)}</td>
                       <td className="to">{showValue(c.to)}</td>
                     </tr>

@@ -1,3 +1,4 @@
+import { FIELD_LIMITS } from '../fieldLimits.js';
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, errorText, fieldErrors } from '../api.js';
 import { Field, FormErrors, Select, TextArea } from '../components/Field.js';
@@ -87,12 +88,14 @@ export function CaseNewForm({
         onChange={(e) => set({ subject: e.target.value })}
         error={errors.subject}
         required
+        maxLength={FIELD_LIMITS.case.subject.maxLength}
       />
       <TextArea
         label="Description"
         rows={4}
         value={v.description}
         onChange={(e) => set({ description: e.target.value })}
+        maxLength={FIELD_LIMITS.case.description.maxLength}
         error={errors.description}
       />
       <div className="row">

@@ -1,3 +1,4 @@
+import { FIELD_LIMITS } from '../fieldLimits.js';
 import { useEffect, useState } from 'react';
 import { api, ApiError, errorText } from '../api.js';
 import { Field, Select, TextArea } from '../components/Field.js';
@@ -109,7 +110,7 @@ export function CaseView({ id }: { id: string }) {
     <section className="screen case-view">
       <div className="screen-head">
         <h1 tabIndex={-1}>
-          Case {c.caseNumber}: {c.subject}
+          Case {c.caseNumber}: <bdi>{c.subject}</bdi>
         </h1>
         <span className={`badge ${c.isOpen ? 'open' : 'closed'}`}>{labelOf(settings?.statuses, c.status)}</span>
         {c.visibility === 'private' && <span className="badge">private</span>}
@@ -118,7 +119,7 @@ export function CaseView({ id }: { id: string }) {
         Customer:{' '}
         {customer ? (
           <Link to={`/customers/${customer.id}`}>
-            {customerName(customer)} ({customer.accountNumber})
+            <bdi>{customerName(customer)}</bdi> ({customer.accountNumber})
           </Link>
         ) : (
           '…'
@@ -187,12 +188,15 @@ export function CaseView({ id }: { id: string }) {
                 label="Subject"
                 value={text.subject}
                 onChange={(e) => setText({ ...text, subject: e.target.value })}
+                required
+                maxLength={FIELD_LIMITS.case.subject.maxLength}
               />
               <TextArea
                 label="Description"
                 rows={5}
                 value={text.description}
                 onChange={(e) => setText({ ...text, description: e.target.value })}
+                maxLength={FIELD_LIMITS.case.description.maxLength}
               />
               <div className="actions">
                 <button type="submit" className="primary" disabled={busy}>
@@ -258,7 +262,9 @@ export function CaseView({ id }: { id: string }) {
               />
             )}
             {tab === 'tasks' && customer && <TaskList filter={{ caseId: c.id }} customer={customer} caseId={c.id} />}
-            {tab === 'history' && <HistoryList path={`/api/v1/cases/${c.id}/history`} refreshKey={historyKey} />}
+            {tab === 'history' && (
+              <HistoryList path={`/api/v1/cases/${c.id}/history`} refreshKey={historyKey} objectType="case" />
+            )}
           </div>
         </div>
       </div>

@@ -6,6 +6,8 @@ import type { Case } from '../apiTypes.js';
 import { CasesTable } from '../components/CasesTable.js';
 import { ExportButton } from '../components/ExportButton.js';
 import { CASES_LIST_COLUMNS } from '../exports.js';
+import { useSession } from '../session.js';
+import { CaseNewDialog } from './CaseNewDialog.js';
 
 interface CaseFilters {
   q: string;
@@ -18,18 +20,31 @@ interface CaseFilters {
   sort: string;
 }
 
-export function CasesScreen() {
-  const { settings, users } = useCaseRefs();
-  const [f, setF] = useStoredState<CaseFilters>('cases:list', {
+/**
+ * The list's first filter depends on the role: an agent sees their own open
+ * cases; whoever may see every case (cases.viewPrivate: supervisors and
+ * administrators by default) sees all open cases.
+ */
+export function defaultCaseFilters(seesAll: boolean): CaseFilters {
+  return {
     q: '',
     caseNumber: '',
     status: 'open',
     priority: '',
     severity: '',
-    ownerId: 'me',
+    ownerId: seesAll ? '' : 'me',
     visibility: '',
     sort: '-openedAt',
-  });
+  };
+}
+
+export function CasesScreen() {
+  const { settings, users } = useCaseRefs();
+  const { can } = useSession();
+  const defaults = defaultCaseFilters(can('cases.viewPrivate'));
+  // Kept per default, so a supervisor's saved filter from the old "me" default does not hide everyone's cases.
+  const [f, setF] = useStoredState<CaseFilters>(`cases:list:${defaults.ownerId || 'all'}`, defaults);
+  const [creating, setCreating] = useState(false);
   const q = useDebounced(f.q, 250);
   const caseNumber = useDebounced(f.caseNumber, 250);
   const [items, setItems] = useState<Case[]>([]);
@@ -97,7 +112,13 @@ export function CasesScreen() {
     <section className="screen cases">
       <div className="screen-head">
         <h1 tabIndex={-1}>Cases</h1>
+        {can('cases.create') && (
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            New case
+          </button>
+        )}
       </div>
+      <CaseNewDialog open={creating} onClose={() => setCreating(false)} />
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <div className="field grow">
           <label htmlFor="case-search">Search cases</label>
@@ -181,7 +202,9 @@ export function CasesScreen() {
         </p>
       )}
       <CasesTable items={items} caption="Cases" busy={loading} />
-      {!loading && items.length === 0 && !error && <p className="empty">No cases match.</p>}
+      {!loading && items.length === 0 && !error && (
+        <EmptyCases filters={f} defaults={defaults} onChange={(p) => set(p)} onReset={() => setF(defaults)} />
+      )}
       <div className="list-foot">
         {loading && <span aria-live="polite">Loading…</span>}
         {next && !loading && (
@@ -191,5 +214,52 @@ export function CasesScreen() {
         )}
       </div>
     </section>
+  );
+}
+
+/** An empty list says why (which filters) and offers to widen them. */
+function EmptyCases({
+  filters: f,
+  defaults,
+  onChange,
+  onReset,
+}: {
+  filters: CaseFilters;
+  defaults: CaseFilters;
+  onChange: (p: Partial<CaseFilters>) => void;
+  onReset: () => void;
+}) {
+  const why: string[] = [];
+  if (f.ownerId === 'me') why.push('assigned to you');
+  else if (f.ownerId === 'none') why.push('unassigned');
+  else if (f.ownerId) why.push('assigned to the chosen owner');
+  if (f.status === 'open') why.push('open');
+  else if (f.status === 'closed') why.push('closed');
+  else if (f.status) why.push(`in status "${f.status}"`);
+  if (f.q.trim()) why.push('matching the search');
+  if (f.caseNumber.trim()) why.push('with that case number');
+  if (f.priority || f.severity || f.visibility) why.push('with the chosen priority, severity or visibility');
+  const changed = JSON.stringify({ ...f, sort: '' }) !== JSON.stringify({ ...defaults, sort: '' });
+  return (
+    <div className="empty" role="status">
+      <p>{why.length > 0 ? `No cases ${why.join(', ')}.` : 'No cases yet.'}</p>
+      <p className="actions">
+        {f.ownerId && (
+          <button type="button" onClick={() => onChange({ ownerId: '' })}>
+            Show everyone&apos;s cases
+          </button>
+        )}
+        {f.status && (
+          <button type="button" onClick={() => onChange({ status: '' })}>
+            Show cases in any status
+          </button>
+        )}
+        {changed && (
+          <button type="button" onClick={onReset}>
+            Reset the filters
+          </button>
+        )}
+      </p>
+    </div>
   );
 }

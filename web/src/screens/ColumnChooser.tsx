@@ -1,14 +1,25 @@
 import { useState, type DragEvent } from 'react';
-import { COLUMNS, columnByKey, dropColumn, moveColumn } from './customerColumns.js';
+import type { FieldDef } from '../customFields.js';
+import { availableColumns, columnByKey, dropColumn, moveColumn } from './customerColumns.js';
 
 /**
  * Choose and order the list's columns: drag a row (or a table header) to move
  * it, or use the move buttons from the keyboard.
  */
-export function ColumnChooser({ columns, onChange }: { columns: string[]; onChange: (cols: string[]) => void }) {
+export function ColumnChooser({
+  columns: chosen,
+  onChange,
+  defs = [],
+}: {
+  columns: string[];
+  onChange: (cols: string[]) => void;
+  /** Custom field definitions: the active ones are offered as columns too. */
+  defs?: readonly FieldDef[];
+}) {
+  const columns = chosen.filter((k) => columnByKey(k, defs));
   const [open, setOpen] = useState(false);
   const [dragging, setDragging] = useState<string | null>(null);
-  const hidden = COLUMNS.filter((c) => !columns.includes(c.key));
+  const hidden = availableColumns(defs).filter((c) => !columns.includes(c.key));
 
   const onDrop = (e: DragEvent, target: string) => {
     e.preventDefault();
@@ -39,7 +50,7 @@ export function ColumnChooser({ columns, onChange }: { columns: string[]; onChan
           <p className="hint">Drag to reorder, or use the arrows. Your layout is saved for you.</p>
           <ol className="column-list">
             {columns.map((key, i) => {
-              const col = columnByKey(key)!;
+              const col = columnByKey(key, defs)!;
               return (
                 <li
                   key={key}

@@ -111,7 +111,7 @@ function CaseUnitaryView({ customerId }: { customerId: string }) {
       </nav>
       <h3>
         <Link to={`/cases/${c.id}`}>
-          Case {c.caseNumber}: {c.subject}
+          Case {c.caseNumber}: <bdi>{c.subject}</bdi>
         </Link>
       </h3>
       <dl className="details compact">

@@ -1,3 +1,4 @@
+import { FIELD_LIMITS } from '../fieldLimits.js';
 import { useId, type ReactNode } from 'react';
 import { Field, TextArea } from '../components/Field.js';
 import { CustomFieldInputs, type FieldDef } from '../customFields.js';
@@ -35,15 +36,24 @@ function AddressFields({
       <Field
         label="Street"
         name={`${name}.street`}
+        maxLength={FIELD_LIMITS.address.street.maxLength}
         value={value.street}
         onChange={set('street')}
         error={err('street')}
       />
       <div className="row">
-        <Field label="City" name={`${name}.city`} value={value.city} onChange={set('city')} error={err('city')} />
+        <Field
+          label="City"
+          name={`${name}.city`}
+          maxLength={FIELD_LIMITS.address.city.maxLength}
+          value={value.city}
+          onChange={set('city')}
+          error={err('city')}
+        />
         <Field
           label="Region"
           name={`${name}.region`}
+          maxLength={FIELD_LIMITS.address.region.maxLength}
           value={value.region}
           onChange={set('region')}
           error={err('region')}
@@ -53,6 +63,7 @@ function AddressFields({
         <Field
           label="Postal code"
           name={`${name}.postalCode`}
+          maxLength={FIELD_LIMITS.address.postalCode.maxLength}
           value={value.postalCode}
           onChange={set('postalCode')}
           error={err('postalCode')}
@@ -60,6 +71,7 @@ function AddressFields({
         <Field
           label="Country"
           name={`${name}.country`}
+          maxLength={FIELD_LIMITS.address.country.maxLength}
           value={value.country}
           onChange={set('country')}
           error={err('country')}
@@ -96,6 +108,7 @@ export function CustomerForm({
         <Field
           label="First name"
           name="firstName"
+          maxLength={FIELD_LIMITS.customer.firstName.maxLength}
           autoComplete="off"
           aria-required="true"
           value={value.firstName}
@@ -105,6 +118,7 @@ export function CustomerForm({
         <Field
           label="Last name"
           name="lastName"
+          maxLength={FIELD_LIMITS.customer.lastName.maxLength}
           autoComplete="off"
           aria-required="true"
           value={value.lastName}
@@ -116,6 +130,7 @@ export function CustomerForm({
         <Field
           label="Company"
           name="company"
+          maxLength={FIELD_LIMITS.customer.company.maxLength}
           autoComplete="off"
           value={value.company}
           onChange={(e) => set('company', e.target.value)}
@@ -124,6 +139,7 @@ export function CustomerForm({
         <Field
           label="Email"
           name="email"
+          maxLength={FIELD_LIMITS.customer.email.maxLength}
           type="email"
           autoComplete="off"
           value={value.email}
@@ -154,6 +170,7 @@ export function CustomerForm({
             <Field
               label={`Phone ${i + 1}`}
               name={`phones.${i}.number`}
+              maxLength={FIELD_LIMITS.phone.number.maxLength}
               type="tel"
               value={p.number}
               onChange={(e) => setPhone(i, { number: e.target.value })}
@@ -198,6 +215,7 @@ export function CustomerForm({
       <TextArea
         label="Notes"
         name="notes"
+        maxLength={FIELD_LIMITS.customer.notes.maxLength}
         rows={3}
         value={value.notes}
         onChange={(e) => set('notes', e.target.value)}

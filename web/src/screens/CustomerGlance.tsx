@@ -47,7 +47,7 @@ export function CustomerGlance({ customerId }: { customerId: string }) {
               {cases.map((c) => (
                 <li key={c.id}>
                   <Link to={`/cases/${c.id}`}>
-                    {c.caseNumber}: {c.subject}
+                    {c.caseNumber}: <bdi>{c.subject}</bdi>
                   </Link>{' '}
                   <span className="muted">
                     {labelOf(settings?.statuses, c.status)} · {labelOf(settings?.priorities, c.priority)}
@@ -67,7 +67,7 @@ export function CustomerGlance({ customerId }: { customerId: string }) {
             <ul>
               {tasks.map((t) => (
                 <li key={t.id}>
-                  {t.subject}{' '}
+                  <bdi>{t.subject}</bdi>{' '}
                   <span className={t.overdue ? 'error' : 'muted'}>
                     {t.dueAt ? `due ${relative(t.dueAt)}` : 'no due time'}
                   </span>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ApiError, errorText } from '../api.js';
-import { formatDateTime } from '../format.js';
+import { formatContactAddress, formatDateTime } from '../format.js';
 import { live } from '../live.js';
 import { interactionsApi, type Interaction } from './interactionsApi.js';
 
@@ -59,7 +59,11 @@ export function CustomerInteractions({ customerId }: { customerId: string }) {
           <li key={i.id}>
             <div className="meta">
               <span className="badge">{i.channel}</span> <span className="badge">{i.direction}</span>{' '}
-              <strong>{i.direction === 'inbound' ? (i.from ?? 'unknown') : (i.to ?? 'unknown')}</strong>{' '}
+              <strong>
+                {i.direction === 'inbound'
+                  ? formatContactAddress(i.from) || 'unknown'
+                  : formatContactAddress(i.to) || 'unknown'}
+              </strong>{' '}
               <time dateTime={i.startedAt ?? i.createdAt}>{formatDateTime(i.startedAt ?? i.createdAt)}</time>
               {i.disposition && <span className="badge">{i.disposition}</span>}
             </div>

@@ -145,7 +145,8 @@ export function MergeDialog({
       {!preview ? (
         <>
           <p className="hint">
-            The customer you choose is merged into {customerName(customer)} ({customer.accountNumber}) and then deleted.
+            The customer you choose is merged into <bdi>{customerName(customer)}</bdi> ({customer.accountNumber}) and
+            then deleted.
           </p>
           {likely.length > 0 && (
             <>
@@ -168,7 +169,10 @@ export function MergeDialog({
           <>
             <p>
               Merge <strong>{chosen.name}</strong> ({chosen.accountNumber}) into{' '}
-              <strong>{customerName(customer)}</strong> ({customer.accountNumber}):
+              <strong>
+                <bdi>{customerName(customer)}</bdi>
+              </strong>{' '}
+              ({customer.accountNumber}):
             </p>
             <ul>
               <li>Cases moving: {preview.moved.cases}</li>
@@ -177,7 +181,7 @@ export function MergeDialog({
               <li>Phone numbers added: {preview.moved.phones}</li>
               {preview.moved.portalAccount && <li>The Support Center account moves</li>}
               <li>
-                Afterwards: {customerName(preview.customer)}
+                Afterwards: <bdi>{customerName(preview.customer)}</bdi>
                 {preview.customer.company ? `, ${preview.customer.company}` : ''}
                 {preview.customer.email ? `, ${preview.customer.email}` : ''}
               </li>

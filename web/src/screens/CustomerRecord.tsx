@@ -5,7 +5,7 @@ import { useToast } from '../components/Toasts.js';
 import { hasStored, useLoad } from '../hooks.js';
 import { live } from '../live.js';
 import { customFieldRows, useFieldDefs } from '../customFields.js';
-import { customerName, formatAddress, formatDateTime } from '../format.js';
+import { customerName, formatAddress, formatDateTime, formatPhone } from '../format.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 import type { Customer, Privilege } from '../apiTypes.js';
@@ -44,7 +44,7 @@ function Details({ c }: { c: Customer }) {
       {rows.map(([k, v]) => (
         <div key={k}>
           <dt>{k}</dt>
-          <dd>{v || '—'}</dd>
+          <dd dir="auto">{v || '—'}</dd>
         </div>
       ))}
       <div>
@@ -54,8 +54,8 @@ function Details({ c }: { c: Customer }) {
             ? '—'
             : c.phones.map((p, i) => (
                 <div key={i}>
-                  <span className="muted">{p.type}</span> <a href={`tel:${p.e164 ?? p.number}`}>{p.number}</a>
-                  {p.extension ? ` ext. ${p.extension}` : ''}
+                  <span className="muted">{p.type}</span>{' '}
+                  <a href={`tel:${p.e164 ?? p.number}`}>{formatPhone(p.number, p.extension)}</a>
                   {p.valid === false && <span className="badge warn">unrecognised number</span>}
                 </div>
               ))}
@@ -131,7 +131,7 @@ export function CustomerRecord({ id }: { id: string }) {
     <section className="screen customer-record">
       <div className="screen-head">
         <h1 tabIndex={-1}>
-          {customerName(customer)}
+          <bdi>{customerName(customer)}</bdi>
           {customer.draft && <span className="badge draft">Draft</span>}
           {customer.vip && <span className="badge vip">VIP</span>}
         </h1>
@@ -234,7 +234,9 @@ export function CustomerRecord({ id }: { id: string }) {
         {tab === 'cases' && <CustomerCases customer={customer} />}
         {tab === 'tasks' && <TaskList filter={{ customerId: customer.id }} customer={customer} />}
         {tab === 'interactions' && <CustomerInteractions customerId={customer.id} />}
-        {tab === 'history' && <HistoryList path={`/api/v1/customers/${id}/history`} refreshKey={historyKey} />}
+        {tab === 'history' && (
+          <HistoryList path={`/api/v1/customers/${id}/history`} refreshKey={historyKey} objectType="customer" />
+        )}
       </div>
     </section>
   );

@@ -62,7 +62,8 @@ export function CustomersScreen() {
   const q = useDebounced(state.q, 250);
   const postalCode = useDebounced(state.postalCode, 250);
   const cfFilters = JSON.parse(useDebounced(JSON.stringify(state.cf ?? {}), 250)) as Record<string, string>;
-  const defs = useFieldDefs('customer').filter((d) => d.filterable && !d.retired);
+  const allDefs = useFieldDefs('customer');
+  const defs = allDefs.filter((d) => d.filterable && !d.retired);
   const [items, setItems] = useState<Customer[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -130,7 +131,7 @@ export function CustomersScreen() {
   };
 
   const patch = (p: Partial<ListState>) => setState((s) => ({ ...s, ...p }));
-  const shown = cols.map(columnByKey).filter((c) => c !== undefined);
+  const shown = cols.map((k) => columnByKey(k, allDefs)).filter((c) => c !== undefined);
 
   return (
     <section className="screen customers">
@@ -188,7 +189,7 @@ export function CustomersScreen() {
         <label className="check">
           <input type="checkbox" checked={state.vip} onChange={(e) => patch({ vip: e.target.checked })} /> VIP only
         </label>
-        <ColumnChooser columns={cols} onChange={setCols} />
+        <ColumnChooser columns={cols} onChange={setCols} defs={allDefs} />
         <ExportButton object="customers" query={query} columns={cols} />
         {defs.map((d) => (
           <CustomFieldFilter

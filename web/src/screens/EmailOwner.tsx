@@ -19,7 +19,7 @@ export function EmailOwner({ email, exceptId }: { email: string; exceptId?: stri
   if (!owner) return null;
   return (
     <span>
-      Used by customer {owner.accountNumber} ({customerName(owner)}):{' '}
+      Used by customer {owner.accountNumber} (<bdi>{customerName(owner)}</bdi>):{' '}
       <Link to={`/customers/${owner.id}`}>open customer {owner.accountNumber}</Link>
     </span>
   );

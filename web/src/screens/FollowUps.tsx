@@ -1,3 +1,4 @@
+import { FIELD_LIMITS } from '../fieldLimits.js';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorText, fieldErrors, type Page } from '../api.js';
 import { Select, TextArea } from '../components/Field.js';
@@ -114,6 +115,7 @@ export function FollowUps({
             rows={3}
             value={draft.body}
             onChange={(e) => setDraft({ ...draft, body: e.target.value })}
+            maxLength={FIELD_LIMITS.followUp.body.maxLength}
             error={noteError ?? undefined}
           />
           <CustomFieldInputs
@@ -167,7 +169,9 @@ export function FollowUps({
               <time dateTime={f.createdAt}>{formatDateTime(f.createdAt)}</time>
             </div>
             {f.email && <EmailMessage f={f} />}
-            <div className="body">{f.body}</div>
+            <div className="body" dir="auto">
+              <bdi>{f.body}</bdi>
+            </div>
             {defs.length > 0 && Object.keys(f.customFields ?? {}).length > 0 && (
               <p className="muted">
                 {customFieldRows(defs, f.customFields)

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { errorText } from '../api.js';
 import { useToast } from '../components/Toasts.js';
-import { formatDateTime } from '../format.js';
+import { formatContactAddress, formatDateTime } from '../format.js';
 import { Link, navigate } from '../router.js';
 import { associateInteraction, type Interaction, type InteractionMatch } from './interactionsApi.js';
 import { PopSearch } from './PopSearch.js';
@@ -55,7 +55,7 @@ function MatchView({ m }: { m: InteractionMatch }) {
         <p>
           About case{' '}
           <Link to={`/cases/${m.matchedCase.id}`}>
-            {m.matchedCase.caseNumber}: {m.matchedCase.subject}
+            {m.matchedCase.caseNumber}: <bdi>{m.matchedCase.subject}</bdi>
           </Link>
         </p>
       )}
@@ -69,7 +69,7 @@ function MatchView({ m }: { m: InteractionMatch }) {
               {m.openCases.map((c) => (
                 <li key={c.id}>
                   <Link to={`/cases/${c.id}`}>
-                    {c.caseNumber}: {c.subject}
+                    {c.caseNumber}: <bdi>{c.subject}</bdi>
                   </Link>
                 </li>
               ))}
@@ -107,6 +107,7 @@ export function PopCard({
   const toast = useToast();
   const matches = i.matches ?? [];
   const who = i.direction === 'outbound' ? i.to : i.from;
+  const shownWho = who ? formatContactAddress(who) : null;
   const own = i.customerId ? matches.find((m) => m.customerId === i.customerId) : undefined;
 
   const associate = async (customerId: string) => {
@@ -126,7 +127,7 @@ export function PopCard({
   };
 
   const title = `${i.direction === 'outbound' ? 'Outgoing' : 'Incoming'} ${i.channel}${
-    who ? ` ${i.direction === 'outbound' ? 'to' : 'from'} ${who}` : ''
+    who ? ` ${i.direction === 'outbound' ? 'to' : 'from'} ${shownWho}` : ''
   }`;
   return (
     <article className={`pop ${i.customerId ? 'found' : i.result}`} aria-label={title} data-interaction={i.id}>
@@ -165,7 +166,9 @@ export function PopCard({
       ) : (
         <div className="pop-notfound">
           <p>
-            <strong>No customer matches {who ?? 'this interaction'}.</strong>
+            <strong>
+              No customer matches <bdi>{shownWho ?? 'this interaction'}</bdi>.
+            </strong>
           </p>
           <button type="button" className="primary" onClick={createPrefilled}>
             Create customer

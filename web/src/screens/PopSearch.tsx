@@ -61,7 +61,14 @@ export function PopSearch({ onPick }: { onPick: (customerId: string) => void }) 
         <ul className="pop-results">
           {results.map((c) => (
             <li key={c.id}>
-              {customerName(c)} ({c.accountNumber}){c.company ? `, ${c.company}` : ''}{' '}
+              <bdi>{customerName(c)}</bdi> ({c.accountNumber})
+              {c.company ? (
+                <>
+                  , <bdi>{c.company}</bdi>
+                </>
+              ) : (
+                ''
+              )}{' '}
               <button type="button" onClick={() => onPick(c.id)}>
                 Link to {customerName(c)}
               </button>

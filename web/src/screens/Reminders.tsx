@@ -1,3 +1,4 @@
+import { reminderTitle } from '../../../src/formats/due.js';
 import { useEffect, useState } from 'react';
 import { errorText } from '../api.js';
 import { useToast } from '../components/Toasts.js';
@@ -94,7 +95,7 @@ export function Reminders() {
       {items.slice(-4).map((r) => (
         <div key={r.id} className={`reminder ${r.kind}`} role="alert" data-reminder={r.taskId}>
           <h2>
-            {r.kind === 'overdue' ? 'Overdue' : 'Reminder'}: {r.subject}
+            {reminderTitle(r.kind, r.dueAt, Date.now())}: <bdi>{r.subject}</bdi>
           </h2>
           <p>
             <span className="badge">{r.taskType}</span>{' '}

@@ -1,3 +1,4 @@
+import { FIELD_LIMITS } from '../fieldLimits.js';
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, errorText, fieldErrors } from '../api.js';
 import { Field, FormErrors, Select, TextArea } from '../components/Field.js';
@@ -115,6 +116,8 @@ export function TaskForm({
           value={v.subject}
           onChange={(e) => set({ subject: e.target.value })}
           error={errors.subject}
+          required
+          maxLength={FIELD_LIMITS.task.subject.maxLength}
         />
       </div>
       <div className="row">
@@ -158,6 +161,7 @@ export function TaskForm({
         rows={3}
         value={v.notes}
         onChange={(e) => set({ notes: e.target.value })}
+        maxLength={FIELD_LIMITS.task.notes.maxLength}
         error={errors.notes}
       />
       <CustomFieldInputs defs={defs} value={cf} onChange={(x) => set({ customFields: x })} errors={errors} />

@@ -36,7 +36,10 @@ export function TaskRows({
       {tasks.map((t) => (
         <li key={t.id} className={`task ${t.status} ${t.overdue ? 'overdue' : ''}`}>
           <div className="task-main">
-            <span className="badge">{t.type}</span> <strong>{t.subject}</strong>
+            <span className="badge">{t.type}</span>{' '}
+            <strong>
+              <bdi>{t.subject}</bdi>
+            </strong>
             {t.overdue && <span className="badge warn">overdue</span>}
             {t.status !== 'open' && <span className="badge">{t.status}</span>}
             <div className="muted">

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Link } from '../router.js';
 import { customerName, formatDateTime } from '../format.js';
 import type { Customer } from '../apiTypes.js';
+import { showCf, type FieldDef } from '../customFields.js';
 
 export interface Column {
   key: string;
@@ -21,7 +22,9 @@ export const COLUMNS: Column[] = [
     sort: 'name',
     render: (c) => (
       <>
-        <Link to={`/customers/${c.id}`}>{customerName(c)}</Link>
+        <Link to={`/customers/${c.id}`}>
+          <bdi>{customerName(c)}</bdi>
+        </Link>
         {c.draft && <span className="badge draft">Draft</span>}
         {c.vip && <span className="badge vip">VIP</span>}
       </>
@@ -44,15 +47,27 @@ export const COLUMNS: Column[] = [
 
 export const DEFAULT_COLUMNS = ['accountNumber', 'name', 'company', 'email', 'phone', 'city'];
 
-export function columnByKey(key: string): Column | undefined {
-  return COLUMNS.find((c) => c.key === key);
+/** A custom field as a column: key `cf.<field key>`, labelled and shown as the field is. */
+export function customFieldColumn(d: FieldDef): Column {
+  return { key: `cf.${d.key}`, label: d.label, render: (c) => showCf(d, c.customFields?.[d.key]) };
+}
+
+/** The columns one may choose: the built-in ones, then the active custom fields. */
+export function availableColumns(defs: readonly FieldDef[] = []): Column[] {
+  return [...COLUMNS, ...defs.filter((d) => !d.retired).map(customFieldColumn)];
+}
+
+export function columnByKey(key: string, defs: readonly FieldDef[] = []): Column | undefined {
+  return availableColumns(defs).find((c) => c.key === key);
 }
 
 /** Keeps known keys only, without repeats; falls back to the default set. */
 export function cleanColumns(keys: unknown): string[] {
   if (!Array.isArray(keys)) return DEFAULT_COLUMNS;
   const out: string[] = [];
-  for (const k of keys) if (typeof k === 'string' && columnByKey(k) && !out.includes(k)) out.push(k);
+  // Custom field columns are kept (their definitions load later; a retired one is simply not shown).
+  for (const k of keys)
+    if (typeof k === 'string' && (columnByKey(k) || /^cf\./.test(k)) && !out.includes(k)) out.push(k);
   if (!out.includes('name')) out.splice(Math.min(1, out.length), 0, 'name');
   return out;
 }
