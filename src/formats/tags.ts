@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { Invalid } from '../http/errors.js';
 
 /**
@@ -30,6 +30,7 @@ export const TagCount = Type.Object({
   count: Type.Integer({ description: 'how many records the caller may see carry it' }),
 });
 export const TagCounts = Type.Object({ items: Type.Array(TagCount) });
+export type TagCounts = Static<typeof TagCounts>;
 
 export const TagCountsQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 200, description: 'only tags starting with this text' })),

@@ -4,6 +4,10 @@ import { useDebounced, useStoredState } from '../hooks.js';
 import { useCaseRefs } from '../lookups.js';
 import type { Case } from '../apiTypes.js';
 import { CasesTable } from '../components/CasesTable.js';
+import { useToast } from '../components/Toasts.js';
+import { CaseBulkBar } from '../components/CaseBulkBar.js';
+import { TagInput } from '../components/Tags.js';
+import { useCaseSelection } from '../components/caseSelection.js';
 
 interface CaseFilters {
   q: string;
@@ -14,6 +18,8 @@ interface CaseFilters {
   ownerId: string;
   visibility: string;
   sort: string;
+  /** Comma-separated: cases carrying every one of these tags. */
+  tags?: string;
 }
 
 export function CasesScreen() {
@@ -29,6 +35,7 @@ export function CasesScreen() {
     sort: '-openedAt',
   });
   const q = useDebounced(f.q, 250);
+  const tagText = useDebounced(f.tags ?? '', 300);
   const caseNumber = useDebounced(f.caseNumber, 250);
   const [items, setItems] = useState<Case[]>([]);
   const [next, setNext] = useState<string | null>(null);
@@ -45,6 +52,7 @@ export function CasesScreen() {
     ownerId: f.ownerId || undefined,
     visibility: f.visibility || undefined,
     sort: f.sort || undefined,
+    tag: tagList(tagText),
     limit: 50,
   };
   const key = JSON.stringify(query);
@@ -84,6 +92,8 @@ export function CasesScreen() {
   };
 
   const set = (p: Partial<CaseFilters>) => setF((o) => ({ ...o, ...p }));
+  const selection = useCaseSelection(items);
+  const toast = useToast();
   const opt = (items: { key: string; label: string }[] | undefined) =>
     (items ?? []).map((i) => (
       <option key={i.key} value={i.key}>
@@ -162,6 +172,16 @@ export function CasesScreen() {
           </select>
         </div>
         <div className="field">
+          <label htmlFor="case-tags">Tags</label>
+          <TagInput
+            id="case-tags"
+            source="/api/v1/cases/tags"
+            value={f.tags ?? ''}
+            onChange={(v) => set({ tags: v })}
+            placeholder="Every tag, comma-separated"
+          />
+        </div>
+        <div className="field">
           <label htmlFor="case-sort">Sort</label>
           <select id="case-sort" value={f.sort} onChange={(e) => set({ sort: e.target.value })}>
             <option value="-openedAt">Newest first</option>
@@ -177,7 +197,18 @@ export function CasesScreen() {
           {error}
         </p>
       )}
-      <CasesTable items={items} caption="Cases" busy={loading} />
+      {selection.selected.size > 0 && (
+        <CaseBulkBar
+          ids={[...selection.selected]}
+          onClear={selection.clear}
+          onDone={(changed, message) => {
+            setItems((o) => o.map((c) => changed.find((x) => x.id === c.id) ?? c));
+            selection.clear();
+            toast({ text: message, kind: 'success' });
+          }}
+        />
+      )}
+      <CasesTable items={items} caption="Cases" busy={loading} selection={selection} />
       {!loading && items.length === 0 && !error && <p className="empty">No cases match.</p>}
       <div className="list-foot">
         {loading && <span aria-live="polite">Loading…</span>}
@@ -189,4 +220,13 @@ export function CasesScreen() {
       </div>
     </section>
   );
+}
+
+/** The tag filter's text as the list's `tag` parameters (every one of them), or undefined. */
+function tagList(text: string): string[] | undefined {
+  const tags = text
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
+  return tags.length > 0 ? [...new Set(tags)] : undefined;
 }
