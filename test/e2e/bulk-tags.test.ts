@@ -78,4 +78,24 @@ describe('bulk actions and tags on the Cases list (browser)', () => {
     expect((await server.admin.ok<Case>('GET', `/api/v1/cases/${cases[2].id}`)).tags).toEqual([]);
     expect(errors).toEqual([]);
   });
+
+  it('edits tags as chips on the case screen and on the customer record', async () => {
+    await page.goto(`${server.url}/cases/${cases[0].id}`);
+    const tags = page.getByRole('group', { name: 'Case tags' });
+    await tags.getByRole('button', { name: 'Remove tag night shift' }).click();
+    await page.getByText('Tags saved').first().waitFor();
+    await tags.getByLabel('New tag').fill('Callback');
+    await tags.getByRole('button', { name: 'Add tag' }).click();
+    await tags.getByText('callback').waitFor();
+    expect((await server.admin.ok<Case>('GET', `/api/v1/cases/${cases[0].id}`)).tags).toEqual(['callback']);
+
+    await page.getByRole('link', { name: /Grace Hopper/ }).click();
+    const ctags = page.getByRole('group', { name: 'Customer tags' });
+    await ctags.getByLabel('New tag').fill('Pioneer');
+    await ctags.getByRole('button', { name: 'Add tag' }).click();
+    await ctags.getByText('pioneer').waitFor();
+    await expectAccessible(page, 'customer tags');
+    await screenshot(page, 'customer-tags');
+    expect(errors).toEqual([]);
+  });
 });
