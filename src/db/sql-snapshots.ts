@@ -196,6 +196,12 @@ const SHAPES: Shape[] = [
     run: (q) => listCases(q, { ...OPEN, q: 'refund', priorities: ['high', 'urgent'] }, '-openedAt', null, 51),
   },
   {
+    file: 'cases.list.tagged',
+    source: 'cases/store.ts listCases',
+    input: 'GET /api/v1/cases?tag=vip&tag=billing&status=open (every tag; public cases only)',
+    run: (q) => listCases(q, { ...OPEN, publicOnly: true, tags: ['vip', 'billing'] }, '-openedAt', null, 51),
+  },
+  {
     file: 'cases.list.by-number',
     source: 'cases/store.ts listCases',
     input: 'GET /api/v1/cases?sort=caseNumber',

@@ -1,14 +1,14 @@
 -- customers.list.filters: GET /api/v1/customers?email=…&postalCode=…&vip=true&draft=false
 -- built by customers/search.ts buildListQuery (rendered by npm run sql:snapshots; do not edit)
 
--- prepared as: customers.list.hEuz24q6a9Xc55gCueBK
+-- prepared as: customers.list.HIykxG5MEyyNrQm8THLN
 -- $1 = 'ada@example.com'
 -- $2 = 'SW1A1AA'
 -- $3 = false
 -- $4 = true
 -- $5 = 51
 SELECT c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.notes, c.vip,
-c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.version, c.created_at, c.updated_at,
+c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.tags, c.version, c.created_at, c.updated_at,
 (SELECT coalesce(json_agg(json_build_object('type', p.type, 'number', p.raw, 'e164', p.e164,
   'extension', p.extension, 'valid', p.valid) ORDER BY p.position), '[]'::json)
 FROM customer_phones p WHERE p.customer_id = c.id) AS phones, k.sort_key, k.sort_name FROM (SELECT c.id, c.sort_name AS sort_key, c.sort_name FROM customers c

@@ -12,7 +12,7 @@ WITH hits AS (
      ) ranked WHERE n <= $2
    )
    SELECT h.match_key, c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.notes, c.vip,
-c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.version, c.created_at, c.updated_at,
+c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.tags, c.version, c.created_at, c.updated_at,
 (SELECT coalesce(json_agg(json_build_object('type', p.type, 'number', p.raw, 'e164', p.e164,
   'extension', p.extension, 'valid', p.valid) ORDER BY p.position), '[]'::json)
 FROM customer_phones p WHERE p.customer_id = c.id) AS phones, c.sort_name AS sort_key, c.sort_name

@@ -6,7 +6,7 @@
 -- $1 = '+14155550100'
 -- $2 = 51
 SELECT c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.notes, c.vip,
-c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.version, c.created_at, c.updated_at,
+c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.tags, c.version, c.created_at, c.updated_at,
 (SELECT coalesce(json_agg(json_build_object('type', p.type, 'number', p.raw, 'e164', p.e164,
   'extension', p.extension, 'valid', p.valid) ORDER BY p.position), '[]'::json)
 FROM customer_phones p WHERE p.customer_id = c.id) AS phones, c.sort_name AS sort_key, c.sort_name FROM customers c
@@ -14,7 +14,7 @@ FROM customer_phones p WHERE p.customer_id = c.id) AS phones, c.sort_name AS sor
        ORDER BY c.sort_name, c.id LIMIT $2;
 
 -- statement 2 of 2
--- prepared as: customers.list.GV6tiTiLwI1TN55RREqq
+-- prepared as: customers.list.4qMKOV2NXXbWk9pr5JER
 -- $1 = '+14155550100'
 -- $2 = '0010555514'
 -- $3 = '0010555515'
@@ -25,7 +25,7 @@ WITH ph AS (SELECT customer_id, 1 AS tier FROM customer_phones WHERE e164 = $1
       WHERE (digits_rev >= $2 AND digits_rev < $3)
          OR digits_rev = ANY((SELECT $4::text[])::text[]))
   SELECT c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.notes, c.vip,
-c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.version, c.created_at, c.updated_at,
+c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.tags, c.version, c.created_at, c.updated_at,
 (SELECT coalesce(json_agg(json_build_object('type', p.type, 'number', p.raw, 'e164', p.e164,
   'extension', p.extension, 'valid', p.valid) ORDER BY p.position), '[]'::json)
 FROM customer_phones p WHERE p.customer_id = c.id) AS phones, k.sort_key, k.sort_name FROM (SELECT c.id, c.sort_name AS sort_key, c.sort_name FROM customers c

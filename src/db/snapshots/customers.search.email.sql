@@ -1,7 +1,7 @@
 -- customers.search.email: GET /api/v1/customers?q=ada@example.com
 -- built by customers/search.ts buildListQuery (rendered by npm run sql:snapshots; do not edit)
 
--- prepared as: customers.list.9q3Gl_ZUsSJFkAlC1I-w
+-- prepared as: customers.list.Nl1RauEogfOvnXoCTb0T
 -- $1 = 200
 -- $2 = 'ada@example.com'
 -- $3 = 'ada@example.con'
@@ -14,7 +14,7 @@ WITH qm(id, score, sort_name) AS ((SELECT id, 1::float8, sort_name FROM customer
         ORDER BY sort_name, id LIMIT $1)),
 qb AS (SELECT id, max(score) AS score, min(sort_name) AS sort_name FROM qm GROUP BY id)
     SELECT c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.notes, c.vip,
-  c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.version, c.created_at, c.updated_at,
+  c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.tags, c.version, c.created_at, c.updated_at,
   (SELECT coalesce(json_agg(json_build_object('type', p.type, 'number', p.raw, 'e164', p.e164,
     'extension', p.extension, 'valid', p.valid) ORDER BY p.position), '[]'::json)
   FROM customer_phones p WHERE p.customer_id = c.id) AS phones, k.sort_key, k.sort_name FROM (SELECT qb.id, qb.score AS sort_key, qb.sort_name FROM qb

@@ -1,7 +1,7 @@
 -- customers.search.two-words-by-name: GET /api/v1/customers?q=jon smith&sort=name
 -- built by customers/search.ts buildListQuery (rendered by npm run sql:snapshots; do not edit)
 
--- prepared as: customers.list.oVqnvFoS5QHKvNBkGnE-
+-- prepared as: customers.list.9UThfL5wZky06ERI3PxD
 -- $1 = 200
 -- $2 = 'jon smith'
 -- $3 = 'jon smiti'
@@ -30,7 +30,7 @@ WITH qm(id, score, sort_name) AS ((SELECT id, 1::float8, sort_name FROM customer
         ORDER BY similarity(term, $8) DESC, term LIMIT 30)) LIMIT $1)),
 qb AS (SELECT id, max(score) AS score, min(sort_name) AS sort_name FROM qm GROUP BY id)
     SELECT c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.notes, c.vip,
-  c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.version, c.created_at, c.updated_at,
+  c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.tags, c.version, c.created_at, c.updated_at,
   (SELECT coalesce(json_agg(json_build_object('type', p.type, 'number', p.raw, 'e164', p.e164,
     'extension', p.extension, 'valid', p.valid) ORDER BY p.position), '[]'::json)
   FROM customer_phones p WHERE p.customer_id = c.id) AS phones, k.sort_key, k.sort_name FROM (SELECT qb.id, qb.sort_name AS sort_key, qb.sort_name FROM qb

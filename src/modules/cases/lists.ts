@@ -1,4 +1,5 @@
 import type { Db } from '../../db/adapter.js';
+import { tagFilterOf } from '../../formats/tags.js';
 import { type Actor, can, requirePrivilege } from '../../http/actor.js';
 import { Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
@@ -57,6 +58,7 @@ export class CaseLists {
     filter.reopened = query.reopened;
     filter.responded = query.responded;
     filter.staffResponses = query.staffResponses;
+    filter.tags = tagFilterOf(query.tag);
     const raw = query as Record<string, unknown>;
     if (hasCustomFieldFilters(raw) || filter.q) {
       const cf = await customFieldConditions(this.db, 'case', raw, { alias: 'c' });

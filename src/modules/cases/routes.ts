@@ -7,6 +7,8 @@ import { versionRead } from '../../http/versions.js';
 import { registerFollowUpRoutes } from './followups-routes.js';
 import {
   Case,
+  CaseBulk,
+  CaseBulkResult,
   CaseCreate,
   CaseGetQuery,
   CaseListQuery,
@@ -18,6 +20,7 @@ import {
   CustomerCasesQuery,
 } from './schema.js';
 import { HistoryEntry } from '../history/schema.js';
+import { TagCounts, TagCountsQuery } from '../../formats/tags.js';
 
 /** Cases (K1, K4–K6), their follow-ups (F1), the customer record's cases, and the case settings. */
 export async function registerCaseRoutes(app: App, ctx: AppContext): Promise<void> {
@@ -52,6 +55,36 @@ export async function registerCaseRoutes(app: App, ctx: AppContext): Promise<voi
       },
     },
     async (request, reply) => reply.status(201).send(await cases.create(actorOf(request), request.body)),
+  );
+
+  app.get(
+    '/api/v1/cases/tags',
+    {
+      config: { access: 'cases.view' },
+      schema: {
+        tags,
+        summary:
+          'The tags in use on cases, most used first, with how many cases carry each (private cases count only for cases.viewPrivate); q keeps those starting with it',
+        querystring: TagCountsQuery,
+        response: { 200: TagCounts },
+      },
+    },
+    async (request) => cases.tagCounts(actorOf(request), request.query),
+  );
+
+  app.post(
+    '/api/v1/cases/bulk',
+    {
+      config: { access: 'cases.view' },
+      schema: {
+        tags,
+        summary:
+          'One action on up to 500 cases, all or nothing: assign, status, priority, addTag or removeTag. Each case is changed as PATCH would (privileges, history, events, webhooks); the first that fails undoes the others and is named in the error',
+        body: CaseBulk,
+        response: { 200: CaseBulkResult, 400: Problem, 403: Problem, 404: Problem, 409: Problem },
+      },
+    },
+    async (request) => cases.bulk(actorOf(request), request.body),
   );
 
   app.get(

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.js';
+import { TagFilter, TagsInput } from '../../formats/tags.js';
 import { CUSTOM_FIELD_FILTER_DOC, CustomFieldValues, customFieldFilterQuery } from '../custom-fields/schema.js';
 
 /** Keys of statuses, priorities and severities: lower-case identifiers the administrator picks. */
@@ -33,6 +34,7 @@ export const Case = Type.Object({
   openedAt: DateTime,
   closedAt: Type.Union([DateTime, Type.Null()]),
   customFields: CustomFields,
+  tags: Type.Array(Type.String(), { description: 'lower-case labels, in the order they were added' }),
   version: Type.Integer(),
   createdAt: DateTime,
   updatedAt: DateTime,
@@ -51,6 +53,7 @@ export const CaseCreate = Type.Object(
     ownerId: Type.Optional(Nullable(Type.String())),
     channel: Type.Optional(CaseChannel),
     customFields: Type.Optional(CustomFields),
+    tags: Type.Optional(TagsInput),
   },
   { additionalProperties: false },
 );
@@ -68,11 +71,52 @@ export const CasePatch = Type.Object(
     ownerId: Type.Optional(Nullable(Type.String())),
     channel: Type.Optional(CaseChannel),
     customFields: Type.Optional(CustomFields),
+    tags: Type.Optional(TagsInput),
     version: Type.Optional(Type.Integer()),
   },
   { additionalProperties: false },
 );
 export type CasePatch = Static<typeof CasePatch>;
+
+/** One bulk action: exactly one of these keys (the service names a missing or extra one). */
+export const CaseBulkAction = Type.Object(
+  {
+    assign: Type.Optional(Nullable(Type.String({ description: 'the new owner (a user id), or null: unassigned' }))),
+    status: Type.Optional(ListKey),
+    priority: Type.Optional(ListKey),
+    addTag: Type.Optional(Type.String({ maxLength: 200 })),
+    removeTag: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type CaseBulkAction = Static<typeof CaseBulkAction>;
+
+export const CASE_BULK_MAX = 500;
+
+export const CaseBulk = Type.Object(
+  {
+    ids: Type.Array(Type.String({ maxLength: 100 }), {
+      minItems: 1,
+      maxItems: CASE_BULK_MAX,
+      description: `the cases to change (at most ${CASE_BULK_MAX}; repeats count once)`,
+    }),
+    action: CaseBulkAction,
+  },
+  { additionalProperties: false },
+);
+export type CaseBulk = Static<typeof CaseBulk>;
+
+export const CaseBulkResult = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      changed: Type.Boolean({ description: 'false when the case already was as asked (nothing written)' }),
+      case: Case,
+    }),
+  ),
+  changed: Type.Integer({ description: 'how many cases changed' }),
+});
+export type CaseBulkResult = Static<typeof CaseBulkResult>;
 
 export const CASE_SORTS = ['openedAt', '-openedAt', 'updatedAt', '-updatedAt', 'caseNumber', '-caseNumber'] as const;
 export type CaseSort = (typeof CASE_SORTS)[number];
@@ -117,6 +161,7 @@ export const CaseListQuery = Type.Object(
     staffResponses: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 1000, description: 'exactly this many public follow-ups by staff' }),
     ),
+    tag: TagFilter,
     sort: Type.Optional(
       Type.Union(
         CASE_SORTS.map((s) => Type.Literal(s)),

@@ -2,7 +2,8 @@ import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { emitEvents, type NewEvent } from '../../events/outbox.js';
 import { enqueueCaseWebhooks } from './webhooks.js';
 import { type Actor, can, requirePrivilege } from '../../http/actor.js';
-import { Conflict, Forbidden, Invalid } from '../../http/errors.js';
+import { AppError, Conflict, Forbidden, Invalid } from '../../http/errors.js';
+import { tagOf, tagsOf } from '../../formats/tags.js';
 import { isUuid } from '../../http/ids.js';
 import { encodeCursor, type Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
@@ -16,6 +17,8 @@ import { CaseImporter, FollowUpImporter, type CaseImportMode } from './import.js
 import type {
   Case,
   CaseCreate,
+  CaseBulk,
+  CaseBulkResult,
   CaseListQuery,
   CasePatch,
   CaseUnitary,
@@ -48,6 +51,7 @@ function caseFields(r: CaseRow): Record<string, unknown> {
     channel: r.channel,
     closedAt: r.closed_at ? r.closed_at.toISOString() : null,
     customFields: r.custom_fields,
+    tags: r.tags,
   };
 }
 
@@ -111,7 +115,10 @@ export class CasesService {
       const priority = await this.checkRank(q, 'case_priorities', 'priority', input.priority, null);
       const severity = await this.checkRank(q, 'case_severities', 'severity', input.severity, null);
       const customFields = await validateCustomFields(q, 'case', input.customFields);
+      const tags = input.tags ? tagsOf(input.tags) : [];
+      if (tags.length > 0) requirePrivilege(actor, 'cases.edit');
       const row = await store.insertCase(q, {
+        tags,
         customerId: input.customerId,
         subject: input.subject,
         description: input.description ?? '',
@@ -168,15 +175,43 @@ export class CasesService {
    * Changes the fields sent. A status change needs cases.changeStatus, a change
    * of any other field cases.edit: each checked for what actually changes.
    */
-  async update(actor: Actor, id: string, patch: CasePatch, expectedVersion: number | null): Promise<Case> {
+  async update(
+    actor: Actor,
+    id: string,
+    patch: CasePatch,
+    expectedVersion: number | null,
+    tx?: Queryable,
+  ): Promise<Case> {
+    // Outside a caller's transaction the customers module is asked first; inside one the foreign key decides.
+    if (patch.customerId !== undefined && !tx) {
+      requirePrivilege(actor, 'cases.view');
+      await this.checkCustomer(patch.customerId);
+    }
+    return (await this.change(actor, id, () => patch, expectedVersion, tx)).case;
+  }
+
+  /**
+   * The update's body: `patchOf` computes the patch from the locked row (a bulk
+   * "add tag" adds to the tags it finds). `changed` is false when nothing did.
+   */
+  private async change(
+    actor: Actor,
+    id: string,
+    patchOf: (before: Case) => CasePatch,
+    expectedVersion: number | null,
+    tx?: Queryable,
+  ): Promise<{ case: Case; changed: boolean }> {
     requirePrivilege(actor, 'cases.view');
     if (!can(actor, 'cases.edit') && !can(actor, 'cases.changeStatus')) {
       throw new Forbidden('This needs the cases.edit or cases.changeStatus privilege');
     }
-    if (patch.customerId !== undefined) await this.checkCustomer(patch.customerId);
-    return this.db.transaction(async (q) => {
+    return inTransaction(this.db, tx, async (q) => {
       const before = await visibleCase(q, actor, id, true);
       if (expectedVersion !== null && expectedVersion !== before.version) throw Conflict.stale(store.toCase(before));
+      const patch = patchOf(store.toCase(before));
+      if (patch.customerId !== undefined && !isUuid(patch.customerId)) {
+        throw new Invalid([{ field: 'customerId', message: 'no such customer' }]);
+      }
       const next: store.CaseFields = {
         customerId: patch.customerId ?? before.customer_id,
         subject: patch.subject ?? before.subject,
@@ -193,6 +228,7 @@ export class CasesService {
           patch.customFields !== undefined
             ? await validateCustomFields(q, 'case', patch.customFields, before.custom_fields)
             : before.custom_fields,
+        tags: patch.tags !== undefined ? tagsOf(patch.tags) : before.tags,
       };
       const statusChanged = next.status !== before.status;
       const edited = diffFields(
@@ -201,7 +237,7 @@ export class CasesService {
       );
       if (statusChanged) requirePrivilege(actor, 'cases.changeStatus');
       if (edited.length > 0) requirePrivilege(actor, 'cases.edit');
-      if (!statusChanged && edited.length === 0) return store.toCase(before);
+      if (!statusChanged && edited.length === 0) return { case: store.toCase(before), changed: false };
 
       if (next.visibility === 'private' && before.visibility !== 'private' && !can(actor, 'cases.viewPrivate')) {
         throw new Forbidden('Making a case private needs the cases.viewPrivate privilege');
@@ -224,8 +260,47 @@ export class CasesService {
         changes: diffFields(caseFields(before), caseFields(after)),
       });
       await this.announce(actor, after, 'update', before, q);
-      return store.toCase(after);
+      return { case: store.toCase(after), changed: true };
     });
+  }
+
+  /**
+   * One action on many cases, all or nothing: each case goes through the
+   * update (its privileges, history, events and webhooks), in one transaction.
+   * The first case that fails undoes the others and names itself in the error.
+   */
+  async bulk(actor: Actor, input: CaseBulk, tx?: Queryable): Promise<CaseBulkResult> {
+    requirePrivilege(actor, 'cases.view');
+    const patchOf = bulkPatch(input.action);
+    const ids = [...new Set(input.ids)];
+    return inTransaction(this.db, tx, async (q) => {
+      const items: CaseBulkResult['items'] = [];
+      for (const [i, id] of ids.entries()) {
+        try {
+          const r = await this.change(actor, id, patchOf, null, q);
+          items.push({ id, changed: r.changed, case: r.case });
+        } catch (e) {
+          if (!(e instanceof AppError)) throw e;
+          throw bulkFailure(e, id, input.ids.indexOf(id) >= 0 ? input.ids.indexOf(id) : i);
+        }
+      }
+      return { items, changed: items.filter((r) => r.changed).length };
+    });
+  }
+
+  /** The tags on cases the caller may see, most used first (private cases count only for cases.viewPrivate). */
+  async tagCounts(
+    actor: Actor,
+    query: { q?: string; limit?: number },
+  ): Promise<{ items: { tag: string; count: number }[] }> {
+    requirePrivilege(actor, 'cases.view');
+    const prefix = query.q?.trim().replace(/\s+/g, ' ').toLowerCase() || null;
+    const items = await store.tagCounts(this.db, {
+      publicOnly: !can(actor, 'cases.viewPrivate'),
+      prefix,
+      limit: query.limit ?? 100,
+    });
+    return { items };
   }
 
   async delete(actor: Actor, id: string, expectedVersion: number | null): Promise<void> {
@@ -373,7 +448,51 @@ function fieldsOf(r: CaseRow): store.CaseFields {
     channel: r.channel,
     closedAt: r.closed_at,
     customFields: r.custom_fields,
+    tags: r.tags,
   };
+}
+
+/** A bulk action as the patch of one case (exactly one action; 400 naming `action` otherwise). */
+function bulkPatch(action: CaseBulk['action']): (before: Case) => CasePatch {
+  const keys = Object.keys(action).filter((k) => action[k as keyof typeof action] !== undefined);
+  if (keys.length !== 1) {
+    throw new Invalid([
+      {
+        field: 'action',
+        message: 'give exactly one of assign, status, priority, addTag or removeTag',
+      },
+    ]);
+  }
+  if (action.assign !== undefined) {
+    const ownerId = action.assign;
+    return () => ({ ownerId });
+  }
+  if (action.status !== undefined) {
+    const status = action.status;
+    return () => ({ status });
+  }
+  if (action.priority !== undefined) {
+    const priority = action.priority;
+    return () => ({ priority });
+  }
+  if (action.addTag !== undefined) {
+    const tag = tagOf(action.addTag, 'action.addTag');
+    return (before) => ({ tags: before.tags.includes(tag) ? before.tags : [...before.tags, tag] });
+  }
+  const tag = tagOf(action.removeTag ?? '', 'action.removeTag');
+  return (before) => ({ tags: before.tags.filter((t) => t !== tag) });
+}
+
+/** A case of a bulk action failed: the same status, naming the id and its place in `ids`. */
+function bulkFailure(e: AppError, id: string, index: number): AppError {
+  const why = e.message;
+  const fields = Array.isArray(e.extra.errors) ? (e.extra.errors as { field: string; message: string }[]) : [];
+  const reason = fields.length > 0 ? fields.map((f) => `${f.field}: ${f.message}`).join('; ') : why;
+  const detail = `Case ${id} (ids[${index}]): ${reason}. Nothing was changed.`;
+  return new AppError(e.status, e.title, detail, {
+    errors: [{ field: `ids[${index}]`, message: `${id}: ${reason}` }],
+    failedId: id,
+  });
 }
 
 function rowOf(f: store.CaseFields): Partial<CaseRow> {
@@ -387,6 +506,7 @@ function rowOf(f: store.CaseFields): Partial<CaseRow> {
     owner_id: f.ownerId,
     channel: f.channel,
     custom_fields: f.customFields,
+    tags: f.tags,
   };
 }
 

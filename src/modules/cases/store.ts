@@ -20,14 +20,15 @@ export interface CaseRow {
   opened_at: Date;
   closed_at: Date | null;
   custom_fields: Record<string, unknown>;
+  tags: string[];
   version: number;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = `c.id, c.case_number, c.customer_id, c.subject, c.description, c.status, c.is_open, c.priority,
-  c.severity, c.visibility, c.owner_id, c.channel, c.opened_at, c.closed_at, c.custom_fields, c.version,
-  c.created_at, c.updated_at`;
+  c.severity, c.visibility, c.owner_id, c.channel, c.opened_at, c.closed_at, c.custom_fields, c.tags,
+  c.version, c.created_at, c.updated_at`;
 
 /** A sort key's full-precision text (microseconds), so a cursor never skips rows that share a millisecond. */
 const ISO_US = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -49,6 +50,7 @@ export function toCase(r: CaseRow): Case {
     openedAt: r.opened_at.toISOString(),
     closedAt: r.closed_at ? r.closed_at.toISOString() : null,
     customFields: r.custom_fields,
+    tags: r.tags,
     version: r.version,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
@@ -75,6 +77,7 @@ export interface NewCase {
   ownerId: string | null;
   channel: CaseChannel;
   customFields: Record<string, unknown>;
+  tags: string[];
   actorId: string | null;
 }
 
@@ -82,8 +85,8 @@ export async function insertCase(tx: Queryable, c: NewCase): Promise<CaseRow> {
   return one<CaseRow>(
     tx,
     `INSERT INTO cases AS c (customer_id, subject, description, status, is_open, priority, severity, visibility,
-       owner_id, channel, closed_at, custom_fields, created_by, updated_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12, $12)
+       owner_id, channel, closed_at, custom_fields, created_by, updated_by, tags)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12, $12, $13)
      RETURNING ${COLUMNS}`,
     [
       c.customerId,
@@ -98,6 +101,7 @@ export async function insertCase(tx: Queryable, c: NewCase): Promise<CaseRow> {
       c.channel,
       JSON.stringify(c.customFields),
       c.actorId,
+      c.tags,
     ],
   );
 }
@@ -116,6 +120,7 @@ export interface CaseFields {
   channel: CaseChannel;
   closedAt: Date | null;
   customFields: Record<string, unknown>;
+  tags: string[];
 }
 
 export async function updateCase(tx: Queryable, id: string, f: CaseFields, actorId: string | null): Promise<CaseRow> {
@@ -123,7 +128,7 @@ export async function updateCase(tx: Queryable, id: string, f: CaseFields, actor
     tx,
     `UPDATE cases AS c SET customer_id = $2, subject = $3, description = $4, status = $5, is_open = $6,
        priority = $7, severity = $8, visibility = $9, owner_id = $10, channel = $11, closed_at = $12,
-       custom_fields = $13, updated_by = $14, version = version + 1, updated_at = now()
+       custom_fields = $13, updated_by = $14, tags = $15, version = version + 1, updated_at = now()
      WHERE c.id = $1 RETURNING ${COLUMNS}`,
     [
       id,
@@ -140,6 +145,7 @@ export async function updateCase(tx: Queryable, id: string, f: CaseFields, actor
       f.closedAt,
       JSON.stringify(f.customFields),
       actorId,
+      f.tags,
     ],
   );
 }
@@ -202,6 +208,8 @@ export interface CaseFilter {
    * from custom-fields/filters.ts: their placeholders are $1…$n of `params`.
    */
   custom?: { conditions: string[]; searchOr: string | null; params: unknown[] };
+  /** Normalised tags: cases carrying every one of them. */
+  tags?: string[];
 }
 
 const SORT_COLUMNS: Record<string, { col: string; kind: 'date' | 'number' }> = {
@@ -272,6 +280,7 @@ function whereOf(f: CaseFilter, p: Params): string[] {
   // first_response_at and staff_responses are kept by a trigger on follow-ups (migration 1301).
   if (f.responded !== undefined) w.push(`c.first_response_at IS ${f.responded ? 'NOT ' : ''}NULL`);
   if (f.staffResponses !== undefined) w.push(`c.staff_responses = ${p.add(f.staffResponses)}::int`);
+  if (f.tags && f.tags.length > 0) w.push(`c.tags @> ${p.add(f.tags)}::text[]`);
   return w;
 }
 
@@ -368,4 +377,24 @@ export async function moveCustomerCases(tx: Queryable, fromId: string, toId: str
     [fromId, toId, actorId],
   );
   return rows;
+}
+
+/**
+ * The tags in use on the cases the caller may see (`publicOnly`: public cases
+ * only), most used first; `prefix` keeps those starting with it.
+ */
+export async function tagCounts(
+  q: Queryable,
+  opts: { publicOnly: boolean; prefix: string | null; limit: number },
+): Promise<{ tag: string; count: number }[]> {
+  const p = new Params();
+  const w: string[] = [];
+  if (opts.publicOnly) w.push(`c.visibility = 'public'`);
+  if (opts.prefix) w.push(`left(t.tag, ${p.add([...opts.prefix].length)}::int) = ${p.add(opts.prefix)}::text`);
+  return q.query<{ tag: string; count: number }>(
+    `SELECT t.tag, count(*) AS count FROM cases c CROSS JOIN LATERAL unnest(c.tags) AS t(tag)
+     ${w.length ? 'WHERE ' + w.join(' AND ') : ''}
+     GROUP BY t.tag ORDER BY count(*) DESC, t.tag LIMIT ${p.add(opts.limit)}`,
+    p.values,
+  );
 }

@@ -1,3 +1,4 @@
+import { TagCounts, TagCountsQuery } from '../../formats/tags.js';
 import { Type } from '@sinclair/typebox';
 import type { App, AppContext } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
@@ -36,7 +37,7 @@ export async function registerCustomerRoutes(app: App, ctx: AppContext): Promise
           '`q`: fuzzy first/last name and company, prefix of account number, email or last name, a phone number ' +
           'or its last digits (≥ 4). Exact filters: `email` (any case), `phone` (any format: exact E.164, else ' +
           'the last digits), `accountNumber`, `postalCode` (primary or secondary address; spaces and case ignored), ' +
-          '`draft`, `vip`; custom fields: `cf.<key>=` and, for number/decimal/date/dateTime, `cf.<key>.gte|gt|lte|lt=` ' +
+          '`draft`, `vip`, `tag` (repeatable: every tag given); custom fields: `cf.<key>=` and, for number/decimal/date/dateTime, `cf.<key>.gte|gt|lte|lt=` ' +
           '(filterable fields); searchable custom fields are part of `q`. Keyset pagination; no total count.',
         querystring: CustomerQuery,
         response: { 200: PageOf(Customer), 400: Problem },
@@ -46,6 +47,21 @@ export async function registerCustomerRoutes(app: App, ctx: AppContext): Promise
       const { limit = 50, ...rest } = request.query;
       return customers.list(actorOf(request), { ...rest, limit });
     },
+  );
+
+  app.get(
+    '/api/v1/customers/tags',
+    {
+      config: { access: 'customers.view' },
+      schema: {
+        tags,
+        summary:
+          'The tags in use on customers, most used first, with how many customers carry each; q keeps those starting with it',
+        querystring: TagCountsQuery,
+        response: { 200: TagCounts },
+      },
+    },
+    async (request) => customers.tagCounts(actorOf(request), request.query),
   );
 
   app.post(

@@ -1,3 +1,4 @@
+import { TagFilter, TagsInput } from '../../formats/tags.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.js';
 import { CUSTOM_FIELD_FILTER_DOC, CustomFieldValues, customFieldFilterQuery } from '../custom-fields/schema.js';
@@ -74,6 +75,7 @@ const writable = {
     Type.Boolean({ description: 'a draft may be incomplete; it is left out of screen-pop matching' }),
   ),
   customFields: Type.Optional(CustomFieldValues),
+  tags: Type.Optional(TagsInput),
 };
 
 export const CustomerCreate = Type.Object(
@@ -112,6 +114,7 @@ export const Customer = Type.Object({
   vip: Type.Boolean(),
   draft: Type.Boolean(),
   customFields: CustomFieldValues,
+  tags: Type.Array(Type.String(), { description: 'lower-case labels, in the order they were added' }),
   version: Type.Integer(),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
@@ -149,6 +152,7 @@ export const CustomerQuery = Type.Object(
     postalCode: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     draft: Type.Optional(Type.Boolean()),
     vip: Type.Optional(Type.Boolean()),
+    tag: TagFilter,
     sort: Type.Optional(
       Type.Unsafe<Sort>({
         type: 'string',

@@ -39,6 +39,8 @@ export interface ListOptions {
   postalCode?: string;
   draft?: boolean;
   vip?: boolean;
+  /** Normalised tags: customers carrying every one of them. */
+  tags?: string[];
   sort?: Sort;
   limit: number;
   cursor?: string;
@@ -198,6 +200,7 @@ export function buildListQuery(opts: ListOptions, region: string): ListQuery | n
   }
   if (opts.draft !== undefined) where.push(`c.draft = ${p.add(opts.draft)}`);
   if (opts.vip !== undefined) where.push(`c.vip = ${p.add(opts.vip)}`);
+  if (opts.tags && opts.tags.length > 0) where.push(`c.tags @> ${p.add(opts.tags)}::text[]`);
   if (opts.custom) where.push(opts.custom.render((v) => p.add(v)));
 
   const sort: Sort = opts.sort ?? (joinQ ? 'relevance' : 'name');
@@ -260,8 +263,8 @@ async function phoneOnlyExact(
   region: string,
   exactPhone?: ExactPhoneList,
 ): Promise<ListRow[] | null> {
-  const { phone, limit, sort, cursor, q, email, accountNumber, postalCode, draft, vip, custom } = opts;
-  if (phone === undefined || cursor || (sort && sort !== 'name') || custom) return null;
+  const { phone, limit, sort, cursor, q, email, accountNumber, postalCode, draft, vip, custom, tags } = opts;
+  if (phone === undefined || cursor || (sort && sort !== 'name') || custom || tags?.length) return null;
   if ([q, email, accountNumber, postalCode, draft, vip].some((v) => v !== undefined)) return null;
   const { e164 } = phoneLookupKeys(phone, region);
   if (!e164) return null;

@@ -37,7 +37,10 @@ import {
   summariesByIds,
   toCustomer,
   updateCustomer,
+  customerTagCounts,
+  setCustomerTags,
 } from './store.js';
+import { tagFilterOf, tagsOf } from '../../formats/tags.js';
 
 export const RECORD_TYPE = 'customer';
 const trimOrNull = (s: string | null | undefined): string | null => {
@@ -169,8 +172,10 @@ export class CustomersService {
     return summariesByIds(this.db, [...new Set(ids.filter(isUuid))]);
   }
 
-  async list(actor: Actor, opts: ListOptions): Promise<Page<Customer>> {
+  async list(actor: Actor, query: ListOptions & { tag?: string[] }): Promise<Page<Customer>> {
     requirePrivilege(actor, 'customers.view');
+    const { tag, ...rest } = query;
+    const opts: ListOptions = { ...rest, tags: tagFilterOf(tag) };
     // cf.* parameters travel in opts as the querystring had them.
     const custom = await prepareCustomFieldFilters(
       this.definitionReads,
@@ -224,6 +229,7 @@ export class CustomersService {
     };
     checkComplete(values);
     const phones = this.normalisePhones(input.phones ?? []);
+    const tags = input.tags ? tagsOf(input.tags) : [];
     return inTransaction(this.db, tx, async (tx) => {
       values.customFields = await validateCustomFields(tx, 'customer', input.customFields, undefined, {
         draft: values.draft,
@@ -231,11 +237,12 @@ export class CustomersService {
       const { id, accountNumber } = await insertCustomer(tx, values, actor.userId);
       values.accountNumber = accountNumber;
       await replacePhones(tx, id, phones);
+      if (tags.length > 0) await setCustomerTags(tx, id, tags);
       await recordHistory(tx, actor, {
         recordType: RECORD_TYPE,
         recordId: id,
         action: 'create',
-        changes: diffFields({}, historyFields(values, phones)),
+        changes: diffFields({}, { ...historyFields(values, phones), tags: tags.length ? tags : null }),
       });
       const created = toCustomer((await getRow(tx, id))!);
       await this.emit(tx, 'customer.created', created);
@@ -291,16 +298,31 @@ export class CustomersService {
       const phonesChanged =
         !samePhones(phones, before.phones) || phones.some((p, i) => p.e164 !== before.phones[i].e164);
 
-      const changes = diffFields(historyFields(old, before.phones), historyFields(next, phones));
+      const tags = patch.tags !== undefined ? tagsOf(patch.tags) : before.tags;
+      const changes = diffFields(
+        { ...historyFields(old, before.phones), tags: before.tags },
+        { ...historyFields(next, phones), tags },
+      );
       if (changes.length === 0 && !phonesChanged) return toCustomer(before);
       await updateCustomer(tx, id, next, actor.userId);
       if (phonesChanged) await replacePhones(tx, id, phones);
+      if (patch.tags !== undefined && tags.join('\n') !== before.tags.join('\n')) await setCustomerTags(tx, id, tags);
       await recordHistory(tx, actor, { recordType: RECORD_TYPE, recordId: id, action: 'update', changes });
       const after = toCustomer((await getRow(tx, id))!);
       await this.emit(tx, 'customer.updated', after);
       await enqueueWebhook(tx, 'customer.updated', after);
       return after;
     });
+  }
+
+  /** The tags in use on customers, most used first, with how many customers carry each. */
+  async tagCounts(
+    actor: Actor,
+    query: { q?: string; limit?: number },
+  ): Promise<{ items: { tag: string; count: number }[] }> {
+    requirePrivilege(actor, 'customers.view');
+    const prefix = query.q?.trim().replace(/\s+/g, ' ').toLowerCase() || null;
+    return { items: await customerTagCounts(this.db, { prefix, limit: query.limit ?? 100 }) };
   }
 
   /** Deletes a customer; the history keeps every field it had, who deleted it and when. */

@@ -40,6 +40,7 @@ export interface CustomerRow {
   primary_address: Address | null;
   secondary_address: Address | null;
   custom_fields: Record<string, unknown>;
+  tags: string[];
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -52,7 +53,7 @@ const PHONES_JSON = `(SELECT coalesce(json_agg(json_build_object('type', p.type,
   FROM customer_phones p WHERE p.customer_id = c.id)`;
 
 export const CUSTOMER_COLUMNS = `c.id, c.account_number, c.first_name, c.last_name, c.company, c.email, c.notes, c.vip,
-  c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.version, c.created_at, c.updated_at,
+  c.draft, c.primary_address, c.secondary_address, c.custom_fields, c.tags, c.version, c.created_at, c.updated_at,
   ${PHONES_JSON} AS phones`;
 
 export function displayNameOf(r: {
@@ -95,6 +96,7 @@ export function toCustomer(r: CustomerRow): Customer {
     vip: r.vip,
     draft: r.draft,
     customFields: r.custom_fields,
+    tags: r.tags,
     version: r.version,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
@@ -167,6 +169,25 @@ export async function updateCustomer(tx: Queryable, id: string, v: CustomerValue
     [...valueParams(v), id, userId],
   );
   await addTerms(tx, nameTerms(v.firstName, v.lastName, v.company));
+}
+
+/** Replaces a customer's tags (normalised by the service), in the update's transaction: the update bumps the version. */
+export async function setCustomerTags(tx: Queryable, id: string, tags: string[]): Promise<void> {
+  await tx.query('UPDATE customers SET tags = $2 WHERE id = $1', [id, tags]);
+}
+
+/** The tags in use on customers, most used first; `prefix` keeps those starting with it. */
+export async function customerTagCounts(
+  q: Queryable,
+  opts: { prefix: string | null; limit: number },
+): Promise<{ tag: string; count: number }[]> {
+  const prefix = opts.prefix ?? '';
+  return q.query<{ tag: string; count: number }>(
+    `SELECT t.tag, count(*) AS count FROM customers c CROSS JOIN LATERAL unnest(c.tags) AS t(tag)
+     WHERE left(t.tag, $1::int) = $2::text
+     GROUP BY t.tag ORDER BY count(*) DESC, t.tag LIMIT $3`,
+    [[...prefix].length, prefix, opts.limit],
+  );
 }
 
 /** Adds words to the search dictionary (in sorted order: concurrent writers take their locks in one order). */

@@ -6,6 +6,7 @@ import { HistoryList } from '../components/HistoryList.js';
 import { CustomFieldsPanel } from '../components/CustomFieldsPanel.js';
 import { useFieldDefs } from '../customFields.js';
 import { useToast } from '../components/Toasts.js';
+import { TagEditor } from '../components/Tags.js';
 import { useLoad } from '../hooks.js';
 import { live } from '../live.js';
 import { choices, labelOf, useCaseRefs } from '../lookups.js';
@@ -17,7 +18,7 @@ import { FollowUps } from './FollowUps.js';
 import { TaskList } from './TaskList.js';
 
 type CaseField =
-  'status' | 'priority' | 'severity' | 'visibility' | 'ownerId' | 'subject' | 'description' | 'customFields';
+  'status' | 'priority' | 'severity' | 'visibility' | 'ownerId' | 'subject' | 'description' | 'customFields' | 'tags';
 
 export function CaseView({ id }: { id: string }) {
   const { can, me } = useSession();
@@ -172,6 +173,15 @@ export function CaseView({ id }: { id: string }) {
               Assign to me
             </button>
           )}
+          <div className="field case-tags" role="group" aria-label="Case tags">
+            <span className="label">Tags</span>
+            <TagEditor
+              tags={c.tags}
+              source="/api/v1/cases/tags"
+              disabled={!canEdit}
+              onSave={(tags) => change({ tags }, 'tags')}
+            />
+          </div>
         </aside>
         <div className="case-main">
           {editing ? (

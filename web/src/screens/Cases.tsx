@@ -8,6 +8,10 @@ import { ExportButton } from '../components/ExportButton.js';
 import { CASES_LIST_COLUMNS } from '../exports.js';
 import { useSession } from '../session.js';
 import { CaseNewDialog } from './CaseNewDialog.js';
+import { useToast } from '../components/Toasts.js';
+import { CaseBulkBar } from '../components/CaseBulkBar.js';
+import { TagInput } from '../components/Tags.js';
+import { useCaseSelection } from '../components/caseSelection.js';
 
 interface CaseFilters {
   q: string;
@@ -18,6 +22,8 @@ interface CaseFilters {
   ownerId: string;
   visibility: string;
   sort: string;
+  /** Comma-separated: cases carrying every one of these tags. */
+  tags?: string;
 }
 
 /**
@@ -46,6 +52,7 @@ export function CasesScreen() {
   const [f, setF] = useStoredState<CaseFilters>(`cases:list:${defaults.ownerId || 'all'}`, defaults);
   const [creating, setCreating] = useState(false);
   const q = useDebounced(f.q, 250);
+  const tagText = useDebounced(f.tags ?? '', 300);
   const caseNumber = useDebounced(f.caseNumber, 250);
   const [items, setItems] = useState<Case[]>([]);
   const [next, setNext] = useState<string | null>(null);
@@ -62,6 +69,7 @@ export function CasesScreen() {
     ownerId: f.ownerId || undefined,
     visibility: f.visibility || undefined,
     sort: f.sort || undefined,
+    tag: tagList(tagText),
     limit: 50,
   };
   const key = JSON.stringify(query);
@@ -101,6 +109,8 @@ export function CasesScreen() {
   };
 
   const set = (p: Partial<CaseFilters>) => setF((o) => ({ ...o, ...p }));
+  const selection = useCaseSelection(items);
+  const toast = useToast();
   const opt = (items: { key: string; label: string }[] | undefined) =>
     (items ?? []).map((i) => (
       <option key={i.key} value={i.key}>
@@ -185,6 +195,16 @@ export function CasesScreen() {
           </select>
         </div>
         <div className="field">
+          <label htmlFor="case-tags">Tags</label>
+          <TagInput
+            id="case-tags"
+            source="/api/v1/cases/tags"
+            value={f.tags ?? ''}
+            onChange={(v) => set({ tags: v })}
+            placeholder="Every tag, comma-separated"
+          />
+        </div>
+        <div className="field">
           <label htmlFor="case-sort">Sort</label>
           <select id="case-sort" value={f.sort} onChange={(e) => set({ sort: e.target.value })}>
             <option value="-openedAt">Newest first</option>
@@ -201,7 +221,18 @@ export function CasesScreen() {
           {error}
         </p>
       )}
-      <CasesTable items={items} caption="Cases" busy={loading} />
+      {selection.selected.size > 0 && (
+        <CaseBulkBar
+          ids={[...selection.selected]}
+          onClear={selection.clear}
+          onDone={(changed, message) => {
+            setItems((o) => o.map((c) => changed.find((x) => x.id === c.id) ?? c));
+            selection.clear();
+            toast({ text: message, kind: 'success' });
+          }}
+        />
+      )}
+      <CasesTable items={items} caption="Cases" busy={loading} selection={selection} />
       {!loading && items.length === 0 && !error && (
         <EmptyCases filters={f} defaults={defaults} onChange={(p) => set(p)} onReset={() => setF(defaults)} />
       )}
@@ -238,6 +269,7 @@ function EmptyCases({
   else if (f.status) why.push(`in status "${f.status}"`);
   if (f.q.trim()) why.push('matching the search');
   if (f.caseNumber.trim()) why.push('with that case number');
+  if (f.tags?.trim()) why.push('with the chosen tags');
   if (f.priority || f.severity || f.visibility) why.push('with the chosen priority, severity or visibility');
   const changed = JSON.stringify({ ...f, sort: '' }) !== JSON.stringify({ ...defaults, sort: '' });
   return (
@@ -262,4 +294,13 @@ function EmptyCases({
       </p>
     </div>
   );
+}
+
+/** The tag filter's text as the list's `tag` parameters (every one of them), or undefined. */
+function tagList(text: string): string[] | undefined {
+  const tags = text
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
+  return tags.length > 0 ? [...new Set(tags)] : undefined;
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, errorText } from '../api.js';
 import { HistoryList } from '../components/HistoryList.js';
 import { useToast } from '../components/Toasts.js';
+import { TagEditor } from '../components/Tags.js';
 import { hasStored, useLoad } from '../hooks.js';
 import { live } from '../live.js';
 import { customFieldRows, useFieldDefs } from '../customFields.js';
@@ -136,6 +137,23 @@ export function CustomerRecord({ id }: { id: string }) {
           {customer.vip && <span className="badge vip">VIP</span>}
         </h1>
         <span className="muted account">Account {customer.accountNumber}</span>
+      </div>
+      <div className="record-tags" role="group" aria-label="Customer tags">
+        <TagEditor
+          tags={customer.tags}
+          source="/api/v1/customers/tags"
+          disabled={!can('customers.edit') || editing}
+          onSave={async (tags) => {
+            try {
+              setData(await api.patch<Customer>(`/api/v1/customers/${id}`, { tags }, customer.version));
+              setHistoryKey((k) => k + 1);
+              toast({ text: 'Tags saved', kind: 'success' });
+            } catch (e) {
+              toast({ text: errorText(e), kind: 'error' });
+              reload();
+            }
+          }}
+        />
       </div>
       {deleted && (
         <p className="error" role="alert">

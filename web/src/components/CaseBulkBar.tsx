@@ -1,0 +1,121 @@
+import { useId, useState } from 'react';
+import { api, errorText } from '../api.js';
+import type { Case, CaseBulk, CaseBulkResult } from '../apiTypes.js';
+import { useCaseRefs } from '../lookups.js';
+import { TagInput } from './Tags.js';
+
+/**
+ * The Cases list's bulk bar, shown while rows are selected: one action on
+ * every selected case (POST /api/v1/cases/bulk, all or nothing). `onDone`
+ * gets the changed cases; an error names the case that failed and nothing changed.
+ */
+export function CaseBulkBar({
+  ids,
+  onDone,
+  onClear,
+}: {
+  ids: string[];
+  onDone: (changed: Case[], message: string) => void;
+  onClear: () => void;
+}) {
+  const { settings, users } = useCaseRefs();
+  const base = useId();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [tag, setTag] = useState('');
+
+  const run = async (action: CaseBulk['action'], what: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api.post<CaseBulkResult>('/api/v1/cases/bulk', { ids, action } satisfies CaseBulk);
+      onDone(
+        r.items.map((i) => i.case),
+        `${what}: ${r.changed} of ${ids.length} case${ids.length === 1 ? '' : 's'} changed`,
+      );
+      setTag('');
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const addTag = () => {
+    if (tag.trim()) void run({ addTag: tag }, `Tag “${tag.trim().toLowerCase()}” added`);
+  };
+
+  return (
+    <div className="bulk-bar" role="region" aria-label="Bulk actions">
+      <span className="bulk-count" aria-live="polite">
+        {ids.length} selected
+      </span>
+      <label htmlFor={`${base}-assign`}>Assign to…</label>
+      <select
+        id={`${base}-assign`}
+        value=""
+        disabled={busy}
+        onChange={(e) => {
+          const v = e.target.value;
+          if (!v) return;
+          const ownerId = v === 'none' ? null : v;
+          const who = ownerId ? (users?.find((u) => u.id === ownerId)?.name ?? 'user') : 'nobody';
+          void run({ assign: ownerId }, `Assigned to ${who}`);
+        }}
+      >
+        <option value="">Choose…</option>
+        <option value="none">Unassigned</option>
+        {(users ?? []).map((u) => (
+          <option key={u.id} value={u.id}>
+            {u.name}
+          </option>
+        ))}
+      </select>
+      <label htmlFor={`${base}-status`}>Status</label>
+      <select
+        id={`${base}-status`}
+        value=""
+        disabled={busy}
+        onChange={(e) => e.target.value && void run({ status: e.target.value }, 'Status set')}
+      >
+        <option value="">Choose…</option>
+        {(settings?.statuses ?? [])
+          .filter((s) => !s.retired)
+          .map((s) => (
+            <option key={s.key} value={s.key}>
+              {s.label}
+            </option>
+          ))}
+      </select>
+      <label htmlFor={`${base}-priority`}>Priority</label>
+      <select
+        id={`${base}-priority`}
+        value=""
+        disabled={busy}
+        onChange={(e) => e.target.value && void run({ priority: e.target.value }, 'Priority set')}
+      >
+        <option value="">Choose…</option>
+        {(settings?.priorities ?? [])
+          .filter((s) => !s.retired)
+          .map((s) => (
+            <option key={s.key} value={s.key}>
+              {s.label}
+            </option>
+          ))}
+      </select>
+      <label htmlFor={`${base}-tag`}>Add tag</label>
+      <TagInput id={`${base}-tag`} source="/api/v1/cases/tags" value={tag} onChange={setTag} onEnter={addTag} />
+      <button type="button" disabled={busy || !tag.trim()} onClick={addTag}>
+        Add tag
+      </button>
+      <button type="button" className="link" disabled={busy} onClick={onClear}>
+        Clear selection
+      </button>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
