@@ -11,7 +11,7 @@ export type ListObject = 'customers' | 'cases';
 export type ExportFilterValue = string | number | boolean;
 
 /** A list's query as it sends it to its own endpoint (`/api/v1/customers?…`). */
-export type ListQuery = Record<string, string | number | boolean | null | undefined>;
+export type ListQuery = Record<string, string | string[] | number | boolean | null | undefined>;
 
 /** Above this many rows the dialog suggests preparing the file in the background. */
 export const LARGE_EXPORT_ROWS = 50_000;
@@ -32,7 +32,16 @@ export const OBJECT_LABEL: Record<string, string> = {
 };
 
 /** The Cases list's columns (components/CasesTable.tsx), in the order it shows them. */
-export const CASES_LIST_COLUMNS = ['caseNumber', 'subject', 'status', 'priority', 'severity', 'owner', 'openedAt'];
+export const CASES_LIST_COLUMNS = [
+  'caseNumber',
+  'subject',
+  'status',
+  'priority',
+  'severity',
+  'owner',
+  'tags',
+  'openedAt',
+];
 
 /** Console column id → the export's column keys (a key may be a group: `phones` is every phone column). */
 const COLUMN_KEYS: Record<ListObject, Record<string, string[]>> = {
@@ -49,6 +58,7 @@ const COLUMN_KEYS: Record<ListObject, Record<string, string[]>> = {
     region: ['primaryAddress.region'],
     country: ['primaryAddress.country'],
     vip: ['vip'],
+    tags: ['tags'],
     draft: ['draft'],
     createdAt: ['createdAt'],
     updatedAt: ['updatedAt'],
@@ -65,6 +75,7 @@ const COLUMN_KEYS: Record<ListObject, Record<string, string[]>> = {
     customer: ['customerAccountNumber'],
     channel: ['channel'],
     visibility: ['visibility'],
+    tags: ['tags'],
     openedAt: ['openedAt'],
     opened: ['openedAt'],
     closedAt: ['closedAt'],
@@ -106,6 +117,15 @@ export function exportFilters(object: ListObject, query: ListQuery, me: { id: st
   const unsupported: string[] = [];
   for (const [k, raw] of Object.entries(query)) {
     if (raw === undefined || raw === null || raw === '' || NOT_FILTERS.has(k)) continue;
+    if (k === 'tag' && Array.isArray(raw)) {
+      // The lists' repeatable tag filter is the export's comma-separated `tags`.
+      if (raw.length > 0) filters.tags = raw.join(',');
+      continue;
+    }
+    if (Array.isArray(raw)) {
+      filters[k] = raw.join(',');
+      continue;
+    }
     const v = typeof raw === 'string' ? raw.trim() : raw;
     if (v === '') continue;
     if (object === 'customers') {

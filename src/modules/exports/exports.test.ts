@@ -174,6 +174,23 @@ describe('exports', () => {
     expect(badJob.json().errors[0]).toMatchObject({ field: 'caseNumber', message: 'a whole number above 0' });
   });
 
+  it("tags: the lists' tag filter as `tags=a,b` (every one), and a Tags column", async () => {
+    const c = await customer({ accountNumber: 'TAG-1', lastName: 'Tagged', tags: ['Billing', 'vip'] });
+    await customer({ accountNumber: 'TAG-2', lastName: 'Half', tags: ['billing'] });
+    const rows = csvRows(
+      (await t.admin.get('/api/v1/exports/customers?tags=billing,%20VIP&columns=accountNumber,tags')).body,
+    );
+    expect(rows).toEqual([{ 'Account number': 'TAG-1', Tags: 'billing|vip' }]);
+    const res = await t.admin.post('/api/v1/cases', { customerId: c.id, subject: 'Tagged case', tags: ['refund'] });
+    expect(res.statusCode, res.body).toBe(201);
+    const cases = jsonLines(
+      (await t.admin.get('/api/v1/exports/cases?format=jsonl&tags=refund&columns=subject,tags')).body,
+    );
+    expect(cases).toEqual([{ subject: 'Tagged case', tags: ['refund'] }]);
+    const count = await t.admin.get('/api/v1/exports/customers/count?tags=billing');
+    expect(count.json()).toEqual({ rows: 2, more: false });
+  });
+
   it('every formula-injection corpus value is neutralised in CSV and comes back exactly through the importer', async () => {
     const ids: string[] = [];
     for (const [i, v] of FORMULA_CORPUS.entries()) {

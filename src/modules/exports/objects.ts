@@ -55,6 +55,20 @@ export interface ObjectDef {
   columns: Column[];
 }
 
+/** `tags=a,b`: records carrying every one of these tags (compared as stored: trimmed, lower-cased). */
+const tagsFilter: FilterDef = {
+  name: 'tags',
+  type: 'text',
+  description: "comma-separated tags: only records carrying every one (as the lists' repeatable tag filter)",
+  condition: (add, v) => {
+    const tags = String(v)
+      .split(',')
+      .map((t) => t.trim().replace(/\s+/g, ' ').toLowerCase())
+      .filter(Boolean);
+    return `t.tags @> ${add(tags)}::text[]`;
+  },
+};
+
 const s = (v: unknown): unknown => v;
 const time = (v: unknown): unknown => (v instanceof Date ? v.toISOString() : v);
 const col = (key: string, header: string, field: string, conv: (v: unknown) => unknown = s): Column => ({
@@ -108,6 +122,7 @@ const CUSTOMERS: ObjectDef = {
   filters: [
     { name: 'vip', type: 'boolean', description: 'VIP customers (true) or the others', condition: eq('t.vip') },
     { name: 'draft', type: 'boolean', description: 'drafts (true) or complete records', condition: eq('t.draft') },
+    tagsFilter,
     {
       name: 'accountNumber',
       type: 'text',
@@ -159,6 +174,7 @@ const CUSTOMERS: ObjectDef = {
     ...address('secondaryAddress', 'secondary_address', 'Second address'),
     col('notes', 'Notes', 'notes'),
     col('vip', 'VIP', 'vip'),
+    col('tags', 'Tags', 'tags'),
     col('draft', 'Draft', 'draft'),
     col('version', 'Version', 'version'),
     col('createdAt', 'Created at', 'created_at', time),
@@ -190,6 +206,7 @@ const CASES: ObjectDef = {
     },
     { name: 'customerId', type: 'uuid', description: "the customer's id", condition: eq('t.customer_id', '::uuid') },
     { name: 'visibility', type: 'text', description: 'public or private', condition: eq('t.visibility') },
+    tagsFilter,
     { name: 'caseNumber', type: 'integer', description: 'one case number', condition: eq('t.case_number', '::bigint') },
     {
       // The list's full-text search over subject and description (not its searchable custom fields).
@@ -212,6 +229,7 @@ const CASES: ObjectDef = {
     col('priority', 'Priority', 'priority'),
     col('severity', 'Severity', 'severity'),
     col('visibility', 'Visibility', 'visibility'),
+    col('tags', 'Tags', 'tags'),
     col('channel', 'Channel', 'channel'),
     col('ownerId', 'Owner id', 'owner_id'),
     col('ownerEmail', 'Owner email', 'owner_email'),
