@@ -44,7 +44,7 @@ describe('case tags and bulk actions', () => {
     }
     const badCreate = await agent.post('/api/v1/cases', { customerId, subject: 'x', tags: ['   '] });
     expect(badCreate.statusCode).toBe(400);
-    expect(badCreate.json().errors[0]).toEqual({ field: 'tags', message: 'a tag cannot be empty' });
+    expect(badCreate.json().errors[0]).toEqual({ field: 'tags', message: 'Tags: a tag cannot be empty.' });
   });
 
   it('filters the list by every tag given, and counts tags without leaking private cases', async () => {

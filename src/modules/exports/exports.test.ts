@@ -171,12 +171,20 @@ describe('exports', () => {
     // A background export's case number is checked before a job exists (no job is made here).
     const badJob = await t.admin.post('/api/v1/exports', { object: 'cases', filters: { caseNumber: 'abc' } });
     expect(badJob.statusCode).toBe(400);
-    expect(badJob.json().errors[0]).toMatchObject({ field: 'caseNumber', message: 'a whole number above 0' });
+    expect(badJob.json().errors[0]).toMatchObject({
+      field: 'caseNumber',
+      message: 'Case number: a whole number above 0.',
+    });
   });
 
   it("tags: the lists' tag filter as `tags=a,b` (every one), and a Tags column", async () => {
-    const c = await customer({ accountNumber: 'TAG-1', lastName: 'Tagged', tags: ['Billing', 'vip'] });
-    await customer({ accountNumber: 'TAG-2', lastName: 'Half', tags: ['billing'] });
+    const c = await customer({
+      accountNumber: 'TAG-1',
+      firstName: 'Tina',
+      lastName: 'Tagged',
+      tags: ['Billing', 'vip'],
+    });
+    await customer({ accountNumber: 'TAG-2', firstName: 'Hal', lastName: 'Half', tags: ['billing'] });
     const rows = csvRows(
       (await t.admin.get('/api/v1/exports/customers?tags=billing,%20VIP&columns=accountNumber,tags')).body,
     );
