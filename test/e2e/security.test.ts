@@ -157,6 +157,34 @@ describe('account security in the console (browser)', () => {
     await signIn(page, server.url, 'forgetful@e2e.test', 'silver kettle hums softly');
   });
 
+  it('changes your own password on My account: a wrong current one is named, then every session ends', async () => {
+    await createUser('changer@e2e.test');
+    const page = await newPage();
+    await signIn(page, server.url, 'changer@e2e.test', PASSWORD);
+    await page.getByRole('link', { name: 'My account' }).click();
+    await page.getByRole('heading', { name: 'Password' }).waitFor();
+    await page.getByLabel('Current password').fill('not my password at all');
+    await page.getByLabel('New password', { exact: true }).fill('copper meadow sings twice');
+    await page.getByLabel('New password again').fill('copper meadow sings twice');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page
+      .getByText(/not right/)
+      .first()
+      .waitFor();
+    await screenshot(page, 'security-change-password-wrong-current');
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    // A new password ends every session, this one too: the sign-in form comes back.
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    const old = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'changer@e2e.test', password: PASSWORD }),
+    });
+    expect(old.status).toBe(401);
+    await signIn(page, server.url, 'changer@e2e.test', 'copper meadow sings twice');
+  });
+
   it('shows the audit trail to an administrator, filtered, with a CSV export', async () => {
     const page = await newPage();
     await signIn(page, server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
