@@ -52,6 +52,8 @@ describe('privacy requests', () => {
       phones: [{ type: 'mobile', number: PHONE }],
       notes: `Prefers email ${EMAIL}`,
       primaryAddress: { street: '7 Quuxington Lane', city: 'Leeds' },
+      // Tags are free text too: a person's name in one must go with the rest.
+      tags: ['quuxington family'],
     });
     expect(c.statusCode, c.body).toBe(201);
     customerId = c.json().id;
@@ -64,6 +66,7 @@ describe('privacy requests', () => {
       subject: 'Zeldarine Quuxington cannot sign in',
       description: `Write to ${EMAIL} or call ${PHONE}`,
       visibility: 'private',
+      tags: ['zeldarine escalation'],
     });
     expect(k.statusCode, k.body).toBe(201);
     const caseId = k.json().id as string;

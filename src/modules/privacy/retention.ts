@@ -140,7 +140,7 @@ export class CaseRetention {
     );
     await run(
       'cases',
-      `UPDATE cases SET subject = $2, description = '', custom_fields = '{}'::jsonb, version = version + 1
+      `UPDATE cases SET subject = $2, description = '', custom_fields = '{}'::jsonb, tags = '{}', version = version + 1
         WHERE id = ANY($1::uuid[])`,
       [caseIds, ERASED_TEXT],
     );

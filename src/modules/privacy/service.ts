@@ -224,7 +224,7 @@ export class PrivacyFlow {
       );
       await run(
         'cases',
-        `UPDATE cases SET subject = $2, description = '', custom_fields = '{}'::jsonb, version = version + 1
+        `UPDATE cases SET subject = $2, description = '', custom_fields = '{}'::jsonb, tags = '{}', version = version + 1
           WHERE id = ANY($1::uuid[])`,
         [s.caseIds, ERASED_TEXT],
       );
@@ -298,7 +298,7 @@ export class PrivacyFlow {
         'customers',
         `UPDATE customers SET first_name = $2, last_name = $3, company = NULL, email = NULL, notes = NULL,
                 primary_address = NULL, secondary_address = NULL, custom_fields = '{}'::jsonb, vip = false,
-                name_terms = '{}', version = version + 1, updated_at = $4
+                name_terms = '{}', tags = '{}', version = version + 1, updated_at = $4
           WHERE id = $1`,
         [customerId, ERASED_FIRST, ERASED_LAST, this.clock.now()],
       );
