@@ -53,7 +53,7 @@ describe('bulk actions and tags on the Cases list (browser)', () => {
     await bar.waitFor({ state: 'detached' });
     await page.getByRole('checkbox', { name: `Select case ${cases[0].caseNumber}` }).check();
     await page.getByRole('checkbox', { name: `Select case ${cases[1].caseNumber}` }).check();
-    await bar.getByLabel('Add tag').fill('Night Shift');
+    await bar.getByLabel('Tag', { exact: true }).fill('Night Shift');
     await bar.getByRole('button', { name: 'Add tag' }).click();
     await page.getByText('Tag “night shift” added: 2 of 2 cases changed').waitFor();
 
@@ -76,17 +76,29 @@ describe('bulk actions and tags on the Cases list (browser)', () => {
       expect(got).toMatchObject({ ownerId: me.id, tags: ['night shift'] });
     }
     expect((await server.admin.ok<Case>('GET', `/api/v1/cases/${cases[2].id}`)).tags).toEqual([]);
+
+    // And off again, in bulk.
+    await page.getByRole('checkbox', { name: 'Select all cases shown' }).check();
+    await bar.getByLabel('Tag', { exact: true }).fill('Night shift');
+    await bar.getByRole('button', { name: 'Remove tag' }).click();
+    await page.getByText('Tag “night shift” removed: 2 of 2 cases changed').waitFor();
+    for (const c of cases.slice(0, 2)) {
+      expect((await server.admin.ok<Case>('GET', `/api/v1/cases/${c.id}`)).tags).toEqual([]);
+    }
     expect(errors).toEqual([]);
   });
 
   it('edits tags as chips on the case screen and on the customer record', async () => {
     await page.goto(`${server.url}/cases/${cases[0].id}`);
     const tags = page.getByRole('group', { name: 'Case tags' });
-    await tags.getByRole('button', { name: 'Remove tag night shift' }).click();
-    await page.getByText('Tags saved').first().waitFor();
+    await tags.getByLabel('New tag').fill('Urgent');
+    await tags.getByRole('button', { name: 'Add tag' }).click();
+    await tags.getByText('urgent').waitFor();
     await tags.getByLabel('New tag').fill('Callback');
     await tags.getByRole('button', { name: 'Add tag' }).click();
     await tags.getByText('callback').waitFor();
+    await tags.getByRole('button', { name: 'Remove tag urgent' }).click();
+    await tags.getByText('urgent').waitFor({ state: 'detached' });
     expect((await server.admin.ok<Case>('GET', `/api/v1/cases/${cases[0].id}`)).tags).toEqual(['callback']);
 
     await page.getByRole('link', { name: /Grace Hopper/ }).click();
@@ -96,6 +108,13 @@ describe('bulk actions and tags on the Cases list (browser)', () => {
     await ctags.getByText('pioneer').waitFor();
     await expectAccessible(page, 'customer tags');
     await screenshot(page, 'customer-tags');
+
+    // The Customers list filters by tag (another customer without it stays out).
+    await server.admin.ok('POST', '/api/v1/customers', { firstName: 'Ada', lastName: 'Lovelace' });
+    await page.getByRole('link', { name: 'Customers', exact: true }).click();
+    await page.getByRole('search').getByLabel('Tags').fill('pioneer');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await page.locator('tbody tr', { hasText: 'Hopper' }).waitFor();
     expect(errors).toEqual([]);
   });
 });

@@ -45,6 +45,10 @@ export function CaseBulkBar({
     if (tag.trim()) void run({ addTag: tag }, `Tag “${tag.trim().toLowerCase()}” added`);
   };
 
+  const removeTag = () => {
+    if (tag.trim()) void run({ removeTag: tag }, `Tag “${tag.trim().toLowerCase()}” removed`);
+  };
+
   return (
     <div className="bulk-bar" role="region" aria-label="Bulk actions">
       <span className="bulk-count" aria-live="polite">
@@ -103,10 +107,13 @@ export function CaseBulkBar({
             </option>
           ))}
       </select>
-      <label htmlFor={`${base}-tag`}>Add tag</label>
+      <label htmlFor={`${base}-tag`}>Tag</label>
       <TagInput id={`${base}-tag`} source="/api/v1/cases/tags" value={tag} onChange={setTag} onEnter={addTag} />
       <button type="button" disabled={busy || !tag.trim()} onClick={addTag}>
         Add tag
+      </button>
+      <button type="button" disabled={busy || !tag.trim()} onClick={removeTag}>
+        Remove tag
       </button>
       <button type="button" className="link" disabled={busy} onClick={onClear}>
         Clear selection

@@ -162,3 +162,12 @@ export function TagEditor({
     </div>
   );
 }
+
+/** The tag filter's text as the list's `tag` parameters (every one of them), or undefined. */
+export function tagList(text: string): string[] | undefined {
+  const tags = text
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
+  return tags.length > 0 ? [...new Set(tags)] : undefined;
+}

@@ -10,7 +10,7 @@ import { useSession } from '../session.js';
 import { CaseNewDialog } from './CaseNewDialog.js';
 import { useToast } from '../components/Toasts.js';
 import { CaseBulkBar } from '../components/CaseBulkBar.js';
-import { TagInput } from '../components/Tags.js';
+import { TagInput, tagList } from '../components/Tags.js';
 import { useCaseSelection } from '../components/caseSelection.js';
 
 interface CaseFilters {
@@ -294,13 +294,4 @@ function EmptyCases({
       </p>
     </div>
   );
-}
-
-/** The tag filter's text as the list's `tag` parameters (every one of them), or undefined. */
-function tagList(text: string): string[] | undefined {
-  const tags = text
-    .split(',')
-    .map((t) => t.trim().toLowerCase())
-    .filter(Boolean);
-  return tags.length > 0 ? [...new Set(tags)] : undefined;
 }

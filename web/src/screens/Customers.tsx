@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { api, errorText, type Page } from '../api.js';
 import { useDebounced, useStoredState } from '../hooks.js';
+import { TagInput, tagList } from '../components/Tags.js';
 import { loadPreferences, savePreference } from '../prefs.js';
 import { Link } from '../router.js';
 import { useFieldDefs, type FieldDef } from '../customFields.js';
@@ -19,6 +20,8 @@ interface ListState {
   draft: '' | 'true' | 'false';
   vip: boolean;
   postalCode: string;
+  /** Comma-separated: customers carrying every one of these tags. */
+  tags?: string;
   sort: string;
 }
 
@@ -61,6 +64,7 @@ export function CustomersScreen() {
   });
   const q = useDebounced(state.q, 250);
   const postalCode = useDebounced(state.postalCode, 250);
+  const tagText = useDebounced(state.tags ?? '', 300);
   const cfFilters = JSON.parse(useDebounced(JSON.stringify(state.cf ?? {}), 250)) as Record<string, string>;
   const allDefs = useFieldDefs('customer');
   const defs = allDefs.filter((d) => d.filterable && !d.retired);
@@ -77,6 +81,7 @@ export function CustomersScreen() {
     draft: state.draft || undefined,
     vip: state.vip ? 'true' : undefined,
     postalCode: postalCode.trim() || undefined,
+    tag: tagList(tagText),
     sort: state.sort || undefined,
     limit: 50,
     ...Object.fromEntries(
@@ -162,6 +167,16 @@ export function CustomersScreen() {
             id="customer-postal"
             value={state.postalCode}
             onChange={(e) => patch({ postalCode: e.target.value })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="customer-tags">Tags</label>
+          <TagInput
+            id="customer-tags"
+            source="/api/v1/customers/tags"
+            value={state.tags ?? ''}
+            onChange={(v) => patch({ tags: v })}
+            placeholder="Every tag, comma-separated"
           />
         </div>
         <div className="field">

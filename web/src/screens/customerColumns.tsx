@@ -3,6 +3,7 @@ import { Link } from '../router.js';
 import { customerName, formatDateTime } from '../format.js';
 import type { Customer } from '../apiTypes.js';
 import { showCf, type FieldDef } from '../customFields.js';
+import { TagChips } from '../components/Tags.js';
 
 export interface Column {
   key: string;
@@ -40,6 +41,7 @@ export const COLUMNS: Column[] = [
   { key: 'region', label: 'Region', render: (c) => c.primaryAddress?.region ?? '' },
   { key: 'country', label: 'Country', render: (c) => c.primaryAddress?.country ?? '' },
   { key: 'vip', label: 'VIP', render: (c) => (c.vip ? 'VIP' : '') },
+  { key: 'tags', label: 'Tags', render: (c) => <TagChips tags={c.tags} /> },
   { key: 'draft', label: 'Draft', render: (c) => (c.draft ? 'Draft' : '') },
   { key: 'createdAt', label: 'Created', sort: 'created', render: (c) => formatDateTime(c.createdAt) },
   { key: 'updatedAt', label: 'Updated', sort: 'updated', render: (c) => formatDateTime(c.updatedAt) },
