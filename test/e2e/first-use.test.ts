@@ -80,7 +80,8 @@ describe('first use of the console (browser)', () => {
     await admin.goto(`${server.url}/customers/${customerId}?tab=cases`);
     await admin.getByRole('button', { name: 'New case' }).click();
     const adminDialog = admin.getByRole('dialog', { name: 'New case' });
-    expect(await adminDialog.getByLabel('Visibility').inputValue()).toBe('private');
+    // The choice follows the administrator's default once the case settings have arrived.
+    await expect.poll(() => adminDialog.getByLabel('Visibility').inputValue()).toBe('private');
     await adminDialog.getByRole('button', { name: 'Cancel' }).click();
   });
 

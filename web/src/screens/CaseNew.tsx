@@ -145,7 +145,8 @@ export function CaseNewForm({
       <CustomFieldInputs defs={defs} value={cf} onChange={(x) => set({ customFields: x })} errors={errors} />
       <FormErrors message={message} />
       <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
+        {/* Until the case settings arrive the visibility shown is not yet the administrator's default. */}
+        <button type="submit" className="primary" disabled={busy || !settings}>
           Create case
         </button>
         <button
