@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useStoredState } from '../hooks.js';
 import { live } from '../live.js';
 import { useSession } from '../session.js';
@@ -34,22 +34,34 @@ export function ScreenPopPanel() {
   const [collapsed, setCollapsed] = useState(false);
   const mayPop = useSession().can('customers.view');
 
+  // The effect below reads the latest dismissals, not those of its first render.
+  const dismissedRef = useRef(dismissed);
+  dismissedRef.current = dismissed;
+
   useEffect(() => {
     if (!mayPop) return;
     let alive = true;
-    interactionsApi.open().then(
-      ({ items }) => {
-        const shown = items.filter((i) => !dismissed.includes(i.id));
-        if (alive && shown.length > 0) setPops((had) => mergeOpen(had, shown));
-      },
-      () => {
-        // Offline or no access to customers: the tab's own pops are all there is.
-      },
-    );
+    const load = () =>
+      interactionsApi.open().then(
+        ({ items }) => {
+          const shown = items.filter((i) => !dismissedRef.current.includes(i.id));
+          if (alive && shown.length > 0) setPops((had) => mergeOpen(had, shown));
+        },
+        () => {
+          // Offline or no access to customers: the tab's own pops are all there is.
+        },
+      );
+    void load();
+    // A call popped while the event stream was still connecting (or reconnecting)
+    // reached no one: ask again each time the stream is live.
+    const off = live.onStatus((s) => {
+      if (s === 'live') void load();
+    });
     return () => {
       alive = false;
+      off();
     };
-    // Once per mount (sign-in or reload): later changes arrive as live events.
+    // Once per mount (sign-in or reload) and per reconnection: the rest arrives as live events.
   }, [setPops, mayPop]);
 
   useEffect(
