@@ -37,9 +37,14 @@ export const TagCountsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
 });
 
+/** A tag's text as stored (trimmed, inner spaces collapsed, lower-cased), unchecked: for filters and prefixes. */
+export function tagText(raw: string): string {
+  return raw.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
 /** One tag normalised, or the plain-words reason it is refused. */
 export function normaliseTag(raw: string): { tag: string } | { error: string } {
-  const tag = raw.trim().replace(/\s+/g, ' ').toLowerCase();
+  const tag = tagText(raw);
   if (tag === '') return { error: 'a tag cannot be empty' };
   if ([...tag].length > TAG_MAX_LENGTH) return { error: `"${tag}" is longer than ${TAG_MAX_LENGTH} characters` };
   if (tag.includes(',')) return { error: `"${tag}" contains a comma; a tag cannot` };

@@ -3,7 +3,7 @@ import { emitEvents, type NewEvent } from '../../events/outbox.js';
 import { enqueueCaseWebhooks } from './webhooks.js';
 import { type Actor, can, requirePrivilege } from '../../http/actor.js';
 import { AppError, Conflict, Forbidden, Invalid } from '../../http/errors.js';
-import { tagOf, tagsOf } from '../../formats/tags.js';
+import { tagOf, tagsOf, tagText } from '../../formats/tags.js';
 import { isUuid } from '../../http/ids.js';
 import { encodeCursor, type Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
@@ -294,7 +294,7 @@ export class CasesService {
     query: { q?: string; limit?: number },
   ): Promise<{ items: { tag: string; count: number }[] }> {
     requirePrivilege(actor, 'cases.view');
-    const prefix = query.q?.trim().replace(/\s+/g, ' ').toLowerCase() || null;
+    const prefix = (query.q !== undefined && tagText(query.q)) || null;
     const items = await store.tagCounts(this.db, {
       publicOnly: !can(actor, 'cases.viewPrivate'),
       prefix,

@@ -40,7 +40,7 @@ import {
   customerTagCounts,
   setCustomerTags,
 } from './store.js';
-import { tagFilterOf, tagsOf } from '../../formats/tags.js';
+import { tagFilterOf, tagsOf, tagText } from '../../formats/tags.js';
 
 export const RECORD_TYPE = 'customer';
 const trimOrNull = (s: string | null | undefined): string | null => {
@@ -321,7 +321,7 @@ export class CustomersService {
     query: { q?: string; limit?: number },
   ): Promise<{ items: { tag: string; count: number }[] }> {
     requirePrivilege(actor, 'customers.view');
-    const prefix = query.q?.trim().replace(/\s+/g, ' ').toLowerCase() || null;
+    const prefix = (query.q !== undefined && tagText(query.q)) || null;
     return { items: await customerTagCounts(this.db, { prefix, limit: query.limit ?? 100 }) };
   }
 

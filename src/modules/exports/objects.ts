@@ -1,6 +1,7 @@
 import type { Row } from '../../db/adapter.js';
 import type { Privilege } from '../../http/privileges.js';
 import type { CustomFieldObjectType } from '../custom-fields/tables.js';
+import { tagText } from '../../formats/tags.js';
 
 /**
  * What can be exported: one entry per object type, with its SQL, its columns,
@@ -61,10 +62,7 @@ const tagsFilter: FilterDef = {
   type: 'text',
   description: "comma-separated tags: only records carrying every one (as the lists' repeatable tag filter)",
   condition: (add, v) => {
-    const tags = String(v)
-      .split(',')
-      .map((t) => t.trim().replace(/\s+/g, ' ').toLowerCase())
-      .filter(Boolean);
+    const tags = String(v).split(',').map(tagText).filter(Boolean);
     return `t.tags @> ${add(tags)}::text[]`;
   },
 };
