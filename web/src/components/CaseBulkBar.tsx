@@ -75,38 +75,20 @@ export function CaseBulkBar({
           </option>
         ))}
       </select>
-      <label htmlFor={`${base}-status`}>Status</label>
-      <select
+      <RankChoice
         id={`${base}-status`}
-        value=""
+        label="Status"
+        ranks={settings?.statuses}
         disabled={busy}
-        onChange={(e) => e.target.value && void run({ status: e.target.value }, 'Status set')}
-      >
-        <option value="">Choose…</option>
-        {(settings?.statuses ?? [])
-          .filter((s) => !s.retired)
-          .map((s) => (
-            <option key={s.key} value={s.key}>
-              {s.label}
-            </option>
-          ))}
-      </select>
-      <label htmlFor={`${base}-priority`}>Priority</label>
-      <select
+        onPick={(status) => void run({ status }, 'Status set')}
+      />
+      <RankChoice
         id={`${base}-priority`}
-        value=""
+        label="Priority"
+        ranks={settings?.priorities}
         disabled={busy}
-        onChange={(e) => e.target.value && void run({ priority: e.target.value }, 'Priority set')}
-      >
-        <option value="">Choose…</option>
-        {(settings?.priorities ?? [])
-          .filter((s) => !s.retired)
-          .map((s) => (
-            <option key={s.key} value={s.key}>
-              {s.label}
-            </option>
-          ))}
-      </select>
+        onPick={(priority) => void run({ priority }, 'Priority set')}
+      />
       <label htmlFor={`${base}-tag`}>Tag</label>
       <TagInput id={`${base}-tag`} source="/api/v1/cases/tags" value={tag} onChange={setTag} onEnter={addTag} />
       <button type="button" disabled={busy || !tag.trim()} onClick={addTag}>
@@ -124,5 +106,36 @@ export function CaseBulkBar({
         </p>
       )}
     </div>
+  );
+}
+
+/** A status or priority to set on every selected case: the ones in use, picked from a select. */
+function RankChoice({
+  id,
+  label,
+  ranks,
+  disabled,
+  onPick,
+}: {
+  id: string;
+  label: string;
+  ranks: readonly { key: string; label: string; retired?: boolean }[] | undefined;
+  disabled: boolean;
+  onPick: (key: string) => void;
+}) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value="" disabled={disabled} onChange={(e) => e.target.value && onPick(e.target.value)}>
+        <option value="">Choose…</option>
+        {(ranks ?? [])
+          .filter((r) => !r.retired)
+          .map((r) => (
+            <option key={r.key} value={r.key}>
+              {r.label}
+            </option>
+          ))}
+      </select>
+    </>
   );
 }
