@@ -1,6 +1,9 @@
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
+import { JobQueue } from '../jobs/queue.js';
+import { CHUNK_ROWS, importJobHandler } from './runner.js';
+import { IMPORT_JOB, ImportsService } from './service.js';
 
 /**
  * Importing customers over the API, end to end: realistic files (encodings,
@@ -418,18 +421,50 @@ describe('imports: customers', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().run).toMatchObject({ status: 'cancelled', counts: { read: 0 } });
 
+    // A second "process" runs the import with a handler that holds after the first chunk, so the
+    // cancel lands between chunks however fast the database is.
+    let reached!: () => void;
+    let open!: () => void;
+    const arrived = new Promise<void>((r) => (reached = r));
+    const opened = new Promise<void>((r) => (open = r));
+    const inner = importJobHandler(
+      t.ctx.db,
+      t.ctx.clock,
+      t.ctx.services,
+      new ImportsService(t.ctx.db, t.ctx.config, t.ctx.clock, t.ctx.services, t.ctx.services.jobs),
+    );
+    let steps = 0;
+    const held: typeof inner = {
+      ...inner,
+      run: (r) =>
+        inner.run({
+          job: r.job,
+          signal: r.signal,
+          progress: (p) => r.progress(p),
+          step: async (fn) => {
+            const value = await r.step(fn);
+            if (++steps === 1) {
+              reached();
+              await opened;
+            }
+            return value;
+          },
+        }),
+    };
+    const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined };
+    const worker = new JobQueue(t.ctx.db, t.ctx.clock, { leaseMs: 60_000, concurrency: 1, heartbeatMs: 0, log: quiet });
+    worker.registerJobKind(IMPORT_JOB, held);
+
     const id = (await upload(t.admin, file)).json().id;
     await t.admin.post(`/api/v1/imports/${id}/start`, {});
-    const running = run();
-    const readSoFar = async () =>
-      (await t.db.query<{ n: number }>('SELECT rows_read AS n FROM import_runs WHERE import_id = $1', [id]))[0].n;
-    while ((await readSoFar()) === 0) await new Promise((r) => setImmediate(r));
+    const running = worker.runUntilIdle();
+    await arrived;
     expect((await t.admin.post(`/api/v1/imports/${id}/cancel`)).statusCode).toBe(200);
+    open();
     await running;
     const r = (await t.admin.get(`/api/v1/imports/${id}`)).json().run;
     expect(r.status).toBe('cancelled');
-    expect(r.counts.read).toBeGreaterThan(0);
-    expect(r.counts.read).toBeLessThan(6000);
+    expect(r.counts.read).toBe(CHUNK_ROWS[t.db.engine]);
     expect(r.counts.created + r.counts.updated + r.counts.unchanged + r.counts.failed).toBe(r.counts.read);
     const made = await t.db.query<{ n: number }>(`SELECT count(*) AS n FROM customers WHERE email LIKE 'cancel%'`);
     expect(made[0].n).toBe(r.counts.created);
