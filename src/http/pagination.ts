@@ -47,3 +47,22 @@ export function decodeCursor(cursor: string, types: KeyType[]): unknown[] {
   if (!ok) throw new Invalid([{ field: 'cursor', message: 'not a cursor from this list' }]);
   return values as unknown[];
 }
+
+/**
+ * The one keyset page rule: a list asks its store for `limit + 1` rows; the
+ * extra row only says a next page exists. The cursor is built from the last
+ * row shown (`keyOf` gives its sort key values), and `toItem` shapes the rows.
+ */
+export function keysetPage<Row, Item>(
+  rows: readonly Row[],
+  limit: number,
+  keyOf: (last: Row) => unknown[],
+  toItem: (row: Row) => Item,
+): Page<Item> {
+  const shown = rows.slice(0, limit);
+  const last = shown[shown.length - 1];
+  return {
+    items: shown.map(toItem),
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null,
+  };
+}

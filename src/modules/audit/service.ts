@@ -1,7 +1,7 @@
 import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege, systemActor } from '../../http/actor.js';
 import { Conflict, Invalid } from '../../http/errors.js';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
 import * as store from './store.js';
 
 /**
@@ -100,12 +100,7 @@ export class AuditService {
       after = { at: new Date(at), id };
     }
     const rows = await store.listAudit(this.db, f, limit + 1, after);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toEvent),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.at.toISOString(), last.id]) : null,
-    };
+    return keysetPage(rows, limit, (last) => [last.at.toISOString(), last.id], toEvent);
   }
 
   /** The filtered lines, newest first, page by page (for the CSV export), at most EXPORT_MAX_ROWS. */

@@ -2,7 +2,7 @@ import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { recordHistory } from '../history/service.js';
 import { enqueueWebhook } from '../webhooks/outbox.js';
@@ -126,12 +126,7 @@ export class FollowUpsService {
       limit: limit + 1,
       visibility: opts.visibility,
     });
-    const more = rows.length > limit;
-    const items = rows.slice(0, limit);
-    return {
-      items: items.map(toFollowUp),
-      nextCursor: more ? encodeCursor([items[items.length - 1].seq]) : null,
-    };
+    return keysetPage(rows, limit, (last) => [last.seq], toFollowUp);
   }
 
   async get(actor: Actor, caseId: string, followUpId: string): Promise<FollowUp> {

@@ -3,7 +3,7 @@ import { tagFilterOf } from '../../formats/tags.js';
 import { type Actor, can, requirePrivilege } from '../../http/actor.js';
 import { Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
 import { customFieldConditions, customFieldSearchCondition, hasCustomFieldFilters } from '../custom-fields/filters.js';
 import { visibleCase } from './access.js';
 import type { Case, CaseListQuery, CaseSort, CaseUnitary, CustomerCasesQuery } from './schema.js';
@@ -84,13 +84,12 @@ export class CaseLists {
       after = [c[1] as string | number, c[2] as string];
     }
     const rows = await store.listCases(this.db, filter, sort, after, limit + 1);
-    const more = rows.length > limit;
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((r) => store.toCase(r.row)),
-      nextCursor: more ? encodeCursor([sort, last.key, last.row.id]) : null,
-    };
+    return keysetPage(
+      rows,
+      limit,
+      (last) => [sort, last.key, last.row.id],
+      (r) => store.toCase(r.row),
+    );
   }
 
   /** The customer record's cases: a table page, or one case at a time (unitary view) with its position. */

@@ -5,7 +5,7 @@ import { type Actor, can, requirePrivilege } from '../../http/actor.js';
 import { AppError, Conflict, Forbidden, Invalid } from '../../http/errors.js';
 import { tagOf, tagsOf, tagText } from '../../formats/tags.js';
 import { isUuid } from '../../http/ids.js';
-import { encodeCursor, type Page } from '../../http/pagination.js';
+import { keysetPage, type Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import type { UsersService } from '../users/service.js';
@@ -152,15 +152,7 @@ export class CasesService {
     const c = store.toCase(row);
     if (!opts.followUps) return c;
     const rows = await listFollowUps(this.db, row.id, { newestFirst: true, afterSeq: null, limit: opts.followUps + 1 });
-    const more = rows.length > opts.followUps;
-    const items = rows.slice(0, opts.followUps);
-    return {
-      ...c,
-      followUps: {
-        items: items.map(toFollowUp),
-        nextCursor: more ? encodeCursor([items[items.length - 1].seq]) : null,
-      },
-    };
+    return { ...c, followUps: keysetPage(rows, opts.followUps, (last) => [last.seq], toFollowUp) };
   }
 
   /** The case with this number, or null (also when the actor may not see it). For lookups and the email channel. */

@@ -3,7 +3,7 @@ import { listParam, type Db, type Queryable } from '../../db/adapter.js';
 import { Invalid } from '../../http/errors.js';
 import type { PreparedCondition } from '../custom-fields/filters.js';
 import { isUuid } from '../../http/ids.js';
-import { decodeCursor, encodeCursor } from '../../http/pagination.js';
+import { decodeCursor, keysetPage } from '../../http/pagination.js';
 import { groupByMatchKey } from '../../db/coalesce.js';
 import { phoneLookupKeys, reverse } from './phones.js';
 import type { Sort } from './schema.js';
@@ -330,11 +330,11 @@ export async function listCustomers(
   if (!exact && !query) return { rows: [], nextCursor: null };
   const sort: Sort = query?.sort ?? 'name';
   const rows = exact ?? (await db.query<ListRow>(query!.sql, query!.params, { name: statementName(opts, query!) }));
-  const more = rows.length > opts.limit;
-  const page = rows.slice(0, opts.limit);
-  const last = page[page.length - 1];
-  return {
-    rows: page,
-    nextCursor: more && last ? encodeCursor([sort, last.sort_key, last.sort_name, last.id]) : null,
-  };
+  const { items, nextCursor } = keysetPage(
+    rows,
+    opts.limit,
+    (last) => [sort, last.sort_key, last.sort_name, last.id],
+    (row) => row,
+  );
+  return { rows: items, nextCursor };
 }

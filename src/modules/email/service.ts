@@ -4,7 +4,7 @@ import type { Db, Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege, systemActor } from '../../http/actor.js';
 import { Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
 import type { CasesService } from '../cases/service.js';
 import type { FollowUp } from '../cases/schema.js';
 import type { CustomersService } from '../customers/service.js';
@@ -301,12 +301,7 @@ export class EmailService {
       after = [c[0] as string, c[1] as string];
     }
     const rows = await store.listQuarantine(this.db, q.status ?? 'held', after, limit + 1);
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map(toQuarantineItem),
-      nextCursor: rows.length > limit ? encodeCursor([last.sort_key, last.id]) : null,
-    };
+    return keysetPage(rows, limit, (last) => [last.sort_key, last.id], toQuarantineItem);
   }
 
   async getQuarantine(actor: Actor, id: string): Promise<QuarantineItem> {
@@ -365,12 +360,7 @@ export class EmailService {
       after = [c[0] as string, c[1] as string];
     }
     const rows = await outbox.listOutbox(this.db, q.status ?? null, after, limit + 1);
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map(toOutboxItem),
-      nextCursor: rows.length > limit ? encodeCursor([last.sort_key, last.id]) : null,
-    };
+    return keysetPage(rows, limit, (last) => [last.sort_key, last.id], toOutboxItem);
   }
 
   /** An administrator's "try again now" for a queued or failed message (a sent one stays sent). */

@@ -1,7 +1,7 @@
 import type { HistoryEntry } from './schema.js';
 import type { Queryable } from '../../db/adapter.js';
 import type { Actor } from '../../http/actor.js';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
 
 /** One changed field: from → to (null when absent). */
 export interface FieldChange {
@@ -119,14 +119,17 @@ export async function listHistory(
      ORDER BY id DESC LIMIT $4`,
     [recordType, recordId, after ? after[0] : null, opts.limit + 1],
   );
-  const more = rows.length > opts.limit;
-  const items = rows.slice(0, opts.limit).map((r) => ({
-    id: String(r.id),
-    at: r.at.toISOString(),
-    actor: { id: r.actor_id, name: r.actor_name },
-    channel: r.channel,
-    action: r.action,
-    changes: r.changes,
-  }));
-  return { items, nextCursor: more ? encodeCursor([rows[opts.limit - 1].id]) : null };
+  return keysetPage(
+    rows,
+    opts.limit,
+    (last) => [last.id],
+    (r) => ({
+      id: String(r.id),
+      at: r.at.toISOString(),
+      actor: { id: r.actor_id, name: r.actor_name },
+      channel: r.channel,
+      action: r.action,
+      changes: r.changes,
+    }),
+  );
 }

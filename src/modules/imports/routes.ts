@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { App, AppContext } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
 import { Invalid } from '../../http/errors.js';
-import { PageOf, PageQuery } from '../../http/pagination.js';
+import { decodeCursor, keysetPage, PageOf, PageQuery } from '../../http/pagination.js';
 import { IdParams, Problem } from '../../http/schemas.js';
 import { versionRead } from '../../http/versions.js';
 import { OBJECT_TYPES } from './mapping.js';
@@ -245,16 +245,16 @@ export async function registerImportRoutes(app: App, ctx: AppContext): Promise<v
     },
     async (request) => {
       const { dryRun = false, limit = 50, cursor } = request.query;
-      const after = cursor ? Number(Buffer.from(cursor, 'base64url').toString()) : 0;
+      const after = cursor ? (decodeCursor(cursor, ['number'])[0] as number) : 0;
       if (!Number.isSafeInteger(after))
         throw new Invalid([{ field: 'cursor', message: 'not a cursor from this list' }]);
       const rows = await imports.errors(actorOf(request), request.params.id, dryRun, after, limit + 1);
-      const items = rows.slice(0, limit).map((r) => ({ row: r.row, errors: r.errors }));
-      const more = rows.length > limit;
-      return {
-        items,
-        nextCursor: more ? Buffer.from(String(items[items.length - 1].row)).toString('base64url') : null,
-      };
+      return keysetPage(
+        rows,
+        limit,
+        (last) => [last.row],
+        (r) => ({ row: r.row, errors: r.errors }),
+      );
     },
   );
 

@@ -6,7 +6,7 @@ import type { Db, Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { AppError, Conflict, Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
 import type { Services } from '../../services.js';
 import { recordAudit } from '../audit/service.js';
 import { prepareCustomFieldValidator } from '../custom-fields/validate.js';
@@ -257,17 +257,16 @@ export class ImportsService {
       after = [new Date(at), id];
     }
     const rows = await store.listImports(this.db, after, opts.limit + 1);
-    const more = rows.length > opts.limit;
-    const items = rows.slice(0, opts.limit);
     const runs = await store.runsOf(
       this.db,
-      items.map((i) => i.id),
+      rows.slice(0, opts.limit).map((i) => i.id),
     );
-    const last = items[items.length - 1];
-    return {
-      items: items.map((imp) => ({ imp, runs: runs.filter((r) => r.import_id === imp.id) })),
-      nextCursor: more ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
-    };
+    return keysetPage(
+      rows,
+      opts.limit,
+      (last) => [last.created_at.toISOString(), last.id],
+      (imp) => ({ imp, runs: runs.filter((r) => r.import_id === imp.id) }),
+    );
   }
 
   /** Targets for the mapping screen, and the suggested mapping of this import's columns. */

@@ -1,32 +1,20 @@
 import type { Config } from '../../config.js';
 import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
-import { Coalescer } from '../../db/coalesce.js';
 import { emitEvents, type NewEvent } from '../../events/outbox.js';
 import { type Actor, can, requirePrivilege, systemActor } from '../../http/actor.js';
 import type { Privilege } from '../../http/privileges.js';
 import { AppError, Conflict, Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import type { Page } from '../../http/pagination.js';
 import type { CasesService } from '../cases/service.js';
 import { normalisePhone } from '../customers/phones.js';
 import type { Customer, CustomerCreate } from '../customers/schema.js';
 import type { CustomersService } from '../customers/service.js';
-import type { PhoneKeys } from '../customers/phones.js';
-import { lookupMatchesByPhone, type MatchOptions, type MatchRow } from '../customers/screen-pop.js';
-import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
+import { diffFields, recordHistory, type HistoryEntry } from '../history/service.js';
 import type { TasksService } from '../tasks/service.js';
 import type { UsersService } from '../users/service.js';
 import { enqueueWebhook } from '../webhooks/outbox.js';
-import {
-  type PhoneMatcher,
-  casesViewOf,
-  findMatches,
-  matchesByIds,
-  matchInputOf,
-  matchOptions,
-  type MatchInput,
-  type MatchOutcome,
-} from './matching.js';
+import { casesViewOf, findMatches, matchesByIds, matchInputOf, type MatchOutcome } from './matching.js';
 import {
   changeEvents,
   changeOf,
@@ -46,25 +34,22 @@ import type {
   LookupQuery,
   LookupResult,
 } from './schema.js';
-import { CHANNELS } from './schema.js';
-import { isTimeZone } from '../tasks/time.js';
 import {
   closeDueWrapUps,
   effectiveState,
   findByReference,
   getInteraction,
   insertInteraction,
-  listCustomerInteractions,
-  listInteractions,
   listOpenOfAgent,
   moveInteractionsToCustomer,
   saveTranscript,
   setCaseFollowUp,
   toInteraction,
   updateInteraction,
-  type InteractionFilter,
   type InteractionRow,
 } from './store.js';
+import { InteractionLists } from './lists.js';
+import { InteractionLookup } from './lookup.js';
 import { WrapUp } from './wrapup.js';
 
 export interface InteractionDeps {
@@ -95,6 +80,8 @@ const CLOSE_BATCH = 200;
 export class InteractionsService {
   /** PATCH: notes, disposition, case, state, follow-on call (wrapup.ts). */
   readonly wrapUp: WrapUp;
+  private readonly lookups: InteractionLookup;
+  private readonly lists: InteractionLists;
 
   /**
    * Set by services.ts to the case-timeline flow (src/flows/case-timeline.ts):
@@ -109,41 +96,14 @@ export class InteractionsService {
     private readonly deps: InteractionDeps,
   ) {
     this.wrapUp = new WrapUp(db, config, deps, this);
+    this.lookups = new InteractionLookup(db, config);
+    this.lists = new InteractionLists(db, deps);
   }
 
-  /** I5: the platform's and the IVR's lookup. Keys tried in the order caseNumber, phone, email, accountNumber. */
+  /** I5: the platform's and the IVR's lookup (lookup.ts). */
   async lookup(actor: Actor, query: LookupQuery): Promise<LookupResult> {
-    requirePrivilege(actor, 'customers.view');
-    const input: MatchInput = {
-      caseNumber: query.caseNumber,
-      phone: query.phone,
-      email: query.email,
-      accountNumber: query.accountNumber,
-    };
-    if (Object.values(input).every((v) => v === undefined)) {
-      throw new Invalid([{ field: 'phone', message: 'give a phone, an email, a caseNumber or an accountNumber' }]);
-    }
-    return findMatches(this.db, actor, input, this.config.defaultPhoneRegion, this.phoneMatcher);
+    return this.lookups.lookup(actor, query);
   }
-
-  /** Concurrent phone lookups, one statement per event-loop turn and view of cases. */
-  private readonly phoneBatches = new Map<MatchOptions['cases'], Coalescer<MatchRow[], PhoneKeys>>();
-
-  private readonly phoneMatcher: PhoneMatcher = (keys, cases) => {
-    let batches = this.phoneBatches.get(cases);
-    if (!batches) {
-      const opts = matchOptions(cases);
-      batches = new Coalescer<MatchRow[], PhoneKeys>(
-        async (ids, keysList) => {
-          const answers = await lookupMatchesByPhone(this.db, keysList, opts);
-          return new Map(ids.map((id, i) => [id, answers[i]]));
-        },
-        () => [],
-      );
-      this.phoneBatches.set(cases, batches);
-    }
-    return batches.load(`${keys.e164 ?? ''}|${keys.suffixRev ?? ''}|${keys.storedRevs.join(',')}`, keys);
-  };
 
   /**
    * I1: records an interaction the platform reports, matched as the lookup
@@ -245,80 +205,23 @@ export class InteractionsService {
     return { items };
   }
 
-  /** Every interaction, newest first, filtered (the reports' click-through lists). */
+  /** Every interaction, newest first, filtered (lists.ts). */
   async list(actor: Actor, query: InteractionListQuery, now = new Date()): Promise<Page<Interaction>> {
-    requirePrivilege(actor, 'customers.view');
-    const errors: { field: string; message: string }[] = [];
-    const id = (v: string | undefined, field: string) => {
-      if (v !== undefined && !isUuid(v)) errors.push({ field, message: 'not an id' });
-      return v;
-    };
-    const f: InteractionFilter = {
-      agentId: id(query.agentId, 'agentId'),
-      customerId: id(query.customerId, 'customerId'),
-      direction: query.direction,
-      result: query.result,
-      startedFrom: query.startedFrom,
-      startedTo: query.startedTo,
-      repeatWithinDays: query.repeatWithinDays,
-      wrappedUp: query.wrappedUp,
-    };
-    if (query.channel !== undefined) {
-      f.channels = [...new Set(query.channel.split(',').map((c) => c.trim()))].filter(Boolean);
-      const bad = f.channels.find((c) => !(CHANNELS as readonly string[]).includes(c));
-      if (bad) errors.push({ field: 'channel', message: `unknown channel "${bad}" (phone, chat or email)` });
-    }
-    const tz = query.tz ?? 'UTC';
-    if (!isTimeZone(tz)) errors.push({ field: 'tz', message: 'not an IANA time zone' });
-    if (query.hour !== undefined) f.hour = { hour: query.hour, tz };
-    let after: [string, string] | null = null;
-    if (query.cursor) {
-      const [at, cid] = decodeCursor(query.cursor, ['date', 'string']) as [string, string];
-      if (!isUuid(cid)) errors.push({ field: 'cursor', message: 'not a cursor from this list' });
-      after = [at, cid];
-    }
-    if (errors.length) throw new Invalid(errors);
-    const limit = query.limit ?? 50;
-    const rows = await listInteractions(this.db, f, after, limit + 1);
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((r) => toInteraction(r, now)),
-      nextCursor: rows.length > limit ? encodeCursor([last.started_key, last.id]) : null,
-    };
+    return this.lists.list(actor, query, now);
   }
 
-  /** I4: the customer's interaction log, newest first. */
+  /** I4: the customer's interaction log, newest first (lists.ts). */
   async listForCustomer(
     actor: Actor,
     customerId: string,
     page: { limit: number; cursor?: string },
     now = new Date(),
   ): Promise<Page<Interaction>> {
-    requirePrivilege(actor, 'customers.view');
-    if (!isUuid(customerId)) throw new NotFound('Customer');
-    let after: [string, string] | null = null;
-    if (page.cursor) {
-      const [at, id] = decodeCursor(page.cursor, ['date', 'string']) as [string, string];
-      if (!isUuid(id)) throw new Invalid([{ field: 'cursor', message: 'not a cursor from this list' }]);
-      after = [at, id];
-    }
-    const rows = await listCustomerInteractions(this.db, customerId, after, page.limit + 1);
-    if (rows.length === 0 && !page.cursor && (await this.deps.customers.summaries(actor, [customerId])).length === 0) {
-      throw new NotFound('Customer');
-    }
-    const items = rows.slice(0, page.limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((r) => toInteraction(r, now)),
-      nextCursor: rows.length > page.limit ? encodeCursor([last.started_key, last.id]) : null,
-    };
+    return this.lists.listForCustomer(actor, customerId, page, now);
   }
 
   async history(actor: Actor, id: string, page: { limit: number; cursor?: string }): Promise<Page<HistoryEntry>> {
-    requirePrivilege(actor, 'customers.view');
-    if (!isUuid(id) || !(await getInteraction(this.db, id))) throw new NotFound('Interaction');
-    return listHistory(this.db, RECORD_TYPE, id, page);
+    return this.lists.history(actor, id, page);
   }
 
   /**

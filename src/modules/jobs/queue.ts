@@ -6,7 +6,7 @@ import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, can } from '../../http/actor.js';
 import { Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
 import type { Privilege } from '../../http/privileges.js';
 import {
   cancelQueued,
@@ -260,13 +260,12 @@ export class JobQueue {
       after = [new Date(at), id];
     }
     const rows = await listJobRows(this.db, { kinds, ownerId, status: query.status, after, limit: query.limit + 1 });
-    const more = rows.length > query.limit;
-    const items = rows.slice(0, query.limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((r) => toJob(r)),
-      nextCursor: more ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
-    };
+    return keysetPage(
+      rows,
+      query.limit,
+      (last) => [last.created_at.toISOString(), last.id],
+      (r) => toJob(r),
+    );
   }
 
   // ------------------------------------------------------------ cancelling

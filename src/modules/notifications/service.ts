@@ -3,7 +3,7 @@ import { emitEvents } from '../../events/outbox.js';
 import type { Actor } from '../../http/actor.js';
 import { Invalid, NotFound, Unauthenticated } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
 import type { Notification, NotificationListQuery } from './schema.js';
 import {
   countUnread,
@@ -58,11 +58,7 @@ export class NotificationsService {
       unread: query.unread === true,
       limit: limit + 1,
     });
-    const items = rows.slice(0, limit);
-    return {
-      items: items.map(toNotification),
-      nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1].seq]) : null,
-    };
+    return keysetPage(rows, limit, (last) => [last.seq], toNotification);
   }
 
   async unreadCount(actor: Actor): Promise<number> {

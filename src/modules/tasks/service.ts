@@ -3,7 +3,7 @@ import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound, type FieldError } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
 import { emitEvents, type NewEvent } from '../../events/outbox.js';
 import { enqueueWebhook } from '../webhooks/outbox.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
@@ -103,13 +103,13 @@ export class TasksService {
       after = [at, id];
     }
     const rows = await listTasks(this.db, filter, after, limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
     const key = (r: TaskRow) => (filter.order === 'completed' ? r.completed_at : r.due_at);
-    return {
-      items: page.map((r) => toTask(r, now)),
-      nextCursor: rows.length > limit ? encodeCursor([iso(key(last)), last.id]) : null,
-    };
+    return keysetPage(
+      rows,
+      limit,
+      (last) => [iso(key(last)), last.id],
+      (r) => toTask(r, now),
+    );
   }
 
   /**

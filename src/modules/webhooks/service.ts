@@ -6,7 +6,7 @@ import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.js';
+import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
 import { recordAudit } from '../audit/service.js';
 import { isWebhookEventType, TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
 import { enqueueWebhook, type WebhookRecord } from './outbox.js';
@@ -297,9 +297,7 @@ export class WebhooksService {
     await this.row(this.db, id);
     const beforeId = opts.cursor ? Number(decodeCursor(opts.cursor, ['number'])[0]) : undefined;
     const rows = await store.listDeliveries(this.db, id, { state: opts.state, beforeId, limit: opts.limit + 1 });
-    const more = rows.length > opts.limit;
-    const items = rows.slice(0, opts.limit).map(toDelivery);
-    return { items, nextCursor: more ? encodeCursor([Number(items[items.length - 1].id)]) : null };
+    return keysetPage(rows, opts.limit, (last) => [Number(last.id)], toDelivery);
   }
 
   /** One delivery with its body and every attempt (time, status, latency, response excerpt). */

@@ -1,0 +1,54 @@
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/adapter.js';
+import { Coalescer } from '../../db/coalesce.js';
+import { type Actor, requirePrivilege } from '../../http/actor.js';
+import { Invalid } from '../../http/errors.js';
+import type { PhoneKeys } from '../customers/phones.js';
+import { lookupMatchesByPhone, type MatchOptions, type MatchRow } from '../customers/screen-pop.js';
+import { findMatches, matchOptions, type MatchInput, type PhoneMatcher } from './matching.js';
+import type { LookupQuery, LookupResult } from './schema.js';
+
+/**
+ * I5: `GET /lookup`, the platform's and the IVR's hot path. Concurrent phone
+ * lookups share one screen-pop statement per event-loop turn (the Coalescer);
+ * `POST /interactions` matches inside its own transaction instead (service.ts).
+ */
+export class InteractionLookup {
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+  ) {}
+
+  async lookup(actor: Actor, query: LookupQuery): Promise<LookupResult> {
+    requirePrivilege(actor, 'customers.view');
+    const input: MatchInput = {
+      caseNumber: query.caseNumber,
+      phone: query.phone,
+      email: query.email,
+      accountNumber: query.accountNumber,
+    };
+    if (Object.values(input).every((v) => v === undefined)) {
+      throw new Invalid([{ field: 'phone', message: 'give a phone, an email, a caseNumber or an accountNumber' }]);
+    }
+    return findMatches(this.db, actor, input, this.config.defaultPhoneRegion, this.phoneMatcher);
+  }
+
+  /** Concurrent phone lookups, one statement per event-loop turn and view of cases. */
+  private readonly phoneBatches = new Map<MatchOptions['cases'], Coalescer<MatchRow[], PhoneKeys>>();
+
+  private readonly phoneMatcher: PhoneMatcher = (keys, cases) => {
+    let batches = this.phoneBatches.get(cases);
+    if (!batches) {
+      const opts = matchOptions(cases);
+      batches = new Coalescer<MatchRow[], PhoneKeys>(
+        async (ids, keysList) => {
+          const answers = await lookupMatchesByPhone(this.db, keysList, opts);
+          return new Map(ids.map((id, i) => [id, answers[i]]));
+        },
+        () => [],
+      );
+      this.phoneBatches.set(cases, batches);
+    }
+    return batches.load(`${keys.e164 ?? ''}|${keys.suffixRev ?? ''}|${keys.storedRevs.join(',')}`, keys);
+  };
+}
