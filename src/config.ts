@@ -14,7 +14,7 @@ const Env = Type.Object({
   DEFAULT_PHONE_REGION: Type.String({ pattern: '^[A-Z]{2}$', default: 'US' }),
   SWITCHBOARD_ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@ ]+@[^@ ]+$' })),
   SWITCHBOARD_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
-  SESSION_IDLE_MINUTES: Type.Integer({ minimum: 1, maximum: 60 * 24 * 30, default: 720 }),
+  SESSION_IDLE_MINUTES: Type.Integer({ minimum: 1, maximum: 60 * 24 * 30, default: 60 }),
   SESSION_MAX_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 30, default: 12 }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 600 }),
   RATE_LIMIT_LOOKUP_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 12_000 }),

@@ -7,7 +7,8 @@ import { recordAudit } from './service.js';
 describe('audit trail, readable', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp();
+    // Webhooks to loopback are allowed here so an endpoint can be created, changed and removed.
+    t = await startTestApp({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
   });
   afterAll(async () => t?.close());
 
@@ -15,7 +16,7 @@ describe('audit trail, readable', () => {
     const res = await t.admin.get(`/api/v1/audit?${query}`);
     expect(res.statusCode, res.body).toBe(200);
     return res.json() as {
-      items: { action: string; actorId: string | null; at: string; details: unknown }[];
+      items: { action: string; actorId: string | null; targetId: string | null; at: string; details: unknown }[];
       nextCursor: string | null;
     };
   };
@@ -83,6 +84,30 @@ describe('audit trail, readable', () => {
     expect(
       (await list('action=settings.changed')).items.some((i) => JSON.stringify(i.details).includes('reopen')),
     ).toBe(true);
+  });
+
+  it('records API key revocation, webhook endpoint changes and removal, and privacy archives', async () => {
+    const agent = await t.user('agent');
+    const key = (await agent.post('/api/v1/api-keys', { name: 'to revoke' })).json() as { id: string };
+    expect((await agent.delete(`/api/v1/api-keys/${key.id}`)).statusCode).toBe(204);
+    const revoked = await list(`action=api_key.revoked&actorId=${agent.userId}`);
+    expect(revoked.items).toHaveLength(1);
+
+    const hook = (
+      await t.admin.post('/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['customer.created'] })
+    ).json() as { id: string };
+    expect((await t.admin.patch(`/api/v1/webhooks/${hook.id}`, { description: 'billing sync' })).statusCode).toBe(200);
+    expect((await t.admin.delete(`/api/v1/webhooks/${hook.id}`)).statusCode).toBe(204);
+    const hooks = await list('action=webhook.*');
+    const ofHook = hooks.items.filter((i) => i.targetId === hook.id).map((i) => i.action);
+    expect(ofHook).toEqual(['webhook.deleted', 'webhook.updated', 'webhook.created']);
+
+    const customer = (await t.admin.post('/api/v1/customers', { firstName: 'Ada', lastName: 'Archive' })).json() as {
+      id: string;
+    };
+    expect((await t.admin.get(`/api/v1/customers/${customer.id}/privacy-export`)).statusCode).toBe(200);
+    const archives = await list('action=customer.privacy_exported');
+    expect(archives.items.map((i) => i.targetId)).toContain(customer.id);
   });
 
   it('exports the filtered trail as CSV, spreadsheet formulas defused, and records the export', async () => {

@@ -30,7 +30,8 @@ describe('exports', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp({ clock, env: { EXPORT_KEEP_HOURS: '1' } });
+    // The clock jumps past the file's keep time (an hour); the signed-in exporter must outlive it.
+    t = await startTestApp({ clock, env: { EXPORT_KEEP_HOURS: '1', SESSION_IDLE_MINUTES: '180' } });
     for (const f of [
       {
         key: 'tier',
