@@ -51,7 +51,7 @@ import { registerCustomerExternalIdRoutes } from './modules/customers/external-i
 // The built console is dist/web: beside this file's folder when the server runs compiled
 // (dist/server/app.js), under the repository root when it runs from src/ (tests, development).
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-export const WEB_DIST =
+const WEB_DIST =
   path.basename(HERE) === 'server' && path.basename(path.dirname(HERE)) === 'dist'
     ? path.join(HERE, '..', 'web')
     : path.join(HERE, '..', 'dist', 'web');

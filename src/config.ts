@@ -61,7 +61,7 @@ const Env = Type.Object({
   WEBHOOK_ALLOWED_HOSTS: Type.Optional(Type.String({ maxLength: 4000 })),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 10000 }),
 });
-export type EnvConfig = Static<typeof Env>;
+type EnvConfig = Static<typeof Env>;
 
 export interface Config {
   port: number;

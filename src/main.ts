@@ -34,10 +34,7 @@ Usage:
 Configuration comes from the environment (see README.md): DATABASE_URL, DATA_DIR, PORT, …`;
 
 /** Creates the first administrator on an empty database; returns the password to show, if generated. */
-export async function ensureFirstAdmin(
-  db: Db,
-  config: Config,
-): Promise<{ email: string; password: string | null } | null> {
+async function ensureFirstAdmin(db: Db, config: Config): Promise<{ email: string; password: string | null } | null> {
   const users = new UsersService(db, config);
   if ((await users.count()) > 0) return null;
   const email = config.adminEmail ?? 'admin@switchboard.local';
@@ -53,7 +50,7 @@ export async function ensureFirstAdmin(
 }
 
 /** How many server processes `serve --workers` asks for: a number, or `auto` (the cores). */
-export function parseWorkers(value: string | undefined): number {
+function parseWorkers(value: string | undefined): number {
   if (value === undefined) return 1;
   if (value === 'auto') return availableParallelism();
   if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 256) {

@@ -86,7 +86,7 @@ const pgTypes = {
   },
 } as pg.CustomTypesConfig;
 
-export interface PostgresOptions {
+interface PostgresOptions {
   url: string;
   poolSize: number;
   statementTimeoutMs: number;

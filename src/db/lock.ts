@@ -25,7 +25,7 @@ export interface DataDirLock {
 }
 
 /** For tests: play another process (its pid) and interleave with a takeover at its one racy point. */
-export interface LockOptions {
+interface LockOptions {
   pid?: number;
   /** Called after a stale lock was seen and before it is taken over. */
   beforeTakeover?: () => void;

@@ -7,7 +7,7 @@ const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '
 /** Arbitrary constant: the advisory lock every process takes while migrating. */
 const MIGRATION_LOCK = 7_340_001;
 
-export interface MigrationResult {
+interface MigrationResult {
   applied: string[];
 }
 

@@ -25,7 +25,7 @@ import type { Db, QueryOptions } from './adapter.js';
  * not answer (or is not in recovery); in both cases every read goes to the
  * primary and /healthz lists `replica` as degraded, until it catches up.
  */
-export const READ_ROUTES = new Set([
+const READ_ROUTES = new Set([
   '/api/v1/lookup',
   '/api/v1/customers',
   '/api/v1/customers/:id',
@@ -42,14 +42,14 @@ export const READ_ROUTES = new Set([
   '/api/v1/users/directory',
 ]);
 
-export const LSN_COOKIE = 'sb_lsn';
+const LSN_COOKIE = 'sb_lsn';
 
 interface ReadContext {
   minLsn: bigint | null;
 }
 const als = new AsyncLocalStorage<ReadContext>();
 
-export function parseLsn(text: string | null | undefined): bigint | null {
+function parseLsn(text: string | null | undefined): bigint | null {
   const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text ?? '');
   return m ? (BigInt(`0x${m[1]}`) << 32n) + BigInt(`0x${m[2]}`) : null;
 }

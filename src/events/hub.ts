@@ -36,7 +36,7 @@ const BATCH = 1000;
  * checked now, so a stored event follows the current rules) and those the
  * emitter asked for.
  */
-export function eventIsFor(e: StoredEvent, actor: Actor): boolean {
+function eventIsFor(e: StoredEvent, actor: Actor): boolean {
   if (e.user_id !== null && e.user_id !== actor.userId) return false;
   const spec = Object.hasOwn(LIVE_EVENTS, e.type) ? LIVE_EVENTS[e.type as keyof typeof LIVE_EVENTS] : null;
   if (spec && !spec.requires.every((p) => actor.privileges.has(p))) return false;

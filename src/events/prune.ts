@@ -1,7 +1,7 @@
 import type { Db } from '../db/adapter.js';
 
 /** How long events are kept for Last-Event-ID resume (reminders themselves are kept until seen, elsewhere). */
-export const EVENT_RETENTION_HOURS = 72;
+const EVENT_RETENTION_HOURS = 72;
 const PRUNE_BATCH = 10_000;
 const MAX_BATCHES_PER_RUN = 20;
 

@@ -23,7 +23,7 @@ import type { TaskType } from '../modules/tasks/schema.js';
  */
 
 /** An entry: the payload's type (carried by the type only), what the event is for and who may ever get it. */
-export interface EventSpec<Payload> {
+interface EventSpec<Payload> {
   readonly about: string;
   /**
    * The privileges a recipient must hold for any event of this kind, whatever
@@ -45,7 +45,7 @@ function event<Payload extends object & { [K in ReservedKey]?: never }>(
 }
 
 /** `reminder`: a task reminder fell due; `fireAt` is when it was due (a late delivery still shows the right time). */
-export interface ReminderPayload {
+interface ReminderPayload {
   reminderId: string;
   taskId: string;
   kind: 'before' | 'overdue';
@@ -57,10 +57,10 @@ export interface ReminderPayload {
   caseId: string | null;
 }
 
-export type ReminderClearedReason = 'dismissed' | 'snoozed' | 'cancelled' | 'reassigned';
+type ReminderClearedReason = 'dismissed' | 'snoozed' | 'cancelled' | 'reassigned';
 
 /** A broadcast that a record changed: consoles showing it (or a list containing it) refresh. */
-export interface RecordChangedPayload {
+interface RecordChangedPayload {
   /** What happened: create, update, delete, reopen, followUp; interaction.created|updated|closed for interactions. */
   action: string;
   version?: number;
@@ -71,7 +71,7 @@ export interface RecordChangedPayload {
   by?: string | null;
 }
 
-export interface CustomerChangedPayload {
+interface CustomerChangedPayload {
   accountNumber: string;
   displayName: string;
   version: number;
@@ -81,18 +81,18 @@ export interface CustomerChangedPayload {
   mergedFrom?: string;
 }
 
-export interface InteractionChangedPayload {
+interface InteractionChangedPayload {
   interaction: Interaction;
   by: string | null;
 }
 
-export interface CustomFieldChangedPayload {
+interface CustomFieldChangedPayload {
   objectType: string;
   key: string;
 }
 
 /** An import's progress (`import.progress`, at most every few seconds) and its end (`import.completed`). */
-export interface ImportProgressPayload {
+interface ImportProgressPayload {
   importId: string;
   dryRun: boolean;
   /** running, completed, failed or cancelled. */

@@ -25,7 +25,7 @@ export function eventData(e: StoredEvent): Record<string, unknown> {
   };
 }
 
-export function formatEvent(e: StoredEvent): string {
+function formatEvent(e: StoredEvent): string {
   return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(eventData(e))}\n\n`;
 }
 

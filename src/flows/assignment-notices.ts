@@ -8,7 +8,7 @@ import type { NewNotification } from '../modules/notifications/store.js';
 import { effectivePrivileges } from '../http/privileges.js';
 import type { UsersService } from '../modules/users/service.js';
 
-export interface AssignmentNoticesDeps {
+interface AssignmentNoticesDeps {
   cases: CasesService;
   users: UsersService;
   notifications: NotificationsService;

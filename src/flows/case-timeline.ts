@@ -9,7 +9,7 @@ import { type InteractionsService, needsTimeline } from '../modules/interactions
 import { toInteraction, type InteractionRow } from '../modules/interactions/store.js';
 import { displayName, type UsersService } from '../modules/users/service.js';
 
-export interface CaseTimelineDeps {
+interface CaseTimelineDeps {
   cases: CasesService;
   interactions: InteractionsService;
   users: UsersService;
@@ -135,7 +135,7 @@ function duration(s: number): string {
 }
 
 /** The transcript as text: given as text, or one line per message ("time author: text"). */
-export function transcriptText(input: TranscriptPost): string {
+function transcriptText(input: TranscriptPost): string {
   if ((input.text === undefined) === (input.messages === undefined)) {
     throw new Invalid([{ field: 'text', message: 'give either text or messages' }]);
   }

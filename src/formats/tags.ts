@@ -7,8 +7,8 @@ import { Invalid } from '../http/errors.js';
  * "vip" are one tag), 1–40 characters, no commas or control characters, at
  * most 20 on a record, each once.
  */
-export const TAG_MAX_LENGTH = 40;
-export const TAGS_PER_RECORD = 20;
+const TAG_MAX_LENGTH = 40;
+const TAGS_PER_RECORD = 20;
 
 /** A tag as a request sends it (normalised by the service, which names a bad one in plain words). */
 export const TagInput = Type.String({ maxLength: 200 });
@@ -25,7 +25,7 @@ export const TagFilter = Type.Optional(
   }),
 );
 
-export const TagCount = Type.Object({
+const TagCount = Type.Object({
   tag: Type.String(),
   count: Type.Integer({ description: 'how many records the caller may see carry it' }),
 });
@@ -43,7 +43,7 @@ export function tagText(raw: string): string {
 }
 
 /** One tag normalised, or the plain-words reason it is refused. */
-export function normaliseTag(raw: string): { tag: string } | { error: string } {
+function normaliseTag(raw: string): { tag: string } | { error: string } {
   const tag = tagText(raw);
   if (tag === '') return { error: 'a tag cannot be empty' };
   if ([...tag].length > TAG_MAX_LENGTH) return { error: `"${tag}" is longer than ${TAG_MAX_LENGTH} characters` };

@@ -36,7 +36,7 @@ export const SESSION_COOKIE = 'sb_session';
  * What the request hooks need to turn credentials into an actor (the users
  * module's AuthService provides it): http/ depends on this, not on the module.
  */
-export interface CredentialResolver {
+interface CredentialResolver {
   /** `touch` false: a passive call (the event stream) that must not slide the idle expiry. */
   actorFromSession(
     token: string,

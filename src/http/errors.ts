@@ -129,7 +129,7 @@ function fieldFromInstancePath(instancePath: string, params: Record<string, unkn
  * the kinds of value are named together, and the union's own failure is only
  * the last resort.
  */
-export function plainValidationErrors(failures: { field: string; error: ValidatorError }[]): FieldError[] {
+function plainValidationErrors(failures: { field: string; error: ValidatorError }[]): FieldError[] {
   const byField = new Map<string, ValidatorError[]>();
   for (const f of failures) {
     const list = byField.get(f.field) ?? [];

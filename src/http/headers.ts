@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
  * docs; a style cannot run code. Images allow data: (the two-factor QR code)
  * and https: (an email's remote images, shown only when the agent asks).
  */
-export const CSP_DIRECTIVES = {
+const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'"],
   styleSrc: ["'self'", "'unsafe-inline'"],

@@ -23,7 +23,7 @@ import { AppError, Conflict, Invalid } from './errors.js';
  * A request that wrote nothing (a 4xx from validation) records nothing: a retry
  * runs again, which is safe because nothing changed.
  */
-export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 interface KeyState {
   ownerId: string;

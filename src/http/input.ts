@@ -3,7 +3,7 @@ import { Stream } from 'node:stream';
 import { Invalid } from './errors.js';
 
 /** Deepest nesting any JSON input may have (free-form values state their own, smaller bound in their schema). */
-export const MAX_INPUT_DEPTH = 32;
+const MAX_INPUT_DEPTH = 32;
 
 /**
  * The one check at the boundary for what no schema can state for every text
@@ -13,7 +13,7 @@ export const MAX_INPUT_DEPTH = 32;
  * serialisers recurse). Iterative, so a hostile depth cannot overflow the stack
  * here either. Answers the first offending field.
  */
-export function findBadInput(parts: Record<string, unknown>): { field: string; message: string } | null {
+function findBadInput(parts: Record<string, unknown>): { field: string; message: string } | null {
   const stack: { value: unknown; path: string; depth: number }[] = [];
   // Fields are named as the validation errors name them: the key itself, wherever it came from.
   for (const value of Object.values(parts)) {
@@ -43,7 +43,7 @@ export function findBadInput(parts: Record<string, unknown>): { field: string; m
   return null;
 }
 
-export function checkRequestInput(request: FastifyRequest): void {
+function checkRequestInput(request: FastifyRequest): void {
   const bad = findBadInput({ params: request.params, query: request.query, body: request.body });
   if (bad) throw new Invalid([bad]);
 }
@@ -54,7 +54,7 @@ export function registerInputBoundary(app: FastifyInstance): void {
 }
 
 /** Whether a JSON value nests at most `max` deep (a scalar is 0 deep), without recursion. */
-export function nestsAtMost(value: unknown, max: number): boolean {
+function nestsAtMost(value: unknown, max: number): boolean {
   const stack: { v: unknown; d: number }[] = [{ v: value, d: 0 }];
   while (stack.length > 0) {
     const { v, d } = stack.pop()!;

@@ -6,8 +6,8 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export const MAX_LIMIT = 200;
-export const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 200;
+const DEFAULT_LIMIT = 50;
 
 /** The querystring part every list shares. */
 export const PageQuery = {

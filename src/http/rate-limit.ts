@@ -7,9 +7,9 @@ import type { Db } from '../db/adapter.js';
 import { TooManyRequests } from './errors.js';
 
 /** Fixed windows of one minute: the budget is "requests per minute". */
-export const RATE_WINDOW_MS = 60_000;
+const RATE_WINDOW_MS = 60_000;
 /** How often each process adds its counts to the shared table (and learns the others'). */
-export const RATE_SYNC_MS = 1000;
+const RATE_SYNC_MS = 1000;
 
 interface Counter {
   window: number;
@@ -32,7 +32,7 @@ interface Counter {
  * exceed its budget by what the others served in the last second, never more.
  * Windows are fixed minutes on the app's Clock.
  */
-export class SharedRateStore {
+class SharedRateStore {
   private readonly counters = new Map<string, Counter>();
   private syncing: Promise<void> | null = null;
   private lastPrune = 0;

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 
-export type ShutdownHook = () => Promise<void> | void;
+type ShutdownHook = () => Promise<void> | void;
 
 /**
  * The process's shutdown sequence, shared by every module: `onShutdown(name, fn)`

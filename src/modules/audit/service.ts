@@ -10,7 +10,7 @@ import * as store from './store.js';
  * `customer.erased`, `webhook.updated` …); `details` never holds secrets or
  * the personal data an erasure removes.
  */
-export interface AuditEntry {
+interface AuditEntry {
   action: string;
   targetType?: string | null;
   targetId?: string | null;
@@ -47,7 +47,7 @@ export async function recordAudit(tx: Queryable, actor: Actor | null, entry: Aud
 export const RETENTION_MIN_DAYS = 30;
 export const RETENTION_MAX_DAYS = 3650;
 /** The CSV export stops at this many lines (narrow the dates for more). */
-export const EXPORT_MAX_ROWS = 100_000;
+const EXPORT_MAX_ROWS = 100_000;
 
 export interface AuditEvent {
   id: string;

@@ -9,7 +9,7 @@ export const PLACEHOLDERS = {
   'case.number': 'the case number',
   'agent.name': 'the name of the agent sending the reply',
 } as const;
-export type PlaceholderName = keyof typeof PLACEHOLDERS;
+type PlaceholderName = keyof typeof PLACEHOLDERS;
 
 const PATTERN = /\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g;
 

@@ -24,7 +24,7 @@ import {
   type CannedReplyRow,
 } from './store.js';
 
-export interface CannedReplyDeps {
+interface CannedReplyDeps {
   cases: Pick<CasesService, 'get'>;
   customers: Pick<CustomersService, 'get'>;
   users: Pick<UsersService, 'getIdentity'>;

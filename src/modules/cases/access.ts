@@ -7,7 +7,7 @@ import { findCase, type CaseRow } from './store.js';
 
 /** Record-level access to cases: a private case does not exist for users without cases.viewPrivate. */
 
-export function canSeeCase(actor: Actor, row: Pick<CaseRow, 'visibility'>): boolean {
+function canSeeCase(actor: Actor, row: Pick<CaseRow, 'visibility'>): boolean {
   return row.visibility === 'public' || can(actor, 'cases.viewPrivate');
 }
 

@@ -13,7 +13,7 @@ import type { CasesService } from './service.js';
 import { toCase, touchCase } from './store.js';
 
 /** Who wrote a follow-up when it is not the acting user: the customer (email in, portal) or the system. */
-export interface FollowUpAuthor {
+interface FollowUpAuthor {
   type: 'user' | 'customer' | 'system';
   id: string | null;
   name: string;

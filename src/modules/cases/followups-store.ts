@@ -4,7 +4,7 @@ import type { FollowUp, FollowUpEmail, FollowUpInteraction, FollowUpKind } from 
 
 /** SQL of case_follow_ups: inserts and reads only (the table refuses UPDATE and DELETE). */
 
-export interface FollowUpRow {
+interface FollowUpRow {
   id: string;
   seq: number;
   case_id: string;
@@ -42,7 +42,7 @@ export function toFollowUp(r: FollowUpRow): FollowUp {
   };
 }
 
-export interface NewFollowUp {
+interface NewFollowUp {
   caseId: string;
   kind: FollowUpKind;
   direction: 'inbound' | 'outbound' | null;

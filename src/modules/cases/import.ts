@@ -75,7 +75,7 @@ export type PlannedCase =
     };
 
 /** "2024-05-01T14:30:00Z", "2024-05-01 14:30", "2024-05-01" (a time without zone is UTC); null if not a time. */
-export function readTime(raw: string): Date | null {
+function readTime(raw: string): Date | null {
   const m =
     /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(
       raw.trim(),

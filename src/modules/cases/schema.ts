@@ -79,7 +79,7 @@ export const CasePatch = Type.Object(
 export type CasePatch = Static<typeof CasePatch>;
 
 /** One bulk action: exactly one of these keys (the service names a missing or extra one). */
-export const CaseBulkAction = Type.Object(
+const CaseBulkAction = Type.Object(
   {
     assign: Type.Optional(Nullable(Type.String({ description: 'the new owner (a user id), or null: unassigned' }))),
     status: Type.Optional(ListKey),
@@ -89,9 +89,9 @@ export const CaseBulkAction = Type.Object(
   },
   { additionalProperties: false },
 );
-export type CaseBulkAction = Static<typeof CaseBulkAction>;
+type CaseBulkAction = Static<typeof CaseBulkAction>;
 
-export const CASE_BULK_MAX = 500;
+const CASE_BULK_MAX = 500;
 
 export const CaseBulk = Type.Object(
   {
@@ -118,7 +118,7 @@ export const CaseBulkResult = Type.Object({
 });
 export type CaseBulkResult = Static<typeof CaseBulkResult>;
 
-export const CASE_SORTS = ['openedAt', '-openedAt', 'updatedAt', '-updatedAt', 'caseNumber', '-caseNumber'] as const;
+const CASE_SORTS = ['openedAt', '-openedAt', 'updatedAt', '-updatedAt', 'caseNumber', '-caseNumber'] as const;
 export type CaseSort = (typeof CASE_SORTS)[number];
 
 const CsvOf = (description: string) => Type.Optional(Type.String({ maxLength: 1000, description }));
@@ -200,7 +200,7 @@ export type CaseUnitary = Static<typeof CaseUnitary>;
 
 export const FollowUpKind = Type.Union(FOLLOW_UP_KINDS.map((v) => Type.Literal(v)));
 export type FollowUpKind = Static<typeof FollowUpKind>;
-export const FollowUpVisibility = Type.Union([Type.Literal('public'), Type.Literal('internal')]);
+const FollowUpVisibility = Type.Union([Type.Literal('public'), Type.Literal('internal')]);
 export const Direction = Type.Union([Type.Literal('inbound'), Type.Literal('outbound')]);
 
 const Addresses = Type.Array(Type.String({ maxLength: 320 }), { maxItems: 500 });
@@ -280,12 +280,6 @@ export const FollowUpListQuery = Type.Object({
   order: Type.Optional(Type.Union([Type.Literal('oldest'), Type.Literal('newest')], { default: 'oldest' })),
 });
 export type FollowUpListQuery = Static<typeof FollowUpListQuery>;
-
-export const FollowUpCreated = Type.Object({
-  followUp: FollowUp,
-  case: Case,
-  reopened: Type.Boolean(),
-});
 
 export const CaseWithFollowUps = Type.Intersect([
   Case,

@@ -35,7 +35,7 @@ import type { CaseRow } from './store.js';
  * transaction (PGlite has one connection); inside a caller's transaction the
  * foreign key alone decides.
  */
-export type CustomerExists = (customerId: string) => Promise<boolean>;
+type CustomerExists = (customerId: string) => Promise<boolean>;
 
 /** The case fields history compares. */
 function caseFields(r: CaseRow): Record<string, unknown> {

@@ -8,7 +8,7 @@ import type { CaseSettings, CaseSettingsPut, ReopenPolicy } from './schema.js';
 import * as settings from './settings-store.js';
 import { caseKeyInUse, setOpenCategory } from './store.js';
 
-export type ReopenRule = CaseSettings['reopen'];
+type ReopenRule = CaseSettings['reopen'];
 
 const DAY_MS = 86_400_000;
 

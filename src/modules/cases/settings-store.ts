@@ -86,12 +86,6 @@ export async function rankDefault(q: Queryable, table: RankTable): Promise<strin
   return r.key;
 }
 
-/** Keys of statuses that count as open / closed. */
-export async function statusKeys(q: Queryable): Promise<Set<string>> {
-  const rows = await q.query<{ key: string }>('SELECT key FROM case_statuses');
-  return new Set(rows.map((r) => r.key));
-}
-
 export async function deleteStatus(tx: Queryable, key: string): Promise<void> {
   await tx.query('DELETE FROM case_statuses WHERE key = $1', [key]);
 }

@@ -291,7 +291,7 @@ function textOf(f: CaseFilter, p: Params): string | null {
   return f.custom?.searchOr ? `(${fts} OR ${f.custom.searchOr})` : fts;
 }
 
-export interface ListedCase {
+interface ListedCase {
   row: CaseRow;
   /** The sort key of the row, as the next cursor carries it. */
   key: string | number;

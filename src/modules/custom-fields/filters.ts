@@ -22,7 +22,7 @@ export { DefinitionReads } from './store.js';
  * The conditions compare exactly the expression the field's index was built on
  * (indexes.ts), so each filter is an index scan.
  */
-export interface SqlConditions {
+interface SqlConditions {
   /** The conditions joined with AND; '' when there are none. */
   sql: string;
   /** The same conditions one by one (to push into a WHERE list). */
@@ -31,7 +31,7 @@ export interface SqlConditions {
   params: unknown[];
 }
 
-export interface ConditionOptions {
+interface ConditionOptions {
   /** The number of the first placeholder the conditions use (the caller's params count + 1). Default 1. */
   firstParam?: number;
   /** The owning table's alias in the caller's query ('c'); none: the bare column. */

@@ -18,7 +18,7 @@ import type { FieldType } from './values.js';
  * price: writes to the owning table wait while the index builds (seconds per
  * million rows). Make a field filterable outside peak hours on a large table.
  */
-export interface FieldIndexSpec {
+interface FieldIndexSpec {
   key: string;
   type: FieldType;
   unique: boolean;
@@ -48,12 +48,12 @@ export function searchExpression(key: string, alias?: string): string {
   return `lower(${col} ->> '${assertKey(key)}')`;
 }
 
-export const filterIndexName = (table: string, key: string) => `cf__${table}__${assertKey(key)}`;
-export const uniqueIndexName = (table: string, key: string) => `uq__${table}__cf_${assertKey(key)}`;
-export const searchIndexName = (table: string, key: string) => `cfs__${table}__${assertKey(key)}`;
+const filterIndexName = (table: string, key: string) => `cf__${table}__${assertKey(key)}`;
+const uniqueIndexName = (table: string, key: string) => `uq__${table}__cf_${assertKey(key)}`;
+const searchIndexName = (table: string, key: string) => `cfs__${table}__${assertKey(key)}`;
 
 /** name → CREATE INDEX statement, for the indexes a definition needs. */
-export function desiredIndexes(objectType: CustomFieldObjectType, f: FieldIndexSpec | null): Map<string, string> {
+function desiredIndexes(objectType: CustomFieldObjectType, f: FieldIndexSpec | null): Map<string, string> {
   const out = new Map<string, string>();
   if (!f) return out;
   const table = CUSTOM_FIELD_TABLES[objectType];
@@ -74,7 +74,7 @@ export function desiredIndexes(objectType: CustomFieldObjectType, f: FieldIndexS
   return out;
 }
 
-export interface IndexChanges {
+interface IndexChanges {
   dropped: string[];
   created: string[];
 }

@@ -6,16 +6,16 @@ import { FIELD_TYPES, type FieldType } from './values.js';
 export const MAX_ACTIVE_FIELDS = 64;
 /** Active and retired together, per object type: every field may carry indexes on the owning table. */
 export const MAX_FIELDS = 200;
-export const MAX_OPTIONS = 500;
+const MAX_OPTIONS = 500;
 
-export const OPTION_KEY_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$';
+const OPTION_KEY_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$';
 
-export const ObjectTypeSchema = Type.Unsafe<CustomFieldObjectType>({
+const ObjectTypeSchema = Type.Unsafe<CustomFieldObjectType>({
   type: 'string',
   enum: [...OBJECT_TYPES],
   description: 'the kind of record the field belongs to',
 });
-export const FieldTypeSchema = Type.Unsafe<FieldType>({
+const FieldTypeSchema = Type.Unsafe<FieldType>({
   type: 'string',
   enum: [...FIELD_TYPES],
   description:
@@ -24,7 +24,7 @@ export const FieldTypeSchema = Type.Unsafe<FieldType>({
     'multiPick (a list of option keys), phone (stored E.164), email (stored lower-case), url (http/https)',
 });
 
-export const OptionInput = Type.Object(
+const OptionInput = Type.Object(
   {
     key: Type.String({ pattern: OPTION_KEY_PATTERN, description: 'stable: what records store' }),
     label: Type.String({ minLength: 1, maxLength: 64 }),
@@ -34,7 +34,7 @@ export const OptionInput = Type.Object(
   },
   { additionalProperties: false },
 );
-export type OptionInput = Static<typeof OptionInput>;
+type OptionInput = Static<typeof OptionInput>;
 
 export const Option = Type.Object({ key: Type.String(), label: Type.String(), retired: Type.Boolean() });
 
@@ -146,8 +146,8 @@ export const CustomFieldValues = Type.Record(Type.String({ maxLength: 64 }), Typ
 });
 
 /** Query parameters of list filters: `cf.<key>` (equality) and `cf.<key>.gte|gt|lte|lt` (ranges). */
-export const CUSTOM_FIELD_FILTER_PATTERN = '^cf\\.[a-z][a-zA-Z0-9_]{0,39}(\\.(gte|gt|lte|lt))?$';
-export const CustomFieldFilterValue = Type.Union([
+const CUSTOM_FIELD_FILTER_PATTERN = '^cf\\.[a-z][a-zA-Z0-9_]{0,39}(\\.(gte|gt|lte|lt))?$';
+const CustomFieldFilterValue = Type.Union([
   Type.String({ maxLength: 300 }),
   Type.Array(Type.String({ maxLength: 300 }), { maxItems: 50 }),
 ]);

@@ -33,10 +33,6 @@ export function assertKey(key: string): string {
   return key;
 }
 
-export function isObjectType(value: unknown): value is CustomFieldObjectType {
-  return typeof value === 'string' && (OBJECT_TYPES as readonly string[]).includes(value);
-}
-
 /**
  * Whether any record of the type has a value for `key`: one probe of the
  * `<table>_cf_keys_idx` GIN index over sb_custom_field_keys(custom_fields).

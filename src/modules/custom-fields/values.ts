@@ -50,12 +50,12 @@ export interface PickOption {
 }
 
 /** What a value check needs to know about its field. */
-export interface ValueField {
+interface ValueField {
   type: FieldType;
   options: readonly PickOption[];
 }
 
-export interface ValueContext {
+interface ValueContext {
   /** Default region for phone numbers without a country code (ISO 3166, e.g. 'US'). */
   phoneRegion: string;
   /** The stored value, when updating: a retired option it already holds stays acceptable. */

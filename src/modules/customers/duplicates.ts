@@ -21,10 +21,10 @@ import { words } from './terms.js';
  * It needs customers.view as well as customers.create: a user who may create
  * customers but not see them is answered 403, not shown who already exists.
  */
-export const DUPLICATES_LIMIT = 10;
+const DUPLICATES_LIMIT = 10;
 
-export const DUPLICATE_REASONS = ['sameEmail', 'samePhone', 'similarName'] as const;
-export type DuplicateReason = (typeof DUPLICATE_REASONS)[number];
+const DUPLICATE_REASONS = ['sameEmail', 'samePhone', 'similarName'] as const;
+type DuplicateReason = (typeof DUPLICATE_REASONS)[number];
 
 const Text = (max: number) => Type.Optional(Type.Union([Type.String({ maxLength: max }), Type.Null()]));
 

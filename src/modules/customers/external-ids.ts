@@ -5,7 +5,7 @@ import { isUuid } from '../../http/ids.js';
 import type { Customer, CustomerCreate, CustomerPatch } from './schema.js';
 import type { CustomersService } from './service.js';
 
-export interface ExternalId {
+interface ExternalId {
   system: string;
   id: string;
 }

@@ -83,13 +83,13 @@ const MAX_PHONES = 20;
 const isEmpty = (v: unknown) => v === null || v === undefined || v === '';
 
 /** The two customers of a merge, locked and checked (customers' own rows: opaque to the flow). */
-export interface MergePair {
+interface MergePair {
   readonly survivor: CustomerRow;
   readonly other: CustomerRow;
 }
 
 /** What the other modules moved, as the merge's answer and history tell it. */
-export type MovedElsewhere = Omit<MergeResult['moved'], 'phones'>;
+type MovedElsewhere = Omit<MergeResult['moved'], 'phones'>;
 
 /**
  * The customers module's part of a merge (the whole command is the flow

@@ -1,7 +1,7 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 /** A phone number as typed, normalised for storage and lookup. */
-export interface NormalisedPhone {
+interface NormalisedPhone {
   /** E.164 ("+14155550100") when the number parses and is valid; null otherwise. */
   e164: string | null;
   /** Digits only: E.164 without "+" when valid, else every digit typed (for the last-digits fallback). */

@@ -8,7 +8,7 @@ import { CUSTOMER_COLUMNS } from './schema.js';
 const CF_COLUMN = new RegExp(`^cf\\.${KEY_PATTERN.slice(1)}`);
 
 /** Largest JSON value one preference may hold, and most keys one user may keep. */
-export const MAX_VALUE_BYTES = 8192;
+const MAX_VALUE_BYTES = 8192;
 export const MAX_KEYS = 100;
 
 /** Validators for keys whose shape we know; other keys hold any small JSON value. */

@@ -59,7 +59,7 @@ export const Address = Type.Object({
 });
 export type Address = Static<typeof Address>;
 
-export const ACCOUNT_NUMBER_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$';
+const ACCOUNT_NUMBER_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$';
 
 const writable = {
   firstName: Type.Optional(Nullable(Name)),

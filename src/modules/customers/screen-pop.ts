@@ -47,7 +47,7 @@ export interface MatchCaseJson {
   openedAt: string;
 }
 
-export interface MatchInteractionJson {
+interface MatchInteractionJson {
   id: string;
   channel: string;
   direction: string;

@@ -26,10 +26,10 @@ import { CUSTOMER_COLUMNS, type CustomerRow } from './store.js';
  * Each kind contributes at most CANDIDATE_CAP rows (taken in index order, so
  * pages agree with each other): a q search is a search, not an export.
  */
-export const CANDIDATE_CAP = 200;
+const CANDIDATE_CAP = 200;
 /** Known words tried per typed word, and typed words used. */
-export const TERMS_PER_WORD = 30;
-export const MAX_WORDS = 5;
+const TERMS_PER_WORD = 30;
+const MAX_WORDS = 5;
 
 export interface ListOptions {
   q?: string;
@@ -50,7 +50,7 @@ export interface ListOptions {
   customSearch?: PreparedCondition | null;
 }
 
-export function postalKey(postalCode: string): string {
+function postalKey(postalCode: string): string {
   return postalCode.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
 }
 

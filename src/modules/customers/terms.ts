@@ -17,7 +17,7 @@ export function nameTerms(firstName: string | null, lastName: string | null, com
 }
 
 /** Words this short are matched exactly or by prefix only (one letter less leaves too little). */
-export const MIN_VARIANT_WORD = 4;
+const MIN_VARIANT_WORD = 4;
 
 /** The word itself and, from 4 letters on, the word with each one letter left out. */
 export function variants(word: string): string[] {

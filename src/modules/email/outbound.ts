@@ -11,7 +11,7 @@ import type { OutboxKind, OutboxRow } from './outbox-store.js';
 import * as store from './store.js';
 
 /** When a failed attempt is tried again: after 1, 5, 15 minutes, 1, 3, 6, 12 hours; then given up. */
-export const RETRY_DELAYS_SECONDS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600];
+const RETRY_DELAYS_SECONDS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600];
 /** Rows one run of the sender handles (the rest wait for the next run). */
 const BATCH = 20;
 /** PGlite: how long a claimed row stays taken while its SMTP call runs. */
@@ -28,7 +28,7 @@ export interface Delivery {
 }
 
 /** Why a queued message is not going anywhere; shown on the reply instead of a silent "queued". */
-export const NO_RELAY_REASON = 'no mail relay configured';
+const NO_RELAY_REASON = 'no mail relay configured';
 
 export function toDelivery(r: OutboxRow, relayConfigured: boolean): Delivery {
   return {

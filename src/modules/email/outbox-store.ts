@@ -35,7 +35,7 @@ const COLUMNS = `id, kind, status, case_id, follow_up_id, email_message_id, mess
   cc_addresses, bcc_addresses, subject, body, in_reply_to, reference_ids, sensitive, attempts, next_attempt_at,
   last_error, sent_at, created_at, updated_at`;
 
-export interface NewOutbox {
+interface NewOutbox {
   kind: OutboxKind;
   caseId: string | null;
   followUpId: string | null;

@@ -7,7 +7,7 @@ export interface ParsedAddress {
   address: string;
 }
 
-export interface ParsedAttachment {
+interface ParsedAttachment {
   filename: string | null;
   contentType: string;
   /** The Content-ID without brackets, to resolve cid: links. */

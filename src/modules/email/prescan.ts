@@ -21,7 +21,7 @@ export interface PrescanOk {
   from: string | null;
 }
 
-export interface PrescanFailed {
+interface PrescanFailed {
   ok: false;
   reason: string;
   dedupeKey: string;

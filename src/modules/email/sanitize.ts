@@ -7,7 +7,7 @@ import sanitizeHtml from 'sanitize-html';
  * kept in data-remote-src so a reader may choose to load them). cid: images
  * point at the stored attachment.
  */
-export interface SanitizedHtml {
+interface SanitizedHtml {
   html: string;
   remoteImagesBlocked: boolean;
 }

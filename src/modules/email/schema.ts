@@ -58,7 +58,7 @@ export type EmailStatus = Static<typeof EmailStatus>;
 
 export const ReplyCreated = Type.Object({ followUp: FollowUp, delivery: Delivery });
 
-export const AttachmentInfo = Type.Object({
+const AttachmentInfo = Type.Object({
   id: Type.String(),
   filename: Type.String(),
   contentType: Type.String(),

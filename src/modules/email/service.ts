@@ -18,7 +18,7 @@ import type { EmailStatus, OutboxItem, QuarantineItem, ReplyCreate } from './sch
 import * as store from './store.js';
 import { isEmailAddress, tagSubject } from './text.js';
 
-export interface EmailDeps {
+interface EmailDeps {
   cases: CasesService;
   customers: CustomersService;
 }

@@ -10,7 +10,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { EmailService } from './service.js';
 
-export interface SmtpListenerOptions {
+interface SmtpListenerOptions {
   port: number;
   host: string;
   /** Accepted recipient domains (lower case); empty: every domain. */

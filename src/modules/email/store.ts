@@ -3,7 +3,7 @@ import { maybeOne, one } from '../../db/adapter.js';
 
 /** The email module's SQL: the only code that touches email_messages, email_attachments and email_quarantine. */
 
-export interface MessageRow {
+interface MessageRow {
   id: string;
   direction: 'inbound' | 'outbound';
   dedupe_key: string;
@@ -24,7 +24,7 @@ export interface MessageRow {
 const MESSAGE_COLUMNS = `id, direction, dedupe_key, message_id, in_reply_to, reference_ids, case_id, follow_up_id,
   from_address, subject, text_body, html_body, remote_images_blocked, envelope, created_at`;
 
-export interface NewMessage {
+interface NewMessage {
   direction: 'inbound' | 'outbound';
   dedupeKey: string;
   messageId: string | null;
@@ -152,7 +152,7 @@ export async function caseThread(
 
 // ---------------------------------------------------------------- attachments
 
-export interface AttachmentRow {
+interface AttachmentRow {
   id: string;
   message_id: string;
   case_id: string | null;
@@ -249,7 +249,7 @@ export interface QuarantineRow {
 const QUARANTINE_COLUMNS = `id, dedupe_key, reason, status, source, envelope, subject, from_address, size, deliveries,
   attempts, resolved_case_id, resolved_follow_up_id, received_at, updated_at`;
 
-export interface NewQuarantine {
+interface NewQuarantine {
   dedupeKey: string;
   reason: string;
   source: 'smtp' | 'http';

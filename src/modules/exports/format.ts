@@ -6,19 +6,19 @@ import type { Column } from './objects.js';
 export type ExportFormat = 'csv' | 'jsonl';
 
 /** One exported record: its values by column key, or a tombstone for a deleted one. */
-export type ExportRecord = { kind: 'row'; values: Map<string, unknown> } | { kind: 'deleted'; id: string; at: Date };
+type ExportRecord = { kind: 'row'; values: Map<string, unknown> } | { kind: 'deleted'; id: string; at: Date };
 
 /**
  * Writes records to a byte stream in one format, waiting for the stream to
  * drain (a slow reader slows the export down instead of filling memory).
  */
-export interface RecordWriter {
+interface RecordWriter {
   write(rec: ExportRecord): Promise<void>;
   end(): Promise<void>;
 }
 
 /** A CSV cell: empty for null, true/false, ISO times, lists joined with `|`, objects as JSON; formula-safe. */
-export function csvCell(value: unknown): string {
+function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return neutraliseCell(value);
   if (typeof value === 'boolean' || typeof value === 'number') return String(value);

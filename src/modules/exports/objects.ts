@@ -29,7 +29,7 @@ export interface Column {
 }
 
 /** A list filter: its query parameter, and the SQL condition for a value (`add` numbers the parameter). */
-export interface FilterDef {
+interface FilterDef {
   name: string;
   type: 'uuid' | 'boolean' | 'text' | 'integer';
   description: string;

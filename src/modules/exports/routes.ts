@@ -66,7 +66,7 @@ const FileView = Type.Object({
 });
 
 /** How far `GET /exports/{object}/count` counts: enough to tell a large export from a small one. */
-export const COUNT_CAP = 100_000;
+const COUNT_CAP = 100_000;
 
 export const ExportCount = Type.Object({
   rows: Type.Integer({ description: 'rows the export would hold, up to the cap' }),

@@ -51,7 +51,7 @@ function actorOfParams(p: ExportJobParams): Actor {
   };
 }
 
-export function fileNameOf(p: ExportJobParams, at: Date): string {
+function fileNameOf(p: ExportJobParams, at: Date): string {
   const ext = p.format === 'csv' ? 'csv' : 'jsonl';
   return `${p.object}-${at.toISOString().slice(0, 19).replace(/[:T]/g, '-')}.${ext}${p.gzip ? '.gz' : ''}`;
 }

@@ -7,7 +7,7 @@ import { recordAudit } from '../audit/service.js';
 import { prepareCustomFieldFilters, type PreparedCondition } from '../custom-fields/filters.js';
 import type { CustomFieldsService } from '../custom-fields/service.js';
 import { recordWriter, type ExportFormat } from './format.js';
-import { EXPORT_OBJECTS, OBJECTS, type Column, type ExportObject, type ObjectDef } from './objects.js';
+import { OBJECTS, type Column, type ExportObject, type ObjectDef } from './objects.js';
 
 /** Rows read per keyset page: small enough to start at once, large enough to keep round trips few. */
 export const PAGE_ROWS = 1000;
@@ -27,7 +27,7 @@ export interface ExportSpec {
 }
 
 /** A checked export, ready to run: a bad filter is refused before the first byte is written. */
-export interface PreparedExport {
+interface PreparedExport {
   spec: ExportSpec;
   def: ObjectDef;
   columns: Column[];
@@ -35,14 +35,14 @@ export interface PreparedExport {
   custom: PreparedCondition | null;
 }
 
-export interface ExportOutcome {
+interface ExportOutcome {
   rows: number;
   tombstones: number;
   /** The snapshot's time (the transaction's start): the `updatedSince` of the next incremental export. */
   snapshotAt: Date;
 }
 
-export interface WriteHooks {
+interface WriteHooks {
   /** First thing in the export's transaction (after its isolation level is set). */
   onStart?(tx: Queryable): Promise<void>;
   /** After each page, in the export's transaction (a background export stores its bytes here). */
@@ -50,10 +50,6 @@ export interface WriteHooks {
   /** After the last record, still in the export's transaction. */
   onEnd?(tx: Queryable, outcome: ExportOutcome): Promise<void>;
   signal?: AbortSignal;
-}
-
-export function isExportObject(v: string): v is ExportObject {
-  return (EXPORT_OBJECTS as readonly string[]).includes(v);
 }
 
 /**
@@ -241,7 +237,7 @@ export class ExportsService {
 }
 
 /** The columns in the order asked for; a key may name a group by its prefix (`primaryAddress`, `phones`). */
-export function chooseColumns(all: Column[], keys: string[] | undefined): Column[] {
+function chooseColumns(all: Column[], keys: string[] | undefined): Column[] {
   if (!keys || keys.length === 0) return all;
   const chosen: Column[] = [];
   const unknown: string[] = [];

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/adapter.js';
 
 /** A finished background export's file (export_files), kept until `expires_at`. */
-export interface ExportFileRow {
+interface ExportFileRow {
   job_id: string;
   owner_id: string;
   object_type: string;

@@ -27,7 +27,7 @@ export const LIMITS = {
   sniffBytes: 64 * 1024,
 } as const;
 
-export interface Sniffed {
+interface Sniffed {
   encoding: Encoding;
   /** Bytes of the byte-order mark to skip. */
   bom: number;
@@ -149,7 +149,7 @@ export function detectDelimiter(text: string): Delimiter {
   return best;
 }
 
-export interface ReadOptions {
+interface ReadOptions {
   format: FileFormat;
   encoding: Encoding;
   delimiter: Delimiter;

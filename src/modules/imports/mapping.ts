@@ -179,7 +179,7 @@ const FOLLOW_UP_TARGETS: Target[] = [
   { field: 'createdAt', label: 'Written at', kind: 'time', names: ['createdat', 'created', 'date', 'time', 'at'] },
 ];
 
-export const TARGETS: Record<ImportObjectType, Target[]> = {
+const TARGETS: Record<ImportObjectType, Target[]> = {
   customers: CUSTOMER_TARGETS,
   cases: CASE_TARGETS,
   followUps: FOLLOW_UP_TARGETS,
@@ -193,7 +193,7 @@ const PHONE_TYPE_BY_NAME: [RegExp, PhoneType][] = [
   [/work|business|office/, 'work'],
 ];
 
-export const normaliseName = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+const normaliseName = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /** Every field a column may be mapped to, custom fields included. */
 export function targetsFor(objectType: ImportObjectType, customFields: readonly FieldDef[]): Target[] {

@@ -38,7 +38,7 @@ export interface SourceRow {
   record: unknown;
 }
 
-export interface RowError {
+interface RowError {
   column: string | null;
   value: string | null;
   message: string;
@@ -101,7 +101,7 @@ class ColumnIndex {
 }
 
 /** Reads a row through the mapping into the customers module's import row. */
-export function customerRow(
+function customerRow(
   src: SourceRow,
   mapping: Mapping,
   targets: Map<string, Target>,

@@ -49,7 +49,7 @@ const SAMPLE_ROWS = 5;
 const KEY_SCAN_LINES = 1000;
 export const PREVIEW_ROWS = 20;
 
-export interface UploadMeta {
+interface UploadMeta {
   objectType: ImportObjectType;
   fileName: string;
   format?: FileFormat;

@@ -24,7 +24,7 @@ export interface ImportRow {
   updated_at: Date;
 }
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 export interface RunRow {
   import_id: string;
@@ -156,10 +156,6 @@ export function getRun(q: Queryable, id: string, dryRun: boolean, forUpdate = fa
   );
 }
 
-export function runByJob(q: Queryable, jobId: string): Promise<RunRow | null> {
-  return maybeOne<RunRow>(q, `SELECT ${RUN_COLUMNS} FROM import_runs WHERE job_id = $1`, [jobId]);
-}
-
 /** A new run; a new dry run replaces the previous one with its errors and claims. */
 export async function insertRun(
   q: Queryable,
@@ -182,7 +178,7 @@ export async function insertRun(
   );
 }
 
-export async function clearRun(q: Queryable, importId: string, dryRun: boolean): Promise<void> {
+async function clearRun(q: Queryable, importId: string, dryRun: boolean): Promise<void> {
   await q.query('DELETE FROM import_errors WHERE import_id = $1 AND dry_run = $2', [importId, dryRun]);
   await clearClaims(q, importId, dryRun);
 }

@@ -22,9 +22,9 @@ import type { Channel, Direction, Match, MatchCase, MatchedBy, MatchResult } fro
  */
 
 /** Most customers a lookup answers (a shared company line can match many). */
-export const MAX_MATCHES = 10;
-export const OPEN_CASES_SHOWN = 5;
-export const RECENT_INTERACTIONS_SHOWN = 3;
+const MAX_MATCHES = 10;
+const OPEN_CASES_SHOWN = 5;
+const RECENT_INTERACTIONS_SHOWN = 3;
 
 export interface MatchInput {
   caseNumber?: string | number | null;
@@ -44,7 +44,7 @@ export interface MatchOutcome {
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /** "100123", "#100123", "K-100123", "case 100123" → 100123; null when it is not a case number. */
-export function parseCaseNumber(raw: string | number | null | undefined): number | null {
+function parseCaseNumber(raw: string | number | null | undefined): number | null {
   if (raw === null || raw === undefined) return null;
   if (typeof raw === 'number') return Number.isSafeInteger(raw) && raw > 0 ? raw : null;
   const m = /^\s*(?:case\s*)?[#A-Za-z]{0,4}[-\s]?(\d{1,15})\s*$/i.exec(raw);
@@ -54,7 +54,7 @@ export function parseCaseNumber(raw: string | number | null | undefined): number
 }
 
 /** "sip:+14155550100@pbx.example;user=phone" or "tel:+1-415-555-0100" → the number part. */
-export function phoneOfUri(raw: string): string {
+function phoneOfUri(raw: string): string {
   const m = /^(?:sips?|tel):([^@;]+)/i.exec(raw.trim());
   return m ? m[1] : raw;
 }
@@ -121,7 +121,7 @@ function options(actor: Actor, excludeInteractionId: string | null = null): Matc
 }
 
 /** The keys to try, in order, for this input (a key that cannot match anything is left out). */
-export function keysOf(input: MatchInput, region: string): { by: MatchedBy; key: MatchKey }[] {
+function keysOf(input: MatchInput, region: string): { by: MatchedBy; key: MatchKey }[] {
   const keys: { by: MatchedBy; key: MatchKey }[] = [];
   const caseNumber = parseCaseNumber(input.caseNumber);
   if (caseNumber !== null) keys.push({ by: 'caseNumber', key: { by: 'caseNumber', caseNumber } });

@@ -20,7 +20,7 @@ import {
 
 const tags = ['interactions'];
 /** How often each server closes interactions whose wrap-up is over (reads refuse edits on time regardless). */
-export const WRAP_UP_JOB_MS = 5000;
+const WRAP_UP_JOB_MS = 5000;
 
 /** Interactions and screen pop (docs/api.md; docs/INTEGRATION.md for integrators). */
 export async function registerInteractionRoutes(app: App, ctx: AppContext): Promise<void> {

@@ -10,11 +10,11 @@ export const CHANNELS = ['phone', 'chat', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
 export const DIRECTIONS = ['inbound', 'outbound'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
-export const STATES = ['ringing', 'active', 'wrap_up', 'closed'] as const;
+const STATES = ['ringing', 'active', 'wrap_up', 'closed'] as const;
 export type InteractionState = (typeof STATES)[number];
 export const RESULTS = ['found', 'not_found', 'multiple'] as const;
 export type MatchResult = (typeof RESULTS)[number];
-export const MATCHED_BY = ['caseNumber', 'phone', 'email', 'accountNumber'] as const;
+const MATCHED_BY = ['caseNumber', 'phone', 'email', 'accountNumber'] as const;
 export type MatchedBy = (typeof MATCHED_BY)[number];
 
 const enumOf = <T extends string>(values: readonly T[], description?: string) =>
@@ -39,7 +39,7 @@ export const MatchCase = Type.Object({
 });
 export type MatchCase = Static<typeof MatchCase>;
 
-export const RecentInteraction = Type.Object({
+const RecentInteraction = Type.Object({
   id: Type.String(),
   channel: Type.String(),
   direction: Type.String(),
@@ -50,7 +50,7 @@ export const RecentInteraction = Type.Object({
   startedAt: DateTime,
   notes: Type.Union([Type.String(), Type.Null()], { description: 'the first 200 characters' }),
 });
-export type RecentInteraction = Static<typeof RecentInteraction>;
+type RecentInteraction = Static<typeof RecentInteraction>;
 
 /** One matching customer, with what a "repeat caller" view needs. */
 export const Match = Type.Object({
@@ -164,7 +164,7 @@ export const InteractionCreate = Type.Object(
 );
 export type InteractionCreate = Static<typeof InteractionCreate>;
 
-export const FollowOnCall = Type.Object(
+const FollowOnCall = Type.Object(
   {
     dueAt: DateTime,
     remindAt: Type.Optional(
@@ -177,7 +177,7 @@ export const FollowOnCall = Type.Object(
   },
   { additionalProperties: false },
 );
-export type FollowOnCall = Static<typeof FollowOnCall>;
+type FollowOnCall = Static<typeof FollowOnCall>;
 
 export const InteractionPatch = Type.Object(
   {
@@ -242,7 +242,7 @@ export const InteractionListQuery = Type.Object(
   { additionalProperties: false },
 );
 export type InteractionListQuery = Static<typeof InteractionListQuery>;
-export const TranscriptMessage = Type.Object(
+const TranscriptMessage = Type.Object(
   {
     author: Type.String({ minLength: 1, maxLength: 200 }),
     at: Type.String({ maxLength: 40, description: 'ISO 8601 time' }),

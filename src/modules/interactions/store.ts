@@ -97,7 +97,7 @@ export async function findByReference(q: Queryable, reference: string): Promise<
   return maybeOne<InteractionRow>(q, `SELECT ${COLUMNS} FROM interactions i WHERE i.reference = $1`, [reference]);
 }
 
-export interface NewInteraction {
+interface NewInteraction {
   reference: string | null;
   channel: Channel;
   direction: Direction;

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../../clock.js';
 import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, can } from '../../http/actor.js';
-import { Invalid, NotFound } from '../../http/errors.js';
+import { NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
 import type { Privilege } from '../../http/privileges.js';
@@ -49,7 +49,7 @@ export interface Job<P = Record<string, unknown>, C = unknown> {
   updatedAt: Date;
 }
 
-export function toJob<P, C>(r: JobRow): Job<P, C> {
+function toJob<P, C>(r: JobRow): Job<P, C> {
   return {
     id: r.id,
     kind: r.kind,
@@ -71,12 +71,12 @@ export function toJob<P, C>(r: JobRow): Job<P, C> {
 }
 
 /** What one step records with the work it committed. */
-export interface StepRecord<C> extends Omit<ProgressUpdate, 'checkpoint'> {
+interface StepRecord<C> extends Omit<ProgressUpdate, 'checkpoint'> {
   checkpoint: C;
 }
 
 /** A handler's view of the job it runs. */
-export interface JobRun<P, C> {
+interface JobRun<P, C> {
   readonly job: Job<P, C>;
   /** Aborted when the process shuts down or the lease is lost: stop at the next step. */
   readonly signal: AbortSignal;
@@ -112,20 +112,20 @@ export interface JobHandler<P = Record<string, unknown>, C = unknown> {
 }
 
 /** The job was cancelled: the step did not run. */
-export class JobCancelled extends Error {
+class JobCancelled extends Error {
   constructor() {
     super('job cancelled');
   }
 }
 
 /** This process no longer runs the job (shutting down, or its lease passed to another process). */
-export class JobStopped extends Error {
+class JobStopped extends Error {
   constructor(readonly reason: 'shutdown' | 'lease-lost') {
     super(`job stopped: ${reason}`);
   }
 }
 
-export interface JobQueueOptions {
+interface JobQueueOptions {
   /** How long a claim lasts without a heartbeat; a dead process's job is taken over after it. */
   leaseMs: number;
   /** Jobs one process runs at a time. */
@@ -140,7 +140,7 @@ export interface JobQueueOptions {
 
 type JobLog = Pick<FastifyBaseLogger, 'error' | 'warn' | 'info'>;
 
-export interface EnqueueInput<P> {
+interface EnqueueInput<P> {
   kind: string;
   params: P;
   ownerId: string | null;
@@ -500,12 +500,4 @@ export class JobQueue {
       }
     }
   }
-}
-
-/** Throws a 400 naming `field` unless `value` is a known status. */
-export function parseJobStatus(value: string | undefined): JobStatus | undefined {
-  if (value === undefined) return undefined;
-  const all: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
-  if (!all.includes(value as JobStatus)) throw new Invalid([{ field: 'status', message: 'unknown status' }]);
-  return value as JobStatus;
 }

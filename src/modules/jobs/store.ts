@@ -36,7 +36,7 @@ const COLUMNS = `id, kind, status, owner_id, params, checkpoint, progress_done, 
   cancel_requested_at, cancel_requested_by, attempts, max_attempts, run_after, lease_token, lease_owner,
   lease_expires_at, created_at, started_at, finished_at, updated_at`;
 
-export interface NewJobRow {
+interface NewJobRow {
   kind: string;
   ownerId: string | null;
   params: Record<string, unknown>;
@@ -211,7 +211,7 @@ export async function requeueAllRunning(q: Queryable, now: Date): Promise<number
   return rows.length;
 }
 
-export interface JobFilter {
+interface JobFilter {
   kinds?: string[];
   ownerId?: string | null;
   status?: JobStatus;

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.js';
 
-export const NOTIFICATION_KINDS = [
+const NOTIFICATION_KINDS = [
   'case.assigned',
   'case.unassigned',
   'case.reply',

@@ -3,7 +3,7 @@ import type { Notification, NotificationKind } from './schema.js';
 
 /** The notifications module's SQL: the only code that touches `notifications`. */
 
-export interface NotificationRow {
+interface NotificationRow {
   id: string;
   seq: number;
   user_id: string;

@@ -27,7 +27,7 @@ import {
 import { PORTAL_SESSION_IDLE_MINUTES, type PortalSession } from './service.js';
 import { PortalCases } from './views.js';
 
-export const PORTAL_COOKIE = 'sb_portal';
+const PORTAL_COOKIE = 'sb_portal';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 declare module 'fastify' {

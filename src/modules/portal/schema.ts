@@ -3,7 +3,7 @@ import { PageQuery } from '../../http/pagination.js';
 
 const DateTime = Type.String({ format: 'date-time' });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
-export const PortalPassword = Type.String({ minLength: 8, maxLength: 200 });
+const PortalPassword = Type.String({ minLength: 8, maxLength: 200 });
 
 // ---------------------------------------------------------------- the agent's side
 
@@ -91,7 +91,7 @@ export const PortalCase = Type.Object({
 });
 export type PortalCase = Static<typeof PortalCase>;
 
-export const PortalAttachment = Type.Object({
+const PortalAttachment = Type.Object({
   id: Type.String(),
   filename: Type.String(),
   contentType: Type.String(),

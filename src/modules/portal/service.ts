@@ -15,7 +15,7 @@ import type { AccountRow } from './store.js';
 /** How long a Support Center session lives without use. */
 export const PORTAL_SESSION_IDLE_MINUTES = 60;
 /** How long a password reset link works. */
-export const RESET_TOKEN_MINUTES = 60;
+const RESET_TOKEN_MINUTES = 60;
 /** Reset requests allowed per (login, address) in the throttle window. */
 const RESET_REQUESTS_PER_WINDOW = 5;
 

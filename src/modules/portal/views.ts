@@ -13,7 +13,7 @@ import type { PortalCase, PortalCaseCreate, PortalFollowUp } from './schema.js';
  * method below also checks that the case is the customer's own: a case of
  * someone else, private, or unknown is the same 404.
  */
-export function portalActor(customer: Pick<Customer, 'id' | 'displayName'>): Actor {
+function portalActor(customer: Pick<Customer, 'id' | 'displayName'>): Actor {
   return {
     kind: 'system',
     userId: null,

@@ -11,7 +11,7 @@ const BATCH = 200;
 const MAX_BATCHES_PER_RUN = 25;
 const ERASED_TEXT = '[erased]';
 
-export interface RetentionSetting {
+interface RetentionSetting {
   /** Closed cases are erased this many months after closing; null keeps them for ever. */
   closedCaseMonths: number | null;
   version: number;

@@ -7,11 +7,11 @@ import { isUuid } from '../../http/ids.js';
 import { recordAudit } from '../../modules/audit/service.js';
 
 /** The pseudonymous shell an erased customer becomes. */
-export const ERASED_FIRST = 'Erased';
-export const ERASED_LAST = 'Customer';
+const ERASED_FIRST = 'Erased';
+const ERASED_LAST = 'Customer';
 const ERASED_TEXT = '[erased]';
 
-export interface ErasureResult {
+interface ErasureResult {
   customerId: string;
   erasedAt: Date;
   alreadyErased: boolean;

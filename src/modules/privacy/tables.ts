@@ -4,7 +4,7 @@
  * not in PERSONAL_DATA, and when a foreign key to customers or cases is not in
  * CUSTOMER_REFERENCES (the walk would miss its rows).
  */
-export type Handling =
+type Handling =
   | 'erased' // the person's values are removed or replaced; the row may stay (a pseudonymous shell)
   | 'deleted' // the person's rows are deleted
   | 'none' // holds no customer's personal data (configuration, staff, counters)

@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /** Reports (docs/reports.md): the query every report takes, and the shapes it answers with. */
 
-export const BUCKETS = ['day', 'week', 'month'] as const;
+const BUCKETS = ['day', 'week', 'month'] as const;
 export type BucketUnit = (typeof BUCKETS)[number];
 
 const Csv = (description: string) => Type.Optional(Type.String({ maxLength: 1000, description }));

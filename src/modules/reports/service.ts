@@ -724,7 +724,7 @@ function interactionDims(d: Dims): InteractionFilter {
 }
 
 /** The case list's query string for a filter (GET /api/v1/cases). */
-export function caseListQuery(f: CaseFilter): Record<string, string> {
+function caseListQuery(f: CaseFilter): Record<string, string> {
   const out: Record<string, string> = {};
   if (f.channels) out.channel = f.channels.join(',');
   if (f.priorities) out.priority = f.priorities.join(',');

@@ -2,9 +2,9 @@ import type { Queryable } from '../../db/adapter.js';
 import type { TaskType } from './schema.js';
 
 export type ReminderKindName = 'before' | 'overdue';
-export type ReminderState = 'pending' | 'fired' | 'dismissed' | 'cancelled';
+type ReminderState = 'pending' | 'fired' | 'dismissed' | 'cancelled';
 
-export interface ReminderRow {
+interface ReminderRow {
   id: string;
   task_id: string;
   kind: ReminderKindName;

@@ -30,7 +30,7 @@ export const ACTIVE_LIMIT = 200;
 const MAX_SNOOZE_MS = 366 * 24 * 3600_000;
 
 /** The event a console pops; `fireAt` is when it was due (a late delivery still shows the right time). */
-export function reminderEvent(r: ReminderWithTask): NewEvent {
+function reminderEvent(r: ReminderWithTask): NewEvent {
   return {
     type: 'reminder',
     userId: r.user_id,
@@ -52,7 +52,7 @@ export function reminderEvent(r: ReminderWithTask): NewEvent {
 }
 
 /** Tells the user's consoles to take a reminder popup down (dismissed, snoozed elsewhere, task closed). */
-export function clearedEvent(
+function clearedEvent(
   userId: string,
   taskId: string,
   reminderIds: string[],
@@ -69,7 +69,7 @@ export function clearedEvent(
   };
 }
 
-export function toActiveReminder(r: ReminderWithTask): ActiveReminder {
+function toActiveReminder(r: ReminderWithTask): ActiveReminder {
   return {
     id: r.id,
     taskId: r.task_id,

@@ -4,10 +4,10 @@ import { CUSTOM_FIELD_FILTER_DOC, CustomFieldValues, customFieldFilterQuery } fr
 
 export const TASK_TYPES = ['call', 'email', 'meeting', 'chat', 'other'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
-export const TASK_STATUSES = ['open', 'done', 'cancelled'] as const;
+const TASK_STATUSES = ['open', 'done', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
-export const DUE_VIEWS = ['today', 'overdue', 'upcoming', 'done'] as const;
-export type DueView = (typeof DUE_VIEWS)[number];
+const DUE_VIEWS = ['today', 'overdue', 'upcoming', 'done'] as const;
+type DueView = (typeof DUE_VIEWS)[number];
 
 /** Minutes before the due time of the default reminder. */
 export const DEFAULT_REMINDER_MINUTES = 30;
@@ -125,7 +125,7 @@ export const Snooze = Type.Object(
 );
 export type Snooze = Static<typeof Snooze>;
 
-export const ReminderKind = Type.Unsafe<'before' | 'overdue'>({ type: 'string', enum: ['before', 'overdue'] });
+const ReminderKind = Type.Unsafe<'before' | 'overdue'>({ type: 'string', enum: ['before', 'overdue'] });
 
 export const ActiveReminder = Type.Object({
   id: Type.String(),

@@ -27,7 +27,7 @@ import {
 const NoContent = Type.Null({ description: 'No content' });
 
 /** The short-lived cookie between the password and the second factor (HttpOnly: scripts never see it). */
-export const CHALLENGE_COOKIE = 'sb_signin';
+const CHALLENGE_COOKIE = 'sb_signin';
 const CHALLENGE_PATH = '/api/v1/auth';
 
 function infoOf(request: FastifyRequest): RequestInfo {

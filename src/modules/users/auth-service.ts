@@ -34,12 +34,11 @@ export const THROTTLE = { windowSeconds: 15 * 60, perAccountAndAddress: 5, perAd
  */
 export const SECOND_FACTOR = { challengeMinutes: 5, attemptsPerChallenge: 5, failuresPerUser: 10 };
 /** Staff password reset links: 30 minutes, once; requests per (email, address) and per address in a window. */
-export const PASSWORD_RESET = { minutes: 30, perEmailAndAddress: 5, perAddress: 20 };
+const PASSWORD_RESET = { minutes: 30, perEmailAndAddress: 5, perAddress: 20 };
 
-export const API_KEY_PREFIX = 'sb_';
+const API_KEY_PREFIX = 'sb_';
 /** API key scopes: `full` acts as the user; `lookup` only screen-pop lookups; `email.ingest` only the email intake. */
-export const API_KEY_SCOPES = ['full', 'lookup', 'email.ingest'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+type ApiKeyScope = 'full' | 'lookup' | 'email.ingest';
 
 /**
  * An API key's actor is kept in this process for at most this long, so a
@@ -48,7 +47,7 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
  * at once in the process that revoked it and within this time in the others;
  * so does disabling a user or changing privileges. Sessions are not cached.
  */
-export const API_KEY_CACHE_MS = 5000;
+const API_KEY_CACHE_MS = 5000;
 const API_KEY_CACHE_MAX = 10_000;
 /** `last_used_at` of a key is written at most this often. */
 const API_KEY_USE_WRITE_MS = 60_000;
@@ -59,7 +58,7 @@ export interface RequestInfo {
   userAgent?: string | null;
 }
 
-export type LoginResult =
+type LoginResult =
   | { kind: 'session'; token: string; csrfToken: string; userId: string }
   | { kind: 'secondFactor'; challengeToken: string };
 
@@ -75,7 +74,7 @@ interface PrincipalRow {
 }
 
 /** What the email module offers this one: mail queued in the caller's transaction. */
-export interface MailQueue {
+interface MailQueue {
   enqueue(mail: OutgoingMail, tx?: Queryable): Promise<unknown>;
 }
 

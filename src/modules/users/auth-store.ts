@@ -45,7 +45,7 @@ export async function setPasswordHash(q: Queryable, userId: string, hash: string
 
 // ---------------------------------------------------------------- throttling
 
-export interface ThrottleCount {
+interface ThrottleCount {
   key: string;
   failures: number;
   /** Seconds until the key's window ends. */
@@ -85,7 +85,7 @@ export async function clearThrottle(q: Queryable, key: string): Promise<void> {
 
 // ---------------------------------------------------------------- sessions
 
-export interface NewSession {
+interface NewSession {
   idHash: string;
   userId: string;
   csrfToken: string;
@@ -106,7 +106,7 @@ export async function insertSession(q: Queryable, s: NewSession): Promise<void> 
   );
 }
 
-export interface SessionPrincipal {
+interface SessionPrincipal {
   user_id: string;
   email: string;
   first_name: string;
@@ -232,7 +232,7 @@ export async function deleteChallenge(q: Queryable, idHash: string): Promise<voi
   await q.query('DELETE FROM signin_challenges WHERE id = $1', [idHash]);
 }
 
-export interface TotpRow {
+interface TotpRow {
   secret: string;
   enabled_at: Date | null;
   last_step: number | null;

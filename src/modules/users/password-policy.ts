@@ -2,14 +2,14 @@ import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { Invalid } from '../../http/errors.js';
 
 /** Length bounds of a staff password (argon2 makes long ones cheap to store, not to hash: hence a ceiling). */
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 128;
+const PASSWORD_MIN = 8;
+const PASSWORD_MAX = 128;
 /**
  * zxcvbn's score 3 ("safely unguessable": about 10^8 guesses or more). Common
  * and breached passwords of its offline list ("password123", "iloveyou2",
  * "Summer2024") score 0–1 whatever their length.
  */
-export const MIN_SCORE = 3;
+const MIN_SCORE = 3;
 
 let checker: Promise<ZxcvbnFactory> | null = null;
 
@@ -31,7 +31,7 @@ function load(): Promise<ZxcvbnFactory> {
 }
 
 /** Why a password is refused, in words for the person choosing it; null when it is acceptable. */
-export async function passwordProblem(password: string, userInputs: string[] = []): Promise<string | null> {
+async function passwordProblem(password: string, userInputs: string[] = []): Promise<string | null> {
   if (password.length < PASSWORD_MIN) return `must be at least ${PASSWORD_MIN} characters`;
   if (password.length > PASSWORD_MAX) return `must be at most ${PASSWORD_MAX} characters`;
   const z = await load();

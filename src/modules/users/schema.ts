@@ -1,11 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PRIVILEGES, ROLES, type Privilege, type Role } from '../../http/privileges.js';
 
-export const RoleSchema = Type.Unsafe<Role>({ type: 'string', enum: [...ROLES] });
-export const PrivilegeSchema = Type.Unsafe<Privilege>({ type: 'string', enum: [...PRIVILEGES] });
+const RoleSchema = Type.Unsafe<Role>({ type: 'string', enum: [...ROLES] });
+const PrivilegeSchema = Type.Unsafe<Privilege>({ type: 'string', enum: [...PRIVILEGES] });
 
-export const EmailSchema = Type.String({ format: 'email', maxLength: 254 });
-export const PasswordSchema = Type.String({
+const EmailSchema = Type.String({ format: 'email', maxLength: 254 });
+const PasswordSchema = Type.String({
   minLength: 8,
   maxLength: 128,
   description: '8 to 128 characters; common, breached and easily guessed passwords are refused',

@@ -1,7 +1,7 @@
 import argon2 from 'argon2';
 import { createHash, randomBytes } from 'node:crypto';
 
-export interface Argon2Cost {
+interface Argon2Cost {
   memoryCost: number;
   timeCost: number;
 }

@@ -16,7 +16,7 @@ import { hashPassword } from './secrets.js';
  * recovery codes). The sign-in code of this module reads credentials through
  * credentials.ts, which no other module imports.
  */
-export interface UserRow {
+interface UserRow {
   id: string;
   email: string;
   first_name: string;
@@ -312,7 +312,7 @@ interface RoleRow {
   require_two_factor: boolean;
 }
 
-export interface RoleSettings {
+interface RoleSettings {
   role: Role;
   privileges: Privilege[];
   requireTwoFactor: boolean;

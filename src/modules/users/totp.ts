@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
  * steps, a 160-bit secret. otpauth does the arithmetic; the step bookkeeping
  * (never the same step twice) is the caller's, in the database.
  */
-export const TOTP_PERIOD_SECONDS = 30;
-export const TOTP_DIGITS = 6;
+const TOTP_PERIOD_SECONDS = 30;
+const TOTP_DIGITS = 6;
 /** Codes one step either side are accepted (phones whose clock drifts a little). */
 const WINDOW = 1;
 export const RECOVERY_CODE_COUNT = 10;

@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 
 /** At most this much of a response is read (the log keeps an excerpt). */
-export const RESPONSE_READ_LIMIT = 64 * 1024;
+const RESPONSE_READ_LIMIT = 64 * 1024;
 const EXCERPT_CHARS = 1000;
 
 export interface SendResult {

@@ -26,15 +26,15 @@ export const RETRY_DELAYS_MS = [
   10 * 3600_000,
 ];
 /** An endpoint whose deliveries have failed for this long (no success in between) is disabled and flagged. */
-export const DISABLE_AFTER_FAILING_MS = 5 * 24 * 3600_000;
+const DISABLE_AFTER_FAILING_MS = 5 * 24 * 3600_000;
 /** Default grace period of a secret rotation: the old secret keeps signing (a second signature) this long. */
-export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
+const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
 const MAX_IN_FLIGHT = 32;
 /** The delivery log keeps finished deliveries this long. */
-export const LOG_RETENTION_DAYS = 30;
+const LOG_RETENTION_DAYS = 30;
 const MAX_ENDPOINTS = 100;
 
-export interface WebhookEndpoint {
+interface WebhookEndpoint {
   id: string;
   url: string;
   description: string | null;
@@ -51,7 +51,7 @@ export interface WebhookEndpoint {
   version: number;
 }
 
-export interface WebhookDelivery {
+interface WebhookDelivery {
   id: string;
   webhookId: string;
   type: string;
@@ -64,7 +64,7 @@ export interface WebhookDelivery {
   finishedAt: string | null;
 }
 
-export interface WebhookAttempt {
+interface WebhookAttempt {
   at: string;
   status: number | null;
   latencyMs: number;
@@ -72,7 +72,7 @@ export interface WebhookAttempt {
   responseExcerpt: string | null;
 }
 
-export interface EndpointInput {
+interface EndpointInput {
   url: string;
   events: string[];
   description?: string | null;
@@ -117,11 +117,11 @@ function toDelivery(r: store.DeliveryRow): WebhookDelivery {
 }
 
 /** A new Standard Webhooks secret: `whsec_` and 32 random bytes in base64. */
-export function newSecret(): string {
+function newSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-export interface WebhooksOptions {
+interface WebhooksOptions {
   /** DNS resolution for the SSRF guard (tests pass their own). */
   resolver?: Resolver;
   /**

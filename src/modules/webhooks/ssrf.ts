@@ -34,7 +34,7 @@ function normalForm(address: string): string {
 }
 
 /** The URL's host without IPv6 brackets, lower case (the URL parser already turned 0x7f.1 into 127.0.0.1). */
-export function hostOf(url: URL): string {
+function hostOf(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
 }
 

@@ -32,7 +32,7 @@ export interface DeliveryRow {
   finished_at: Date | null;
 }
 
-export interface AttemptRow {
+interface AttemptRow {
   id: number;
   at: Date;
   status: number | null;
