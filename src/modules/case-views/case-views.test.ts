@@ -122,6 +122,22 @@ describe('saved case views', () => {
     expect((await countsOf(supervisor))[priv.id]).toBe(1);
   });
 
+  it('counts a shared "mine" view for whoever looks at it', async () => {
+    await newCase({ tags: ['views-me'], ownerId: agent.userId });
+    await newCase({ tags: ['views-me'], ownerId: agent.userId });
+    await newCase({ tags: ['views-me'], ownerId: other.userId });
+    const view = (
+      await supervisor.post('/api/v1/case-views', {
+        name: 'My views-me',
+        shared: true,
+        filter: { ownerId: 'me', tag: ['views-me'] },
+      })
+    ).json() as View;
+    expect((await countsOf(agent))[view.id]).toBe(2);
+    expect((await countsOf(other))[view.id]).toBe(1);
+    expect((await countsOf(supervisor))[view.id]).toBe(0);
+  });
+
   it('needs cases.sharedViews (or admin) to write shared views', async () => {
     const refused = await agent.post('/api/v1/case-views', { name: 'Nope', shared: true, filter: {} });
     expect(refused.statusCode).toBe(403);
