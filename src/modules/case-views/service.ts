@@ -46,16 +46,17 @@ export class CaseViewsService {
   /** Each view's number of matching cases the caller may see (null: its filter no longer applies). */
   async counts(actor: Actor): Promise<CaseViewCount[]> {
     const views = await this.list(actor);
-    return Promise.all(
-      views.map(async (v) => {
-        try {
-          return { id: v.id, count: await this.deps.cases.countMatching(actor, v.filter, CASE_VIEW_COUNT_CAP) };
-        } catch (e) {
-          if (e instanceof Invalid) return { id: v.id, count: null };
-          throw e;
-        }
-      }),
-    );
+    // One after another: a console's refresh holds at most one pooled connection.
+    const out: CaseViewCount[] = [];
+    for (const v of views) {
+      try {
+        out.push({ id: v.id, count: await this.deps.cases.countMatching(actor, v.filter, CASE_VIEW_COUNT_CAP) });
+      } catch (e) {
+        if (!(e instanceof Invalid)) throw e;
+        out.push({ id: v.id, count: null });
+      }
+    }
+    return out;
   }
 
   async create(actor: Actor, input: CaseViewCreate, tx?: Queryable): Promise<CaseView> {
