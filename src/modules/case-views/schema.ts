@@ -82,7 +82,7 @@ export const CASE_VIEW_COUNT_CAP = 10_000;
 export const CaseViewCount = Type.Object({
   id: Type.String(),
   count: Type.Union([Type.Integer(), Type.Null()], {
-    description: `matching cases you may see, counted up to ${CASE_VIEW_COUNT_CAP}; null when the filter no longer applies (e.g. a deleted status)`,
+    description: `matching cases you may see, counted up to ${CASE_VIEW_COUNT_CAP}; null when the Cases list no longer accepts the view's filter`,
   }),
 });
 export type CaseViewCount = Static<typeof CaseViewCount>;
