@@ -35,6 +35,7 @@ import { registerJobRoutes } from './modules/jobs/routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerNotificationRoutes } from './modules/notifications/routes.js';
 import { registerCannedReplyRoutes } from './modules/canned-replies/routes.js';
+import { registerCaseViewRoutes } from './modules/case-views/routes.js';
 import { registerImportRoutes } from './modules/imports/routes.js';
 import { idempotentDb, registerIdempotency } from './http/idempotency.js';
 import { Lifecycle } from './ops/lifecycle.js';
@@ -77,6 +78,7 @@ const MODULES: ModuleRegistrar[] = [
   registerCustomerExternalIdRoutes,
   registerNotificationRoutes,
   registerCannedReplyRoutes,
+  registerCaseViewRoutes,
 ];
 
 export interface BuildOptions {

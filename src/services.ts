@@ -23,6 +23,7 @@ import { WebhooksService } from './modules/webhooks/service.js';
 import { CaseTimelineFlow } from './flows/case-timeline.js';
 import { NotificationsService } from './modules/notifications/service.js';
 import { CannedRepliesService } from './modules/canned-replies/service.js';
+import { CaseViewsService } from './modules/case-views/service.js';
 import { AssignmentNoticesFlow } from './flows/assignment-notices.js';
 
 /**
@@ -64,12 +65,14 @@ export interface Services {
   assignmentNotices: AssignmentNoticesFlow;
   /** Shared and personal canned replies with placeholders (docs/canned-replies.md). */
   cannedReplies: CannedRepliesService;
+  /** Saved case views: named Cases list filters shown as queues with counts (docs/case-views.md). */
+  caseViews: CaseViewsService;
 }
 
 export function buildServices(db: Db, config: Config, hub: EventHub, clock: Clock = systemClock): Services {
   const users = new UsersService(db, config);
   const customFields = new CustomFieldsService(db, config);
-  const cases = new CasesService(db, users);
+  const cases = new CasesService(db, users, clock);
   const caseSettings = new CaseSettingsService(db);
   const customers = new CustomersService(db, config);
   cases.customerExists = customerCheck(customers);
@@ -88,6 +91,7 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const notifications = new NotificationsService(db);
   const assignmentNotices = new AssignmentNoticesFlow({ cases, users, notifications });
   const cannedReplies = new CannedRepliesService(db, clock, { cases, customers, users });
+  const caseViews = new CaseViewsService(db, clock, { cases });
   return {
     users,
     auth,
@@ -109,5 +113,6 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     notifications,
     assignmentNotices,
     cannedReplies,
+    caseViews,
   };
 }

@@ -40,6 +40,7 @@ const DEFAULT_ROLE_PRIVILEGES: Record<'agent' | 'supervisor', string[]> = {
     'tasks.delete',
     'reports.view',
     'cannedReplies.manageShared',
+    'cases.sharedViews',
   ],
 };
 

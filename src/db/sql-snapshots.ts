@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Db, Queryable, QueryOptions } from './adapter.js';
 import { encodeCursor } from '../http/pagination.js';
 import type { CaseFilter } from '../modules/cases/store.js';
-import { countCustomerCases, customerCaseAt, listCases } from '../modules/cases/store.js';
+import { countCases, countCustomerCases, customerCaseAt, listCases } from '../modules/cases/store.js';
 import { phoneLookupKeys } from '../modules/customers/phones.js';
 import { lookupMatches, lookupMatchesByPhone, type MatchOptions } from '../modules/customers/screen-pop.js';
 import { listByE164Many, listCustomers, type ListOptions } from '../modules/customers/search.js';
@@ -200,6 +200,17 @@ const SHAPES: Shape[] = [
     source: 'cases/store.ts listCases',
     input: 'GET /api/v1/cases?tag=vip&tag=billing&status=open (every tag; public cases only)',
     run: (q) => listCases(q, { ...OPEN, publicOnly: true, tags: ['vip', 'billing'] }, '-openedAt', null, 51),
+  },
+  {
+    file: 'cases.count.view',
+    source: 'cases/store.ts countCases',
+    input: 'GET /api/v1/case-views/counts, one view: open, unassigned, not updated for 3 days (public cases only)',
+    run: (q) =>
+      countCases(
+        q,
+        { ...OPEN, publicOnly: true, ownerId: null, updatedBefore: new Date('2026-12-02T09:00:00.000Z') },
+        10_000,
+      ),
   },
   {
     file: 'cases.list.by-number',

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
+import { CaseViewCreate } from '../modules/case-views/schema.js';
 import { CaseCreate, FollowUpCreate } from '../modules/cases/schema.js';
 import { AddressInput, CustomerCreate, PhoneInput } from '../modules/customers/schema.js';
 import { TaskCreate } from '../modules/tasks/schema.js';
@@ -58,6 +59,7 @@ export function fieldLimits(): Record<string, Record<string, FieldLimit>> {
     case: limitsOf(CaseCreate),
     followUp: limitsOf(FollowUpCreate),
     task: limitsOf(TaskCreate),
+    caseView: limitsOf(CaseViewCreate),
   };
 }
 

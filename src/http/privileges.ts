@@ -28,6 +28,8 @@ export const PRIVILEGES = [
   'customers.erase',
   /** Creating, changing and deleting the shared canned replies (supervisors and administrators by default). */
   'cannedReplies.manageShared',
+  /** Creating, changing and deleting the shared saved case views (supervisors and administrators by default). */
+  'cases.sharedViews',
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 

@@ -49,6 +49,13 @@ export type { Interaction, InteractionWithMatches } from '../../src/modules/inte
 export type { Delivery, EmailStatus } from '../../src/modules/email/schema.js';
 export type { CannedReply, RenderedCannedReply } from '../../src/modules/canned-replies/schema.js';
 export type {
+  CaseView,
+  CaseViewCount,
+  CaseViewCreate,
+  CaseViewFilter,
+  CaseViewPatch,
+} from '../../src/modules/case-views/schema.js';
+export type {
   Bucket,
   CasesReport,
   Figure,

@@ -117,6 +117,11 @@ export function exportFilters(object: ListObject, query: ListQuery, me: { id: st
   const unsupported: string[] = [];
   for (const [k, raw] of Object.entries(query)) {
     if (raw === undefined || raw === null || raw === '' || NOT_FILTERS.has(k)) continue;
+    if (k === 'notUpdatedForDays') {
+      // Exports filter on fixed fields only: a relative "not updated for" has no export filter yet.
+      unsupported.push('“Not updated for” filter');
+      continue;
+    }
     if (k === 'tag' && Array.isArray(raw)) {
       // The lists' repeatable tag filter is the export's comma-separated `tags`.
       if (raw.length > 0) filters.tags = raw.join(',');

@@ -82,4 +82,10 @@ export const FIELD_LIMITS = {
       maxLength: 4000,
     },
   },
+  caseView: {
+    name: {
+      maxLength: 80,
+      required: true,
+    },
+  },
 } as const satisfies Record<string, Record<string, FieldLimit>>;

@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/adapter.js';
 import { tagFilterOf } from '../../formats/tags.js';
 import { type Actor, can, requirePrivilege } from '../../http/actor.js';
@@ -23,14 +24,33 @@ export class CaseLists {
   constructor(
     private readonly db: Db,
     private readonly customerExists: () => ((id: string) => Promise<boolean>) | null,
+    private readonly clock: Clock,
   ) {}
 
   async list(actor: Actor, query: CaseListQuery): Promise<Page<Case>> {
+    const filter = await this.filterOf(actor, query);
+    if (!filter) return { items: [], nextCursor: null };
+    return this.page(filter, query.sort ?? '-openedAt', query.limit ?? 50, query.cursor);
+  }
+
+  /**
+   * How many cases the list with these filters would show the caller, counted up to `cap`
+   * (saved views' counts): the same filter as `list`, private cases included only with
+   * cases.viewPrivate.
+   */
+  async count(actor: Actor, query: CaseListQuery, cap: number): Promise<number> {
+    const filter = await this.filterOf(actor, query);
+    if (!filter) return 0;
+    return store.countCases(this.db, filter, cap);
+  }
+
+  /** The list's filter for the caller (their visibility of private cases, then each query filter); null: none match. */
+  private async filterOf(actor: Actor, query: CaseListQuery): Promise<CaseFilter | null> {
     requirePrivilege(actor, 'cases.view');
     const filter: CaseFilter = { publicOnly: !can(actor, 'cases.viewPrivate') };
     if (query.caseNumber !== undefined) filter.caseNumber = query.caseNumber;
     if (query.customerId !== undefined) {
-      if (!isUuid(query.customerId)) return { items: [], nextCursor: null };
+      if (!isUuid(query.customerId)) return null;
       filter.customerId = query.customerId;
     }
     if (query.ownerId !== undefined) {
@@ -50,6 +70,9 @@ export class CaseLists {
     filter.openedTo = query.createdTo;
     filter.updatedFrom = query.updatedFrom;
     filter.updatedTo = query.updatedTo;
+    if (query.notUpdatedForDays !== undefined) {
+      filter.updatedBefore = new Date(this.clock.now().getTime() - query.notUpdatedForDays * 86_400_000);
+    }
     if (query.channel !== undefined) filter.channels = csv(query.channel);
     filter.closedFrom = query.closedFrom;
     filter.closedTo = query.closedTo;
@@ -71,7 +94,7 @@ export class CaseLists {
         filter.custom = { conditions: cf.sql ? [cf.sql] : [], searchOr: search?.sql ?? null, params };
       }
     }
-    return this.page(filter, query.sort ?? '-openedAt', query.limit ?? 50, query.cursor);
+    return filter;
   }
 
   async page(filter: CaseFilter, sort: CaseSort, limit: number, cursor?: string): Promise<Page<Case>> {

@@ -143,6 +143,14 @@ export const CaseListQuery = Type.Object(
     createdTo: Type.Optional(DateTime),
     updatedFrom: Type.Optional(DateTime),
     updatedTo: Type.Optional(DateTime),
+    notUpdatedForDays: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 3650,
+        description:
+          'not updated for at least this many days: updated before now minus this many days (stays relative when saved in a view)',
+      }),
+    ),
     channel: CsvOf('case channels, comma-separated (phone, chat, email, web, portal, other)'),
     closedFrom: Type.Optional({ ...DateTime, description: 'closed at or after (closed cases only)' }),
     closedTo: Type.Optional({ ...DateTime, description: 'closed before (closed cases only)' }),

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../clock.js';
 import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { emitEvents, type NewEvent } from '../../events/outbox.js';
 import { enqueueCaseWebhooks } from './webhooks.js';
@@ -70,9 +71,10 @@ export class CasesService {
   constructor(
     private readonly db: Db,
     private readonly users: UsersService,
+    clock: Clock = systemClock,
   ) {
     this.followUps = new FollowUpsService(db, this);
-    this.lists = new CaseLists(db, () => this.customerExists);
+    this.lists = new CaseLists(db, () => this.customerExists, clock);
   }
 
   /**
@@ -357,6 +359,11 @@ export class CasesService {
   /** Case list and search (K4); see CaseLists. */
   list(actor: Actor, query: CaseListQuery): Promise<Page<Case>> {
     return this.lists.list(actor, query);
+  }
+
+  /** How many cases the list with these filters shows the caller, up to `cap` (saved views' counts). */
+  countMatching(actor: Actor, query: CaseListQuery, cap: number): Promise<number> {
+    return this.lists.count(actor, query, cap);
   }
 
   /** The customer record's cases: a table page, or one case at a time (unitary view) with its position. */

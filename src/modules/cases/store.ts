@@ -192,6 +192,8 @@ export interface CaseFilter {
   openedTo?: string;
   updatedFrom?: string;
   updatedTo?: string;
+  /** Updated before this time (the relative `notUpdatedForDays`, made absolute with the clock). */
+  updatedBefore?: Date;
   channels?: string[];
   closedFrom?: string;
   closedTo?: string;
@@ -265,6 +267,7 @@ function whereOf(f: CaseFilter, p: Params): string[] {
   if (f.openedTo) w.push(`c.opened_at < ${p.add(f.openedTo)}::timestamptz`);
   if (f.updatedFrom) w.push(`c.updated_at >= ${p.add(f.updatedFrom)}::timestamptz`);
   if (f.updatedTo) w.push(`c.updated_at < ${p.add(f.updatedTo)}::timestamptz`);
+  if (f.updatedBefore) w.push(`c.updated_at < ${p.add(f.updatedBefore)}::timestamptz`);
   if (f.channels) w.push(`c.channel = ANY(${p.add(f.channels)}::text[])`);
   if (f.closedFrom) w.push(`c.closed_at >= ${p.add(f.closedFrom)}::timestamptz`);
   if (f.closedTo) w.push(`c.closed_at < ${p.add(f.closedTo)}::timestamptz`);
@@ -355,6 +358,19 @@ export async function customerCasePosition(q: Queryable, row: CaseRow, f: CaseFi
     p.values,
   );
   return r.n + 1;
+}
+
+/** How many cases match f, counted up to `cap` (saved views' counts). */
+export async function countCases(q: Queryable, f: CaseFilter, cap: number): Promise<number> {
+  const p = new Params(f.custom?.params);
+  const where = whereOf(f, p);
+  const r = await one<{ n: number }>(
+    q,
+    `SELECT count(*) AS n FROM (SELECT 1 FROM cases c ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+     LIMIT ${p.add(cap)}) s`,
+    p.values,
+  );
+  return r.n;
 }
 
 /** The customer's case count (matching f), counted up to `cap`. */

@@ -66,6 +66,10 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
     handling: 'none',
     note: 'staff-written reply templates; placeholders are filled only when a reply is written',
   },
+  case_views: {
+    handling: 'kept',
+    note: 'staff-saved Cases list filters; a saved search text (q) may name a customer, as the staff member typed it',
+  },
   case_statuses: { handling: 'none', note: 'configuration' },
   case_priorities: { handling: 'none', note: 'configuration' },
   case_severities: { handling: 'none', note: 'configuration' },

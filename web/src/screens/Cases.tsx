@@ -12,6 +12,8 @@ import { useToast } from '../components/Toasts.js';
 import { CaseBulkBar } from '../components/CaseBulkBar.js';
 import { TagInput, tagList } from '../components/Tags.js';
 import { useCaseSelection } from '../components/caseSelection.js';
+import { CaseViews, type ViewQuery } from '../components/CaseViews.js';
+import type { CaseView } from '../apiTypes.js';
 
 interface CaseFilters {
   q: string;
@@ -24,6 +26,43 @@ interface CaseFilters {
   sort: string;
   /** Comma-separated: cases carrying every one of these tags. */
   tags?: string;
+  /** Not updated for at least this many days ('' for any). */
+  staleDays?: string;
+}
+
+/** The list's filters as a saved view holds them (the case number is not part of a view). */
+function viewQueryOf(f: CaseFilters): ViewQuery {
+  const tag = tagList(f.tags ?? '');
+  return {
+    filter: {
+      status: f.status || undefined,
+      priority: f.priority || undefined,
+      severity: f.severity || undefined,
+      ownerId: f.ownerId || undefined,
+      visibility: (f.visibility || undefined) as ViewQuery['filter']['visibility'],
+      q: f.q.trim() || undefined,
+      tag: tag && tag.length > 0 ? tag : undefined,
+      notUpdatedForDays: f.staleDays ? Number(f.staleDays) : undefined,
+    },
+    sort: (f.sort || '-openedAt') as CaseView['sort'],
+  };
+}
+
+/** A saved view's filters as the list's (filters a view holds that this screen has no control for are left out). */
+function filtersOfView(v: ViewQuery): CaseFilters {
+  const f = v.filter;
+  return {
+    q: f.q ?? '',
+    caseNumber: '',
+    status: f.status ?? '',
+    priority: f.priority ?? '',
+    severity: f.severity ?? '',
+    ownerId: f.ownerId ?? '',
+    visibility: f.visibility ?? '',
+    sort: v.sort,
+    tags: (f.tag ?? []).join(', '),
+    staleDays: f.notUpdatedForDays ? String(f.notUpdatedForDays) : '',
+  };
 }
 
 /**
@@ -70,6 +109,7 @@ export function CasesScreen() {
     visibility: f.visibility || undefined,
     sort: f.sort || undefined,
     tag: tagList(tagText),
+    notUpdatedForDays: f.staleDays || undefined,
     limit: 50,
   };
   const key = JSON.stringify(query);
@@ -129,6 +169,7 @@ export function CasesScreen() {
         )}
       </div>
       <CaseNewDialog open={creating} onClose={() => setCreating(false)} />
+      <CaseViews current={viewQueryOf(f)} onApply={(v) => setF(filtersOfView(v))} />
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <div className="field grow">
           <label htmlFor="case-search">Search cases</label>
@@ -205,6 +246,17 @@ export function CasesScreen() {
           />
         </div>
         <div className="field">
+          <label htmlFor="case-stale">Not updated for</label>
+          <select id="case-stale" value={f.staleDays ?? ''} onChange={(e) => set({ staleDays: e.target.value })}>
+            <option value="">Any time</option>
+            {[1, 2, 3, 7, 14, 30].map((d) => (
+              <option key={d} value={String(d)}>
+                {d === 1 ? 'A day or more' : `${d} days or more`}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
           <label htmlFor="case-sort">Sort</label>
           <select id="case-sort" value={f.sort} onChange={(e) => set({ sort: e.target.value })}>
             <option value="-openedAt">Newest first</option>
@@ -270,6 +322,7 @@ function EmptyCases({
   if (f.q.trim()) why.push('matching the search');
   if (f.caseNumber.trim()) why.push('with that case number');
   if (f.tags?.trim()) why.push('with the chosen tags');
+  if (f.staleDays) why.push(`not updated for ${f.staleDays} days or more`);
   if (f.priority || f.severity || f.visibility) why.push('with the chosen priority, severity or visibility');
   const changed = JSON.stringify({ ...f, sort: '' }) !== JSON.stringify({ ...defaults, sort: '' });
   return (
