@@ -17,6 +17,7 @@ import type { OutboxRow } from './outbox-store.js';
 import { allowRemoteImages, replyHtml } from './sanitize.js';
 import type { EmailStatus, OutboxItem, QuarantineItem, ReplyCreate, UploadedAttachment } from './schema.js';
 import * as store from './store.js';
+import { commandScanner } from './scan-command.js';
 import * as uploads from './uploads.js';
 import { type AttachmentScanner, FileRefused, FileTooLarge, formatBytes, noScanner } from './uploads.js';
 import { isEmailAddress, tagSubject } from './text.js';
@@ -113,7 +114,7 @@ export class EmailService {
    * stored (docs/email-and-support-center.md). The default keeps everything;
    * a deployment (or a test) sets its own.
    */
-  scanner: AttachmentScanner = noScanner;
+  scanner: AttachmentScanner;
   private readonly clock: Clock;
 
   constructor(
@@ -125,11 +126,13 @@ export class EmailService {
     this.inbound = new InboundMail(db, limits, deps.cases, deps.customers);
     this.outbound = new OutboundMail(db, config, deps.cases);
     this.clock = deps.clock ?? systemClock;
+    this.scanner = config.attachments.scanCommand ? commandScanner(config.attachments.scanCommand) : noScanner;
   }
 
   /** Per-file and per-message limits of attachments on notes and replies (ATTACHMENT_MAX_BYTES, …_TOTAL_BYTES). */
   get uploadLimits(): { maxFileBytes: number; maxTotalBytes: number } {
-    return this.config.attachments;
+    const { maxFileBytes, maxTotalBytes } = this.config.attachments;
+    return { maxFileBytes, maxTotalBytes };
   }
 
   // ---------------------------------------------------------------- attachments on notes and replies

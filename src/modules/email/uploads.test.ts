@@ -3,7 +3,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
 import { customerWithAccess, PortalClient } from '../portal/portal.test-helpers.js';
 import { startSink } from './email.test-helpers.js';
+import { commandScanner } from './scan-command.js';
 import { cleanFilename, noScanner } from './uploads.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { testConfig } from '../../../test/helpers.js';
 
 type Sink = Awaited<ReturnType<typeof startSink>>;
 
@@ -190,6 +195,25 @@ describe('attachments on notes and replies; rich-text replies', () => {
     const down = await upload(agent, c.id, [{ name: 'any.txt', content: 'x' }]);
     expect(down.statusCode).toBe(422);
     expect(down.json().detail).toContain('could not be scanned');
+  });
+
+  it('ATTACHMENT_SCAN_COMMAND: a scanner command reads the file on stdin; exit 1 refuses it with its output', async () => {
+    expect(testConfig({ ATTACHMENT_SCAN_COMMAND: ' clamdscan --no-summary - ' }).attachments.scanCommand).toBe(
+      'clamdscan --no-summary -',
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-scan-'));
+    const script = path.join(dir, 'scan.sh');
+    writeFileSync(script, 'if grep -q EICAR; then echo "stdin: Eicar-Signature FOUND"; exit 1; fi\nexit 0\n');
+    t.ctx.services.email.scanner = commandScanner(`sh ${script}`);
+    const c = await newCase();
+    expect((await upload(agent, c.id, [{ name: 'clean.txt', content: 'hello' }])).statusCode).toBe(201);
+    const bad = await upload(agent, c.id, [{ name: 'bad.com', content: 'xx EICAR xx' }]);
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().detail).toBe('"bad.com" was refused by the virus scanner: Eicar-Signature FOUND');
+    t.ctx.services.email.scanner = commandScanner('/nonexistent/scanner');
+    const broken = await upload(agent, c.id, [{ name: 'x.txt', content: 'x' }]);
+    expect(broken.statusCode).toBe(422);
+    expect(broken.json().detail).toContain('could not be scanned');
   });
 
   it('private cases: uploads and downloads need cases.viewPrivate (404 otherwise)', async () => {
