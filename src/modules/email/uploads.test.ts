@@ -155,6 +155,19 @@ describe('attachments on notes and replies; rich-text replies', () => {
     expect(big.statusCode).toBe(413);
     expect(big.headers['content-type']).toContain('application/problem+json');
     expect(big.json().detail).toBe('"huge.bin" is larger than 2 KB, the most one file can be.');
+    const firstTooBig = await upload(agent, c.id, [
+      { name: 'huge2.bin', content: Buffer.alloc(5000) },
+      { name: 'small.txt', content: 'small' },
+    ]);
+    expect(firstTooBig.statusCode).toBe(413);
+    expect(firstTooBig.json().detail).toContain('"huge2.bin"');
+    const together = await upload(
+      agent,
+      c.id,
+      [1, 2, 3].map((i) => ({ name: `part${i}.bin`, content: Buffer.alloc(2000) })),
+    );
+    expect(together.statusCode).toBe(413);
+    expect(together.json().detail).toBe('The files come to more than 4.9 KB, the most one message can carry.');
 
     for (let i = 0; i < 2; i++) {
       expect((await upload(agent, c.id, [{ name: `p${i}.bin`, content: Buffer.alloc(2000) }])).statusCode).toBe(201);
