@@ -49,6 +49,9 @@ const Env = Type.Object({
   JOB_LEASE_SECONDS: Type.Integer({ minimum: 2, maximum: 3600, default: 30 }),
   JOB_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 32, default: 2 }),
   IMPORT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 4, default: 2 * 1024 ** 3 }),
+  ATTACHMENT_MAX_BYTES: Type.Integer({ minimum: 1, maximum: 100 * 1024 ** 2, default: 10 * 1024 ** 2 }),
+  ATTACHMENT_MAX_TOTAL_BYTES: Type.Integer({ minimum: 1, maximum: 500 * 1024 ** 2, default: 20 * 1024 ** 2 }),
+  ATTACHMENT_SCAN_COMMAND: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 512, pattern: '^\\S+$' })),
   DATABASE_POOLER: Type.Union([Type.Literal('none'), Type.Literal('transaction')], { default: 'none' }),
   DATABASE_LISTEN_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
@@ -98,6 +101,8 @@ export interface Config {
   jobs: { leaseMs: number; concurrency: number };
   /** Largest import file accepted, in bytes. */
   importMaxBytes: number;
+  /** Files staff attach to a note or reply: one file, and all the files of one message, in bytes. */
+  attachments: { maxFileBytes: number; maxTotalBytes: number; scanCommand: string | undefined };
   /** GET /metrics answers only with this bearer token; unset: /metrics is 404. */
   metricsToken: string | undefined;
   /**
@@ -208,6 +213,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     jobs: { leaseMs: e.JOB_LEASE_SECONDS * 1000, concurrency: e.JOB_CONCURRENCY },
     importMaxBytes: e.IMPORT_MAX_BYTES,
+    attachments: {
+      maxFileBytes: e.ATTACHMENT_MAX_BYTES,
+      maxTotalBytes: e.ATTACHMENT_MAX_TOTAL_BYTES,
+      scanCommand: e.ATTACHMENT_SCAN_COMMAND?.trim() || undefined,
+    },
     metricsToken: e.METRICS_TOKEN,
     database: {
       pooler: e.DATABASE_POOLER,

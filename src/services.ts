@@ -79,7 +79,9 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const tasks = new TasksService(db, users, taskReferences({ customers, cases }), clock);
   const reminders = new RemindersService(db, clock);
   const interactions = new InteractionsService(db, config, { users, customers, cases, tasks });
-  const email = new EmailService(db, config, { cases, customers });
+  const email = new EmailService(db, config, { cases, customers, clock });
+  cases.followUps.attachUploads = (actor, caseId, followUpId, ids, tx) =>
+    email.attachUploads(actor, caseId, followUpId, ids, tx);
   const auth = new AuthService(db, config, users, clock, email);
   const portal = new PortalService(db, config, { customers, email });
   const jobs = new JobQueue(db, clock, { ...config.jobs, exclusiveDatabase: db.engine === 'pglite' });

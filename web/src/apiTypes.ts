@@ -46,7 +46,7 @@ export type { Case, CaseBulk, CaseBulkResult, CaseUnitary, FollowUp } from '../.
 export type { TagCounts } from '../../src/formats/tags.js';
 export type { ActiveReminder, Task } from '../../src/modules/tasks/schema.js';
 export type { Interaction, InteractionWithMatches } from '../../src/modules/interactions/schema.js';
-export type { Delivery, EmailStatus } from '../../src/modules/email/schema.js';
+export type { Delivery, EmailStatus, UploadedAttachment } from '../../src/modules/email/schema.js';
 export type { CannedReply, RenderedCannedReply } from '../../src/modules/canned-replies/schema.js';
 export type {
   CaseView,

@@ -90,6 +90,12 @@ export class FollowUpsService {
           },
         ],
       });
+      if (input.attachmentIds?.length) {
+        if (!this.attachUploads) {
+          throw new Invalid([{ field: 'attachmentIds', message: 'files cannot be attached here' }]);
+        }
+        await this.attachUploads(actor, row.id, fu.id, input.attachmentIds, q);
+      }
       const reopens = input.reopens ?? input.direction === 'inbound';
       const reopened = reopens ? await this.cases.applyReopenPolicy(actor, row, q) : null;
       const after = reopened ?? (await touchCase(q, row.id));
@@ -106,6 +112,14 @@ export class FollowUpsService {
    * called in the transaction of every follow-up added (a customer's reply notifies the owner).
    */
   onAdded: ((actor: Actor, added: FollowUpAdded, tx: Queryable) => Promise<void>) | null = null;
+
+  /**
+   * Set by services.ts to the email module's uploads (src/modules/email/uploads.ts,
+   * which owns the files): gives the new follow-up the actor's pending uploads
+   * `attachmentIds`, in the follow-up's transaction, or refuses them (400/413).
+   */
+  attachUploads:
+    ((actor: Actor, caseId: string, followUpId: string, ids: string[], tx: Queryable) => Promise<void>) | null = null;
 
   async list(
     actor: Actor,

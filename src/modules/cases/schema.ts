@@ -278,6 +278,12 @@ export const FollowUpCreate = Type.Object(
     ),
     email: Type.Optional(FollowUpEmail),
     customFields: Type.Optional(CustomFields),
+    attachmentIds: Type.Optional(
+      Type.Array(Type.String({ maxLength: 100 }), {
+        maxItems: 20,
+        description: 'files uploaded first with POST /api/v1/cases/{id}/attachments (pending for you on this case)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

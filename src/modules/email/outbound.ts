@@ -9,6 +9,7 @@ import type { CasesService } from '../cases/service.js';
 import * as outbox from './outbox-store.js';
 import type { OutboxKind, OutboxRow } from './outbox-store.js';
 import * as store from './store.js';
+import { uploadFilesOfFollowUp } from './uploads.js';
 
 /** When a failed attempt is tried again: after 1, 5, 15 minutes, 1, 3, 6, 12 hours; then given up. */
 const RETRY_DELAYS_SECONDS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600];
@@ -48,7 +49,10 @@ export interface OutgoingMail {
   cc?: string[];
   bcc?: string[];
   subject: string;
+  /** The plain text (with `html`, the plain-text part derived from it). */
   body: string;
+  /** A rich-text reply's sanitised HTML: sent as multipart/alternative with `body`. */
+  html?: string | null;
   caseId?: string | null;
   followUpId?: string | null;
   inReplyTo?: string | null;
@@ -123,7 +127,7 @@ export class OutboundMail {
         fromAddress: this.fromAddress,
         subject: mail.subject,
         textBody: mail.body,
-        htmlBody: null,
+        htmlBody: mail.html ?? null,
         remoteImagesBlocked: false,
         raw: null,
         envelope: {},
@@ -144,6 +148,7 @@ export class OutboundMail {
       bcc: mail.bcc ?? [],
       subject: mail.subject,
       body: mail.body,
+      html: mail.html ?? null,
       inReplyTo: mail.inReplyTo ?? null,
       references: mail.references ?? [],
       sensitive: mail.sensitive ?? false,
@@ -165,12 +170,25 @@ export class OutboundMail {
 
   /** Builds the message as it goes on the wire (Bcc left out of the headers) and hands it to the relay. */
   private async send(row: OutboxRow): Promise<Buffer> {
+    // A reply's attached files (email_uploads), as MIME parts.
+    const files =
+      row.kind === 'reply' && row.follow_up_id ? await uploadFilesOfFollowUp(this.db, row.follow_up_id) : [];
     const composer = new MailComposer({
       from: row.from_address,
       to: row.to_addresses,
       cc: row.cc_addresses,
       subject: row.subject,
       text: row.body,
+      ...(row.html ? { html: row.html } : {}),
+      ...(files.length
+        ? {
+            attachments: files.map((f) => ({
+              filename: f.filename,
+              contentType: f.content_type,
+              content: Buffer.from(f.content),
+            })),
+          }
+        : {}),
       messageId: `<${row.message_id}>`,
       ...(row.in_reply_to ? { inReplyTo: `<${row.in_reply_to}>` } : {}),
       ...(row.reference_ids.length ? { references: row.reference_ids.map((r) => `<${r}>`) } : {}),

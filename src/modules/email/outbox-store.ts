@@ -20,6 +20,8 @@ export interface OutboxRow {
   bcc_addresses: string[];
   subject: string;
   body: string;
+  /** A rich-text reply's sanitised HTML part (null: plain text only). */
+  html: string | null;
   in_reply_to: string | null;
   reference_ids: string[];
   sensitive: boolean;
@@ -32,7 +34,7 @@ export interface OutboxRow {
 }
 
 const COLUMNS = `id, kind, status, case_id, follow_up_id, email_message_id, message_id, from_address, to_addresses,
-  cc_addresses, bcc_addresses, subject, body, in_reply_to, reference_ids, sensitive, attempts, next_attempt_at,
+  cc_addresses, bcc_addresses, subject, body, html, in_reply_to, reference_ids, sensitive, attempts, next_attempt_at,
   last_error, sent_at, created_at, updated_at`;
 
 interface NewOutbox {
@@ -47,6 +49,7 @@ interface NewOutbox {
   bcc: string[];
   subject: string;
   body: string;
+  html?: string | null;
   inReplyTo: string | null;
   references: string[];
   sensitive: boolean;
@@ -56,8 +59,8 @@ export async function insertOutbox(tx: Queryable, m: NewOutbox): Promise<OutboxR
   return one<OutboxRow>(
     tx,
     `INSERT INTO email_outbox (kind, case_id, follow_up_id, email_message_id, message_id, from_address, to_addresses,
-       cc_addresses, bcc_addresses, subject, body, in_reply_to, reference_ids, sensitive)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${COLUMNS}`,
+       cc_addresses, bcc_addresses, subject, body, in_reply_to, reference_ids, sensitive, html)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING ${COLUMNS}`,
     [
       m.kind,
       m.caseId,
@@ -73,6 +76,7 @@ export async function insertOutbox(tx: Queryable, m: NewOutbox): Promise<OutboxR
       m.inReplyTo,
       m.references,
       m.sensitive,
+      m.html ?? null,
     ],
   );
 }

@@ -1,8 +1,11 @@
+import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../config.js';
 import type { App, AppContext } from '../../context.js';
+import type { IncomingFile } from './service.js';
+import { FileTooLarge, formatBytes, MAX_FILES_PER_MESSAGE } from './uploads.js';
 import { actorOf } from '../../http/auth.js';
 import { AppError } from '../../http/errors.js';
 import { PageOf } from '../../http/pagination.js';
@@ -21,6 +24,7 @@ import {
   QuarantineQuery,
   ReplyCreate,
   ReplyCreated,
+  UploadedAttachments,
 } from './schema.js';
 import { SmtpListener } from './smtp.js';
 
@@ -97,6 +101,68 @@ export async function registerEmailRoutes(app: App, ctx: AppContext): Promise<vo
         return reply.status(status).send(result);
       },
     );
+  });
+
+  // Files for a new note or reply: a multipart form of `file` parts, in a scope of its own (the multipart parser).
+  const { maxFileBytes, maxTotalBytes } = email.uploadLimits;
+  await app.register(async (scope: App) => {
+    await scope.register(multipart, {
+      limits: { fileSize: maxFileBytes, files: MAX_FILES_PER_MESSAGE + 1, fields: 5, parts: MAX_FILES_PER_MESSAGE + 6 },
+      throwFileSizeLimit: false,
+    });
+    scope.post(
+      '/api/v1/cases/:id/attachments',
+      {
+        config: { access: 'cases.addFollowUp' },
+        schema: {
+          tags,
+          summary:
+            'Upload files for a new note or reply on the case (multipart/form-data, one or more `file` parts). They are ' +
+            'pending for you on this case for 24 hours: name their ids in `attachmentIds` of POST …/follow-ups or …/replies. ' +
+            '413 over ATTACHMENT_MAX_BYTES per file or ATTACHMENT_MAX_TOTAL_BYTES per message; 422 refused by the virus scanner',
+          params: IdParams,
+          response: { 201: UploadedAttachments, 400: Problem, 404: Problem, 413: Problem, 415: Problem, 422: Problem },
+        },
+      },
+      async (request, reply) => {
+        if (!request.isMultipart()) {
+          throw new AppError(415, 'Unsupported Media Type', 'Send the files as multipart/form-data `file` parts');
+        }
+        const files: IncomingFile[] = [];
+        let total = 0;
+        for await (const part of request.files()) {
+          const content = await part.toBuffer();
+          total += content.length;
+          files.push({ filename: part.filename, contentType: part.mimetype, content, truncated: part.file.truncated });
+          if (part.file.truncated) break;
+          if (total > maxTotalBytes) {
+            throw new FileTooLarge(
+              `The files come to more than ${formatBytes(maxTotalBytes)}, the most one message can carry.`,
+            );
+          }
+        }
+        const items = await email.upload(actorOf(request), request.params.id, files);
+        return reply.status(201).send({ items });
+      },
+    );
+  });
+
+  app.get(
+    '/api/v1/cases/:id/attachments',
+    {
+      config: { access: 'cases.view' },
+      schema: {
+        tags,
+        summary: "Files attached to the case's notes and replies (uploaded by staff), oldest first",
+        params: IdParams,
+        response: { 200: UploadedAttachments, 404: Problem },
+      },
+    },
+    async (request) => ({ items: await email.caseAttachments(actorOf(request), request.params.id) }),
+  );
+
+  ctx.jobs.every('email-uploads-prune', 3_600_000, async () => {
+    await email.pruneUploads();
   });
 
   app.post(

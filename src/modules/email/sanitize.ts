@@ -1,4 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
+import { convert } from 'html-to-text';
 
 /**
  * Email HTML made safe to show: no scripts, styles sheets, forms, frames or
@@ -159,4 +160,21 @@ export function allowRemoteImages(html: string): string {
       },
     },
   });
+}
+
+/**
+ * A rich-text reply written in the console: its sanitised HTML (the same
+ * sanitiser as inbound mail; no images from elsewhere) and the plain-text part
+ * derived from it (links as "text [address]", lists as "* item").
+ */
+export function replyHtml(html: string): { html: string; text: string } {
+  const safe = sanitizeEmailHtml(html, () => null).html;
+  const text = convert(safe, {
+    wordwrap: 78,
+    selectors: [
+      { selector: 'img', format: 'skip' },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+    ],
+  }).trim();
+  return { html: safe, text };
 }

@@ -8,7 +8,24 @@ const Address = Type.String({ minLength: 3, maxLength: 254, description: 'a plai
 
 export const ReplyCreate = Type.Object(
   {
-    body: Type.String({ minLength: 1, maxLength: 200000 }),
+    body: Type.String({
+      minLength: 1,
+      maxLength: 200000,
+      description: 'the plain text; with `html`, the plain-text part is derived from the HTML instead',
+    }),
+    html: Type.Optional(
+      Type.String({
+        maxLength: 400000,
+        description:
+          'rich text (bold, italic, lists, links): sanitised, sent as multipart/alternative with a plain-text part',
+      }),
+    ),
+    attachmentIds: Type.Optional(
+      Type.Array(Type.String({ maxLength: 100 }), {
+        maxItems: 20,
+        description: 'files uploaded first with POST /api/v1/cases/{id}/attachments, sent as MIME parts',
+      }),
+    ),
     to: Type.Optional(
       Type.Array(Address, { maxItems: 50, description: "default: the case's customer's email address" }),
     ),
@@ -67,6 +84,21 @@ const AttachmentInfo = Type.Object({
   omitted: Type.Boolean({ description: 'too large to keep apart; the raw message (view source) still has it' }),
   url: Nullable(Type.String()),
 });
+
+export const UploadedAttachment = Type.Object({
+  id: Type.String(),
+  caseId: Type.String(),
+  followUpId: Nullable(Type.String({ description: 'null while pending (not yet sent with a follow-up)' })),
+  filename: Type.String(),
+  contentType: Type.String(),
+  size: Type.Integer(),
+  url: Type.String({ description: 'download (always as an attachment)' }),
+  createdAt: DateTime,
+  expiresAt: Nullable(DateTime),
+});
+export type UploadedAttachment = Static<typeof UploadedAttachment>;
+
+export const UploadedAttachments = Type.Object({ items: Type.Array(UploadedAttachment) });
 
 export const EmailDetails = Type.Object({
   followUpId: Type.String(),

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
-import type { Db, Queryable } from '../../db/adapter.js';
+import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege, systemActor } from '../../http/actor.js';
 import { Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
@@ -13,14 +14,41 @@ import { DEFAULT_LIMITS, type EmailLimits } from './limits.js';
 import { OutboundMail, toDelivery, type Delivery, type OutgoingMail } from './outbound.js';
 import * as outbox from './outbox-store.js';
 import type { OutboxRow } from './outbox-store.js';
-import { allowRemoteImages } from './sanitize.js';
-import type { EmailStatus, OutboxItem, QuarantineItem, ReplyCreate } from './schema.js';
+import { allowRemoteImages, replyHtml } from './sanitize.js';
+import type { EmailStatus, OutboxItem, QuarantineItem, ReplyCreate, UploadedAttachment } from './schema.js';
 import * as store from './store.js';
+import { commandScanner } from './scan-command.js';
+import * as uploads from './uploads.js';
+import { type AttachmentScanner, FileRefused, FileTooLarge, formatBytes, noScanner } from './uploads.js';
 import { isEmailAddress, tagSubject } from './text.js';
 
 interface EmailDeps {
   cases: CasesService;
   customers: CustomersService;
+  clock?: Clock;
+}
+
+/** One file of an upload request, as read from the multipart form. */
+export interface IncomingFile {
+  filename: string | undefined;
+  contentType: string | undefined;
+  content: Buffer;
+  /** The form's part was cut at the per-file limit. */
+  truncated: boolean;
+}
+
+function toUploaded(r: uploads.UploadRow): UploadedAttachment {
+  return {
+    id: r.id,
+    caseId: r.case_id,
+    followUpId: r.follow_up_id,
+    filename: r.filename,
+    contentType: r.content_type,
+    size: Number(r.size),
+    url: attachmentUrl(r.id),
+    createdAt: r.created_at.toISOString(),
+    expiresAt: r.expires_at?.toISOString() ?? null,
+  };
 }
 
 export interface AttachmentDownload {
@@ -81,6 +109,13 @@ export class EmailService {
   readonly outbound: OutboundMail;
   /** Where the SMTP listener listens, once started (SMTP_LISTEN_PORT=0 picks a free port). */
   smtpAddress: AddressInfo | null = null;
+  /**
+   * The virus-scan seam: every uploaded file passes through it before it is
+   * stored (docs/email-and-support-center.md). The default keeps everything;
+   * a deployment (or a test) sets its own.
+   */
+  scanner: AttachmentScanner;
+  private readonly clock: Clock;
 
   constructor(
     private readonly db: Db,
@@ -90,6 +125,136 @@ export class EmailService {
   ) {
     this.inbound = new InboundMail(db, limits, deps.cases, deps.customers);
     this.outbound = new OutboundMail(db, config, deps.cases);
+    this.clock = deps.clock ?? systemClock;
+    this.scanner = config.attachments.scanCommand ? commandScanner(config.attachments.scanCommand) : noScanner;
+  }
+
+  /** Per-file and per-message limits of attachments on notes and replies (ATTACHMENT_MAX_BYTES, …_TOTAL_BYTES). */
+  get uploadLimits(): { maxFileBytes: number; maxTotalBytes: number } {
+    const { maxFileBytes, maxTotalBytes } = this.config.attachments;
+    return { maxFileBytes, maxTotalBytes };
+  }
+
+  // ---------------------------------------------------------------- attachments on notes and replies
+
+  /**
+   * Files for a new follow-up on the case: size-checked, scanned, stored as
+   * pending for this user and case (24 hours) until a note or reply names
+   * them in `attachmentIds`. Nothing is stored unless every file passes.
+   */
+  async upload(actor: Actor, caseId: string, files: IncomingFile[]): Promise<UploadedAttachment[]> {
+    requirePrivilege(actor, 'cases.view', 'cases.addFollowUp');
+    if (!actor.userId) throw new Invalid([{ field: 'file', message: 'only a staff user can attach files' }]);
+    const c = await this.deps.cases.get(actor, caseId);
+    if (files.length === 0) throw new Invalid([{ field: 'file', message: 'the form has no file' }]);
+    if (files.length > uploads.MAX_FILES_PER_MESSAGE) {
+      throw new Invalid([
+        { field: 'file', message: `at most ${uploads.MAX_FILES_PER_MESSAGE} files can be attached to one message` },
+      ]);
+    }
+    const { maxFileBytes, maxTotalBytes } = this.uploadLimits;
+    const clean = files.map((f) => ({
+      filename: uploads.cleanFilename(f.filename),
+      contentType: uploads.cleanContentType(f.contentType),
+      content: f.content,
+      truncated: f.truncated,
+    }));
+    for (const f of clean) {
+      if (f.truncated || f.content.length > maxFileBytes) {
+        throw new FileTooLarge(
+          `"${f.filename}" is larger than ${formatBytes(maxFileBytes)}, the most one file can be.`,
+        );
+      }
+    }
+    const now = this.clock.now();
+    const pending = await uploads.pendingBytes(this.db, c.id, actor.userId, now);
+    const total = pending + clean.reduce((n, f) => n + f.content.length, 0);
+    if (total > maxTotalBytes) {
+      const name = clean.length === 1 ? `"${clean[0].filename}"` : 'These files';
+      throw new FileTooLarge(
+        `${name} would bring the files of this message to ${formatBytes(total)}; one message can carry at most ${formatBytes(maxTotalBytes)}.`,
+      );
+    }
+    for (const f of clean) {
+      let reason: string | null;
+      try {
+        reason = await this.scanner.scan({ filename: f.filename, contentType: f.contentType, content: f.content });
+      } catch {
+        reason = 'the file could not be scanned';
+      }
+      if (reason !== null) throw new FileRefused(f.filename, reason.slice(0, 300));
+    }
+    const userId = actor.userId;
+    return this.db.transaction(async (tx) => {
+      await uploads.deleteExpiredUploads(tx, now);
+      const rows: uploads.UploadRow[] = [];
+      for (const f of clean) rows.push(await uploads.insertUpload(tx, { caseId: c.id, uploadedBy: userId, ...f }, now));
+      return rows.map(toUploaded);
+    });
+  }
+
+  /** The follow-ups seam (FollowUpsService.attachUploads): the new follow-up takes the actor's pending uploads. */
+  async attachUploads(actor: Actor, caseId: string, followUpId: string, ids: string[], tx?: Queryable): Promise<void> {
+    if (!actor.userId || ids.some((id) => !isUuid(id))) {
+      throw new Invalid([
+        {
+          field: 'attachmentIds',
+          message: 'an attached file is unknown, expired or already sent with another message: attach it again',
+        },
+      ]);
+    }
+    const userId = actor.userId;
+    await inTransaction(this.db, tx, (q) =>
+      uploads.takeUploads(
+        q,
+        { caseId, followUpId, userId, ids, maxTotalBytes: this.uploadLimits.maxTotalBytes },
+        this.clock.now(),
+      ),
+    );
+  }
+
+  /** The files attached to the case's follow-ups (the actor's view of the case: 404 for a case they may not see). */
+  async caseAttachments(actor: Actor, caseId: string): Promise<UploadedAttachment[]> {
+    requirePrivilege(actor, 'cases.view');
+    const c = await this.deps.cases.get(actor, caseId);
+    return (await uploads.uploadsOfCase(this.db, c.id)).map(toUploaded);
+  }
+
+  /**
+   * The uploaded files of these follow-ups, by follow-up id: for a caller
+   * that has already read the follow-ups through the cases module (the
+   * Support Center's public follow-ups).
+   */
+  async uploadsOfFollowUps(actor: Actor, followUpIds: string[]): Promise<Map<string, UploadedAttachment[]>> {
+    requirePrivilege(actor, 'cases.view');
+    const byFollowUp = new Map<string, UploadedAttachment[]>();
+    for (const r of await uploads.uploadsOfFollowUps(this.db, followUpIds)) {
+      const list = byFollowUp.get(r.follow_up_id!) ?? [];
+      list.push(toUploaded(r));
+      byFollowUp.set(r.follow_up_id!, list);
+    }
+    return byFollowUp;
+  }
+
+  /** The attachments job: pending uploads past their expiry are deleted. */
+  pruneUploads(): Promise<number> {
+    return uploads.deleteExpiredUploads(this.db, this.clock.now());
+  }
+
+  /** An uploaded file, for whoever may see its follow-up (a pending one: only its uploader). */
+  private async uploadDownload(actor: Actor, id: string, caseId?: string): Promise<AttachmentDownload | null> {
+    const u = await uploads.findUpload(this.db, id);
+    if (!u || (caseId !== undefined && u.case_id !== caseId)) return null;
+    if (u.follow_up_id) {
+      const fu = await this.deps.cases.followUps.get(actor, u.case_id, u.follow_up_id);
+      if (caseId !== undefined && fu.visibility !== 'public') return null;
+    } else {
+      if (caseId !== undefined || u.uploaded_by !== actor.userId) return null;
+      await this.deps.cases.get(actor, u.case_id);
+    }
+    const content = await uploads.uploadContent(this.db, u.id);
+    if (!content) return null;
+    return { filename: u.filename, contentType: u.content_type, size: Number(u.size), content };
   }
 
   /** One raw message from the SMTP listener (no actor: the listener is the system's door). */
@@ -167,6 +332,9 @@ export class EmailService {
     const lastInbound = [...thread].reverse().find((m) => m.direction === 'inbound') ?? thread[thread.length - 1];
     const messageId = this.outbound.newMessageId();
     const from = this.outbound.fromAddress;
+    const rich = input.html !== undefined && input.html.trim() !== '' ? replyHtml(input.html) : null;
+    const body = rich ? rich.text : input.body;
+    if (body.trim() === '') throw new Invalid([{ field: 'html', message: 'the reply has no text' }]);
     return this.db.transaction(async (tx) => {
       const added = await this.deps.cases.addFollowUp(
         actor,
@@ -175,8 +343,9 @@ export class EmailService {
           kind: 'email',
           direction: 'outbound',
           visibility: 'public',
-          body: input.body,
+          body,
           email: { from, to: clean(to), cc: clean(cc), bcc: clean(bcc), subject, messageId },
+          ...(input.attachmentIds?.length ? { attachmentIds: input.attachmentIds } : {}),
         },
         tx,
       );
@@ -187,7 +356,8 @@ export class EmailService {
           cc: clean(cc),
           bcc: clean(bcc),
           subject,
-          body: input.body,
+          body,
+          html: rich?.html ?? null,
           caseId: c.id,
           followUpId: added.followUp.id,
           inReplyTo: lastInbound?.message_id ?? null,
@@ -222,6 +392,7 @@ export class EmailService {
     const { followUp, message } = await this.messageOf(actor, caseId, followUpId);
     if (!message) throw new NotFound('Email');
     const attachments = await store.attachmentsOfMessage(this.db, message.id);
+    const attached = await uploads.uploadsOfFollowUps(this.db, [followUp.id]);
     const delivery = await outbox.outboxOfFollowUp(this.db, followUp.id);
     const html =
       message.html_body !== null && opts.remoteImages === 'show' && message.remote_images_blocked
@@ -237,15 +408,27 @@ export class EmailService {
       text: message.text_body,
       html,
       remoteImagesBlocked: message.remote_images_blocked && opts.remoteImages !== 'show',
-      attachments: attachments.map((a) => ({
-        id: a.id,
-        filename: a.filename,
-        contentType: a.content_type,
-        size: a.size,
-        inline: a.inline,
-        omitted: a.omitted,
-        url: a.omitted ? null : attachmentUrl(a.id),
-      })),
+      attachments: attachments
+        .map((a) => ({
+          id: a.id,
+          filename: a.filename,
+          contentType: a.content_type,
+          size: a.size,
+          inline: a.inline,
+          omitted: a.omitted,
+          url: a.omitted ? null : attachmentUrl(a.id),
+        }))
+        .concat(
+          attached.map((a) => ({
+            id: a.id,
+            filename: a.filename,
+            contentType: a.content_type,
+            size: Number(a.size),
+            inline: false,
+            omitted: false,
+            url: attachmentUrl(a.id),
+          })),
+        ),
       delivery: delivery ? toDelivery(delivery, this.relayConfigured) : null,
       receivedAt: message.created_at.toISOString(),
     };
@@ -264,6 +447,10 @@ export class EmailService {
   async attachment(actor: Actor, id: string): Promise<AttachmentDownload> {
     requirePrivilege(actor, 'cases.view');
     const a = isUuid(id) ? await store.findAttachment(this.db, id) : null;
+    if (!a && isUuid(id)) {
+      const u = await this.uploadDownload(actor, id);
+      if (u) return u;
+    }
     if (!a || !a.case_id || !a.follow_up_id || a.omitted) throw new NotFound('Attachment');
     await this.deps.cases.followUps.get(actor, a.case_id, a.follow_up_id);
     const content = await store.attachmentContent(this.db, a.id);
@@ -278,6 +465,10 @@ export class EmailService {
   async publicAttachmentOfCase(actor: Actor, caseId: string, id: string): Promise<AttachmentDownload> {
     requirePrivilege(actor, 'cases.view');
     const a = isUuid(id) ? await store.findAttachment(this.db, id) : null;
+    if (!a && isUuid(id)) {
+      const u = await this.uploadDownload(actor, id, caseId);
+      if (u) return u;
+    }
     if (!a || a.case_id !== caseId || !a.follow_up_id || a.omitted) throw new NotFound('Attachment');
     const fu = await this.deps.cases.followUps.get(actor, caseId, a.follow_up_id);
     if (fu.visibility !== 'public') throw new NotFound('Attachment');

@@ -116,8 +116,26 @@ export class PortalCases {
       limit: q.limit ?? 50,
       cursor: q.cursor,
     });
+    const items = page.items.filter((f) => f.visibility === 'public');
+    // Files staff attached to public notes and replies, downloadable like an email's.
+    const uploaded = await this.deps.email.uploadsOfFollowUps(
+      portalActor(customer),
+      items.map((f) => f.id),
+    );
     return {
-      items: page.items.filter((f) => f.visibility === 'public').map((f) => toPortalFollowUp(f, customer.id)),
+      items: items.map((f) => {
+        const view = toPortalFollowUp(f, customer.id);
+        for (const u of uploaded.get(f.id) ?? []) {
+          view.attachments.push({
+            id: u.id,
+            filename: u.filename,
+            contentType: u.contentType,
+            size: u.size,
+            url: `/api/portal/cases/${f.caseId}/attachments/${u.id}`,
+          });
+        }
+        return view;
+      }),
       nextCursor: page.nextCursor,
     };
   }

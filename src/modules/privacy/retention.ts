@@ -121,6 +121,7 @@ export class CaseRetention {
     const recordIds = [...caseIds, ...followUpIds];
 
     await run('emailAttachments', 'DELETE FROM email_attachments WHERE message_id = ANY($1::uuid[])', [messageIds]);
+    await run('emailUploads', 'DELETE FROM email_uploads WHERE case_id = ANY($1::uuid[])', [caseIds]);
     await run(
       'emailMessages',
       `UPDATE email_messages SET from_address = NULL, subject = $2, text_body = NULL, html_body = NULL, raw = NULL,

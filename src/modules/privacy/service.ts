@@ -153,6 +153,13 @@ export class PrivacyFlow {
           a.content as Uint8Array,
         );
       }
+      const uploaded = await rows(
+        `SELECT id, filename, content FROM email_uploads WHERE case_id = ANY($1::uuid[]) ORDER BY created_at, id`,
+        [s.caseIds],
+      );
+      for (const u of uploaded) {
+        files[`attachments/uploads/${u.id}-${safeName(String(u.filename))}`] = new Uint8Array(u.content as Uint8Array);
+      }
       await recordAudit(tx, actor, {
         action: 'customer.privacy_exported',
         targetType: 'customer',
@@ -198,6 +205,7 @@ export class PrivacyFlow {
       const recordIds = [customerId, ...s.caseIds, ...s.taskIds, ...s.interactionIds, ...s.followUpIds];
 
       await run('emailAttachments', 'DELETE FROM email_attachments WHERE message_id = ANY($1::uuid[])', [s.messageIds]);
+      await run('emailUploads', 'DELETE FROM email_uploads WHERE case_id = ANY($1::uuid[])', [s.caseIds]);
       await run(
         'emailMessages',
         `UPDATE email_messages SET from_address = NULL, subject = $2, text_body = NULL, html_body = NULL, raw = NULL,

@@ -1,9 +1,11 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api, ApiError, errorText, fieldErrors } from '../api.js';
+import { AttachFiles } from '../components/AttachFiles.js';
 import { CannedReplyPicker } from '../components/CannedReplyPicker.js';
 import { Field, FormErrors, TextArea } from '../components/Field.js';
+import { RichTextEditor, textToHtml } from '../components/RichTextEditor.js';
 import { useStoredState } from '../hooks.js';
-import type { Case, RenderedCannedReply } from '../apiTypes.js';
+import type { Case, RenderedCannedReply, UploadedAttachment } from '../apiTypes.js';
 
 const split = (s: string) =>
   s
@@ -32,7 +34,14 @@ export function EmailReply({
     bcc: '',
     subject: `Re: ${c.subject}`,
     body: '',
+    // Rich text: the editor's HTML (the server sanitises it and derives the plain-text part).
+    rich: false,
+    html: '',
   });
+  const [files, setFiles] = useState<UploadedAttachment[]>([]);
+  const editor = useRef<HTMLDivElement>(null);
+  // The editor's selection when the canned-reply picker opened.
+  const richRange = useRef<Range | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -54,12 +63,38 @@ export function EmailReply({
   });
 
   const openPicker = () => {
+    if (v.rich) {
+      const sel = window.getSelection();
+      const r = sel && sel.rangeCount ? sel.getRangeAt(0) : null;
+      richRange.current = r && editor.current?.contains(r.commonAncestorContainer) ? r.cloneRange() : null;
+      setPicking(true);
+      return;
+    }
     const ta = messageArea();
     caret.current = ta ? { start: ta.selectionStart, end: ta.selectionEnd } : null;
     setPicking(true);
   };
   const insert = (r: RenderedCannedReply) => {
     setPicking(false);
+    if (v.rich) {
+      const el = editor.current;
+      if (!el) return;
+      el.focus();
+      const sel = window.getSelection();
+      if (sel) {
+        sel.removeAllRanges();
+        if (richRange.current) sel.addRange(richRange.current);
+        else {
+          const end = document.createRange();
+          end.selectNodeContents(el);
+          end.collapse(false);
+          sel.addRange(end);
+        }
+      }
+      document.execCommand('insertText', false, r.body);
+      set({ html: el.innerHTML, body: el.innerText });
+      return;
+    }
     const at = caret.current ?? { start: v.body.length, end: v.body.length };
     const body = v.body.slice(0, at.start) + r.body + v.body.slice(at.end);
     set({ body });
@@ -78,6 +113,8 @@ export function EmailReply({
     setBusy(true);
     try {
       const body: Record<string, unknown> = { body: v.body, subject: v.subject };
+      if (v.rich) body.html = v.html;
+      if (files.length) body.attachmentIds = files.map((f) => f.id);
       if (v.to.trim()) body.to = split(v.to);
       if (v.cc.trim()) body.cc = split(v.cc);
       if (v.bcc.trim()) body.bcc = split(v.bcc);
@@ -118,18 +155,46 @@ export function EmailReply({
         error={errors.subject}
       />
       <div ref={bodyBox}>
-        <TextArea
-          label="Message"
-          rows={8}
-          value={v.body}
-          onChange={(e) => set({ body: e.target.value })}
-          error={errors.body}
-          aria-keyshortcuts="Alt+I"
-        />
+        {v.rich ? (
+          <RichTextEditor
+            label="Message"
+            html={v.html}
+            editorRef={editor}
+            onChange={(html, text) => set({ html, body: text })}
+            error={errors.body ?? errors.html}
+            keyShortcuts="Alt+I"
+          />
+        ) : (
+          <TextArea
+            label="Message"
+            rows={8}
+            value={v.body}
+            onChange={(e) => set({ body: e.target.value })}
+            error={errors.body}
+            aria-keyshortcuts="Alt+I"
+          />
+        )}
       </div>
+      <AttachFiles caseId={c.id} files={files} onChange={setFiles} />
+      {errors.attachmentIds && (
+        <p className="error" role="alert">
+          {errors.attachmentIds}
+        </p>
+      )}
       <div className="actions">
         <button type="button" onClick={openPicker} aria-keyshortcuts="Alt+I">
           Insert canned reply <kbd>Alt+I</kbd>
+        </button>
+        <button
+          type="button"
+          aria-pressed={v.rich}
+          onClick={() =>
+            v.rich
+              ? set({ rich: false, body: editor.current?.innerText ?? v.body })
+              : set({ rich: true, html: textToHtml(v.body) })
+          }
+        >
+          Rich text
         </button>
       </div>
       <CannedReplyPicker open={picking} caseId={c.id} onPick={insert} onClose={() => setPicking(false)} />

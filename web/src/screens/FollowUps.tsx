@@ -5,7 +5,8 @@ import { Select, TextArea } from '../components/Field.js';
 import { useStoredState } from '../hooks.js';
 import { cfCreateBody, CustomFieldInputs, customFieldRows, useFieldDefs, type CfValues } from '../customFields.js';
 import { formatDateTime } from '../format.js';
-import type { Case, FollowUp } from '../apiTypes.js';
+import type { Case, FollowUp, UploadedAttachment } from '../apiTypes.js';
+import { AttachFiles, AttachmentLinks } from '../components/AttachFiles.js';
 import { EmailMessage } from './EmailMessage.js';
 import { EmailReply } from './EmailReply.js';
 import { Dialog } from '../components/Dialog.js';
@@ -36,7 +37,23 @@ export function FollowUps({
   const [noteError, setNoteError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [replying, setReplying] = useState(false);
+  const [noteFiles, setNoteFiles] = useState<UploadedAttachment[]>([]);
+  // The files staff attached to this case's notes and replies, by follow-up.
+  const [attached, setAttached] = useState<Map<string, UploadedAttachment[]>>(new Map());
   const path = `/api/v1/cases/${c.id}/follow-ups`;
+
+  useEffect(() => {
+    const ctl = new AbortController();
+    api.get<{ items: UploadedAttachment[] }>(`/api/v1/cases/${c.id}/attachments`, undefined, ctl.signal).then(
+      (r) => {
+        const m = new Map<string, UploadedAttachment[]>();
+        for (const a of r.items) if (a.followUpId) m.set(a.followUpId, [...(m.get(a.followUpId) ?? []), a]);
+        setAttached(m);
+      },
+      () => undefined,
+    );
+    return () => ctl.abort();
+  }, [c.id, tick]);
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -72,11 +89,13 @@ export function FollowUps({
         kind: draft.kind,
         visibility: draft.visibility,
         body: draft.body,
+        ...(noteFiles.length ? { attachmentIds: noteFiles.map((f) => f.id) } : {}),
         ...(cfCreateBody(defs, draft.customFields ?? {})
           ? { customFields: cfCreateBody(defs, draft.customFields ?? {}) }
           : {}),
       });
       setDraft({ kind: draft.kind, visibility: draft.visibility, body: '' });
+      setNoteFiles([]);
       setNoteError(null);
       setCfErrors({});
       setTick((t) => t + 1);
@@ -84,7 +103,11 @@ export function FollowUps({
     } catch (err) {
       const fe = fieldErrors(err);
       setCfErrors(fe);
-      setNoteError(fe.body ?? (Object.keys(fe).some((k) => k.startsWith('customFields.')) ? null : errorText(err)));
+      setNoteError(
+        fe.body ??
+          fe.attachmentIds ??
+          (Object.keys(fe).some((k) => k.startsWith('customFields.')) ? null : errorText(err)),
+      );
     } finally {
       setBusy(false);
     }
@@ -118,6 +141,7 @@ export function FollowUps({
             maxLength={FIELD_LIMITS.followUp.body.maxLength}
             error={noteError ?? undefined}
           />
+          <AttachFiles caseId={c.id} files={noteFiles} onChange={setNoteFiles} />
           <CustomFieldInputs
             defs={defs}
             value={draft.customFields ?? {}}
@@ -172,6 +196,7 @@ export function FollowUps({
             <div className="body" dir="auto">
               <bdi>{f.body}</bdi>
             </div>
+            <AttachmentLinks files={attached.get(f.id) ?? []} />
             {defs.length > 0 && Object.keys(f.customFields ?? {}).length > 0 && (
               <p className="muted">
                 {customFieldRows(defs, f.customFields)
