@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import {
   ADMIN_EMAIL,
   expectAccessible,
@@ -27,6 +27,7 @@ describe('light and dark themes (browser)', () => {
   /** Each screen with a selector for what shows once its data has loaded. */
   const screens: { name: string; path: string; ready: string }[] = [];
   let customerId: string;
+  let caseId: string;
   let portalCaseId: string;
   let portalAccount: string;
   let portalPassword: string;
@@ -45,6 +46,7 @@ describe('light and dark themes (browser)', () => {
       subject: 'Engine will not start',
       ownerId: server.admin.userId,
     });
+    caseId = kase.id;
     await server.admin.ok('POST', `/api/v1/cases/${kase.id}/follow-ups`, {
       kind: 'note',
       body: 'Called back, no answer.',
@@ -77,6 +79,12 @@ describe('light and dark themes (browser)', () => {
       visibility: 'public',
       body: 'A new toner cartridge is on its way.',
     });
+    // A call that was not popped to anyone, for the customer's Interactions tab.
+    await server.admin.ok('POST', '/api/v1/interactions', {
+      channel: 'phone',
+      direction: 'inbound',
+      from: '+1 415 555 0111',
+    });
     // Rows for the administration screens and My downloads.
     await server.admin.ok('POST', '/api/v1/api-keys', { name: 'telephony' });
     await server.admin.ok('POST', '/api/v1/webhooks', {
@@ -89,6 +97,22 @@ describe('light and dark themes (browser)', () => {
       { name: 'customers', path: '/customers', ready: 'text=Lovelace' },
       { name: 'new-customer', path: '/customers/new', ready: 'form[aria-label="New customer"] >> text=First name' },
       { name: 'customer', path: `/customers/${customer.id}`, ready: 'text=Lovelace' },
+      {
+        name: 'customer-cases',
+        path: `/customers/${customer.id}?tab=cases`,
+        ready: '[role="tabpanel"] >> text=Engine will not start',
+      },
+      { name: 'customer-tasks', path: `/customers/${customer.id}?tab=tasks`, ready: 'text=Call Ada back' },
+      {
+        name: 'customer-interactions',
+        path: `/customers/${customer.id}?tab=interactions`,
+        ready: '[aria-label="Interactions"] li',
+      },
+      {
+        name: 'customer-history',
+        path: `/customers/${customer.id}?tab=history`,
+        ready: '[aria-label="History of changes"] li',
+      },
       { name: 'cases', path: '/cases', ready: 'text=Engine will not start' },
       { name: 'case', path: `/cases/${kase.id}`, ready: 'text=Called back, no answer.' },
       { name: 'tasks', path: '/tasks', ready: 'text=Call Ada back' },
@@ -150,6 +174,62 @@ describe('light and dark themes (browser)', () => {
     await expectAccessible(page, `screen pop (${theme})`);
     await pop.getByRole('button', { name: 'Close the panel of the phone' }).click();
     await pop.waitFor({ state: 'detached' });
+    await formsAndDialogs(theme);
+  }
+
+  /** The forms and dialogs the screens open, and a reminder pop-up: each checked with axe, then closed. */
+  async function formsAndDialogs(theme: 'light' | 'dark'): Promise<void> {
+    const check = async (name: string, what: Locator) => {
+      await what.waitFor();
+      await page.waitForFunction(() => !/Loading…/.test(document.body.textContent ?? ''));
+      if (theme === 'dark') await screenshot(page, `dark-${name}`);
+      await expectAccessible(page, `${name} (${theme})`);
+    };
+    const dialog = (name: string | RegExp) => page.getByRole('dialog', { name });
+    const main = page.locator('main');
+
+    await page.goto(`${server.url}/customers/${customerId}`);
+    await main.getByRole('button', { name: 'Edit', exact: true }).click();
+    const edit = page.getByRole('form', { name: 'Edit customer' });
+    await check('customer-edit', edit.getByLabel('First name'));
+    await edit.getByRole('button', { name: 'Cancel' }).click();
+    await edit.waitFor({ state: 'detached' });
+
+    await main.getByRole('button', { name: 'Merge another customer into this one' }).click();
+    await check('merge-dialog', dialog('Merge another customer into this one'));
+    await page.keyboard.press('Escape');
+    await dialog('Merge another customer into this one').waitFor({ state: 'hidden' });
+
+    await page.goto(`${server.url}/customers/${customerId}?tab=tasks`);
+    await main.getByRole('button', { name: 'New task' }).click();
+    await check('new-task-dialog', dialog(/New task for/).getByLabel('Subject'));
+    await page.keyboard.press('Escape');
+    await dialog(/New task for/).waitFor({ state: 'hidden' });
+
+    await page.goto(`${server.url}/cases`);
+    await main.getByRole('button', { name: 'New case' }).click();
+    await check('new-case-dialog', dialog('New case').getByLabel('Customer'));
+    await page.keyboard.press('Escape');
+    await dialog('New case').waitFor({ state: 'hidden' });
+
+    await page.goto(`${server.url}/cases/${caseId}`);
+    await main.getByRole('button', { name: 'Reply by email' }).click();
+    await check('reply-dialog', dialog(/Reply to case/).getByLabel('Message'));
+    await page.keyboard.press('Escape');
+    await dialog(/Reply to case/).waitFor({ state: 'hidden' });
+
+    // A reminder pop-up: a task due a minute ago, whose "overdue" reminder fires at once.
+    const late = await server.admin.ok<{ id: string }>('POST', '/api/v1/tasks', {
+      type: 'call',
+      subject: `Late call (${theme})`,
+      customerId,
+      assigneeId: server.admin.userId,
+      dueAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    const reminder = page.locator(`[data-reminder="${late.id}"]`);
+    await check('reminder', reminder.getByRole('heading', { name: `Overdue: Late call (${theme})` }));
+    await reminder.getByRole('button', { name: 'Dismiss' }).click();
+    await reminder.waitFor({ state: 'detached' });
   }
 
   /** The password pages of a signed-out visitor, in the system's scheme. */
