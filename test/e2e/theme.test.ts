@@ -218,6 +218,21 @@ describe('light and dark themes (browser)', () => {
     await page.keyboard.press('Escape');
     await dialog(/Reply to case/).waitFor({ state: 'hidden' });
 
+    // An import's mapping, preview and dry run (one row fails).
+    await page.goto(`${server.url}/admin/import`);
+    await main.getByLabel('File to import').setInputFiles({
+      name: `people-${theme}.csv`,
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'First Name,Last Name,E-mail Address\nGrace,Hopper,grace@example.test\nAlan,Turing,not-an-address\n',
+      ),
+    });
+    await main.getByRole('heading', { name: `Customers from people-${theme}.csv` }).waitFor();
+    await main.getByRole('button', { name: 'Preview' }).click();
+    await main.getByRole('table', { name: 'The first rows as they would be stored' }).waitFor();
+    await main.getByRole('button', { name: 'Dry run' }).click();
+    await check('import-dry-run', main.getByTestId('dry-run').getByText('Dry run: completed'));
+
     // A reminder pop-up: a task due a minute ago, whose "overdue" reminder fires at once.
     const late = await server.admin.ok<{ id: string }>('POST', '/api/v1/tasks', {
       type: 'call',
