@@ -7,6 +7,8 @@ interface Case {
   caseNumber: number;
   ownerId: string | null;
   tags: string[];
+  status: string;
+  priority: string;
 }
 
 describe('bulk actions and tags on the Cases list (browser)', () => {
@@ -15,6 +17,7 @@ describe('bulk actions and tags on the Cases list (browser)', () => {
   let page: Page;
   let errors: string[];
   let me: { id: string; firstName: string; lastName: string };
+  let customerId: string;
   const cases: Case[] = [];
 
   beforeAll(async () => {
@@ -23,6 +26,7 @@ describe('bulk actions and tags on the Cases list (browser)', () => {
       firstName: 'Grace',
       lastName: 'Hopper',
     });
+    customerId = customer.id;
     for (const subject of ['Moth in the relay', 'Compiler wanted', 'Nanosecond wire']) {
       cases.push(await server.admin.ok<Case>('POST', '/api/v1/cases', { customerId: customer.id, subject }));
     }
@@ -115,6 +119,64 @@ describe('bulk actions and tags on the Cases list (browser)', () => {
     await page.getByRole('search').getByLabel('Tags').fill('pioneer');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
     await page.locator('tbody tr', { hasText: 'Hopper' }).waitFor();
+    expect(errors).toEqual([]);
+  });
+  it('sets the status and the priority of the selected cases in bulk, all or nothing', async () => {
+    const more: Case[] = [];
+    for (const subject of ['Punch card jam', 'Tape drive stuck', 'Vacuum tube out', 'Core memory fault']) {
+      more.push(await server.admin.ok<Case>('POST', '/api/v1/cases', { customerId, subject }));
+    }
+    const [a, b, c, d] = more;
+    await page.goto(`${server.url}/cases`);
+    const filters = page.getByRole('search');
+    await filters.getByLabel('Owner').selectOption('');
+    await filters.getByLabel('Status').selectOption('open');
+    await filters.getByLabel('Tags').fill('');
+    await filters.getByLabel('Search').fill('');
+    const row = (k: Case) =>
+      page.locator('tbody tr', { has: page.getByRole('link', { name: String(k.caseNumber), exact: true }) });
+    for (const k of more) await row(k).waitFor();
+    const select = async (...ks: Case[]) => {
+      for (const k of ks) await page.getByRole('checkbox', { name: `Select case ${k.caseNumber}` }).check();
+    };
+    const bar = page.getByRole('region', { name: 'Bulk actions' });
+    const get = (k: Case) => server.admin.ok<Case>('GET', `/api/v1/cases/${k.id}`);
+
+    // Priority: the two selected become High, the list shows it, the others keep theirs.
+    await select(a, b);
+    await bar.getByText('2 selected').waitFor();
+    await bar.getByLabel('Priority').selectOption('high');
+    await page.getByText('Priority set: 2 of 2 cases changed').waitFor();
+    await bar.waitFor({ state: 'detached' });
+    for (const k of [a, b]) {
+      await row(k).locator('td[data-label="Priority"]', { hasText: 'High' }).waitFor();
+      expect((await get(k)).priority).toBe('high');
+    }
+    expect((await get(c)).priority).toBe('normal');
+
+    // Status: the same two are closed.
+    await select(a, b);
+    await bar.getByLabel('Status').selectOption('closed');
+    await page.getByText('Status set: 2 of 2 cases changed').waitFor();
+    for (const k of [a, b]) {
+      await row(k).locator('td[data-label="Status"]', { hasText: 'Closed' }).waitFor();
+      expect((await get(k)).status).toBe('closed');
+    }
+    expect((await get(c)).status).toBe('open');
+
+    // All or nothing: one of the selected cases is deleted meanwhile; the bar says which, nothing changes.
+    await select(c, d);
+    await server.admin.ok('DELETE', `/api/v1/cases/${d.id}`);
+    await bar.getByLabel('Priority').selectOption('urgent');
+    const alert = bar.getByRole('alert');
+    await alert.getByText(`Case ${d.id}`, { exact: false }).waitFor();
+    expect(await alert.textContent()).toContain('Nothing was changed.');
+    expect((await get(c)).priority).toBe('normal');
+    await bar.getByText('2 selected').waitFor();
+    await expectAccessible(page, 'cases bulk bar with an error');
+    await screenshot(page, 'cases-bulk-error');
+    await bar.getByRole('button', { name: 'Clear selection' }).click();
+    await bar.waitFor({ state: 'detached' });
     expect(errors).toEqual([]);
   });
 });

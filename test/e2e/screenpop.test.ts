@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { startSink } from '../../src/modules/email/email.test-helpers.js';
 import {
   ADMIN_EMAIL,
   ApiClient,
@@ -29,13 +30,16 @@ interface Interaction {
 /**
  * The README's screenshots, taken from the real console. They are committed, so
  * a test run refreshes them only when asked (UPDATE_DOCS_SCREENSHOTS=1) and
- * otherwise writes beside the other test results, leaving the tree clean.
+ * otherwise writes beside the other test results, leaving the tree clean. The
+ * server here has a mail relay (a local sink), so the administrator's "no mail
+ * relay" banner is not on them.
  */
 const DOCS = process.env.UPDATE_DOCS_SCREENSHOTS
   ? path.join(ROOT, 'docs', 'screenshots')
   : path.join(ROOT, 'test-results', 'docs-screenshots');
 
 describe('screen pop in the console (browser)', () => {
+  let sink: Awaited<ReturnType<typeof startSink>>;
   let server: E2EServer;
   let browser: Browser;
   let page: Page;
@@ -44,7 +48,8 @@ describe('screen pop in the console (browser)', () => {
   let customerId: string;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+    sink = await startSink();
+    [server, browser] = await Promise.all([startServer({ SMTP_RELAY_URL: sink.url }), launchBrowser()]);
     const key = await server.admin.ok<{ key: string }>('POST', '/api/v1/api-keys', { name: 'telephony' });
     platform = ApiClient.withKey(server.url, key.key);
     const c = await server.admin.ok<{ id: string }>('POST', '/api/v1/customers', {
@@ -73,6 +78,7 @@ describe('screen pop in the console (browser)', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
+    await sink?.close();
   });
 
   it('pops the caller on the agent console when the platform reports a call', async () => {
@@ -122,6 +128,8 @@ describe('screen pop in the console (browser)', () => {
     await pop.getByRole('button', { name: 'Close the panel of the phone' }).click();
     await pop.waitFor({ state: 'detached' });
     await page.getByText('Prefers calls in the morning.').waitFor();
+    // The tab's click may have scrolled the page: the screenshot starts at the top bar.
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(DOCS, 'customer-record.png') });
   });
 
