@@ -15,7 +15,7 @@ import {
 } from './schema.js';
 import { deleteView, findView, insertView, listViews, toCaseView, updateView, type CaseViewRow } from './store.js';
 
-export interface CaseViewDeps {
+interface CaseViewDeps {
   cases: Pick<CasesService, 'countMatching'>;
 }
 

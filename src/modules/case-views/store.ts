@@ -49,7 +49,7 @@ export async function findView(q: Queryable, id: string, lock = false): Promise<
   return rows[0] ?? null;
 }
 
-export interface ViewFields {
+interface ViewFields {
   name: string;
   shared: boolean;
   filter: CaseViewFilter;

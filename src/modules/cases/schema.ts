@@ -118,7 +118,7 @@ export const CaseBulkResult = Type.Object({
 });
 export type CaseBulkResult = Static<typeof CaseBulkResult>;
 
-const CASE_SORTS = ['openedAt', '-openedAt', 'updatedAt', '-updatedAt', 'caseNumber', '-caseNumber'] as const;
+export const CASE_SORTS = ['openedAt', '-openedAt', 'updatedAt', '-updatedAt', 'caseNumber', '-caseNumber'] as const;
 export type CaseSort = (typeof CASE_SORTS)[number];
 
 const CsvOf = (description: string) => Type.Optional(Type.String({ maxLength: 1000, description }));

@@ -11,12 +11,12 @@ import { AppError, Invalid } from '../../http/errors.js';
  */
 
 /** How long an upload waits for its follow-up before it is deleted. */
-export const PENDING_UPLOAD_HOURS = 24;
+const PENDING_UPLOAD_HOURS = 24;
 /** Files one follow-up may carry. */
 export const MAX_FILES_PER_MESSAGE = 20;
 
 /** One uploaded file, as the virus scanner sees it. */
-export interface ScannedFile {
+interface ScannedFile {
   filename: string;
   contentType: string;
   content: Buffer;
