@@ -227,7 +227,13 @@ describe('customers in the console (browser)', () => {
     await page.goto(`${server.url}/customers/new`);
     await page.getByLabel('First name').fill('Grace');
     await page.getByLabel('Last name').fill('Hopper');
+    // The form asks for likely duplicates 400 ms after typing stops; let that answer arrive first, or
+    // on a slow machine it is that request, not Save, that finds the session gone.
+    const duplicateCheck = page.waitForResponse(
+      (r) => r.url().endsWith('/api/v1/customers/duplicates') && (r.request().postData() ?? '').includes('grace@example.com'),
+    );
     await page.getByLabel('Email').fill('grace@example.com');
+    await duplicateCheck;
     await context.clearCookies(); // the session is gone (expired, or signed out elsewhere)
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Your session has ended' });
