@@ -154,7 +154,7 @@ export async function buildApp(
   registerErrorHandling(app);
   registerInputBoundary(app);
   if (opts.onResponseMismatch) registerResponseCheck(app, opts.onResponseMismatch);
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {

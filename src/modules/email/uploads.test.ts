@@ -106,6 +106,8 @@ describe('attachments on notes and replies; rich-text replies', () => {
     expect(dl.body).toBe('kettle report');
     expect(dl.headers['content-disposition']).toBe("attachment; filename*=UTF-8''report.txt");
     expect(dl.headers['x-content-type-options']).toBe('nosniff');
+    // The download's own policy, not the console's: a file never runs as a page of ours.
+    expect(dl.headers['content-security-policy']).toBe("default-src 'none'; sandbox");
 
     // Used once: a second note cannot take it again.
     const again = await agent.post(`/api/v1/cases/${c.id}/follow-ups`, {
