@@ -82,6 +82,7 @@ describe('API rate limits and security headers', () => {
       expect(res.headers['x-content-type-options'], url).toBe('nosniff');
       expect(res.headers['referrer-policy'], url).toBe('no-referrer');
       expect(res.headers['x-frame-options'], url).toBe('DENY');
+      expect(res.headers['cross-origin-opener-policy'], url).toBe('same-origin');
       expect(res.headers['strict-transport-security'], url).toBeUndefined();
     }
     // Behind a TLS-terminating proxy (trusted): HSTS.
