@@ -7,6 +7,11 @@
  *
  *   npx tsx bench/export-bench.ts --customers 50000 [--record]
  *
+ * Then the privacy export (GET /api/v1/customers/{id}/privacy-export, the whole
+ * archive) of one customer given --privacy-cases 1000 cases with
+ * --privacy-follow-ups 10000 follow-ups between them (notes, calls and emails),
+ * timed three times: the median and the archive's size.
+ *
  * Options: --pg postgres://postgres@127.0.0.1:5432/postgres (the benchmark
  * uses its own database `sb_export_bench`), --port 3941, --record (append the
  * figures to bench/RESULTS.md), --heap-mb 192 (the server's V8 old-space limit).
@@ -26,6 +31,8 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: '3941' },
     record: { type: 'boolean', default: false },
     'heap-mb': { type: 'string', default: '192' },
+    'privacy-cases': { type: 'string', default: '1000' },
+    'privacy-follow-ups': { type: 'string', default: '10000' },
   },
 });
 const n = Number(args.customers);
@@ -76,6 +83,41 @@ async function copyFloor(url: string): Promise<{ s: number; bytes: number }> {
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql exited ${code}`))));
   });
   return { s: (performance.now() - started) / 1000, bytes };
+}
+
+/** Gives customer B1 `cases` cases and `followUps` follow-ups spread over them; answers its id. */
+async function fillPrivacySubject(url: string, cases: number, followUps: number): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const [{ id }] = (await c.query<{ id: string }>(`SELECT id FROM customers WHERE account_number = 'B1'`)).rows;
+    await c.query(
+      `INSERT INTO cases (customer_id, subject, description, status, is_open, priority, severity, channel, opened_at)
+       SELECT $1, 'Boiler fault ' || g, 'The boiler in flat ' || g || ' stopped again; engineer visit booked.',
+              CASE WHEN g % 4 = 0 THEN 'open' ELSE 'closed' END, g % 4 = 0, 'normal', 'minor', 'phone',
+              now() - g * interval '1 day'
+         FROM generate_series(1, $2::int) g`,
+      [id, cases],
+    );
+    await c.query(
+      `INSERT INTO case_follow_ups (case_id, kind, direction, visibility, body, author_type, author_name, channel, email)
+       SELECT k.id, f.kind, f.direction, CASE WHEN f.kind = 'email' THEN 'public' ELSE 'internal' END,
+              'Spoke to the customer about the visit; they asked for a morning slot. (' || g || ')',
+              CASE WHEN f.direction = 'inbound' THEN 'customer' ELSE 'user' END,
+              CASE WHEN f.direction = 'inbound' THEN 'Ann Smith1' ELSE 'Agent' END, 'console',
+              CASE WHEN f.kind = 'email' THEN jsonb_build_object('from', 'c1@bench.example', 'to', jsonb_build_array('support@example.com'),
+                'cc', '[]'::jsonb, 'bcc', '[]'::jsonb, 'subject', 'Re: boiler', 'messageId', '<' || g || '@bench.example>') END
+         FROM generate_series(1, $2::int) g
+         JOIN LATERAL (SELECT id FROM cases WHERE customer_id = $1 ORDER BY case_number OFFSET (g % $3::int) LIMIT 1) k ON true
+         CROSS JOIN LATERAL (SELECT (ARRAY['note','call','email','email'])[1 + g % 4] AS kind,
+                                    CASE WHEN g % 4 >= 2 THEN (CASE WHEN g % 8 < 4 THEN 'inbound' ELSE 'outbound' END) END AS direction) f`,
+      [id, followUps, cases],
+    );
+    await c.query('ANALYZE');
+    return id;
+  } finally {
+    await c.end();
+  }
 }
 
 async function main(): Promise<void> {
@@ -156,18 +198,40 @@ async function main(): Promise<void> {
       load,
     };
     log(JSON.stringify(result));
+
+    const privacyCases = Number(args['privacy-cases']);
+    const privacyFollowUps = Number(args['privacy-follow-ups']);
+    const subject = await fillPrivacySubject(dbUrl, privacyCases, privacyFollowUps);
+    const times: number[] = [];
+    let zipBytes = 0;
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      const r = await fetch(`${base}/api/v1/customers/${subject}/privacy-export`, { headers: { cookie } });
+      if (!r.ok) throw new Error(`privacy export answered ${r.status}: ${await r.text()}`);
+      zipBytes = (await r.arrayBuffer()).byteLength;
+      times.push((performance.now() - t) / 1000);
+    }
+    const privacyMedianS = Number(times.sort((a, b) => a - b)[1].toFixed(2));
+    log(
+      `privacy export: ${privacyCases.toLocaleString('en-US')} cases, ${privacyFollowUps.toLocaleString('en-US')} follow-ups: ` +
+        `median ${privacyMedianS} s of 3 (${times.map((t) => t.toFixed(2)).join(', ')}), zip ${Math.round(zipBytes / 1e3).toLocaleString('en-US')} kB`,
+    );
     if (args.record) {
       const lines = [
         '',
         `### Exports, postgres, ${n.toLocaleString('en-US')} customers as CSV over HTTP (${new Date().toISOString().slice(0, 10)})`,
         '',
         `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, server heap limit ${args['heap-mb']} MB; ` +
-          'the machine was shared with other work (load average below).',
+          'load average below.',
         '',
         '| rows | total s | rows/s | first byte | MB | COPY floor s | vs floor | server peak RSS | load average (1/5/15) |',
         '|---|---|---|---|---|---|---|---|---|',
         `| ${n.toLocaleString('en-US')} | ${result.s} | ${result.rowsPerSecond.toLocaleString('en-US')} | ${result.firstByteMs} ms | ` +
           `${result.mb} | ${result.floorS} | ${result.vsFloor}× | ${result.serverPeakRssMb} MB | ${load} |`,
+        '',
+        `Privacy export of one customer with ${privacyCases.toLocaleString('en-US')} cases and ` +
+          `${privacyFollowUps.toLocaleString('en-US')} follow-ups (the whole zip over HTTP): median ${privacyMedianS} s of 3, ` +
+          `${Math.round(zipBytes / 1e3).toLocaleString('en-US')} kB.`,
         '',
       ];
       appendFileSync(path.join(ROOT, 'bench/RESULTS.md'), lines.join('\n'));
