@@ -275,7 +275,7 @@ export function CasesScreen() {
       )}
       {selection.selected.size > 0 && (
         <CaseBulkBar
-          ids={[...selection.selected]}
+          cases={items.filter((c) => selection.selected.has(c.id))}
           onClear={selection.clear}
           onDone={(changed, message) => {
             setItems((o) => o.map((c) => changed.find((x) => x.id === c.id) ?? c));
