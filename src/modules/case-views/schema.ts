@@ -29,7 +29,9 @@ export const CaseViewFilter = Type.Object(
     description: `the Cases list filters (GET /api/v1/cases query parameters of the same names). ${CUSTOM_FIELD_FILTER_DOC}`,
   },
 );
-export type CaseViewFilter = Static<typeof CaseViewFilter>;
+/** The custom field filters are pattern properties, which Static leaves out. */
+type CustomFieldFilters = { [key: `cf.${string}`]: string | string[] | undefined };
+export type CaseViewFilter = Static<typeof CaseViewFilter> & CustomFieldFilters;
 
 const Sort = Type.Union(
   CASE_SORTS.map((s) => Type.Literal(s)),
