@@ -421,6 +421,9 @@ describe('preferences', () => {
     // A custom field is a column too: cf.<key>.
     const cf = await a.put('/api/v1/me/preferences', { 'customers.columns': ['name', 'cf.contract_tier'] });
     expect(cf.statusCode, cf.body).toBe(200);
+    // Every column the console offers can be saved (Tags included).
+    const tags = await a.put('/api/v1/me/preferences', { 'customers.columns': ['name', 'tags'] });
+    expect(tags.statusCode, tags.body).toBe(200);
     expect((await a.put('/api/v1/me/preferences', { 'customers.columns': ['name', 'cf.Bad Key'] })).statusCode).toBe(
       400,
     );

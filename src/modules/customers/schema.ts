@@ -183,6 +183,7 @@ export const CUSTOMER_COLUMNS = [
   'postalCode',
   'country',
   'vip',
+  'tags',
   'draft',
   'createdAt',
   'updatedAt',
