@@ -169,8 +169,12 @@ describe('bulk actions and tags on the Cases list (browser)', () => {
     await server.admin.ok('DELETE', `/api/v1/cases/${d.id}`);
     await bar.getByLabel('Priority').selectOption('urgent');
     const alert = bar.getByRole('alert');
-    await alert.getByText(`Case ${d.id}`, { exact: false }).waitFor();
-    expect(await alert.textContent()).toContain('Nothing was changed.');
+    await alert.waitFor();
+    // Named by the number people see, not the internal id, with the reason in words.
+    expect(await alert.textContent()).toBe(
+      `Case ${d.caseNumber} could not be changed: Case was not found. None of the selected cases was changed.`,
+    );
+    expect(await alert.textContent()).not.toContain(d.id);
     expect((await get(c)).priority).toBe('normal');
     await bar.getByText('2 selected').waitFor();
     await expectAccessible(page, 'cases bulk bar with an error');

@@ -42,7 +42,14 @@ import type {
 } from '../../src/modules/users/schema.js';
 
 export type { Address, AddressInput, Customer, CustomerSummary, Phone } from '../../src/modules/customers/schema.js';
-export type { Case, CaseBulk, CaseBulkResult, CaseUnitary, FollowUp } from '../../src/modules/cases/schema.js';
+export type {
+  Case,
+  CaseBulk,
+  CaseBulkResult,
+  CaseListColumn,
+  CaseUnitary,
+  FollowUp,
+} from '../../src/modules/cases/schema.js';
 export type { TagCounts } from '../../src/formats/tags.js';
 export type { ActiveReminder, Task } from '../../src/modules/tasks/schema.js';
 export type { Interaction, InteractionWithMatches } from '../../src/modules/interactions/schema.js';

@@ -31,18 +31,6 @@ export const OBJECT_LABEL: Record<string, string> = {
   history: 'history',
 };
 
-/** The Cases list's columns (components/CasesTable.tsx), in the order it shows them. */
-export const CASES_LIST_COLUMNS = [
-  'caseNumber',
-  'subject',
-  'status',
-  'priority',
-  'severity',
-  'owner',
-  'tags',
-  'openedAt',
-];
-
 /** Console column id → the export's column keys (a key may be a group: `phones` is every phone column). */
 const COLUMN_KEYS: Record<ListObject, Record<string, string[]>> = {
   customers: {

@@ -201,6 +201,98 @@ describe('saved case views', () => {
     expect((await t.anonymous.get('/api/v1/case-views')).statusCode).toBe(401);
   });
 
+  it('filters on custom fields (cf.<key>) as the Cases list does: checked when saved, applied and counted', async () => {
+    for (const body of [
+      {
+        objectType: 'case',
+        key: 'product',
+        label: 'Product',
+        type: 'singlePick',
+        filterable: true,
+        options: [
+          { key: 'widget', label: 'Widget' },
+          { key: 'gadget', label: 'Gadget' },
+        ],
+      },
+      { objectType: 'case', key: 'units', label: 'Units', type: 'number', filterable: true },
+      { objectType: 'case', key: 'internal_note', label: 'Internal note', type: 'text' },
+    ]) {
+      const res = await t.admin.post('/api/v1/custom-fields', body);
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    await newCase({ tags: ['views-cf'], customFields: { product: 'widget', units: 5 } });
+    await newCase({ tags: ['views-cf'], customFields: { product: 'widget', units: 50 } });
+    await newCase({ tags: ['views-cf'], customFields: { product: 'gadget', units: 5 } });
+
+    const filter = { tag: ['views-cf'], 'cf.product': 'widget', 'cf.units.gte': '10' };
+    const created = await agent.post('/api/v1/case-views', { name: 'Big widget orders', filter });
+    expect(created.statusCode, created.body).toBe(201);
+    const view = created.json() as View;
+    // Kept as given, so opening the view puts the same filters on the list.
+    expect(view.filter).toEqual(filter);
+    expect((await agent.get(`/api/v1/case-views/${view.id}`)).json().filter).toEqual(filter);
+    expect((await countsOf(agent))[view.id]).toBe(1);
+    const listed = await agent.get('/api/v1/cases?tag=views-cf&cf.product=widget&cf.units.gte=10');
+    expect(listed.json().items).toHaveLength(1);
+    // Any of several values, as the list's repeated parameter.
+    const either = await agent.post('/api/v1/case-views', {
+      name: 'Widgets or gadgets',
+      filter: { tag: ['views-cf'], 'cf.product': ['widget', 'gadget'] },
+    });
+    expect(either.statusCode, either.body).toBe(201);
+    expect((await countsOf(agent))[either.json().id]).toBe(3);
+    const patched = await agent.patch(`/api/v1/case-views/${view.id}`, {
+      filter: { tag: ['views-cf'], 'cf.units': '5' },
+      version: view.version,
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect((await countsOf(agent))[view.id]).toBe(2);
+
+    // Refused as the list refuses them, naming filter.cf.<key>; nothing is saved.
+    const before = (await agent.get('/api/v1/case-views')).json().items.length;
+    const bad: [Record<string, unknown>, string][] = [
+      [{ 'cf.nope': 'x' }, 'filter.cf.nope'],
+      [{ 'cf.product': 'spaceship' }, 'filter.cf.product'],
+      [{ 'cf.units': 'many' }, 'filter.cf.units'],
+      [{ 'cf.units.gte': 'ten' }, 'filter.cf.units.gte'],
+      [{ 'cf.product.gte': 'widget' }, 'filter.cf.product.gte'],
+      [{ 'cf.internal_note': 'x' }, 'filter.cf.internal_note'],
+      [{ 'cf.Bad Key': 'x' }, 'filter.cf.Bad Key'],
+      [{ 'cf.product': 7 }, 'filter.cf.product'],
+    ];
+    for (const [f, field] of bad) {
+      const r = await agent.post('/api/v1/case-views', { name: 'Bad cf', filter: f });
+      expect(r.statusCode, JSON.stringify(f)).toBe(400);
+      expect(r.headers['content-type']).toContain('application/problem+json');
+      const errors = r.json().errors as { field: string; message: string }[];
+      expect(
+        errors.map((e) => e.field),
+        JSON.stringify(f),
+      ).toContain(field);
+      // The list's own words (a value it refuses is quoted first).
+      for (const e of errors) expect(e.message, JSON.stringify(f)).toMatch(/^[A-Z"]/);
+    }
+    const badPatch = await agent.patch(`/api/v1/case-views/${view.id}`, {
+      filter: { 'cf.units': 'lots' },
+      version: view.version + 1,
+    });
+    expect(badPatch.statusCode).toBe(400);
+    expect(badPatch.json().errors[0].field).toBe('filter.cf.units');
+    expect((await agent.get('/api/v1/case-views')).json().items.length).toBe(before);
+
+    // A field that stops being filterable later: the view stays, its count says the filter no longer applies.
+    const defs = (await t.admin.get('/api/v1/custom-fields?objectType=case')).json().items as {
+      id: string;
+      key: string;
+      version: number;
+    }[];
+    const units = defs.find((d) => d.key === 'units')!;
+    const off = await t.admin.patch(`/api/v1/custom-fields/${units.id}`, { filterable: false, version: units.version });
+    expect(off.statusCode, off.body).toBe(200);
+    expect((await countsOf(agent))[view.id]).toBeNull();
+    expect((await countsOf(agent))[either.json().id]).toBe(3);
+  });
+
   it('keeps "not updated for N days" relative to the clock', async () => {
     // API keys: a session would expire while the clock moves on by days.
     const [keyed, keyedAdmin] = await Promise.all([t.apiKey('agent'), t.apiKey('admin')]);

@@ -1,11 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CASE_SORTS, CaseListQuery } from '../cases/schema.js';
+import { CUSTOM_FIELD_FILTER_DOC, customFieldFilterQuery } from '../custom-fields/schema.js';
 
 const q = CaseListQuery.properties;
 
 /**
- * A view's filter: the Cases list's own query filters (GET /api/v1/cases), as JSON. Relative
- * ones stay relative: `notUpdatedForDays` is counted back from the time the view is shown.
+ * A view's filter: the Cases list's own query filters (GET /api/v1/cases), as JSON, custom field
+ * filters (`cf.<key>`, `cf.<key>.gte`…) included. Relative ones stay relative: `notUpdatedForDays`
+ * is counted back from the time the view is shown.
  */
 export const CaseViewFilter = Type.Object(
   {
@@ -23,10 +25,13 @@ export const CaseViewFilter = Type.Object(
   },
   {
     additionalProperties: false,
-    description: 'the Cases list filters (GET /api/v1/cases query parameters of the same names)',
+    ...customFieldFilterQuery,
+    description: `the Cases list filters (GET /api/v1/cases query parameters of the same names). ${CUSTOM_FIELD_FILTER_DOC}`,
   },
 );
-export type CaseViewFilter = Static<typeof CaseViewFilter>;
+/** The custom field filters are pattern properties, which Static leaves out. */
+type CustomFieldFilters = { [key: `cf.${string}`]: string | string[] | undefined };
+export type CaseViewFilter = Static<typeof CaseViewFilter> & CustomFieldFilters;
 
 const Sort = Type.Union(
   CASE_SORTS.map((s) => Type.Literal(s)),

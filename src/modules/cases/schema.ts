@@ -118,6 +118,23 @@ export const CaseBulkResult = Type.Object({
 });
 export type CaseBulkResult = Static<typeof CaseBulkResult>;
 
+/** The Cases list's built-in columns (`cases.columns` preference; custom fields are `cf.<key>`). */
+export const CASE_LIST_COLUMNS = [
+  'caseNumber',
+  'subject',
+  'status',
+  'priority',
+  'severity',
+  'owner',
+  'tags',
+  'openedAt',
+  'updatedAt',
+  'closedAt',
+  'channel',
+  'visibility',
+] as const;
+export type CaseListColumn = (typeof CASE_LIST_COLUMNS)[number];
+
 export const CASE_SORTS = ['openedAt', '-openedAt', 'updatedAt', '-updatedAt', 'caseNumber', '-caseNumber'] as const;
 export type CaseSort = (typeof CASE_SORTS)[number];
 

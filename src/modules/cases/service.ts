@@ -6,6 +6,7 @@ import { type Actor, can, requirePrivilege } from '../../http/actor.js';
 import { AppError, Conflict, Forbidden, Invalid } from '../../http/errors.js';
 import { tagOf, tagsOf, tagText } from '../../formats/tags.js';
 import { isUuid } from '../../http/ids.js';
+import { asSentence } from '../../http/messages.js';
 import { keysetPage, type Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
@@ -482,15 +483,21 @@ function bulkPatch(action: CaseBulk['action']): (before: Case) => CasePatch {
   return (before) => ({ tags: before.tags.filter((t) => t !== tag) });
 }
 
-/** A case of a bulk action failed: the same status, naming the id and its place in `ids`. */
+/**
+ * A case of a bulk action failed: the same status, naming the id and its place in `ids`,
+ * and `reason`, the why as a sentence on its own (the console names the case by its number).
+ */
 function bulkFailure(e: AppError, id: string, index: number): AppError {
   const why = e.message;
   const fields = Array.isArray(e.extra.errors) ? (e.extra.errors as { field: string; message: string }[]) : [];
   const reason = fields.length > 0 ? fields.map((f) => `${f.field}: ${f.message}`).join('; ') : why;
   const detail = `Case ${id} (ids[${index}]): ${reason}. Nothing was changed.`;
+  const plain =
+    fields.length > 0 ? fields.map((f) => asSentence(f.field, f.message)).join(' ') : asSentence('case', why);
   return new AppError(e.status, e.title, detail, {
     errors: [{ field: `ids[${index}]`, message: `${id}: ${reason}` }],
     failedId: id,
+    reason: /[.!?]$/.test(plain) ? plain : `${plain}.`,
   });
 }
 

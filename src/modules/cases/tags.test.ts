@@ -139,6 +139,8 @@ describe('case tags and bulk actions', () => {
     expect(r1.statusCode).toBe(404);
     expect(r1.json().errors).toEqual([{ field: 'ids[1]', message: `${missing}: Case was not found` }]);
     expect(r1.json().detail).toContain('Nothing was changed');
+    // The why on its own, as a sentence: the console puts the case number people see in front of it.
+    expect(r1.json()).toMatchObject({ failedId: missing, reason: 'Case was not found.' });
 
     const r2 = await agent.post('/api/v1/cases/bulk', { ids: [a.id, p.id], action: { assign: agentId } });
     expect(r2.statusCode).toBe(404);
@@ -148,10 +150,12 @@ describe('case tags and bulk actions', () => {
     const r3 = await viewer.post('/api/v1/cases/bulk', { ids: [a.id], action: { addTag: 'never' } });
     expect(r3.statusCode).toBe(403);
     expect(r3.json().errors[0].field).toBe('ids[0]');
+    expect(r3.json().reason).toMatch(/^[A-Z].*privilege.*\.$/);
 
     const r4 = await agent.post('/api/v1/cases/bulk', { ids: [a.id], action: { status: 'nope' } });
     expect(r4.statusCode).toBe(400);
     expect(r4.json().errors[0].message).toContain('unknown status');
+    expect(r4.json().reason).toMatch(/^Status.*unknown status.*\.$/);
 
     expect((await agent.get(`/api/v1/cases/${a.id}`)).json()).toEqual(before);
     expect(ids(await supervisor.get('/api/v1/cases?tag=never'))).toEqual([]);

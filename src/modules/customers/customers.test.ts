@@ -421,11 +421,34 @@ describe('preferences', () => {
     // A custom field is a column too: cf.<key>.
     const cf = await a.put('/api/v1/me/preferences', { 'customers.columns': ['name', 'cf.contract_tier'] });
     expect(cf.statusCode, cf.body).toBe(200);
+    // Every column the console offers can be saved (Tags included).
+    const tags = await a.put('/api/v1/me/preferences', { 'customers.columns': ['name', 'tags'] });
+    expect(tags.statusCode, tags.body).toBe(200);
     expect((await a.put('/api/v1/me/preferences', { 'customers.columns': ['name', 'cf.Bad Key'] })).statusCode).toBe(
       400,
     );
     const removed = await a.put('/api/v1/me/preferences', { 'customers.columns': null });
     expect(removed.json()).toEqual({});
     expect((await t.anonymous.get('/api/v1/me/preferences')).statusCode).toBe(401);
+  });
+
+  it('keeps the cases list columns, custom fields included, and refuses unknown ones by name', async () => {
+    const a = await t.user('agent');
+    const cols = ['caseNumber', 'cf.contract_tier', 'subject', 'status', 'updatedAt'];
+    const put = await a.put('/api/v1/me/preferences', { 'cases.columns': cols });
+    expect(put.statusCode, put.body).toBe(200);
+    expect((await a.get('/api/v1/me/preferences')).json()).toEqual({ 'cases.columns': cols });
+    const bad = await a.put('/api/v1/me/preferences', { 'cases.columns': ['caseNumber', 'accountNumber'] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(bad.json().errors[0]).toMatchObject({
+      field: 'cases.columns',
+      message: expect.stringContaining('unknown column "accountNumber"'),
+    });
+    const twice = await a.put('/api/v1/me/preferences', { 'cases.columns': ['subject', 'subject'] });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().errors[0]).toEqual({ field: 'cases.columns', message: 'Columns: a column is listed twice.' });
+    expect((await a.put('/api/v1/me/preferences', { 'cases.columns': [] })).statusCode).toBe(400);
+    expect((await a.put('/api/v1/me/preferences', { 'cases.columns': 'subject' })).statusCode).toBe(400);
   });
 });

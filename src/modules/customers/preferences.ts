@@ -2,6 +2,7 @@ import type { Db } from '../../db/adapter.js';
 import type { Actor } from '../../http/actor.js';
 import { Forbidden, Invalid, type FieldError } from '../../http/errors.js';
 import { KEY_PATTERN } from '../custom-fields/tables.js';
+import { CASE_LIST_COLUMNS } from '../cases/schema.js';
 import { CUSTOMER_COLUMNS } from './schema.js';
 
 /** A custom field as a column: `cf.<key>` (shown while the field is active). */
@@ -11,21 +12,27 @@ const CF_COLUMN = new RegExp(`^cf\\.${KEY_PATTERN.slice(1)}`);
 const MAX_VALUE_BYTES = 8192;
 export const MAX_KEYS = 100;
 
-/** Validators for keys whose shape we know; other keys hold any small JSON value. */
-const KNOWN: Record<string, (v: unknown) => string | null> = {
-  'customers.columns': (v) => {
+/** A list's columns: known column names or custom fields, each once, in display order. */
+function columnList(known: readonly string[]): (v: unknown) => string | null {
+  return (v) => {
     if (!Array.isArray(v) || v.length === 0) return 'a non-empty list of column names, in display order';
-    const allowed = new Set<string>(CUSTOMER_COLUMNS);
+    const allowed = new Set<string>(known);
     const bad = v.find((c) => typeof c !== 'string' || !(allowed.has(c) || CF_COLUMN.test(c)));
     if (bad !== undefined)
-      return `unknown column ${JSON.stringify(bad)}; known: ${CUSTOMER_COLUMNS.join(', ')}, or cf.<custom field key>`;
+      return `unknown column ${JSON.stringify(bad)}; known: ${known.join(', ')}, or cf.<custom field key>`;
     if (new Set(v).size !== v.length) return 'a column is listed twice';
     return null;
-  },
+  };
+}
+
+/** Validators for keys whose shape we know; other keys hold any small JSON value. */
+const KNOWN: Record<string, (v: unknown) => string | null> = {
+  'customers.columns': columnList(CUSTOMER_COLUMNS),
+  'cases.columns': columnList(CASE_LIST_COLUMNS),
 };
 
 /**
- * Per-user preferences (docs/product.md C7: the customers list's chosen columns and
+ * Per-user preferences (docs/product.md C7: the customers and cases lists' chosen columns and
  * their order are kept per user): key → JSON value, in `user_preferences`.
  */
 export class PreferencesService {

@@ -204,7 +204,8 @@ export async function registerCustomerRoutes(app: App, ctx: AppContext): Promise
       config: { access: 'authenticated' },
       schema: {
         tags: ['preferences'],
-        summary: 'My preferences: key → JSON (e.g. `customers.columns`: the customers list columns, in order)',
+        summary:
+          "My preferences: key → JSON (e.g. `customers.columns`, `cases.columns`: those lists' columns, in order)",
         response: { 200: Preferences },
       },
     },

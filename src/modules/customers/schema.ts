@@ -169,7 +169,7 @@ export type CustomerQuery = Static<typeof CustomerQuery>;
 /** The one history entry schema (src/modules/history/schema.ts), under the name customers' routes use. */
 export { HistoryEntry as HistoryEntrySchema } from '../history/schema.js';
 
-/** Per-user preferences: key → JSON value; `customers.columns` is the customers list's columns, in order. */
+/** Per-user preferences: key → JSON value; `customers.columns` and `cases.columns` are those lists' columns, in order. */
 export const CUSTOMER_COLUMNS = [
   'accountNumber',
   'name',
@@ -183,6 +183,7 @@ export const CUSTOMER_COLUMNS = [
   'postalCode',
   'country',
   'vip',
+  'tags',
   'draft',
   'createdAt',
   'updatedAt',

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { api, errorText } from '../api.js';
+import { api, ApiError, errorText } from '../api.js';
 import type { Case, CaseBulk, CaseBulkResult } from '../apiTypes.js';
 import { useCaseRefs } from '../lookups.js';
 import { TagInput } from './Tags.js';
@@ -7,14 +7,16 @@ import { TagInput } from './Tags.js';
 /**
  * The Cases list's bulk bar, shown while rows are selected: one action on
  * every selected case (POST /api/v1/cases/bulk, all or nothing). `onDone`
- * gets the changed cases; an error names the case that failed and nothing changed.
+ * gets the changed cases; an error names the case that failed by its number,
+ * says why, and that nothing changed.
  */
 export function CaseBulkBar({
-  ids,
+  cases,
   onDone,
   onClear,
 }: {
-  ids: string[];
+  /** The selected cases, in the list's order. */
+  cases: readonly Case[];
   onDone: (changed: Case[], message: string) => void;
   onClear: () => void;
 }) {
@@ -23,6 +25,7 @@ export function CaseBulkBar({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [tag, setTag] = useState('');
+  const ids = cases.map((c) => c.id);
 
   const run = async (action: CaseBulk['action'], what: string) => {
     setBusy(true);
@@ -35,7 +38,7 @@ export function CaseBulkBar({
       );
       setTag('');
     } catch (e) {
-      setError(errorText(e));
+      setError(failureText(e, cases));
     } finally {
       setBusy(false);
     }
@@ -138,4 +141,16 @@ function RankChoice({
       </select>
     </>
   );
+}
+
+/**
+ * A failed bulk action in words: the server names the failed case by its id (`failedId`),
+ * which means nothing to people; the list knows its number.
+ */
+function failureText(e: unknown, cases: readonly Case[]): string {
+  if (!(e instanceof ApiError)) return errorText(e);
+  const { failedId, reason } = e.body;
+  const failed = typeof failedId === 'string' ? cases.find((c) => c.id === failedId) : undefined;
+  if (!failed || typeof reason !== 'string') return errorText(e);
+  return `Case ${failed.caseNumber} could not be changed: ${reason} None of the selected cases was changed.`;
 }

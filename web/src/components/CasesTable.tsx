@@ -1,8 +1,8 @@
-import { labelOf, useCaseRefs, userName } from '../lookups.js';
-import { formatDateTime } from '../format.js';
-import { Link } from '../router.js';
+import { useState, type DragEvent } from 'react';
+import { useCaseRefs } from '../lookups.js';
 import type { Case } from '../apiTypes.js';
-import { TagChips } from './Tags.js';
+import type { FieldDef } from '../customFields.js';
+import { caseColumns, DEFAULT_CASE_COLUMNS } from './caseColumns.js';
 
 /** Row checkboxes (the Cases list's bulk actions): the selected ids and how to change them. */
 export interface CaseSelection {
@@ -12,22 +12,44 @@ export interface CaseSelection {
   toggleAll: () => void;
 }
 
-/** The cases table of the Cases tab and of a customer record (the latter without severity). */
+/**
+ * The cases table of the Cases tab (its columns as the user chose them, headers draggable
+ * to reorder) and of a customer record (the default columns, without severity).
+ */
 export function CasesTable({
   items,
   caption,
   busy = false,
   showSeverity = true,
   selection,
+  columns,
+  defs = [],
+  onDropColumn,
 }: {
   items: Case[];
   caption: string;
   busy?: boolean;
   showSeverity?: boolean;
   selection?: CaseSelection;
+  /** The column keys to show, in order (default: DEFAULT_CASE_COLUMNS). */
+  columns?: string[];
+  /** The case custom field definitions, for `cf.<key>` columns. */
+  defs?: readonly FieldDef[];
+  /** A header dropped on another one: move `key` to where `target` is. */
+  onDropColumn?: (key: string, target: string) => void;
 }) {
-  const { settings, users } = useCaseRefs();
+  const refs = useCaseRefs();
+  const [dragging, setDragging] = useState<string | null>(null);
+  const available = caseColumns(refs, defs);
+  const keys = (columns ?? DEFAULT_CASE_COLUMNS).filter((k) => showSeverity || k !== 'severity');
+  const shown = keys.map((k) => available.find((c) => c.key === k)).filter((c) => c !== undefined);
   const allSelected = !!selection && items.length > 0 && items.every((c) => selection.selected.has(c.id));
+  const onDrop = (e: DragEvent, target: string) => {
+    e.preventDefault();
+    const key = e.dataTransfer.getData('text/plain') || dragging;
+    setDragging(null);
+    if (key && onDropColumn) onDropColumn(key, target);
+  };
   return (
     <div className="table-wrap">
       <table className="list" aria-busy={busy}>
@@ -45,14 +67,31 @@ export function CasesTable({
                 />
               </th>
             )}
-            <th scope="col">Case</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Status</th>
-            <th scope="col">Priority</th>
-            {showSeverity && <th scope="col">Severity</th>}
-            <th scope="col">Owner</th>
-            <th scope="col">Tags</th>
-            <th scope="col">Opened</th>
+            {shown.map((c) =>
+              onDropColumn ? (
+                <th
+                  key={c.key}
+                  scope="col"
+                  draggable
+                  data-column={c.key}
+                  className={dragging === c.key ? 'dragging' : undefined}
+                  onDragStart={(e) => {
+                    e.dataTransfer.setData('text/plain', c.key);
+                    e.dataTransfer.effectAllowed = 'move';
+                    setDragging(c.key);
+                  }}
+                  onDragEnd={() => setDragging(null)}
+                  onDragOver={(e) => e.preventDefault()}
+                  onDrop={(e) => onDrop(e, c.key)}
+                >
+                  {c.label}
+                </th>
+              ) : (
+                <th key={c.key} scope="col" data-column={c.key}>
+                  {c.label}
+                </th>
+              ),
+            )}
           </tr>
         </thead>
         <tbody>
@@ -68,21 +107,11 @@ export function CasesTable({
                   />
                 </td>
               )}
-              <td data-label="Case">
-                <Link to={`/cases/${c.id}`}>{c.caseNumber}</Link>
-              </td>
-              <td data-label="Subject">
-                <bdi>{c.subject}</bdi>
-                {c.visibility === 'private' && <span className="badge">private</span>}
-              </td>
-              <td data-label="Status">{labelOf(settings?.statuses, c.status)}</td>
-              <td data-label="Priority">{labelOf(settings?.priorities, c.priority)}</td>
-              {showSeverity && <td data-label="Severity">{labelOf(settings?.severities, c.severity)}</td>}
-              <td data-label="Owner">{userName(users, c.ownerId)}</td>
-              <td data-label="Tags">
-                <TagChips tags={c.tags} />
-              </td>
-              <td data-label="Opened">{formatDateTime(c.openedAt)}</td>
+              {shown.map((col) => (
+                <td key={col.key} data-label={col.label}>
+                  {col.render(c)}
+                </td>
+              ))}
             </tr>
           ))}
         </tbody>

@@ -5,7 +5,6 @@ import { useCaseRefs } from '../lookups.js';
 import type { Case } from '../apiTypes.js';
 import { CasesTable } from '../components/CasesTable.js';
 import { ExportButton } from '../components/ExportButton.js';
-import { CASES_LIST_COLUMNS } from '../exports.js';
 import { useSession } from '../session.js';
 import { CaseNewDialog } from './CaseNewDialog.js';
 import { useToast } from '../components/Toasts.js';
@@ -14,6 +13,11 @@ import { TagInput, tagList } from '../components/Tags.js';
 import { useCaseSelection } from '../components/caseSelection.js';
 import { CaseViews, type ViewQuery } from '../components/CaseViews.js';
 import type { CaseView } from '../apiTypes.js';
+import { useFieldDefs } from '../customFields.js';
+import { CustomFieldFilter } from '../components/CustomFieldFilter.js';
+import { caseColumns, cleanCaseColumns, DEFAULT_CASE_COLUMNS } from '../components/caseColumns.js';
+import { dropColumn, useColumnPreference } from '../columns.js';
+import { ColumnChooser } from './ColumnChooser.js';
 
 interface CaseFilters {
   q: string;
@@ -28,6 +32,20 @@ interface CaseFilters {
   tags?: string;
   /** Not updated for at least this many days ('' for any). */
   staleDays?: string;
+  /**
+   * Custom field filters: what follows `cf.` in the list's query (`product`, or `units.gte`
+   * from a saved view) → the value ('' for any).
+   */
+  cf?: Record<string, string | string[]>;
+}
+
+/** The custom field filters as the list's query parameters (`cf.<key>`), empty ones left out. */
+function cfQuery(cf: CaseFilters['cf']): Record<string, string | string[]> {
+  return Object.fromEntries(
+    Object.entries(cf ?? {})
+      .filter(([, v]) => v !== '' && !(Array.isArray(v) && v.length === 0))
+      .map(([k, v]) => [`cf.${k}`, v]),
+  );
 }
 
 /** The list's filters as a saved view holds them (the case number is not part of a view). */
@@ -43,14 +61,22 @@ function viewQueryOf(f: CaseFilters): ViewQuery {
       q: f.q.trim() || undefined,
       tag: tag && tag.length > 0 ? tag : undefined,
       notUpdatedForDays: f.staleDays ? Number(f.staleDays) : undefined,
+      ...cfQuery(f.cf),
     },
     sort: (f.sort || '-openedAt') as CaseView['sort'],
   };
 }
 
-/** A saved view's filters as the list's (filters a view holds that this screen has no control for are left out). */
+/**
+ * A saved view's filters as the list's (filters a view holds that this screen has no control for are
+ * left out, except custom field ones: those the screen has no box for, such as a range, still apply).
+ */
 function filtersOfView(v: ViewQuery): CaseFilters {
   const f = v.filter;
+  const cf: Record<string, string | string[]> = {};
+  for (const [k, val] of Object.entries(f)) {
+    if (k.startsWith('cf.') && (typeof val === 'string' || Array.isArray(val))) cf[k.slice(3)] = val;
+  }
   return {
     q: f.q ?? '',
     caseNumber: '',
@@ -62,6 +88,7 @@ function filtersOfView(v: ViewQuery): CaseFilters {
     sort: v.sort,
     tags: (f.tag ?? []).join(', '),
     staleDays: f.notUpdatedForDays ? String(f.notUpdatedForDays) : '',
+    cf,
   };
 }
 
@@ -84,7 +111,12 @@ export function defaultCaseFilters(seesAll: boolean): CaseFilters {
 }
 
 export function CasesScreen() {
-  const { settings, users } = useCaseRefs();
+  const refs = useCaseRefs();
+  const { settings, users } = refs;
+  const defs = useFieldDefs('case');
+  const [cols, setCols, colError] = useColumnPreference('cases.columns', DEFAULT_CASE_COLUMNS, cleanCaseColumns);
+  const available = caseColumns(refs, defs);
+  const shownCols = cols.filter((k) => available.some((c) => c.key === k));
   const { can } = useSession();
   const defaults = defaultCaseFilters(can('cases.viewPrivate'));
   // Kept per default, so a supervisor's saved filter from the old "me" default does not hide everyone's cases.
@@ -93,6 +125,7 @@ export function CasesScreen() {
   const q = useDebounced(f.q, 250);
   const tagText = useDebounced(f.tags ?? '', 300);
   const caseNumber = useDebounced(f.caseNumber, 250);
+  const cfText = useDebounced(JSON.stringify(cfQuery(f.cf)), 250);
   const [items, setItems] = useState<Case[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -111,6 +144,7 @@ export function CasesScreen() {
     tag: tagList(tagText),
     notUpdatedForDays: f.staleDays || undefined,
     limit: 50,
+    ...(JSON.parse(cfText) as Record<string, string | string[]>),
   };
   const key = JSON.stringify(query);
 
@@ -266,8 +300,27 @@ export function CasesScreen() {
             <option value="caseNumber">Case number ↑</option>
           </select>
         </div>
-        <ExportButton object="cases" query={query} columns={CASES_LIST_COLUMNS} />
+        {defs
+          .filter((d) => d.filterable && !d.retired)
+          .map((d) => {
+            const v = f.cf?.[d.key];
+            return (
+              <CustomFieldFilter
+                key={d.key}
+                d={d}
+                value={typeof v === 'string' ? v : ''}
+                onChange={(value) => set({ cf: { ...(f.cf ?? {}), [d.key]: value } })}
+              />
+            );
+          })}
+        <ColumnChooser columns={cols} onChange={setCols} available={available} required="caseNumber" />
+        <ExportButton object="cases" query={query} columns={shownCols} />
       </form>
+      {colError && (
+        <p className="error" role="alert">
+          {colError}
+        </p>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}
@@ -275,7 +328,7 @@ export function CasesScreen() {
       )}
       {selection.selected.size > 0 && (
         <CaseBulkBar
-          ids={[...selection.selected]}
+          cases={items.filter((c) => selection.selected.has(c.id))}
           onClear={selection.clear}
           onDone={(changed, message) => {
             setItems((o) => o.map((c) => changed.find((x) => x.id === c.id) ?? c));
@@ -284,7 +337,15 @@ export function CasesScreen() {
           }}
         />
       )}
-      <CasesTable items={items} caption="Cases" busy={loading} selection={selection} />
+      <CasesTable
+        items={items}
+        caption="Cases"
+        busy={loading}
+        selection={selection}
+        columns={shownCols}
+        defs={defs}
+        onDropColumn={(key, target) => cols.includes(key) && setCols(dropColumn(cols, key, target))}
+      />
       {!loading && items.length === 0 && !error && (
         <EmptyCases filters={f} defaults={defaults} onChange={(p) => set(p)} onReset={() => setF(defaults)} />
       )}
@@ -323,6 +384,7 @@ function EmptyCases({
   if (f.caseNumber.trim()) why.push('with that case number');
   if (f.tags?.trim()) why.push('with the chosen tags');
   if (f.staleDays) why.push(`not updated for ${f.staleDays} days or more`);
+  if (Object.keys(cfQuery(f.cf)).length > 0) why.push('with the chosen custom field values');
   if (f.priority || f.severity || f.visibility) why.push('with the chosen priority, severity or visibility');
   const changed = JSON.stringify({ ...f, sort: '' }) !== JSON.stringify({ ...defaults, sort: '' });
   return (

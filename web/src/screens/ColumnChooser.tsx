@@ -1,25 +1,28 @@
 import { useState, type DragEvent } from 'react';
-import type { FieldDef } from '../customFields.js';
-import { availableColumns, columnByKey, dropColumn, moveColumn } from './customerColumns.js';
+import { dropColumn, moveColumn } from '../columns.js';
 
 /**
- * Choose and order the list's columns: drag a row (or a table header) to move
- * it, or use the move buttons from the keyboard.
+ * Choose and order a list's columns (Customers, Cases): drag a row (or a table
+ * header) to move it, or use the move buttons from the keyboard.
  */
 export function ColumnChooser({
   columns: chosen,
   onChange,
-  defs = [],
+  available,
+  required,
 }: {
   columns: string[];
   onChange: (cols: string[]) => void;
-  /** Custom field definitions: the active ones are offered as columns too. */
-  defs?: readonly FieldDef[];
+  /** Every column one may show: the built-in ones, then the active custom fields. */
+  available: readonly { key: string; label: string }[];
+  /** The column that cannot be hidden (the record's link). */
+  required: string;
 }) {
-  const columns = chosen.filter((k) => columnByKey(k, defs));
+  const byKey = (k: string) => available.find((c) => c.key === k);
+  const columns = chosen.filter((k) => byKey(k));
   const [open, setOpen] = useState(false);
   const [dragging, setDragging] = useState<string | null>(null);
-  const hidden = availableColumns(defs).filter((c) => !columns.includes(c.key));
+  const hidden = available.filter((c) => !columns.includes(c.key));
 
   const onDrop = (e: DragEvent, target: string) => {
     e.preventDefault();
@@ -50,7 +53,7 @@ export function ColumnChooser({
           <p className="hint">Drag to reorder, or use the arrows. Your layout is saved for you.</p>
           <ol className="column-list">
             {columns.map((key, i) => {
-              const col = columnByKey(key, defs)!;
+              const col = byKey(key)!;
               return (
                 <li
                   key={key}
@@ -73,7 +76,7 @@ export function ColumnChooser({
                     <input
                       type="checkbox"
                       checked
-                      disabled={key === 'name'}
+                      disabled={key === required}
                       onChange={() => onChange(columns.filter((c) => c !== key))}
                     />{' '}
                     {col.label}

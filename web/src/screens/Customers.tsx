@@ -2,14 +2,15 @@ import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { api, errorText, type Page } from '../api.js';
 import { useDebounced, useStoredState } from '../hooks.js';
 import { TagInput, tagList } from '../components/Tags.js';
-import { loadPreferences, savePreference } from '../prefs.js';
 import { Link } from '../router.js';
-import { useFieldDefs, type FieldDef } from '../customFields.js';
+import { useFieldDefs } from '../customFields.js';
+import { CustomFieldFilter } from '../components/CustomFieldFilter.js';
 import { useSession } from '../session.js';
 import type { Customer } from '../apiTypes.js';
 import { ColumnChooser } from './ColumnChooser.js';
 import { ExportButton } from '../components/ExportButton.js';
-import { cleanColumns, columnByKey, DEFAULT_COLUMNS, dropColumn } from './customerColumns.js';
+import { availableColumns, cleanColumns, columnByKey, DEFAULT_COLUMNS } from './customerColumns.js';
+import { dropColumn, useColumnPreference } from '../columns.js';
 
 const PREF_KEY = 'customers.columns';
 
@@ -34,25 +35,6 @@ const SORTS = [
   { value: '-updated', label: 'Recently updated' },
 ];
 
-function useColumns(): [string[], (c: string[]) => void, string | null] {
-  const [cols, setCols] = useState<string[]>(DEFAULT_COLUMNS);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    loadPreferences().then(
-      (p) => setCols(cleanColumns(p[PREF_KEY])),
-      () => setCols(DEFAULT_COLUMNS),
-    );
-  }, []);
-  const change = (next: string[]) => {
-    setCols(next);
-    savePreference(PREF_KEY, next).then(
-      () => setError(null),
-      (e) => setError(`Your column layout was not saved: ${errorText(e)}`),
-    );
-  };
-  return [cols, change, error];
-}
-
 export function CustomersScreen() {
   const { can } = useSession();
   const [state, setState] = useStoredState<ListState>('customers:list', {
@@ -72,7 +54,7 @@ export function CustomersScreen() {
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
-  const [cols, setCols, colError] = useColumns();
+  const [cols, setCols, colError] = useColumnPreference(PREF_KEY, DEFAULT_COLUMNS, cleanColumns);
   const [dragging, setDragging] = useState<string | null>(null);
   const reqSeq = useRef(0);
 
@@ -204,7 +186,7 @@ export function CustomersScreen() {
         <label className="check">
           <input type="checkbox" checked={state.vip} onChange={(e) => patch({ vip: e.target.checked })} /> VIP only
         </label>
-        <ColumnChooser columns={cols} onChange={setCols} defs={allDefs} />
+        <ColumnChooser columns={cols} onChange={setCols} available={availableColumns(allDefs)} required="name" />
         <ExportButton object="customers" query={query} columns={cols} />
         {defs.map((d) => (
           <CustomFieldFilter
@@ -274,40 +256,5 @@ export function CustomersScreen() {
         )}
       </div>
     </section>
-  );
-}
-
-/** An equality filter on a filterable custom field (`?cf.<key>=`). */
-function CustomFieldFilter({ d, value, onChange }: { d: FieldDef; value: string; onChange: (v: string) => void }) {
-  const id = `cf-filter-${d.key}`;
-  const pick = d.type === 'singlePick' || d.type === 'multiPick';
-  return (
-    <div className="field">
-      <label htmlFor={id}>{d.label}</label>
-      {pick || d.type === 'boolean' ? (
-        <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
-          <option value="">Any</option>
-          {d.type === 'boolean' ? (
-            <>
-              <option value="true">Yes</option>
-              <option value="false">No</option>
-            </>
-          ) : (
-            d.options.map((o) => (
-              <option key={o.key} value={o.key}>
-                {o.label}
-              </option>
-            ))
-          )}
-        </select>
-      ) : (
-        <input
-          id={id}
-          type={d.type === 'date' ? 'date' : 'text'}
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-        />
-      )}
-    </div>
   );
 }

@@ -1,21 +1,15 @@
-import type { ReactNode } from 'react';
 import { Link } from '../router.js';
 import { customerName, formatDateTime } from '../format.js';
 import type { Customer } from '../apiTypes.js';
-import { showCf, type FieldDef } from '../customFields.js';
+import type { FieldDef } from '../customFields.js';
 import { TagChips } from '../components/Tags.js';
+import { cleanColumnKeys, withCustomFields, type Column as ColumnOf } from '../columns.js';
 
-export interface Column {
-  key: string;
-  label: string;
-  render: (c: Customer) => ReactNode;
-  /** The server's sort key, when the list can be sorted by this column. */
-  sort?: string;
-}
+type Column = ColumnOf<Customer>;
 
 const phone = (c: Customer) => c.phones?.[0]?.number ?? '';
 
-export const COLUMNS: Column[] = [
+const COLUMNS: Column[] = [
   { key: 'accountNumber', label: 'Account', render: (c) => c.accountNumber },
   {
     key: 'name',
@@ -49,48 +43,16 @@ export const COLUMNS: Column[] = [
 
 export const DEFAULT_COLUMNS = ['accountNumber', 'name', 'company', 'email', 'phone', 'city'];
 
-/** A custom field as a column: key `cf.<field key>`, labelled and shown as the field is. */
-export function customFieldColumn(d: FieldDef): Column {
-  return { key: `cf.${d.key}`, label: d.label, render: (c) => showCf(d, c.customFields?.[d.key]) };
-}
-
 /** The columns one may choose: the built-in ones, then the active custom fields. */
 export function availableColumns(defs: readonly FieldDef[] = []): Column[] {
-  return [...COLUMNS, ...defs.filter((d) => !d.retired).map(customFieldColumn)];
+  return withCustomFields(COLUMNS, defs);
 }
 
 export function columnByKey(key: string, defs: readonly FieldDef[] = []): Column | undefined {
   return availableColumns(defs).find((c) => c.key === key);
 }
 
-/** Keeps known keys only, without repeats; falls back to the default set. */
+/** Keeps known keys only, without repeats, and the name; falls back to the default set. */
 export function cleanColumns(keys: unknown): string[] {
-  if (!Array.isArray(keys)) return DEFAULT_COLUMNS;
-  const out: string[] = [];
-  // Custom field columns are kept (their definitions load later; a retired one is simply not shown).
-  for (const k of keys)
-    if (typeof k === 'string' && (columnByKey(k) || /^cf\./.test(k)) && !out.includes(k)) out.push(k);
-  if (!out.includes('name')) out.splice(Math.min(1, out.length), 0, 'name');
-  return out;
-}
-
-export function moveColumn(cols: string[], key: string, delta: number): string[] {
-  const i = cols.indexOf(key);
-  const j = i + delta;
-  if (i < 0 || j < 0 || j >= cols.length) return cols;
-  const next = [...cols];
-  [next[i], next[j]] = [next[j], next[i]];
-  return next;
-}
-
-/** Moves `key` to where `target` is (drag and drop). */
-export function dropColumn(cols: string[], key: string, target: string): string[] {
-  if (key === target) return cols;
-  const without = cols.filter((c) => c !== key);
-  const at = without.indexOf(target);
-  if (at < 0) return cols;
-  const from = cols.indexOf(key);
-  const to = cols.indexOf(target);
-  without.splice(from < to ? at + 1 : at, 0, key);
-  return without;
+  return cleanColumnKeys(keys, COLUMNS, DEFAULT_COLUMNS, 'name');
 }
