@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, openPostgres, type Db } from '../src/db/adapter.js';
+import { openPglite, type Db } from '../src/db/adapter.js';
 import { runCli } from './cli.js';
-import { ON_POSTGRES, startTestApp, type TestApp } from './helpers.js';
+import { databaseEnv, ON_POSTGRES, openTestPostgres, startTestApp, type TestApp } from './helpers.js';
 
 /** Backups: every table of the restored copy equals the original (docs/operations.md). */
 async function tableDigests(db: Db): Promise<Record<string, string>> {
@@ -92,18 +92,18 @@ describe('backup and restore', () => {
     { timeout: 120_000 },
     async () => {
       const file = path.join(dir, 'pg.dump');
-      const backup = await runCli(['backup', file], { DATABASE_URL: t.dbUrl! });
+      const backup = await runCli(['backup', file], t.dbEnv);
       expect(backup.code, backup.stderr).toBe(0);
       const name = `sbrestore_${process.pid}_${Date.now()}`;
       const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
       await admin.connect();
       await admin.query(`CREATE DATABASE ${name}`);
-      const url = new URL(t.dbUrl!);
+      const url = new URL(t.dbDirectUrl!);
       url.pathname = `/${name}`;
       try {
-        const restore = await runCli(['restore', file], { DATABASE_URL: url.toString() });
+        const restore = await runCli(['restore', file], databaseEnv(url.toString()));
         expect(restore.code, restore.stderr).toBe(0);
-        const copy = openPostgres({ url: url.toString(), poolSize: 2, statementTimeoutMs: 30_000 });
+        const copy = openTestPostgres(url.toString(), 2);
         try {
           const original = await tableDigests(t.db);
           expect(original.customers).toMatch(/^3:/);

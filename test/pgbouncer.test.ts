@@ -24,19 +24,20 @@ describe.runIf(ON_POSTGRES)('behind PgBouncer in transaction mode', () => {
 
   beforeAll(async () => {
     t = await createTestDb();
-    bouncer = await startPgbouncer(t.url!, 3);
-    const pooled = bouncer.urlFor(t.url!);
+    // A PgBouncer of its own with a small pool, in front of PostgreSQL itself (not of the suite's pooler).
+    bouncer = await startPgbouncer(t.directUrl!, { poolSize: 3 });
+    const pooled = bouncer.urlFor(t.directUrl!);
     const config = testConfig({
       DATABASE_URL: pooled,
       DATABASE_POOLER: 'transaction',
-      DATABASE_LISTEN_URL: t.url!,
+      DATABASE_LISTEN_URL: t.directUrl!,
     });
     db = openPostgres({
       url: pooled,
       poolSize: 8,
       statementTimeoutMs: 30_000,
       pooler: 'transaction',
-      listenUrl: t.url!,
+      listenUrl: t.directUrl!,
     });
     ({ app, ctx } = await buildApp(db, config, { runJobs: false, logger: false }));
     await app.ready();

@@ -50,7 +50,7 @@ describe.runIf(ON_POSTGRES)('webhooks across server processes on one PostgreSQL'
   // A short timeout (so a killed server's claim lapses soon) only where a server is killed: a receiver
   // slower than the timeout gets the event again (at-least-once), which the exactly-once count must not see.
   const env = async (timeoutMs = 10_000) => ({
-    DATABASE_URL: t.dbUrl!,
+    ...t.dbEnv,
     PORT: String(await freePort()),
     PG_POOL_SIZE: '5',
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',

@@ -20,7 +20,10 @@ export interface RunningPgbouncer {
  * with a small server pool (so consecutive transactions of one client really land
  * on different server connections). Started as root it drops to the postgres user.
  */
-export async function startPgbouncer(directUrl: string, poolSize = 3): Promise<RunningPgbouncer> {
+export async function startPgbouncer(
+  directUrl: string,
+  { poolSize = 3, maxClientConn = 200 }: { poolSize?: number; maxClientConn?: number } = {},
+): Promise<RunningPgbouncer> {
   const direct = new URL(directUrl);
   const dir = mkdtempSync(path.join(tmpdir(), 'sb-pgbouncer-'));
   chmodSync(dir, 0o755);
@@ -38,7 +41,7 @@ auth_type = trust
 auth_file = ${path.join(dir, 'userlist.txt')}
 pool_mode = transaction
 default_pool_size = ${poolSize}
-max_client_conn = 200
+max_client_conn = ${maxClientConn}
 ignore_startup_parameters = extra_float_digits
 ${process.getuid?.() === 0 ? 'user = postgres' : ''}
 `;
