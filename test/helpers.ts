@@ -19,6 +19,7 @@ import type { ResponseMismatch } from '../src/http/response-check.js';
  * of that server and every test database is used through it (DATABASE_POOLER=transaction).
  */
 export const ON_POSTGRES = Boolean(process.env.TEST_DATABASE_URL);
+export const THROUGH_POOLER = ON_POSTGRES && process.env.TEST_DATABASE_POOLER === 'transaction';
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
@@ -36,7 +37,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 /** The suite's PgBouncer port, or null when the tests talk to PostgreSQL directly. */
 function poolerPort(): number | null {
   // inject() only works inside Vitest; without the variable nothing asks for it.
-  if (!process.env.TEST_DATABASE_POOLER || process.env.TEST_DATABASE_POOLER === 'none') return null;
+  if (!THROUGH_POOLER) return null;
   const port = inject('pgbouncerPort');
   if (port == null)
     throw new Error('TEST_DATABASE_POOLER is set but no PgBouncer was started (vitest.config.ts globalSetup)');

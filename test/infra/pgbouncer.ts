@@ -38,6 +38,8 @@ listen_addr = 127.0.0.1
 listen_port = ${port}
 unix_socket_dir =
 auth_type = trust
+# The admin console (database pgbouncer: SHOW CLIENTS) lets a test see who goes through it.
+admin_users = ${user}
 auth_file = ${path.join(dir, 'userlist.txt')}
 pool_mode = transaction
 default_pool_size = ${poolSize}
