@@ -230,7 +230,9 @@ describe('customers in the console (browser)', () => {
     // The form asks for likely duplicates 400 ms after typing stops; let that answer arrive first, or
     // on a slow machine it is that request, not Save, that finds the session gone.
     const duplicateCheck = page.waitForResponse(
-      (r) => r.url().endsWith('/api/v1/customers/duplicates') && (r.request().postData() ?? '').includes('grace@example.com'),
+      (r) =>
+        r.url().endsWith('/api/v1/customers/duplicates') &&
+        (r.request().postData() ?? '').includes('grace@example.com'),
     );
     await page.getByLabel('Email').fill('grace@example.com');
     await duplicateCheck;
