@@ -17,8 +17,9 @@ export interface RunningPgbouncer {
 
 /**
  * Debian's PgBouncer in transaction mode in front of the PostgreSQL of `directUrl`,
- * with a small server pool (so consecutive transactions of one client really land
- * on different server connections). Started as root it drops to the postgres user.
+ * by default with a small server pool per database (so consecutive transactions of
+ * one client really land on different server connections). Started as root it drops
+ * to the postgres user.
  */
 export async function startPgbouncer(
   directUrl: string,
