@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, openPostgres, type Db } from '../src/db/adapter.js';
+import { openPglite, type Db } from '../src/db/adapter.js';
 import { runCli } from './cli.js';
-import { ON_POSTGRES, startTestApp, type TestApp } from './helpers.js';
+import { freePort } from './infra/haproxy.js';
+import { databaseEnv, ON_POSTGRES, openTestPostgres, startTestApp, type TestApp } from './helpers.js';
 
 /** Backups: every table of the restored copy equals the original (docs/operations.md). */
 async function tableDigests(db: Db): Promise<Record<string, string>> {
@@ -92,18 +93,18 @@ describe('backup and restore', () => {
     { timeout: 120_000 },
     async () => {
       const file = path.join(dir, 'pg.dump');
-      const backup = await runCli(['backup', file], { DATABASE_URL: t.dbUrl! });
+      const backup = await runCli(['backup', file], t.dbEnv);
       expect(backup.code, backup.stderr).toBe(0);
       const name = `sbrestore_${process.pid}_${Date.now()}`;
       const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
       await admin.connect();
       await admin.query(`CREATE DATABASE ${name}`);
-      const url = new URL(t.dbUrl!);
+      const url = new URL(t.dbDirectUrl!);
       url.pathname = `/${name}`;
       try {
-        const restore = await runCli(['restore', file], { DATABASE_URL: url.toString() });
+        const restore = await runCli(['restore', file], databaseEnv(url.toString()));
         expect(restore.code, restore.stderr).toBe(0);
-        const copy = openPostgres({ url: url.toString(), poolSize: 2, statementTimeoutMs: 30_000 });
+        const copy = openTestPostgres(url.toString(), 2);
         try {
           const original = await tableDigests(t.db);
           expect(original.customers).toMatch(/^3:/);
@@ -113,6 +114,39 @@ describe('backup and restore', () => {
         }
         const api = await t.admin.get('/api/v1/backup');
         expect(api.statusCode).toBe(409);
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
+      }
+    },
+  );
+  it.runIf(ON_POSTGRES)(
+    'PostgreSQL behind a transaction pooler: pg_dump and pg_restore connect directly (DATABASE_LISTEN_URL)',
+    { timeout: 120_000 },
+    async () => {
+      // They need a session, which a transaction pooler does not keep (through one, a restore came out
+      // without its tables). DATABASE_URL here is a port nobody listens on: only the direct URL answers.
+      const pooler = {
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/nowhere`,
+        DATABASE_POOLER: 'transaction',
+      };
+      const file = path.join(dir, 'direct.dump');
+      const backup = await runCli(['backup', file], { ...pooler, DATABASE_LISTEN_URL: t.dbDirectUrl! });
+      expect(backup.code, backup.stderr).toBe(0);
+      const name = `sbdirect_${process.pid}_${Date.now()}`;
+      const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      const url = new URL(t.dbDirectUrl!);
+      url.pathname = `/${name}`;
+      try {
+        const restore = await runCli(['restore', file], { ...pooler, DATABASE_LISTEN_URL: url.toString() });
+        expect(restore.code, restore.stderr).toBe(0);
+        const c = new pg.Client({ connectionString: url.toString() });
+        await c.connect();
+        const { rows } = await c.query(`SELECT count(*)::int AS n FROM customers WHERE last_name = 'Up'`);
+        await c.end();
+        expect(rows).toEqual([{ n: 3 }]);
       } finally {
         await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await admin.end();

@@ -54,7 +54,7 @@ describe.runIf(ON_POSTGRES)('three server processes behind HAProxy', () => {
   let proxy: RunningHaproxy;
   let api: Api;
   const env = (port: number) => ({
-    DATABASE_URL: t.url!,
+    ...t.env,
     PORT: String(port),
     SWITCHBOARD_ADMIN_EMAIL: ADMIN.email,
     SWITCHBOARD_ADMIN_PASSWORD: ADMIN.password,

@@ -1,6 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
 import type { Clock } from '../src/clock.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { openPglite, openPostgres, type Db } from '../src/db/adapter.js';
@@ -13,9 +14,12 @@ import type { ResponseMismatch } from '../src/http/response-check.js';
 /**
  * Tests run on PGlite in memory by default, and on real PostgreSQL when
  * TEST_DATABASE_URL is set: each test file then gets a database of its own,
- * created here and dropped at the end.
+ * created here and dropped at the end. With TEST_DATABASE_POOLER=transaction as
+ * well, test/infra/pooler-setup.ts puts one PgBouncer in transaction mode in front
+ * of that server and every test database is used through it (DATABASE_POOLER=transaction).
  */
 export const ON_POSTGRES = Boolean(process.env.TEST_DATABASE_URL);
+export const THROUGH_POOLER = ON_POSTGRES && process.env.TEST_DATABASE_POOLER === 'transaction';
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
@@ -30,10 +34,52 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
+/** The suite's PgBouncer port, or null when the tests talk to PostgreSQL directly. */
+function poolerPort(): number | null {
+  // inject() only works inside Vitest; without the variable nothing asks for it.
+  if (!THROUGH_POOLER) return null;
+  const port = inject('pgbouncerPort');
+  if (port == null)
+    throw new Error('TEST_DATABASE_POOLER is set but no PgBouncer was started (vitest.config.ts globalSetup)');
+  return port;
+}
+
+/**
+ * The database settings of a server on the test database at `directUrl`: DATABASE_URL and,
+ * behind the suite's pooler, DATABASE_POOLER and DATABASE_LISTEN_URL (LISTEN goes direct).
+ */
+export function databaseEnv(directUrl: string): Record<string, string> {
+  const port = poolerPort();
+  if (port === null) return { DATABASE_URL: directUrl };
+  const pooled = new URL(directUrl);
+  pooled.hostname = '127.0.0.1';
+  pooled.port = String(port);
+  return { DATABASE_URL: pooled.toString(), DATABASE_POOLER: 'transaction', DATABASE_LISTEN_URL: directUrl };
+}
+
+/** Another pool on the test database at `directUrl`, opened as a server with `databaseEnv` opens it. */
+export function openTestPostgres(directUrl: string, poolSize: number): Db {
+  const env = databaseEnv(directUrl);
+  return openPostgres({
+    url: env.DATABASE_URL,
+    poolSize,
+    statementTimeoutMs: 30_000,
+    pooler: env.DATABASE_POOLER === 'transaction' ? 'transaction' : 'none',
+    listenUrl: directUrl,
+  });
+}
+
 export interface TestDb {
   db: Db;
-  /** For PostgreSQL: the URL of this test's own database (multi-process tests start servers on it). */
+  /**
+   * For PostgreSQL: the URL a server on this test's own database connects to (multi-process tests
+   * start servers on it, with `env`); through the suite's pooler when there is one.
+   */
   url: string | null;
+  /** For PostgreSQL: this database straight on the server, for work a transaction pooler cannot carry. */
+  directUrl: string | null;
+  /** For PostgreSQL: `databaseEnv` of this database ({} on PGlite). */
+  env: Record<string, string>;
   drop(): Promise<void>;
 }
 
@@ -42,20 +88,30 @@ export async function createTestDb(): Promise<TestDb> {
   if (!base) {
     const db = await openPglite(undefined);
     await migrate(db);
-    return { db, url: null, drop: () => db.close() };
+    return { db, url: null, directUrl: null, env: {}, drop: () => db.close() };
   }
   const name = `sbtest_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
+  if (poolerPort() !== null) {
+    // Behind a transaction pooler the server sends no session settings: they go on the database
+    // (docs/operations.md, PgBouncer), as openPostgres otherwise sets them at connect.
+    await admin.query(`ALTER DATABASE ${name} SET statement_timeout = 30000`);
+    await admin.query(`ALTER DATABASE ${name} SET jit = off`);
+  }
   await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const db = openPostgres({ url: url.toString(), poolSize: 10, statementTimeoutMs: 30000 });
+  const direct = new URL(base);
+  direct.pathname = `/${name}`;
+  const directUrl = direct.toString();
+  const env = databaseEnv(directUrl);
+  const db = openTestPostgres(directUrl, 10);
   await migrate(db);
   return {
     db,
-    url: url.toString(),
+    url: env.DATABASE_URL,
+    directUrl,
+    env,
     async drop() {
       await db.close();
       const c = new pg.Client({ connectionString: base });
@@ -71,7 +127,10 @@ export interface TestApp {
   ctx: AppContext;
   db: Db;
   config: Config;
+  /** For PostgreSQL: see TestDb (url, directUrl, env). */
   dbUrl: string | null;
+  dbDirectUrl: string | null;
+  dbEnv: Record<string, string>;
   /** A signed-in administrator. */
   admin: TestClient;
   close(): Promise<void>;
@@ -91,7 +150,7 @@ export const PASSWORD = 'correct horse battery staple';
 export async function startTestApp(
   opts: { env?: Record<string, string>; runJobs?: boolean; clock?: Clock; checkResponses?: boolean } = {},
 ): Promise<TestApp> {
-  const { db, url, drop } = await createTestDb();
+  const { db, url, directUrl, env, drop } = await createTestDb();
   const config = testConfig(opts.env);
   const mismatches: ResponseMismatch[] = [];
   const { app, ctx } = await buildApp(db, config, {
@@ -122,6 +181,8 @@ export async function startTestApp(
     db,
     config,
     dbUrl: url,
+    dbDirectUrl: directUrl,
+    dbEnv: env,
     admin,
     anonymous: new TestClient(app, {}, null),
     responseMismatches: mismatches,

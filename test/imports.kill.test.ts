@@ -153,7 +153,7 @@ describe.runIf(ON_POSTGRES)('an import survives SIGKILL (PostgreSQL, spawned ser
   afterAll(async () => t?.drop());
   it('resumes after the lease and holds every row exactly once', { timeout: 600_000 }, async () => {
     t = await createTestDb();
-    await killMidImport({ DATABASE_URL: t.url! }, () => checkOnce(t.db));
+    await killMidImport(t.env, () => checkOnce(t.db));
   });
 });
 

@@ -1,9 +1,10 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { App, AppContext } from '../src/context.js';
 import { openPostgres, type Db } from '../src/db/adapter.js';
 import type { StoredEvent } from '../src/events/hub.js';
-import { createTestDb, ON_POSTGRES, PASSWORD, TestClient, testConfig, type TestDb } from './helpers.js';
+import { createTestDb, ON_POSTGRES, PASSWORD, THROUGH_POOLER, TestClient, testConfig, type TestDb } from './helpers.js';
 import { startPgbouncer, type RunningPgbouncer } from './infra/pgbouncer.js';
 
 /**
@@ -24,19 +25,20 @@ describe.runIf(ON_POSTGRES)('behind PgBouncer in transaction mode', () => {
 
   beforeAll(async () => {
     t = await createTestDb();
-    bouncer = await startPgbouncer(t.url!, 3);
-    const pooled = bouncer.urlFor(t.url!);
+    // A PgBouncer of its own with a small pool, in front of PostgreSQL itself (not of the suite's pooler).
+    bouncer = await startPgbouncer(t.directUrl!, { poolSize: 3 });
+    const pooled = bouncer.urlFor(t.directUrl!);
     const config = testConfig({
       DATABASE_URL: pooled,
       DATABASE_POOLER: 'transaction',
-      DATABASE_LISTEN_URL: t.url!,
+      DATABASE_LISTEN_URL: t.directUrl!,
     });
     db = openPostgres({
       url: pooled,
       poolSize: 8,
       statementTimeoutMs: 30_000,
       pooler: 'transaction',
-      listenUrl: t.url!,
+      listenUrl: t.directUrl!,
     });
     ({ app, ctx } = await buildApp(db, config, { runJobs: false, logger: false }));
     await app.ready();
@@ -114,6 +116,34 @@ describe.runIf(ON_POSTGRES)('behind PgBouncer in transaction mode', () => {
       expect(listeners[0].n).toBeGreaterThan(0);
     } finally {
       off();
+    }
+  });
+});
+
+/** CI's third stage (TEST_DATABASE_POOLER=transaction): the whole suite uses its databases through one PgBouncer. */
+describe.runIf(THROUGH_POOLER)("the suite's own PgBouncer", () => {
+  it('carries the test databases, and servers started on them are told so', async () => {
+    const t = await createTestDb();
+    try {
+      expect(t.env).toEqual({
+        DATABASE_URL: t.url,
+        DATABASE_POOLER: 'transaction',
+        DATABASE_LISTEN_URL: t.directUrl,
+      });
+      await t.db.query('SELECT 1');
+      const name = new URL(t.directUrl!).pathname.slice(1);
+      const consoleUrl = new URL(t.url!);
+      consoleUrl.pathname = '/pgbouncer';
+      const c = new pg.Client({ connectionString: consoleUrl.toString() });
+      await c.connect();
+      try {
+        const clients = (await c.query<{ database: string }>('SHOW CLIENTS')).rows;
+        expect(clients.filter((r) => r.database === name).length).toBeGreaterThan(0);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await t.drop();
     }
   });
 });

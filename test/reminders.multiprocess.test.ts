@@ -72,7 +72,7 @@ describe.runIf(ON_POSTGRES)('reminders across two server processes on one Postgr
     const ports = await Promise.all([freePort(), freePort()]);
     const procs = await Promise.all(
       ports.map((port) =>
-        startServer({ DATABASE_URL: t.dbUrl!, PORT: String(port), PG_POOL_SIZE: '5' }, 90_000).then((proc) => ({
+        startServer({ ...t.dbEnv, PORT: String(port), PG_POOL_SIZE: '5' }, 90_000).then((proc) => ({
           proc,
           url: `http://127.0.0.1:${port}`,
         })),

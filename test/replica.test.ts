@@ -36,6 +36,8 @@ describe.runIf(ON_POSTGRES)('read replica (a real streaming standby)', () => {
   };
 
   beforeAll(async () => {
+    // A primary and a standby of its own (test/infra/pgcluster.ts), not TEST_DATABASE_URL's server:
+    // direct connections even in the pooled run (TEST_DATABASE_POOLER), whose PgBouncer fronts that server.
     cluster = await startPrimaryAndStandby();
     primary = openPostgres({ url: cluster.primaryUrl, poolSize: 6, statementTimeoutMs: 30_000 });
     await migrate(primary);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { ON_POSTGRES } from './helpers.js';
+import { databaseEnv, ON_POSTGRES } from './helpers.js';
 import { ROOT, runCli, startServer } from './cli.js';
 import { chooseRuntime } from '../bin/runtime.mjs';
 
@@ -152,9 +152,10 @@ describe.runIf(ON_POSTGRES)('PostgreSQL', () => {
     await admin.query(`CREATE DATABASE ${name}`);
     try {
       base.pathname = `/${name}`;
+      // As servers would: through the suite's pooler in the pooled run (the migration lock is transaction-scoped).
       const [a, b] = await Promise.all([
-        runCli(['migrate'], { DATABASE_URL: base.toString() }),
-        runCli(['migrate'], { DATABASE_URL: base.toString() }),
+        runCli(['migrate'], databaseEnv(base.toString())),
+        runCli(['migrate'], databaseEnv(base.toString())),
       ]);
       expect([a.code, b.code]).toEqual([0, 0]);
       const c = new pg.Client({ connectionString: base.toString() });

@@ -50,7 +50,7 @@ describe.runIf(ON_POSTGRES)('webhooks across server processes on one PostgreSQL'
   // A short timeout (so a killed server's claim lapses soon) only where a server is killed: a receiver
   // slower than the timeout gets the event again (at-least-once), which the exactly-once count must not see.
   const env = async (timeoutMs = 10_000) => ({
-    DATABASE_URL: t.dbUrl!,
+    ...t.dbEnv,
     PORT: String(await freePort()),
     PG_POOL_SIZE: '5',
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
@@ -100,6 +100,16 @@ describe.runIf(ON_POSTGRES)('webhooks across server processes on one PostgreSQL'
       const got = received.find((r) => r.body.includes('Killed'))!;
       new Webhook(secret).verify(got.body, got.headers);
       expect(JSON.parse(got.body)).toMatchObject({ type: 'customer.created', data: { id: c.json().id } });
+      // Let B record what it sent before it goes: killed between the receiver's answer and that write,
+      // its claim lapses during the next test, whose servers then send the event again (at-least-once).
+      for (let i = 0; ; i++) {
+        const [p] = await t.db.query<{ n: number }>(
+          `SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'pending'`,
+        );
+        if (p.n === 0) break;
+        if (i > 200) throw new Error('server B did not record its deliveries');
+        await sleep(50);
+      }
       b.child.kill('SIGKILL');
     },
   );

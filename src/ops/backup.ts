@@ -24,6 +24,15 @@ import { AppError } from '../http/errors.js';
  */
 export class BackupError extends Error {}
 
+/**
+ * Where pg_dump and pg_restore connect. Both set session state (search_path, timeouts) before
+ * their work, which a transaction pooler does not keep (the next statement may run on another
+ * server connection): behind one they go straight to PostgreSQL, as LISTEN does.
+ */
+function sessionUrl(config: Config): string {
+  return config.database.pooler === 'transaction' ? config.database.listenUrl! : config.databaseUrl!;
+}
+
 export async function backupCommand(
   config: Config,
   file: string,
@@ -38,7 +47,7 @@ export async function backupCommand(
     return `Backup of the running server written to ${file}`;
   }
   if (config.databaseUrl) {
-    await run('pg_dump', ['--format=custom', '--no-owner', `--file=${file}`, `--dbname=${config.databaseUrl}`]);
+    await run('pg_dump', ['--format=custom', '--no-owner', `--file=${file}`, `--dbname=${sessionUrl(config)}`]);
     return `PostgreSQL dump (pg_dump --format=custom) written to ${file}`;
   }
   let lock;
@@ -69,7 +78,7 @@ export async function backupCommand(
 export async function restoreCommand(config: Config, file: string): Promise<string> {
   if (config.databaseUrl) {
     // Into an empty database only: a restore never mixes with existing data.
-    await run('pg_restore', ['--no-owner', '--exit-on-error', `--dbname=${config.databaseUrl}`, file]);
+    await run('pg_restore', ['--no-owner', '--exit-on-error', `--dbname=${sessionUrl(config)}`, file]);
     return `Restored ${file} into the database of DATABASE_URL`;
   }
   const pgdata = path.join(config.dataDir, 'pgdata');

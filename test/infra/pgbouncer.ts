@@ -17,10 +17,14 @@ export interface RunningPgbouncer {
 
 /**
  * Debian's PgBouncer in transaction mode in front of the PostgreSQL of `directUrl`,
- * with a small server pool (so consecutive transactions of one client really land
- * on different server connections). Started as root it drops to the postgres user.
+ * by default with a small server pool per database (so consecutive transactions of
+ * one client really land on different server connections). Started as root it drops
+ * to the postgres user.
  */
-export async function startPgbouncer(directUrl: string, poolSize = 3): Promise<RunningPgbouncer> {
+export async function startPgbouncer(
+  directUrl: string,
+  { poolSize = 3, maxClientConn = 200 }: { poolSize?: number; maxClientConn?: number } = {},
+): Promise<RunningPgbouncer> {
   const direct = new URL(directUrl);
   const dir = mkdtempSync(path.join(tmpdir(), 'sb-pgbouncer-'));
   chmodSync(dir, 0o755);
@@ -35,10 +39,12 @@ listen_addr = 127.0.0.1
 listen_port = ${port}
 unix_socket_dir =
 auth_type = trust
+# The admin console (database pgbouncer: SHOW CLIENTS) lets a test see who goes through it.
+admin_users = ${user}
 auth_file = ${path.join(dir, 'userlist.txt')}
 pool_mode = transaction
 default_pool_size = ${poolSize}
-max_client_conn = 200
+max_client_conn = ${maxClientConn}
 ignore_startup_parameters = extra_float_digits
 ${process.getuid?.() === 0 ? 'user = postgres' : ''}
 `;

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../db/adapter.js';
 import { EventHub } from '../../events/hub.js';
 import { buildServices } from '../../services.js';
-import { ON_POSTGRES, startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
+import { ON_POSTGRES, openTestPostgres, startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
 import { headerOf, postInbound, simpleMessage, startSink, uniqueId } from './email.test-helpers.js';
 
 type Sink = Awaited<ReturnType<typeof startSink>>;
@@ -176,7 +175,7 @@ describe('email out: replies through the relay, retries, exactly once', () => {
     let close: (() => Promise<void>) | null = null;
     if (ON_POSTGRES) {
       // A second "process": its own pool and services on the same database.
-      const db2 = openPostgres({ url: t.dbUrl!, poolSize: 4, statementTimeoutMs: 30000 });
+      const db2 = openTestPostgres(t.dbDirectUrl!, 4);
       const other = buildServices(db2, t.config, new EventHub(db2, t.app.log));
       senders.push(other.email.sendDue(), other.email.sendDue());
       close = async () => {

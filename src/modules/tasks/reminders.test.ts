@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../clock.js';
-import { openPostgres } from '../../db/adapter.js';
 import { emitTestEvent } from '../../../test/events.js';
-import { ON_POSTGRES, startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
+import { ON_POSTGRES, openTestPostgres, startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
 import { baseUrl, json, SseClient } from '../../../test/sse-client.js';
 import { RemindersService } from './reminders.js';
 
@@ -261,9 +260,7 @@ describe('reminders', () => {
 describe.runIf(ON_POSTGRES)('reminders with several pollers on one PostgreSQL', () => {
   it('claims each due reminder exactly once', async () => {
     const t = await startTestApp({ clock });
-    const extra = Array.from({ length: 3 }, () =>
-      openPostgres({ url: t.dbUrl!, poolSize: 4, statementTimeoutMs: 30_000 }),
-    );
+    const extra = Array.from({ length: 3 }, () => openTestPostgres(t.dbDirectUrl!, 4));
     try {
       const agent = await t.user('agent');
       const customerId = (await t.admin.post('/api/v1/customers', { firstName: 'A', lastName: 'B' })).json().id;
