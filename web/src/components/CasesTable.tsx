@@ -1,4 +1,4 @@
-import { useState, type DragEvent } from 'react';
+import { useDragReorder } from '../useDragReorder.js';
 import { useCaseRefs } from '../lookups.js';
 import type { Case } from '../apiTypes.js';
 import type { FieldDef } from '../customFields.js';
@@ -39,17 +39,11 @@ export function CasesTable({
   onDropColumn?: (key: string, target: string) => void;
 }) {
   const refs = useCaseRefs();
-  const [dragging, setDragging] = useState<string | null>(null);
+  const dragProps = useDragReorder((key, target) => onDropColumn?.(key, target));
   const available = caseColumns(refs, defs);
   const keys = (columns ?? DEFAULT_CASE_COLUMNS).filter((k) => showSeverity || k !== 'severity');
   const shown = keys.map((k) => available.find((c) => c.key === k)).filter((c) => c !== undefined);
   const allSelected = !!selection && items.length > 0 && items.every((c) => selection.selected.has(c.id));
-  const onDrop = (e: DragEvent, target: string) => {
-    e.preventDefault();
-    const key = e.dataTransfer.getData('text/plain') || dragging;
-    setDragging(null);
-    if (key && onDropColumn) onDropColumn(key, target);
-  };
   return (
     <div className="table-wrap">
       <table className="list" aria-busy={busy}>
@@ -69,21 +63,7 @@ export function CasesTable({
             )}
             {shown.map((c) =>
               onDropColumn ? (
-                <th
-                  key={c.key}
-                  scope="col"
-                  draggable
-                  data-column={c.key}
-                  className={dragging === c.key ? 'dragging' : undefined}
-                  onDragStart={(e) => {
-                    e.dataTransfer.setData('text/plain', c.key);
-                    e.dataTransfer.effectAllowed = 'move';
-                    setDragging(c.key);
-                  }}
-                  onDragEnd={() => setDragging(null)}
-                  onDragOver={(e) => e.preventDefault()}
-                  onDrop={(e) => onDrop(e, c.key)}
-                >
+                <th key={c.key} scope="col" {...dragProps(c.key)}>
                   {c.label}
                 </th>
               ) : (

@@ -1,4 +1,5 @@
-import { useState, type DragEvent } from 'react';
+import { useState } from 'react';
+import { useDragReorder } from '../useDragReorder.js';
 import { dropColumn, moveColumn } from '../columns.js';
 
 /**
@@ -21,15 +22,11 @@ export function ColumnChooser({
   const byKey = (k: string) => available.find((c) => c.key === k);
   const columns = chosen.filter((k) => byKey(k));
   const [open, setOpen] = useState(false);
-  const [dragging, setDragging] = useState<string | null>(null);
   const hidden = available.filter((c) => !columns.includes(c.key));
 
-  const onDrop = (e: DragEvent, target: string) => {
-    e.preventDefault();
-    const key = e.dataTransfer.getData('text/plain') || dragging;
-    setDragging(null);
-    if (key && columns.includes(key)) onChange(dropColumn(columns, key, target));
-  };
+  const dragProps = useDragReorder((key, target) => {
+    if (columns.includes(key)) onChange(dropColumn(columns, key, target));
+  });
 
   return (
     <div className="column-chooser">
@@ -55,20 +52,7 @@ export function ColumnChooser({
             {columns.map((key, i) => {
               const col = byKey(key)!;
               return (
-                <li
-                  key={key}
-                  draggable
-                  data-column={key}
-                  className={dragging === key ? 'dragging' : undefined}
-                  onDragStart={(e) => {
-                    e.dataTransfer.setData('text/plain', key);
-                    e.dataTransfer.effectAllowed = 'move';
-                    setDragging(key);
-                  }}
-                  onDragEnd={() => setDragging(null)}
-                  onDragOver={(e) => e.preventDefault()}
-                  onDrop={(e) => onDrop(e, key)}
-                >
+                <li key={key} {...dragProps(key)}>
                   <span className="grip" aria-hidden="true">
                     ⋮⋮
                   </span>

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useDragReorder } from '../useDragReorder.js';
 import { api, errorText, type Page } from '../api.js';
 import { useDebounced, useStoredState } from '../hooks.js';
 import { TagInput, tagList } from '../components/Tags.js';
@@ -55,7 +56,6 @@ export function CustomersScreen() {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [cols, setCols, colError] = useColumnPreference(PREF_KEY, DEFAULT_COLUMNS, cleanColumns);
-  const [dragging, setDragging] = useState<string | null>(null);
   const reqSeq = useRef(0);
 
   const query = {
@@ -110,12 +110,9 @@ export function CustomersScreen() {
     }
   };
 
-  const onHeaderDrop = (e: DragEvent, target: string) => {
-    e.preventDefault();
-    const key = e.dataTransfer.getData('text/plain') || dragging;
-    setDragging(null);
-    if (key && cols.includes(key)) setCols(dropColumn(cols, key, target));
-  };
+  const headerDragProps = useDragReorder((key, target) => {
+    if (cols.includes(key)) setCols(dropColumn(cols, key, target));
+  });
 
   const patch = (p: Partial<ListState>) => setState((s) => ({ ...s, ...p }));
   const shown = cols.map((k) => columnByKey(k, allDefs)).filter((c) => c !== undefined);
@@ -213,21 +210,7 @@ export function CustomersScreen() {
           <thead>
             <tr>
               {shown.map((c) => (
-                <th
-                  key={c.key}
-                  scope="col"
-                  draggable
-                  data-column={c.key}
-                  className={dragging === c.key ? 'dragging' : undefined}
-                  onDragStart={(e) => {
-                    e.dataTransfer.setData('text/plain', c.key);
-                    e.dataTransfer.effectAllowed = 'move';
-                    setDragging(c.key);
-                  }}
-                  onDragEnd={() => setDragging(null)}
-                  onDragOver={(e) => e.preventDefault()}
-                  onDrop={(e) => onHeaderDrop(e, c.key)}
-                >
+                <th key={c.key} scope="col" {...headerDragProps(c.key)}>
                   {c.label}
                 </th>
               ))}
