@@ -65,6 +65,8 @@ describe('reports and the wallboard in the console (browser)', () => {
     await page.goto(`${server.url}/wallboard`);
     const open = page.locator('[data-tile="Open cases"] .tile-value');
     await expect.poll(() => open.textContent(), { timeout: 15_000 }).toBe('4');
+    // The change must come after the event stream is open, or only the 15 s refresh would show it.
+    await page.locator('[data-live="live"]').waitFor();
     await newCase('Printer on fire');
     // Pushed over the event stream (record.changed) — well within the 15 s fallback refresh.
     await expect.poll(() => open.textContent(), { timeout: 5_000 }).toBe('5');
