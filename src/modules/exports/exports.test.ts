@@ -62,14 +62,19 @@ describe('exports', () => {
         { type: 'voice', number: '(415) 555-0101' },
       ],
       vip: true,
-      notes: 'line one\r\nline two, "quoted"',
+      // A bare LF or CR must be quoted too, not only the CRLF that ends a record.
+      notes: 'line one\nline two\rline three',
       customFields: { tier: 'gold', nick: '@handle' },
     });
     const res = await t.admin.get('/api/v1/exports/customers?accountNumber=EXP-1');
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['content-type']).toContain('text/csv');
     expect(res.body).toContain('\r\n');
-    const [row] = csvRows(res.body);
+    // Quoted in the file itself (a lenient parser would read it back either way; spreadsheets would not).
+    expect(res.body).toContain('"line one\nline two\rline three"');
+    const rows = csvRows(res.body);
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
     expect(row).toMatchObject({
       'Account number': 'EXP-1',
       'First name': `'=HYPERLINK("http://evil.example")`,
@@ -77,7 +82,7 @@ describe('exports', () => {
       Mobile: `'+44 20 7946 0958`,
       Phone: '(415) 555-0101',
       VIP: 'true',
-      Notes: 'line one\r\nline two, "quoted"',
+      Notes: 'line one\nline two\rline three',
       Tier: 'gold',
       Nickname: "'@handle",
     });

@@ -168,9 +168,7 @@ export class ExportsService {
         const [{ now }] = await tx.query<{ now: Date }>('SELECT now() AS now');
         await hooks.onStart?.(tx);
         let rows = 0;
-        let after: unknown = null;
-        for (;;) {
-          if (hooks.signal?.aborted) throw hooks.signal.reason ?? new Error('export stopped');
+        const readPage = (after: unknown) => {
           const params: unknown[] = [];
           const add = (v: unknown) => {
             params.push(v);
@@ -179,19 +177,26 @@ export class ExportsService {
           const where = prep.conditions.map((c) => c(add));
           if (prep.custom) where.push(prep.custom.render(add));
           if (after !== null) where.push(`${def.key.column} > ${add(after)}::${def.key.type}`);
-          const page = await tx.query(
+          return tx.query(
             `SELECT ${def.select} FROM ${def.from}
               ${where.length ? 'WHERE ' + where.map((w) => `(${w})`).join(' AND ') : ''}
               ORDER BY ${def.key.column} LIMIT ${PAGE_ROWS}`,
             params,
           );
-          for (const r of page) {
-            await writer.write({ kind: 'row', values: new Map(prep.columns.map((c) => [c.key, c.value(r)])) });
-          }
+        };
+        let page = await readPage(null);
+        for (;;) {
+          if (hooks.signal?.aborted) throw hooks.signal.reason ?? new Error('export stopped');
+          // The next page is asked for before this one is formatted, so the database reads it
+          // while this process writes (on PostgreSQL the two run on different cores). A page the
+          // loop then never awaits (the reader went away) fails with the rolled-back transaction.
+          const next = page.length === PAGE_ROWS ? readPage(page[page.length - 1][def.key.field]) : null;
+          next?.catch(() => undefined);
+          await writer.writeRows(page.map((r) => prep.columns.map((c) => c.value(r))));
           rows += page.length;
           if (page.length > 0) await hooks.onPage?.(tx, rows);
-          if (page.length < PAGE_ROWS) break;
-          after = page[page.length - 1][def.key.field];
+          if (!next) break;
+          page = await next;
         }
         let deleted = 0;
         if (tombstones) {
@@ -203,7 +208,7 @@ export class ExportsService {
               ORDER BY record_id, at DESC`,
             [def.tombstoneType, spec.updatedSince],
           );
-          for (const g of gone) await writer.write({ kind: 'deleted', id: g.record_id, at: g.at });
+          await writer.writeDeleted(gone.map((g) => ({ id: g.record_id, at: g.at })));
           deleted = gone.length;
         }
         await writer.end();
