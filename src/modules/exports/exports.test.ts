@@ -104,6 +104,10 @@ describe('exports', () => {
       primaryAddress: { street: null, city: null },
       customFields: { tier: 'gold', nick: '@handle' },
     });
+    // Times exactly as the API writes them (the database formats them for the export).
+    const api = (await t.admin.get(`/api/v1/customers/${String(c.id)}`)).json() as Record<string, unknown>;
+    expect([c.createdAt, c.updatedAt]).toEqual([api.createdAt, api.updatedAt]);
+    expect(c.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
   it('filters (list filters and cf.*) apply; columns come in the order asked; bad input is a 400 naming it', async () => {

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { Row } from '../../db/adapter.js';
 import { neutraliseCell } from '../../formats/spreadsheet-cells.js';
 import type { Column } from './objects.js';
 
@@ -17,8 +18,8 @@ interface Tombstone {
  * export down instead of filling memory).
  */
 interface RecordWriter {
-  /** A page of rows, each row's values in the order of the writer's columns. */
-  writeRows(rows: unknown[][]): Promise<void>;
+  /** A page of rows as read: each column takes its value from the row. */
+  writeRows(rows: Row[]): Promise<void>;
   writeDeleted(gone: Tombstone[]): Promise<void>;
   end(): Promise<void>;
 }
@@ -104,9 +105,9 @@ export function recordWriter(
     return {
       async writeRows(rows) {
         let text = '';
-        for (const values of rows) {
+        for (const row of rows) {
           const obj: Record<string, unknown> = {};
-          for (let i = 0; i < keys.length; i++) setPath(obj, keys[i], values[i] ?? null);
+          for (let i = 0; i < keys.length; i++) setPath(obj, keys[i], columns[i].value(row) ?? null);
           text += JSON.stringify(obj) + '\n';
         }
         await put(text);
@@ -137,12 +138,13 @@ export function recordWriter(
   };
   return {
     async writeRows(rows) {
-      const records = rows.map((values) => {
-        const cells = values.map(csvCell);
-        if (opts.tombstones) cells.push('false', '');
-        return cells;
-      });
-      await put(csv(records));
+      let text = csv([]);
+      for (const row of rows) {
+        let line = '';
+        for (let i = 0; i < columns.length; i++) line += (i ? ',' : '') + csvField(csvCell(columns[i].value(row)));
+        text += line + (opts.tombstones ? ',false,\r\n' : '\r\n');
+      }
+      await put(text);
     },
     async writeDeleted(gone) {
       const records = gone.map((g) => {

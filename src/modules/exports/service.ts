@@ -192,7 +192,7 @@ export class ExportsService {
           // loop then never awaits (the reader went away) fails with the rolled-back transaction.
           const next = page.length === PAGE_ROWS ? readPage(page[page.length - 1][def.key.field]) : null;
           next?.catch(() => undefined);
-          await writer.writeRows(page.map((r) => prep.columns.map((c) => c.value(r))));
+          await writer.writeRows(page);
           rows += page.length;
           if (page.length > 0) await hooks.onPage?.(tx, rows);
           if (!next) break;
