@@ -12,7 +12,8 @@
  * Options: --scale 1 (1 = 1M/3M/10M), --duration 15, --connections 10,
  * --pg postgres://postgres@127.0.0.1:5432/postgres (the benchmark uses its own
  * database `sb_bench_cases`, kept between runs), --port 3927, --fresh (drop it first),
- * --own-customers (minimal customer rows instead of bench/customers-generate.ts).
+ * --own-customers (minimal customer rows instead of bench/customers-generate.ts),
+ * --workers N (server processes: `switchboard serve --workers N`; 1 by default).
  * Results go to bench/RESULTS.md (the Cases section).
  */
 import pg from 'pg';
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '15' },
     connections: { type: 'string', default: '10' },
     reuse: { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1' },
     fresh: { type: 'boolean', default: false },
     'own-customers': { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
@@ -51,6 +53,7 @@ const CONNECTIONS = Number(args.connections);
 const PORT = Number(args.port);
 const PG_DB = SCALE === 1 ? 'sb_bench_cases' : `sb_bench_cases_${String(SCALE).replace('.', '_')}`;
 const POOL = 20;
+const WORKERS = Number(args.workers);
 const pgUrl = (() => {
   const u = new URL(args.pg!);
   u.pathname = `/${PG_DB}`;
@@ -206,7 +209,11 @@ async function main(): Promise<void> {
   ];
 
   log('Starting the server…');
-  const server = startServer(PORT, { DATABASE_URL: pgUrl, PG_POOL_SIZE: String(POOL) });
+  const server = startServer(
+    PORT,
+    { DATABASE_URL: pgUrl, PG_POOL_SIZE: String(POOL) },
+    WORKERS > 1 ? ['--workers', String(WORKERS)] : [],
+  );
   const results: { name: string; goal: number; stats: Stats; single: Stats }[] = [];
   const checks: string[] = [];
   try {
@@ -286,7 +293,7 @@ async function writeResults(
     '',
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine}, shared with the other ` +
       `engineers' work (load average ${LOAD_AT_START.map((l) => l.toFixed(1)).join(' / ')} when the run began) · ` +
-      `PostgreSQL ${d.version} as installed (shared_buffers 128 MB) · one server process (\`switchboard serve\`), ` +
+      `PostgreSQL ${d.version} as installed (shared_buffers 128 MB) · ${WORKERS === 1 ? 'one server process (`switchboard serve`)' : `${WORKERS} server processes (\`switchboard serve --workers ${WORKERS}\`)`}, ` +
       `pool ${POOL} · autocannon, ${CONNECTIONS} connections for ${DURATION} s after a 3 s warm-up, then 1 connection ` +
       `for ${Math.min(DURATION, 10)} s · caller: an agent's API key (no cases.viewPrivate: every query also leaves ` +
       'private cases out).',

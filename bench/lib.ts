@@ -205,7 +205,11 @@ export function shuffle<T>(xs: T[]): T[] {
  * BENCH_SERVER_NODE_ARGS passes options to the server's node (e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof` to see where its time goes).
  */
-export function startServer(port: number, env: Record<string, string | undefined>): ChildProcess {
+export function startServer(
+  port: number,
+  env: Record<string, string | undefined>,
+  serveArgs: string[] = [],
+): ChildProcess {
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
@@ -224,6 +228,7 @@ export function startServer(port: number, env: Record<string, string | undefined
       ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
       path.join(ROOT, 'bin/switchboard.mjs'),
       'serve',
+      ...serveArgs,
     ],
     {
       cwd: ROOT,
@@ -304,18 +309,48 @@ export async function measureCpu<T>(
   serverPid: number,
   run: () => Promise<T>,
 ): Promise<{ result: T; server: number; postgres: number; client: number }> {
+  // The server is the process and its descendants (`serve --workers N` forks N workers).
+  const serverPids = () => [serverPid, ...descendants(serverPid)];
   const pgBefore = cpuSecondsByPid(postgresPids());
-  const serverBefore = cpuSecondsByPid([serverPid]).get(serverPid) ?? 0;
+  const serverBefore = cpuSecondsByPid(serverPids());
   const clientBefore = process.cpuUsage();
   const result = await run();
   const client = process.cpuUsage(clientBefore);
-  const serverAfter = cpuSecondsByPid([serverPid]).get(serverPid) ?? 0;
+  let server = 0;
+  for (const [pid, after] of cpuSecondsByPid(serverPids())) server += after - (serverBefore.get(pid) ?? 0);
   let postgres = 0;
   for (const [pid, after] of cpuSecondsByPid(postgresPids())) postgres += after - (pgBefore.get(pid) ?? 0);
   return {
     result,
-    server: serverAfter - serverBefore,
+    server,
     postgres,
     client: (client.user + client.system) / 1e6,
   };
+}
+
+/** Every process below `pid` (children, their children, …), from /proc/<pid>/stat's parent field. */
+export function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const below = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [child, parent] of parentOf) {
+      if (below.has(parent) && !below.has(child)) {
+        below.add(child);
+        out.push(child);
+        grew = true;
+      }
+    }
+  }
+  return out;
 }

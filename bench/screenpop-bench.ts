@@ -12,6 +12,10 @@
  *   npx tsx bench/screenpop-bench.ts --generate-only   # load the data, measure nothing
  *   npx tsx bench/screenpop-bench.ts --lookup-only     # the 50-connection lookup and the direct baseline
  *                                                      # only, for comparing changes (RESULTS.md untouched)
+ *   npx tsx bench/screenpop-bench.ts --lookup-only --workers 1,2,3 [--replica postgres://…:5433/sb_bench_interactions]
+ *                     # the same lookup run with each number of server processes (`serve --workers N`), then
+ *                     # with the most of them reading from a streaming replica; a table with the ratio to
+ *                     # the direct baseline and the CPU per lookup (server processes, PostgreSQL, load generator)
  *
  * Data (database `sb_bench_interactions`, kept between runs): 1M customers with
  * ~2M phones (bench/customers-generate.ts), 3M cases (bench/cases-generate.ts,
@@ -68,6 +72,8 @@ const { values: args } = parseArgs({
     fresh: { type: 'boolean', default: false },
     'generate-only': { type: 'boolean', default: false },
     'lookup-only': { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1' },
+    replica: { type: 'string', default: '' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     pool: { type: 'string', default: '20' },
     port: { type: 'string', default: '3937' },
@@ -351,6 +357,10 @@ async function main(): Promise<void> {
 
   const lookupUrls = inputs.map((x) => `/api/v1/lookup?phone=${encodeURIComponent(x.phone)}`);
   const lookupHeaders = { authorization: `Bearer ${lookupKey}` };
+  if (args['lookup-only'] && (args.workers !== '1' || args.replica)) {
+    await scaleOut(lookupUrls, lookupHeaders, inputs, opts);
+    return;
+  }
   log('Starting the server…');
   const server = startServer(PORT, { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: pgUrl, PG_POOL_SIZE: String(POOL) });
   let httpLookup: Stats;
@@ -440,6 +450,75 @@ async function main(): Promise<void> {
     usesIndexes,
     inputs: inputs.length,
   });
+}
+
+/**
+ * The 50-connection lookup with each `--workers` count, and with the most of
+ * them reading from `--replica`, then the direct baseline; one table.
+ */
+async function scaleOut(
+  urls: string[],
+  headers: Record<string, string>,
+  inputs: { phone: string }[],
+  opts: MatchOptions,
+): Promise<void> {
+  const counts = args.workers!.split(',').map(Number);
+  const most = Math.max(...counts);
+  const runs = counts.map((n) => ({ label: `${n} server process${n > 1 ? 'es' : ''}`, n, env: {} }));
+  if (args.replica) {
+    runs.push({
+      label: `${most} processes, reads on the replica`,
+      n: most,
+      env: { DATABASE_REPLICA_URL: args.replica },
+    });
+  }
+  const rows: { label: string; stats: Stats; cpu: CpuPerLookup }[] = [];
+  for (const run of runs) {
+    log(`${run.label}…`);
+    const server = startServer(
+      PORT,
+      { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: pgUrl, PG_POOL_SIZE: String(POOL), ...run.env },
+      run.n > 1 ? ['--workers', String(run.n)] : [],
+    );
+    try {
+      await waitHealthy(PORT);
+      await runHttp(PORT, urls, headers, 3, CONNECTIONS);
+      const measured = await measureCpu(server.pid!, () => runHttp(PORT, urls, headers, DURATION, CONNECTIONS));
+      const stats = measured.result;
+      const per = (seconds: number) => (seconds * 1e6) / stats.n;
+      const cpu = { server: per(measured.server), postgres: per(measured.postgres), client: per(measured.client) };
+      rows.push({ label: run.label, stats, cpu });
+      log(
+        `  ${fmt(stats)}; CPU per lookup: server ${cpu.server.toFixed(0)} µs, PostgreSQL ${cpu.postgres.toFixed(0)} µs`,
+      );
+    } finally {
+      await stopServer(server);
+    }
+  }
+  const { direct } = await directBaseline(inputs, opts);
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' / ');
+  const cpus = os.cpus();
+  log('');
+  log(
+    `${cpus.length} cores (${cpus[0]?.model.trim()}), Node ${process.version}; ${CONNECTIONS} connections, ` +
+      `${DURATION} s per run, pool ${POOL} per process; load average after: ${load}`,
+  );
+  log('');
+  log(
+    '| server | lookups/s | p50 ms | p99 ms | ÷ direct | CPU µs per lookup: server / PostgreSQL / load generator | errors |',
+  );
+  log('|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    log(
+      `| ${r.label} | ${r.stats.rps.toFixed(0)} | ${r.stats.p50.toFixed(2)} | ${r.stats.p99.toFixed(2)} | ` +
+        `${(r.stats.rps / direct.rps).toFixed(2)} | ${r.cpu.server.toFixed(0)} / ${r.cpu.postgres.toFixed(0)} / ` +
+        `${r.cpu.client.toFixed(0)} | ${r.stats.errors} |`,
+    );
+  }
+  log(
+    `| direct baseline: the lookup's SQL through \`pg\` (pool ${POOL}) | ${direct.rps.toFixed(0)} | ` +
+      `${direct.p50.toFixed(2)} | ${direct.p99.toFixed(2)} | 1.00 | — | ${direct.errors} |`,
+  );
 }
 
 /** The same-script baseline: the lookup's SQL through the driver (pool POOL) at the same concurrency. */
