@@ -69,6 +69,8 @@ export function FaqHome() {
 
   const search = (e: FormEvent) => {
     e.preventDefault();
+    // A search covers every category.
+    setCategory(null);
     setQ(typed.trim());
   };
   const more = async () => {
