@@ -141,6 +141,14 @@ describe('FAQ articles (browser)', () => {
     await page.locator('.faq-article strong', { hasText: 'Sign in' }).waitFor();
     expect(await page.locator('.faq-article script').count()).toBe(0);
     expect(new URL(page.url()).pathname).toBe(`/portal/faq/${articleId}`);
+    // The article's address opens by itself too (a link from an email), and a draft's is "not found".
+    await page.reload();
+    await page.getByRole('heading', { name: TITLE, level: 1 }).waitFor();
+    const draft = await server.admin.ok<{ items: { id: string }[] }>('GET', '/api/v1/faqs?published=false');
+    await page.goto(`${server.url}/portal/faq/${draft.items[0].id}`);
+    await page.getByRole('heading', { name: 'Article not found' }).waitFor();
+    await page.goto(`${server.url}/portal/faq/${articleId}`);
+    await page.locator('.faq-article strong', { hasText: 'Sign in' }).waitFor();
     await screenshot(page, 'portal-faq-article');
     await expectAccessible(page, 'portal FAQ article');
     expect(pageErrors).toEqual([]);
