@@ -24,6 +24,7 @@ import { CaseTimelineFlow } from './flows/case-timeline.js';
 import { NotificationsService } from './modules/notifications/service.js';
 import { CannedRepliesService } from './modules/canned-replies/service.js';
 import { CaseViewsService } from './modules/case-views/service.js';
+import { FaqsService } from './modules/faqs/service.js';
 import { AssignmentNoticesFlow } from './flows/assignment-notices.js';
 
 /**
@@ -67,6 +68,8 @@ export interface Services {
   cannedReplies: CannedRepliesService;
   /** Saved case views: named Cases list filters shown as queues with counts (docs/case-views.md). */
   caseViews: CaseViewsService;
+  /** The Support Center's FAQ articles (docs/email-and-support-center.md). */
+  faqs: FaqsService;
 }
 
 export function buildServices(db: Db, config: Config, hub: EventHub, clock: Clock = systemClock): Services {
@@ -94,6 +97,7 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const assignmentNotices = new AssignmentNoticesFlow({ cases, users, notifications });
   const cannedReplies = new CannedRepliesService(db, clock, { cases, customers, users });
   const caseViews = new CaseViewsService(db, clock, { cases });
+  const faqs = new FaqsService(db, clock, { portal });
   return {
     users,
     auth,
@@ -116,5 +120,6 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     assignmentNotices,
     cannedReplies,
     caseViews,
+    faqs,
   };
 }

@@ -30,6 +30,8 @@ export const PRIVILEGES = [
   'cannedReplies.manageShared',
   /** Creating, changing and deleting the shared saved case views (supervisors and administrators by default). */
   'cases.sharedViews',
+  /** Writing, publishing and deleting the Support Center's FAQ articles, and reading drafts (administrators by default). */
+  'faqs.manage',
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 

@@ -136,8 +136,9 @@ describe('Support Center isolation', () => {
   });
 
   it('staff credentials and no credentials open no customer route; a portal cookie opens no staff route', async () => {
+    // Signing in, password resets and the FAQ (published articles: src/modules/faqs) are open to anybody.
     const customerRoutes = t.ctx.routes.filter(
-      (r) => r.url.startsWith('/api/portal/') && !/login|password-reset/.test(r.url),
+      (r) => r.url.startsWith('/api/portal/') && !/login|password-reset|^\/api\/portal\/faqs/.test(r.url),
     );
     const staff = [t.admin, await t.apiKey('admin'), t.anonymous];
     for (const route of customerRoutes) {

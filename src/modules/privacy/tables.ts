@@ -71,6 +71,7 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
     handling: 'kept',
     note: 'staff-saved Cases list filters; a saved search text (q) may name a customer, as the staff member typed it',
   },
+  faq_articles: { handling: 'none', note: 'staff-written Support Center articles' },
   case_statuses: { handling: 'none', note: 'configuration' },
   case_priorities: { handling: 'none', note: 'configuration' },
   case_severities: { handling: 'none', note: 'configuration' },

@@ -3,6 +3,7 @@ import { go, Link, usePath } from './nav.js';
 import { call, setCsrfToken, type Me } from './api.js';
 import { CaseList, CaseView, NewCase } from './cases.js';
 import { ForgotPassword, ResetPassword, SignIn } from './account.js';
+import { FaqArticleView, FaqHome } from './faqs.js';
 
 // ---------------------------------------------------------------- the app
 
@@ -44,6 +45,21 @@ export function PortalApp() {
   };
 
   if (path === '/portal/forgot') return <Frame>{<ForgotPassword />}</Frame>;
+  // The FAQ is open to everybody, signed in or not.
+  const faqMatch = /^\/portal\/faq(?:\/([^/]+))?$/.exec(path);
+  if (faqMatch) {
+    const me = session.state === 'in' ? session.me.customer : null;
+    return (
+      <Frame
+        user={me?.displayName}
+        account={me?.accountNumber}
+        onSignOut={() => void signOut()}
+        signedOut={session.state === 'out'}
+      >
+        {faqMatch[1] ? <FaqArticleView id={decodeURIComponent(faqMatch[1])} /> : <FaqHome />}
+      </Frame>
+    );
+  }
   if (path === '/portal/reset') return <Frame>{<ResetPassword />}</Frame>;
   if (session.state === 'loading') {
     return (
@@ -54,7 +70,7 @@ export function PortalApp() {
   }
   if (session.state === 'out') {
     return (
-      <Frame>
+      <Frame signedOut>
         <SignIn onSignedIn={signedIn} />
       </Frame>
     );
@@ -80,11 +96,14 @@ function Frame({
   user,
   account,
   onSignOut,
+  signedOut = false,
 }: {
   children: ReactNode;
   user?: string;
   account?: string;
   onSignOut?: () => void;
+  /** Known to be signed out: the bar offers signing in. */
+  signedOut?: boolean;
 }) {
   return (
     <>
@@ -95,6 +114,11 @@ function Frame({
         <Link to="/portal" className="brand">
           Support Center
         </Link>
+        <nav aria-label="Support Center" className="sections">
+          <Link to="/portal/faq">FAQ</Link>
+          {user && <Link to="/portal">My cases</Link>}
+          {signedOut && <Link to="/portal">Sign in</Link>}
+        </nav>
         {user && (
           <nav aria-label="Account" className="account">
             <span>

@@ -52,7 +52,15 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   return data as T;
 }
 
-export type { Page, PortalCase, PortalFollowUp, PortalMe as Me } from '../apiTypes.js';
+export type {
+  Page,
+  PortalCase,
+  PortalFaqArticle,
+  PortalFaqCategory,
+  PortalFaqSummary,
+  PortalFollowUp,
+  PortalMe as Me,
+} from '../apiTypes.js';
 
 export function formatDate(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });

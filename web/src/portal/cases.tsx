@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { call, errorText, formatDate, PortalError, type Page, type PortalCase, type PortalFollowUp } from './api.js';
 import { Input } from './account.js';
+import { FaqSuggestions } from './faqs.js';
 import { go, Link, useFocusHeading } from './nav.js';
 
 interface ScreenProps {
@@ -263,6 +264,7 @@ export function NewCase({ onSignedOut }: ScreenProps) {
           error={errors.subject}
           onChange={(e) => setSubject(e.target.value)}
         />
+        <FaqSuggestions subject={subject} />
         <div className="field">
           <label htmlFor="body">What happened?</label>
           <textarea

@@ -4,6 +4,7 @@ import { AdminApiKeys } from './AdminApiKeys.js';
 import { AdminAudit } from './AdminAudit.js';
 import { AdminCaseSettings } from './AdminCaseSettings.js';
 import { AdminEmail } from './AdminEmail.js';
+import { AdminFaqs } from './AdminFaqs.js';
 import { AdminCustomFields } from './AdminCustomFields.js';
 import { AdminRoles } from './AdminRoles.js';
 import { AdminUsers } from './AdminUsers.js';
@@ -17,6 +18,7 @@ const SECTIONS = [
   { path: '/admin/custom-fields', label: 'Custom fields' },
   { path: '/admin/case-settings', label: 'Case settings' },
   { path: '/admin/email', label: 'Email' },
+  { path: '/admin/faqs', label: 'FAQs' },
   { path: '/admin/audit', label: 'Audit' },
   { path: '/admin/import', label: 'Import' },
   { path: '/admin/webhooks', label: 'Webhooks' },
@@ -25,7 +27,8 @@ const SECTIONS = [
 export function AdminScreen({ path }: { path: string }) {
   const { can } = useSession();
   const current = path === '/admin' ? '/admin/users' : path;
-  if (!can('admin') && current !== '/admin/api-keys') {
+  // API keys are everybody's own; FAQs are for holders of faqs.manage too.
+  if (!can('admin') && current !== '/admin/api-keys' && !(current === '/admin/faqs' && can('faqs.manage'))) {
     return (
       <section>
         <h1 tabIndex={-1}>Administration</h1>
@@ -55,6 +58,7 @@ export function AdminScreen({ path }: { path: string }) {
       {current === '/admin/custom-fields' && <AdminCustomFields />}
       {current === '/admin/case-settings' && <AdminCaseSettings />}
       {current === '/admin/email' && <AdminEmail />}
+      {current === '/admin/faqs' && <AdminFaqs />}
       {current === '/admin/audit' && <AdminAudit />}
       {current === '/admin/import' && <AdminImport />}
       {current === '/admin/webhooks' && <AdminWebhooks />}

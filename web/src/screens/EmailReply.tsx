@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import { api, ApiError, errorText, fieldErrors } from '../api.js';
 import { AttachFiles } from '../components/AttachFiles.js';
 import { CannedReplyPicker } from '../components/CannedReplyPicker.js';
+import { FaqLinkPicker } from '../components/FaqLinkPicker.js';
 import { Field, FormErrors, TextArea } from '../components/Field.js';
 import { RichTextEditor, textToHtml } from '../components/RichTextEditor.js';
 import { useStoredState } from '../hooks.js';
@@ -13,9 +14,13 @@ const split = (s: string) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
 /**
  * Reply to the customer by email: a public follow-up sent through the mail relay. Alt+I (or the
- * button) inserts a canned reply at the cursor of the message, its placeholders filled.
+ * button) inserts a canned reply at the cursor of the message, its placeholders filled; "Insert
+ * FAQ link" inserts the Support Center address of a published FAQ article.
  */
 export function EmailReply({
   c,
@@ -47,6 +52,7 @@ export function EmailReply({
   const [busy, setBusy] = useState(false);
   const set = (p: Partial<typeof v>) => setV((o) => ({ ...o, ...p }));
   const [picking, setPicking] = useState(false);
+  const [pickingFaq, setPickingFaq] = useState(false);
   const bodyBox = useRef<HTMLDivElement>(null);
   const messageArea = () => bodyBox.current?.querySelector('textarea') ?? null;
   // Where the cursor (or selection) was in the message when the picker opened.
@@ -56,26 +62,36 @@ export function EmailReply({
   useEffect(() => {
     const at = pendingCaret.current;
     const ta = messageArea();
-    if (picking || at === null || !ta) return;
+    if (picking || pickingFaq || at === null || !ta) return;
     pendingCaret.current = null;
     ta.focus();
     ta.setSelectionRange(at, at);
   });
 
-  const openPicker = () => {
+  /** Remembers where the cursor is in the message, then opens a picker. */
+  const openPicker = (open: (on: boolean) => void = setPicking) => {
     if (v.rich) {
       const sel = window.getSelection();
       const r = sel && sel.rangeCount ? sel.getRangeAt(0) : null;
       richRange.current = r && editor.current?.contains(r.commonAncestorContainer) ? r.cloneRange() : null;
-      setPicking(true);
+      open(true);
       return;
     }
     const ta = messageArea();
     caret.current = ta ? { start: ta.selectionStart, end: ta.selectionEnd } : null;
-    setPicking(true);
+    open(true);
   };
   const insert = (r: RenderedCannedReply) => {
     setPicking(false);
+    insertText(r.body);
+  };
+  /** A FAQ article's link: a real link in rich text, "Title: address" in plain text. */
+  const insertFaq = (a: { title: string; url: string }) => {
+    setPickingFaq(false);
+    insertText(`${a.title}: ${a.url}`, `<a href="${escapeHtml(a.url)}">${escapeHtml(a.title)}</a>`);
+  };
+  /** Inserts at the remembered cursor: `html` (when given) into rich text, else `text`. */
+  const insertText = (text: string, html?: string) => {
     if (v.rich) {
       const el = editor.current;
       if (!el) return;
@@ -91,15 +107,16 @@ export function EmailReply({
           sel.addRange(end);
         }
       }
-      document.execCommand('insertText', false, r.body);
+      if (html) document.execCommand('insertHTML', false, html);
+      else document.execCommand('insertText', false, text);
       set({ html: el.innerHTML, body: el.innerText });
       return;
     }
     const at = caret.current ?? { start: v.body.length, end: v.body.length };
-    const body = v.body.slice(0, at.start) + r.body + v.body.slice(at.end);
+    const body = v.body.slice(0, at.start) + text + v.body.slice(at.end);
     set({ body });
     // Back to the message, the cursor after the inserted text (once the picker has closed).
-    pendingCaret.current = at.start + r.body.length;
+    pendingCaret.current = at.start + text.length;
   };
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.altKey && !e.ctrlKey && !e.metaKey && (e.key === 'i' || e.key === 'I' || e.code === 'KeyI')) {
@@ -182,8 +199,11 @@ export function EmailReply({
         </p>
       )}
       <div className="actions">
-        <button type="button" onClick={openPicker} aria-keyshortcuts="Alt+I">
+        <button type="button" onClick={() => openPicker()} aria-keyshortcuts="Alt+I">
           Insert canned reply <kbd>Alt+I</kbd>
+        </button>
+        <button type="button" onClick={() => openPicker(setPickingFaq)}>
+          Insert FAQ link
         </button>
         <button
           type="button"
@@ -198,6 +218,7 @@ export function EmailReply({
         </button>
       </div>
       <CannedReplyPicker open={picking} caseId={c.id} onPick={insert} onClose={() => setPicking(false)} />
+      <FaqLinkPicker open={pickingFaq} onPick={insertFaq} onClose={() => setPickingFaq(false)} />
       <FormErrors message={message} />
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>
