@@ -36,6 +36,7 @@ import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerNotificationRoutes } from './modules/notifications/routes.js';
 import { registerCannedReplyRoutes } from './modules/canned-replies/routes.js';
 import { registerCaseViewRoutes } from './modules/case-views/routes.js';
+import { registerSearchRoutes } from './modules/search/routes.js';
 import { registerImportRoutes } from './modules/imports/routes.js';
 import { idempotentDb, registerIdempotency } from './http/idempotency.js';
 import { Lifecycle } from './ops/lifecycle.js';
@@ -79,6 +80,7 @@ const MODULES: ModuleRegistrar[] = [
   registerNotificationRoutes,
   registerCannedReplyRoutes,
   registerCaseViewRoutes,
+  registerSearchRoutes,
 ];
 
 export interface BuildOptions {

@@ -25,6 +25,7 @@ import { NotificationsService } from './modules/notifications/service.js';
 import { CannedRepliesService } from './modules/canned-replies/service.js';
 import { CaseViewsService } from './modules/case-views/service.js';
 import { AssignmentNoticesFlow } from './flows/assignment-notices.js';
+import { GlobalSearchFlow } from './flows/global-search.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -67,6 +68,8 @@ export interface Services {
   cannedReplies: CannedRepliesService;
   /** Saved case views: named Cases list filters shown as queues with counts (docs/case-views.md). */
   caseViews: CaseViewsService;
+  /** One search across customers, cases (follow-ups, emails), tasks and interactions (src/flows/global-search.ts). */
+  globalSearch: GlobalSearchFlow;
 }
 
 export function buildServices(db: Db, config: Config, hub: EventHub, clock: Clock = systemClock): Services {
@@ -94,6 +97,7 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const assignmentNotices = new AssignmentNoticesFlow({ cases, users, notifications });
   const cannedReplies = new CannedRepliesService(db, clock, { cases, customers, users });
   const caseViews = new CaseViewsService(db, clock, { cases });
+  const globalSearch = new GlobalSearchFlow({ customers, cases, email, tasks, interactions });
   return {
     users,
     auth,
@@ -116,5 +120,6 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     assignmentNotices,
     cannedReplies,
     caseViews,
+    globalSearch,
   };
 }
