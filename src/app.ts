@@ -37,6 +37,7 @@ import { registerNotificationRoutes } from './modules/notifications/routes.js';
 import { registerCannedReplyRoutes } from './modules/canned-replies/routes.js';
 import { registerCaseViewRoutes } from './modules/case-views/routes.js';
 import { registerFaqRoutes } from './modules/faqs/routes.js';
+import { registerSearchRoutes } from './modules/search/routes.js';
 import { registerImportRoutes } from './modules/imports/routes.js';
 import { idempotentDb, registerIdempotency } from './http/idempotency.js';
 import { Lifecycle } from './ops/lifecycle.js';
@@ -81,6 +82,7 @@ const MODULES: ModuleRegistrar[] = [
   registerCannedReplyRoutes,
   registerCaseViewRoutes,
   registerFaqRoutes,
+  registerSearchRoutes,
 ];
 
 export interface BuildOptions {

@@ -26,6 +26,7 @@ import { CannedRepliesService } from './modules/canned-replies/service.js';
 import { CaseViewsService } from './modules/case-views/service.js';
 import { FaqsService } from './modules/faqs/service.js';
 import { AssignmentNoticesFlow } from './flows/assignment-notices.js';
+import { GlobalSearchFlow } from './flows/global-search.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -70,6 +71,8 @@ export interface Services {
   caseViews: CaseViewsService;
   /** The Support Center's FAQ articles (docs/email-and-support-center.md). */
   faqs: FaqsService;
+  /** One search across customers, cases (follow-ups, emails), tasks and interactions (src/flows/global-search.ts). */
+  globalSearch: GlobalSearchFlow;
 }
 
 export function buildServices(db: Db, config: Config, hub: EventHub, clock: Clock = systemClock): Services {
@@ -98,6 +101,7 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const cannedReplies = new CannedRepliesService(db, clock, { cases, customers, users });
   const caseViews = new CaseViewsService(db, clock, { cases });
   const faqs = new FaqsService(db, clock, { portal });
+  const globalSearch = new GlobalSearchFlow({ customers, cases, email, tasks, interactions });
   return {
     users,
     auth,
@@ -121,5 +125,6 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     cannedReplies,
     caseViews,
     faqs,
+    globalSearch,
   };
 }

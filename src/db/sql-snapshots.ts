@@ -22,6 +22,10 @@ import { countCases, countCustomerCases, customerCaseAt, listCases } from '../mo
 import { phoneLookupKeys } from '../modules/customers/phones.js';
 import { lookupMatches, lookupMatchesByPhone, type MatchOptions } from '../modules/customers/screen-pop.js';
 import { listByE164Many, listCustomers, type ListOptions } from '../modules/customers/search.js';
+import { searchCases } from '../modules/cases/search.js';
+import { searchMessages } from '../modules/email/store.js';
+import { searchInteractions } from '../modules/interactions/search.js';
+import { searchTasks } from '../modules/tasks/store.js';
 
 export const SNAPSHOT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'snapshots');
 
@@ -229,6 +233,42 @@ const SHAPES: Shape[] = [
     source: 'cases/store.ts countCustomerCases',
     input: "the customer record's case count (up to 10,000)",
     run: (q) => countCustomerCases(q, UUID, { publicOnly: false }, 10_000),
+  },
+  // ---------------------------------------------------------------- global search (docs/agent-workflow.md)
+  {
+    file: 'search.cases',
+    source: 'cases/search.ts searchCases',
+    input:
+      'GET /api/v1/search?q=100123 by an agent without cases.viewPrivate, with one email message the email ' +
+      "module found (case number, subject/description, follow-ups, then the messages' cases and follow-ups)",
+    run: (q) =>
+      searchCases(q, {
+        text: '100123',
+        words: ['100123'],
+        limit: 5,
+        cap: 20,
+        viewPrivate: false,
+        internal: true,
+        extra: [{ caseId: UUID, followUpId: UUID, excerpt: 'text', at: new Date(0) }],
+      }),
+  },
+  {
+    file: 'search.email',
+    source: 'email/store.ts searchMessages',
+    input: 'GET /api/v1/search?q=printer jam (the email messages on cases)',
+    run: (q) => searchMessages(q, 'printer jam', 'printer', 20),
+  },
+  {
+    file: 'search.tasks',
+    source: 'tasks/store.ts searchTasks',
+    input: 'GET /api/v1/search?q=printer jam (tasks)',
+    run: (q) => searchTasks(q, 'printer jam', 'printer', 20),
+  },
+  {
+    file: 'search.interactions',
+    source: 'interactions/search.ts searchInteractions',
+    input: 'GET /api/v1/search?q=555 0199 (interactions: by number digits, then by notes)',
+    run: (q) => searchInteractions(q, { text: '555 0199', words: ['555', '0199'], limit: 5, cap: 20 }),
   },
 ];
 

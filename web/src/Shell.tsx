@@ -4,6 +4,7 @@ import { displayName, useSession } from './session.js';
 import { live, type LiveStatus } from './live.js';
 import { useToast } from './components/Toasts.js';
 import { MailRelayBanner } from './components/MailRelayBanner.js';
+import { GlobalSearch } from './components/GlobalSearch.js';
 import { forgetFieldDefs } from './customFields.js';
 import { syncThemeFromPreferences } from './theme.js';
 import { Reminders } from './screens/Reminders.js';
@@ -28,24 +29,13 @@ function isTyping(target: EventTarget | null): boolean {
   return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || el.isContentEditable;
 }
 
-/** `/` focuses the screen's search box, `n` opens New Customer (when not typing in a field). */
+/** `n` opens New Customer (when not typing in a field); `/`, `g …` and `?` are GlobalSearch's. */
 function useShortcuts(canCreateCustomer: boolean): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
       if (document.querySelector('dialog[open]')) return;
-      if (e.key === '/') {
-        const box = document.querySelector<HTMLInputElement>('[data-search]');
-        if (box) {
-          e.preventDefault();
-          box.focus();
-          box.select();
-        } else {
-          e.preventDefault();
-          navigate('/customers');
-          setTimeout(() => document.querySelector<HTMLInputElement>('[data-search]')?.focus(), 50);
-        }
-      } else if (e.key === 'n' && canCreateCustomer) {
+      if (e.key === 'n' && canCreateCustomer) {
         e.preventDefault();
         navigate('/customers/new');
       }
@@ -185,6 +175,7 @@ export function Shell() {
             ))}
           </ul>
         </nav>
+        <GlobalSearch />
         <div className="me">
           <span className={`live ${status}`} title={`Live updates: ${status}`} data-live={status}>
             <span className="dot" aria-hidden="true" />

@@ -80,6 +80,7 @@ export type {
   PortalFaqCategory,
   PortalFaqSummary,
 } from '../../src/modules/faqs/schema.js';
+export type { SearchResults } from '../../src/modules/search/schema.js';
 import type { PortalMe as PortalMeSchema } from '../../src/modules/portal/schema.js';
 /** The Support Center's signed-in customer (`GET /api/portal/me`). */
 export type PortalMe = Static<typeof PortalMeSchema>;

@@ -30,3 +30,11 @@ export function customerCheck(customers: {
 }): (customerId: string) => Promise<boolean> {
   return async (id) => (await customers.summaries(systemActor(), [id])).length > 0;
 }
+
+/**
+ * Whether the actor may read internal follow-ups (and so find a case through one):
+ * staff who see the case do, the Support Center (a customer, channel `portal`) never does.
+ */
+export function mayReadInternalFollowUps(actor: Actor): boolean {
+  return can(actor, 'cases.view') && actor.channel !== 'portal';
+}

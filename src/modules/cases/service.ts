@@ -11,7 +11,8 @@ import { keysetPage, type Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import type { UsersService } from '../users/service.js';
-import { caseAudience, visibleCase } from './access.js';
+import { caseAudience, mayReadInternalFollowUps, visibleCase } from './access.js';
+import { searchCases, type CaseSearchHit, type CaseTextHit } from './search.js';
 import { FollowUpsService, type FollowUpAdded, type FollowUpInput } from './followups-service.js';
 import { listFollowUps, toFollowUp } from './followups-store.js';
 import { CaseLists } from './lists.js';
@@ -280,6 +281,26 @@ export class CasesService {
         }
       }
       return { items, changed: items.filter((r) => r.changed).length };
+    });
+  }
+
+  /**
+   * The global search's cases group (cases/search.ts): by number, subject, description,
+   * follow-up text and the email messages the email module found (`extra`), as far as the
+   * caller may see them: private cases only with cases.viewPrivate, internal follow-ups
+   * only for staff (access.ts).
+   */
+  async search(
+    actor: Actor,
+    query: { text: string; words: string[]; limit: number; cap: number },
+    extra: CaseTextHit[] = [],
+  ): Promise<CaseSearchHit[]> {
+    requirePrivilege(actor, 'cases.view');
+    return searchCases(this.db, {
+      ...query,
+      viewPrivate: can(actor, 'cases.viewPrivate'),
+      internal: mayReadInternalFollowUps(actor),
+      extra,
     });
   }
 

@@ -283,6 +283,19 @@ export class EmailService {
   }
 
   /** GET /api/v1/email/status: is a relay configured, and how the outbox stands (administrators). */
+  /**
+   * The global search's email part (store.searchMessages): messages on cases holding the
+   * words, newest first, at most `cap`. Not for display as they are: the cases module keeps
+   * only those the caller may see (CasesService.search).
+   */
+  async searchMessages(
+    actor: Actor,
+    query: { text: string; words: string[]; cap: number },
+  ): Promise<{ caseId: string; followUpId: string | null; excerpt: string; at: Date }[]> {
+    requirePrivilege(actor, 'cases.view');
+    return store.searchMessages(this.db, query.text, query.words[0] ?? '', query.cap);
+  }
+
   async status(actor: Actor): Promise<EmailStatus> {
     requirePrivilege(actor, 'admin');
     const s = await outbox.outboxSummary(this.db);

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/adapter.js';
 import { maybeOne, one } from '../../db/adapter.js';
+import { excerptSql } from '../../formats/search-text.js';
 
 /** The email module's SQL: the only code that touches email_messages, email_attachments and email_quarantine. */
 
@@ -330,4 +331,25 @@ export async function quarantineRetried(
      WHERE id = $1 RETURNING ${QUARANTINE_COLUMNS}`,
     [id, outcome.caseId, outcome.followUpId],
   );
+}
+
+/**
+ * The global search's email part: the newest `cap` stored messages on a case whose subject
+ * or text body holds the words (email_messages_text_idx, migration 1510). The cases module
+ * then keeps only those on cases (and follow-ups) the caller may see.
+ */
+export async function searchMessages(
+  q: Queryable,
+  text: string,
+  word: string,
+  cap: number,
+): Promise<{ caseId: string; followUpId: string | null; excerpt: string; at: Date }[]> {
+  const doc = `coalesce(subject, '') || ' ' || coalesce(text_body, '')`;
+  const rows = await q.query<{ case_id: string; follow_up_id: string | null; excerpt: string; created_at: Date }>(
+    `SELECT case_id, follow_up_id, ${excerptSql(doc, '$2')} AS excerpt, created_at FROM email_messages
+     WHERE case_id IS NOT NULL AND to_tsvector('simple'::regconfig, ${doc}) @@ websearch_to_tsquery('simple', $1)
+     ORDER BY created_at DESC, id DESC LIMIT $3`,
+    [text, word, cap],
+  );
+  return rows.map((r) => ({ caseId: r.case_id, followUpId: r.follow_up_id, excerpt: r.excerpt, at: r.created_at }));
 }

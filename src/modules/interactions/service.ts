@@ -49,6 +49,7 @@ import {
   type InteractionRow,
 } from './store.js';
 import { InteractionLists } from './lists.js';
+import { searchInteractions, type InteractionSearchHit } from './search.js';
 import { InteractionLookup } from './lookup.js';
 import { WrapUp } from './wrapup.js';
 
@@ -203,6 +204,15 @@ export class InteractionsService {
       items.push(pop.caseId && !seen.has(pop.caseId) ? { ...pop, caseId: null } : pop);
     }
     return { items };
+  }
+
+  /** The global search's interactions group (search.ts): by number digits or by words of the notes. */
+  async search(
+    actor: Actor,
+    query: { text: string; words: string[]; limit: number; cap: number },
+  ): Promise<InteractionSearchHit[]> {
+    requirePrivilege(actor, 'customers.view');
+    return searchInteractions(this.db, query);
   }
 
   /** Every interaction, newest first, filtered (lists.ts). */

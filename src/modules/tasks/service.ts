@@ -18,6 +18,7 @@ import {
   insertTask,
   listTasks,
   moveTasksToCustomer,
+  searchTasks,
   updateTask,
   type TaskFields,
   type TaskFilter,
@@ -25,6 +26,7 @@ import {
   type TaskRow,
 } from './store.js';
 import { dayBounds, isTimeZone } from './time.js';
+import { snippetOf } from '../../formats/search-text.js';
 import { fieldsOf, historyView, iso, toDate, toTask } from './mapping.js';
 
 export { toTask };
@@ -56,6 +58,33 @@ export class TasksService {
     const row = isUuid(id) ? await getTask(this.db, id) : null;
     if (!row) throw new NotFound('Task');
     return toTask(row, this.clock.now());
+  }
+
+  /**
+   * The global search's tasks group: tasks whose subject or notes hold the words, the
+   * subject matches first, then newest first (store.searchTasks bounds the candidates).
+   */
+  async search(
+    actor: Actor,
+    query: { text: string; words: string[]; limit: number; cap: number },
+  ): Promise<
+    { id: string; subject: string; status: string; customerId: string; caseId: string | null; snippet: string }[]
+  > {
+    requirePrivilege(actor, 'tasks.view');
+    const rows = await searchTasks(this.db, query.text, query.words[0] ?? '', query.cap);
+    const inSubject = (r: { subject: string }) => query.words.some((w) => r.subject.toLowerCase().includes(w));
+    return rows
+      .map((r, i) => ({ r, i, subject: inSubject(r) }))
+      .sort((a, b) => Number(b.subject) - Number(a.subject) || a.i - b.i)
+      .slice(0, query.limit)
+      .map(({ r }) => ({
+        id: r.id,
+        subject: r.subject,
+        status: r.status,
+        customerId: r.customer_id,
+        caseId: r.case_id,
+        snippet: snippetOf(r.excerpt, query.words),
+      }));
   }
 
   async list(actor: Actor, query: TaskListQuery, now = this.clock.now()): Promise<Page<Task>> {

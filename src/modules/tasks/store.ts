@@ -1,6 +1,7 @@
 import { maybeOne, one, type Queryable } from '../../db/adapter.js';
 import type { PreparedCondition } from '../custom-fields/filters.js';
 import type { TaskStatus, TaskType } from './schema.js';
+import { excerptSql } from '../../formats/search-text.js';
 
 /** The tasks table as stored. Timestamps are kept to the millisecond, so cursors round-trip exactly. */
 export interface TaskRow {
@@ -187,5 +188,25 @@ export async function listTasks(
        (SELECT * FROM tasks ${undated} ORDER BY id ASC LIMIT ${n})
      ) page ORDER BY due_at ASC NULLS LAST, id ASC LIMIT ${n}`,
     args,
+  );
+}
+
+/**
+ * The global search's tasks part: the newest `cap` tasks whose subject or notes hold the
+ * words (tasks_text_idx and tasks_created_idx, migration 1510), with a bounded excerpt.
+ */
+export async function searchTasks(
+  q: Queryable,
+  text: string,
+  word: string,
+  cap: number,
+): Promise<(TaskRow & { excerpt: string })[]> {
+  const doc = `subject || ' ' || coalesce(notes, '')`;
+  return q.query<TaskRow & { excerpt: string }>(
+    `SELECT id, type, subject, customer_id, case_id, status, due_at, created_at,
+       ${excerptSql(`coalesce(notes, '')`, '$2')} AS excerpt
+     FROM tasks WHERE to_tsvector('simple'::regconfig, ${doc}) @@ websearch_to_tsquery('simple', $1)
+     ORDER BY created_at DESC, id DESC LIMIT $3`,
+    [text, word, cap],
   );
 }

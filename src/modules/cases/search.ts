@@ -1,0 +1,142 @@
+import { listParam, type Queryable } from '../../db/adapter.js';
+import { excerptSql, snippetOf } from '../../formats/search-text.js';
+
+/**
+ * The cases module's part of the global search (GET /api/v1/search): cases whose
+ * subject or description, one of whose follow-ups, or (found by the email module and
+ * handed in) one of whose email messages holds the words. Only this module's tables.
+ *
+ * Every branch is bounded: the newest `cap` matches of its index (ORDER BY a recency
+ * key, LIMIT). The planner picks per word: a rare word collects its few matches from
+ * the GIN index and sorts them; a frequent one walks the recency index and stops at
+ * the limit (the raised statistics targets of migrations 0200 and 1510 let it tell).
+ */
+
+/** A match found outside this module (an email message) that the cases module checks and shows. */
+export interface CaseTextHit {
+  caseId: string;
+  /** The follow-up the message is, when it is one (its visibility then applies). */
+  followUpId: string | null;
+  excerpt: string;
+  at: Date;
+}
+
+type CaseMatchedIn = 'number' | 'subject' | 'description' | 'followUp' | 'email';
+
+export interface CaseSearchHit {
+  id: string;
+  caseNumber: number;
+  subject: string;
+  status: string;
+  isOpen: boolean;
+  matchedIn: CaseMatchedIn;
+  snippet: string;
+}
+
+interface CaseMatchRow {
+  id: string;
+  case_number: number;
+  subject: string;
+  status: string;
+  is_open: boolean;
+  visibility: 'public' | 'private';
+  at: Date;
+  in_subject: boolean;
+  excerpt: string;
+}
+
+/** Ranks within the group: a case number, then subject, description, follow-up and email matches; newer first. */
+const WEIGHT: Record<CaseMatchedIn, number> = { number: 5, subject: 4, description: 3, followUp: 2, email: 1 };
+
+export async function searchCases(
+  q: Queryable,
+  opts: {
+    text: string;
+    words: string[];
+    limit: number;
+    cap: number;
+    viewPrivate: boolean;
+    internal: boolean;
+    extra: CaseTextHit[];
+  },
+): Promise<CaseSearchHit[]> {
+  const word = opts.words[0] ?? '';
+  const privateCond = opts.viewPrivate ? '' : `AND c.visibility = 'public'`;
+  const found = new Map<string, { row: CaseMatchRow; matchedIn: CaseMatchedIn; at: number; excerpt: string }>();
+  const offer = (row: CaseMatchRow, matchedIn: CaseMatchedIn, excerpt: string, at: Date) => {
+    const old = found.get(row.id);
+    const better =
+      !old || WEIGHT[matchedIn] > WEIGHT[old.matchedIn] || (matchedIn === old.matchedIn && at.getTime() > old.at);
+    if (better) found.set(row.id, { row, matchedIn, at: at.getTime(), excerpt });
+  };
+  const caseCols = `c.id, c.case_number, c.subject, c.status, c.is_open, c.visibility`;
+
+  const number = /^#?\s*(\d{1,18})$/.exec(opts.text);
+  if (number) {
+    const rows = await q.query<CaseMatchRow>(
+      `SELECT ${caseCols}, c.opened_at AS at, true AS in_subject, '' AS excerpt FROM cases c
+       WHERE c.case_number = $1::bigint ${privateCond}`,
+      [number[1]],
+    );
+    for (const r of rows) offer(r, 'number', r.subject, r.at);
+  }
+
+  const byText = await q.query<CaseMatchRow>(
+    `SELECT ${caseCols}, c.opened_at AS at,
+       to_tsvector('english'::regconfig, c.subject) @@ websearch_to_tsquery('english', $1) AS in_subject,
+       ${excerptSql('c.description', '$2')} AS excerpt
+     FROM cases c
+     WHERE c.search @@ websearch_to_tsquery('english', $1) ${privateCond}
+     ORDER BY c.opened_at DESC, c.id DESC LIMIT $3`,
+    [opts.text, word, opts.cap],
+  );
+  for (const r of byText) offer(r, r.in_subject ? 'subject' : 'description', r.in_subject ? '' : r.excerpt, r.at);
+
+  const byFollowUp = await q.query<CaseMatchRow>(
+    `SELECT ${caseCols}, f.created_at AS at, false AS in_subject, ${excerptSql('f.body', '$2')} AS excerpt
+     FROM case_follow_ups f JOIN cases c ON c.id = f.case_id
+     WHERE to_tsvector('simple'::regconfig, f.body) @@ websearch_to_tsquery('simple', $1)
+       ${opts.internal ? '' : `AND f.visibility = 'public'`} ${privateCond}
+     ORDER BY f.seq DESC LIMIT $3`,
+    [opts.text, word, opts.cap],
+  );
+  for (const r of byFollowUp) offer(r, 'followUp', r.excerpt, r.at);
+
+  if (opts.extra.length > 0) {
+    // Each message's case, and its follow-up when it is one, must be visible to the caller.
+    const cases = await q.query<CaseMatchRow>(
+      `SELECT ${caseCols}, c.opened_at AS at, false AS in_subject, '' AS excerpt
+       FROM cases c WHERE c.id = ANY(${listParam('$1', 'uuid')}) ${privateCond}`,
+      [[...new Set(opts.extra.map((h) => h.caseId))]],
+    );
+    const followUpIds = [...new Set(opts.extra.flatMap((h) => (h.followUpId ? [h.followUpId] : [])))];
+    const shown =
+      followUpIds.length === 0
+        ? []
+        : await q.query<{ id: string; case_id: string }>(
+            `SELECT f.id, f.case_id FROM case_follow_ups f WHERE f.id = ANY(${listParam('$1', 'uuid')})
+               ${opts.internal ? '' : `AND f.visibility = 'public'`}`,
+            [followUpIds],
+          );
+    const visible = new Map(cases.map((r) => [r.id, r]));
+    const visibleFollowUps = new Map(shown.map((f) => [f.id, f.case_id]));
+    for (const h of opts.extra) {
+      const row = visible.get(h.caseId);
+      if (!row || (h.followUpId && visibleFollowUps.get(h.followUpId) !== h.caseId)) continue;
+      offer(row, 'email', h.excerpt, h.at);
+    }
+  }
+
+  return [...found.values()]
+    .sort((a, b) => WEIGHT[b.matchedIn] - WEIGHT[a.matchedIn] || b.at - a.at || (a.row.id < b.row.id ? -1 : 1))
+    .slice(0, opts.limit)
+    .map(({ row, matchedIn, excerpt }) => ({
+      id: row.id,
+      caseNumber: row.case_number,
+      subject: row.subject,
+      status: row.status,
+      isOpen: row.is_open,
+      matchedIn,
+      snippet: snippetOf(excerpt || row.subject, opts.words),
+    }));
+}
