@@ -25,6 +25,8 @@ import { NotificationsService } from './modules/notifications/service.js';
 import { CannedRepliesService } from './modules/canned-replies/service.js';
 import { CaseViewsService } from './modules/case-views/service.js';
 import { AssignmentNoticesFlow } from './flows/assignment-notices.js';
+import { NotificationMailFlow } from './flows/notification-mail.js';
+import { WorkNoticesFlow } from './flows/work-notices.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -63,6 +65,10 @@ export interface Services {
   notifications: NotificationsService;
   /** Case owner changes → notifications for the new and the previous owner (src/flows/assignment-notices.ts). */
   assignmentNotices: AssignmentNoticesFlow;
+  /** Notifications of the kinds a user chose, also sent by email (src/flows/notification-mail.ts). */
+  notificationMail: NotificationMailFlow;
+  /** Reminders that fire and imports/exports that finish → their users' notifications (src/flows/work-notices.ts). */
+  workNotices: WorkNoticesFlow;
   /** Shared and personal canned replies with placeholders (docs/canned-replies.md). */
   cannedReplies: CannedRepliesService;
   /** Saved case views: named Cases list filters shown as queues with counts (docs/case-views.md). */
@@ -92,6 +98,8 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const caseTimeline = new CaseTimelineFlow(db, { cases, interactions, users });
   const notifications = new NotificationsService(db);
   const assignmentNotices = new AssignmentNoticesFlow({ cases, users, notifications });
+  const notificationMail = new NotificationMailFlow({ notifications, users, email, publicUrl: config.publicUrl });
+  const workNotices = new WorkNoticesFlow({ reminders, jobs, notifications });
   const cannedReplies = new CannedRepliesService(db, clock, { cases, customers, users });
   const caseViews = new CaseViewsService(db, clock, { cases });
   return {
@@ -114,6 +122,8 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     caseTimeline,
     notifications,
     assignmentNotices,
+    notificationMail,
+    workNotices,
     cannedReplies,
     caseViews,
   };

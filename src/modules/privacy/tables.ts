@@ -63,6 +63,7 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
   signin_audit: { handling: 'none', note: 'staff sign-ins' },
   settings: { handling: 'none', note: 'configuration' },
   user_preferences: { handling: 'none', note: 'staff preferences' },
+  notification_email_kinds: { handling: 'none', note: 'which notifications staff also get by email' },
   canned_replies: {
     handling: 'none',
     note: 'staff-written reply templates; placeholders are filled only when a reply is written',
