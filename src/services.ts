@@ -27,6 +27,7 @@ import { CaseViewsService } from './modules/case-views/service.js';
 import { AssignmentNoticesFlow } from './flows/assignment-notices.js';
 import { NotificationMailFlow } from './flows/notification-mail.js';
 import { WorkNoticesFlow } from './flows/work-notices.js';
+import { FollowUpNotifyFlow } from './flows/follow-up-notify.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -69,6 +70,8 @@ export interface Services {
   notificationMail: NotificationMailFlow;
   /** Reminders that fire and imports/exports that finish → their users' notifications (src/flows/work-notices.ts). */
   workNotices: WorkNoticesFlow;
+  /** The Notify option: a follow-up emailed to the addresses the agent lists (src/flows/follow-up-notify.ts). */
+  followUpNotify: FollowUpNotifyFlow;
   /** Shared and personal canned replies with placeholders (docs/canned-replies.md). */
   cannedReplies: CannedRepliesService;
   /** Saved case views: named Cases list filters shown as queues with counts (docs/case-views.md). */
@@ -100,6 +103,7 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const assignmentNotices = new AssignmentNoticesFlow({ cases, users, notifications });
   const notificationMail = new NotificationMailFlow({ notifications, users, email, publicUrl: config.publicUrl });
   const workNotices = new WorkNoticesFlow({ reminders, jobs, notifications });
+  const followUpNotify = new FollowUpNotifyFlow({ cases, users, email, publicUrl: config.publicUrl });
   const cannedReplies = new CannedRepliesService(db, clock, { cases, customers, users });
   const caseViews = new CaseViewsService(db, clock, { cases });
   return {
@@ -124,6 +128,7 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     assignmentNotices,
     notificationMail,
     workNotices,
+    followUpNotify,
     cannedReplies,
     caseViews,
   };

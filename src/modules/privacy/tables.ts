@@ -15,7 +15,10 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
   customer_phones: { handling: 'deleted', note: 'every number' },
   customer_terms: { handling: 'deleted', note: 'the name words no other customer has (search dictionary)' },
   cases: { handling: 'erased', note: 'subject, description, custom fields of their cases' },
-  case_follow_ups: { handling: 'erased', note: 'bodies, email headers, custom fields, customer author names' },
+  case_follow_ups: {
+    handling: 'erased',
+    note: 'bodies, email headers, custom fields, customer author names, notified addresses',
+  },
   tasks: { handling: 'erased', note: 'subject, notes, outcome, custom fields of tasks on them or their cases' },
   interactions: {
     handling: 'erased',
