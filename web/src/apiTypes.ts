@@ -73,6 +73,7 @@ export type {
   WorkloadReport,
 } from '../../src/modules/reports/schema.js';
 export type { PortalCase, PortalFollowUp } from '../../src/modules/portal/schema.js';
+export type { EmailPreferences, Notification } from '../../src/modules/notifications/schema.js';
 import type { PortalMe as PortalMeSchema } from '../../src/modules/portal/schema.js';
 /** The Support Center's signed-in customer (`GET /api/portal/me`). */
 export type PortalMe = Static<typeof PortalMeSchema>;
