@@ -34,17 +34,14 @@ export function NotificationBell() {
     [],
   );
   return (
-    <Link
-      to="/inbox"
-      className="inbox-link"
-      aria-label={unread > 0 ? `Inbox, ${unread} unread` : 'Inbox'}
-      data-unread={unread}
-    >
+    <Link to="/inbox" className="inbox-link" data-unread={unread}>
       Inbox
       {unread > 0 && (
-        <span className="count-badge" aria-hidden="true">
-          {unread > 99 ? '99+' : unread}
-        </span>
+        <>
+          {' '}
+          <span className="count-badge">{unread > 99 ? '99+' : unread}</span>
+          <span className="sr-only"> unread</span>
+        </>
       )}
     </Link>
   );

@@ -64,8 +64,8 @@ function Panel<T>({
 }
 
 /**
- * My work: where an agent lands after signing in. My open cases by priority
- * (the order the administrator gave the priorities), my tasks overdue and due
+ * My work: where an agent lands after signing in. My open cases, most urgent
+ * priority first (in the administrator's order of priorities), my tasks overdue and due
  * today, my unread notifications and my latest interactions; each list is
  * the API's own list with filters, and each panel links to the full screen.
  */
@@ -83,13 +83,11 @@ export function MyWorkScreen() {
             api.get<Page<Case>>('/api/v1/cases', { ownerId: 'me', status: 'open', limit: 100 }),
             loadCaseSettings(),
           ]);
-          const rank = (key: string) => {
-            const i = settings.priorities.findIndex((p) => p.key === key);
-            return i < 0 ? settings.priorities.length : i;
-          };
+          // The administrator lists priorities from least to most urgent: the most urgent come first here.
+          const rank = (key: string) => settings.priorities.findIndex((p) => p.key === key);
           return page.items
             .map((c) => ({ ...c, priorityLabel: labelOf(settings.priorities, c.priority) }))
-            .sort((a, b) => rank(a.priority) - rank(b.priority) || a.openedAt.localeCompare(b.openedAt));
+            .sort((a, b) => rank(b.priority) - rank(a.priority) || a.openedAt.localeCompare(b.openedAt));
         }
       : null,
     [],
