@@ -156,4 +156,27 @@ describe('My work, the inbox and the unread badge (browser)', () => {
     await screenshot(page, 'screen-pop-draft');
     expect(errors).toEqual([]);
   });
+
+  it('the Notify field: an internal note to a customer is refused under the field; a public one records whom', async () => {
+    await page.goto(`${server.url}/cases/${cases[0].id}`);
+    const form = page.getByRole('form', { name: 'Add a follow-up' });
+    await form.getByLabel('Add a note').fill('The corrected invoice is on its way.');
+    await form.getByLabel('Notify by email').fill('ada@customer.test');
+    await form.getByRole('button', { name: 'Add follow-up' }).click();
+    await form
+      .getByText(/can be sent to staff members only/)
+      .first()
+      .waitFor();
+    await form.getByLabel('Visible to').selectOption('public');
+    await form.getByRole('button', { name: 'Add follow-up' }).click();
+    await page.getByText('Notified: ada@customer.test').waitFor();
+    await expectAccessible(page, 'follow-up notified');
+    await screenshot(page, 'follow-up-notify');
+    const fus = await server.admin.ok<{ items: { notified: string[]; visibility: string }[] }>(
+      'GET',
+      `/api/v1/cases/${cases[0].id}/follow-ups?order=newest`,
+    );
+    expect(fus.items[0]).toMatchObject({ visibility: 'public', notified: ['ada@customer.test'] });
+    expect(errors).toEqual([]);
+  });
 });
