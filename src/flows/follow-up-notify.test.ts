@@ -132,4 +132,22 @@ describe('the Notify option: a follow-up emailed to the addresses the agent list
     // Colleague is not mentioned or notified by the Notify option through the inbox: it is mail only.
     expect((await colleague.get('/api/v1/notifications')).json().items).toEqual([]);
   });
+
+  it('a privacy erasure of the customer clears the addresses a follow-up was sent to', async () => {
+    const cust = (
+      await t.admin.post('/api/v1/customers', { firstName: 'Eve', lastName: 'Erased', email: 'eve@customer.test' })
+    ).json();
+    const k = (await t.admin.post('/api/v1/cases', { customerId: cust.id, subject: 'Forget me' })).json();
+    const fu = await agent.post(`/api/v1/cases/${k.id}/follow-ups`, {
+      kind: 'note',
+      visibility: 'public',
+      body: 'Done.',
+      notify: ['eve@customer.test'],
+    });
+    expect(fu.json().notified).toEqual(['eve@customer.test']);
+    const erased = await t.admin.post(`/api/v1/customers/${cust.id}/erase`, { reason: 'request 42' });
+    expect(erased.statusCode, erased.body).toBe(200);
+    const after = await t.admin.get(`/api/v1/cases/${k.id}/follow-ups/${fu.json().id}`);
+    expect(after.json().notified).toEqual([]);
+  });
 });
