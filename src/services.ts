@@ -27,6 +27,9 @@ import { CaseViewsService } from './modules/case-views/service.js';
 import { FaqsService } from './modules/faqs/service.js';
 import { AssignmentNoticesFlow } from './flows/assignment-notices.js';
 import { GlobalSearchFlow } from './flows/global-search.js';
+import { NotificationMailFlow } from './flows/notification-mail.js';
+import { WorkNoticesFlow } from './flows/work-notices.js';
+import { FollowUpNotifyFlow } from './flows/follow-up-notify.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -65,6 +68,12 @@ export interface Services {
   notifications: NotificationsService;
   /** Case owner changes → notifications for the new and the previous owner (src/flows/assignment-notices.ts). */
   assignmentNotices: AssignmentNoticesFlow;
+  /** Notifications of the kinds a user chose, also sent by email (src/flows/notification-mail.ts). */
+  notificationMail: NotificationMailFlow;
+  /** Reminders that fire and imports/exports that finish → their users' notifications (src/flows/work-notices.ts). */
+  workNotices: WorkNoticesFlow;
+  /** The Notify option: a follow-up emailed to the addresses the agent lists (src/flows/follow-up-notify.ts). */
+  followUpNotify: FollowUpNotifyFlow;
   /** Shared and personal canned replies with placeholders (docs/canned-replies.md). */
   cannedReplies: CannedRepliesService;
   /** Saved case views: named Cases list filters shown as queues with counts (docs/case-views.md). */
@@ -98,6 +107,9 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const caseTimeline = new CaseTimelineFlow(db, { cases, interactions, users });
   const notifications = new NotificationsService(db);
   const assignmentNotices = new AssignmentNoticesFlow({ cases, users, notifications });
+  const notificationMail = new NotificationMailFlow({ notifications, users, email, publicUrl: config.publicUrl });
+  const workNotices = new WorkNoticesFlow({ reminders, jobs, notifications });
+  const followUpNotify = new FollowUpNotifyFlow({ cases, users, email, publicUrl: config.publicUrl });
   const cannedReplies = new CannedRepliesService(db, clock, { cases, customers, users });
   const caseViews = new CaseViewsService(db, clock, { cases });
   const faqs = new FaqsService(db, clock, { portal });
@@ -122,6 +134,9 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     caseTimeline,
     notifications,
     assignmentNotices,
+    notificationMail,
+    workNotices,
+    followUpNotify,
     cannedReplies,
     caseViews,
     faqs,

@@ -110,3 +110,91 @@ describe('notifications that wait: case assignment', () => {
     expect(mine[0].title).toContain('Ada Lovelace');
   });
 });
+
+describe('notifications that wait: @mentions in internal notes', () => {
+  let t: TestApp;
+  let author: TestClient;
+  let grace: TestClient;
+  let viewer: TestClient;
+  let customerId: string;
+  let graceHandle: string;
+  let viewerEmailHandle: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    author = await t.user('agent');
+    grace = await t.user('agent');
+    viewer = await t.user('supervisor');
+    const users = t.ctx.services.users;
+    const g = (await users.findRowById(grace.userId!))!;
+    graceHandle = `${g.first_name}${g.last_name}`;
+    const v = (await users.findRowById(viewer.userId!))!;
+    viewerEmailHandle = v.email.split('@')[0];
+    const c = await t.admin.post('/api/v1/customers', { firstName: 'Ada', lastName: 'Lovelace' });
+    customerId = c.json().id;
+  });
+  afterAll(async () => t?.close());
+
+  const mentions = async (as: TestClient): Promise<NotificationWire[]> =>
+    ((await as.get('/api/v1/notifications')).json().items as (NotificationWire & { kind: string })[]).filter(
+      (n) => n.kind === 'mention',
+    );
+  const newCase = async (body: Record<string, unknown> = {}) => {
+    const k = await t.admin.post('/api/v1/cases', { customerId, subject: 'Refund', ...body });
+    expect(k.statusCode, k.body).toBe(201);
+    return k.json() as { id: string; caseNumber: number };
+  };
+
+  it('an internal note naming @FirstLast or @email-name tells those users, once, in its transaction', async () => {
+    const kase = await newCase();
+    const body = `@${graceHandle.toUpperCase()}, please check. cc @${viewerEmailHandle}. Mail ada@example.com, not @nobody-here. Again @${graceHandle}.`;
+    const note = await author.post(`/api/v1/cases/${kase.id}/follow-ups`, { kind: 'note', body });
+    expect(note.statusCode, note.body).toBe(201);
+    const toGrace = await mentions(grace);
+    expect(toGrace).toHaveLength(1);
+    expect(toGrace[0]).toMatchObject({ recordId: kase.id, readAt: null });
+    expect(toGrace[0].payload).toMatchObject({ caseNumber: kase.caseNumber, followUpId: note.json().id });
+    expect(toGrace[0].title).toContain(`mentioned you on case ${kase.caseNumber}`);
+    expect(await mentions(viewer)).toHaveLength(1);
+    // The author mentioning themselves is not told.
+    const a = (await t.ctx.services.users.findRowById(author.userId!))!;
+    await author.post(`/api/v1/cases/${kase.id}/follow-ups`, { kind: 'note', body: `@${a.first_name}${a.last_name}` });
+    expect(await mentions(author)).toHaveLength(0);
+  });
+
+  it('public follow-ups and customers’ messages mention nobody; a rolled-back note tells nobody', async () => {
+    const kase = await newCase();
+    const pub = await author.post(`/api/v1/cases/${kase.id}/follow-ups`, {
+      kind: 'note',
+      visibility: 'public',
+      body: `Thanks @${graceHandle}`,
+    });
+    expect(pub.statusCode, pub.body).toBe(201);
+    await t.ctx.services.cases.followUps.add(systemActor('email', 'email'), kase.id, {
+      kind: 'email',
+      direction: 'inbound',
+      visibility: 'internal',
+      body: `Dear @${graceHandle}`,
+      author: { type: 'customer', id: customerId, name: 'Ada Lovelace' },
+    });
+    // A note refused for another reason (an unknown custom field) writes no notification either.
+    const bad = await author.post(`/api/v1/cases/${kase.id}/follow-ups`, {
+      kind: 'note',
+      body: `@${graceHandle}`,
+      customFields: { nope: 1 },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect((await mentions(grace)).filter((n) => n.recordId === kase.id)).toHaveLength(0);
+  });
+
+  it('a private case mentions only users who may see private cases', async () => {
+    const kase = await newCase({ visibility: 'private' });
+    const note = await t.admin.post(`/api/v1/cases/${kase.id}/follow-ups`, {
+      kind: 'note',
+      body: `@${graceHandle} and @${viewerEmailHandle}`,
+    });
+    expect(note.statusCode, note.body).toBe(201);
+    expect((await mentions(grace)).filter((n) => n.recordId === kase.id)).toHaveLength(0);
+    expect((await mentions(viewer)).filter((n) => n.recordId === kase.id)).toHaveLength(1);
+  });
+});

@@ -46,6 +46,8 @@ describe('customers in the console (browser)', () => {
   const headers = () => page.locator('table.list thead th').allTextContents();
 
   it('creates a customer from the keyboard shortcut', async () => {
+    // Signing in lands on My work; the shortcut works from the Customers screen as from any other.
+    await page.goto(`${server.url}/customers`);
     await page.getByRole('heading', { name: 'Customers' }).waitFor();
     await page.locator('body').press('n');
     await page.getByRole('heading', { name: 'New customer' }).waitFor();

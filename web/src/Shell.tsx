@@ -21,6 +21,9 @@ import { CannedRepliesScreen } from './screens/CannedReplies.js';
 import { RecordsScreen, ReportsScreen } from './screens/Reports.js';
 import { WallboardScreen } from './screens/Wallboard.js';
 import { DownloadsScreen } from './screens/Downloads.js';
+import { MyWorkScreen } from './screens/MyWork.js';
+import { InboxScreen } from './screens/Inbox.js';
+import { NotificationBell } from './components/NotificationBell.js';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -61,9 +64,9 @@ function useLive(): LiveStatus {
 function Routes({ path }: { path: string }): ReactNode {
   const { can } = useSession();
   let m: Record<string, string> | null;
-  if (path === '/' || path === '') {
-    return can('customers.view') ? <Redirect to="/customers" /> : <Redirect to="/tasks" />;
-  }
+  // My work is the home screen: where an agent lands after signing in.
+  if (path === '/' || path === '') return <MyWorkScreen />;
+  if (path === '/inbox') return <InboxScreen />;
   if (path === '/customers') return <CustomersScreen />;
   if (path === '/customers/new') return <NewCustomerScreen />;
   if ((m = match('/customers/:id', path))) return <CustomerRecord key={m.id} id={m.id} />;
@@ -85,11 +88,6 @@ function Routes({ path }: { path: string }): ReactNode {
       </p>
     </section>
   );
-}
-
-function Redirect({ to }: { to: string }) {
-  useEffect(() => navigate(to, { replace: true }), [to]);
-  return null;
 }
 
 export function Shell() {
@@ -136,6 +134,7 @@ export function Shell() {
   }, [loc.path]);
 
   const tabs = [
+    { to: '/', label: 'My work', show: true },
     { to: '/customers', label: 'Customers', show: can('customers.view') },
     { to: '/cases', label: 'Cases', show: can('cases.view') },
     { to: '/tasks', label: 'Tasks', show: can('tasks.view') },
@@ -168,7 +167,10 @@ export function Shell() {
           <ul>
             {tabs.map((t) => (
               <li key={t.to}>
-                <Link to={t.to} aria-current={loc.path.startsWith(t.to) ? 'page' : undefined}>
+                <Link
+                  to={t.to}
+                  aria-current={(t.to === '/' ? loc.path === '/' : loc.path.startsWith(t.to)) ? 'page' : undefined}
+                >
                   {t.label}
                 </Link>
               </li>
@@ -182,6 +184,7 @@ export function Shell() {
             <span className="sr-only">Live updates: </span>
             {status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Offline'}
           </span>
+          <NotificationBell />
           <span className="who">{displayName(me)}</span>
           <button type="button" onClick={() => void signOut()}>
             Sign out

@@ -81,6 +81,7 @@ export type {
   PortalFaqSummary,
 } from '../../src/modules/faqs/schema.js';
 export type { SearchResults } from '../../src/modules/search/schema.js';
+export type { EmailPreferences, Notification } from '../../src/modules/notifications/schema.js';
 import type { PortalMe as PortalMeSchema } from '../../src/modules/portal/schema.js';
 /** The Support Center's signed-in customer (`GET /api/portal/me`). */
 export type PortalMe = Static<typeof PortalMeSchema>;

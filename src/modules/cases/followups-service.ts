@@ -57,10 +57,16 @@ export class FollowUpsService {
     if (input.body.trim() === '' && !input.email) {
       throw new Invalid([{ field: 'body', message: 'must not be empty' }]);
     }
+    const notify = uniqueAddresses(input.notify ?? []);
+    if (notify.length > 0 && !this.notifier) {
+      throw new Invalid([{ field: 'notify', message: 'follow-ups cannot be emailed here' }]);
+    }
     return inTransaction(this.db, tx, async (q): Promise<FollowUpAdded> => {
       // The case row lock orders a case's follow-ups and serialises its reopening.
       const row = await visibleCase(q, actor, caseId, true);
       const customFields = await validateCustomFields(q, 'followUp', input.customFields);
+      const visibility = input.visibility ?? 'internal';
+      if (notify.length > 0) await this.notifier!.check(visibility, notify, q);
       const author: FollowUpAuthor = input.author ?? {
         type: actor.kind === 'system' ? 'system' : 'user',
         id: actor.userId,
@@ -70,13 +76,14 @@ export class FollowUpsService {
         caseId: row.id,
         kind: input.kind,
         direction: input.direction ?? null,
-        visibility: input.visibility ?? 'internal',
+        visibility,
         body: input.body,
         author,
         channel: actor.channel,
         email: input.email ?? null,
         customFields,
         interaction: input.interaction ?? null,
+        notified: notify,
       });
       await recordHistory(q, actor, {
         recordType: 'case',
@@ -102,6 +109,7 @@ export class FollowUpsService {
       await this.cases.announce(actor, after, reopened ? 'reopen' : 'followUp', row, q);
       await enqueueWebhook(q, 'follow_up.created', toFollowUp(fu));
       const added = { followUp: toFollowUp(fu), case: toCase(after), reopened: reopened !== null };
+      if (notify.length > 0) await this.notifier!.send(added, q);
       if (this.onAdded) await this.onAdded(actor, added, q);
       return added;
     });
@@ -112,6 +120,17 @@ export class FollowUpsService {
    * called in the transaction of every follow-up added (a customer's reply notifies the owner).
    */
   onAdded: ((actor: Actor, added: FollowUpAdded, tx: Queryable) => Promise<void>) | null = null;
+
+  /**
+   * Set by services.ts to the follow-up notify flow (src/flows/follow-up-notify.ts),
+   * for the Notify option: `check` refuses addresses a follow-up may not go to
+   * (400 naming `notify`) before anything is written; `send` queues the mail,
+   * both in the follow-up's transaction.
+   */
+  notifier: {
+    check(visibility: 'public' | 'internal', addresses: string[], tx: Queryable): Promise<void>;
+    send(added: FollowUpAdded, tx: Queryable): Promise<void>;
+  } | null = null;
 
   /**
    * Set by services.ts to the email module's uploads (src/modules/email/uploads.ts,
@@ -149,4 +168,17 @@ export class FollowUpsService {
     if (!fu) throw new NotFound('Follow-up');
     return toFollowUp(fu);
   }
+}
+
+/** The Notify list without repeats (the same address in another case counts once), in the order given. */
+function uniqueAddresses(list: string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const raw of list) {
+    const a = raw.trim();
+    if (a === '' || seen.has(a.toLowerCase())) continue;
+    seen.add(a.toLowerCase());
+    out.push(a);
+  }
+  return out;
 }

@@ -19,11 +19,12 @@ interface FollowUpRow {
   email: FollowUpEmail | null;
   custom_fields: Record<string, unknown>;
   interaction: FollowUpInteraction | null;
+  notified: string[];
   created_at: Date;
 }
 
 const COLUMNS = `id, seq, case_id, kind, direction, visibility, body, author_type, author_id, author_name, channel,
-  email, custom_fields, interaction, created_at`;
+  email, custom_fields, interaction, notified, created_at`;
 
 export function toFollowUp(r: FollowUpRow): FollowUp {
   return {
@@ -38,6 +39,7 @@ export function toFollowUp(r: FollowUpRow): FollowUp {
     email: r.email,
     customFields: r.custom_fields,
     interaction: r.interaction,
+    notified: r.notified,
     createdAt: r.created_at.toISOString(),
   };
 }
@@ -53,14 +55,15 @@ interface NewFollowUp {
   email: FollowUpEmail | null;
   customFields: Record<string, unknown>;
   interaction?: FollowUpInteraction | null;
+  notified?: string[];
 }
 
 export async function insertFollowUp(tx: Queryable, f: NewFollowUp): Promise<FollowUpRow> {
   return one<FollowUpRow>(
     tx,
     `INSERT INTO case_follow_ups (case_id, kind, direction, visibility, body, author_type, author_id, author_name,
-       channel, email, custom_fields, interaction)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLUMNS}`,
+       channel, email, custom_fields, interaction, notified)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text[]) RETURNING ${COLUMNS}`,
     [
       f.caseId,
       f.kind,
@@ -74,6 +77,7 @@ export async function insertFollowUp(tx: Queryable, f: NewFollowUp): Promise<Fol
       f.email ? JSON.stringify(f.email) : null,
       JSON.stringify(f.customFields),
       f.interaction ? JSON.stringify(f.interaction) : null,
+      f.notified ?? [],
     ],
   );
 }

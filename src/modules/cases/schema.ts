@@ -277,6 +277,9 @@ export const FollowUp = Type.Object({
   interaction: Type.Union([FollowUpInteraction, Type.Null()], {
     description: 'for a call or chat on the case timeline: the interaction it records',
   }),
+  notified: Type.Array(Type.String(), {
+    description: 'the addresses this follow-up was emailed to when it was added (the Notify option)',
+  }),
   createdAt: DateTime,
 });
 export type FollowUp = Static<typeof FollowUp>;
@@ -299,6 +302,14 @@ export const FollowUpCreate = Type.Object(
       Type.Array(Type.String({ maxLength: 100 }), {
         maxItems: 20,
         description: 'files uploaded first with POST /api/v1/cases/{id}/attachments (pending for you on this case)',
+      }),
+    ),
+    notify: Type.Optional(
+      Type.Array(Type.String({ format: 'email', maxLength: 254 }), {
+        maxItems: 20,
+        description:
+          'email addresses to send this follow-up to (the customer, contacts, colleagues); ' +
+          'an internal follow-up may be sent to staff members only',
       }),
     ),
   },

@@ -268,6 +268,13 @@ export class JobQueue {
     );
   }
 
+  /**
+   * Set by services.ts to the work notices flow (src/flows/work-notices.ts):
+   * called for every job of any kind that finishes (succeeded, failed or
+   * cancelled), after its kind's onFinish, in the same transaction.
+   */
+  onFinished: ((job: Job, outcome: JobOutcome, tx: Queryable) => Promise<void>) | null = null;
+
   // ------------------------------------------------------------ cancelling
 
   /**
@@ -284,10 +291,9 @@ export class JobQueue {
       if (row.cancel_requested_at === null) await this.handlerOf(row.kind)?.onCancelRequest?.(q, actor, toJob(row));
       const cancelled = await cancelQueued(q, id, actor.userId, now);
       if (cancelled) {
-        await this.handlerOf(cancelled.kind)?.onFinish?.(q, toJob(cancelled), {
-          status: 'cancelled',
-          by: actor.userId,
-        });
+        const outcome: JobOutcome = { status: 'cancelled', by: actor.userId };
+        await this.handlerOf(cancelled.kind)?.onFinish?.(q, toJob(cancelled), outcome);
+        await this.onFinished?.(toJob(cancelled), outcome, q);
         return toJob(cancelled);
       }
       const asked = await requestCancel(q, id, actor.userId, now);
@@ -420,6 +426,7 @@ export class JobQueue {
         if (!after || !outcome) return;
         const told = outcome.status === 'cancelled' ? { ...outcome, by: after.cancel_requested_by } : outcome;
         await handler.onFinish?.(tx, toJob(after), told);
+        await this.onFinished?.(toJob(after), told, tx);
       });
     };
 

@@ -3,7 +3,7 @@ import type { App, AppContext } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
 import { PageOf } from '../../http/pagination.js';
 import { IdParams, Problem } from '../../http/schemas.js';
-import { Notification, NotificationListQuery, UnreadCount } from './schema.js';
+import { EmailPreferences, Notification, NotificationListQuery, UnreadCount } from './schema.js';
 
 /** The caller's notification inbox (docs/agent-workflow.md). Each user sees only their own. */
 export async function registerNotificationRoutes(app: App, ctx: AppContext): Promise<void> {
@@ -58,5 +58,32 @@ export async function registerNotificationRoutes(app: App, ctx: AppContext): Pro
       },
     },
     async (request) => ({ marked: await notifications.markAllRead(actorOf(request)) }),
+  );
+
+  app.get(
+    '/api/v1/notifications/email-preferences',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        summary: 'Which kinds of my notifications are also sent to me by email',
+        response: { 200: EmailPreferences },
+      },
+    },
+    async (request) => notifications.emailPreferences(actorOf(request)),
+  );
+
+  app.put(
+    '/api/v1/notifications/email-preferences',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags,
+        summary: 'Choose which kinds of my notifications are also sent to me by email (the whole list)',
+        body: EmailPreferences,
+        response: { 200: EmailPreferences, 400: Problem },
+      },
+    },
+    async (request) => notifications.setEmailPreferences(actorOf(request), request.body),
   );
 }

@@ -30,3 +30,15 @@ export const NotificationListQuery = Type.Object({
 export type NotificationListQuery = Static<typeof NotificationListQuery>;
 
 export const UnreadCount = Type.Object({ unread: Type.Integer() });
+
+export const EmailPreferences = Type.Object(
+  {
+    emailKinds: Type.Array(Type.Union(NOTIFICATION_KINDS.map((k) => Type.Literal(k))), {
+      maxItems: NOTIFICATION_KINDS.length,
+      uniqueItems: true,
+      description: `the kinds of notification also sent to me by email (${NOTIFICATION_KINDS.join(', ')}); empty: none`,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type EmailPreferences = Static<typeof EmailPreferences>;

@@ -4,13 +4,15 @@ import type { Actor } from '../../http/actor.js';
 import { Invalid, NotFound, Unauthenticated } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
-import type { Notification, NotificationListQuery } from './schema.js';
+import type { EmailPreferences, Notification, NotificationListQuery } from './schema.js';
 import {
   countUnread,
+  emailKindsOf,
   existsFor,
   insertNotifications,
   listNotifications,
   markRead,
+  setEmailKinds,
   toNotification,
   type NewNotification,
 } from './store.js';
@@ -30,6 +32,11 @@ export class NotificationsService {
     return inTransaction(this.db, tx, async (q) => {
       const rows = await insertNotifications(q, items);
       const out = rows.map(toNotification);
+      if (this.onNotified)
+        await this.onNotified(
+          rows.map((r, i) => ({ userId: r.user_id, notification: out[i] })),
+          q,
+        );
       await emitEvents(
         q,
         rows.map((r, i) => ({
@@ -42,6 +49,31 @@ export class NotificationsService {
       );
       return out;
     });
+  }
+
+  /**
+   * Set by services.ts to the notification mail flow (src/flows/notification-mail.ts):
+   * called in the transaction of every notification written, to email the kinds their users chose.
+   */
+  onNotified: ((written: { userId: string; notification: Notification }[], tx: Queryable) => Promise<void>) | null =
+    null;
+
+  /** The kinds of notification I also get by email. */
+  async emailPreferences(actor: Actor): Promise<EmailPreferences> {
+    const userId = this.userOf(actor);
+    return { emailKinds: (await emailKindsOf(this.db, [userId])).get(userId) ?? [] };
+  }
+
+  async setEmailPreferences(actor: Actor, input: EmailPreferences, tx?: Queryable): Promise<EmailPreferences> {
+    const userId = this.userOf(actor);
+    const kinds = [...new Set(input.emailKinds)];
+    await inTransaction(this.db, tx, (q) => setEmailKinds(q, userId, kinds));
+    return { emailKinds: kinds };
+  }
+
+  /** For the mail flow: the kinds each user chose (in the notifying transaction). */
+  async emailKindsOf(userIds: string[], tx?: Queryable): Promise<Map<string, string[]>> {
+    return emailKindsOf(tx ?? this.db, [...new Set(userIds)]);
   }
 
   async list(actor: Actor, query: NotificationListQuery): Promise<Page<Notification>> {

@@ -55,7 +55,7 @@ export async function insertNotifications(tx: Queryable, items: NewNotification[
           kind: i.kind,
           record_type: i.recordType,
           record_id: i.recordId,
-          title: i.title,
+          title: i.title.length > 500 ? `${i.title.slice(0, 499)}…` : i.title,
           payload: i.payload,
         })),
       ),
@@ -98,4 +98,22 @@ export async function markRead(q: Queryable, userId: string, id: string | null):
 export async function existsFor(q: Queryable, userId: string, id: string): Promise<boolean> {
   const rows = await q.query('SELECT 1 FROM notifications WHERE id = $1 AND user_id = $2', [id, userId]);
   return rows.length > 0;
+}
+
+/** The kinds each of these users also wants by email (users without a row want none). */
+export async function emailKindsOf(q: Queryable, userIds: string[]): Promise<Map<string, NotificationKind[]>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await q.query<{ user_id: string; kinds: NotificationKind[] }>(
+    'SELECT user_id, kinds FROM notification_email_kinds WHERE user_id = ANY($1::uuid[])',
+    [userIds],
+  );
+  return new Map(rows.map((r) => [r.user_id, r.kinds]));
+}
+
+export async function setEmailKinds(q: Queryable, userId: string, kinds: NotificationKind[]): Promise<void> {
+  await q.query(
+    `INSERT INTO notification_email_kinds (user_id, kinds) VALUES ($1, $2::text[])
+     ON CONFLICT (user_id) DO UPDATE SET kinds = EXCLUDED.kinds, updated_at = now()`,
+    [userId, kinds],
+  );
 }

@@ -136,7 +136,8 @@ export class CaseRetention {
     );
     await run(
       'followUps',
-      `UPDATE case_follow_ups SET body = $2, email = NULL, custom_fields = '{}'::jsonb WHERE id = ANY($1::uuid[])`,
+      `UPDATE case_follow_ups SET body = $2, email = NULL, custom_fields = '{}'::jsonb, notified = '{}'
+        WHERE id = ANY($1::uuid[])`,
       [followUpIds, ERASED_TEXT],
     );
     await run(

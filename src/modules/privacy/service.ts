@@ -225,7 +225,7 @@ export class PrivacyFlow {
       );
       await run(
         'followUps',
-        `UPDATE case_follow_ups SET body = $2, email = NULL, custom_fields = '{}'::jsonb,
+        `UPDATE case_follow_ups SET body = $2, email = NULL, custom_fields = '{}'::jsonb, notified = '{}',
                 author_name = CASE WHEN author_type = 'customer' THEN $3 ELSE author_name END
           WHERE id = ANY($1::uuid[])`,
         [s.followUpIds, ERASED_TEXT, `${ERASED_FIRST} ${ERASED_LAST}`],

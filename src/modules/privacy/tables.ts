@@ -15,7 +15,10 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
   customer_phones: { handling: 'deleted', note: 'every number' },
   customer_terms: { handling: 'deleted', note: 'the name words no other customer has (search dictionary)' },
   cases: { handling: 'erased', note: 'subject, description, custom fields of their cases' },
-  case_follow_ups: { handling: 'erased', note: 'bodies, email headers, custom fields, customer author names' },
+  case_follow_ups: {
+    handling: 'erased',
+    note: 'bodies, email headers, custom fields, customer author names, notified addresses',
+  },
   tasks: { handling: 'erased', note: 'subject, notes, outcome, custom fields of tasks on them or their cases' },
   interactions: {
     handling: 'erased',
@@ -63,6 +66,7 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
   signin_audit: { handling: 'none', note: 'staff sign-ins' },
   settings: { handling: 'none', note: 'configuration' },
   user_preferences: { handling: 'none', note: 'staff preferences' },
+  notification_email_kinds: { handling: 'none', note: 'which notifications staff also get by email' },
   canned_replies: {
     handling: 'none',
     note: 'staff-written reply templates; placeholders are filled only when a reply is written',

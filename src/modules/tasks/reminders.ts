@@ -149,6 +149,12 @@ export class RemindersService {
   ) {}
 
   /**
+   * Set by services.ts to the work notices flow (src/flows/work-notices.ts):
+   * called with each batch of reminders that fired, in the transaction that fired them.
+   */
+  onFired: ((fired: (ActiveReminder & { userId: string })[], tx: Queryable) => Promise<void>) | null = null;
+
+  /**
    * The poller every server process runs: claims due reminders in batches,
    * marks them fired and writes their events in the same transaction, so each
    * fires exactly once however many processes poll, and one that fell due
@@ -171,6 +177,12 @@ export class RemindersService {
           if (s.previous_state === 'fired') events.push(clearedEvent(s.user_id, s.task_id, [s.id], 'cancelled'));
         }
         await emitEvents(tx, events);
+        if (this.onFired && firing.length > 0) {
+          await this.onFired(
+            firing.map((r) => ({ ...toActiveReminder(r), userId: r.user_id })),
+            tx,
+          );
+        }
         fired += firing.length;
         return rows.length;
       });

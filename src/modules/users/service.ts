@@ -94,6 +94,25 @@ export class UsersService {
   }
 
   /**
+   * Active users an `@handle` names (docs/agent-workflow.md, Mentions): the
+   * handle is the user's first and last name written together without spaces
+   * (`@GraceHopper`), or the part of their email address before the `@`
+   * (`@grace.hopper`); case does not matter. Handles arrive lower-cased.
+   */
+  async activeIdsByHandle(handles: string[], tx?: Queryable): Promise<string[]> {
+    if (handles.length === 0) return [];
+    const rows = await (tx ?? this.db).query<{ id: string }>(
+      `SELECT id FROM users
+       WHERE NOT disabled
+         AND (lower(regexp_replace(first_name || last_name, '\\s+', '', 'g')) = ANY($1::text[])
+              OR lower(split_part(email, '@', 1)) = ANY($1::text[]))
+       ORDER BY id`,
+      [handles],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
    * What a user may see, as an actor acting for them: events and anything else
    * pushed to a user are shaped with this, never with the privileges of whoever
    * caused them. Null for an unknown or disabled user (they get nothing).

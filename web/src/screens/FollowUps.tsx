@@ -1,7 +1,7 @@
 import { FIELD_LIMITS } from '../fieldLimits.js';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorText, fieldErrors, type Page } from '../api.js';
-import { Select, TextArea } from '../components/Field.js';
+import { Field, Select, TextArea } from '../components/Field.js';
 import { useStoredState } from '../hooks.js';
 import { cfCreateBody, CustomFieldInputs, customFieldRows, useFieldDefs, type CfValues } from '../customFields.js';
 import { formatDateTime } from '../format.js';
@@ -28,13 +28,18 @@ export function FollowUps({
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
-  const [draft, setDraft] = useStoredState<{ kind: string; visibility: string; body: string; customFields?: CfValues }>(
-    `case:note:${c.id}`,
-    { kind: 'note', visibility: 'internal', body: '' },
-  );
+  const [draft, setDraft] = useStoredState<{
+    kind: string;
+    visibility: string;
+    body: string;
+    customFields?: CfValues;
+    /** The Notify option: addresses, comma- or space-separated. */
+    notify?: string;
+  }>(`case:note:${c.id}`, { kind: 'note', visibility: 'internal', body: '' });
   const defs = useFieldDefs('followUp');
   const [cfErrors, setCfErrors] = useState<Record<string, string>>({});
   const [noteError, setNoteError] = useState<string | null>(null);
+  const [notifyError, setNotifyError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [replying, setReplying] = useState(false);
   const [noteFiles, setNoteFiles] = useState<UploadedAttachment[]>([]);
@@ -83,12 +88,14 @@ export function FollowUps({
       setNoteError('Write something first.');
       return;
     }
+    const notify = (draft.notify ?? '').split(/[\s,;]+/).filter(Boolean);
     setBusy(true);
     try {
       const r = await api.post<FollowUp & { reopened: boolean; caseVersion: number }>(path, {
         kind: draft.kind,
         visibility: draft.visibility,
         body: draft.body,
+        ...(notify.length ? { notify } : {}),
         ...(noteFiles.length ? { attachmentIds: noteFiles.map((f) => f.id) } : {}),
         ...(cfCreateBody(defs, draft.customFields ?? {})
           ? { customFields: cfCreateBody(defs, draft.customFields ?? {}) }
@@ -97,16 +104,21 @@ export function FollowUps({
       setDraft({ kind: draft.kind, visibility: draft.visibility, body: '' });
       setNoteFiles([]);
       setNoteError(null);
+      setNotifyError(null);
       setCfErrors({});
       setTick((t) => t + 1);
       onAdded(r.reopened, r.caseVersion);
     } catch (err) {
       const fe = fieldErrors(err);
       setCfErrors(fe);
+      const notifyProblem = Object.entries(fe).find(([k]) => k === 'notify' || k.startsWith('notify.'));
+      setNotifyError(notifyProblem ? notifyProblem[1] : null);
       setNoteError(
-        fe.body ??
-          fe.attachmentIds ??
-          (Object.keys(fe).some((k) => k.startsWith('customFields.')) ? null : errorText(err)),
+        notifyProblem
+          ? null
+          : (fe.body ??
+              fe.attachmentIds ??
+              (Object.keys(fe).some((k) => k.startsWith('customFields.')) ? null : errorText(err))),
       );
     } finally {
       setBusy(false);
@@ -142,6 +154,35 @@ export function FollowUps({
             error={noteError ?? undefined}
           />
           <AttachFiles caseId={c.id} files={noteFiles} onChange={setNoteFiles} />
+          <Field
+            label="Notify by email"
+            type="text"
+            value={draft.notify ?? ''}
+            onChange={(e) => setDraft({ ...draft, notify: e.target.value })}
+            placeholder="name@example.com, another@example.com"
+            error={notifyError ?? undefined}
+            hint={
+              <>
+                {draft.visibility === 'internal'
+                  ? 'An internal follow-up can be emailed to staff members only.'
+                  : 'The customer, their contacts or colleagues: each gets the follow-up by email.'}
+                {customerEmail && draft.visibility === 'public' && !(draft.notify ?? '').includes(customerEmail) && (
+                  <>
+                    {' '}
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() =>
+                        setDraft({ ...draft, notify: [draft.notify ?? '', customerEmail].filter(Boolean).join(', ') })
+                      }
+                    >
+                      Add the customer ({customerEmail})
+                    </button>
+                  </>
+                )}
+              </>
+            }
+          />
           <CustomFieldInputs
             defs={defs}
             value={draft.customFields ?? {}}
@@ -197,6 +238,11 @@ export function FollowUps({
               <bdi>{f.body}</bdi>
             </div>
             <AttachmentLinks files={attached.get(f.id) ?? []} />
+            {f.notified.length > 0 && (
+              <p className="muted notified" data-notified={f.id}>
+                Notified: {f.notified.join(', ')}
+              </p>
+            )}
             {defs.length > 0 && Object.keys(f.customFields ?? {}).length > 0 && (
               <p className="muted">
                 {customFieldRows(defs, f.customFields)

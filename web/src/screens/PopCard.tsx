@@ -170,6 +170,21 @@ export function PopCard({
               No customer matches <bdi>{shownWho ?? 'this interaction'}</bdi>.
             </strong>
           </p>
+          {(i.drafts ?? []).length > 0 && (
+            <div className="pop-drafts">
+              <ul>
+                {(i.drafts ?? []).map((d) => (
+                  <li key={d.customerId} data-draft={d.customerId}>
+                    <span className="badge draft">Possible match (draft)</span>{' '}
+                    <Link to={`/customers/${d.customerId}`}>{d.displayName}</Link> ({d.accountNumber}){' '}
+                    <button type="button" onClick={() => void associate(d.customerId)}>
+                      Link to {d.displayName}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           <button type="button" className="primary" onClick={createPrefilled}>
             Create customer
           </button>

@@ -69,7 +69,7 @@ export function ScreenPopPanel() {
       live.on(['screen.pop', 'interaction.updated', 'interaction.closed'], (e) => {
         const got: Interaction = e.interaction;
         if (e.type === 'screen.pop') {
-          const pop: Interaction = { ...got, matches: e.matches };
+          const pop: Interaction = { ...got, matches: e.matches, drafts: e.drafts };
           setPops((old) => [pop, ...old.filter((o) => o.id !== pop.id)].slice(0, KEEP));
           setDismissed((d) => (d.includes(pop.id) ? d.filter((x) => x !== pop.id) : d));
           setCollapsed(false);
@@ -85,7 +85,7 @@ export function ScreenPopPanel() {
               () => {},
             );
           }
-          return old.map((o) => (o.id === got.id ? { ...o, ...got, matches: o.matches } : o));
+          return old.map((o) => (o.id === got.id ? { ...o, ...got, matches: o.matches, drafts: o.drafts } : o));
         });
       }),
     [setPops, setDismissed],
@@ -107,7 +107,9 @@ export function ScreenPopPanel() {
               key={p.id}
               interaction={p}
               onChange={(i) =>
-                setPops((old) => old.map((o) => (o.id === i.id ? { ...i, matches: i.matches ?? o.matches } : o)))
+                setPops((old) =>
+                  old.map((o) => (o.id === i.id ? { ...i, matches: i.matches ?? o.matches, drafts: o.drafts } : o)),
+                )
               }
               onClose={() => {
                 setPops((old) => old.filter((o) => o.id !== p.id));

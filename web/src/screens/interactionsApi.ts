@@ -8,9 +8,11 @@ export type { InteractionMatch, MatchCase };
 /**
  * The interactions module's paths (screen pop, association, wrap-up), in one place.
  * An interaction as the server sends it; the answers that carry the customers it
- * matches (one interaction, `screen.pop`, associate) add `matches`.
+ * matches (one interaction, `screen.pop`, associate) add `matches`; a pop that
+ * matched nobody may carry `drafts`: draft customers with the caller's exact
+ * number, address or account number, shown as "possible match (draft)".
  */
-export type Interaction = ServerInteraction & { matches?: InteractionMatch[] };
+export type Interaction = ServerInteraction & { matches?: InteractionMatch[]; drafts?: InteractionMatch[] };
 
 export const interactionsApi = {
   get: (id: string) => api.get<Interaction>(`/api/v1/interactions/${id}`),
