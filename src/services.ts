@@ -25,6 +25,8 @@ import { NotificationsService } from './modules/notifications/service.js';
 import { CannedRepliesService } from './modules/canned-replies/service.js';
 import { CaseViewsService } from './modules/case-views/service.js';
 import { AssignmentNoticesFlow } from './flows/assignment-notices.js';
+import { ConnectorsService } from './modules/connectors/service.js';
+import { CrmConnectorsFlow } from './flows/crm-connectors.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -67,6 +69,10 @@ export interface Services {
   cannedReplies: CannedRepliesService;
   /** Saved case views: named Cases list filters shown as queues with counts (docs/case-views.md). */
   caseViews: CaseViewsService;
+  /** External CRM connectors: configuration, the pop's external sources, write-back jobs (docs/webhooks.md). */
+  connectors: ConnectorsService;
+  /** Connectors ↔ interactions: the pop's lookup order, ended interactions written back (src/flows/crm-connectors.ts). */
+  crmConnectors: CrmConnectorsFlow;
 }
 
 export function buildServices(db: Db, config: Config, hub: EventHub, clock: Clock = systemClock): Services {
@@ -94,6 +100,8 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const assignmentNotices = new AssignmentNoticesFlow({ cases, users, notifications });
   const cannedReplies = new CannedRepliesService(db, clock, { cases, customers, users });
   const caseViews = new CaseViewsService(db, clock, { cases });
+  const connectors = new ConnectorsService(db, { webhooks, jobs }, clock);
+  const crmConnectors = new CrmConnectorsFlow(config, { connectors, interactions, customers, users });
   return {
     users,
     auth,
@@ -116,5 +124,7 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     assignmentNotices,
     cannedReplies,
     caseViews,
+    connectors,
+    crmConnectors,
   };
 }
