@@ -1,9 +1,11 @@
 import type { Config } from '../config.js';
 import { systemActor } from '../http/actor.js';
-import type { InteractionLog, LookupKeys } from '../modules/connectors/connector.js';
+import type { Queryable } from '../db/adapter.js';
+import type { ExternalContact, InteractionLog, LookupKeys } from '../modules/connectors/connector.js';
 import type { ConnectorsService } from '../modules/connectors/service.js';
 import type { ExternalLookup } from '../modules/connectors/schema.js';
 import type { CustomersService } from '../modules/customers/service.js';
+import { PHONE_TYPES, type CustomerPatch, type PhoneType } from '../modules/customers/schema.js';
 import { normalisePhone } from '../modules/customers/phones.js';
 import type { MatchInput } from '../modules/interactions/matching.js';
 import type { LookupResult } from '../modules/interactions/schema.js';
@@ -45,6 +47,7 @@ export class CrmConnectorsFlow {
     });
     interactions.onClosed = (row, tx) => connectors.enqueueLogs(row.id, tx);
     connectors.interactionLog = (system, id) => this.interactionLog(system, id);
+    connectors.contactWriter = (system, contact, tx) => this.writeContact(system, contact, tx);
   }
 
   /**
@@ -74,6 +77,32 @@ export class CrmConnectorsFlow {
       drafts: [],
       external,
     };
+  }
+
+  /**
+   * A contact from a CRM's changes feed, written to the customer carrying its
+   * external id (created when new) by the customers module's own upsert:
+   * validation, versions, history naming the system, events and webhooks. The
+   * CRM's last change wins.
+   */
+  private async writeContact(system: string, contact: ExternalContact, tx: Queryable): Promise<'created' | 'updated'> {
+    const actor = systemActor('system', 'CRM sync');
+    const types: readonly string[] = PHONE_TYPES;
+    // Without first and last names, the display name's first word is the first name.
+    const [first, ...rest] = contact.displayName.trim().split(/\s+/);
+    const named = contact.firstName !== null || contact.lastName !== null;
+    const patch: CustomerPatch = {
+      firstName: named ? contact.firstName : first.slice(0, 100),
+      lastName: named ? contact.lastName : rest.join(' ').slice(0, 100) || null,
+      company: contact.company,
+      // The first address that looks like one (the API's schema checks the format; the customers module does not).
+      email: contact.emails.find((e) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e)) ?? null,
+      phones: contact.phones.map((p) =>
+        types.includes(p.type) ? { number: p.number, type: p.type as PhoneType } : { number: p.number },
+      ),
+    };
+    const out = await this.deps.customers.externalIds.upsert(actor, system, contact.externalId, patch, null, tx);
+    return out.created ? 'created' : 'updated';
   }
 
   /** What is written back for one interaction, with the customer's id in the connector's system. */

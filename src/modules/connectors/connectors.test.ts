@@ -34,6 +34,8 @@ class FakeCrm {
       url: 'https://crm.example/contacts/42',
     },
   ];
+  /** The changes feed: the page answered for each cursor ('' for none). */
+  feed: Record<string, unknown> = {};
   private server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -55,6 +57,10 @@ class FakeCrm {
         return res.end(JSON.stringify({ matches }));
       }
       if (req.url === '/crm/interactions') return res.end('{"ok":true}');
+      if (req.url?.startsWith('/crm/changes')) {
+        const cursor = new URL(req.url, 'http://x').searchParams.get('cursor') ?? '';
+        return res.end(JSON.stringify(this.feed[cursor] ?? { changes: [], cursor }));
+      }
       res.statusCode = 404;
       res.end('{}');
     });
@@ -366,6 +372,89 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
       customer: { id: customerId, externalId: 'crm-7' },
       interaction: { disposition: 'resolved' },
     });
+  });
+
+  it('contact sync: the changes feed, page by page, becomes customers by external id; bad contacts are skipped', async () => {
+    const refused = await admin.post(`${BASE}/${connectorId}/sync`);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().errors[0].field).toBe('syncContacts');
+    expect((await admin.patch(`${BASE}/${connectorId}`, { syncContacts: true })).statusCode).toBe(200);
+    crm.feed = {
+      '': {
+        changes: [
+          { externalId: 'crm-42', contact: crm.contacts[0] },
+          { externalId: 'crm-13', contact: { externalId: 'crm-13', displayName: 'Cher', emails: ['not an email'] } },
+        ],
+        cursor: 'c1',
+        more: true,
+      },
+      c1: {
+        changes: [
+          { externalId: 'crm-9', contact: { externalId: 'crm-9', displayName: 'Alan Turing', company: 'NPL' } },
+          { externalId: 'crm-5', deleted: true },
+        ],
+        cursor: 'c2',
+        more: false,
+      },
+    };
+    const started = await admin.post(`${BASE}/${connectorId}/sync`);
+    expect(started.statusCode, started.body).toBe(202);
+    await t.ctx.services.jobs.runUntilIdle();
+    const job = await admin.get(`/api/v1/jobs/${started.json().jobId}`);
+    expect(job.json().result.problems, job.body).toEqual([
+      { externalId: 'crm-13', error: expect.stringMatching(/Last name is required/) },
+    ]);
+    expect(job.json()).toMatchObject({
+      status: 'succeeded',
+      result: { created: 2, updated: 0, skipped: 1, deleted: 1, pages: 2 },
+    });
+    const changes = crm.of('/changes').concat(crm.of('/changes?cursor=c1'));
+    expect(changes).toHaveLength(2);
+    for (const r of changes) {
+      expect(r.method).toBe('GET');
+      expect(() => verify(secret, r)).not.toThrow();
+    }
+    const grace = await admin.get('/api/v1/customers/by-external-id/salescrm/crm-42');
+    expect(grace.statusCode).toBe(200);
+    expect(grace.json()).toMatchObject({
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      company: 'Navy',
+      email: 'grace@navy.example',
+      phones: [{ type: 'work', e164: '+14155550199' }],
+    });
+    const alan = await admin.get('/api/v1/customers/by-external-id/salescrm/crm-9');
+    expect(alan.json()).toMatchObject({ firstName: 'Alan', lastName: 'Turing', company: 'NPL' });
+    expect((await admin.get('/api/v1/customers/by-external-id/salescrm/crm-13')).statusCode).toBe(404);
+    const connector = (await admin.get(`${BASE}/${connectorId}`)).json();
+    expect(connector.lastSyncAt).not.toBeNull();
+    expect(connector.lastSyncError).toBeNull();
+
+    // The next run starts from the cursor: an edit in the CRM updates the same customer.
+    crm.got.length = 0;
+    crm.feed.c2 = {
+      changes: [{ externalId: 'crm-42', contact: { ...crm.contacts[0], company: 'US Navy' } }],
+      cursor: 'c3',
+    };
+    await admin.post(`${BASE}/${connectorId}/sync`);
+    await t.ctx.services.jobs.runUntilIdle();
+    expect(crm.got.map((g) => g.path)).toEqual(['/crm/changes?cursor=c2']);
+    const after = await admin.get('/api/v1/customers/by-external-id/salescrm/crm-42');
+    expect(after.json()).toMatchObject({ id: grace.json().id, company: 'US Navy', version: 2 });
+  });
+
+  it('a failing changes feed is retried by the job and shown on the connector', async () => {
+    crm.behaviour = 'fail';
+    const started = await admin.post(`${BASE}/${connectorId}/sync`);
+    await t.ctx.services.jobs.runUntilIdle();
+    const job = (await admin.get(`/api/v1/jobs/${started.json().jobId}`)).json();
+    expect(job).toMatchObject({ status: 'queued', attempts: 1, error: expect.stringMatching(/503/) });
+    expect((await admin.get(`${BASE}/${connectorId}`)).json().lastSyncError).toMatch(/503/);
+    crm.behaviour = 'ok';
+    clock.advance(5_000);
+    await t.ctx.services.jobs.runUntilIdle();
+    expect((await admin.get(`/api/v1/jobs/${started.json().jobId}`)).json().status).toBe('succeeded');
+    expect((await admin.get(`${BASE}/${connectorId}`)).json().lastSyncError).toBeNull();
   });
 
   it('a disabled connector is not asked and logs nothing; deleting one removes it', async () => {

@@ -117,4 +117,17 @@ export async function registerConnectorRoutes(app: App, ctx: AppContext): Promis
     },
     async (request) => svc.test(actorOf(request), request.params.id),
   );
+  app.post(
+    `${BASE}/:id/sync`,
+    {
+      config: { access },
+      schema: {
+        tags,
+        summary: 'Sync contacts from the connector now (a background job: GET /api/v1/jobs/{jobId})',
+        params: IdParams,
+        response: { 202: Type.Object({ jobId: Type.String() }), 400: Problem, 404: Problem },
+      },
+    },
+    async (request, reply) => reply.status(202).send(await svc.startSync(actorOf(request), request.params.id)),
+  );
 }

@@ -5,7 +5,7 @@ import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { recordAudit } from '../audit/service.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { JobHandler, JobQueue } from '../jobs/queue.js';
 import { literalRefusal, systemResolver, type Resolver } from '../webhooks/ssrf.js';
 import type { WebhooksService } from '../webhooks/service.js';
 import {
@@ -32,11 +32,29 @@ import * as store from './store.js';
 /** The job kind that writes an ended interaction back to one connector. */
 const LOG_JOB_KIND = 'connector.log';
 const LOG_JOB_ATTEMPTS = 10;
+/** The job kind that pulls one connector's changes feed into the customers. */
+const SYNC_JOB_KIND = 'connector.sync';
+const SYNC_JOB_ATTEMPTS = 5;
+/** One sync run reads at most this many pages (the next run carries on from the cursor). */
+const MAX_SYNC_PAGES = 1000;
+const MAX_SYNC_PROBLEMS = 20;
 const MAX_CONNECTORS = 20;
 /** The longest a background call (log, sync, test) waits for an answer. */
 const BACKGROUND_TIMEOUT_MS = 10_000;
 /** The SSRF allow-list (environment + the webhook settings) is read again at most this often. */
 const ALLOW_LIST_TTL_MS = 5_000;
+
+interface SyncProblem {
+  externalId: string;
+  error: string;
+}
+
+interface SyncJobParams {
+  connectorId: string;
+}
+
+/** Writes one external contact to the customer with that external id (created when new), in `tx`. */
+type ContactWriter = (system: string, contact: ExternalContact, tx: Queryable) => Promise<'created' | 'updated'>;
 
 interface LogJobParams {
   connectorId: string;
@@ -120,6 +138,8 @@ export class ConnectorsService {
   private allowCache: { at: number; hosts: ReadonlySet<string> } | null = null;
   /** Builds what is written back for an interaction (set by the crm-connectors flow). */
   interactionLog: ((system: string, interactionId: string) => Promise<InteractionLog | null>) | null = null;
+  /** Writes a synced contact as a customer (set by the crm-connectors flow). */
+  contactWriter: ContactWriter | null = null;
 
   constructor(
     private readonly db: Db,
@@ -259,6 +279,11 @@ export class ConnectorsService {
 
   /** The job kind (registered once per process by the route registrar). */
   registerJobs(): void {
+    this.deps.jobs.registerJobKind<SyncJobParams, null>(SYNC_JOB_KIND, {
+      maxAttempts: SYNC_JOB_ATTEMPTS,
+      managePrivilege: 'integrations.manage',
+      run: (run) => this.runSync(run),
+    });
     this.deps.jobs.registerJobKind<LogJobParams, null>(LOG_JOB_KIND, {
       maxAttempts: LOG_JOB_ATTEMPTS,
       managePrivilege: 'integrations.manage',
@@ -272,6 +297,83 @@ export class ConnectorsService {
         return { logged: true, system: row.system };
       },
     });
+  }
+
+  // ------------------------------------------------------------ contact sync
+
+  /** Starts a sync of one connector's changes feed now (a durable job); answers the job's id. */
+  async startSync(actor: Actor, id: string, tx?: Queryable): Promise<{ jobId: string }> {
+    requirePrivilege(actor, 'integrations.manage');
+    return inTransaction(this.db, tx, async (q) => {
+      const row = await this.row(q, id);
+      if (!row.sync_contacts) {
+        throw new Invalid([{ field: 'syncContacts', message: 'turn on contact sync for this connector first' }]);
+      }
+      const job = await this.deps.jobs.enqueue<SyncJobParams>(
+        { kind: SYNC_JOB_KIND, params: { connectorId: id }, ownerId: actor.userId },
+        q,
+      );
+      return { jobId: job.id };
+    });
+  }
+
+  /**
+   * One sync run: reads the changes feed from the connector's cursor, page by
+   * page; each page's customers, the new cursor and the sync time commit
+   * together (a run stopped midway carries on from the last page). A contact
+   * the customers module refuses (a bad email…) is skipped and counted; a
+   * deletion in the CRM is not applied here (the customer stays, with its id).
+   */
+  private async runSync(run: Parameters<JobHandler<SyncJobParams, null>['run']>[0]): Promise<Record<string, unknown>> {
+    const first = await this.row(this.db, run.job.params.connectorId);
+    if (!first.enabled || !first.sync_contacts) return { skipped: 'the connector is disabled or does not sync' };
+    const impl = this.implOf(first);
+    const totals = { created: 0, updated: 0, skipped: 0, deleted: 0, pages: 0 };
+    /** The first contacts skipped and why (the job's result shows them). */
+    const problems: SyncProblem[] = [];
+    try {
+      let cursor = first.sync_cursor;
+      for (let page = 0; page < MAX_SYNC_PAGES; page++) {
+        const changes = await impl.changes(cursor);
+        const counts = await run.step(async (tx) => {
+          const c = { created: 0, updated: 0, skipped: 0, deleted: 0, problems: [] as SyncProblem[] };
+          for (const change of changes.changes) {
+            if (change.deleted || !change.contact) {
+              c.deleted++;
+              continue;
+            }
+            await tx.query('SAVEPOINT connector_contact');
+            try {
+              c[await this.contactWriter!(first.system, { ...change.contact, externalId: change.externalId }, tx)]++;
+              await tx.query('RELEASE SAVEPOINT connector_contact');
+            } catch (err) {
+              if (!(err instanceof Invalid)) throw err;
+              await tx.query('ROLLBACK TO SAVEPOINT connector_contact');
+              c.skipped++;
+              c.problems.push({ externalId: change.externalId, error: err.message });
+            }
+          }
+          await tx.query(
+            'UPDATE connectors SET sync_cursor = $2, last_sync_at = $3, last_sync_error = NULL WHERE id = $1',
+            [first.id, changes.cursor ?? cursor, this.clock.now()],
+          );
+          return { record: { checkpoint: null, done: page + 1 }, value: c };
+        });
+        totals.created += counts.created;
+        totals.updated += counts.updated;
+        totals.skipped += counts.skipped;
+        totals.deleted += counts.deleted;
+        problems.push(...counts.problems.slice(0, MAX_SYNC_PROBLEMS - problems.length));
+        totals.pages++;
+        cursor = changes.cursor ?? cursor;
+        if (!changes.more) break;
+      }
+    } catch (err) {
+      const message = err instanceof ConnectorError ? err.message : 'the sync failed';
+      await this.db.query('UPDATE connectors SET last_sync_error = $2 WHERE id = $1', [first.id, message]);
+      throw err;
+    }
+    return { ...totals, problems };
   }
 
   // ------------------------------------------------------------ configuration
