@@ -1,8 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../clock.js';
+import { ConnectorsService } from './service.js';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
 
 /** What the CRM got: method, path, headers and the exact body. */
@@ -466,6 +467,20 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
     expect((await admin.delete(`${BASE}/${connectorId}`)).statusCode).toBe(204);
     expect((await admin.get(`${BASE}/${connectorId}`)).statusCode).toBe(404);
     await setOrder('local');
+  });
+
+  it('another process’s cache follows a change (NOTIFY), without a request of its own', async () => {
+    const other = new ConnectorsService(t.db, { webhooks: t.ctx.services.webhooks, jobs: t.ctx.services.jobs });
+    await other.start();
+    try {
+      expect(other.lookupOrder()).toBe('local');
+      await setOrder('external');
+      await vi.waitFor(() => expect(other.lookupOrder()).toBe('external'), { timeout: 5000, interval: 10 });
+      await setOrder('local');
+      await vi.waitFor(() => expect(other.lookupOrder()).toBe('local'), { timeout: 5000, interval: 10 });
+    } finally {
+      await other.stop();
+    }
   });
 
   it('every answer matched its OpenAPI schema', () => {
