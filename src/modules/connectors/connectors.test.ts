@@ -237,6 +237,8 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
     const [req] = crm.of('/lookup');
     expect(req.method).toBe('POST');
     expect(verify(secret, req)).toEqual({ phone: '+14155550199' });
+    // The verifier is strict: another secret does not pass.
+    expect(() => verify(`whsec_${Buffer.alloc(32, 7).toString('base64')}`, req)).toThrow();
     const local = await admin.get('/api/v1/customers?phone=4155550199');
     expect(local.json().items).toHaveLength(0);
   });
