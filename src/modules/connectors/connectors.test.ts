@@ -377,6 +377,31 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
     });
   });
 
+  it('an interaction closed by the wrap-up timer is written back too', async () => {
+    const platform = await t.apiKey('agent');
+    const rep = await platform.post('/api/v1/interactions', {
+      channel: 'phone',
+      direction: 'inbound',
+      from: '4155550100',
+    });
+    const id = rep.json().id as string;
+    const ended = await platform.patch(`/api/v1/interactions/${id}`, {
+      state: 'ended',
+      notes: 'Left in wrap-up',
+      version: rep.json().version,
+    });
+    expect(ended.statusCode, ended.body).toBe(200);
+    expect(ended.json().state).toBe('wrap_up');
+    await t.ctx.services.jobs.runUntilIdle();
+    expect(crm.of('/interactions')).toHaveLength(0);
+    // The wrap-up period is over (the closer compares with the database's time).
+    await t.db.query(`UPDATE interactions SET wrap_up_until = now() - interval '1 second' WHERE id = $1`, [id]);
+    expect(await t.ctx.services.interactions.closeDueWrapUps()).toBe(1);
+    await t.ctx.services.jobs.runUntilIdle();
+    const [sent] = crm.of('/interactions');
+    expect(verify(secret, sent)).toMatchObject({ interaction: { id, notes: 'Left in wrap-up' } });
+  });
+
   it('contact sync: the changes feed, page by page, becomes customers by external id; bad contacts are skipped', async () => {
     const refused = await admin.post(`${BASE}/${connectorId}/sync`);
     expect(refused.statusCode).toBe(400);
