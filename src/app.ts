@@ -50,6 +50,7 @@ import { registerExportRoutes } from './modules/exports/routes.js';
 import { registerWebhookRoutes } from './modules/webhooks/routes.js';
 import { registerPrivacyRoutes } from './modules/privacy/routes.js';
 import { registerCustomerExternalIdRoutes } from './modules/customers/external-id-routes.js';
+import { registerConnectorRoutes } from './modules/connectors/routes.js';
 
 // The built console is dist/web: beside this file's folder when the server runs compiled
 // (dist/server/app.js), under the repository root when it runs from src/ (tests, development).
@@ -83,6 +84,7 @@ const MODULES: ModuleRegistrar[] = [
   registerCaseViewRoutes,
   registerFaqRoutes,
   registerSearchRoutes,
+  registerConnectorRoutes,
 ];
 
 export interface BuildOptions {

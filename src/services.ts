@@ -30,6 +30,8 @@ import { GlobalSearchFlow } from './flows/global-search.js';
 import { NotificationMailFlow } from './flows/notification-mail.js';
 import { WorkNoticesFlow } from './flows/work-notices.js';
 import { FollowUpNotifyFlow } from './flows/follow-up-notify.js';
+import { ConnectorsService } from './modules/connectors/service.js';
+import { CrmConnectorsFlow } from './flows/crm-connectors.js';
 
 /**
  * Every module's service, built once per process. A module reads another
@@ -82,6 +84,10 @@ export interface Services {
   faqs: FaqsService;
   /** One search across customers, cases (follow-ups, emails), tasks and interactions (src/flows/global-search.ts). */
   globalSearch: GlobalSearchFlow;
+  /** External CRM connectors: configuration, the pop's external sources, write-back jobs (docs/webhooks.md). */
+  connectors: ConnectorsService;
+  /** Connectors ↔ interactions: the pop's lookup order, ended interactions written back (src/flows/crm-connectors.ts). */
+  crmConnectors: CrmConnectorsFlow;
 }
 
 export function buildServices(db: Db, config: Config, hub: EventHub, clock: Clock = systemClock): Services {
@@ -114,6 +120,8 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
   const caseViews = new CaseViewsService(db, clock, { cases });
   const faqs = new FaqsService(db, clock, { portal });
   const globalSearch = new GlobalSearchFlow({ customers, cases, email, tasks, interactions });
+  const connectors = new ConnectorsService(db, { webhooks, jobs }, clock);
+  const crmConnectors = new CrmConnectorsFlow(config, { connectors, interactions, customers, users });
   return {
     users,
     auth,
@@ -141,5 +149,7 @@ export function buildServices(db: Db, config: Config, hub: EventHub, clock: Cloc
     caseViews,
     faqs,
     globalSearch,
+    connectors,
+    crmConnectors,
   };
 }

@@ -29,6 +29,12 @@ import type {
 } from '../../src/modules/exports/routes.js';
 import type { JobView as JobViewSchema } from '../../src/modules/jobs/schema.js';
 import type {
+  ConnectorSchema,
+  ConnectorSettings as ConnectorSettingsSchema,
+  ConnectorTestResult as ConnectorTestResultSchema,
+  ConnectorWithSecret as ConnectorWithSecretSchema,
+} from '../../src/modules/connectors/schema.js';
+import type {
   PortalAccess as PortalAccessT,
   PortalAccessSaved as PortalAccessSavedT,
 } from '../../src/modules/portal/schema.js';
@@ -139,6 +145,11 @@ export type PortalAccessSaved = Static<typeof PortalAccessSavedT>;
 
 /** A background job (`GET /api/v1/jobs`): "My downloads" lists the export ones. */
 export type JobView = Static<typeof JobViewSchema>;
+/** Admin → Integrations: a CRM connector (never its secret, except once when added). */
+export type Connector = Static<typeof ConnectorSchema>;
+export type ConnectorWithSecret = Static<typeof ConnectorWithSecretSchema>;
+export type ConnectorSettings = Static<typeof ConnectorSettingsSchema>;
+export type ConnectorTestResult = Static<typeof ConnectorTestResultSchema>;
 /** A finished export kept for download (`GET /api/v1/exports/downloads`). */
 export type ExportFile = Static<typeof ExportFileSchema>;
 /** How many rows an export would hold (`GET /api/v1/exports/{object}/count`). */

@@ -9,6 +9,16 @@ import { findMatches, matchOptions, type MatchInput, type PhoneMatcher } from '.
 import type { LookupQuery, LookupResult } from './schema.js';
 
 /**
+ * External CRM sources of the pop (set by the crm-connectors flow). `active()`
+ * answers from memory: with connectors off (the default) the lookup does no
+ * other extra work.
+ */
+export interface ExternalLookupHook {
+  active(): boolean;
+  lookup(input: MatchInput, local: () => Promise<LookupResult>): Promise<LookupResult>;
+}
+
+/**
  * I5: `GET /lookup`, the platform's and the IVR's hot path. Concurrent phone
  * lookups share one screen-pop statement per event-loop turn (the Coalescer);
  * `POST /interactions` matches inside its own transaction instead (service.ts).
@@ -30,8 +40,16 @@ export class InteractionLookup {
     if (Object.values(input).every((v) => v === undefined)) {
       throw new Invalid([{ field: 'phone', message: 'give a phone, an email, a caseNumber or an accountNumber' }]);
     }
-    return findMatches(this.db, actor, input, this.config.defaultPhoneRegion, this.phoneMatcher);
+    const external = this.external;
+    if (external === null || !external.active()) {
+      return findMatches(this.db, actor, input, this.config.defaultPhoneRegion, this.phoneMatcher);
+    }
+    return external.lookup(input, () =>
+      findMatches(this.db, actor, input, this.config.defaultPhoneRegion, this.phoneMatcher),
+    );
   }
+
+  external: ExternalLookupHook | null = null;
 
   /** Concurrent phone lookups, one statement per event-loop turn and view of cases. */
   private readonly phoneBatches = new Map<MatchOptions['cases'], Coalescer<MatchRow[], PhoneKeys>>();

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PageQuery } from '../../http/pagination.js';
+import { ExternalLookup } from '../connectors/schema.js';
 
 /**
  * Interactions and screen pop (docs/product.md I1–I5): the API's shapes.
@@ -92,6 +93,7 @@ export const LookupResult = Type.Object({
       'draft customers matching the same keys, when nothing else matched: "possible match (draft)" for the agent, ' +
       'never a `found` for the IVR',
   }),
+  external: Type.Optional(ExternalLookup),
 });
 export type LookupResult = Static<typeof LookupResult>;
 

@@ -50,7 +50,7 @@ import {
 } from './store.js';
 import { InteractionLists } from './lists.js';
 import { searchInteractions, type InteractionSearchHit } from './search.js';
-import { InteractionLookup } from './lookup.js';
+import { type ExternalLookupHook, InteractionLookup } from './lookup.js';
 import { WrapUp } from './wrapup.js';
 
 export interface InteractionDeps {
@@ -100,6 +100,14 @@ export class InteractionsService {
     this.lookups = new InteractionLookup(db, config);
     this.lists = new InteractionLists(db, deps);
   }
+
+  /** External CRM sources for the lookup (the crm-connectors flow sets them). */
+  useExternalLookup(hook: ExternalLookupHook): void {
+    this.lookups.external = hook;
+  }
+
+  /** Called in the transaction that closes any interaction (the crm-connectors flow writes it back). */
+  onClosed: ((row: InteractionRow, tx: Queryable) => Promise<void>) | null = null;
 
   /** I5: the platform's and the IVR's lookup (lookup.ts). */
   async lookup(actor: Actor, query: LookupQuery): Promise<LookupResult> {
@@ -307,6 +315,7 @@ export class InteractionsService {
         const events: NewEvent[] = [];
         for (const r of rows) {
           if (needsTimeline(r)) await this.onClosedOnCase?.(r, tx);
+          await this.onClosed?.(r, tx);
           await recordHistory(tx, actor, {
             recordType: RECORD_TYPE,
             recordId: r.id,
@@ -403,6 +412,7 @@ export class InteractionsService {
       });
       await emitEvents(tx, changeEvents(actor, after, 'interaction.updated', now));
       if (after.ended_at && !before.ended_at) await enqueueWebhook(tx, 'interaction.ended', toInteraction(after, now));
+      if (after.state === 'closed' && before.state !== 'closed') await this.onClosed?.(after, tx);
       return after;
     });
   }

@@ -99,6 +99,8 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
   webhook_attempts: { handling: 'deleted', note: "with webhook_events (receivers' answer excerpts)" },
   webhook_endpoints: { handling: 'none', note: 'configuration' },
   webhook_settings: { handling: 'none', note: 'configuration' },
+  connectors: { handling: 'none', note: 'CRM connector configuration (no customer data)' },
+  connector_settings: { handling: 'none', note: 'configuration' },
 };
 
 /**

@@ -72,3 +72,78 @@ export function postPinned(
     req.end(body);
   });
 }
+
+/** What `exchangePinned` answers: the status and the body (up to its limit), or an error without a status. */
+interface Exchange {
+  status: number | null;
+  body: string;
+  error: string | null;
+  /** The answer was cut at the limit. */
+  truncated: boolean;
+  latencyMs: number;
+}
+
+/**
+ * One request of any method to a checked, pinned address (the connectors'
+ * calls): like postPinned, no redirects, one timeout for the whole exchange,
+ * and an AbortSignal that ends it early; reads up to `limit` bytes of the answer.
+ */
+export function exchangePinned(opts: {
+  method: 'GET' | 'POST' | 'PUT';
+  url: URL;
+  pinned: { address: string; family: number };
+  headers: Record<string, string>;
+  body: string | null;
+  timeoutMs: number;
+  limit: number;
+  signal?: AbortSignal;
+}): Promise<Exchange> {
+  const { url, pinned, body, timeoutMs, limit, signal } = opts;
+  const started = performance.now();
+  const lookupPinned: LookupFunction = (_host, o, cb) => {
+    if ((o as { all?: boolean }).all) {
+      (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
+    } else cb(null, pinned.address, pinned.family);
+  };
+  const mod = url.protocol === 'https:' ? https : http;
+  const headers: Record<string, string | number> = { ...opts.headers };
+  if (body !== null) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = Buffer.byteLength(body);
+  }
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (r: Omit<Exchange, 'latencyMs'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve({ ...r, latencyMs: Math.round(performance.now() - started) });
+    };
+    const req = mod.request(url, { method: opts.method, headers, lookup: lookupPinned, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let truncated = false;
+      const finish = () => {
+        done({ status: res.statusCode ?? null, body: Buffer.concat(chunks).toString('utf8'), error: null, truncated });
+        res.destroy();
+      };
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= limit) chunks.push(c);
+        else {
+          truncated = true;
+          finish();
+        }
+      });
+      res.on('end', finish);
+      res.on('error', finish);
+    });
+    const onAbort = () => req.destroy(new Error('abandoned: past its budget'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('error', (err) => done({ status: null, body: '', error: err.message, truncated: false }));
+    if (signal?.aborted) onAbort();
+    req.end(body ?? undefined);
+  });
+}

@@ -518,6 +518,11 @@ export class WebhooksService {
     await Promise.all([...this.inFlight]);
   }
 
+  /** The SSRF guard's allow-list (WEBHOOK_ALLOWED_HOSTS and the settings), for other outgoing calls (connectors). */
+  async ssrfAllowList(): Promise<ReadonlySet<string>> {
+    return this.allowList();
+  }
+
   private async allowList(): Promise<Set<string>> {
     const rows = await this.db.query<{ allowed_hosts: string[] }>('SELECT allowed_hosts FROM webhook_settings');
     return new Set([...this.config.webhooks.allowedHosts, ...(rows[0]?.allowed_hosts ?? [])]);

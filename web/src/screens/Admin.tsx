@@ -10,6 +10,7 @@ import { AdminRoles } from './AdminRoles.js';
 import { AdminUsers } from './AdminUsers.js';
 import { AdminImport } from './AdminImport.js';
 import { AdminWebhooks } from './AdminWebhooks.js';
+import { AdminIntegrations } from './AdminIntegrations.js';
 
 const SECTIONS = [
   { path: '/admin/users', label: 'Users' },
@@ -22,6 +23,7 @@ const SECTIONS = [
   { path: '/admin/audit', label: 'Audit' },
   { path: '/admin/import', label: 'Import' },
   { path: '/admin/webhooks', label: 'Webhooks' },
+  { path: '/admin/integrations', label: 'Integrations' },
 ];
 
 export function AdminScreen({ path }: { path: string }) {
@@ -62,6 +64,7 @@ export function AdminScreen({ path }: { path: string }) {
       {current === '/admin/audit' && <AdminAudit />}
       {current === '/admin/import' && <AdminImport />}
       {current === '/admin/webhooks' && <AdminWebhooks />}
+      {current === '/admin/integrations' && <AdminIntegrations />}
     </section>
   );
 }

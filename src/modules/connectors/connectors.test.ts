@@ -1,0 +1,516 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../clock.js';
+import { ConnectorsService } from './service.js';
+import { startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
+
+/** What the CRM got: method, path, headers and the exact body. */
+interface Received {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+type Behaviour = 'ok' | 'hang' | 'fail' | 'bad-json';
+
+/**
+ * A real HTTP server playing the external CRM of the generic HTTP connector's
+ * contract: POST /lookup, POST /interactions, GET /changes, POST /contacts.
+ */
+class FakeCrm {
+  readonly got: Received[] = [];
+  behaviour: Behaviour = 'ok';
+  contacts = [
+    {
+      externalId: 'crm-42',
+      displayName: 'Grace Hopper',
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      company: 'Navy',
+      emails: ['grace@navy.example'],
+      phones: [{ type: 'work', number: '+14155550199' }],
+      url: 'https://crm.example/contacts/42',
+    },
+  ];
+  /** The changes feed: the page answered for each cursor ('' for none). */
+  feed: Record<string, unknown> = {};
+  private server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      this.got.push({ method: req.method!, path: req.url!, headers: req.headers as Record<string, string>, body });
+      if (this.behaviour === 'hang') return; // never answers
+      if (this.behaviour === 'fail') {
+        res.statusCode = 503;
+        return res.end('down for maintenance');
+      }
+      res.setHeader('content-type', 'application/json');
+      if (this.behaviour === 'bad-json') return res.end('{"matches": [');
+      if (req.url === '/crm/lookup') {
+        const keys = JSON.parse(body) as { phone?: string; email?: string };
+        const matches = this.contacts.filter(
+          (c) => c.phones.some((p) => p.number === keys.phone) || c.emails.includes(keys.email ?? ''),
+        );
+        return res.end(JSON.stringify({ matches }));
+      }
+      if (req.url === '/crm/interactions') return res.end('{"ok":true}');
+      if (req.url?.startsWith('/crm/changes')) {
+        const cursor = new URL(req.url, 'http://x').searchParams.get('cursor') ?? '';
+        return res.end(JSON.stringify(this.feed[cursor] ?? { changes: [], cursor }));
+      }
+      res.statusCode = 404;
+      res.end('{}');
+    });
+  });
+  url = '';
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/crm`;
+    return this;
+  }
+  stop(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+  of(path: string): Received[] {
+    return this.got.filter((g) => g.path === `/crm${path}`);
+  }
+}
+
+/** Every request is checked with the standardwebhooks package, as a receiver would. */
+function verify(secret: string, r: Received): unknown {
+  return new Webhook(secret).verify(
+    r.body,
+    {
+      'webhook-id': r.headers['webhook-id'],
+      'webhook-timestamp': r.headers['webhook-timestamp'],
+      'webhook-signature': r.headers['webhook-signature'],
+    },
+    { jsonParse: r.body !== '' },
+  );
+}
+
+describe('CRM connectors: configuration, screen pop, write-back (generic HTTP connector)', () => {
+  let t: TestApp;
+  let crm: FakeCrm;
+  let admin: TestClient;
+  let ivr: TestClient;
+  let connectorId: string;
+  let secret: string;
+  let settingsVersion: number;
+  const clock = new ManualClock();
+  const BASE = '/api/v1/integrations/connectors';
+
+  const setOrder = async (lookupOrder: string) => {
+    const res = await admin.put(`${BASE}/settings`, { lookupOrder, version: settingsVersion });
+    expect(res.statusCode, res.body).toBe(200);
+    settingsVersion = res.json().version;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' }, clock, checkResponses: true });
+    crm = await new FakeCrm().start();
+    admin = await t.apiKey('admin');
+    ivr = await t.apiKey('agent', 'lookup');
+    const c = await admin.post('/api/v1/customers', {
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      phones: [{ number: '+14155550100' }],
+    });
+    expect(c.statusCode, c.body).toBe(201);
+    settingsVersion = (await admin.get(`${BASE}/settings`)).json().version;
+  });
+  afterAll(async () => {
+    await crm?.stop();
+    await t?.close();
+  });
+  beforeEach(() => {
+    crm.got.length = 0;
+    crm.behaviour = 'ok';
+  });
+
+  it('an administrator adds a connector: its secret is shown once, never again', async () => {
+    const res = await admin.post(BASE, { kind: 'http', name: 'Sales CRM', system: 'salescrm', baseUrl: crm.url });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({
+      kind: 'http',
+      system: 'salescrm',
+      enabled: true,
+      useForLookup: true,
+      logInteractions: true,
+      lookupBudgetMs: 300,
+    });
+    expect(res.json().secret).toMatch(/^whsec_/);
+    connectorId = res.json().id;
+    secret = res.json().secret;
+    const one = await admin.get(`${BASE}/${connectorId}`);
+    expect(one.statusCode).toBe(200);
+    expect(one.body).not.toContain(secret);
+    expect(one.json().secret).toBeUndefined();
+    const list = await admin.get(BASE);
+    expect(list.json()).toHaveLength(1);
+    expect(list.body).not.toContain(secret);
+  });
+
+  it('bad input is a 400 naming the field and changes nothing; a second connector for one system is a 409', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ kind: 'http', name: 'x', system: 'Bad System', baseUrl: crm.url }, 'system'],
+      [{ kind: 'http', name: 'x', system: 'ok', baseUrl: 'not a url' }, 'baseUrl'],
+      [{ kind: 'http', name: 'x', system: 'ok', baseUrl: 'ftp://crm.example/' }, 'baseUrl'],
+      [{ kind: 'http', name: 'x', system: 'ok', baseUrl: 'http://10.0.0.5/crm' }, 'baseUrl'],
+      [{ kind: 'soap', name: 'x', system: 'ok', baseUrl: crm.url }, 'kind'],
+      [{ kind: 'http', name: 'x', system: 'ok', baseUrl: crm.url, lookupBudgetMs: 10 }, 'lookupBudgetMs'],
+      [{ kind: 'http', name: 'x', system: 'ok', baseUrl: crm.url, secret: 'mine' }, 'secret'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await admin.post(BASE, body);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    const dup = await admin.post(BASE, { kind: 'http', name: 'again', system: 'salescrm', baseUrl: crm.url });
+    expect(dup.statusCode, dup.body).toBe(409);
+    expect(dup.json().errors[0].field).toBe('system');
+    expect((await admin.get(BASE)).json()).toHaveLength(1);
+    const order = await admin.put(`${BASE}/settings`, { lookupOrder: 'sometimes' });
+    expect(order.statusCode).toBe(400);
+    expect(order.json().errors[0].field).toBe('lookupOrder');
+  });
+
+  it('only holders of integrations.manage see or change connectors', async () => {
+    const agent = await t.user('agent');
+    expect((await agent.get(BASE)).statusCode).toBe(403);
+    expect((await agent.post(BASE, { kind: 'http', name: 'x', system: 'x', baseUrl: crm.url })).statusCode).toBe(403);
+    expect((await agent.get(`${BASE}/settings`)).statusCode).toBe(403);
+    expect((await ivr.get(BASE)).statusCode).toBe(403);
+  });
+
+  it('a stale version is a 409 with the current connector', async () => {
+    const res = await admin.patch(`${BASE}/${connectorId}`, { name: 'Sales', version: 99 });
+    expect(res.statusCode).toBe(409);
+    const ok = await admin.patch(`${BASE}/${connectorId}`, { name: 'Sales', version: 1 });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ name: 'Sales', version: 2 });
+  });
+
+  it('lookup order local (the default): the pop is unchanged and asks no external source', async () => {
+    const res = await ivr.get('/api/v1/lookup?phone=%2B14155550199');
+    expect(res.statusCode).toBe(200);
+    expect(res.json().result).toBe('not_found');
+    expect(res.json().external).toBeUndefined();
+    expect(crm.got).toHaveLength(0);
+  });
+
+  it('local then external: a known caller pops from local data; an unknown one from the CRM, signed, not created locally', async () => {
+    await setOrder('local_then_external');
+    const known = await ivr.get('/api/v1/lookup?phone=4155550100');
+    expect(known.json()).toMatchObject({
+      result: 'found',
+      external: { order: 'local_then_external', sources: [], timedOut: false },
+    });
+    expect(crm.got).toHaveLength(0);
+
+    const res = await ivr.get('/api/v1/lookup?phone=(415)%20555-0199');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ result: 'not_found', matches: [] });
+    expect(res.json().external).toMatchObject({
+      order: 'local_then_external',
+      timedOut: false,
+      sources: [{ connectorId, system: 'salescrm', status: 'ok', error: null }],
+      matches: [
+        {
+          connectorId,
+          system: 'salescrm',
+          externalId: 'crm-42',
+          displayName: 'Grace Hopper',
+          company: 'Navy',
+          email: 'grace@navy.example',
+          phones: ['+14155550199'],
+          url: 'https://crm.example/contacts/42',
+        },
+      ],
+    });
+    const [req] = crm.of('/lookup');
+    expect(req.method).toBe('POST');
+    expect(verify(secret, req)).toEqual({ phone: '+14155550199' });
+    // The verifier is strict: another secret does not pass.
+    expect(() => verify(`whsec_${Buffer.alloc(32, 7).toString('base64')}`, req)).toThrow();
+    const local = await admin.get('/api/v1/customers?phone=4155550199');
+    expect(local.json().items).toHaveLength(0);
+  });
+
+  it('a hanging CRM: the pop answers from local data within the budget and says the source timed out', async () => {
+    const patched = await admin.patch(`${BASE}/${connectorId}`, { lookupBudgetMs: 100 });
+    expect(patched.statusCode).toBe(200);
+    crm.behaviour = 'hang';
+    const started = performance.now();
+    const res = await ivr.get('/api/v1/lookup?email=nobody@example.test');
+    const took = performance.now() - started;
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      result: 'not_found',
+      external: { timedOut: true, matches: [], sources: [{ status: 'timeout', error: null }] },
+    });
+    expect(res.json().external.sources[0].latencyMs).toBeGreaterThanOrEqual(90);
+    expect(took).toBeLessThan(2000);
+    expect(crm.of('/lookup')).toHaveLength(1);
+  });
+
+  it('a CRM answering 5xx or broken JSON never breaks the pop', async () => {
+    crm.behaviour = 'fail';
+    const down = await ivr.get('/api/v1/lookup?email=nobody@example.test');
+    expect(down.statusCode).toBe(200);
+    expect(down.json().external).toMatchObject({ timedOut: false, sources: [{ status: 'error' }] });
+    expect(down.json().external.sources[0].error).toMatch(/503/);
+    crm.behaviour = 'bad-json';
+    const bad = await ivr.get('/api/v1/lookup?email=nobody@example.test');
+    expect(bad.statusCode).toBe(200);
+    expect(bad.json().external.sources[0]).toMatchObject({ status: 'error', error: expect.stringMatching(/not JSON/) });
+  });
+
+  it('external only: the CRM answers when it can; the local data when it cannot', async () => {
+    await setOrder('external');
+    const res = await ivr.get('/api/v1/lookup?email=GRACE@navy.example');
+    expect(res.json()).toMatchObject({
+      result: 'found',
+      matchedBy: null,
+      matches: [],
+      external: { order: 'external', matches: [{ externalId: 'crm-42' }] },
+    });
+    expect(verify(secret, crm.of('/lookup')[0])).toEqual({ email: 'grace@navy.example' });
+    crm.behaviour = 'hang';
+    const local = await ivr.get('/api/v1/lookup?phone=4155550100');
+    expect(local.json()).toMatchObject({
+      result: 'found',
+      matches: [{ displayName: 'Ada Lovelace' }],
+      external: { timedOut: true },
+    });
+    await setOrder('local');
+  });
+
+  it('test connection: the outcome is answered and kept on the connector', async () => {
+    const ok = await admin.post(`${BASE}/${connectorId}/test`);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ ok: true, error: null });
+    crm.behaviour = 'fail';
+    const failed = await admin.post(`${BASE}/${connectorId}/test`);
+    expect(failed.json()).toMatchObject({ ok: false, error: expect.stringMatching(/503/) });
+    const after = await admin.get(`${BASE}/${connectorId}`);
+    expect(after.json().lastTestError).toMatch(/503/);
+    expect(after.json().lastTestAt).not.toBeNull();
+  });
+
+  it('a closed interaction is written back by a durable job: retried while the CRM fails, failures visible to administrators', async () => {
+    const platform = await t.apiKey('agent');
+    const rep = await platform.post('/api/v1/interactions', {
+      channel: 'phone',
+      direction: 'inbound',
+      from: '4155550100',
+      reference: 'call-1',
+    });
+    expect(rep.statusCode, rep.body).toBe(201);
+    const id = rep.json().id as string;
+    const ended = await admin.patch(`/api/v1/interactions/${id}`, {
+      state: 'closed',
+      notes: 'Wants a callback about the invoice',
+      disposition: 'callback_needed',
+      version: rep.json().version,
+    });
+    expect(ended.statusCode, ended.body).toBe(200);
+
+    crm.behaviour = 'fail';
+    await t.ctx.services.jobs.runUntilIdle();
+    expect(crm.of('/interactions')).toHaveLength(1);
+    const jobs = await admin.get('/api/v1/jobs?kind=connector.log&all=true');
+    expect(jobs.statusCode, jobs.body).toBe(200);
+    const [job] = jobs.json().items;
+    expect(job).toMatchObject({ status: 'queued', attempts: 1 });
+    expect(job.error).toMatch(/503/);
+
+    crm.behaviour = 'ok';
+    clock.advance(5_000);
+    await t.ctx.services.jobs.runUntilIdle();
+    const sent = crm.of('/interactions');
+    expect(sent).toHaveLength(2);
+    expect(sent[0].headers['webhook-id']).toBe(`interaction_${id}`);
+    expect(sent[1].headers['webhook-id']).toBe(`interaction_${id}`);
+    expect(verify(secret, sent[1])).toMatchObject({
+      interaction: {
+        id,
+        reference: 'call-1',
+        channel: 'phone',
+        direction: 'inbound',
+        notes: 'Wants a callback about the invoice',
+        disposition: 'callback_needed',
+      },
+      customer: { displayName: 'Ada Lovelace', externalId: null },
+    });
+    const done = (await admin.get('/api/v1/jobs?kind=connector.log&all=true')).json().items[0];
+    expect(done).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('the interaction carries the customer’s id in the connector’s system when linked', async () => {
+    const customers = await admin.get('/api/v1/customers?phone=4155550100');
+    const customerId = customers.json().items[0].id as string;
+    const link = await admin.put(`/api/v1/customers/${customerId}/external-ids/salescrm`, { id: 'crm-7' });
+    expect(link.statusCode, link.body).toBe(200);
+    const platform = await t.apiKey('agent');
+    const rep = await platform.post('/api/v1/interactions', {
+      channel: 'phone',
+      direction: 'inbound',
+      from: '4155550100',
+    });
+    const closed = await admin.patch(`/api/v1/interactions/${rep.json().id}`, {
+      state: 'closed',
+      disposition: 'resolved',
+      version: rep.json().version,
+    });
+    expect(closed.statusCode, closed.body).toBe(200);
+    await t.ctx.services.jobs.runUntilIdle();
+    expect(verify(secret, crm.of('/interactions')[0])).toMatchObject({
+      customer: { id: customerId, externalId: 'crm-7' },
+      interaction: { disposition: 'resolved' },
+    });
+  });
+
+  it('an interaction closed by the wrap-up timer is written back too', async () => {
+    const platform = await t.apiKey('agent');
+    const rep = await platform.post('/api/v1/interactions', {
+      channel: 'phone',
+      direction: 'inbound',
+      from: '4155550100',
+    });
+    const id = rep.json().id as string;
+    const ended = await platform.patch(`/api/v1/interactions/${id}`, {
+      state: 'ended',
+      notes: 'Left in wrap-up',
+      version: rep.json().version,
+    });
+    expect(ended.statusCode, ended.body).toBe(200);
+    expect(ended.json().state).toBe('wrap_up');
+    await t.ctx.services.jobs.runUntilIdle();
+    expect(crm.of('/interactions')).toHaveLength(0);
+    // The wrap-up period is over (the closer compares with the database's time).
+    await t.db.query(`UPDATE interactions SET wrap_up_until = now() - interval '1 second' WHERE id = $1`, [id]);
+    expect(await t.ctx.services.interactions.closeDueWrapUps()).toBe(1);
+    await t.ctx.services.jobs.runUntilIdle();
+    const [sent] = crm.of('/interactions');
+    expect(verify(secret, sent)).toMatchObject({ interaction: { id, notes: 'Left in wrap-up' } });
+  });
+
+  it('contact sync: the changes feed, page by page, becomes customers by external id; bad contacts are skipped', async () => {
+    const refused = await admin.post(`${BASE}/${connectorId}/sync`);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().errors[0].field).toBe('syncContacts');
+    expect((await admin.patch(`${BASE}/${connectorId}`, { syncContacts: true })).statusCode).toBe(200);
+    crm.feed = {
+      '': {
+        changes: [
+          { externalId: 'crm-42', contact: crm.contacts[0] },
+          { externalId: 'crm-13', contact: { externalId: 'crm-13', displayName: 'Cher', emails: ['not an email'] } },
+        ],
+        cursor: 'c1',
+        more: true,
+      },
+      c1: {
+        changes: [
+          { externalId: 'crm-9', contact: { externalId: 'crm-9', displayName: 'Alan Turing', company: 'NPL' } },
+          { externalId: 'crm-5', deleted: true },
+        ],
+        cursor: 'c2',
+        more: false,
+      },
+    };
+    const started = await admin.post(`${BASE}/${connectorId}/sync`);
+    expect(started.statusCode, started.body).toBe(202);
+    await t.ctx.services.jobs.runUntilIdle();
+    const job = await admin.get(`/api/v1/jobs/${started.json().jobId}`);
+    expect(job.json().result.problems, job.body).toEqual([
+      { externalId: 'crm-13', error: expect.stringMatching(/Last name is required/) },
+    ]);
+    expect(job.json()).toMatchObject({
+      status: 'succeeded',
+      result: { created: 2, updated: 0, skipped: 1, deleted: 1, pages: 2 },
+    });
+    const changes = crm.of('/changes').concat(crm.of('/changes?cursor=c1'));
+    expect(changes).toHaveLength(2);
+    for (const r of changes) {
+      expect(r.method).toBe('GET');
+      expect(() => verify(secret, r)).not.toThrow();
+    }
+    const grace = await admin.get('/api/v1/customers/by-external-id/salescrm/crm-42');
+    expect(grace.statusCode).toBe(200);
+    expect(grace.json()).toMatchObject({
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      company: 'Navy',
+      email: 'grace@navy.example',
+      phones: [{ type: 'work', e164: '+14155550199' }],
+    });
+    const alan = await admin.get('/api/v1/customers/by-external-id/salescrm/crm-9');
+    expect(alan.json()).toMatchObject({ firstName: 'Alan', lastName: 'Turing', company: 'NPL' });
+    expect((await admin.get('/api/v1/customers/by-external-id/salescrm/crm-13')).statusCode).toBe(404);
+    const connector = (await admin.get(`${BASE}/${connectorId}`)).json();
+    expect(connector.lastSyncAt).not.toBeNull();
+    expect(connector.lastSyncError).toBeNull();
+
+    // The next run starts from the cursor: an edit in the CRM updates the same customer.
+    crm.got.length = 0;
+    crm.feed.c2 = {
+      changes: [{ externalId: 'crm-42', contact: { ...crm.contacts[0], company: 'US Navy' } }],
+      cursor: 'c3',
+    };
+    await admin.post(`${BASE}/${connectorId}/sync`);
+    await t.ctx.services.jobs.runUntilIdle();
+    expect(crm.got.map((g) => g.path)).toEqual(['/crm/changes?cursor=c2']);
+    const after = await admin.get('/api/v1/customers/by-external-id/salescrm/crm-42');
+    expect(after.json()).toMatchObject({ id: grace.json().id, company: 'US Navy', version: 2 });
+  });
+
+  it('a failing changes feed is retried by the job and shown on the connector', async () => {
+    crm.behaviour = 'fail';
+    const started = await admin.post(`${BASE}/${connectorId}/sync`);
+    await t.ctx.services.jobs.runUntilIdle();
+    const job = (await admin.get(`/api/v1/jobs/${started.json().jobId}`)).json();
+    expect(job).toMatchObject({ status: 'queued', attempts: 1, error: expect.stringMatching(/503/) });
+    expect((await admin.get(`${BASE}/${connectorId}`)).json().lastSyncError).toMatch(/503/);
+    crm.behaviour = 'ok';
+    clock.advance(5_000);
+    await t.ctx.services.jobs.runUntilIdle();
+    expect((await admin.get(`/api/v1/jobs/${started.json().jobId}`)).json().status).toBe('succeeded');
+    expect((await admin.get(`${BASE}/${connectorId}`)).json().lastSyncError).toBeNull();
+  });
+
+  it('a disabled connector is not asked and logs nothing; deleting one removes it', async () => {
+    await setOrder('local_then_external');
+    await admin.patch(`${BASE}/${connectorId}`, { enabled: false });
+    const res = await ivr.get('/api/v1/lookup?phone=4155550199');
+    expect(res.json().external).toMatchObject({ sources: [], matches: [] });
+    expect(crm.got).toHaveLength(0);
+    expect((await admin.delete(`${BASE}/${connectorId}`)).statusCode).toBe(204);
+    expect((await admin.get(`${BASE}/${connectorId}`)).statusCode).toBe(404);
+    await setOrder('local');
+  });
+
+  it('another process’s cache follows a change (NOTIFY), without a request of its own', async () => {
+    const other = new ConnectorsService(t.db, { webhooks: t.ctx.services.webhooks, jobs: t.ctx.services.jobs });
+    await other.start();
+    try {
+      expect(other.lookupOrder()).toBe('local');
+      await setOrder('external');
+      await vi.waitFor(() => expect(other.lookupOrder()).toBe('external'), { timeout: 5000, interval: 10 });
+      await setOrder('local');
+      await vi.waitFor(() => expect(other.lookupOrder()).toBe('local'), { timeout: 5000, interval: 10 });
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('every answer matched its OpenAPI schema', () => {
+    expect(t.responseMismatches).toEqual([]);
+  });
+});

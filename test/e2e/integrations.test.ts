@@ -1,0 +1,88 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import {
+  expectAccessible,
+  launchBrowser,
+  newContext,
+  screenshot,
+  signIn,
+  startServer,
+  watchErrors,
+  type E2EServer,
+} from './harness.js';
+
+/** Admin → Integrations: CRM connectors (docs/webhooks.md, CRM connectors). */
+describe('admin integrations (browser)', () => {
+  let server: E2EServer;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let crmUp = true;
+  // A CRM following the HTTP connector's contract: no matches, or down.
+  const crm = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (!crmUp) {
+        res.statusCode = 503;
+        return res.end('down');
+      }
+      res.setHeader('content-type', 'application/json');
+      res.end('{"matches":[]}');
+    });
+  });
+  let crmUrl = '';
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => crm.listen(0, '127.0.0.1', resolve));
+    crmUrl = `http://127.0.0.1:${(crm.address() as AddressInfo).port}/crm`;
+    [server, browser] = await Promise.all([startServer({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' }), launchBrowser()]);
+    page = await (await newContext(browser)).newPage();
+    await page.emulateMedia({ colorScheme: 'light' });
+    errors = watchErrors(page);
+    await signIn(page, server.url);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    crm.closeAllConnections();
+    await new Promise<void>((resolve) => crm.close(() => resolve()));
+  });
+
+  it('adds a connector (secret shown once), tests the connection, sets the lookup order', async () => {
+    await page.goto(`${server.url}/admin/integrations`);
+    await page.getByRole('heading', { name: 'Integrations', level: 2 }).waitFor();
+    await page.getByText('No connectors yet.').waitFor();
+
+    const form = page.getByRole('form', { name: 'New CRM connector' });
+    await form.getByLabel('Name').fill('Sales CRM');
+    await form.getByLabel('System (external id)').fill('salescrm');
+    await form.getByLabel('Base URL').fill(crmUrl);
+    await form.getByRole('button', { name: 'Add connector' }).click();
+    expect(await page.getByTestId('connector-secret').textContent()).toMatch(/^whsec_/);
+    const row = page.locator('tr[data-connector="salescrm"]');
+    await row.waitFor();
+
+    await row.getByRole('button', { name: 'Test connection' }).click();
+    await row.getByText('Connected').waitFor();
+
+    await page.getByLabel('Screen pop lookup order').selectOption('local_then_external');
+    await expect
+      .poll(
+        async () =>
+          (await server.admin.ok<{ lookupOrder: string }>('GET', '/api/v1/integrations/connectors/settings'))
+            .lookupOrder,
+      )
+      .toBe('local_then_external');
+
+    await screenshot(page, 'admin-integrations');
+    await expectAccessible(page, 'admin integrations');
+
+    // A CRM that is down: the test says so on the connector.
+    crmUp = false;
+    await row.getByRole('button', { name: 'Test connection' }).click();
+    await row.getByText(/answered 503/).waitFor();
+    expect(errors).toEqual([]);
+  });
+});
