@@ -256,13 +256,13 @@ const SHAPES: Shape[] = [
     file: 'search.email',
     source: 'email/store.ts searchMessages',
     input: 'GET /api/v1/search?q=printer jam (the email messages on cases)',
-    run: (q) => searchMessages(q, 'printer jam', 'printer', 20),
+    run: (q) => searchMessages(q, 'printer jam', ['printer', 'jam'], 20),
   },
   {
     file: 'search.tasks',
     source: 'tasks/store.ts searchTasks',
     input: 'GET /api/v1/search?q=printer jam (tasks)',
-    run: (q) => searchTasks(q, 'printer jam', 'printer', 20),
+    run: (q) => searchTasks(q, 'printer jam', ['printer', 'jam'], 20),
   },
   {
     file: 'search.interactions',

@@ -1,10 +1,17 @@
 -- search.email: GET /api/v1/search?q=printer jam (the email messages on cases)
 -- built by email/store.ts searchMessages (rendered by npm run sql:snapshots; do not edit)
 
+-- statement 1 of 2
+-- prepared as: (unnamed: planned for its values)
+-- $1 = 'email_messages_text_idx'
+SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs::float8[] AS freqs
+FROM pg_stats WHERE schemaname = current_schema() AND tablename = $1;
+
+-- statement 2 of 2
 -- prepared as: (unnamed: planned for its values)
 -- $1 = 'printer jam'
 -- $2 = 'printer'
 -- $3 = 20
 SELECT case_id, follow_up_id, substr(coalesce(subject, '') || ' ' || coalesce(text_body, ''), greatest(1, strpos(lower(coalesce(subject, '') || ' ' || coalesce(text_body, '')), $2) - 80), 320) AS excerpt, created_at FROM email_messages
 WHERE case_id IS NOT NULL AND to_tsvector('simple'::regconfig, coalesce(subject, '') || ' ' || coalesce(text_body, '')) @@ websearch_to_tsquery('simple', $1)
-ORDER BY created_at DESC, id DESC LIMIT $3;
+ORDER BY (created_at + interval '0 seconds') DESC, id DESC LIMIT $3;

@@ -1,7 +1,7 @@
 -- search.interactions: GET /api/v1/search?q=555 0199 (interactions: by number digits, then by notes)
 -- built by interactions/search.ts searchInteractions (rendered by npm run sql:snapshots; do not edit)
 
--- statement 1 of 2
+-- statement 1 of 3
 -- prepared as: (unnamed: planned for its values)
 -- $1 = '%5550199%'
 -- $2 = 20
@@ -9,11 +9,17 @@ SELECT id, channel, direction, from_address, to_address, customer_id, case_id, s
     WHERE (regexp_replace(coalesce(from_address, ''), '[^0-9]', '', 'g') || ' ' ||
 regexp_replace(coalesce(to_address, ''), '[^0-9]', '', 'g')) LIKE $1 ORDER BY started_at DESC, id DESC LIMIT $2;
 
--- statement 2 of 2
+-- statement 2 of 3
+-- prepared as: (unnamed: planned for its values)
+-- $1 = 'interactions_notes_idx'
+SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs::float8[] AS freqs
+FROM pg_stats WHERE schemaname = current_schema() AND tablename = $1;
+
+-- statement 3 of 3
 -- prepared as: (unnamed: planned for its values)
 -- $1 = '555 0199'
 -- $2 = '555'
 -- $3 = 20
 SELECT id, channel, direction, from_address, to_address, customer_id, case_id, started_at, substr(coalesce(notes, ''), greatest(1, strpos(lower(coalesce(notes, '')), $2) - 80), 320) AS excerpt FROM interactions
 WHERE to_tsvector('simple'::regconfig, coalesce(notes, '')) @@ websearch_to_tsquery('simple', $1)
-ORDER BY started_at DESC, id DESC LIMIT $3;
+ORDER BY (started_at + interval '0 seconds') DESC, id DESC LIMIT $3;

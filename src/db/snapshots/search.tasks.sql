@@ -1,6 +1,13 @@
 -- search.tasks: GET /api/v1/search?q=printer jam (tasks)
 -- built by tasks/store.ts searchTasks (rendered by npm run sql:snapshots; do not edit)
 
+-- statement 1 of 2
+-- prepared as: (unnamed: planned for its values)
+-- $1 = 'tasks_text_idx'
+SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs::float8[] AS freqs
+FROM pg_stats WHERE schemaname = current_schema() AND tablename = $1;
+
+-- statement 2 of 2
 -- prepared as: (unnamed: planned for its values)
 -- $1 = 'printer jam'
 -- $2 = 'printer'
@@ -8,4 +15,4 @@
 SELECT id, type, subject, customer_id, case_id, status, due_at, created_at,
   substr(coalesce(notes, ''), greatest(1, strpos(lower(coalesce(notes, '')), $2) - 80), 320) AS excerpt
 FROM tasks WHERE to_tsvector('simple'::regconfig, subject || ' ' || coalesce(notes, '')) @@ websearch_to_tsquery('simple', $1)
-ORDER BY created_at DESC, id DESC LIMIT $3;
+ORDER BY (created_at + interval '0 seconds') DESC, id DESC LIMIT $3;

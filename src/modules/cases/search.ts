@@ -1,4 +1,5 @@
 import { listParam, type Queryable } from '../../db/adapter.js';
+import { recencyOrder, walkRecency } from '../../db/word-frequencies.js';
 import { excerptSql, snippetOf } from '../../formats/search-text.js';
 
 /**
@@ -92,12 +93,13 @@ export async function searchCases(
   );
   for (const r of byText) offer(r, r.in_subject ? 'subject' : 'description', r.in_subject ? '' : r.excerpt, r.at);
 
+  const walk = await walkRecency(q, 'case_follow_ups_text_idx', opts.words);
   const byFollowUp = await q.query<CaseMatchRow>(
     `SELECT ${caseCols}, f.created_at AS at, false AS in_subject, ${excerptSql('f.body', '$2')} AS excerpt
      FROM case_follow_ups f JOIN cases c ON c.id = f.case_id
      WHERE to_tsvector('simple'::regconfig, f.body) @@ websearch_to_tsquery('simple', $1)
        ${opts.internal ? '' : `AND f.visibility = 'public'`} ${privateCond}
-     ORDER BY f.seq DESC LIMIT $3`,
+     ORDER BY ${recencyOrder([{ column: 'f.seq', kind: 'number' }], walk)} LIMIT $3`,
     [opts.text, word, opts.cap],
   );
   for (const r of byFollowUp) offer(r, 'followUp', r.excerpt, r.at);

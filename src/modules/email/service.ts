@@ -293,7 +293,7 @@ export class EmailService {
     query: { text: string; words: string[]; cap: number },
   ): Promise<{ caseId: string; followUpId: string | null; excerpt: string; at: Date }[]> {
     requirePrivilege(actor, 'cases.view');
-    return store.searchMessages(this.db, query.text, query.words[0] ?? '', query.cap);
+    return store.searchMessages(this.db, query.text, query.words, query.cap);
   }
 
   async status(actor: Actor): Promise<EmailStatus> {

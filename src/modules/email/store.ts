@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/adapter.js';
+import { recencyOrder, walkRecency } from '../../db/word-frequencies.js';
 import { maybeOne, one } from '../../db/adapter.js';
 import { excerptSql } from '../../formats/search-text.js';
 
@@ -341,15 +342,22 @@ export async function quarantineRetried(
 export async function searchMessages(
   q: Queryable,
   text: string,
-  word: string,
+  words: string[],
   cap: number,
 ): Promise<{ caseId: string; followUpId: string | null; excerpt: string; at: Date }[]> {
   const doc = `coalesce(subject, '') || ' ' || coalesce(text_body, '')`;
+  const order = recencyOrder(
+    [
+      { column: 'created_at', kind: 'time' },
+      { column: 'id', kind: 'uuid' },
+    ],
+    await walkRecency(q, 'email_messages_text_idx', words),
+  );
   const rows = await q.query<{ case_id: string; follow_up_id: string | null; excerpt: string; created_at: Date }>(
     `SELECT case_id, follow_up_id, ${excerptSql(doc, '$2')} AS excerpt, created_at FROM email_messages
      WHERE case_id IS NOT NULL AND to_tsvector('simple'::regconfig, ${doc}) @@ websearch_to_tsquery('simple', $1)
-     ORDER BY created_at DESC, id DESC LIMIT $3`,
-    [text, word, cap],
+     ORDER BY ${order} LIMIT $3`,
+    [text, words[0] ?? '', cap],
   );
   return rows.map((r) => ({ caseId: r.case_id, followUpId: r.follow_up_id, excerpt: r.excerpt, at: r.created_at }));
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/adapter.js';
+import { recencyOrder, walkRecency } from '../../db/word-frequencies.js';
 import { excerptSql, snippetOf } from '../../formats/search-text.js';
 import type { Channel, Direction } from './schema.js';
 
@@ -70,10 +71,18 @@ export async function searchInteractions(
     for (const r of rows) add(r, 'number');
   }
   if (opts.words.length > 0) {
+    const walk = await walkRecency(q, 'interactions_notes_idx', opts.words);
+    const order = recencyOrder(
+      [
+        { column: 'started_at', kind: 'time' },
+        { column: 'id', kind: 'uuid' },
+      ],
+      walk,
+    );
     const rows = await q.query<Row>(
       `SELECT ${COLS}, ${excerptSql(`coalesce(notes, '')`, '$2')} AS excerpt FROM interactions
        WHERE to_tsvector('simple'::regconfig, coalesce(notes, '')) @@ websearch_to_tsquery('simple', $1)
-       ORDER BY started_at DESC, id DESC LIMIT $3`,
+       ORDER BY ${order} LIMIT $3`,
       [opts.text, opts.words[0], opts.cap],
     );
     for (const r of rows) add(r, 'notes');

@@ -71,7 +71,7 @@ export class TasksService {
     { id: string; subject: string; status: string; customerId: string; caseId: string | null; snippet: string }[]
   > {
     requirePrivilege(actor, 'tasks.view');
-    const rows = await searchTasks(this.db, query.text, query.words[0] ?? '', query.cap);
+    const rows = await searchTasks(this.db, query.text, query.words, query.cap);
     const inSubject = (r: { subject: string }) => query.words.some((w) => r.subject.toLowerCase().includes(w));
     return rows
       .map((r, i) => ({ r, i, subject: inSubject(r) }))

@@ -1,4 +1,5 @@
 import { maybeOne, one, type Queryable } from '../../db/adapter.js';
+import { recencyOrder, walkRecency } from '../../db/word-frequencies.js';
 import type { PreparedCondition } from '../custom-fields/filters.js';
 import type { TaskStatus, TaskType } from './schema.js';
 import { excerptSql } from '../../formats/search-text.js';
@@ -198,15 +199,22 @@ export async function listTasks(
 export async function searchTasks(
   q: Queryable,
   text: string,
-  word: string,
+  words: string[],
   cap: number,
 ): Promise<(TaskRow & { excerpt: string })[]> {
   const doc = `subject || ' ' || coalesce(notes, '')`;
+  const order = recencyOrder(
+    [
+      { column: 'created_at', kind: 'time' },
+      { column: 'id', kind: 'uuid' },
+    ],
+    await walkRecency(q, 'tasks_text_idx', words),
+  );
   return q.query<TaskRow & { excerpt: string }>(
     `SELECT id, type, subject, customer_id, case_id, status, due_at, created_at,
        ${excerptSql(`coalesce(notes, '')`, '$2')} AS excerpt
      FROM tasks WHERE to_tsvector('simple'::regconfig, ${doc}) @@ websearch_to_tsquery('simple', $1)
-     ORDER BY created_at DESC, id DESC LIMIT $3`,
-    [text, word, cap],
+     ORDER BY ${order} LIMIT $3`,
+    [text, words[0] ?? '', cap],
   );
 }
