@@ -22,8 +22,9 @@ ORDER BY c.opened_at DESC, c.id DESC LIMIT $3;
 -- statement 3 of 6
 -- prepared as: (unnamed: planned for its values)
 -- $1 = 'case_follow_ups_text_idx'
-SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs::float8[] AS freqs
-FROM pg_stats WHERE schemaname = current_schema() AND tablename = $1;
+SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs::float8[] AS freqs,
+     (SELECT c.reltuples::float8 FROM pg_class c WHERE c.relname = $1 LIMIT 1) AS rows
+FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1;
 
 -- statement 4 of 6
 -- prepared as: (unnamed: planned for its values)

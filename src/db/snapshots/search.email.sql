@@ -4,8 +4,9 @@
 -- statement 1 of 2
 -- prepared as: (unnamed: planned for its values)
 -- $1 = 'email_messages_text_idx'
-SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs::float8[] AS freqs
-FROM pg_stats WHERE schemaname = current_schema() AND tablename = $1;
+SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs::float8[] AS freqs,
+     (SELECT c.reltuples::float8 FROM pg_class c WHERE c.relname = $1 LIMIT 1) AS rows
+FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1;
 
 -- statement 2 of 2
 -- prepared as: (unnamed: planned for its values)

@@ -12,8 +12,9 @@ regexp_replace(coalesce(to_address, ''), '[^0-9]', '', 'g')) LIKE $1 ORDER BY st
 -- statement 2 of 3
 -- prepared as: (unnamed: planned for its values)
 -- $1 = 'interactions_notes_idx'
-SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs::float8[] AS freqs
-FROM pg_stats WHERE schemaname = current_schema() AND tablename = $1;
+SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs::float8[] AS freqs,
+     (SELECT c.reltuples::float8 FROM pg_class c WHERE c.relname = $1 LIMIT 1) AS rows
+FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1;
 
 -- statement 3 of 3
 -- prepared as: (unnamed: planned for its values)

@@ -93,7 +93,7 @@ export async function searchCases(
   );
   for (const r of byText) offer(r, r.in_subject ? 'subject' : 'description', r.in_subject ? '' : r.excerpt, r.at);
 
-  const walk = await walkRecency(q, 'case_follow_ups_text_idx', opts.words);
+  const walk = await walkRecency(q, 'case_follow_ups_text_idx', opts.words, opts.cap);
   const byFollowUp = await q.query<CaseMatchRow>(
     `SELECT ${caseCols}, f.created_at AS at, false AS in_subject, ${excerptSql('f.body', '$2')} AS excerpt
      FROM case_follow_ups f JOIN cases c ON c.id = f.case_id

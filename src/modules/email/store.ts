@@ -351,7 +351,7 @@ export async function searchMessages(
       { column: 'created_at', kind: 'time' },
       { column: 'id', kind: 'uuid' },
     ],
-    await walkRecency(q, 'email_messages_text_idx', words),
+    await walkRecency(q, 'email_messages_text_idx', words, cap),
   );
   const rows = await q.query<{ case_id: string; follow_up_id: string | null; excerpt: string; created_at: Date }>(
     `SELECT case_id, follow_up_id, ${excerptSql(doc, '$2')} AS excerpt, created_at FROM email_messages

@@ -71,7 +71,7 @@ export async function searchInteractions(
     for (const r of rows) add(r, 'number');
   }
   if (opts.words.length > 0) {
-    const walk = await walkRecency(q, 'interactions_notes_idx', opts.words);
+    const walk = await walkRecency(q, 'interactions_notes_idx', opts.words, opts.cap);
     const order = recencyOrder(
       [
         { column: 'started_at', kind: 'time' },

@@ -208,7 +208,7 @@ export async function searchTasks(
       { column: 'created_at', kind: 'time' },
       { column: 'id', kind: 'uuid' },
     ],
-    await walkRecency(q, 'tasks_text_idx', words),
+    await walkRecency(q, 'tasks_text_idx', words, cap),
   );
   return q.query<TaskRow & { excerpt: string }>(
     `SELECT id, type, subject, customer_id, case_id, status, due_at, created_at,
