@@ -25,7 +25,7 @@ describe('light and dark themes (browser)', () => {
   let page: Page;
   let errors: string[];
   /** Each screen with a selector for what shows once its data has loaded. */
-  const screens: { name: string; path: string; ready: string }[] = [];
+  const screens: { name: string; path: string; ready: string; tab?: string }[] = [];
   let customerId: string;
   let caseId: string;
   let portalCaseId: string;
@@ -56,7 +56,9 @@ describe('light and dark themes (browser)', () => {
       subject: 'Call Ada back',
       customerId: customer.id,
       assigneeId: server.admin.userId,
-      dueAt: new Date(Date.now() + 3600_000).toISOString(),
+      // In three days: under Upcoming whatever the time of day (due within the hour falls on
+      // tomorrow after 23:00, and the Today tab is then empty).
+      dueAt: new Date(Date.now() + 3 * 86_400_000).toISOString(),
     });
     // The Support Center: Ada signs in with her account number; she has one public case.
     portalAccount = customer.accountNumber;
@@ -115,7 +117,7 @@ describe('light and dark themes (browser)', () => {
       },
       { name: 'cases', path: '/cases', ready: 'text=Engine will not start' },
       { name: 'case', path: `/cases/${kase.id}`, ready: 'text=Called back, no answer.' },
-      { name: 'tasks', path: '/tasks', ready: 'text=Call Ada back' },
+      { name: 'tasks', path: '/tasks', tab: 'Upcoming', ready: 'text=Call Ada back' },
       { name: 'reports', path: '/reports', ready: '.report-chart canvas' },
       {
         name: 'report-records',
@@ -152,6 +154,7 @@ describe('light and dark themes (browser)', () => {
   async function visitAll(theme: 'light' | 'dark'): Promise<void> {
     for (const s of screens) {
       await page.goto(`${server.url}${s.path}`);
+      if (s.tab) await page.getByRole('tab', { name: s.tab }).click();
       await page.locator('main').locator(s.ready).first().waitFor();
       await page.waitForFunction(() => !/Loading…/.test(document.querySelector('main')?.textContent ?? ''));
       expect(await themeAttr()).toBe(theme);
