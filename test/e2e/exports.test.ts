@@ -126,6 +126,10 @@ describe('exports in the console (browser)', () => {
   it('prepares a background export that appears in My downloads and becomes downloadable', async () => {
     await page.goto(`${server.url}/customers`);
     await expect.poll(() => page.locator('table.list tbody tr').count()).toBe(5);
+    // The saved columns arrive with the user's preferences, after a page load; export once they show.
+    await expect
+      .poll(() => page.locator('table.list thead th').allTextContents())
+      .toEqual(['Email', 'Name', 'Account', 'City']);
     await openExport('customers', 5);
     await dialog().getByLabel('Prepare in background').check();
     await dialog().getByRole('button', { name: 'Prepare', exact: true }).click();
@@ -151,6 +155,10 @@ describe('exports in the console (browser)', () => {
     await expectAccessible(page, 'my downloads (dark)');
     await page.goto(`${server.url}/customers`);
     await expect.poll(() => page.locator('table.list tbody tr').count()).toBe(5);
+    // The saved columns arrive with the user's preferences, after a page load; export once they show.
+    await expect
+      .poll(() => page.locator('table.list thead th').allTextContents())
+      .toEqual(['Email', 'Name', 'Account', 'City']);
     await openExport('customers', 5);
     await dialog().getByLabel('Prepare in background').check();
     await screenshot(page, 'dark-export-dialog');
