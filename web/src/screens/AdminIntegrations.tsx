@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, errorText } from '../api.js';
 import type { Connector, ConnectorSettings, ConnectorTestResult, ConnectorWithSecret } from '../apiTypes.js';
+import { SigningSecret } from '../components/SigningSecret.js';
 import { Field, Select } from '../components/Field.js';
 import { useToast } from '../components/Toasts.js';
 import { useLoad } from '../hooks.js';
@@ -113,15 +114,12 @@ export function AdminIntegrations() {
         </p>
       )}
       {secret && (
-        <div className="note" role="status">
-          <p>Signing secret of {secret.name}: copy it now, it is shown only once.</p>
-          <code className="secret" data-testid="connector-secret">
-            {secret.secret}
-          </code>{' '}
-          <button type="button" onClick={() => setSecret(null)}>
-            Done
-          </button>
-        </div>
+        <SigningSecret
+          of={secret.name}
+          secret={secret.secret}
+          testId="connector-secret"
+          onDone={() => setSecret(null)}
+        />
       )}
       <div className="table-wrap">
         <table className="list">

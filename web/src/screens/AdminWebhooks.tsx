@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, errorText, type Page } from '../api.js';
+import { SigningSecret } from '../components/SigningSecret.js';
 import { Field } from '../components/Field.js';
 import { useToast } from '../components/Toasts.js';
 import { useLoad } from '../hooks.js';
@@ -141,15 +142,7 @@ export function AdminWebhooks() {
         </p>
       )}
       {secret && (
-        <div className="note" role="status">
-          <p>Signing secret of {secret.url}: copy it now, it is shown only once.</p>
-          <code className="secret" data-testid="webhook-secret">
-            {secret.secret}
-          </code>{' '}
-          <button type="button" onClick={() => setSecret(null)}>
-            Done
-          </button>
-        </div>
+        <SigningSecret of={secret.url} secret={secret.secret} testId="webhook-secret" onDone={() => setSecret(null)} />
       )}
       <div className="table-wrap">
         <table className="list">
