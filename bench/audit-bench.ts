@@ -14,14 +14,13 @@
  * --pg postgres://postgres@127.0.0.1:5432/postgres (its own database
  * `sb_bench_audit_<rows>`, kept between runs; --fresh drops it first).
  */
-import pg from 'pg';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { openPostgres } from '../src/db/adapter.js';
 import { migrate } from '../src/db/migrate.js';
 import { AuthService } from '../src/modules/users/auth-service.js';
 import { UsersService } from '../src/modules/users/service.js';
-import { fmt, log, runHttp, startServer, stopServer, waitHealthy } from './lib.js';
+import { ensureBenchDatabase, fmt, log, runHttp, startServer, stopServer, waitHealthy } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,22 +58,8 @@ const ACTIONS = [
   'export.created',
 ];
 
-async function ensureDatabase(): Promise<boolean> {
-  const admin = new pg.Client({ connectionString: args.pg });
-  await admin.connect();
-  try {
-    if (args.fresh) await admin.query(`DROP DATABASE IF EXISTS ${PG_DB} WITH (FORCE)`);
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [PG_DB]);
-    if (exists.rowCount) return false;
-    await admin.query(`CREATE DATABASE ${PG_DB}`);
-    return true;
-  } finally {
-    await admin.end();
-  }
-}
-
 async function main(): Promise<void> {
-  const created = await ensureDatabase();
+  const created = await ensureBenchDatabase(args.pg!, PG_DB, Boolean(args.fresh));
   const db = openPostgres({ url: pgUrl, poolSize: 4, statementTimeoutMs: 600_000 });
   const config = loadConfig({ ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', LOG_LEVEL: 'silent' });
   await migrate(db);

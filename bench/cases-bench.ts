@@ -28,7 +28,18 @@ import { AuthService } from '../src/modules/users/auth-service.js';
 import { UsersService } from '../src/modules/users/service.js';
 import { generateCases, longCaseNumbers, texts, type CasesGenResult } from './cases-generate.js';
 import { generateCustomers } from './customers-generate.js';
-import { fmt, log, ROOT, runHttp, shuffle, startServer, stopServer, waitHealthy, type Stats } from './lib.js';
+import {
+  ensureBenchDatabase,
+  fmt,
+  log,
+  ROOT,
+  runHttp,
+  shuffle,
+  startServer,
+  stopServer,
+  waitHealthy,
+  type Stats,
+} from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,18 +73,6 @@ const pgUrl = (() => {
 const LOAD_AT_START = os.loadavg();
 
 // ------------------------------------------------------------------ setup
-
-async function ensureDatabase(): Promise<void> {
-  const admin = new pg.Client({ connectionString: args.pg });
-  await admin.connect();
-  try {
-    if (args.fresh) await admin.query(`DROP DATABASE IF EXISTS ${PG_DB} WITH (FORCE)`);
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [PG_DB]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${PG_DB}`);
-  } finally {
-    await admin.end();
-  }
-}
 
 const count = async (db: Db, sql: string) => (await db.query<{ n: number }>(sql))[0].n;
 
@@ -119,7 +118,7 @@ async function main(): Promise<void> {
     `Cases benchmark: ${CUSTOMERS.toLocaleString('en')} customers, ${CASES.toLocaleString('en')} cases, ` +
       `${FOLLOW_UPS.toLocaleString('en')} follow-ups; ${CONNECTIONS} connections, ${DURATION} s per run`,
   );
-  await ensureDatabase();
+  await ensureBenchDatabase(args.pg!, PG_DB, Boolean(args.fresh));
   const db = openPostgres({ url: pgUrl, poolSize: 4, statementTimeoutMs: 3_600_000 });
   let gen: CasesGenResult | null = null;
   let generatedAt: string | null = null;

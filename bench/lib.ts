@@ -1,3 +1,4 @@
+import pg from 'pg';
 /**
  * Helpers shared by the benchmark scripts (customers-bench.ts, cases-bench.ts,
  * screenpop-bench.ts): latency statistics, the HTTP (autocannon) and direct
@@ -353,4 +354,22 @@ export function descendants(pid: number): number[] {
     }
   }
   return out;
+}
+
+/**
+ * A benchmark's own database on the server `adminUrl` points to: dropped first when
+ * `fresh`, created when missing (kept between runs otherwise). True when it was created.
+ */
+export async function ensureBenchDatabase(adminUrl: string, name: string, fresh: boolean): Promise<boolean> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    if (fresh) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount) return false;
+    await admin.query(`CREATE DATABASE ${name}`);
+    return true;
+  } finally {
+    await admin.end();
+  }
 }

@@ -25,7 +25,6 @@
  * --pg postgres://postgres@127.0.0.1:5432/postgres, --port 3937.
  * Results go to bench/RESULTS.md (the Interactions section).
  */
-import pg from 'pg';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +40,7 @@ import { SseClient } from '../test/sse-client.js';
 import { generateCases } from './cases-generate.js';
 import { generateCustomers } from './customers-generate.js';
 import {
+  ensureBenchDatabase,
   fmt as fmtStats,
   formats as phoneFormats,
   log,
@@ -134,15 +134,6 @@ function mixedPhones(known: string[]): { phone: string; known: boolean }[] {
 }
 
 // ------------------------------------------------------------------ setup
-
-async function ensureDatabase(): Promise<void> {
-  const admin = new pg.Client({ connectionString: args.pg });
-  await admin.connect();
-  if (args.fresh) await admin.query(`DROP DATABASE IF EXISTS ${PG_DB} WITH (FORCE)`);
-  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [PG_DB]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${PG_DB}`);
-  await admin.end();
-}
 
 async function count(db: Db, sql: string): Promise<number> {
   return (await db.query<{ n: number }>(sql))[0].n;
@@ -281,7 +272,7 @@ interface Sizes {
 
 async function main(): Promise<void> {
   log(`Screen-pop benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per run`);
-  await ensureDatabase();
+  await ensureBenchDatabase(args.pg!, PG_DB, Boolean(args.fresh));
   const db = openPostgres({ url: pgUrl, poolSize: 4, statementTimeoutMs: 3_600_000 });
   const generated: string[] = [];
   let agents: string[];

@@ -18,7 +18,6 @@
  * `sb_bench_search`, kept between runs), --port 3928, --fresh (drop it first).
  * Results go to bench/RESULTS.md (the Global search section) at scale 1.
  */
-import pg from 'pg';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +29,17 @@ import { AuthService } from '../src/modules/users/auth-service.js';
 import { UsersService } from '../src/modules/users/service.js';
 import { generateCases, texts } from './cases-generate.js';
 import { generateCustomers } from './customers-generate.js';
-import { fmt, log, ROOT, runHttp, startServer, stopServer, waitHealthy, type Stats } from './lib.js';
+import {
+  ensureBenchDatabase,
+  fmt,
+  log,
+  ROOT,
+  runHttp,
+  startServer,
+  stopServer,
+  waitHealthy,
+  type Stats,
+} from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -70,18 +79,6 @@ const load = () =>
     .join(' / ');
 
 // ------------------------------------------------------------------ setup
-
-async function ensureDatabase(): Promise<void> {
-  const admin = new pg.Client({ connectionString: args.pg });
-  await admin.connect();
-  try {
-    if (args.fresh) await admin.query(`DROP DATABASE IF EXISTS ${PG_DB} WITH (FORCE)`);
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [PG_DB]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${PG_DB}`);
-  } finally {
-    await admin.end();
-  }
-}
 
 const count = async (db: Db, sql: string) => (await db.query<{ n: number }>(sql))[0].n;
 
@@ -191,7 +188,7 @@ async function main(): Promise<void> {
       `${TASKS.toLocaleString('en')} tasks, ${INTERACTIONS.toLocaleString('en')} interactions; ` +
       `${CONNECTIONS} connections, ${DURATION} s per run`,
   );
-  await ensureDatabase();
+  await ensureBenchDatabase(args.pg!, PG_DB, Boolean(args.fresh));
   const db = openPostgres({ url: pgUrl, poolSize: 4, statementTimeoutMs: 3_600_000 });
   let key: string;
   let classes: { name: string; queries: string[] }[];
