@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
+import { errorText } from '../api.js';
 import { Link } from '../router.js';
 
 export interface Toast {
@@ -48,4 +49,18 @@ export function ToastProvider({ children }: { children: ReactNode }) {
 
 export function useToast(): Push {
   return useContext(ToastContext);
+}
+
+/** An action on a list (enable, test, delete…): a toast saying it was done or why not, then the list read again. */
+export function useListAction(reload: () => void): (fn: () => Promise<unknown>, done: string) => Promise<void> {
+  const toast = useToast();
+  return async (fn, done) => {
+    try {
+      await fn();
+      toast({ text: done });
+      reload();
+    } catch (err) {
+      toast({ text: errorText(err), kind: 'error' });
+    }
+  };
 }

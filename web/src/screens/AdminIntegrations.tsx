@@ -3,7 +3,7 @@ import { api, errorText } from '../api.js';
 import type { Connector, ConnectorSettings, ConnectorTestResult, ConnectorWithSecret } from '../apiTypes.js';
 import { SigningSecret } from '../components/SigningSecret.js';
 import { Field, Select } from '../components/Field.js';
-import { useToast } from '../components/Toasts.js';
+import { useListAction, useToast } from '../components/Toasts.js';
 import { useLoad } from '../hooks.js';
 import { formatDateTime } from '../format.js';
 
@@ -26,6 +26,7 @@ export function AdminIntegrations() {
       ]),
     [],
   );
+  const act = useListAction(reload);
   const [form, setForm] = useState({ name: '', system: '', baseUrl: '' });
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
@@ -38,16 +39,6 @@ export function AdminIntegrations() {
     );
   if (!data) return <p>Loading connectors…</p>;
   const [connectors, settings] = data;
-
-  const act = async (fn: () => Promise<unknown>, done: string) => {
-    try {
-      await fn();
-      toast({ text: done });
-      reload();
-    } catch (err) {
-      toast({ text: errorText(err), kind: 'error' });
-    }
-  };
 
   const create = async (e: FormEvent) => {
     e.preventDefault();

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, errorText, type Page } from '../api.js';
 import { SigningSecret } from '../components/SigningSecret.js';
 import { Field } from '../components/Field.js';
-import { useToast } from '../components/Toasts.js';
+import { useListAction, useToast } from '../components/Toasts.js';
 import { useLoad } from '../hooks.js';
 import { formatDateTime } from '../format.js';
 
@@ -54,6 +54,7 @@ export function AdminWebhooks() {
       ]),
     [],
   );
+  const act = useListAction(reload);
   const [form, setForm] = useState({ url: '', description: '', events: '*' });
   const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
@@ -68,16 +69,6 @@ export function AdminWebhooks() {
     );
   if (!data) return <p>Loading webhooks…</p>;
   const [endpoints, types, settings] = data;
-
-  const act = async (fn: () => Promise<unknown>, done: string) => {
-    try {
-      await fn();
-      toast({ text: done });
-      reload();
-    } catch (err) {
-      toast({ text: errorText(err), kind: 'error' });
-    }
-  };
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
