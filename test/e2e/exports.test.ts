@@ -18,6 +18,8 @@ import {
  * dialog of the Customers and Cases lists downloads exactly what the list
  * shows (filters, columns in their order), or prepares the file in the
  * background for My downloads; both pass axe in the light and dark themes.
+ * Privacy requests from the console: a customer's data erased from their record
+ * after a typed confirmation, and the retention of closed cases (Admin → Privacy).
  */
 describe('exports in the console (browser)', () => {
   let server: E2EServer;
@@ -164,6 +166,84 @@ describe('exports in the console (browser)', () => {
     await screenshot(page, 'dark-export-dialog');
     await expectAccessible(page, 'export dialog (dark)');
     await dialog().getByRole('button', { name: 'Cancel' }).click();
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it("erases a customer's personal data from their record after the account number is typed", async () => {
+    const c = await server.admin.ok<{ id: string }>('POST', '/api/v1/customers', {
+      accountNumber: 'ERASE-1',
+      firstName: 'Wilhelmina',
+      lastName: 'Quist',
+      email: 'wilhelmina.quist@example.test',
+      phones: [{ number: '+442079460123', type: 'mobile' }],
+    });
+    await server.admin.ok('POST', '/api/v1/cases', { customerId: c.id, subject: 'Broken kettle' });
+    // An agent (no customers.erase) is not offered the erasure.
+    await server.admin.ok('POST', '/api/v1/users', {
+      email: 'agent.erase@e2e.test',
+      password: 'agent-erase-password',
+      role: 'agent',
+      firstName: 'Agent',
+      lastName: 'E',
+    });
+    const agentContext = await newContext(browser);
+    const agentPage = await agentContext.newPage();
+    await signIn(agentPage, server.url, 'agent.erase@e2e.test', 'agent-erase-password');
+    await agentPage.goto(`${server.url}/customers/${c.id}`);
+    await agentPage.getByRole('heading', { name: 'Wilhelmina Quist' }).waitFor();
+    await agentPage.getByRole('button', { name: 'Edit' }).waitFor();
+    expect(await agentPage.getByRole('button', { name: 'Erase personal data…' }).count()).toBe(0);
+    await agentContext.close();
+
+    await page.goto(`${server.url}/customers/${c.id}`);
+    await page.getByRole('heading', { name: 'Wilhelmina Quist' }).waitFor();
+    await page.getByRole('button', { name: 'Erase personal data…' }).click();
+    const erase = dialog().getByRole('button', { name: 'Erase personal data' });
+    await dialog()
+      .getByLabel(/^Reason/)
+      .fill('Request PR-2026-117');
+    await dialog().getByLabel('Type the account number ERASE-1 to confirm').fill('ERASE-');
+    expect(await erase.isDisabled()).toBe(true);
+    await dialog().getByLabel('Type the account number ERASE-1 to confirm').fill('ERASE-1');
+    expect(await erase.isEnabled()).toBe(true);
+    await screenshot(page, 'erase-dialog');
+    await expectAccessible(page, 'erase dialog');
+    await erase.click();
+    await page.getByRole('status').getByText('Personal data of customer ERASE-1 erased').waitFor();
+    await page.getByRole('heading', { name: 'Erased Customer' }).waitFor();
+    await page.getByText(/personal data was erased on .* \(reason: Request PR-2026-117\)/).waitFor();
+    expect(await page.getByRole('button', { name: 'Erase personal data…' }).count()).toBe(0);
+    // The case's subject went too, at a glance as well.
+    await page.getByRole('complementary', { name: 'At a glance' }).getByText('[erased]').waitFor();
+    expect(await page.getByText('Broken kettle').count()).toBe(0);
+    await screenshot(page, 'erased-customer');
+    const shell = await server.admin.ok<{ email: string | null; phones: unknown[] }>(
+      'GET',
+      `/api/v1/customers/${c.id}`,
+    );
+    expect(shell).toMatchObject({ email: null, phones: [] });
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('Admin → Privacy sets how long closed cases are kept', async () => {
+    await page.goto(`${server.url}/admin/privacy`);
+    const form = page.getByRole('form', { name: 'Retention of closed cases' });
+    await form.getByLabel('Keep closed cases for ever').waitFor();
+    expect(await form.getByLabel('Keep closed cases for ever').isChecked()).toBe(true);
+    await form.getByLabel('Erase closed cases after a number of months').check();
+    await form.getByLabel('Months after closing').fill('0');
+    await form.getByRole('button', { name: 'Save' }).click();
+    // The server's refusal, in words, beside the field.
+    await form.getByRole('alert').first().waitFor();
+    expect(await form.getByRole('alert').allTextContents()).toEqual(['Closed case months must be 1 or more.']);
+    await form.getByLabel('Months after closing').fill('24');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').getByText('Retention saved').waitFor();
+    await expectAccessible(page, 'admin privacy');
+    await screenshot(page, 'admin-privacy');
+    expect(await server.admin.ok('GET', '/api/v1/privacy/retention')).toMatchObject({ closedCaseMonths: 24 });
+    await page.reload();
+    await expect.poll(() => form.getByLabel('Months after closing').inputValue()).toBe('24');
     expect(errors).toEqual([]);
   }, 60_000);
 });

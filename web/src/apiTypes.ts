@@ -29,6 +29,11 @@ import type {
 } from '../../src/modules/exports/routes.js';
 import type { JobView as JobViewSchema } from '../../src/modules/jobs/schema.js';
 import type {
+  Erasure as ErasureSchema,
+  ErasureRecord as ErasureRecordSchema,
+  Retention as RetentionSchema,
+} from '../../src/modules/privacy/schema.js';
+import type {
   ConnectorSchema,
   ConnectorSettings as ConnectorSettingsSchema,
   ConnectorTestResult as ConnectorTestResultSchema,
@@ -152,5 +157,8 @@ export type ConnectorSettings = Static<typeof ConnectorSettingsSchema>;
 export type ConnectorTestResult = Static<typeof ConnectorTestResultSchema>;
 /** A finished export kept for download (`GET /api/v1/exports/downloads`). */
 export type ExportFile = Static<typeof ExportFileSchema>;
+export type Erasure = Static<typeof ErasureSchema>;
+export type ErasureRecord = Static<typeof ErasureRecordSchema>;
+export type Retention = Static<typeof RetentionSchema>;
 /** How many rows an export would hold (`GET /api/v1/exports/{object}/count`). */
 export type ExportCount = Static<typeof ExportCountSchema>;

@@ -132,6 +132,7 @@ describe('privacy requests', () => {
 
   it('erases every trace of the person, leaves a shell and an erasure record; twice is harmless', async () => {
     expect((await findStrings(t.db, needles)).length).toBeGreaterThan(5);
+    expect((await t.admin.get(`/api/v1/customers/${customerId}/erasure`)).json()).toEqual({ erasure: null });
     const res = await t.admin.post(`/api/v1/customers/${customerId}/erase`, { reason: 'privacy request 42' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ alreadyErased: false, counts: { cases: 1, phones: 1, emailAttachments: 1 } });
@@ -153,6 +154,15 @@ describe('privacy requests', () => {
       [customerId],
     );
     expect(audit).toHaveLength(1);
+    // The erasure record (who, when, why) for the console's notice; agents may read it, nobody gets it for no customer.
+    const agent = await t.user('agent');
+    const record = await agent.get(`/api/v1/customers/${customerId}/erasure`);
+    expect(record.statusCode, record.body).toBe(200);
+    expect(record.json()).toEqual({
+      erasure: { erasedAt: res.json().erasedAt, erasedBy: expect.any(String), reason: 'privacy request 42' },
+    });
+    expect((await agent.get('/api/v1/customers/00000000-0000-4000-8000-000000000000/erasure')).statusCode).toBe(404);
+    expect((await agent.get('/api/v1/customers/not-an-id/erasure')).statusCode).toBe(404);
 
     const again = await t.admin.post(`/api/v1/customers/${customerId}/erase`, { reason: 'again' });
     expect(again.statusCode).toBe(200);

@@ -3,33 +3,10 @@ import type { App, AppContext } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
 import { IdParams, Problem } from '../../http/schemas.js';
 import { PrivacyFlow } from './service.js';
-import { CaseRetention, RETENTION_MAX_MONTHS, RETENTION_MIN_MONTHS } from './retention.js';
+import { CaseRetention } from './retention.js';
+import { Erasure, ErasureRecord, Retention, RetentionPut } from './schema.js';
 
 const tags = ['privacy'];
-
-const Erasure = Type.Object({
-  customerId: Type.String(),
-  erasedAt: Type.String({ format: 'date-time' }),
-  alreadyErased: Type.Boolean({ description: 'true: erased before; nothing was changed now' }),
-  counts: Type.Record(Type.String(), Type.Integer(), { description: 'rows changed or deleted, by kind' }),
-});
-
-const Retention = Type.Object({
-  closedCaseMonths: Type.Union([Type.Integer(), Type.Null()], {
-    description: `closed cases are erased (with their follow-ups and emails) this many months after closing, by an hourly job (${RETENTION_MIN_MONTHS}–${RETENTION_MAX_MONTHS}); null keeps them for ever`,
-  }),
-  version: Type.Integer(),
-});
-const RetentionPut = Type.Object(
-  {
-    closedCaseMonths: Type.Union([
-      Type.Integer({ minimum: RETENTION_MIN_MONTHS, maximum: RETENTION_MAX_MONTHS }),
-      Type.Null(),
-    ]),
-    version: Type.Optional(Type.Integer()),
-  },
-  { additionalProperties: false },
-);
 
 /** Privacy requests: a customer's data as one archive (access), erasure, and retention (docs/exporting.md). */
 export async function registerPrivacyRoutes(app: App, ctx: AppContext): Promise<void> {
@@ -87,6 +64,23 @@ export async function registerPrivacyRoutes(app: App, ctx: AppContext): Promise<
         .header('content-disposition', `attachment; filename="${fileName}"`)
         .header('cache-control', 'private, no-store')
         .send(Buffer.from(zip) as unknown as string);
+    },
+  );
+
+  app.get(
+    '/api/v1/customers/:id/erasure',
+    {
+      config: { access: 'customers.view' },
+      schema: {
+        tags,
+        summary: "A customer's erasure record (who erased them, when and why), or null if never erased",
+        params: IdParams,
+        response: { 200: ErasureRecord, 403: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const e = await privacy.erasureOf(request.params.id);
+      return { erasure: e && { erasedAt: e.erasedAt.toISOString(), erasedBy: e.erasedBy, reason: e.reason } };
     },
   );
 

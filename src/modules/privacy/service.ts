@@ -171,6 +171,23 @@ export class PrivacyFlow {
     return { zip, fileName: `customer-${customerId}-${this.clock.now().toISOString().slice(0, 10)}.zip` };
   }
 
+  /** Who erased the customer, when and why; null if never erased. 404 when there is no such customer. */
+  async erasureOf(customerId: string): Promise<{ erasedAt: Date; erasedBy: string; reason: string } | null> {
+    if (!isUuid(customerId)) throw new NotFound('Customer');
+    const [row] = await this.db.query<{
+      exists: boolean;
+      erased_at: Date | null;
+      erased_by_name: string;
+      reason: string;
+    }>(
+      `SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1) AS exists, e.erased_at, e.erased_by_name, e.reason
+         FROM (SELECT 1) one LEFT JOIN privacy_erasures e ON e.customer_id = $1`,
+      [customerId],
+    );
+    if (!row.exists) throw new NotFound('Customer');
+    return row.erased_at ? { erasedAt: row.erased_at, erasedBy: row.erased_by_name, reason: row.reason } : null;
+  }
+
   /**
    * Erases the customer's personal data everywhere (src/modules/privacy/tables.ts
    * says what happens where), leaving a pseudonymous shell so counts and

@@ -10,6 +10,7 @@ import { AdminRoles } from './AdminRoles.js';
 import { AdminUsers } from './AdminUsers.js';
 import { AdminImport } from './AdminImport.js';
 import { AdminWebhooks } from './AdminWebhooks.js';
+import { AdminPrivacy } from './AdminPrivacy.js';
 import { AdminIntegrations } from './AdminIntegrations.js';
 
 const SECTIONS = [
@@ -24,6 +25,7 @@ const SECTIONS = [
   { path: '/admin/import', label: 'Import' },
   { path: '/admin/webhooks', label: 'Webhooks' },
   { path: '/admin/integrations', label: 'Integrations' },
+  { path: '/admin/privacy', label: 'Privacy' },
 ];
 
 export function AdminScreen({ path }: { path: string }) {
@@ -65,6 +67,7 @@ export function AdminScreen({ path }: { path: string }) {
       {current === '/admin/import' && <AdminImport />}
       {current === '/admin/webhooks' && <AdminWebhooks />}
       {current === '/admin/integrations' && <AdminIntegrations />}
+      {current === '/admin/privacy' && <AdminPrivacy />}
     </section>
   );
 }

@@ -7,8 +7,11 @@ import { useSession } from '../session.js';
 import type { Case, Task } from '../apiTypes.js';
 import type { Interaction } from './interactionsApi.js';
 
-/** The customer at a glance: open cases, open tasks, the last interactions (each a small bounded read). */
-export function CustomerGlance({ customerId }: { customerId: string }) {
+/**
+ * The customer at a glance: open cases, open tasks, the last interactions (each a small bounded read).
+ * A new `refreshKey` reads them again (after an erasure, say, which rewrites the cases' subjects).
+ */
+export function CustomerGlance({ customerId, refreshKey = 0 }: { customerId: string; refreshKey?: number }) {
   const { can } = useSession();
   const { settings } = useCaseRefs();
   const [cases, setCases] = useState<Case[] | null>(null);
@@ -33,7 +36,7 @@ export function CustomerGlance({ customerId }: { customerId: string }) {
       () => setCalls([]),
     );
     return () => ctl.abort();
-  }, [customerId, can]);
+  }, [customerId, can, refreshKey]);
 
   return (
     <aside className="glance" aria-label="At a glance">

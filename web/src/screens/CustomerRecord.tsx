@@ -9,7 +9,7 @@ import { customFieldRows, useFieldDefs } from '../customFields.js';
 import { customerName, formatAddress, formatDateTime, formatPhone } from '../format.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
-import type { Customer, Privilege } from '../apiTypes.js';
+import type { Customer, ErasureRecord, Privilege } from '../apiTypes.js';
 import { CustomerCases } from './CustomerCases.js';
 import { CustomerEdit } from './CustomerEdit.js';
 import { CustomerInteractions } from './CustomerInteractions.js';
@@ -17,6 +17,7 @@ import { TaskList } from './TaskList.js';
 import { PortalAccessPanel } from './PortalAccess.js';
 import { CustomerGlance } from './CustomerGlance.js';
 import { MergeDialog } from './CustomerMerge.js';
+import { EraseDialog, ErasureNotice } from './CustomerErase.js';
 
 const TABS: { key: string; label: string; privilege?: Privilege }[] = [
   { key: 'details', label: 'Details' },
@@ -83,6 +84,11 @@ export function CustomerRecord({ id }: { id: string }) {
   const [changedElsewhere, setChangedElsewhere] = useState(false);
   const [deleted, setDeleted] = useState(false);
   const [merging, setMerging] = useState(false);
+  const [erasing, setErasing] = useState(false);
+  const { data: erasure, reload: reloadErasure } = useLoad(
+    (signal) => api.get<ErasureRecord>(`/api/v1/customers/${encodeURIComponent(id)}/erasure`, undefined, signal),
+    [id],
+  );
   const customerVersion = customer?.version;
 
   useEffect(
@@ -160,6 +166,7 @@ export function CustomerRecord({ id }: { id: string }) {
           This customer was just deleted by someone else.
         </p>
       )}
+      {erasure?.erasure && <ErasureNotice erasure={erasure.erasure} />}
       {changedElsewhere && (
         <p className="note" role="status">
           Someone else just changed this customer. Saving will show you both versions to choose from.
@@ -209,7 +216,7 @@ export function CustomerRecord({ id }: { id: string }) {
             <>
               <div className="record-layout">
                 <Details c={customer} />
-                <CustomerGlance customerId={customer.id} />
+                <CustomerGlance customerId={customer.id} refreshKey={historyKey} />
               </div>
               <div className="actions">
                 {can('customers.edit') && (
@@ -227,7 +234,34 @@ export function CustomerRecord({ id }: { id: string }) {
                     Delete
                   </button>
                 )}
+                {can('data.export') && (
+                  <a className="button" href={`/api/v1/customers/${customer.id}/privacy-export`} download>
+                    Download all their data (zip)
+                  </a>
+                )}
+                {can('customers.erase') && erasure && !erasure.erasure && (
+                  <button type="button" className="danger" onClick={() => setErasing(true)}>
+                    Erase personal data…
+                  </button>
+                )}
               </div>
+              <EraseDialog
+                customer={customer}
+                open={erasing}
+                onClose={() => setErasing(false)}
+                onErased={(r) => {
+                  setErasing(false);
+                  reload();
+                  reloadErasure();
+                  setHistoryKey((k) => k + 1);
+                  toast({
+                    text: r.alreadyErased
+                      ? `Customer ${customer.accountNumber} had already been erased`
+                      : `Personal data of customer ${customer.accountNumber} erased`,
+                    kind: 'success',
+                  });
+                }}
+              />
               <MergeDialog
                 customer={customer}
                 open={merging}
