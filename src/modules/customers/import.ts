@@ -7,7 +7,7 @@ import type { Actor } from '../../http/actor.js';
 import { Invalid, type FieldError } from '../../http/errors.js';
 import { prepareCustomFieldValidator, type CustomFieldValidator } from '../custom-fields/validate.js';
 import { diffFields, recordHistoryMany, type HistoryInput } from '../history/service.js';
-import { normalisePhone } from './phones.js';
+import { normalisePhone, type PhoneMemo } from './phones.js';
 import { CustomerCreate, CustomerPatch, type Address, type PhoneType } from './schema.js';
 import { historyFields, RECORD_TYPE } from './service.js';
 import {
@@ -41,6 +41,8 @@ export interface CustomerImportOptions {
   region: string;
   /** The file's phones replace a matched customer's phones (default: numbers it lacks are added). */
   replacePhones: boolean;
+  /** The job's memory of numbers already normalised (the same number parsed once per job). */
+  phoneMemo?: PhoneMemo;
 }
 
 type AddressPart = keyof Address;
@@ -160,7 +162,9 @@ export class CustomerImporter {
   private normalisePhones(phones: { type: PhoneType; number: string }[], errors: FieldError[]): PhoneRow[] {
     return phones.map((p, i) => {
       const number = p.number.trim();
-      const n = normalisePhone(number, this.opts.region);
+      const n = this.opts.phoneMemo
+        ? this.opts.phoneMemo.normalise(number, this.opts.region)
+        : normalisePhone(number, this.opts.region);
       if (!n.digits) errors.push({ field: `phones.${i}.number`, message: 'has no digits' });
       return { type: p.type, number, e164: n.e164, extension: n.extension, valid: n.valid, digits: n.digits };
     });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { normalisePhone, phoneLookupKeys } from './phones.js';
+import { normalisePhone, PhoneMemo, phoneLookupKeys } from './phones.js';
 
 describe('normalisePhone', () => {
   const valid: [raw: string, region: string, e164: string, extension: string | null][] = [
@@ -69,5 +69,22 @@ describe('libphonenumber-js', () => {
     for (const build of ['es6', 'es6-modern', 'build']) {
       expect(readFileSync(path.join(root, build, 'helpers/matchesEntirely.js'), 'utf8')).toContain('compiledPatterns');
     }
+  });
+});
+
+describe('PhoneMemo (an import parses each number once)', () => {
+  it('answers what normalisePhone answers, per region, and starts afresh past its bound', () => {
+    const memo = new PhoneMemo(3);
+    const inputs: [string, string][] = [
+      ['(415) 555-0100', 'US'],
+      ['020 7946 0958', 'GB'],
+      ['020 7946 0958', 'US'],
+      ['001 415 555 0100 x23', 'US'],
+      ['not a number', 'US'],
+      ['(415) 555-0100', 'US'],
+    ];
+    for (let round = 0; round < 2; round++)
+      for (const [raw, region] of inputs) expect(memo.normalise(raw, region)).toEqual(normalisePhone(raw, region));
+    expect(memo.normalise('(415) 555-0100', 'US')).toBe(memo.normalise('(415) 555-0100', 'US'));
   });
 });

@@ -94,3 +94,25 @@ export function phoneLookupKeys(raw: string, region: string): PhoneKeys {
 export function reverse(s: string): string {
   return [...s].reverse().join('');
 }
+
+/**
+ * normalisePhone with a memory, for a job that reads many numbers (an import):
+ * each (raw, region) is parsed once. Pure, so what it remembers never goes
+ * stale; bounded (past `max` numbers it starts afresh) to keep a large file's
+ * memory flat. The answers are shared: callers copy, never change, them.
+ */
+export class PhoneMemo {
+  private readonly seen = new Map<string, Readonly<NormalisedPhone>>();
+  constructor(private readonly max = 50_000) {}
+
+  normalise(raw: string, region: string): Readonly<NormalisedPhone> {
+    const key = `${region}:${raw}`;
+    let n = this.seen.get(key);
+    if (!n) {
+      n = normalisePhone(raw, region);
+      if (this.seen.size >= this.max) this.seen.clear();
+      this.seen.set(key, n);
+    }
+    return n;
+  }
+}

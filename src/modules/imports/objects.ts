@@ -11,6 +11,7 @@ import type {
   PlannedCustomer,
   WritableCustomer,
 } from '../customers/import.js';
+import { PhoneMemo } from '../customers/phones.js';
 import type { PhoneType } from '../customers/schema.js';
 import type { CaseImportRow, FollowUpImportRow, PlannedCase, PlannedFollowUp } from '../cases/import.js';
 import {
@@ -61,6 +62,50 @@ export interface ImportSettings {
   match: string[];
   region: string;
   replacePhones: boolean;
+}
+
+/** What a run keeps from chunk to chunk: pure memories, never database state (which only the chunk's transaction reads). */
+interface RunMemo {
+  phones: PhoneMemo;
+}
+
+export function newRunMemo(): RunMemo {
+  return { phones: new PhoneMemo() };
+}
+
+/** The phone cells of a row, as the customers' import row lists them. */
+function phoneCells(raw: unknown, phoneType: PhoneType | undefined): { type: PhoneType; number: string }[] {
+  const out: { type: PhoneType; number: string }[] = [];
+  for (const item of Array.isArray(raw) ? raw : [raw]) {
+    const number = typeof item === 'object' && item !== null ? (item as { number?: unknown }).number : item;
+    const type = (typeof item === 'object' && item !== null && (item as { type?: PhoneType }).type) || phoneType;
+    if (isBlank(number)) continue;
+    out.push({ type: type ?? 'voice', number: cellText(number) ?? '' });
+  }
+  return out;
+}
+
+/**
+ * The part of a chunk's work that needs no database (phone numbers parsed
+ * into the run's memory), done before its transaction: the runner calls it
+ * on the next chunk while the previous one writes. Yields now and then.
+ */
+export async function warmUp(
+  objectType: ImportObjectType,
+  rows: SourceRow[],
+  settings: ImportSettings,
+  targets: Map<string, Target>,
+  memo: RunMemo,
+): Promise<void> {
+  if (objectType !== 'customers') return;
+  const phoneColumns = settings.mapping.columns.filter((m) => targets.get(m.column)?.kind === 'phone');
+  if (phoneColumns.length === 0) return;
+  for (let i = 0; i < rows.length; i++) {
+    for (const m of phoneColumns)
+      for (const p of phoneCells(rows[i].get(m.column), m.phoneType))
+        memo.phones.normalise(p.number.trim(), settings.region);
+    if (i % 250 === 249) await new Promise((r) => setImmediate(r));
+  }
 }
 
 /** A prepared importer for one chunk, inside its transaction. */
@@ -119,15 +164,12 @@ function customerRow(
     const clear = m.blank === 'clear';
     if (t.kind === 'phone') {
       anyPhoneColumn = true;
-      const list = Array.isArray(raw) ? raw : [raw];
-      for (const item of list) {
-        const number = typeof item === 'object' && item !== null ? (item as { number?: unknown }).number : item;
-        const type = (typeof item === 'object' && item !== null && (item as { type?: PhoneType }).type) || m.phoneType;
-        if (isBlank(number)) continue;
+      const cells = phoneCells(raw, m.phoneType);
+      for (const p of cells) {
         columns.phoneColumns.push(m.column);
-        phones.push({ type: type ?? 'voice', number: cellText(number) ?? '' });
+        phones.push(p);
       }
-      if (clear && list.every(isBlank)) phoneClear = true;
+      if (clear && (Array.isArray(raw) ? raw : [raw]).every(isBlank)) phoneClear = true;
       continue;
     }
     columns.set(t.field, m.column);
@@ -170,9 +212,10 @@ type Factory = (
   settings: ImportSettings,
   services: Services,
   mappingTargets: Map<string, Target>,
+  memo: RunMemo,
 ) => Promise<ObjectImport>;
 
-const customersFactory: Factory = async (tx, actor, settings, services, mappingTargets) => {
+const customersFactory: Factory = async (tx, actor, settings, services, mappingTargets, memo) => {
   const importer = await services.customers.importer(
     actor,
     {
@@ -180,6 +223,7 @@ const customersFactory: Factory = async (tx, actor, settings, services, mappingT
       match: settings.match as CustomerMatchKey[],
       region: settings.region,
       replacePhones: settings.replacePhones,
+      phoneMemo: memo.phones,
     },
     tx,
   );

@@ -9,7 +9,15 @@ import type { JobHandler } from '../jobs/queue.js';
 import { PRIVILEGES } from '../../http/privileges.js';
 import { flattenObject, readRecords, type Delimiter, type Encoding, type FileRecord } from './files.js';
 import type { Target } from './mapping.js';
-import { FACTORIES, type ImportSettings, type ObjectImport, type RowPlan, type SourceRow } from './objects.js';
+import {
+  FACTORIES,
+  newRunMemo,
+  warmUp,
+  type ImportSettings,
+  type ObjectImport,
+  type RowPlan,
+  type SourceRow,
+} from './objects.js';
 import { importActor, PREVIEW_ROWS, type ImportsService, type JobParams, type SettingsInput } from './service.js';
 import * as store from './store.js';
 import type { Counts, ImportRow } from './store.js';
@@ -46,8 +54,14 @@ async function* dataRecords(db: Db, imp: ImportRow): AsyncGenerator<FileRecord> 
 
 type FailedRow = Omit<RowPlan, 'record'> & { record: unknown };
 
+interface Batch {
+  records: FileRecord[];
+  source: SourceRow[];
+  failed: Map<number, FailedRow>;
+}
+
 /** File records as source rows (or, for rows that cannot be read at all, their failure). */
-function toSource(imp: ImportRow, records: FileRecord[]): { source: SourceRow[]; failed: Map<number, FailedRow> } {
+function toSource(imp: ImportRow, records: FileRecord[]): Omit<Batch, 'records'> {
   const index = new Map(imp.columns.map((c, i) => [c, i]));
   const width = imp.columns.length;
   const source: SourceRow[] = [];
@@ -122,9 +136,8 @@ async function processChunk(
   imp: ImportRow,
   dryRun: boolean,
   importer: ObjectImport,
-  records: FileRecord[],
+  { records, source, failed }: Batch,
 ): Promise<{ counts: Counts; errors: store.ErrorRow[] }> {
-  const { source, failed } = toSource(imp, records);
   const planned = await importer.plan(source);
   const byRow = new Map(planned.map((p) => [p.row, p]));
   const keys = [...new Set(planned.flatMap((p) => (p.outcome === 'failed' ? [] : p.claims)))];
@@ -242,27 +255,31 @@ export function importJobHandler(
       let position = 0;
       let doneHere = 0;
       const iter = dataRecords(db, imp)[Symbol.asyncIterator]();
-      const nextBatch = async (): Promise<FileRecord[]> => {
-        const batch: FileRecord[] = [];
-        while (batch.length < CHUNK_ROWS[db.engine]) {
+      const memo = newRunMemo();
+      // Read, parse and warm up (phone numbers) the next chunk: the runner calls it while the previous chunk writes.
+      const nextBatch = async (): Promise<Batch> => {
+        const records: FileRecord[] = [];
+        while (records.length < CHUNK_ROWS[db.engine]) {
           const r = await iter.next();
           if (r.done) break;
           position++;
           if (position <= skip) continue;
-          batch.push(r.value);
+          records.push(r.value);
         }
+        const batch = { records, ...toSource(imp, records) };
+        await warmUp(imp.object_type, batch.source, settings, targets, memo);
         return batch;
       };
       let pending = nextBatch();
       let totals: Counts | null = null;
       for (;;) {
         const batch = await pending;
-        if (batch.length === 0) break;
+        if (batch.records.length === 0) break;
         pending = nextBatch(); // the next chunk is parsed while this one is written
         pending.catch(() => undefined);
         const end = position;
         totals = await job.step(async (tx) => {
-          const importer = await factory(tx, actor, settings, services, targets);
+          const importer = await factory(tx, actor, settings, services, targets, memo);
           const { counts } = await processChunk(tx, imp, run.dry_run, importer, batch);
           const sum = await store.addCounts(tx, imp.id, run.dry_run, counts);
           const now = clock.now().getTime();
@@ -281,7 +298,7 @@ export function importJobHandler(
             value: sum,
           };
         });
-        doneHere += batch.length;
+        doneHere += batch.records.length;
         // Let requests waiting for the database (one connection on PGlite) go before the next chunk.
         await new Promise((r) => setImmediate(r));
         if (clock.now().getTime() - lastEvent >= PROGRESS_EVERY_MS) lastEvent = clock.now().getTime();
@@ -374,7 +391,14 @@ export async function previewImport(
   let rows: RowPlan[] = [];
   try {
     await db.transaction(async (tx) => {
-      const importer = await factory(tx, importActor(actor, id), settings, services, targets as Map<string, Target>);
+      const importer = await factory(
+        tx,
+        importActor(actor, id),
+        settings,
+        services,
+        targets as Map<string, Target>,
+        newRunMemo(),
+      );
       const { source, failed } = toSource(imp, records);
       const planned = await importer.plan(source);
       applyClaims(planned, new Map());
