@@ -11,7 +11,9 @@
  *   npx tsx bench/webhooks-bench.ts --rate 500 --duration 60 --endpoints 5 --backlog 10000   # the issue's size
  *
  * Options: --engine postgres|pglite, --pg URL (its own database sb_bench_webhooks, made afresh),
- * --updates 300, --endpoints 5, --rate 50, --duration 10, --backlog 1000.
+ * --updates 300, --endpoints 5, --rate 50, --duration 10, --backlog 1000, --customers 50 (updated
+ * in turn: at a high rate use more, or concurrent updates of one customer lose on version and are
+ * not counted).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,8 +37,21 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '50' },
     duration: { type: 'string', default: '10' },
     backlog: { type: 'string', default: '1000' },
+    customers: { type: 'string', default: '50' },
+    help: { type: 'boolean', default: false },
   },
 });
+if (args.help) {
+  console.log(`npx tsx bench/webhooks-bench.ts [options]
+  --engine postgres|pglite   database (default postgres)
+  --pg URL                   PostgreSQL server; the bench makes its own database sb_bench_webhooks afresh
+  --updates N                sequential customer updates for the enqueue overhead (default 300)
+  --endpoints N              local receivers on loopback, each subscribed to * (default 5)
+  --rate N --duration S      paced customer updates per second, for S seconds (default 50, 10)
+  --customers N              customers updated in turn (default 50)
+  --backlog N                events enqueued at once for the throughput measure (default 1000)`);
+  process.exit(0);
+}
 const UPDATES = Number(args.updates);
 const ENDPOINTS = Number(args.endpoints);
 const RATE = Number(args.rate);
@@ -97,7 +112,8 @@ async function main() {
   const actor = systemActor('api', 'bench');
   const customers = ctx.services.customers;
   const people: { id: string; version: number }[] = [];
-  for (let i = 0; i < 50; i++) people.push(await customers.create(actor, { firstName: 'Bench', lastName: `P${i}` }));
+  for (let i = 0; i < Number(args.customers); i++)
+    people.push(await customers.create(actor, { firstName: 'Bench', lastName: `P${i}` }));
   const versions = new Map(people.map((p) => [p.id, p.version]));
   let n = 0;
   const update = async () => {
