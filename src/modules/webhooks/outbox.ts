@@ -14,6 +14,8 @@ export interface WebhookRecord {
  * nothing; a commit is delivered at least once, after a restart if need be.
  * With no endpoint wanting it, nothing is written (one indexed read).
  * The body is `{type, timestamp, data}`; the timestamp is the transaction's.
+ * The body is built once, whatever the number of endpoints, and the commit
+ * wakes every process's poller (NOTIFY sb_webhooks, sent only at commit).
  */
 export async function enqueueWebhook<T extends WebhookRecord>(
   tx: Queryable,
@@ -34,7 +36,8 @@ export async function enqueueWebhook<T extends WebhookRecord>(
        RETURNING id
      )
      INSERT INTO webhook_deliveries (endpoint_id, event_id, record_key)
-     SELECT ep.id, ev.id, $4 FROM ep CROSS JOIN ev`,
+     SELECT ep.id, ev.id, $4 FROM ep CROSS JOIN ev
+       CROSS JOIN (SELECT pg_notify('sb_webhooks', '') WHERE EXISTS (SELECT 1 FROM ev)) wake`,
     [type, msgId, JSON.stringify(data), recordKey],
   );
 }

@@ -24,8 +24,10 @@ const DeliveryParams = Type.Object({ id: Type.String(), deliveryId: Type.String(
 /** Webhook endpoints, their deliveries and the delivery worker (docs/webhooks.md). */
 export async function registerWebhookRoutes(app: App, ctx: AppContext): Promise<void> {
   const svc = ctx.services.webhooks;
-  // Every process delivers: a poll a few times a second claims what is due (SKIP LOCKED).
+  // Every process delivers: NOTIFY from the outbox wakes the poller at once (listening starts with the
+  // first tick, so only where jobs run); a poll a few times a second is the safety net. Claims: SKIP LOCKED.
   ctx.jobs.every('webhook deliveries', 250, async () => {
+    await svc.listen();
     await svc.poll();
   });
   ctx.jobs.every('webhook log prune', 3600_000, async () => {

@@ -2,6 +2,69 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 
+/** An idle keep-alive connection is closed after this long (below Node's 5 s server default, so the receiver rarely closes it first). */
+const IDLE_SOCKET_MS = 4000;
+/** A pool unused this long is closed (its host now resolves elsewhere, or the endpoint went). */
+const IDLE_POOL_MS = 30_000;
+
+/** A lookup that answers only the checked address (a second DNS answer cannot swap in another). */
+function pinnedLookup(pinned: { address: string; family: number }): LookupFunction {
+  return (_host, opts, cb) => {
+    if ((opts as { all?: boolean }).all) {
+      (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
+    } else cb(null, pinned.address, pinned.family);
+  };
+}
+
+/**
+ * Keep-alive connections for deliveries: one pool per (scheme, host, port,
+ * checked address), so a connection is reused only for the same endpoint
+ * host and the address the SSRF guard passed; when the host resolves to
+ * another address, its attempts go to another pool and the old one is closed
+ * once idle. At most `maxSockets` connections per pool.
+ */
+export class PinnedAgents {
+  private readonly pools = new Map<string, { agent: http.Agent; usedAt: number }>();
+  private sweptAt = performance.now();
+
+  constructor(private readonly maxSockets: number) {}
+
+  agentFor(url: URL, pinned: { address: string; family: number }): http.Agent {
+    const now = performance.now();
+    if (now - this.sweptAt > IDLE_POOL_MS) this.sweep(now);
+    const key = `${url.protocol}//${url.host}|${pinned.address}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      const opts = {
+        keepAlive: true,
+        maxSockets: this.maxSockets,
+        timeout: IDLE_SOCKET_MS,
+        lookup: pinnedLookup(pinned),
+      };
+      pool = { agent: url.protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts), usedAt: now };
+      this.pools.set(key, pool);
+    }
+    pool.usedAt = now;
+    return pool.agent;
+  }
+
+  /** Closes every connection (shutdown). */
+  close(): void {
+    for (const p of this.pools.values()) p.agent.destroy();
+    this.pools.clear();
+  }
+
+  private sweep(now: number): void {
+    this.sweptAt = now;
+    for (const [key, p] of this.pools) {
+      if (now - p.usedAt > IDLE_POOL_MS) {
+        p.agent.destroy();
+        this.pools.delete(key);
+      }
+    }
+  }
+}
+
 /** At most this much of a response is read (the log keeps an excerpt). */
 const RESPONSE_READ_LIMIT = 64 * 1024;
 const EXCERPT_CHARS = 1000;
@@ -14,11 +77,13 @@ export interface SendResult {
 }
 
 /**
- * One POST to a checked, pinned address: no redirects followed (a 3xx is a
- * failure like any non-2xx), a timeout for the whole exchange, at most 64 KB
- * of the answer read.
+ * One POST to a checked, pinned address over a keep-alive connection of
+ * `agents` (one for that host and address): no redirects followed (a 3xx is
+ * a failure like any non-2xx), a timeout for the whole exchange, at most
+ * 64 KB of the answer read.
  */
 export function postPinned(
+  agents: PinnedAgents,
   url: URL,
   pinned: { address: string; family: number },
   headers: Record<string, string>,
@@ -26,11 +91,6 @@ export function postPinned(
   timeoutMs: number,
 ): Promise<SendResult> {
   const started = performance.now();
-  const lookupPinned: LookupFunction = (_host, opts, cb) => {
-    if ((opts as { all?: boolean }).all) {
-      (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
-    } else cb(null, pinned.address, pinned.family);
-  };
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     let settled = false;
@@ -45,8 +105,8 @@ export function postPinned(
       {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        lookup: lookupPinned,
-        agent: false,
+        lookup: pinnedLookup(pinned),
+        agent: agents.agentFor(url, pinned),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -54,14 +114,16 @@ export function postPinned(
         const finish = () => {
           const text = Buffer.concat(chunks).toString('utf8').slice(0, EXCERPT_CHARS);
           done({ status: res.statusCode ?? null, error: null, excerpt: text || null });
-          res.destroy();
         };
         res.on('data', (c: Buffer) => {
           size += c.length;
           if (size <= RESPONSE_READ_LIMIT) chunks.push(c);
-          else finish();
+          else {
+            finish();
+            res.destroy(); // the rest is not read: the connection is closed, not reused
+          }
         });
-        res.on('end', finish);
+        res.on('end', finish); // read to the end: the connection goes back to the pool
         res.on('error', finish);
       },
     );
@@ -100,11 +162,6 @@ export function exchangePinned(opts: {
 }): Promise<Exchange> {
   const { url, pinned, body, timeoutMs, limit, signal } = opts;
   const started = performance.now();
-  const lookupPinned: LookupFunction = (_host, o, cb) => {
-    if ((o as { all?: boolean }).all) {
-      (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]);
-    } else cb(null, pinned.address, pinned.family);
-  };
   const mod = url.protocol === 'https:' ? https : http;
   const headers: Record<string, string | number> = { ...opts.headers };
   if (body !== null) {
@@ -120,25 +177,34 @@ export function exchangePinned(opts: {
       signal?.removeEventListener('abort', onAbort);
       resolve({ ...r, latencyMs: Math.round(performance.now() - started) });
     };
-    const req = mod.request(url, { method: opts.method, headers, lookup: lookupPinned, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let truncated = false;
-      const finish = () => {
-        done({ status: res.statusCode ?? null, body: Buffer.concat(chunks).toString('utf8'), error: null, truncated });
-        res.destroy();
-      };
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size <= limit) chunks.push(c);
-        else {
-          truncated = true;
-          finish();
-        }
-      });
-      res.on('end', finish);
-      res.on('error', finish);
-    });
+    const req = mod.request(
+      url,
+      { method: opts.method, headers, lookup: pinnedLookup(pinned), agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let truncated = false;
+        const finish = () => {
+          done({
+            status: res.statusCode ?? null,
+            body: Buffer.concat(chunks).toString('utf8'),
+            error: null,
+            truncated,
+          });
+          res.destroy();
+        };
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= limit) chunks.push(c);
+          else {
+            truncated = true;
+            finish();
+          }
+        });
+        res.on('end', finish);
+        res.on('error', finish);
+      },
+    );
     const onAbort = () => req.destroy(new Error('abandoned: past its budget'));
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);

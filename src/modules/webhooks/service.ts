@@ -10,8 +10,15 @@ import { decodeCursor, keysetPage, type Page } from '../../http/pagination.js';
 import { recordAudit } from '../audit/service.js';
 import { isWebhookEventType, TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
 import { enqueueWebhook, type WebhookRecord } from './outbox.js';
-import { postPinned, type SendResult } from './send.js';
-import { literalRefusal, resolveTarget, systemResolver, TargetRefused, type Resolver } from './ssrf.js';
+import { PinnedAgents, postPinned, type SendResult } from './send.js';
+import {
+  cachingResolver,
+  literalRefusal,
+  resolveTarget,
+  systemResolver,
+  TargetRefused,
+  type Resolver,
+} from './ssrf.js';
 import * as store from './store.js';
 
 /** Delays before the 2nd, 3rd … attempt: about a day and a half in all, 9 attempts (the first at once). */
@@ -29,7 +36,18 @@ export const RETRY_DELAYS_MS = [
 const DISABLE_AFTER_FAILING_MS = 5 * 24 * 3600_000;
 /** Default grace period of a secret rotation: the old secret keeps signing (a second signature) this long. */
 const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
-const MAX_IN_FLIGHT = 32;
+/** Chains (a record's deliveries to one endpoint, sent in sequence) in flight per process. */
+const MAX_IN_FLIGHT = 256;
+/** Chains in flight per endpoint and process. */
+const PER_ENDPOINT = 64;
+/** Keep-alive connections per endpoint address and process (more requests wait for one, within their timeout). */
+const SOCKETS_PER_ENDPOINT = 16;
+/** Deliveries of one record to one endpoint taken by one claim. */
+const PER_CHAIN = 8;
+/** A host's DNS answer is used this long (every attempt still checks it). */
+const RESOLUTION_TTL_MS = 5000;
+/** Outbox writes notify this channel: every process's poller wakes at once instead of on its next tick. */
+const WAKE_CHANNEL = 'sb_webhooks';
 /** The delivery log keeps finished deliveries this long. */
 const LOG_RETENTION_DAYS = 30;
 const MAX_ENDPOINTS = 100;
@@ -139,8 +157,19 @@ interface WebhooksOptions {
  * retries on the injected clock, per-record order, the SSRF guard.
  */
 export class WebhooksService {
+  /** Each claim's part for one endpoint, until its outcomes are written. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Chains in flight, in all and per endpoint. */
+  private chains = 0;
+  private readonly chainsOf = new Map<string, number>();
   private stopping = false;
+  private polling: Promise<number> | null = null;
+  private pollAgain = false;
+  private listening = false;
+  private unlisten: (() => Promise<void>) | null = null;
+  private readonly agents = new PinnedAgents(SOCKETS_PER_ENDPOINT);
+  /** Attempts made by this process (deliverDue answers how many it made). */
+  private attemptsMade = 0;
   private readonly resolver: Resolver;
   private readonly wallClock: Clock;
 
@@ -150,7 +179,7 @@ export class WebhooksService {
     private readonly clock: Clock = systemClock,
     opts: WebhooksOptions = {},
   ) {
-    this.resolver = opts.resolver ?? systemResolver;
+    this.resolver = cachingResolver(opts.resolver ?? systemResolver, RESOLUTION_TTL_MS);
     this.wallClock = opts.wallClock ?? systemClock;
   }
 
@@ -446,48 +475,135 @@ export class WebhooksService {
   // ------------------------------------------------------------ the worker
 
   /**
-   * One poll (every server process, a few times a second): claims due
-   * deliveries up to the free sending slots and starts them without waiting,
-   * so one slow receiver never holds up the others.
+   * Wakes the poller whenever an outbox write commits anywhere (NOTIFY), and
+   * when a batch's outcomes are written here; the timer's poll stays as the
+   * safety net (a listener reconnect can lose a notification).
    */
-  async poll(): Promise<number> {
-    const started = performance.now();
-    let total = 0;
-    // Under load, keep the slots full for up to a second and a half, then let the timer call again.
-    while (!this.stopping && performance.now() - started < 1500) {
-      const free = MAX_IN_FLIGHT - this.inFlight.size;
-      if (free <= 0) {
-        await Promise.race(this.inFlight);
-        continue;
-      }
-      const n = await this.claimAndSend(free);
-      total += n;
-      if (n < free) break;
-    }
-    return total;
+  async listen(): Promise<void> {
+    if (this.listening || this.stopping) return;
+    this.listening = true;
+    this.unlisten = await this.db.listen(WAKE_CHANNEL, () => this.wake());
   }
 
+  private wake(): void {
+    if (this.listening && !this.stopping) void this.poll().catch(() => undefined); // the timer's poll logs errors
+  }
+
+  /**
+   * One poll (every server process: on its timer, on NOTIFY, when a batch
+   * ends): claims due deliveries up to the free sending slots and starts them
+   * without waiting, so one slow receiver never holds up the others. A poll
+   * asked for while one runs makes that one claim again.
+   */
+  poll(): Promise<number> {
+    if (this.polling) {
+      this.pollAgain = true;
+      return this.polling;
+    }
+    const run = async () => {
+      let total = 0;
+      do {
+        this.pollAgain = false;
+        while (!this.stopping) {
+          const free = MAX_IN_FLIGHT - this.chains;
+          if (free <= 0) break; // a batch that ends wakes the poller again (or the timer does)
+          const n = await this.claimAndSend(free);
+          total += n;
+          if (n < free) break;
+        }
+      } while (this.pollAgain && !this.stopping);
+      return total;
+    };
+    // Cleared in a later microtask: run() may finish without awaiting anything (no free slot).
+    const polling: Promise<number> = run().finally(() => {
+      if (this.polling === polling) this.polling = null;
+    });
+    this.polling = polling;
+    return polling;
+  }
+
+  /** Claims up to `limit` chains and starts them; answers how many chains. */
   private async claimAndSend(limit: number): Promise<number> {
     const now = this.clock.now();
-    // A claim outlives the longest attempt, so only a dead process's claims are taken over.
-    const lease = new Date(now.getTime() + 2 * this.config.webhooks.timeoutMs + 1000);
-    const claimed = await this.db.transaction((q) => store.claimDue(q, now, lease, limit));
+    const room = new Map([...this.chainsOf].map(([e, n]) => [e, Math.max(0, PER_ENDPOINT - n)]));
+    const claimed = await this.db.transaction((q) =>
+      store.claimDue(q, now, {
+        chains: limit,
+        perChain: PER_CHAIN,
+        perEndpoint: PER_ENDPOINT,
+        room,
+        timeoutMs: this.config.webhooks.timeoutMs,
+      }),
+    );
     if (claimed.length === 0) return 0;
     const allow = await this.allowList();
+    // Rows come in id order: per endpoint, per record, a chain in commit order.
+    const byEndpoint = new Map<string, Map<string, store.ClaimedRow[]>>();
     for (const c of claimed) {
-      const p: Promise<void> = this.attempt(c, allow).finally(() => this.inFlight.delete(p));
+      let chains = byEndpoint.get(c.endpoint_id);
+      if (!chains) byEndpoint.set(c.endpoint_id, (chains = new Map()));
+      const chain = chains.get(c.record_key);
+      if (chain) chain.push(c);
+      else chains.set(c.record_key, [c]);
+    }
+    let started = 0;
+    for (const [endpointId, chains] of byEndpoint) {
+      const n = chains.size;
+      started += n;
+      this.chains += n;
+      this.chainsOf.set(endpointId, (this.chainsOf.get(endpointId) ?? 0) + n);
+      const p: Promise<void> = this.sendChains(endpointId, [...chains.values()], allow).finally(() => {
+        this.inFlight.delete(p);
+        this.chains -= n;
+        const left = this.chainsOf.get(endpointId)! - n;
+        if (left > 0) this.chainsOf.set(endpointId, left);
+        else this.chainsOf.delete(endpointId);
+        this.wake();
+      });
       this.inFlight.add(p);
     }
-    return claimed.length;
+    return started;
+  }
+
+  /**
+   * Sends one endpoint's chains of a claim, each chain in sequence and the
+   * chains side by side; a failure stops its chain (the rest are given back
+   * unsent, behind it). Then writes every outcome in one statement.
+   */
+  private async sendChains(
+    endpointId: string,
+    chains: store.ClaimedRow[][],
+    allow: ReadonlySet<string>,
+  ): Promise<void> {
+    const outcomes: store.Outcome[] = [];
+    const released: number[] = [];
+    await Promise.all(
+      chains.map(async (chain) => {
+        for (let i = 0; i < chain.length; i++) {
+          if (i > 0 && this.stopping) {
+            released.push(...chain.slice(i).map((c) => c.id));
+            return;
+          }
+          const outcome = await this.attempt(chain[i], allow);
+          outcomes.push(outcome);
+          if (outcome.state !== 'succeeded') {
+            released.push(...chain.slice(i + 1).map((c) => c.id));
+            return;
+          }
+        }
+      }),
+    );
+    await store
+      .recordOutcomes(this.db, endpointId, outcomes, released, healthOf(outcomes), DISABLE_AFTER_FAILING_MS)
+      .catch(() => undefined); // the endpoint may have been deleted meanwhile
   }
 
   /** Sends everything due now and waits for the answers (tests, after moving the clock); answers the attempts made. */
   async deliverDue(): Promise<number> {
-    let total = 0;
+    const before = this.attemptsMade;
     for (;;) {
-      const n = await this.claimAndSend(MAX_IN_FLIGHT - this.inFlight.size);
-      total += n;
-      if (n === 0 && this.inFlight.size === 0) return total;
+      const n = await this.claimAndSend(MAX_IN_FLIGHT - this.chains);
+      if (n === 0 && this.inFlight.size === 0) return this.attemptsMade - before;
       if (this.inFlight.size > 0) await Promise.race(this.inFlight);
     }
   }
@@ -515,7 +631,11 @@ export class WebhooksService {
   /** Waits for the attempts under way (shutdown). */
   async drain(): Promise<void> {
     this.stopping = true;
+    await this.unlisten?.().catch(() => undefined);
+    this.unlisten = null;
+    await this.polling?.catch(() => undefined);
     await Promise.all([...this.inFlight]);
+    this.agents.close();
   }
 
   /** The SSRF guard's allow-list (WEBHOOK_ALLOWED_HOSTS and the settings), for other outgoing calls (connectors). */
@@ -528,7 +648,9 @@ export class WebhooksService {
     return new Set([...this.config.webhooks.allowedHosts, ...(rows[0]?.allowed_hosts ?? [])]);
   }
 
-  private async attempt(c: store.ClaimedRow, allow: ReadonlySet<string>): Promise<void> {
+  /** One attempt: the SSRF check, the signatures, the POST; answers the outcome to write. */
+  private async attempt(c: store.ClaimedRow, allow: ReadonlySet<string>): Promise<store.Outcome> {
+    this.attemptsMade++;
     const at = this.clock.now();
     let result: SendResult;
     try {
@@ -543,7 +665,7 @@ export class WebhooksService {
         'webhook-signature': signers.map((s) => new Webhook(s).sign(c.msg_id, sentAt, c.body)).join(' '),
         'user-agent': 'Switchboard-Webhooks/1',
       };
-      result = await postPinned(url, target, headers, c.body, this.config.webhooks.timeoutMs);
+      result = await postPinned(this.agents, url, target, headers, c.body, this.config.webhooks.timeoutMs);
     } catch (err) {
       const refused = err instanceof TargetRefused;
       result = {
@@ -553,55 +675,21 @@ export class WebhooksService {
         latencyMs: 0,
       };
     }
-    await this.record(c, at, result).catch(() => undefined); // the endpoint may have been deleted meanwhile
-  }
-
-  /** Writes an attempt's outcome: the log line, the delivery's state or next try, the endpoint's health. */
-  private async record(c: store.ClaimedRow, at: Date, r: SendResult): Promise<void> {
-    const ok = r.status !== null && r.status >= 200 && r.status < 300;
-    const gone = r.status === 410;
+    const ok = result.status !== null && result.status >= 200 && result.status < 300;
     const attempts = c.attempts + 1;
     const exhausted = attempts > RETRY_DELAYS_MS.length;
-    const state = ok ? 'succeeded' : gone || exhausted ? 'failed' : 'pending';
-    const next = state === 'pending' ? new Date(at.getTime() + RETRY_DELAYS_MS[attempts - 1]) : null;
-    // One statement (atomic on its own): the log line, the delivery's state or next try, the endpoint's health.
-    await this.db.query(
-      `WITH attempt AS (
-         INSERT INTO webhook_attempts (delivery_id, at, status, latency_ms, error, response_excerpt)
-         SELECT $1, $7::timestamptz, $5, $8, $6, $9 WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1)
-       ), delivery AS (
-         UPDATE webhook_deliveries SET state = $2::text, attempts = $3,
-           next_attempt_at = COALESCE($4::timestamptz, next_attempt_at), locked_until = NULL,
-           last_status = $5, last_error = left($6::text, 500),
-           finished_at = CASE WHEN $2::text = 'pending' THEN NULL ELSE $7::timestamptz END
-         WHERE id = $1
-       )
-       UPDATE webhook_endpoints SET
-         last_success_at = CASE WHEN $11::boolean THEN $7::timestamptz ELSE last_success_at END,
-         failing_since = CASE WHEN $11::boolean THEN NULL ELSE COALESCE(failing_since, $7::timestamptz) END,
-         enabled = CASE WHEN $11::boolean THEN enabled
-           WHEN $12::boolean OR $7::timestamptz - COALESCE(failing_since, $7::timestamptz)
-             >= $13::float8 * interval '1 millisecond' THEN false ELSE enabled END,
-         disabled_reason = CASE WHEN $11::boolean THEN disabled_reason WHEN $12::boolean THEN 'gone'
-           WHEN $7::timestamptz - COALESCE(failing_since, $7::timestamptz) >= $13::float8 * interval '1 millisecond'
-             THEN 'failing' ELSE disabled_reason END
-       WHERE id = $10`,
-      [
-        c.id,
-        state,
-        attempts,
-        next,
-        r.status,
-        r.error,
-        at,
-        r.latencyMs,
-        r.excerpt,
-        c.endpoint_id,
-        ok,
-        gone,
-        DISABLE_AFTER_FAILING_MS,
-      ],
-    );
+    const state = ok ? 'succeeded' : result.status === 410 || exhausted ? 'failed' : 'pending';
+    return {
+      id: c.id,
+      state,
+      attempts,
+      nextAttemptAt: state === 'pending' ? new Date(at.getTime() + RETRY_DELAYS_MS[attempts - 1]) : null,
+      at,
+      status: result.status,
+      error: result.error,
+      latencyMs: result.latencyMs,
+      excerpt: result.excerpt,
+    };
   }
 
   // ------------------------------------------------------------ helpers
@@ -630,6 +718,26 @@ export class WebhooksService {
     if (refusal) throw new Invalid([{ field: 'url', message: `${refusal} (allow it in the webhook settings first)` }]);
     return url.toString();
   }
+}
+
+/** What one endpoint's batch of outcomes says about its health (null: nothing was attempted). */
+function healthOf(outcomes: store.Outcome[]): store.Health | null {
+  if (outcomes.length === 0) return null;
+  const sorted = [...outcomes].sort((a, b) => a.at.getTime() - b.at.getTime() || a.id - b.id);
+  let succeededAt: Date | null = null;
+  let failingFrom: Date | null = null;
+  for (const o of sorted) {
+    if (o.state === 'succeeded') {
+      succeededAt = o.at;
+      failingFrom = null;
+    } else failingFrom ??= o.at;
+  }
+  return {
+    succeededAt,
+    failingFrom,
+    latestAt: sorted[sorted.length - 1].at,
+    gone: outcomes.some((o) => o.status === 410),
+  };
 }
 
 function checkEvents(events: string[]): string[] {

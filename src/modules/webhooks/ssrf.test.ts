@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isPublicAddress, resolveTarget, TargetRefused, type Resolver } from './ssrf.js';
+import { PinnedAgents } from './send.js';
+import { cachingResolver, isPublicAddress, resolveTarget, TargetRefused, type Resolver } from './ssrf.js';
 
 /** A resolver playing DNS: names the tests choose, answering the addresses they choose. */
 const fakeDns: Resolver = async (host) => {
@@ -65,5 +66,47 @@ describe('SSRF guard', () => {
     await expect(resolveTarget(new URL('http://169.254.169.254/'), allow, fakeDns)).rejects.toBeInstanceOf(
       TargetRefused,
     );
+  });
+
+  it('a host is resolved again after the TTL, and the new answer is checked (a rebinding to a private address is refused)', async () => {
+    let now = 0;
+    let answer = '93.184.215.14';
+    let lookups = 0;
+    const dns: Resolver = async () => {
+      lookups++;
+      if (answer === 'fail') throw new Error('SERVFAIL');
+      return [{ address: answer, family: 4 }];
+    };
+    const cached = cachingResolver(dns, 5000, () => now);
+    const url = new URL('https://rebind.example/hook');
+    expect((await resolveTarget(url, none, cached)).address).toBe('93.184.215.14');
+    answer = '10.0.0.5';
+    now = 4999;
+    expect((await resolveTarget(url, none, cached)).address).toBe('93.184.215.14'); // within the TTL
+    expect(lookups).toBe(1);
+    now = 5000;
+    await expect(resolveTarget(url, none, cached)).rejects.toBeInstanceOf(TargetRefused);
+    expect(lookups).toBe(2);
+    answer = 'fail';
+    now = 10_000;
+    await expect(resolveTarget(url, none, cached)).rejects.toBeInstanceOf(TargetRefused);
+    answer = '93.184.215.15';
+    expect((await resolveTarget(url, none, cached)).address).toBe('93.184.215.15'); // a failure is not kept
+  });
+
+  it('a keep-alive pool per endpoint host and checked address: a connection never serves another', () => {
+    const agents = new PinnedAgents(4);
+    try {
+      const a = { address: '93.184.215.14', family: 4 };
+      const b = { address: '93.184.215.15', family: 4 };
+      const url = new URL('https://hooks.example/a');
+      expect(agents.agentFor(url, a)).toBe(agents.agentFor(new URL('https://hooks.example/b'), a));
+      expect(agents.agentFor(url, b)).not.toBe(agents.agentFor(url, a));
+      expect(agents.agentFor(new URL('https://other.example/a'), a)).not.toBe(agents.agentFor(url, a));
+      expect(agents.agentFor(new URL('https://hooks.example:8443/a'), a)).not.toBe(agents.agentFor(url, a));
+      expect(agents.agentFor(new URL('http://hooks.example/a'), a)).not.toBe(agents.agentFor(url, a));
+    } finally {
+      agents.close();
+    }
   });
 });

@@ -6,6 +6,31 @@ export type Resolver = (hostname: string) => Promise<{ address: string; family: 
 
 export const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, verbatim: true });
 
+/**
+ * Keeps each host's DNS answer for `ttlMs` (deliveries resolve a host once
+ * per few seconds, not per attempt); a failed lookup is not kept. The answer
+ * is still checked on every attempt by resolveTarget.
+ */
+export function cachingResolver(
+  resolve: Resolver,
+  ttlMs: number,
+  now: () => number = () => performance.now(),
+): Resolver {
+  const cache = new Map<string, { at: number; answer: ReturnType<Resolver> }>();
+  return (hostname) => {
+    const t = now();
+    const hit = cache.get(hostname);
+    if (hit && t - hit.at < ttlMs) return hit.answer;
+    if (cache.size > 1000) cache.clear();
+    const answer = resolve(hostname);
+    cache.set(hostname, { at: t, answer });
+    answer.catch(() => {
+      if (cache.get(hostname)?.answer === answer) cache.delete(hostname);
+    });
+    return answer;
+  };
+}
+
 /** The delivery target is not allowed (a private address, a bad scheme…): the attempt fails without a request. */
 export class TargetRefused extends Error {}
 

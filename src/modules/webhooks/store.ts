@@ -45,6 +45,7 @@ interface AttemptRow {
 export interface ClaimedRow {
   id: number;
   endpoint_id: string;
+  record_key: string;
   attempts: number;
   msg_id: string;
   body: string;
@@ -98,32 +99,182 @@ export async function listAttempts(q: Queryable, deliveryId: number): Promise<At
   );
 }
 
+/** How much one claim may take: chains, deliveries per chain, per-endpoint room. */
+interface ClaimLimits {
+  /** Chains (a record's deliveries to one endpoint) at most. */
+  chains: number;
+  /** Deliveries per chain at most (the oldest pending one and the next ones behind it). */
+  perChain: number;
+  /** Chains per endpoint at most, unless `room` says less. */
+  perEndpoint: number;
+  /** Endpoints with chains already in flight here: how many more each may take. */
+  room: Map<string, number>;
+  /** The attempt timeout: the claim lasts (longest chain + 1) × this + 1 s. */
+  timeoutMs: number;
+}
+
 /**
- * Claims due deliveries for this process until `leaseUntil` (FOR UPDATE SKIP
- * LOCKED: processes never claim the same one). Per endpoint and record only
- * the oldest pending delivery is eligible, so a record's events go out in
- * commit order and a failing one holds back only its own record's later events.
+ * Claims due deliveries for this process (FOR UPDATE SKIP LOCKED: processes
+ * never claim the same one). Per endpoint and record only the oldest pending
+ * delivery starts a chain, and the chain takes the next pending ones of that
+ * record behind it (in id order, up to the first one not due or claimed):
+ * they are sent in sequence, so a record's events go out in commit order and
+ * a failing one holds back only its own record's later events. The claim
+ * lasts long enough for the longest chain to run out its timeouts, so only a
+ * dead process's claims are taken over.
  */
-export async function claimDue(q: Queryable, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedRow[]> {
+export async function claimDue(q: Queryable, now: Date, limits: ClaimLimits): Promise<ClaimedRow[]> {
+  const roomEndpoints = [...limits.room.keys()];
   return q.query<ClaimedRow>(
-    `WITH picked AS (
-       SELECT d.id FROM webhook_deliveries d
-       JOIN webhook_endpoints e ON e.id = d.endpoint_id
-       WHERE d.state = 'pending' AND d.next_attempt_at <= $1
-         AND (d.locked_until IS NULL OR d.locked_until <= $1) AND e.enabled
-         AND NOT EXISTS (
-           SELECT 1 FROM webhook_deliveries p
-           WHERE p.endpoint_id = d.endpoint_id AND p.record_key = d.record_key AND p.state = 'pending' AND p.id < d.id)
+    `WITH candidates AS (
+       SELECT d.id, d.endpoint_id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rn
+       FROM (
+         SELECT d.id, d.endpoint_id, d.next_attempt_at FROM webhook_deliveries d
+         JOIN webhook_endpoints e ON e.id = d.endpoint_id
+         WHERE d.state = 'pending' AND d.next_attempt_at <= $1
+           AND (d.locked_until IS NULL OR d.locked_until <= $1) AND e.enabled
+           AND NOT EXISTS (
+             SELECT 1 FROM webhook_deliveries p
+             WHERE p.endpoint_id = d.endpoint_id AND p.record_key = d.record_key AND p.state = 'pending' AND p.id < d.id)
+         ORDER BY d.next_attempt_at, d.id
+         LIMIT $2::int * 4
+       ) d
+     ), heads AS (
+       SELECT d.id, d.endpoint_id, d.record_key FROM webhook_deliveries d
+       JOIN candidates c ON c.id = d.id
+       LEFT JOIN unnest($5::uuid[], $6::int[]) AS room(endpoint_id, n) ON room.endpoint_id = d.endpoint_id
+       WHERE c.rn <= COALESCE(room.n, $4::int)
+         AND d.state = 'pending' AND (d.locked_until IS NULL OR d.locked_until <= $1)
        ORDER BY d.next_attempt_at, d.id
-       LIMIT $3
+       LIMIT $2
        FOR UPDATE OF d SKIP LOCKED
+     ), chain AS (
+       SELECT h.id, 1 AS pos FROM heads h
+       UNION ALL
+       SELECT f.id, f.pos FROM heads h CROSS JOIN LATERAL (
+         SELECT x.id, x.pos FROM (
+           SELECT p.id, 1 + row_number() OVER (ORDER BY p.id) AS pos,
+             bool_and(p.next_attempt_at <= $1 AND (p.locked_until IS NULL OR p.locked_until <= $1))
+               OVER (ORDER BY p.id) AS ready
+           FROM (
+             SELECT p.id, p.next_attempt_at, p.locked_until FROM webhook_deliveries p
+             WHERE p.endpoint_id = h.endpoint_id AND p.record_key = h.record_key AND p.state = 'pending' AND p.id > h.id
+             ORDER BY p.id LIMIT $3::int - 1
+           ) p
+         ) x WHERE x.ready
+       ) f
      ), claimed AS (
-       UPDATE webhook_deliveries d SET locked_until = $2 FROM picked WHERE d.id = picked.id
-       RETURNING d.id, d.endpoint_id, d.event_id, d.attempts
+       UPDATE webhook_deliveries d
+       SET locked_until = $1::timestamptz + ((SELECT max(pos) FROM chain) + 1) * $7::float8 * interval '1 millisecond'
+         + interval '1 second'
+       FROM chain WHERE d.id = chain.id
+       RETURNING d.id, d.endpoint_id, d.event_id, d.attempts, d.record_key
      )
-     SELECT c.id, c.endpoint_id, c.attempts, ev.msg_id, ev.body, e.url, e.secret, e.previous_secret, e.previous_secret_until
+     SELECT c.id, c.endpoint_id, c.record_key, c.attempts, ev.msg_id, ev.body, e.url, e.secret, e.previous_secret,
+       e.previous_secret_until
      FROM claimed c JOIN webhook_events ev ON ev.id = c.event_id JOIN webhook_endpoints e ON e.id = c.endpoint_id
      ORDER BY c.id`,
-    [now, leaseUntil, limit],
+    [
+      now,
+      limits.chains,
+      limits.perChain,
+      limits.perEndpoint,
+      roomEndpoints,
+      roomEndpoints.map((e) => limits.room.get(e)!),
+      limits.timeoutMs,
+    ],
+  );
+}
+
+/** One attempt's outcome, as the worker records it. */
+export interface Outcome {
+  id: number;
+  state: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  nextAttemptAt: Date | null;
+  at: Date;
+  status: number | null;
+  error: string | null;
+  latencyMs: number;
+  excerpt: string | null;
+}
+
+/** What a batch of attempts says about its endpoint. */
+export interface Health {
+  /** The last success, if any. */
+  succeededAt: Date | null;
+  /** The first failure after the last success (or of the batch, with none). */
+  failingFrom: Date | null;
+  /** The last attempt. */
+  latestAt: Date;
+  /** A 410 answer: the endpoint is disabled. */
+  gone: boolean;
+}
+
+/**
+ * Writes the outcomes of one endpoint's part of a claim in one statement
+ * (atomic on its own): the attempt log lines, each delivery's state or next
+ * try, the claims given back unsent (`released`: behind a failure in their
+ * chain), and the endpoint's health (disabled on 410 or after failing for
+ * `disableAfterMs`).
+ */
+export async function recordOutcomes(
+  q: Queryable,
+  endpointId: string,
+  outcomes: Outcome[],
+  released: number[],
+  health: Health | null,
+  disableAfterMs: number,
+): Promise<void> {
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  await q.query(
+    `WITH o AS (
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::timestamptz[], $5::int[], $6::text[],
+         $7::timestamptz[], $8::int[], $9::text[]) AS o(id, state, attempts, next_at, status, error, at, latency_ms, excerpt)
+     ), attempt AS (
+       INSERT INTO webhook_attempts (delivery_id, at, status, latency_ms, error, response_excerpt)
+       SELECT o.id, o.at, o.status, o.latency_ms, o.error, o.excerpt FROM o JOIN webhook_deliveries d ON d.id = o.id
+       ORDER BY o.at, o.id
+     ), delivery AS (
+       UPDATE webhook_deliveries d SET state = o.state, attempts = o.attempts,
+         next_attempt_at = COALESCE(o.next_at, d.next_attempt_at), locked_until = NULL,
+         last_status = o.status, last_error = left(o.error, 500),
+         finished_at = CASE WHEN o.state = 'pending' THEN NULL ELSE o.at END
+       FROM o WHERE d.id = o.id
+     ), released AS (
+       UPDATE webhook_deliveries SET locked_until = NULL WHERE id = ANY($10::bigint[]) AND state = 'pending'
+     ), health AS (
+       SELECT e.id, CASE WHEN $12::timestamptz IS NOT NULL THEN $13::timestamptz
+         ELSE COALESCE(e.failing_since, $13::timestamptz) END AS failing
+       FROM webhook_endpoints e WHERE e.id = $11 AND $16::boolean
+     )
+     UPDATE webhook_endpoints e SET
+       last_success_at = COALESCE($12::timestamptz, e.last_success_at),
+       failing_since = h.failing,
+       enabled = CASE WHEN $14::boolean OR $15::timestamptz - h.failing >= $17::float8 * interval '1 millisecond'
+         THEN false ELSE e.enabled END,
+       disabled_reason = CASE WHEN $14::boolean THEN 'gone'
+         WHEN $15::timestamptz - h.failing >= $17::float8 * interval '1 millisecond' THEN 'failing'
+         ELSE e.disabled_reason END
+     FROM health h WHERE e.id = h.id`,
+    [
+      outcomes.map((o) => o.id),
+      outcomes.map((o) => o.state),
+      outcomes.map((o) => o.attempts),
+      outcomes.map((o) => iso(o.nextAttemptAt)),
+      outcomes.map((o) => o.status),
+      outcomes.map((o) => o.error),
+      outcomes.map((o) => o.at.toISOString()),
+      outcomes.map((o) => o.latencyMs),
+      outcomes.map((o) => o.excerpt),
+      released,
+      endpointId,
+      iso(health?.succeededAt ?? null),
+      iso(health?.failingFrom ?? null),
+      health?.gone ?? false,
+      iso(health?.latestAt ?? null),
+      health !== null,
+      disableAfterMs,
+    ],
   );
 }

@@ -17,6 +17,8 @@ interface Received {
 /** A real HTTP receiver on loopback; `respond` decides the status per request. */
 class Receiver {
   readonly got: Received[] = [];
+  /** TCP connections accepted (keep-alive: deliveries reuse one). */
+  connections = 0;
   respond: (r: Received) => number = () => 200;
   private server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -31,6 +33,7 @@ class Receiver {
   });
   url = '';
   async start(): Promise<this> {
+    this.server.on('connection', () => this.connections++);
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
     return this;
@@ -124,6 +127,36 @@ describe('webhooks', () => {
     expect(created.headers['webhook-id']).not.toBe(updated.headers['webhook-id']);
     expect(created.headers['webhook-signature']).toMatch(/^v1,/);
     expect(Date.parse(created.json.timestamp)).not.toBeNaN();
+  });
+
+  it('deliveries reuse a keep-alive connection; a failure holds back only the same record', async () => {
+    const c = await newCustomer('KeepAlive');
+    const other = await newCustomer('KeepAliveOther');
+    await deliver();
+    let version = c.version;
+    for (let i = 0; i < 4; i++) {
+      version = (await admin.patch(`/api/v1/customers/${c.id}`, { notes: `k${i}`, version })).json().version;
+    }
+    await admin.patch(`/api/v1/customers/${other.id}`, { notes: 'o1', version: other.version });
+    const before = rx.connections;
+    rx.got.length = 0;
+    // The second update of c fails: the third and fourth wait behind it, unsent; the other record goes out.
+    rx.respond = (r) => (r.json.data.notes === 'k1' ? 503 : 200);
+    expect(await deliver()).toBe(3);
+    expect(rx.got.map((g) => g.json.data.notes)).toEqual(expect.arrayContaining(['k0', 'k1', 'o1']));
+    expect(rx.got).toHaveLength(3);
+    rx.respond = () => 200;
+    clock.advance(RETRY_DELAYS_MS[0]);
+    expect(await deliver()).toBe(3);
+    expect(rx.got.filter((g) => g.json.data.id === c.id).map((g) => g.json.data.notes)).toEqual([
+      'k0',
+      'k1',
+      'k1',
+      'k2',
+      'k3',
+    ]);
+    for (const g of rx.got) verify(secret, g);
+    expect(rx.connections - before).toBeLessThanOrEqual(3); // six requests, at most one connection per record in flight
   });
 
   it('a rolled-back change sends nothing', async () => {
