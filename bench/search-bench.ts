@@ -15,7 +15,7 @@
  *
  * Options: --scale 1 (1 = 1M/3M/10M; emails 1M, tasks 1M, interactions 2M), --duration 15,
  * --connections 10, --pg postgres://postgres@127.0.0.1:5432/postgres (its own database
- * `sb_bench_search`, kept between runs), --port 3928, --fresh (drop it first).
+ * `sb_bench_search`, kept between runs; --db names another), --port 3928, --fresh (drop it first).
  * Results go to bench/RESULTS.md (the Global search section) at scale 1.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,6 +50,7 @@ const { values: args } = parseArgs({
     fresh: { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     port: { type: 'string', default: '3928' },
+    db: { type: 'string' },
   },
 });
 const SCALE = Number(args.scale);
@@ -63,7 +64,7 @@ const AGENTS = Math.max(20, Math.round(500 * SCALE));
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const PORT = Number(args.port);
-const PG_DB = SCALE === 1 ? 'sb_bench_search' : `sb_bench_search_${String(SCALE).replace('.', '_')}`;
+const PG_DB = args.db ?? (SCALE === 1 ? 'sb_bench_search' : `sb_bench_search_${String(SCALE).replace('.', '_')}`);
 const POOL = 20;
 const GOAL_MS = 100;
 const pgUrl = (() => {
