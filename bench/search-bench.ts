@@ -6,7 +6,8 @@
  *
  * Words come from the generator's Zipf vocabulary at several frequency ranks, measured
  * one class at a time: frequent (in a large share of all follow-ups and cases), middling,
- * rare, absent (a word no row has), plus phone digits and a customer's name. Goal:
+ * rare, absent (a word no row has), a partial last word (matched as a prefix), plus phone
+ * digits and a customer's name. Single words are prefixes too (3 letters or more). Goal:
  * p95 ≤ 100 ms at 10 connections for every class.
  *
  *   npx tsx bench/search-bench.ts                # generate (once) and measure
@@ -173,6 +174,11 @@ async function queryClasses(db: Db): Promise<{ name: string; queries: string[] }
       queries: [1, 2, 5].map((r, i) => `${vocab[r - 1]} ${vocab[[900, 2000, 4500][i] - 1]}`),
     },
     { name: 'absent word', queries: ['zzqxwv', 'qqjjxx', 'xyzzyplugh'] },
+    {
+      // The last word matches as a prefix (`word:*`): a word cut short, as typed into the box.
+      name: 'a partial last word (ranks 2–3,000, cut to 4–5 letters)',
+      queries: at([2, 30, 150, 900, 3000]).map((w) => w.slice(0, Math.max(4, Math.min(5, w.length - 1)))),
+    },
     {
       name: 'phone digits and a name',
       queries: [...numbers.map((n) => n.digits), ...(name ? [name.last_name] : [])],
