@@ -258,6 +258,26 @@ describe('global search (GET /api/v1/search)', () => {
     expect(JSON.stringify(await t.ctx.services.cases.search(portal, query))).not.toContain('look');
   });
 
+  it('forgets the words of an erased customer: the stored word lists follow the erased text', async () => {
+    const other = await t.admin.post('/api/v1/customers', { firstName: 'Erin', lastName: 'Erased' });
+    expect(other.statusCode, other.body).toBe(201);
+    const r = await t.admin.post('/api/v1/cases', { customerId: other.json().id, subject: 'Parcel' });
+    expect(r.statusCode, r.body).toBe(201);
+    const c = r.json() as { id: string };
+    const fu = await followUp(c.id, 'Ship it to the dugongveil depot.', 'public');
+    await t.db.query(
+      `INSERT INTO email_messages (direction, dedupe_key, case_id, follow_up_id, subject, text_body)
+       VALUES ('inbound', $1, $2, $3, 'Parcel', 'Leave it at the manateeloft door.')`,
+      [`test:${c.id}`, c.id, fu.id],
+    );
+    expect(group(await search(supervisor, 'dugongve'), 'cases').map((h) => h.id)).toEqual([c.id]);
+    expect(group(await search(supervisor, 'manateeloft'), 'cases').map((h) => h.id)).toEqual([c.id]);
+    const erased = await t.admin.post(`/api/v1/customers/${other.json().id}/erase`, { reason: 'request' });
+    expect(erased.statusCode, erased.body).toBe(200);
+    expect(group(await search(supervisor, 'dugongve'), 'cases')).toEqual([]);
+    expect(group(await search(supervisor, 'manateeloft'), 'cases')).toEqual([]);
+  });
+
   it('shows only the groups the caller may view', async () => {
     const casesOnly = await t.user('agent', { privileges: ['cases.view'] });
     expect((await search(casesOnly, 'anything')).groups.map((g) => g.type)).toEqual(['cases']);
