@@ -6,7 +6,8 @@
  *
  * Words come from the generator's Zipf vocabulary at several frequency ranks, measured
  * one class at a time: frequent (in a large share of all follow-ups and cases), middling,
- * rare, absent (a word no row has), plus phone digits and a customer's name. Goal:
+ * rare, absent (a word no row has), a partial last word (matched as a prefix), plus phone
+ * digits and a customer's name. Single words are prefixes too (3 letters or more). Goal:
  * p95 ≤ 100 ms at 10 connections for every class.
  *
  *   npx tsx bench/search-bench.ts                # generate (once) and measure
@@ -15,7 +16,7 @@
  *
  * Options: --scale 1 (1 = 1M/3M/10M; emails 1M, tasks 1M, interactions 2M), --duration 15,
  * --connections 10, --pg postgres://postgres@127.0.0.1:5432/postgres (its own database
- * `sb_bench_search`, kept between runs), --port 3928, --fresh (drop it first).
+ * `sb_bench_search`, kept between runs; --db names another), --port 3928, --fresh (drop it first).
  * Results go to bench/RESULTS.md (the Global search section) at scale 1.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,7 @@ const { values: args } = parseArgs({
     fresh: { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     port: { type: 'string', default: '3928' },
+    db: { type: 'string' },
   },
 });
 const SCALE = Number(args.scale);
@@ -63,7 +65,7 @@ const AGENTS = Math.max(20, Math.round(500 * SCALE));
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const PORT = Number(args.port);
-const PG_DB = SCALE === 1 ? 'sb_bench_search' : `sb_bench_search_${String(SCALE).replace('.', '_')}`;
+const PG_DB = args.db ?? (SCALE === 1 ? 'sb_bench_search' : `sb_bench_search_${String(SCALE).replace('.', '_')}`);
 const POOL = 20;
 const GOAL_MS = 100;
 const pgUrl = (() => {
@@ -172,6 +174,11 @@ async function queryClasses(db: Db): Promise<{ name: string; queries: string[] }
       queries: [1, 2, 5].map((r, i) => `${vocab[r - 1]} ${vocab[[900, 2000, 4500][i] - 1]}`),
     },
     { name: 'absent word', queries: ['zzqxwv', 'qqjjxx', 'xyzzyplugh'] },
+    {
+      // The last word matches as a prefix (`word:*`): a word cut short, as typed into the box.
+      name: 'a partial last word (ranks 2–3,000, cut to 4–5 letters)',
+      queries: at([2, 30, 150, 900, 3000]).map((w) => w.slice(0, Math.max(4, Math.min(5, w.length - 1)))),
+    },
     {
       name: 'phone digits and a name',
       queries: [...numbers.map((n) => n.digits), ...(name ? [name.last_name] : [])],

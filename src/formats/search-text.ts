@@ -16,6 +16,55 @@ export function searchWords(q: string): string[] {
 }
 
 /**
+ * The shortest last word matched as a prefix; a shorter one is matched whole (a prefix of
+ * one or two letters begins a large share of all words, and collecting them is slow).
+ */
+const MIN_PREFIX = 3;
+
+/** A query as the full-text branches of the global search read it. */
+interface TextQuery {
+  /** What `websearch_to_tsquery` reads: the query, less its last word when that is a prefix. */
+  whole: string;
+  /** The words of `whole`, lower case (for the plan choice of db/word-frequencies.ts). */
+  words: string[];
+  /** The last word, lower case, matched as a prefix (`word:*`: `printe` finds "printer"), or null. */
+  prefix: string | null;
+}
+
+/**
+ * Splits a query for prefix matching: agents type partial words, so the last word (3
+ * letters or more) matches as a prefix, unless it is negated (`-word`), inside a quoted
+ * phrase, or follows `or` (websearch_to_tsquery's alternative, which a split would lose).
+ */
+export function textQuery(text: string): TextQuery {
+  const last = /(^|\s)([\p{L}\p{N}_]+)$/u.exec(text);
+  const whole = last ? text.slice(0, last.index + last[1].length).trimEnd() : text;
+  const quotes = (text.match(/"/g) ?? []).length;
+  if (!last || last[2].length < MIN_PREFIX || quotes % 2 === 1 || /(^|\s)or$/i.test(whole)) {
+    return { whole: text, words: searchWords(text), prefix: null };
+  }
+  return { whole, words: searchWords(whole), prefix: last[2].toLowerCase() };
+}
+
+/**
+ * SQL: the `tsquery` of `query` in the text search configuration `config`, its values
+ * appended to `params` (the placeholders numbered after those already there): the whole
+ * words through `websearch_to_tsquery`, the prefix through `to_tsquery('word:*')`.
+ */
+export function tsQuerySql(config: 'simple' | 'english', query: TextQuery, params: unknown[]): string {
+  const parts: string[] = [];
+  if (query.prefix === null || query.whole.trim() !== '') {
+    params.push(query.whole);
+    parts.push(`websearch_to_tsquery('${config}', $${params.length})`);
+  }
+  if (query.prefix !== null) {
+    params.push(`${query.prefix}:*`);
+    parts.push(`to_tsquery('${config}', $${params.length})`);
+  }
+  return parts.length === 1 ? parts[0] : `(${parts.join(' && ')})`;
+}
+
+/**
  * SQL: the part of `expr` around the first place its lower case holds `word` (a
  * parameter), or its start. Bounded, so a match in a 1 MB body reads 320 characters.
  */

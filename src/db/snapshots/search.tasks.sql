@@ -4,16 +4,19 @@
 -- statement 1 of 2
 -- prepared as: (unnamed: planned for its values)
 -- $1 = 'tasks_text_idx'
+-- $2 = null
 SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs::float8[] AS freqs,
      (SELECT c.reltuples::float8 FROM pg_class c WHERE c.relname = $1 LIMIT 1) AS rows
-FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1;
+FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1
+ AND ($2::text IS NULL OR s.attname = $2::text);
 
 -- statement 2 of 2
 -- prepared as: (unnamed: planned for its values)
--- $1 = 'printer jam'
--- $2 = 'printer'
--- $3 = 20
+-- $1 = 'printer'
+-- $2 = 20
+-- $3 = 'printer'
+-- $4 = 'jam:*'
 SELECT id, type, subject, customer_id, case_id, status, due_at, created_at,
-  substr(coalesce(notes, ''), greatest(1, strpos(lower(coalesce(notes, '')), $2) - 80), 320) AS excerpt
-FROM tasks WHERE to_tsvector('simple'::regconfig, subject || ' ' || coalesce(notes, '')) @@ websearch_to_tsquery('simple', $1)
-ORDER BY (created_at + interval '0 seconds') DESC, id DESC LIMIT $3;
+  substr(coalesce(notes, ''), greatest(1, strpos(lower(coalesce(notes, '')), $1) - 80), 320) AS excerpt
+FROM tasks WHERE to_tsvector('simple'::regconfig, subject || ' ' || coalesce(notes, '')) @@ (websearch_to_tsquery('simple', $3) && to_tsquery('simple', $4))
+ORDER BY (created_at + interval '0 seconds') DESC, id DESC LIMIT $2;

@@ -1,6 +1,6 @@
 import { listParam, type Queryable } from '../../db/adapter.js';
 import { recencyOrder, walkRecency } from '../../db/word-frequencies.js';
-import { excerptSql, snippetOf } from '../../formats/search-text.js';
+import { excerptSql, snippetOf, textQuery, tsQuerySql } from '../../formats/search-text.js';
 
 /**
  * The cases module's part of the global search (GET /api/v1/search): cases whose
@@ -8,9 +8,14 @@ import { excerptSql, snippetOf } from '../../formats/search-text.js';
  * handed in) one of whose email messages holds the words. Only this module's tables.
  *
  * Every branch is bounded: the newest `cap` matches of its index (ORDER BY a recency
- * key, LIMIT). The planner picks per word: a rare word collects its few matches from
+ * key, LIMIT). The plan is chosen per word: a rare word collects its few matches from
  * the GIN index and sorts them; a frequent one walks the recency index and stops at
- * the limit (the raised statistics targets of migrations 0200 and 1510 let it tell).
+ * the limit (the planner for cases, from the raised statistics target of migration
+ * 0200; db/word-frequencies.ts for follow-ups, on their stored words of migration 1570).
+ * The last word matches as a prefix (formats/search-text.ts, textQuery).
+ *
+ * A follow-up whose body is a chat or call transcript the platform posted (its
+ * `interaction.transcript`, flows/case-timeline.ts) is reported as matched in `transcript`.
  */
 
 /** A match found outside this module (an email message) that the cases module checks and shows. */
@@ -22,7 +27,7 @@ export interface CaseTextHit {
   at: Date;
 }
 
-type CaseMatchedIn = 'number' | 'subject' | 'description' | 'followUp' | 'email';
+type CaseMatchedIn = 'number' | 'subject' | 'description' | 'followUp' | 'transcript' | 'email';
 
 export interface CaseSearchHit {
   id: string;
@@ -44,10 +49,21 @@ interface CaseMatchRow {
   at: Date;
   in_subject: boolean;
   excerpt: string;
+  transcript?: boolean;
 }
 
-/** Ranks within the group: a case number, then subject, description, follow-up and email matches; newer first. */
-const WEIGHT: Record<CaseMatchedIn, number> = { number: 5, subject: 4, description: 3, followUp: 2, email: 1 };
+/**
+ * Ranks within the group: a case number, then subject, description, follow-up (a transcript
+ * just after a written one) and email matches; newer first.
+ */
+const WEIGHT: Record<CaseMatchedIn, number> = {
+  number: 6,
+  subject: 5,
+  description: 4,
+  followUp: 3,
+  transcript: 2,
+  email: 1,
+};
 
 export async function searchCases(
   q: Queryable,
@@ -62,12 +78,15 @@ export async function searchCases(
   },
 ): Promise<CaseSearchHit[]> {
   const word = opts.words[0] ?? '';
+  const query = textQuery(opts.text);
   const privateCond = opts.viewPrivate ? '' : `AND c.visibility = 'public'`;
   const found = new Map<string, { row: CaseMatchRow; matchedIn: CaseMatchedIn; at: number; excerpt: string }>();
   const offer = (row: CaseMatchRow, matchedIn: CaseMatchedIn, excerpt: string, at: Date) => {
     const old = found.get(row.id);
     const better =
-      !old || WEIGHT[matchedIn] > WEIGHT[old.matchedIn] || (matchedIn === old.matchedIn && at.getTime() > old.at);
+      !old ||
+      WEIGHT[matchedIn] > WEIGHT[old.matchedIn] ||
+      (WEIGHT[matchedIn] === WEIGHT[old.matchedIn] && at.getTime() > old.at);
     if (better) found.set(row.id, { row, matchedIn, at: at.getTime(), excerpt });
   };
   const caseCols = `c.id, c.case_number, c.subject, c.status, c.is_open, c.visibility`;
@@ -82,27 +101,37 @@ export async function searchCases(
     for (const r of rows) offer(r, 'number', r.subject, r.at);
   }
 
+  const textParams: unknown[] = [word, opts.cap];
+  const english = tsQuerySql('english', query, textParams);
   const byText = await q.query<CaseMatchRow>(
     `SELECT ${caseCols}, c.opened_at AS at,
-       to_tsvector('english'::regconfig, c.subject) @@ websearch_to_tsquery('english', $1) AS in_subject,
-       ${excerptSql('c.description', '$2')} AS excerpt
+       to_tsvector('english'::regconfig, c.subject) @@ ${english} AS in_subject,
+       ${excerptSql('c.description', '$1')} AS excerpt
      FROM cases c
-     WHERE c.search @@ websearch_to_tsquery('english', $1) ${privateCond}
-     ORDER BY c.opened_at DESC, c.id DESC LIMIT $3`,
-    [opts.text, word, opts.cap],
+     WHERE c.search @@ ${english} ${privateCond}
+     ORDER BY c.opened_at DESC, c.id DESC LIMIT $2`,
+    textParams,
   );
   for (const r of byText) offer(r, r.in_subject ? 'subject' : 'description', r.in_subject ? '' : r.excerpt, r.at);
 
-  const walk = await walkRecency(q, 'case_follow_ups_text_idx', opts.words, opts.cap);
-  const byFollowUp = await q.query<CaseMatchRow>(
-    `SELECT ${caseCols}, f.created_at AS at, false AS in_subject, ${excerptSql('f.body', '$2')} AS excerpt
-     FROM case_follow_ups f JOIN cases c ON c.id = f.case_id
-     WHERE to_tsvector('simple'::regconfig, f.body) @@ websearch_to_tsquery('simple', $1)
-       ${opts.internal ? '' : `AND f.visibility = 'public'`} ${privateCond}
-     ORDER BY ${recencyOrder([{ column: 'f.seq', kind: 'number' }], walk)} LIMIT $3`,
-    [opts.text, word, opts.cap],
+  const walk = await walkRecency(
+    q,
+    { table: 'case_follow_ups', column: 'search' },
+    query.words,
+    opts.cap,
+    query.prefix,
   );
-  for (const r of byFollowUp) offer(r, 'followUp', r.excerpt, r.at);
+  const followUpParams: unknown[] = [word, opts.cap];
+  const byFollowUp = await q.query<CaseMatchRow>(
+    `SELECT ${caseCols}, f.created_at AS at, false AS in_subject, ${excerptSql('f.body', '$1')} AS excerpt,
+       coalesce((f.interaction ->> 'transcript')::boolean, false) AS transcript
+     FROM case_follow_ups f JOIN cases c ON c.id = f.case_id
+     WHERE f.search @@ ${tsQuerySql('simple', query, followUpParams)}
+       ${opts.internal ? '' : `AND f.visibility = 'public'`} ${privateCond}
+     ORDER BY ${recencyOrder([{ column: 'f.seq', kind: 'number' }], walk)} LIMIT $2`,
+    followUpParams,
+  );
+  for (const r of byFollowUp) offer(r, r.transcript ? 'transcript' : 'followUp', r.excerpt, r.at);
 
   if (opts.extra.length > 0) {
     // Each message's case, and its follow-up when it is one, must be visible to the caller.

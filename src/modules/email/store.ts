@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/adapter.js';
 import { recencyOrder, walkRecency } from '../../db/word-frequencies.js';
 import { maybeOne, one } from '../../db/adapter.js';
-import { excerptSql } from '../../formats/search-text.js';
+import { excerptSql, textQuery, tsQuerySql } from '../../formats/search-text.js';
 
 /** The email module's SQL: the only code that touches email_messages, email_attachments and email_quarantine. */
 
@@ -336,8 +336,9 @@ export async function quarantineRetried(
 
 /**
  * The global search's email part: the newest `cap` stored messages on a case whose subject
- * or text body holds the words (email_messages_text_idx, migration 1510). The cases module
- * then keeps only those on cases (and follow-ups) the caller may see.
+ * or text body holds the words, the last one as a prefix (the stored `search` column and
+ * its GIN index, migration 1570; newest first by email_messages_created_idx). The cases
+ * module then keeps only those on cases (and follow-ups) the caller may see.
  */
 export async function searchMessages(
   q: Queryable,
@@ -346,18 +347,20 @@ export async function searchMessages(
   cap: number,
 ): Promise<{ caseId: string; followUpId: string | null; excerpt: string; at: Date }[]> {
   const doc = `coalesce(subject, '') || ' ' || coalesce(text_body, '')`;
+  const query = textQuery(text);
   const order = recencyOrder(
     [
       { column: 'created_at', kind: 'time' },
       { column: 'id', kind: 'uuid' },
     ],
-    await walkRecency(q, 'email_messages_text_idx', words, cap),
+    await walkRecency(q, { table: 'email_messages', column: 'search' }, query.words, cap, query.prefix),
   );
+  const params: unknown[] = [words[0] ?? '', cap];
   const rows = await q.query<{ case_id: string; follow_up_id: string | null; excerpt: string; created_at: Date }>(
-    `SELECT case_id, follow_up_id, ${excerptSql(doc, '$2')} AS excerpt, created_at FROM email_messages
-     WHERE case_id IS NOT NULL AND to_tsvector('simple'::regconfig, ${doc}) @@ websearch_to_tsquery('simple', $1)
-     ORDER BY ${order} LIMIT $3`,
-    [text, words[0] ?? '', cap],
+    `SELECT case_id, follow_up_id, ${excerptSql(doc, '$1')} AS excerpt, created_at FROM email_messages
+     WHERE case_id IS NOT NULL AND search @@ ${tsQuerySql('simple', query, params)}
+     ORDER BY ${order} LIMIT $2`,
+    params,
   );
   return rows.map((r) => ({ caseId: r.case_id, followUpId: r.follow_up_id, excerpt: r.excerpt, at: r.created_at }));
 }

@@ -1,12 +1,12 @@
 import type { Queryable } from '../../db/adapter.js';
 import { recencyOrder, walkRecency } from '../../db/word-frequencies.js';
-import { excerptSql, snippetOf } from '../../formats/search-text.js';
+import { excerptSql, snippetOf, textQuery, tsQuerySql } from '../../formats/search-text.js';
 import type { Channel, Direction } from './schema.js';
 
 /**
  * The interactions module's part of the global search: interactions whose from/to number
  * holds the typed digits (4 or more: interactions_digits_idx, pg_trgm), or whose notes hold
- * the words (interactions_notes_idx). Each branch takes the newest `cap` matches
+ * the words, the last one as a prefix (interactions_notes_idx). Each branch takes the newest `cap` matches
  * (interactions_started_idx); number matches rank first, then newest first.
  */
 
@@ -71,7 +71,14 @@ export async function searchInteractions(
     for (const r of rows) add(r, 'number');
   }
   if (opts.words.length > 0) {
-    const walk = await walkRecency(q, 'interactions_notes_idx', opts.words, opts.cap);
+    const query = textQuery(opts.text);
+    const walk = await walkRecency(
+      q,
+      { expressionIndex: 'interactions_notes_idx' },
+      query.words,
+      opts.cap,
+      query.prefix,
+    );
     const order = recencyOrder(
       [
         { column: 'started_at', kind: 'time' },
@@ -79,11 +86,12 @@ export async function searchInteractions(
       ],
       walk,
     );
+    const params: unknown[] = [opts.words[0], opts.cap];
     const rows = await q.query<Row>(
-      `SELECT ${COLS}, ${excerptSql(`coalesce(notes, '')`, '$2')} AS excerpt FROM interactions
-       WHERE to_tsvector('simple'::regconfig, coalesce(notes, '')) @@ websearch_to_tsquery('simple', $1)
-       ORDER BY ${order} LIMIT $3`,
-      [opts.text, opts.words[0], opts.cap],
+      `SELECT ${COLS}, ${excerptSql(`coalesce(notes, '')`, '$1')} AS excerpt FROM interactions
+       WHERE to_tsvector('simple'::regconfig, coalesce(notes, '')) @@ ${tsQuerySql('simple', query, params)}
+       ORDER BY ${order} LIMIT $2`,
+      params,
     );
     for (const r of rows) add(r, 'notes');
   }

@@ -11,7 +11,8 @@ export const SearchQuery = Type.Object(
       minLength: 1,
       maxLength: 200,
       description:
-        'what to look for: words (all of them must match; "quoted phrase" and -word work), a case number, ' +
+        'what to look for: words (all of them must match; "quoted phrase" and -word work; the last word, 3 letters ' +
+        'or more, also matches as a prefix), a case number, ' +
         'phone digits (4 or more), an email or account number prefix, a name',
     }),
     limit: Type.Optional(
@@ -33,7 +34,9 @@ const SearchHit = Type.Object({
   snippet: Type.String({ description: 'a short excerpt around the match ("" when the title is the match)' }),
   link: Type.String({ description: 'the console path that opens the record (or the record it belongs to)' }),
   matchedIn: Type.String({
-    description: 'where the words were found: name, number, subject, description, followUp, email, notes…',
+    description:
+      'where the words were found: customer, number, subject, description, followUp, transcript (a chat or call ' +
+      'transcript the platform posted), email, task, notes…',
   }),
 });
 

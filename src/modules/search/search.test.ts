@@ -188,6 +188,96 @@ describe('global search (GET /api/v1/search)', () => {
     expect(byNotes[0].snippet).toContain('hamsterprism');
   });
 
+  it('matches the last word as a prefix (3 letters or more) in every text, whole words before it', async () => {
+    const c = await newCase({ subject: 'Toner smudges' });
+    await followUp(c.id, 'The ocelotprism cartridge leaks toner.', 'public');
+    const hit = (q: string) => search(agent, q).then((r) => group(r, 'cases').map((h) => h.id));
+    expect(await hit('ocelotpr')).toEqual([c.id]);
+    expect(await hit('cartridge ocelotpr')).toEqual([c.id]);
+    // Only the last word is a prefix; a shorter one, a negated one or one in quotes is whole.
+    expect(await hit('ocelotpr cartridge')).toEqual([]);
+    expect(await hit('ocelotprism -leak')).toEqual([c.id]);
+    expect(await hit('ocelotprism -leaks')).toEqual([]);
+    expect(await hit('"ocelotpr"')).toEqual([]);
+    expect(await hit('cartridge oc')).toEqual([]);
+    // Subjects (English configuration) too: "smudg" begins "smudges".
+    expect(group(await search(agent, 'smudg'), 'cases')[0]).toMatchObject({ id: c.id, matchedIn: 'subject' });
+    // Email messages, tasks and interaction notes found earlier by whole words, now by their beginnings.
+    expect(group(await search(agent, 'wombatqu'), 'cases')[0]).toMatchObject({ matchedIn: 'email' });
+    expect(group(await search(agent, 'gerbilst'), 'tasks').length).toBeGreaterThan(0);
+    expect(group(await search(agent, 'hamsterpr'), 'interactions')[0]).toMatchObject({ matchedIn: 'notes' });
+  });
+
+  it('labels a match in a chat transcript `transcript`, for staff only, never on a hidden case', async () => {
+    const platform = await t.apiKey('agent');
+    const transcriptOn = async (caseId: string, text: string) => {
+      const r = await platform.post('/api/v1/interactions', {
+        channel: 'chat',
+        direction: 'inbound',
+        from: 'ada@engine.test',
+        agentId: agent.userId,
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      const i = r.json() as { id: string };
+      const linked = await supervisor.post(`/api/v1/interactions/${i.id}/associate`, { customerId, caseId });
+      expect(linked.statusCode, linked.body).toBe(200);
+      const posted = await platform.post(`/api/v1/interactions/${i.id}/transcript`, { text });
+      expect(posted.statusCode, posted.body).toBe(200);
+      for (const state of ['ended', 'closed']) {
+        const p = await platform.patch(`/api/v1/interactions/${i.id}`, { state });
+        expect(p.statusCode, p.body).toBe(200);
+      }
+    };
+    const c = await newCase({ subject: 'Chat about the bill' });
+    await transcriptOn(c.id, 'Ada: my bill shows a tapirquill charge\nAgent: let me look');
+    const hidden = await newCase({ subject: 'Private chat', visibility: 'private' });
+    await transcriptOn(hidden.id, 'Ada: the tapirquill charge again');
+
+    for (const q of ['tapirquill', 'tapirqu', 'charge tapirquill']) {
+      const hits = group(await search(agent, q), 'cases');
+      expect(
+        hits.map((h) => h.id),
+        q,
+      ).toEqual([c.id]);
+      expect(hits[0], q).toMatchObject({ matchedIn: 'transcript' });
+      expect(hits[0].snippet, q).toContain('tapirquill');
+      expect(
+        group(await search(supervisor, q), 'cases').map((h) => h.id),
+        q,
+      ).toEqual([hidden.id, c.id]);
+    }
+    // A note on the same case ranks before the transcript and takes its label.
+    await followUp(c.id, 'Refunded the tapirquill charge.', 'public');
+    expect(group(await search(agent, 'tapirquill'), 'cases')[0]).toMatchObject({ id: c.id, matchedIn: 'followUp' });
+    // The transcript's follow-up is internal: a Support Center caller never finds it.
+    const staff = await t.ctx.services.users.access(agent.userId!);
+    if (!staff) throw new Error('the agent has no access');
+    const portal = { ...staff, channel: 'portal' as const };
+    const query = { text: 'tapirqu', words: ['tapirqu'], limit: 5, cap: 20 };
+    expect(await t.ctx.services.cases.search(portal, query)).toMatchObject([{ id: c.id, matchedIn: 'followUp' }]);
+    expect(JSON.stringify(await t.ctx.services.cases.search(portal, query))).not.toContain('look');
+  });
+
+  it('forgets the words of an erased customer: the stored word lists follow the erased text', async () => {
+    const other = await t.admin.post('/api/v1/customers', { firstName: 'Erin', lastName: 'Erased' });
+    expect(other.statusCode, other.body).toBe(201);
+    const r = await t.admin.post('/api/v1/cases', { customerId: other.json().id, subject: 'Parcel' });
+    expect(r.statusCode, r.body).toBe(201);
+    const c = r.json() as { id: string };
+    const fu = await followUp(c.id, 'Ship it to the dugongveil depot.', 'public');
+    await t.db.query(
+      `INSERT INTO email_messages (direction, dedupe_key, case_id, follow_up_id, subject, text_body)
+       VALUES ('inbound', $1, $2, $3, 'Parcel', 'Leave it at the manateeloft door.')`,
+      [`test:${c.id}`, c.id, fu.id],
+    );
+    expect(group(await search(supervisor, 'dugongve'), 'cases').map((h) => h.id)).toEqual([c.id]);
+    expect(group(await search(supervisor, 'manateeloft'), 'cases').map((h) => h.id)).toEqual([c.id]);
+    const erased = await t.admin.post(`/api/v1/customers/${other.json().id}/erase`, { reason: 'request' });
+    expect(erased.statusCode, erased.body).toBe(200);
+    expect(group(await search(supervisor, 'dugongve'), 'cases')).toEqual([]);
+    expect(group(await search(supervisor, 'manateeloft'), 'cases')).toEqual([]);
+  });
+
   it('shows only the groups the caller may view', async () => {
     const casesOnly = await t.user('agent', { privileges: ['cases.view'] });
     expect((await search(casesOnly, 'anything')).groups.map((g) => g.type)).toEqual(['cases']);

@@ -2,7 +2,7 @@ import { maybeOne, one, type Queryable } from '../../db/adapter.js';
 import { recencyOrder, walkRecency } from '../../db/word-frequencies.js';
 import type { PreparedCondition } from '../custom-fields/filters.js';
 import type { TaskStatus, TaskType } from './schema.js';
-import { excerptSql } from '../../formats/search-text.js';
+import { excerptSql, textQuery, tsQuerySql } from '../../formats/search-text.js';
 
 /** The tasks table as stored. Timestamps are kept to the millisecond, so cursors round-trip exactly. */
 export interface TaskRow {
@@ -194,7 +194,8 @@ export async function listTasks(
 
 /**
  * The global search's tasks part: the newest `cap` tasks whose subject or notes hold the
- * words (tasks_text_idx and tasks_created_idx, migration 1510), with a bounded excerpt.
+ * words, the last one as a prefix (tasks_text_idx and tasks_created_idx, migration 1510),
+ * with a bounded excerpt.
  */
 export async function searchTasks(
   q: Queryable,
@@ -203,18 +204,20 @@ export async function searchTasks(
   cap: number,
 ): Promise<(TaskRow & { excerpt: string })[]> {
   const doc = `subject || ' ' || coalesce(notes, '')`;
+  const query = textQuery(text);
   const order = recencyOrder(
     [
       { column: 'created_at', kind: 'time' },
       { column: 'id', kind: 'uuid' },
     ],
-    await walkRecency(q, 'tasks_text_idx', words, cap),
+    await walkRecency(q, { expressionIndex: 'tasks_text_idx' }, query.words, cap, query.prefix),
   );
+  const params: unknown[] = [words[0] ?? '', cap];
   return q.query<TaskRow & { excerpt: string }>(
     `SELECT id, type, subject, customer_id, case_id, status, due_at, created_at,
-       ${excerptSql(`coalesce(notes, '')`, '$2')} AS excerpt
-     FROM tasks WHERE to_tsvector('simple'::regconfig, ${doc}) @@ websearch_to_tsquery('simple', $1)
-     ORDER BY ${order} LIMIT $3`,
-    [text, words[0] ?? '', cap],
+       ${excerptSql(`coalesce(notes, '')`, '$1')} AS excerpt
+     FROM tasks WHERE to_tsvector('simple'::regconfig, ${doc}) @@ ${tsQuerySql('simple', query, params)}
+     ORDER BY ${order} LIMIT $2`,
+    params,
   );
 }
