@@ -188,6 +188,7 @@ describe('the CardDAV connector against Radicale', () => {
     expect(won.action).toBe('update');
     expect(conflict).toMatchObject({
       action: 'sync_conflict',
+      actor: { name: 'CRM sync (conflict)' },
       changes: expect.arrayContaining([
         { field: 'conflict', from: null, to: expect.stringMatching(/^addressbook won/) },
         { field: 'company', from: 'Local Co', to: 'Remote Co' },
