@@ -446,11 +446,8 @@ export class ConnectorsService {
           );
           return { record: { checkpoint: null, done: page + 1 }, value: { counts: c, problems: pageProblems } };
         });
-        add(impl.twoWay ? counts.counts : { ...counts.counts, unchanged: 0, conflicts: 0 });
-        if (!impl.twoWay) {
-          delete totals.unchanged;
-          delete totals.conflicts;
-        }
+        const { unchanged, conflicts, ...pulled } = counts.counts;
+        add(impl.twoWay ? { ...pulled, unchanged, conflicts } : pulled);
         problems.push(...counts.problems.slice(0, MAX_SYNC_PROBLEMS - problems.length));
         totals.pages++;
         cursor = changes.cursor ?? cursor;
