@@ -414,7 +414,7 @@ export class ConnectorsService {
         const changes = await impl.changes(cursor);
         if (changes.full) {
           seen ??= new Set();
-          for (const c of changes.changes) if (c.href) seen.add(c.href);
+          for (const c of changes.changes) if (c.href && !c.deleted) seen.add(c.href);
         }
         const counts = await run.step(async (tx) => {
           const c = { created: 0, updated: 0, skipped: 0, deleted: 0, unchanged: 0, conflicts: 0 };
@@ -496,8 +496,11 @@ export class ConnectorsService {
       (change.href ? await store.linkOf(tx, conn.id, { href: change.href }) : null) ??
       (await store.linkOf(tx, conn.id, { externalId: change.externalId }));
     if (change.deleted || !change.contact) {
-      if (link) await this.remoteDeleted(conn, link, tx);
-      c.deleted++;
+      // A deletion of a contact never synced (an initial sync may list old ones) is not counted.
+      if (link) {
+        await this.remoteDeleted(conn, link, tx);
+        c.deleted++;
+      }
       return;
     }
     const contact = { ...change.contact, externalId: change.externalId };

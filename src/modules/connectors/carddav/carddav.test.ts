@@ -257,14 +257,38 @@ describe('the CardDAV connector against Radicale', () => {
     expect((await admin.get(`${BASE}/${connectorId}`)).json().lastSyncError).toBeNull();
   });
 
+  it('a server that forgot the sync-token: a full listing, compared by ETag, finds what changed and what was deleted', async () => {
+    const before = (await sync()).result;
+    expect(before).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    const linus = await dav('PUT', `${book}linus.vcf`, vcard('uid-linus', { first: 'Linus', last: 'Pauling' }));
+    expect(linus.status).toBe(201);
+    expect((await sync()).result).toMatchObject({ created: 1 });
+    const linusId = (await customer('uid-linus')).json().id;
+    await dav('PUT', `${book}linus.vcf`, vcard('uid-linus', { first: 'Linus', last: 'Pauling', org: 'Caltech' }));
+    await dav('DELETE', `${book}ada.vcf`);
+    // A token the server does not know (e.g. its storage was restored): it answers valid-sync-token.
+    await t.db.query('UPDATE connectors SET sync_cursor = $2 WHERE id = $1', [
+      connectorId,
+      'http://radicale.org/ns/sync/0000000000000000000000000000000000000000000000000000000000000000',
+    ]);
+    const full = await sync();
+    expect(full, JSON.stringify(full)).toMatchObject({
+      status: 'succeeded',
+      result: { updated: 1, deleted: 1, created: 0, pushed: 0 },
+    });
+    expect((await customer('uid-linus')).json()).toMatchObject({ id: linusId, company: 'Caltech' });
+    expect((await customer('uid-ada')).statusCode).toBe(404);
+    expect((await sync()).result).toMatchObject({ created: 0, updated: 0, deleted: 0, pushed: 0 });
+  });
+
   it('a scheduled sync every N minutes is enqueued once however many processes look', async () => {
     const svc = t.ctx.services.connectors;
     await admin.patch(`${BASE}/${connectorId}`, { syncIntervalMinutes: 15 });
     expect(await svc.scheduleSyncs()).toBe(1);
     expect(await svc.scheduleSyncs()).toBe(0);
-    await dav('PUT', `${book}linus.vcf`, vcard('uid-linus', { first: 'Linus', last: 'Pauling' }));
+    await dav('PUT', `${book}marie.vcf`, vcard('uid-marie', { first: 'Marie', last: 'Curie' }));
     await t.ctx.services.jobs.runUntilIdle();
-    expect((await customer('uid-linus')).statusCode).toBe(200);
+    expect((await customer('uid-marie')).statusCode).toBe(200);
     clock.advance(14 * 60_000);
     expect(await svc.scheduleSyncs()).toBe(0);
     clock.advance(60_000);

@@ -121,8 +121,9 @@ export function carddavConnector(config: ConnectorConfig, env: ConnectorEnv): Co
     if (res.status === null) throw new ConnectorError(`${method} ${url.pathname}: ${res.error ?? 'no answer'}`);
     if (res.truncated)
       throw new ConnectorError(`${method} ${url.pathname}: the answer is larger than ${ANSWER_LIMIT} bytes`);
-    if (res.status === 401 || res.status === 403) {
-      throw new ConnectorError(`${method} ${url.pathname} answered ${res.status}: check the user name and password`);
+    // 403 is not always the credentials (a forgotten sync-token is a 403 too): the callers read it.
+    if (res.status === 401) {
+      throw new ConnectorError(`${method} ${url.pathname} answered 401: check the user name and password`);
     }
     return { ...res, status: res.status };
   }
