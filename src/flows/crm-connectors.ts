@@ -5,7 +5,7 @@ import type { ExternalContact, InteractionLog, LookupKeys } from '../modules/con
 import type { ConnectorsService } from '../modules/connectors/service.js';
 import type { ExternalLookup } from '../modules/connectors/schema.js';
 import type { CustomersService } from '../modules/customers/service.js';
-import { PHONE_TYPES, type CustomerPatch, type PhoneType } from '../modules/customers/schema.js';
+import { PHONE_TYPES, type Customer, type CustomerPatch, type PhoneType } from '../modules/customers/schema.js';
 import { normalisePhone } from '../modules/customers/phones.js';
 import type { MatchInput } from '../modules/interactions/matching.js';
 import type { LookupResult } from '../modules/interactions/schema.js';
@@ -17,6 +17,25 @@ interface CrmConnectorsDeps {
   interactions: InteractionsService;
   customers: CustomersService;
   users: UsersService;
+}
+
+/** A customer as a two-way contact sync sees it (what a vCard holds). */
+function localContact(c: Customer, externalId: string) {
+  const address = (a: Customer['primaryAddress']) =>
+    a ? { street: a.street, city: a.city, region: a.region, postalCode: a.postalCode, country: a.country } : null;
+  const contact: ExternalContact = {
+    externalId,
+    displayName: c.displayName,
+    firstName: c.firstName,
+    lastName: c.lastName,
+    company: c.company,
+    emails: c.email ? [c.email] : [],
+    phones: c.phones.map((p) => ({ type: p.type, number: p.number })),
+    accountNumber: c.accountNumber,
+    url: null,
+    addresses: { primary: address(c.primaryAddress), secondary: address(c.secondaryAddress) },
+  };
+  return { customerId: c.id, version: c.version, updatedAt: new Date(c.updatedAt), contact };
 }
 
 /** The keys an external CRM is asked with: the phone in E.164 when it parses, the email in lower case. */
@@ -47,7 +66,29 @@ export class CrmConnectorsFlow {
     });
     interactions.onClosed = (row, tx) => connectors.enqueueLogs(row.id, tx);
     connectors.interactionLog = (system, id) => this.interactionLog(system, id);
-    connectors.contactWriter = (system, contact, tx) => this.writeContact(system, contact, tx);
+    const actor = systemActor('system', 'CRM sync');
+    const ids = deps.customers.externalIds;
+    connectors.localContacts = {
+      write: (system, contact, tx) => this.writeContact(system, contact, tx),
+      read: async (system, externalId, tx) => {
+        const c = await ids.find(actor, system, externalId, tx);
+        return c ? localContact(c, externalId) : null;
+      },
+      linked: async (system, after, limit) =>
+        (await ids.listBySystem(actor, system, { after, limit })).map((r) => ({
+          ...localContact(r.customer, r.externalId),
+          externalId: r.externalId,
+        })),
+      note: (customerId, action, changes, tx) =>
+        deps.customers.recordNote(
+          { ...actor, name: `${actor.name} (${action === 'sync_conflict' ? 'conflict' : 'deleted there'})` },
+          customerId,
+          action,
+          changes,
+          tx,
+        ),
+      unlink: (system, externalId, tx) => ids.unlink(actor, system, externalId, tx),
+    };
   }
 
   /**
@@ -85,7 +126,11 @@ export class CrmConnectorsFlow {
    * validation, versions, history naming the system, events and webhooks. The
    * CRM's last change wins.
    */
-  private async writeContact(system: string, contact: ExternalContact, tx: Queryable): Promise<'created' | 'updated'> {
+  private async writeContact(
+    system: string,
+    contact: ExternalContact,
+    tx: Queryable,
+  ): Promise<{ outcome: 'created' | 'updated'; customerId: string; version: number }> {
     const actor = systemActor('system', 'CRM sync');
     const types: readonly string[] = PHONE_TYPES;
     // Without first and last names, the display name's first word is the first name.
@@ -101,8 +146,12 @@ export class CrmConnectorsFlow {
         types.includes(p.type) ? { number: p.number, type: p.type as PhoneType } : { number: p.number },
       ),
     };
+    if (contact.addresses) {
+      patch.primaryAddress = contact.addresses.primary;
+      patch.secondaryAddress = contact.addresses.secondary;
+    }
     const out = await this.deps.customers.externalIds.upsert(actor, system, contact.externalId, patch, null, tx);
-    return out.created ? 'created' : 'updated';
+    return { outcome: out.created ? 'created' : 'updated', customerId: out.customer.id, version: out.customer.version };
   }
 
   /** What is written back for one interaction, with the customer's id in the connector's system. */

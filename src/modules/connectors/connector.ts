@@ -16,6 +16,15 @@ export interface LookupKeys {
   accountNumber?: string;
 }
 
+/** A postal address of an external contact (a vCard's ADR). */
+export interface ExternalAddress {
+  street: string | null;
+  city: string | null;
+  region: string | null;
+  postalCode: string | null;
+  country: string | null;
+}
+
 /** A contact as an external system holds it (lookup answers, the changes feed, a push). */
 export interface ExternalContact {
   externalId: string;
@@ -27,6 +36,10 @@ export interface ExternalContact {
   phones: { type: string; number: string }[];
   accountNumber: string | null;
   url: string | null;
+  /** Absent: the system has no addresses (the customer's are left as they are). */
+  addresses?: { primary: ExternalAddress | null; secondary: ExternalAddress | null };
+  /** When the contact last changed in that system (a vCard's REV), ISO 8601; null when it does not say. */
+  revision?: string | null;
 }
 
 /** An ended interaction written back to the external system, with its wrap-up. */
@@ -51,11 +64,24 @@ export interface InteractionLog {
 
 /** One page of the changes feed: contacts changed since a cursor. */
 export interface ChangesPage {
-  changes: { externalId: string; deleted: boolean; contact: ExternalContact | null }[];
+  changes: {
+    externalId: string;
+    deleted: boolean;
+    contact: ExternalContact | null;
+    /** Where the contact lives (CardDAV: its URL path); a deletion may name only this. */
+    href?: string;
+    /** The version the system gave this contact (an ETag). */
+    etag?: string | null;
+  }[];
   /** Where the next call starts; null: keep the cursor given. */
   cursor: string | null;
   /** Another page is ready at once. */
   more: boolean;
+  /**
+   * The pages list every contact (a server without sync tokens, or one that
+   * forgot the token): a synced contact missing from them was deleted.
+   */
+  full?: boolean;
 }
 
 /** A connector's configuration as the service hands it over (the secret included, never returned by the API). */
@@ -80,6 +106,30 @@ export interface ConnectorEnv {
 /** A failure a connector reports in plain words (shown to administrators: job errors, last sync error). */
 export class ConnectorError extends Error {}
 
+/** A conditional write found another version than the one named (HTTP 412): read it again and resolve. */
+export class ContactConflict extends ConnectorError {}
+
+/**
+ * What a connector that keeps contacts both ways adds (CardDAV): every write
+ * names the version it replaces, so a change on both sides is seen, not lost.
+ */
+export interface TwoWayContacts {
+  /**
+   * Writes a contact at `href` (null: a new one, named after its external
+   * id). `etag` null: create, failing if it exists; else replace exactly that
+   * version. A different version there is a ContactConflict. Answers where it
+   * is and its new ETag.
+   */
+  putContact(
+    contact: ExternalContact,
+    at: { href: string | null; etag: string | null },
+  ): Promise<{ href: string; etag: string | null }>;
+  /** The contact at `href` now, or null when it is gone. */
+  getContact(href: string): Promise<{ contact: ExternalContact; etag: string | null } | null>;
+  /** Deletes the contact at `href` if it is still that version (gone already: done). */
+  deleteContact(href: string, etag: string | null): Promise<void>;
+}
+
 export interface Connector {
   /** Customers matching a key; `signal` aborts when the lookup's budget is spent. */
   lookup(keys: LookupKeys, signal: AbortSignal): Promise<ExternalContact[]>;
@@ -91,6 +141,8 @@ export interface Connector {
   pushContact(contact: ExternalContact): Promise<{ externalId: string }>;
   /** A harmless call that proves the address, the credentials and the contract. */
   test(): Promise<void>;
+  /** Present when the connector syncs contacts both ways (the sync job then pushes local changes too). */
+  twoWay?: TwoWayContacts;
 }
 
 export type ConnectorFactory = (config: ConnectorConfig, env: ConnectorEnv) => Connector;

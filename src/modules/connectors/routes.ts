@@ -17,6 +17,8 @@ const access = 'integrations.manage' as const;
 const BASE = '/api/v1/integrations/connectors';
 /** A safety net under NOTIFY: every process reads the connector configuration again this often. */
 const RELOAD_MS = 60_000;
+/** How often every process looks for scheduled syncs that are due (each is enqueued by one process). */
+const SCHEDULE_MS = 30_000;
 
 /** CRM connectors: their configuration, the lookup order and the write-back job (docs/webhooks.md). */
 export async function registerConnectorRoutes(app: App, ctx: AppContext): Promise<void> {
@@ -25,6 +27,9 @@ export async function registerConnectorRoutes(app: App, ctx: AppContext): Promis
   await svc.start();
   ctx.jobs.every('connector configuration reload', RELOAD_MS, async () => {
     await svc.reload();
+  });
+  ctx.jobs.every('connector sync schedule', SCHEDULE_MS, async () => {
+    await svc.scheduleSyncs();
   });
   app.addHook('onClose', async () => svc.stop());
 
@@ -64,7 +69,7 @@ export async function registerConnectorRoutes(app: App, ctx: AppContext): Promis
       config: { access },
       schema: {
         tags,
-        summary: 'Add a connector; the answer carries its signing secret, shown only this once',
+        summary: 'Add a connector; an http one’s answer carries its signing secret, shown only this once',
         body: ConnectorCreate,
         response: { 201: ConnectorWithSecret, 400: Problem, 409: Problem },
       },

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /** CRM connectors (docs/webhooks.md, "CRM connectors"): the API's shapes. */
-export const CONNECTOR_KINDS = ['http'] as const;
+export const CONNECTOR_KINDS = ['http', 'carddav'] as const;
 export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
 const LOOKUP_ORDERS = ['local', 'local_then_external', 'external'] as const;
 export type LookupOrder = (typeof LOOKUP_ORDERS)[number];
@@ -65,8 +65,14 @@ export const ConnectorSchema = Type.Object({
   syncContacts: Type.Boolean(),
   lookupBudgetMs: Type.Integer({ description: 'how long the screen pop waits for this connector' }),
   username: NullableText,
+  syncIntervalMinutes: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'a sync runs every this many minutes; null: only when asked',
+  }),
   lastSyncAt: Type.Union([DateTime, Type.Null()]),
   lastSyncError: NullableText,
+  lastSyncCounts: Type.Union([Type.Record(Type.String(), Type.Integer()), Type.Null()], {
+    description: 'what the last successful sync did: created, updated, pushed, conflicts, deleted, …',
+  }),
   lastTestAt: Type.Union([DateTime, Type.Null()]),
   lastTestError: NullableText,
   createdAt: DateTime,
@@ -78,7 +84,9 @@ export type Connector = Static<typeof ConnectorSchema>;
 export const ConnectorWithSecret = Type.Intersect([
   ConnectorSchema,
   Type.Object({
-    secret: Type.String({ description: 'whsec_…: the signing secret, shown only this once' }),
+    secret: Type.Optional(
+      Type.String({ description: 'http: whsec_…, the signing secret, shown only this once (carddav: absent)' }),
+    ),
   }),
 ]);
 
@@ -87,6 +95,15 @@ const System = Type.String({
   description: 'lower-case letters, digits, ., _ and -, up to 40',
 });
 const Budget = Type.Integer({ minimum: 50, maximum: 5000, description: 'milliseconds, default 300' });
+const Username = Type.String({ minLength: 1, maxLength: 200, description: 'carddav: the server account' });
+const Password = Type.String({
+  minLength: 1,
+  maxLength: 500,
+  description: 'carddav: the account password, stored like a signing secret and never returned',
+});
+const Interval = Type.Union([Type.Integer({ minimum: 5, maximum: 1440 }), Type.Null()], {
+  description: 'minutes between scheduled syncs (5 to 1,440); null: only when asked',
+});
 
 export const ConnectorCreate = Type.Object(
   {
@@ -99,6 +116,9 @@ export const ConnectorCreate = Type.Object(
     logInteractions: Type.Optional(Type.Boolean()),
     syncContacts: Type.Optional(Type.Boolean()),
     lookupBudgetMs: Type.Optional(Budget),
+    username: Type.Optional(Username),
+    password: Type.Optional(Password),
+    syncIntervalMinutes: Type.Optional(Interval),
   },
   { additionalProperties: false },
 );
@@ -113,6 +133,9 @@ export const ConnectorPatch = Type.Object(
     logInteractions: Type.Optional(Type.Boolean()),
     syncContacts: Type.Optional(Type.Boolean()),
     lookupBudgetMs: Type.Optional(Budget),
+    username: Type.Optional(Username),
+    password: Type.Optional(Password),
+    syncIntervalMinutes: Type.Optional(Interval),
     version: Type.Optional(Type.Integer({ description: 'the version read' })),
   },
   { additionalProperties: false },

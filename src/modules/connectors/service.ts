@@ -10,11 +10,14 @@ import { literalRefusal, systemResolver, type Resolver } from '../webhooks/ssrf.
 import type { WebhooksService } from '../webhooks/service.js';
 import {
   ConnectorError,
+  ContactConflict,
+  type ChangesPage,
   type Connector as ConnectorImpl,
   type ConnectorEnv,
   type ExternalContact,
   type InteractionLog,
   type LookupKeys,
+  type TwoWayContacts,
 } from './connector.js';
 import { CONNECTOR_FACTORIES } from './registry.js';
 import type {
@@ -53,8 +56,64 @@ interface SyncJobParams {
   connectorId: string;
 }
 
-/** Writes one external contact to the customer with that external id (created when new), in `tx`. */
-type ContactWriter = (system: string, contact: ExternalContact, tx: Queryable) => Promise<'created' | 'updated'>;
+/** A customer as a contact sync sees it: as an external contact, with its version and last change. */
+interface LocalContact {
+  customerId: string;
+  version: number;
+  updatedAt: Date;
+  contact: ExternalContact;
+}
+
+/** One changed field in a history line: from → to. */
+interface NoteChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** The customers as the contact sync reaches them (set by the crm-connectors flow, which calls the customers module). */
+interface LocalContacts {
+  /** Writes one external contact to the customer with that external id (created when new). */
+  write(
+    system: string,
+    contact: ExternalContact,
+    tx: Queryable,
+  ): Promise<{ outcome: 'created' | 'updated'; customerId: string; version: number }>;
+  /** The customer carrying this external id, or null. */
+  read(system: string, externalId: string, tx?: Queryable): Promise<LocalContact | null>;
+  /** The customers with an id in the system, in id order after `after`. */
+  linked(system: string, after: string | null, limit: number): Promise<(LocalContact & { externalId: string })[]>;
+  /** A line in the customer's history. */
+  note(
+    customerId: string,
+    action: 'sync_conflict' | 'sync_deleted',
+    changes: NoteChange[],
+    tx: Queryable,
+  ): Promise<void>;
+  /** Removes the customer's id in the system (the contact was deleted there); the customer stays. */
+  unlink(system: string, externalId: string, tx: Queryable): Promise<void>;
+}
+
+/** The fields a sync compares (what a vCard holds). */
+const SYNCED_FIELDS = ['displayName', 'firstName', 'lastName', 'company', 'emails', 'phones', 'addresses'] as const;
+
+/** The fields that differ between two versions of a contact: from the first to the second. */
+function contactDiff(a: ExternalContact, b: ExternalContact): NoteChange[] {
+  const out: NoteChange[] = [];
+  for (const f of SYNCED_FIELDS) {
+    const from = a[f] ?? null;
+    const to = b[f] ?? null;
+    if (JSON.stringify(from) !== JSON.stringify(to)) out.push({ field: f, from, to });
+  }
+  return out;
+}
+
+/** Where a new contact of this connector is written (the connector names it after its external id). */
+const put412Href = (conn: { base_url: string }, externalId: string): string =>
+  `${new URL(conn.base_url).pathname.replace(/\/?$/, '/')}${encodeURIComponent(externalId)}.vcf`;
+
+/** How many contacts the push pass reads at a time. */
+const PUSH_BATCH = 100;
 
 interface LogJobParams {
   connectorId: string;
@@ -76,6 +135,14 @@ interface CachedState {
   logTo: string[];
 }
 
+/** User name and password belong to carddav connectors only. */
+function checkCredentials(kind: store.ConnectorRow['kind'], input: { username?: string; password?: string }): void {
+  if (kind === 'carddav') return;
+  for (const field of ['username', 'password'] as const) {
+    if (input[field] !== undefined) throw new Invalid([{ field, message: `only a carddav connector has a ${field}` }]);
+  }
+}
+
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 function toConnector(r: store.ConnectorRow): Connector {
@@ -95,6 +162,8 @@ function toConnector(r: store.ConnectorRow): Connector {
     lastSyncError: r.last_sync_error,
     lastTestAt: iso(r.last_test_at),
     lastTestError: r.last_test_error,
+    syncIntervalMinutes: r.sync_interval_minutes,
+    lastSyncCounts: r.last_sync_counts,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     version: r.version,
@@ -138,8 +207,8 @@ export class ConnectorsService {
   private allowCache: { at: number; hosts: ReadonlySet<string> } | null = null;
   /** Builds what is written back for an interaction (set by the crm-connectors flow). */
   interactionLog: ((system: string, interactionId: string) => Promise<InteractionLog | null>) | null = null;
-  /** Writes a synced contact as a customer (set by the crm-connectors flow). */
-  contactWriter: ContactWriter | null = null;
+  /** The customers as a contact sync reaches them (set by the crm-connectors flow). */
+  localContacts: LocalContacts | null = null;
 
   constructor(
     private readonly db: Db,
@@ -318,55 +387,85 @@ export class ConnectorsService {
   }
 
   /**
-   * One sync run: reads the changes feed from the connector's cursor, page by
-   * page; each page's customers, the new cursor and the sync time commit
-   * together (a run stopped midway carries on from the last page). A contact
-   * the customers module refuses (a bad email…) is skipped and counted; a
-   * deletion in the CRM is not applied here (the customer stays, with its id).
+   * One sync run. The pull: reads the changes feed from the connector's
+   * cursor, page by page; each page's customers, the new cursor and the sync
+   * time commit together (a run stopped midway carries on from the last
+   * page). A contact the customers module refuses (a bad email…) is skipped
+   * and counted. One-way connectors (http): a deletion in the CRM is not
+   * applied (the customer stays, with its id). Two-way connectors (carddav):
+   * see pullTwoWay and push.
    */
   private async runSync(run: Parameters<JobHandler<SyncJobParams, null>['run']>[0]): Promise<Record<string, unknown>> {
     const first = await this.row(this.db, run.job.params.connectorId);
     if (!first.enabled || !first.sync_contacts) return { skipped: 'the connector is disabled or does not sync' };
     const impl = this.implOf(first);
-    const totals = { created: 0, updated: 0, skipped: 0, deleted: 0, pages: 0 };
+    const totals: Record<string, number> = { created: 0, updated: 0, skipped: 0, deleted: 0, pages: 0 };
+    if (impl.twoWay) Object.assign(totals, { unchanged: 0, conflicts: 0, pushed: 0, removed: 0 });
+    const add = (c: Record<string, number>) => {
+      for (const [k, v] of Object.entries(c)) totals[k] = (totals[k] ?? 0) + v;
+    };
     /** The first contacts skipped and why (the job's result shows them). */
     const problems: SyncProblem[] = [];
+    /** A full listing (no sync token): every href seen, to find the deleted ones. */
+    let seen: Set<string> | null = null;
     try {
       let cursor = first.sync_cursor;
       for (let page = 0; page < MAX_SYNC_PAGES; page++) {
         const changes = await impl.changes(cursor);
+        if (changes.full) {
+          seen ??= new Set();
+          for (const c of changes.changes) if (c.href && !c.deleted) seen.add(c.href);
+        }
         const counts = await run.step(async (tx) => {
-          const c = { created: 0, updated: 0, skipped: 0, deleted: 0, problems: [] as SyncProblem[] };
+          const c = { created: 0, updated: 0, skipped: 0, deleted: 0, unchanged: 0, conflicts: 0 };
+          const pageProblems: SyncProblem[] = [];
           for (const change of changes.changes) {
-            if (change.deleted || !change.contact) {
-              c.deleted++;
-              continue;
-            }
             await tx.query('SAVEPOINT connector_contact');
             try {
-              c[await this.contactWriter!(first.system, { ...change.contact, externalId: change.externalId }, tx)]++;
+              if (impl.twoWay) await this.pullTwoWay(first, impl.twoWay, change, c, tx);
+              else if (change.deleted || !change.contact) c.deleted++;
+              else {
+                const written = await this.localContacts!.write(
+                  first.system,
+                  { ...change.contact, externalId: change.externalId },
+                  tx,
+                );
+                c[written.outcome]++;
+              }
               await tx.query('RELEASE SAVEPOINT connector_contact');
             } catch (err) {
               if (!(err instanceof Invalid)) throw err;
               await tx.query('ROLLBACK TO SAVEPOINT connector_contact');
               c.skipped++;
-              c.problems.push({ externalId: change.externalId, error: err.message });
+              pageProblems.push({ externalId: change.externalId, error: err.message });
             }
           }
           await tx.query(
             'UPDATE connectors SET sync_cursor = $2, last_sync_at = $3, last_sync_error = NULL WHERE id = $1',
             [first.id, changes.cursor ?? cursor, this.clock.now()],
           );
-          return { record: { checkpoint: null, done: page + 1 }, value: c };
+          return { record: { checkpoint: null, done: page + 1 }, value: { counts: c, problems: pageProblems } };
         });
-        totals.created += counts.created;
-        totals.updated += counts.updated;
-        totals.skipped += counts.skipped;
-        totals.deleted += counts.deleted;
+        const { unchanged, conflicts, ...pulled } = counts.counts;
+        add(impl.twoWay ? { ...pulled, unchanged, conflicts } : pulled);
         problems.push(...counts.problems.slice(0, MAX_SYNC_PROBLEMS - problems.length));
         totals.pages++;
         cursor = changes.cursor ?? cursor;
         if (!changes.more) break;
+      }
+      if (impl.twoWay) {
+        if (seen) add(await this.deletedFromListing(run, first, seen));
+        add(await this.push(run, first, impl.twoWay));
+        await this.db.query('UPDATE connectors SET last_sync_at = $2, last_sync_counts = $3 WHERE id = $1', [
+          first.id,
+          this.clock.now(),
+          JSON.stringify(totals),
+        ]);
+      } else {
+        await this.db.query('UPDATE connectors SET last_sync_counts = $2 WHERE id = $1', [
+          first.id,
+          JSON.stringify(totals),
+        ]);
       }
     } catch (err) {
       const message = err instanceof ConnectorError ? err.message : 'the sync failed';
@@ -374,6 +473,257 @@ export class ConnectorsService {
       throw err;
     }
     return { ...totals, problems };
+  }
+
+  /**
+   * One change pulled from a two-way connector. Unchanged since the last sync
+   * (the same ETag, e.g. our own write coming back): nothing. Changed there
+   * only: written to the customer. Changed on both sides (the customer's
+   * version is past the one synced): a conflict, resolved by version (see
+   * resolveConflict). Deleted there: the customer loses its id in that system
+   * and keeps everything else, unless it changed here since (then it is
+   * written back as a new contact by the push).
+   */
+  private async pullTwoWay(
+    conn: store.ConnectorRow,
+    two: TwoWayContacts,
+    change: ChangesPage['changes'][number],
+    c: Record<'created' | 'updated' | 'deleted' | 'unchanged' | 'conflicts', number>,
+    tx: Queryable,
+  ): Promise<void> {
+    const local = this.localContacts!;
+    const link =
+      (change.href ? await store.linkOf(tx, conn.id, { href: change.href }) : null) ??
+      (await store.linkOf(tx, conn.id, { externalId: change.externalId }));
+    if (change.deleted || !change.contact) {
+      // A deletion of a contact never synced (an initial sync may list old ones) is not counted.
+      if (link) {
+        await this.remoteDeleted(conn, link, tx);
+        c.deleted++;
+      }
+      return;
+    }
+    const contact = { ...change.contact, externalId: change.externalId };
+    if (link && change.etag && link.etag === change.etag) {
+      c.unchanged++;
+      return;
+    }
+    const mine = await local.read(conn.system, contact.externalId, tx);
+    if (link && mine && mine.version > link.synced_version) {
+      c.conflicts++;
+      await this.resolveConflict(
+        conn,
+        two,
+        mine,
+        { contact, etag: change.etag ?? null, href: change.href ?? link.href },
+        tx,
+      );
+      return;
+    }
+    const written = await local.write(conn.system, contact, tx);
+    await store.saveLink(tx, conn.id, {
+      external_id: contact.externalId,
+      href: change.href ?? link?.href ?? `${contact.externalId}.vcf`,
+      etag: change.etag ?? null,
+      synced_version: written.version,
+    });
+    c[written.outcome]++;
+  }
+
+  /**
+   * Both sides changed one contact: the newer change wins, by version — the
+   * vCard's REV against the time the customer reached its current version
+   * (a vCard without REV loses). The winner is applied (the customer updated,
+   * or the contact pushed with If-Match the version just read, by the push
+   * pass); the customer's history gets a `sync_conflict` line naming the
+   * winner and the values the other side lost.
+   */
+  private async resolveConflict(
+    conn: store.ConnectorRow,
+    _two: TwoWayContacts,
+    mine: LocalContact,
+    theirs: { contact: ExternalContact; etag: string | null; href: string },
+    tx: Queryable,
+  ): Promise<void> {
+    const local = this.localContacts!;
+    const rev = theirs.contact.revision ? new Date(theirs.contact.revision) : null;
+    const theyWin = rev !== null && rev.getTime() > mine.updatedAt.getTime();
+    const verdict = {
+      field: 'conflict',
+      from: null,
+      to: theyWin
+        ? `${conn.system} won: changed at ${rev!.toISOString()}, after Switchboard's version ${mine.version} (${mine.updatedAt.toISOString()})`
+        : `Switchboard won: version ${mine.version} (${mine.updatedAt.toISOString()}) is newer than ${conn.system}'s change${rev ? ` at ${rev.toISOString()}` : ' (no revision)'}`,
+    };
+    if (theyWin) {
+      // The lost values: Switchboard's, replaced by the address book's.
+      await local.note(mine.customerId, 'sync_conflict', [verdict, ...contactDiff(mine.contact, theirs.contact)], tx);
+      const written = await local.write(conn.system, theirs.contact, tx);
+      await store.saveLink(tx, conn.id, {
+        external_id: theirs.contact.externalId,
+        href: theirs.href,
+        etag: theirs.etag,
+        synced_version: written.version,
+      });
+    } else {
+      // The lost values: the address book's, overwritten by the push (If-Match the ETag just read).
+      const lost = contactDiff(theirs.contact, mine.contact).map((d) => ({ ...d, field: `${conn.system}.${d.field}` }));
+      await local.note(mine.customerId, 'sync_conflict', [verdict, ...lost], tx);
+      const link = await store.linkOf(tx, conn.id, { externalId: theirs.contact.externalId });
+      await store.saveLink(tx, conn.id, {
+        external_id: theirs.contact.externalId,
+        href: theirs.href,
+        etag: theirs.etag,
+        synced_version: Math.min(link?.synced_version ?? 0, mine.version - 1),
+      });
+    }
+  }
+
+  /** The contact was deleted on the server. */
+  private async remoteDeleted(conn: store.ConnectorRow, link: store.ContactLink, tx: Queryable): Promise<void> {
+    const local = this.localContacts!;
+    const mine = await local.read(conn.system, link.external_id, tx);
+    await store.dropLink(tx, conn.id, link.external_id);
+    if (!mine) return;
+    if (mine.version > link.synced_version) {
+      // Changed here since: Switchboard wins, the push writes it back as a new contact.
+      await local.note(
+        mine.customerId,
+        'sync_conflict',
+        [
+          {
+            field: 'conflict',
+            from: null,
+            to: `deleted in ${conn.system} but changed in Switchboard since: written back`,
+          },
+        ],
+        tx,
+      );
+      return;
+    }
+    await local.note(
+      mine.customerId,
+      'sync_deleted',
+      [{ field: `externalIds.${conn.system}`, from: link.external_id, to: null }],
+      tx,
+    );
+    await local.unlink(conn.system, link.external_id, tx);
+  }
+
+  /** A full listing (no sync token): synced contacts it did not list were deleted on the server. */
+  private async deletedFromListing(
+    run: Parameters<JobHandler<SyncJobParams, null>['run']>[0],
+    conn: store.ConnectorRow,
+    seen: Set<string>,
+  ): Promise<Record<string, number>> {
+    let deleted = 0;
+    let after: string | null = null;
+    for (;;) {
+      const links = await store.linksAfter(this.db, conn.id, after, PUSH_BATCH);
+      if (links.length === 0) break;
+      after = links[links.length - 1].external_id;
+      const gone = links.filter((l) => !seen.has(l.href));
+      if (gone.length === 0) continue;
+      await run.step(async (tx) => {
+        for (const l of gone) await this.remoteDeleted(conn, l, tx);
+        return { record: { checkpoint: null, done: 0 }, value: null };
+      });
+      deleted += gone.length;
+    }
+    return { deleted };
+  }
+
+  /**
+   * The push pass of a two-way connector: every customer with an id in the
+   * connector's system whose version is past the one synced is written to
+   * the server (If-Match the ETag last seen; If-None-Match * when new); a
+   * 412 means it changed there meanwhile: read again and resolved by version.
+   * A synced contact whose customer is gone (deleted or unlinked here) is
+   * deleted on the server (If-Match).
+   */
+  private async push(
+    run: Parameters<JobHandler<SyncJobParams, null>['run']>[0],
+    conn: store.ConnectorRow,
+    two: TwoWayContacts,
+  ): Promise<Record<string, number>> {
+    const local = this.localContacts!;
+    const counts = { pushed: 0, conflicts: 0, removed: 0, updated: 0 };
+    const linkedIds = new Set<string>();
+    let after: string | null = null;
+    for (;;) {
+      const batch = await local.linked(conn.system, after, PUSH_BATCH);
+      if (batch.length === 0) break;
+      after = batch[batch.length - 1].externalId;
+      for (const mine of batch) {
+        linkedIds.add(mine.externalId);
+        const link = await store.linkOf(this.db, conn.id, { externalId: mine.externalId });
+        if (link && mine.version <= link.synced_version) continue;
+        const contact = { ...mine.contact, externalId: mine.externalId };
+        let at = { href: link?.href ?? null, etag: link?.etag ?? null };
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const put = await two.putContact(contact, at);
+            // A server that answers no ETag: read it, so the next pull knows its own write.
+            const etag = put.etag ?? (await two.getContact(put.href))?.etag ?? null;
+            await run.step(async (tx) => {
+              await store.saveLink(tx, conn.id, {
+                external_id: mine.externalId,
+                href: put.href,
+                etag,
+                synced_version: mine.version,
+              });
+              return { record: { checkpoint: null, done: 0 }, value: null };
+            });
+            counts.pushed++;
+            break;
+          } catch (err) {
+            if (!(err instanceof ContactConflict) || attempt > 0) throw err;
+            const theirs = await two.getContact(at.href ?? put412Href(conn, mine.externalId));
+            if (!theirs) {
+              at = { href: at.href, etag: null };
+              continue;
+            }
+            counts.conflicts++;
+            const href = at.href ?? put412Href(conn, mine.externalId);
+            const won = await run.step(async (tx) => {
+              const fresh = await local.read(conn.system, mine.externalId, tx);
+              if (!fresh) return { record: { checkpoint: null, done: 0 }, value: true };
+              await this.resolveConflict(
+                conn,
+                two,
+                fresh,
+                { contact: { ...theirs.contact, externalId: mine.externalId }, etag: theirs.etag, href },
+                tx,
+              );
+              const l = await store.linkOf(tx, conn.id, { externalId: mine.externalId });
+              return { record: { checkpoint: null, done: 0 }, value: l !== null && l.synced_version >= fresh.version };
+            });
+            if (won) {
+              counts.updated++;
+              break;
+            }
+            at = { href, etag: theirs.etag };
+          }
+        }
+      }
+    }
+    // Synced contacts whose customer is gone or no longer carries the id: deleted on the server.
+    let from: string | null = null;
+    for (;;) {
+      const links = await store.linksAfter(this.db, conn.id, from, PUSH_BATCH);
+      if (links.length === 0) break;
+      from = links[links.length - 1].external_id;
+      for (const l of links) {
+        if (linkedIds.has(l.external_id)) continue;
+        await two.deleteContact(l.href, l.etag);
+        await run.step(async (tx) => {
+          await store.dropLink(tx, conn.id, l.external_id);
+          return { record: { checkpoint: null, done: 0 }, value: null };
+        });
+        counts.removed++;
+      }
+    }
+    return counts;
   }
 
   // ------------------------------------------------------------ configuration
@@ -388,32 +738,43 @@ export class ConnectorsService {
     return toConnector(await this.row(this.db, id));
   }
 
-  /** Adds a connector; the answer carries its signing secret, which is never shown again. */
-  async create(actor: Actor, input: ConnectorCreate, tx?: Queryable): Promise<Connector & { secret: string }> {
+  /**
+   * Adds a connector. http: the answer carries its signing secret, which is
+   * never shown again. carddav: the user name and password are required; the
+   * password is stored as the secret and never returned.
+   */
+  async create(actor: Actor, input: ConnectorCreate, tx?: Queryable): Promise<Connector & { secret?: string }> {
     requirePrivilege(actor, 'integrations.manage');
+    checkCredentials(input.kind, input);
+    if (input.kind === 'carddav') {
+      if (!input.username) throw new Invalid([{ field: 'username', message: 'required for a carddav connector' }]);
+      if (!input.password) throw new Invalid([{ field: 'password', message: 'required for a carddav connector' }]);
+    }
     // Read before the transaction: the allow-list is read outside it (the embedded engine has one connection).
     const baseUrl = await this.checkUrl(input.baseUrl);
     const created = await inTransaction(this.db, tx, async (q) => {
       const [count] = await q.query<{ n: number }>('SELECT count(*) AS n FROM connectors');
       if (count.n >= MAX_CONNECTORS)
         throw new Invalid([{ field: 'kind', message: `at most ${MAX_CONNECTORS} connectors` }]);
-      const secret = `whsec_${randomBytes(32).toString('base64')}`;
+      const secret = input.kind === 'carddav' ? input.password! : `whsec_${randomBytes(32).toString('base64')}`;
       const now = this.clock.now();
       const [row] = await q.query<store.ConnectorRow>(
         `INSERT INTO connectors (kind, name, system, base_url, enabled, use_for_lookup, log_interactions,
-           sync_contacts, lookup_budget_ms, secret, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING *`,
+           sync_contacts, lookup_budget_ms, secret, username, sync_interval_minutes, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING *`,
         [
           input.kind,
           input.name.trim(),
           input.system,
           baseUrl,
           input.enabled ?? true,
-          input.useForLookup ?? true,
-          input.logInteractions ?? true,
-          input.syncContacts ?? false,
+          input.useForLookup ?? input.kind === 'http',
+          input.logInteractions ?? input.kind === 'http',
+          input.syncContacts ?? input.kind === 'carddav',
           input.lookupBudgetMs ?? 300,
           secret,
+          input.username?.trim() ?? null,
+          input.syncIntervalMinutes ?? null,
           now,
         ],
       );
@@ -424,7 +785,7 @@ export class ConnectorsService {
         details: { kind: row.kind, system: row.system, baseUrl },
       });
       await store.announceChange(q);
-      return { ...toConnector(row), secret };
+      return input.kind === 'http' ? { ...toConnector(row), secret } : toConnector(row);
     });
     if (!tx) await this.reload();
     return created;
@@ -436,10 +797,17 @@ export class ConnectorsService {
     const updated = await inTransaction(this.db, tx, async (q) => {
       const before = await this.row(q, id, true);
       if (patch.version !== undefined && patch.version !== before.version) throw Conflict.stale(toConnector(before));
+      checkCredentials(before.kind, patch);
       const baseUrl = checkedUrl ?? before.base_url;
+      const interval =
+        patch.syncIntervalMinutes === undefined ? before.sync_interval_minutes : patch.syncIntervalMinutes;
       const [row] = await q.query<store.ConnectorRow>(
         `UPDATE connectors SET name = $2, base_url = $3, enabled = $4, use_for_lookup = $5, log_interactions = $6,
-           sync_contacts = $7, lookup_budget_ms = $8, updated_at = $9, version = version + 1
+           sync_contacts = $7, lookup_budget_ms = $8, updated_at = $9, version = version + 1,
+           username = $10, secret = $11, sync_interval_minutes = $12,
+           next_sync_at = CASE WHEN $12::integer IS DISTINCT FROM sync_interval_minutes THEN NULL ELSE next_sync_at END,
+           -- Another address book or account: its sync-token and ETags mean nothing there.
+           sync_cursor = CASE WHEN $3 <> base_url OR $10 IS DISTINCT FROM username THEN NULL ELSE sync_cursor END
          WHERE id = $1 RETURNING *`,
         [
           id,
@@ -451,9 +819,17 @@ export class ConnectorsService {
           patch.syncContacts ?? before.sync_contacts,
           patch.lookupBudgetMs ?? before.lookup_budget_ms,
           this.clock.now(),
+          patch.username?.trim() ?? before.username,
+          patch.password ?? before.secret,
+          interval,
         ],
       );
-      const { version: _version, ...changes } = patch;
+      if (row.sync_cursor === null && before.sync_cursor !== null) {
+        await q.query('DELETE FROM connector_contacts WHERE connector_id = $1', [id]);
+      }
+      const { version: _version, password, ...rest } = patch;
+      // The audit line says the password changed, never what it is.
+      const changes = password === undefined ? rest : { ...rest, password: 'changed' };
       await recordAudit(q, actor, {
         action: 'connector.updated',
         targetType: 'connector',
@@ -533,6 +909,17 @@ export class ConnectorsService {
       error,
     ]);
     return { ok: error === null, latencyMs, error };
+  }
+
+  /** Enqueues the scheduled syncs that are due (every process calls it; each due sync is claimed by one). */
+  async scheduleSyncs(): Promise<number> {
+    return inTransaction(this.db, undefined, async (q) => {
+      const ids = await store.claimDueSyncs(q, this.clock.now());
+      for (const connectorId of ids) {
+        await this.deps.jobs.enqueue<SyncJobParams>({ kind: SYNC_JOB_KIND, params: { connectorId }, ownerId: null }, q);
+      }
+      return ids.length;
+    });
   }
 
   private async row(q: Queryable, id: string, forUpdate = false): Promise<store.ConnectorRow> {

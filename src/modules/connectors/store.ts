@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/adapter.js';
 import type { ConnectorKind, LookupOrder } from './schema.js';
 
-/** The connectors module's SQL: `connectors` and `connector_settings` (migration 1530). */
+/** The connectors module's SQL: `connectors`, `connector_settings` (migration 1530) and `connector_contacts` (1540). */
 export interface ConnectorRow {
   id: string;
   kind: ConnectorKind;
@@ -20,6 +20,9 @@ export interface ConnectorRow {
   last_sync_error: string | null;
   last_test_at: Date | null;
   last_test_error: string | null;
+  sync_interval_minutes: number | null;
+  next_sync_at: Date | null;
+  last_sync_counts: Record<string, number> | null;
   created_at: Date;
   updated_at: Date;
   version: number;
@@ -52,4 +55,75 @@ export async function settingsRow(
 /** Tells every process (itself included) to reload the cached configuration, at commit. */
 export async function announceChange(q: Queryable): Promise<void> {
   await q.query(`SELECT pg_notify('${CHANGED_CHANNEL}', '')`);
+}
+
+/** A contact as the last sync left it on both sides (two-way connectors). */
+export interface ContactLink {
+  external_id: string;
+  href: string;
+  etag: string | null;
+  synced_version: number;
+}
+
+export async function linkOf(
+  q: Queryable,
+  connectorId: string,
+  by: { externalId: string } | { href: string },
+): Promise<ContactLink | null> {
+  const [column, value] = 'href' in by ? ['href', by.href] : ['external_id', by.externalId];
+  const rows = await q.query<ContactLink>(
+    `SELECT external_id, href, etag, synced_version FROM connector_contacts WHERE connector_id = $1 AND ${column} = $2`,
+    [connectorId, value],
+  );
+  return rows[0] ?? null;
+}
+
+export async function saveLink(q: Queryable, connectorId: string, link: ContactLink): Promise<void> {
+  // One contact per href: a contact that moved (a new UID at an old address) replaces the old link.
+  await q.query('DELETE FROM connector_contacts WHERE connector_id = $1 AND href = $2 AND external_id <> $3', [
+    connectorId,
+    link.href,
+    link.external_id,
+  ]);
+  await q.query(
+    `INSERT INTO connector_contacts (connector_id, external_id, href, etag, synced_version) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (connector_id, external_id) DO UPDATE SET href = $3, etag = $4, synced_version = $5`,
+    [connectorId, link.external_id, link.href, link.etag, link.synced_version],
+  );
+}
+
+export async function dropLink(q: Queryable, connectorId: string, externalId: string): Promise<void> {
+  await q.query('DELETE FROM connector_contacts WHERE connector_id = $1 AND external_id = $2', [
+    connectorId,
+    externalId,
+  ]);
+}
+
+/** The links of a connector in external-id order after `after` (null: from the start). */
+export async function linksAfter(
+  q: Queryable,
+  connectorId: string,
+  after: string | null,
+  limit: number,
+): Promise<ContactLink[]> {
+  return q.query<ContactLink>(
+    `SELECT external_id, href, etag, synced_version FROM connector_contacts
+     WHERE connector_id = $1 AND ($2::text IS NULL OR external_id > $2) ORDER BY external_id LIMIT $3`,
+    [connectorId, after, limit],
+  );
+}
+
+/**
+ * Claims the scheduled syncs that are due: moves each one's next time on in
+ * the same statement, so of several processes only one enqueues it.
+ */
+export async function claimDueSyncs(q: Queryable, now: Date): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `UPDATE connectors SET next_sync_at = $1::timestamptz + make_interval(mins => sync_interval_minutes)
+     WHERE enabled AND sync_contacts AND sync_interval_minutes IS NOT NULL
+       AND (next_sync_at IS NULL OR next_sync_at <= $1)
+     RETURNING id`,
+    [now],
+  );
+  return rows.map((r) => r.id);
 }

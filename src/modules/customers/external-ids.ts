@@ -51,7 +51,42 @@ export class ExternalIdsService {
       'SELECT customer_id FROM customer_external_ids WHERE system = $1 AND external_id = $2',
       [system, externalId],
     );
-    return rows[0] ? this.customers.get(actor, rows[0].customer_id) : null;
+    return rows[0] ? this.customers.get(actor, rows[0].customer_id, tx) : null;
+  }
+
+  /**
+   * The ids of one system in id order after `after`, at most `limit`, with
+   * their customers: what a two-way contact sync pushes.
+   */
+  async listBySystem(
+    actor: Actor,
+    system: string,
+    page: { after: string | null; limit: number },
+    tx?: Queryable,
+  ): Promise<{ externalId: string; customer: Customer }[]> {
+    requirePrivilege(actor, 'customers.view');
+    check(system, page.after ?? 'x');
+    const rows = await (tx ?? this.db).query<{ external_id: string; customer_id: string }>(
+      `SELECT external_id, customer_id FROM customer_external_ids
+       WHERE system = $1 AND ($2::text IS NULL OR external_id > $2) ORDER BY external_id LIMIT $3`,
+      [system, page.after, page.limit],
+    );
+    const out: { externalId: string; customer: Customer }[] = [];
+    for (const r of rows) {
+      const customer = await this.customers.get(actor, r.customer_id, tx).catch(() => null);
+      if (customer) out.push({ externalId: r.external_id, customer });
+    }
+    return out;
+  }
+
+  /** Removes a customer's id in a system (the record was deleted there); the customer stays. */
+  async unlink(actor: Actor, system: string, externalId: string, tx?: Queryable): Promise<void> {
+    requirePrivilege(actor, 'customers.edit');
+    check(system, externalId);
+    await (tx ?? this.db).query('DELETE FROM customer_external_ids WHERE system = $1 AND external_id = $2', [
+      system,
+      externalId,
+    ]);
   }
 
   /**

@@ -8,7 +8,7 @@ import { isUuid } from '../../http/ids.js';
 import type { Page } from '../../http/pagination.js';
 import { validateCustomFields } from '../custom-fields/validate.js';
 import { DefinitionReads, prepareCustomFieldFilters, prepareCustomFieldSearch } from '../custom-fields/filters.js';
-import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
+import { diffFields, listHistory, recordHistory, type FieldChange, type HistoryEntry } from '../history/service.js';
 import { enqueueWebhook } from '../webhooks/outbox.js';
 import { normalisePhone } from './phones.js';
 import { PreferencesService } from './preferences.js';
@@ -145,9 +145,9 @@ export class CustomersService {
     });
   }
 
-  async get(actor: Actor, id: string): Promise<Customer> {
+  async get(actor: Actor, id: string, tx?: Queryable): Promise<Customer> {
     requirePrivilege(actor, 'customers.view');
-    const row = isUuid(id) ? await getRow(this.db, id) : null;
+    const row = isUuid(id) ? await getRow(tx ?? this.db, id) : null;
     if (!row) throw new NotFound('Customer');
     return toCustomer(row);
   }
@@ -323,6 +323,22 @@ export class CustomersService {
     requirePrivilege(actor, 'customers.view');
     const prefix = (query.q !== undefined && tagText(query.q)) || null;
     return { items: await customerTagCounts(this.db, { prefix, limit: query.limit ?? 100 }) };
+  }
+
+  /**
+   * A line in a customer's history that is not a change of its fields: what
+   * a contact sync decided (a conflict and which side won, a contact deleted
+   * in the other system), in the caller's transaction.
+   */
+  async recordNote(
+    actor: Actor,
+    id: string,
+    action: 'sync_conflict' | 'sync_deleted',
+    changes: FieldChange[],
+    tx?: Queryable,
+  ): Promise<void> {
+    requirePrivilege(actor, 'customers.edit');
+    await recordHistory(tx ?? this.db, actor, { recordType: RECORD_TYPE, recordId: id, action, changes });
   }
 
   /** Deletes a customer; the history keeps every field it had, who deleted it and when. */

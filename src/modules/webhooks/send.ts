@@ -143,6 +143,8 @@ interface Exchange {
   /** The answer was cut at the limit. */
   truncated: boolean;
   latencyMs: number;
+  /** The answer's headers (lower-case names); empty without an answer. */
+  headers: Record<string, string>;
 }
 
 /**
@@ -151,7 +153,8 @@ interface Exchange {
  * and an AbortSignal that ends it early; reads up to `limit` bytes of the answer.
  */
 export function exchangePinned(opts: {
-  method: 'GET' | 'POST' | 'PUT';
+  /** GET, POST and PUT; the WebDAV methods the CardDAV connector uses (REPORT, PROPFIND, DELETE). */
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'REPORT' | 'PROPFIND';
   url: URL;
   pinned: { address: string; family: number };
   headers: Record<string, string>;
@@ -159,13 +162,15 @@ export function exchangePinned(opts: {
   timeoutMs: number;
   limit: number;
   signal?: AbortSignal;
+  /** The body's type (default application/json). */
+  contentType?: string;
 }): Promise<Exchange> {
   const { url, pinned, body, timeoutMs, limit, signal } = opts;
   const started = performance.now();
   const mod = url.protocol === 'https:' ? https : http;
   const headers: Record<string, string | number> = { ...opts.headers };
   if (body !== null) {
-    headers['content-type'] = 'application/json';
+    headers['content-type'] = opts.contentType ?? 'application/json';
     headers['content-length'] = Buffer.byteLength(body);
   }
   return new Promise((resolve) => {
@@ -185,11 +190,14 @@ export function exchangePinned(opts: {
         let size = 0;
         let truncated = false;
         const finish = () => {
+          const answered: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) answered[k] = String(v);
           done({
             status: res.statusCode ?? null,
             body: Buffer.concat(chunks).toString('utf8'),
             error: null,
             truncated,
+            headers: answered,
           });
           res.destroy();
         };
@@ -208,7 +216,7 @@ export function exchangePinned(opts: {
     const onAbort = () => req.destroy(new Error('abandoned: past its budget'));
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    req.on('error', (err) => done({ status: null, body: '', error: err.message, truncated: false }));
+    req.on('error', (err) => done({ status: null, body: '', error: err.message, truncated: false, headers: {} }));
     if (signal?.aborted) onAbort();
     req.end(body ?? undefined);
   });

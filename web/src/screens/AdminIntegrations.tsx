@@ -15,6 +15,17 @@ const ORDERS = [
   { value: 'external', label: 'The CRM (local customers when it fails)' },
 ];
 
+const KINDS = [
+  { value: 'http', label: 'HTTP (signed JSON)' },
+  { value: 'carddav', label: 'CardDAV address book' },
+];
+
+/** What the last sync did, in words: only the counts that are not zero. */
+function countsText(counts: Record<string, number>): string {
+  const shown = Object.entries(counts).filter(([k, v]) => v > 0 && k !== 'pages');
+  return shown.length === 0 ? 'nothing changed' : shown.map(([k, v]) => `${v} ${k}`).join(', ');
+}
+
 /** Admin → Integrations: CRM connectors (docs/webhooks.md, CRM connectors), a connection test, the last sync. */
 export function AdminIntegrations() {
   const toast = useToast();
@@ -27,7 +38,8 @@ export function AdminIntegrations() {
     [],
   );
   const act = useListAction(reload);
-  const [form, setForm] = useState({ name: '', system: '', baseUrl: '' });
+  const empty = { kind: 'http', name: '', system: '', baseUrl: '', username: '', password: '', interval: '' };
+  const [form, setForm] = useState(empty);
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
 
@@ -43,10 +55,15 @@ export function AdminIntegrations() {
   const create = async (e: FormEvent) => {
     e.preventDefault();
     try {
-      const created = await api.post<ConnectorWithSecret>(BASE, { kind: 'http', ...form });
-      setSecret({ name: created.name, secret: created.secret });
+      const { kind, name, system, baseUrl, username, password, interval } = form;
+      const body =
+        kind === 'carddav'
+          ? { kind, name, system, baseUrl, username, password, syncIntervalMinutes: interval ? Number(interval) : null }
+          : { kind, name, system, baseUrl };
+      const created = await api.post<ConnectorWithSecret>(BASE, body);
+      if (created.secret) setSecret({ name: created.name, secret: created.secret });
       setFormError(null);
-      setForm({ name: '', system: '', baseUrl: '' });
+      setForm(empty);
       reload();
     } catch (err) {
       setFormError(errorText(err));
@@ -72,7 +89,8 @@ export function AdminIntegrations() {
       <h2>Integrations</h2>
       <p>
         CRM connectors let the screen pop ask an external CRM who is calling, write every ended interaction back to it,
-        and pull its contacts into customers. Requests are signed like webhooks.
+        and pull its contacts into customers. Requests are signed like webhooks. A CardDAV address book syncs its
+        contacts with customers both ways.
       </p>
       <Select
         label="Screen pop lookup order"
@@ -86,13 +104,49 @@ export function AdminIntegrations() {
         }
       />
       <form className="filters" onSubmit={create} aria-label="New CRM connector">
+        <Select
+          label="Kind"
+          value={form.kind}
+          options={KINDS}
+          onChange={(e) => setForm({ ...form, kind: e.target.value })}
+        />
         <Field label="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
         <Field
           label="System (external id)"
           value={form.system}
           onChange={(e) => setForm({ ...form, system: e.target.value })}
         />
-        <Field label="Base URL" value={form.baseUrl} onChange={(e) => setForm({ ...form, baseUrl: e.target.value })} />
+        <Field
+          label={form.kind === 'carddav' ? 'Address book URL' : 'Base URL'}
+          value={form.baseUrl}
+          onChange={(e) => setForm({ ...form, baseUrl: e.target.value })}
+        />
+        {form.kind === 'carddav' && (
+          <>
+            <Field
+              label="User name"
+              value={form.username}
+              autoComplete="off"
+              onChange={(e) => setForm({ ...form, username: e.target.value })}
+            />
+            <Field
+              label="Password"
+              type="password"
+              value={form.password}
+              autoComplete="new-password"
+              onChange={(e) => setForm({ ...form, password: e.target.value })}
+            />
+            <Field
+              label="Sync every (minutes)"
+              type="number"
+              min={5}
+              max={1440}
+              value={form.interval}
+              hint="empty: only with Sync now"
+              onChange={(e) => setForm({ ...form, interval: e.target.value })}
+            />
+          </>
+        )}
         <div className="field end">
           <button type="submit" className="primary">
             Add connector
@@ -135,7 +189,7 @@ export function AdminIntegrations() {
             {connectors.map((c) => (
               <tr key={c.id} data-connector={c.system}>
                 <td data-label="Connector">
-                  {c.name} <span className="muted">({c.system})</span>
+                  {c.name} <span className="muted">({c.kind === 'carddav' ? `CardDAV, ${c.system}` : c.system})</span>
                   <div className="muted">{c.baseUrl}</div>
                 </td>
                 <td data-label="Status">
@@ -153,6 +207,8 @@ export function AdminIntegrations() {
                 </td>
                 <td data-label="Last sync">
                   {c.lastSyncAt ? formatDateTime(c.lastSyncAt) : 'never'}
+                  {c.lastSyncCounts && <div className="muted">{countsText(c.lastSyncCounts)}</div>}
+                  {c.syncIntervalMinutes !== null && <div className="muted">every {c.syncIntervalMinutes} min</div>}
                   {c.lastSyncError && <div className="error">{c.lastSyncError}</div>}
                 </td>
                 <td>
