@@ -101,6 +101,10 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
   webhook_settings: { handling: 'none', note: 'configuration' },
   connectors: { handling: 'none', note: 'CRM connector configuration (no customer data)' },
   connector_settings: { handling: 'none', note: 'configuration' },
+  connector_contacts: {
+    handling: 'kept',
+    note: "CardDAV sync state: a contact's id and path in the address book and its ETag (no names, numbers or addresses); an erasure does not reach the address book itself",
+  },
 };
 
 /**
