@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import type { Resolver } from '../webhooks/ssrf.js';
+import { resolveTarget, TargetRefused, type Resolver } from '../webhooks/ssrf.js';
 import type { ConnectorKind } from './schema.js';
 
 /**
@@ -105,6 +105,16 @@ export interface ConnectorEnv {
 
 /** A failure a connector reports in plain words (shown to administrators: job errors, last sync error). */
 export class ConnectorError extends Error {}
+
+/** The checked address to call `url` at (the SSRF guard, as for webhooks); a refused target is a ConnectorError. */
+export async function connectorTarget(url: URL, env: ConnectorEnv): ReturnType<typeof resolveTarget> {
+  try {
+    return await resolveTarget(url, await env.allowList(), env.resolver);
+  } catch (err) {
+    if (err instanceof TargetRefused) throw new ConnectorError(`refused: ${err.message}`);
+    throw err;
+  }
+}
 
 /** A conditional write found another version than the one named (HTTP 412): read it again and resolve. */
 export class ContactConflict extends ConnectorError {}

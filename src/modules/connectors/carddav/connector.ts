@@ -1,8 +1,8 @@
 import { XMLParser } from 'fast-xml-parser';
 import { exchangePinned } from '../../webhooks/send.js';
-import { resolveTarget, TargetRefused } from '../../webhooks/ssrf.js';
 import {
   ConnectorError,
+  connectorTarget,
   ContactConflict,
   type ChangesPage,
   type Connector,
@@ -100,13 +100,7 @@ export function carddavConnector(config: ConnectorConfig, env: ConnectorEnv): Co
     url: URL,
     opts: { body?: string; headers?: Record<string, string>; signal?: AbortSignal; contentType?: string } = {},
   ) {
-    let pinned;
-    try {
-      pinned = await resolveTarget(url, await env.allowList(), env.resolver);
-    } catch (err) {
-      if (err instanceof TargetRefused) throw new ConnectorError(`refused: ${err.message}`);
-      throw err;
-    }
+    const pinned = await connectorTarget(url, env);
     const res = await exchangePinned({
       method,
       url,

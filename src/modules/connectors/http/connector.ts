@@ -3,9 +3,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Webhook } from 'standardwebhooks';
 import { exchangePinned } from '../../webhooks/send.js';
-import { resolveTarget, TargetRefused } from '../../webhooks/ssrf.js';
 import {
   ConnectorError,
+  connectorTarget,
   type ChangesPage,
   type Connector,
   type ConnectorConfig,
@@ -82,13 +82,7 @@ export function httpConnector(config: ConnectorConfig, env: ConnectorEnv): Conne
     opts: { msgId?: string; signal?: AbortSignal; timeoutMs?: number } = {},
   ): Promise<unknown> {
     const url = new URL(base + path);
-    let pinned;
-    try {
-      pinned = await resolveTarget(url, await env.allowList(), env.resolver);
-    } catch (err) {
-      if (err instanceof TargetRefused) throw new ConnectorError(`refused: ${err.message}`);
-      throw err;
-    }
+    const pinned = await connectorTarget(url, env);
     const body = payload === undefined ? null : JSON.stringify(payload);
     const msgId = opts.msgId ?? `msg_${randomUUID()}`;
     const sentAt = env.wallClock.now();
