@@ -70,7 +70,8 @@ const pgUrl = (() => {
   u.pathname = `/${PG_DB}`;
   return u.toString();
 })();
-const LOAD_AT_START = os.loadavg();
+/** The load average when the measuring begins (after any generation), reported with the figures. */
+let loadAtStart = os.loadavg();
 
 // ------------------------------------------------------------------ setup
 
@@ -217,6 +218,7 @@ async function main(): Promise<void> {
   const checks: string[] = [];
   try {
     await waitHealthy(PORT);
+    loadAtStart = os.loadavg();
     const get = async (u: string) => {
       const r = await fetch(`http://127.0.0.1:${PORT}${u}`, { headers });
       if (!r.ok) throw new Error(`${u}: ${r.status} ${await r.text()}`);
@@ -291,7 +293,7 @@ async function writeResults(
       `${d.follow_ups.toLocaleString('en')} follow-ups`,
     '',
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${machine}, shared with the other ` +
-      `engineers' work (load average ${LOAD_AT_START.map((l) => l.toFixed(1)).join(' / ')} when the run began) · ` +
+      `engineers' work (load average ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')} when the measuring began) · ` +
       `PostgreSQL ${d.version} as installed (shared_buffers 128 MB) · ${WORKERS === 1 ? 'one server process (`switchboard serve`)' : `${WORKERS} server processes (\`switchboard serve --workers ${WORKERS}\`)`}, ` +
       `pool ${POOL} · autocannon, ${CONNECTIONS} connections for ${DURATION} s after a 3 s warm-up, then 1 connection ` +
       `for ${Math.min(DURATION, 10)} s · caller: an agent's API key (no cases.viewPrivate: every query also leaves ` +
