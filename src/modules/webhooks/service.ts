@@ -172,6 +172,8 @@ export class WebhooksService {
   private attemptsMade = 0;
   private readonly resolver: Resolver;
   private readonly wallClock: Clock;
+  /** The deliverer's own connections (WEBHOOK_DB_POOL_SIZE), opened on its first claim; else `db`. */
+  private delivererDb: Db | null = null;
 
   constructor(
     private readonly db: Db,
@@ -526,7 +528,7 @@ export class WebhooksService {
   private async claimAndSend(limit: number): Promise<number> {
     const now = this.clock.now();
     const room = new Map([...this.chainsOf].map(([e, n]) => [e, Math.max(0, PER_ENDPOINT - n)]));
-    const claimed = await this.db.transaction((q) =>
+    const claimed = await this.workDb().transaction((q) =>
       store.claimDue(q, now, {
         chains: limit,
         perChain: PER_CHAIN,
@@ -536,7 +538,7 @@ export class WebhooksService {
       }),
     );
     if (claimed.length === 0) return 0;
-    const allow = await this.allowList();
+    const allow = await this.allowList(this.workDb());
     // Rows come in id order: per endpoint, per record, a chain in commit order.
     const byEndpoint = new Map<string, Map<string, store.ClaimedRow[]>>();
     for (const c of claimed) {
@@ -594,7 +596,7 @@ export class WebhooksService {
       }),
     );
     await store
-      .recordOutcomes(this.db, endpointId, outcomes, released, healthOf(outcomes), DISABLE_AFTER_FAILING_MS)
+      .recordOutcomes(this.workDb(), endpointId, outcomes, released, healthOf(outcomes), DISABLE_AFTER_FAILING_MS)
       .catch(() => undefined); // the endpoint may have been deleted meanwhile
   }
 
@@ -636,6 +638,27 @@ export class WebhooksService {
     await this.polling?.catch(() => undefined);
     await Promise.all([...this.inFlight]);
     this.agents.close();
+    const own = this.delivererDb;
+    this.delivererDb = null;
+    if (own && own !== this.db) await own.close().catch(() => undefined);
+  }
+
+  /**
+   * Where the deliverer's claims and outcome writes go: on PostgreSQL a small
+   * pool of its own (WEBHOOK_DB_POOL_SIZE connections, same settings as the
+   * request pool, so behind PgBouncer in transaction mode too), so a claim
+   * never waits behind request traffic in a saturated pool and outlives its
+   * lease; with 0, or on PGlite (one connection), the shared database.
+   */
+  private workDb(): Db {
+    if (!this.delivererDb) {
+      const size = this.config.webhooks.dbPoolSize;
+      this.delivererDb =
+        size > 0 && this.db.openSidePool && !this.stopping
+          ? this.db.openSidePool({ poolSize: size, application: 'switchboard-webhooks' })
+          : this.db;
+    }
+    return this.delivererDb;
   }
 
   /** The SSRF guard's allow-list (WEBHOOK_ALLOWED_HOSTS and the settings), for other outgoing calls (connectors). */
@@ -643,8 +666,8 @@ export class WebhooksService {
     return this.allowList();
   }
 
-  private async allowList(): Promise<Set<string>> {
-    const rows = await this.db.query<{ allowed_hosts: string[] }>('SELECT allowed_hosts FROM webhook_settings');
+  private async allowList(q: Queryable = this.db): Promise<Set<string>> {
+    const rows = await q.query<{ allowed_hosts: string[] }>('SELECT allowed_hosts FROM webhook_settings');
     return new Set([...this.config.webhooks.allowedHosts, ...(rows[0]?.allowed_hosts ?? [])]);
   }
 
