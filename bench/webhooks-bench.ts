@@ -262,7 +262,8 @@ async function main() {
           `${r.conflicts} lost on version, ${r.failed} failed; to ${ENDPOINTS} endpoints: ` +
           `${r.delivered}/${r.committed.size * ENDPOINTS} delivered${r.complete ? '' : ' (TIMED OUT)'}, ${r.lost} lost, ` +
           `${r.duplicates} duplicates; transaction → receiver p50 ${pct(r.latencies, 50)} ms, p99 ${pct(r.latencies, 99)} ms, ` +
-          `max ${pct(r.latencies, 100)} ms`,
+          `max ${pct(r.latencies, 100)} ms; PATCH answered in p50 ${pct(r.patchMs, 50).toFixed(0)} ms, ` +
+          `p99 ${pct(r.patchMs, 99).toFixed(0)} ms`,
       );
       log(
         `   CPU over the run (${r.wall.toFixed(0)} s): server ${((paced.server / r.wall) * 100).toFixed(0)}% of a core, ` +
@@ -306,6 +307,7 @@ async function pacedRun(patcher: Patcher) {
   let conflicts = 0;
   let failed = 0;
   const inFlight = new Set<Promise<void>>();
+  const patchMs: number[] = [];
   while (Date.now() - t0 < DURATION * 1000) {
     const due = Math.floor(((Date.now() - t0) / 1000) * RATE);
     while (offered < due) {
@@ -314,9 +316,14 @@ async function pacedRun(patcher: Patcher) {
         skipped++;
         continue;
       }
+      const sentAt = performance.now();
       const p: Promise<void> = patcher
         .update()
-        .then((c) => (c === null ? void conflicts++ : void committed.add(c)))
+        .then((c) => {
+          patchMs.push(performance.now() - sentAt);
+          if (c === null) conflicts++;
+          else committed.add(c);
+        })
         .catch(() => void failed++)
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
@@ -354,6 +361,7 @@ async function pacedRun(patcher: Patcher) {
     latencies,
     complete,
     wall,
+    patchMs,
   };
 }
 
