@@ -262,7 +262,8 @@ async function main() {
           `${r.conflicts} lost on version, ${r.failed} failed; to ${ENDPOINTS} endpoints: ` +
           `${r.delivered}/${r.committed.size * ENDPOINTS} delivered${r.complete ? '' : ' (TIMED OUT)'}, ${r.lost} lost, ` +
           `${r.duplicates} duplicates; transaction → receiver p50 ${pct(r.latencies, 50)} ms, p99 ${pct(r.latencies, 99)} ms, ` +
-          `max ${pct(r.latencies, 100)} ms; PATCH answered in p50 ${pct(r.patchMs, 50).toFixed(0)} ms, ` +
+          `max ${pct(r.latencies, 100)} ms; PATCH answer → receiver p50 ${pct(r.fromAnswer, 50)} ms, ` +
+          `p99 ${pct(r.fromAnswer, 99)} ms; PATCH answered in p50 ${pct(r.patchMs, 50).toFixed(0)} ms, ` +
           `p99 ${pct(r.patchMs, 99).toFixed(0)} ms`,
       );
       log(
@@ -286,7 +287,8 @@ async function main() {
       );
       summary.push(
         `${name}: ${(r.committed.size / DURATION).toFixed(0)} changes/s committed, p50 ${pct(r.latencies, 50)} ms, ` +
-          `p99 ${pct(r.latencies, 99)} ms, ${r.lost} lost, ${r.duplicates} duplicates; backlog ${rate.toFixed(0)} deliveries/s`,
+          `p99 ${pct(r.latencies, 99)} ms (from the PATCH's answer ${pct(r.fromAnswer, 50)} / ${pct(r.fromAnswer, 99)} ms), ` +
+          `${r.lost} lost, ${r.duplicates} duplicates; backlog ${rate.toFixed(0)} deliveries/s`,
       );
     } finally {
       await stopServer(server);
@@ -300,7 +302,7 @@ async function main() {
 
 /** Paced PATCHes: an open loop at RATE/s, a change skipped when MAX_PENDING_UPDATES are unanswered. */
 async function pacedRun(patcher: Patcher) {
-  const committed = new Set<string>(); // `${id}:${version}`
+  const committed = new Map<string, number>(); // `${id}:${version}` → when its PATCH was answered (ms)
   const t0 = Date.now();
   let offered = 0;
   let skipped = 0;
@@ -322,7 +324,7 @@ async function pacedRun(patcher: Patcher) {
         .then((c) => {
           patchMs.push(performance.now() - sentAt);
           if (c === null) conflicts++;
-          else committed.add(c);
+          else committed.set(c, Date.now());
         })
         .catch(() => void failed++)
         .finally(() => inFlight.delete(p));
@@ -348,7 +350,13 @@ async function pacedRun(patcher: Patcher) {
     latencies.push(a.times[0] - a.eventAt);
   }
   let lost = 0;
-  for (const c of committed) for (let i = 0; i < ENDPOINTS; i++) if (!got.has(`${i}|${c}`)) lost++;
+  for (const c of committed.keys()) for (let i = 0; i < ENDPOINTS; i++) if (!got.has(`${i}|${c}`)) lost++;
+  // From the PATCH's answer (after its commit: a lower bound, negative when the webhook arrived first).
+  const fromAnswer: number[] = [];
+  for (const a of arrivals.values()) {
+    const answered = committed.get(a.record.slice(a.record.indexOf('|') + 1));
+    if (answered !== undefined) fromAnswer.push(a.times[0] - answered);
+  }
   return {
     offered,
     skipped,
@@ -362,6 +370,7 @@ async function pacedRun(patcher: Patcher) {
     complete,
     wall,
     patchMs,
+    fromAnswer,
   };
 }
 

@@ -528,17 +528,16 @@ export class WebhooksService {
   private async claimAndSend(limit: number): Promise<number> {
     const now = this.clock.now();
     const room = new Map([...this.chainsOf].map(([e, n]) => [e, Math.max(0, PER_ENDPOINT - n)]));
-    const claimed = await this.workDb().transaction((q) =>
-      store.claimDue(q, now, {
-        chains: limit,
-        perChain: PER_CHAIN,
-        perEndpoint: PER_ENDPOINT,
-        room,
-        timeoutMs: this.config.webhooks.timeoutMs,
-      }),
-    );
+    // One statement, atomic on its own (no BEGIN/COMMIT round trips), which also reads the allow-list.
+    const claimed = await store.claimDue(this.workDb(), now, {
+      chains: limit,
+      perChain: PER_CHAIN,
+      perEndpoint: PER_ENDPOINT,
+      room,
+      timeoutMs: this.config.webhooks.timeoutMs,
+    });
     if (claimed.length === 0) return 0;
-    const allow = await this.allowList(this.workDb());
+    const allow = new Set([...this.config.webhooks.allowedHosts, ...(claimed[0].allowed_hosts ?? [])]);
     // Rows come in id order: per endpoint, per record, a chain in commit order.
     const byEndpoint = new Map<string, Map<string, store.ClaimedRow[]>>();
     for (const c of claimed) {
@@ -666,8 +665,8 @@ export class WebhooksService {
     return this.allowList();
   }
 
-  private async allowList(q: Queryable = this.db): Promise<Set<string>> {
-    const rows = await q.query<{ allowed_hosts: string[] }>('SELECT allowed_hosts FROM webhook_settings');
+  private async allowList(): Promise<Set<string>> {
+    const rows = await this.db.query<{ allowed_hosts: string[] }>('SELECT allowed_hosts FROM webhook_settings');
     return new Set([...this.config.webhooks.allowedHosts, ...(rows[0]?.allowed_hosts ?? [])]);
   }
 
