@@ -63,6 +63,7 @@ const Env = Type.Object({
   EXPORT_KEEP_HOURS: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 72 }),
   WEBHOOK_ALLOWED_HOSTS: Type.Optional(Type.String({ maxLength: 4000 })),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 10000 }),
+  WEBHOOK_DB_POOL_SIZE: Type.Integer({ minimum: 0, maximum: 50, default: 4 }),
 });
 type EnvConfig = Static<typeof Env>;
 
@@ -123,8 +124,11 @@ export interface Config {
   idempotencyKeyMs: number;
   /** How long a finished background export stays under "My downloads", in milliseconds. */
   exportKeepMs: number;
-  /** Webhook deliveries: hosts/addresses allowed past the SSRF guard (lower case) and the per-attempt timeout. */
-  webhooks: { allowedHosts: string[]; timeoutMs: number };
+  /**
+   * Webhook deliveries: hosts/addresses allowed past the SSRF guard (lower case), the per-attempt
+   * timeout, and the deliverer's own PostgreSQL connections (0: it shares the request pool).
+   */
+  webhooks: { allowedHosts: string[]; timeoutMs: number; dbPoolSize: number };
 }
 
 export class ConfigError extends Error {}
@@ -235,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      dbPoolSize: e.WEBHOOK_DB_POOL_SIZE,
     },
   };
 }

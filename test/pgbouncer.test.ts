@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
@@ -32,6 +34,7 @@ describe.runIf(ON_POSTGRES)('behind PgBouncer in transaction mode', () => {
       DATABASE_URL: pooled,
       DATABASE_POOLER: 'transaction',
       DATABASE_LISTEN_URL: t.directUrl!,
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
     });
     db = openPostgres({
       url: pooled,
@@ -116,6 +119,30 @@ describe.runIf(ON_POSTGRES)('behind PgBouncer in transaction mode', () => {
       expect(listeners[0].n).toBeGreaterThan(0);
     } finally {
       off();
+    }
+  });
+  it('the webhook deliverer claims and records through the pooler, on connections of its own', async () => {
+    const got: string[] = [];
+    const rx = http.createServer((req, res) => {
+      got.push(String(req.headers['webhook-id']));
+      req.resume().on('end', () => res.end());
+    });
+    await new Promise<void>((resolve) => rx.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (rx.address() as AddressInfo).port;
+      const hook = await admin.post('/api/v1/webhooks', { url: `http://127.0.0.1:${port}/hook`, events: ['*'] });
+      expect(hook.statusCode, hook.body).toBe(201);
+      await admin.post('/api/v1/customers', { firstName: 'Pooled', lastName: 'Hook' });
+      expect(await ctx.services.webhooks.deliverDue()).toBe(1);
+      expect(got).toHaveLength(1);
+      const [d] = await db.query<{ state: string }>('SELECT state FROM webhook_deliveries');
+      expect(d.state).toBe('succeeded');
+      const own = await t.db.query<{ n: number }>(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'switchboard-webhooks'`,
+      );
+      expect(own[0].n).toBe(0); // behind the pooler PostgreSQL sees PgBouncer's connections, not the deliverer's
+    } finally {
+      await new Promise((r) => rx.close(r));
     }
   });
 });

@@ -49,6 +49,13 @@ export interface Db extends Queryable {
   dumpDataDir?(): Promise<Blob>;
   /** PostgreSQL: the pool's connections (open, idle) and queries waiting for one. */
   poolStats?(): { total: number; idle: number; waiting: number };
+  /**
+   * PostgreSQL: another pool of `poolSize` connections to the same database with the same
+   * settings (pooler mode, statement timeout), for a background worker whose statements must
+   * not wait behind request traffic in this pool; the caller closes it. PGlite has none (one
+   * connection by construction: callers keep using this Db).
+   */
+  openSidePool?(opts: { poolSize: number; application: string }): Db;
 }
 
 const INT8 = 20;
@@ -205,6 +212,9 @@ export function openPostgres(opts: PostgresOptions): Db {
     },
     poolStats() {
       return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+    },
+    openSidePool(side) {
+      return openPostgres({ ...opts, poolSize: side.poolSize, application: side.application });
     },
     async close() {
       closed = true;

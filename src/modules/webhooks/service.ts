@@ -172,6 +172,8 @@ export class WebhooksService {
   private attemptsMade = 0;
   private readonly resolver: Resolver;
   private readonly wallClock: Clock;
+  /** The deliverer's own connections (WEBHOOK_DB_POOL_SIZE), opened on its first claim; else `db`. */
+  private delivererDb: Db | null = null;
 
   constructor(
     private readonly db: Db,
@@ -526,17 +528,16 @@ export class WebhooksService {
   private async claimAndSend(limit: number): Promise<number> {
     const now = this.clock.now();
     const room = new Map([...this.chainsOf].map(([e, n]) => [e, Math.max(0, PER_ENDPOINT - n)]));
-    const claimed = await this.db.transaction((q) =>
-      store.claimDue(q, now, {
-        chains: limit,
-        perChain: PER_CHAIN,
-        perEndpoint: PER_ENDPOINT,
-        room,
-        timeoutMs: this.config.webhooks.timeoutMs,
-      }),
-    );
+    // One statement, atomic on its own (no BEGIN/COMMIT round trips), which also reads the allow-list.
+    const claimed = await store.claimDue(this.workDb(), now, {
+      chains: limit,
+      perChain: PER_CHAIN,
+      perEndpoint: PER_ENDPOINT,
+      room,
+      timeoutMs: this.config.webhooks.timeoutMs,
+    });
     if (claimed.length === 0) return 0;
-    const allow = await this.allowList();
+    const allow = new Set([...this.config.webhooks.allowedHosts, ...(claimed[0].allowed_hosts ?? [])]);
     // Rows come in id order: per endpoint, per record, a chain in commit order.
     const byEndpoint = new Map<string, Map<string, store.ClaimedRow[]>>();
     for (const c of claimed) {
@@ -594,7 +595,7 @@ export class WebhooksService {
       }),
     );
     await store
-      .recordOutcomes(this.db, endpointId, outcomes, released, healthOf(outcomes), DISABLE_AFTER_FAILING_MS)
+      .recordOutcomes(this.workDb(), endpointId, outcomes, released, healthOf(outcomes), DISABLE_AFTER_FAILING_MS)
       .catch(() => undefined); // the endpoint may have been deleted meanwhile
   }
 
@@ -636,6 +637,27 @@ export class WebhooksService {
     await this.polling?.catch(() => undefined);
     await Promise.all([...this.inFlight]);
     this.agents.close();
+    const own = this.delivererDb;
+    this.delivererDb = null;
+    if (own && own !== this.db) await own.close().catch(() => undefined);
+  }
+
+  /**
+   * Where the deliverer's claims and outcome writes go: on PostgreSQL a small
+   * pool of its own (WEBHOOK_DB_POOL_SIZE connections, same settings as the
+   * request pool, so behind PgBouncer in transaction mode too), so a claim
+   * never waits behind request traffic in a saturated pool and outlives its
+   * lease; with 0, or on PGlite (one connection), the shared database.
+   */
+  private workDb(): Db {
+    if (!this.delivererDb) {
+      const size = this.config.webhooks.dbPoolSize;
+      this.delivererDb =
+        size > 0 && this.db.openSidePool && !this.stopping
+          ? this.db.openSidePool({ poolSize: size, application: 'switchboard-webhooks' })
+          : this.db;
+    }
+    return this.delivererDb;
   }
 
   /** The SSRF guard's allow-list (WEBHOOK_ALLOWED_HOSTS and the settings), for other outgoing calls (connectors). */

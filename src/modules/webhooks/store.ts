@@ -53,6 +53,8 @@ export interface ClaimedRow {
   secret: string;
   previous_secret: string | null;
   previous_secret_until: Date | null;
+  /** The administrators' allow-list (webhook_settings), read by the claim: the same on every row. */
+  allowed_hosts: string[] | null;
 }
 
 export async function getEndpoint(q: Queryable, id: string, forUpdate = false): Promise<EndpointRow | null> {
@@ -171,7 +173,7 @@ export async function claimDue(q: Queryable, now: Date, limits: ClaimLimits): Pr
        RETURNING d.id, d.endpoint_id, d.event_id, d.attempts, d.record_key
      )
      SELECT c.id, c.endpoint_id, c.record_key, c.attempts, ev.msg_id, ev.body, e.url, e.secret, e.previous_secret,
-       e.previous_secret_until
+       e.previous_secret_until, (SELECT s.allowed_hosts FROM webhook_settings s) AS allowed_hosts
      FROM claimed c JOIN webhook_events ev ON ev.id = c.event_id JOIN webhook_endpoints e ON e.id = c.endpoint_id
      ORDER BY c.id`,
     [

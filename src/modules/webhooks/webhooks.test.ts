@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../clock.js';
 import { buildApp } from '../../app.js';
-import { startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
+import { ON_POSTGRES, startTestApp, THROUGH_POOLER, type TestApp, type TestClient } from '../../../test/helpers.js';
 import { RETRY_DELAYS_MS } from './service.js';
 
 /** What the receiver got: headers and the exact body. */
@@ -158,6 +158,35 @@ describe('webhooks', () => {
     for (const g of rx.got) verify(secret, g);
     expect(rx.connections - before).toBeLessThanOrEqual(3); // six requests, at most one connection per record in flight
   });
+
+  // (Through the suite's PgBouncer the held transactions would take its server connections too.)
+  it.runIf(ON_POSTGRES && !THROUGH_POOLER)(
+    'the deliverer has connections of its own: it delivers while every request connection is busy',
+    async () => {
+      await newCustomer('Busy');
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const began: Promise<void>[] = [];
+      const holders = Array.from({ length: 10 }, () => {
+        let inside!: () => void;
+        began.push(new Promise<void>((r) => (inside = r)));
+        return t.db.transaction(async (tx) => {
+          await tx.query('SELECT 1');
+          inside();
+          await held;
+        });
+      });
+      try {
+        await Promise.all(began);
+        expect(t.db.poolStats!()).toMatchObject({ idle: 0 });
+        expect(await deliver()).toBe(1);
+      } finally {
+        release();
+        await Promise.all(holders);
+      }
+      expect(rx.got.map((g) => g.json.data.lastName)).toEqual(['Busy']);
+    },
+  );
 
   it('a rolled-back change sends nothing', async () => {
     const actor = (await import('../../http/actor.js')).systemActor('api', 'test');
