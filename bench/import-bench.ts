@@ -13,8 +13,9 @@
  * (where the files are written; the PostgreSQL server must be able to read it
  * for the COPY floor), --reuse-files, --port 3931, --record (append the figures
  * to bench/RESULTS.md), --heap-mb 192 (the server's V8 old-space limit; 0: Node's default). Reports rows/s, the ratio to the floor, the
- * run's CPU seconds (the server process; the bench database's backends, when PostgreSQL runs on this machine: on a
- * shared machine these move far less with the load than wall time), the server's peak RSS (VmHWM) and the load average.
+ * run's CPU seconds (the server process; the bench database's backends, when PostgreSQL runs on this machine: work
+ * done rather than time waited for a core, though still not steady on a loaded machine, and a backend the pool closes
+ * during the run is not counted), the server's peak RSS (VmHWM) and the load average.
  */
 import {
   createWriteStream,
@@ -202,8 +203,8 @@ interface Result {
 /**
  * CPU seconds used so far by the server and by the backends connected to the
  * bench's database (read from /proc: the PostgreSQL server must run on this
- * machine; null otherwise). Unlike wall time, CPU time barely moves with the
- * load other work puts on a shared machine.
+ * machine; null otherwise): the work done, not the time spent waiting for a
+ * share of the cores.
  */
 async function cpuNow(serverPid: number, dbUrl: string | null): Promise<{ server: number; db: Map<number, number> }> {
   const server = cpuSecondsByPid([serverPid]).get(serverPid) ?? NaN;
