@@ -9,11 +9,13 @@
  *   npx tsx bench/import-bench.ts --engine pglite --customers 100000 --cases 0
  *
  * Options: --pg postgres://postgres@127.0.0.1:5432/postgres (the server; the
- * benchmark uses its own database `sb_import_bench`), --dir /tmp/sb-import-bench
+ * benchmark uses its own database, `--db sb_import_bench` by default), --dir /tmp/sb-import-bench
  * (where the files are written; the PostgreSQL server must be able to read it
  * for the COPY floor), --reuse-files, --port 3931, --record (append the figures
- * to bench/RESULTS.md), --heap-mb 192 (the server's V8 old-space limit; 0: Node's default). Reports rows/s, the ratio to the floor, the server's
- * peak RSS (VmHWM) and the load average.
+ * to bench/RESULTS.md), --heap-mb 192 (the server's V8 old-space limit; 0: Node's default). Reports rows/s, the ratio to the floor, the
+ * run's CPU seconds (the server process; the bench database's backends, when PostgreSQL runs on this machine: work
+ * done rather than time waited for a core, though still not steady on a loaded machine, and a backend the pool closes
+ * during the run is not counted), the server's peak RSS (VmHWM) and the load average.
  */
 import {
   createWriteStream,
@@ -30,7 +32,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { log, peakRssMb, ROOT, startServer, stopServer, waitHealthy } from './lib.js';
+import { cpuSecondsByPid, log, peakRssMb, ROOT, startServer, stopServer, waitHealthy } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,6 +45,7 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: '3931' },
     record: { type: 'boolean', default: false },
     'heap-mb': { type: 'string', default: '192' },
+    db: { type: 'string', default: 'sb_import_bench' },
   },
 });
 const engine = args.engine === 'pglite' ? 'pglite' : 'postgres';
@@ -192,11 +195,45 @@ interface Result {
   counts: Record<string, number>;
   rssMb: number;
   load: string;
+  /** CPU seconds the run used: the server process, and the bench database's backends (PostgreSQL on this machine). */
+  serverCpuS: number;
+  dbCpuS: number | null;
 }
 
-async function importOne(api: Api, pid: number, file: string, objectType: string, settings: object): Promise<Result> {
+/**
+ * CPU seconds used so far by the server and by the backends connected to the
+ * bench's database (read from /proc: the PostgreSQL server must run on this
+ * machine; null otherwise): the work done, not the time spent waiting for a
+ * share of the cores.
+ */
+async function cpuNow(serverPid: number, dbUrl: string | null): Promise<{ server: number; db: Map<number, number> }> {
+  const server = cpuSecondsByPid([serverPid]).get(serverPid) ?? NaN;
+  if (!dbUrl) return { server, db: new Map() };
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    const pids = (
+      await c.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      )
+    ).rows.map((r) => r.pid);
+    return { server, db: cpuSecondsByPid(pids) };
+  } finally {
+    await c.end();
+  }
+}
+
+async function importOne(
+  api: Api,
+  pid: number,
+  dbUrl: string | null,
+  file: string,
+  objectType: string,
+  settings: object,
+): Promise<Result> {
   const t0 = performance.now();
   const up = await api.upload(file, objectType);
+  const cpu0 = await cpuNow(pid, dbUrl);
   const t1 = performance.now();
   await api.call('POST', `/api/v1/imports/${up.id}/start`, settings);
   let counts: Record<string, number>;
@@ -212,7 +249,12 @@ async function importOne(api: Api, pid: number, file: string, objectType: string
     await new Promise((r) => setTimeout(r, 250));
   }
   const t2 = performance.now();
+  const cpu1 = await cpuNow(pid, dbUrl);
+  let dbCpu = 0;
+  for (const [p, s] of cpu1.db) dbCpu += s - (cpu0.db.get(p) ?? 0);
   return {
+    serverCpuS: cpu1.server - cpu0.server,
+    dbCpuS: dbUrl && cpu1.db.size > 0 ? dbCpu : null,
     what: objectType,
     rows: up.totalRows,
     uploadS: (t1 - t0) / 1000,
@@ -267,11 +309,13 @@ async function main() {
   if (engine === 'postgres') {
     const admin = new pg.Client({ connectionString: args.pg });
     await admin.connect();
-    await admin.query('DROP DATABASE IF EXISTS sb_import_bench WITH (FORCE)');
-    await admin.query('CREATE DATABASE sb_import_bench');
+    const db = args.db!;
+    if (!/^[a-z_][a-z0-9_]*$/.test(db)) throw new Error(`--db ${db}: a lower-case SQL name`);
+    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${db}`);
     await admin.end();
     const u = new URL(args.pg!);
-    u.pathname = '/sb_import_bench';
+    u.pathname = `/${db}`;
     dbUrl = u.toString();
     env = { DATABASE_URL: dbUrl, STATEMENT_TIMEOUT_MS: '120000' };
   } else {
@@ -312,11 +356,11 @@ async function main() {
       floorS = await copyFloor(dbUrl, customersFile);
       log(`bare COPY of the customer file: ${floorS.toFixed(1)} s (${Math.round(nCustomers / floorS)} rows/s)`);
     }
-    const r1 = await importOne(api, child.pid!, customersFile, 'customers', { mode: 'create' });
+    const r1 = await importOne(api, child.pid!, dbUrl, customersFile, 'customers', { mode: 'create' });
     results.push(r1);
     log(JSON.stringify(r1));
     if (nCases > 0) {
-      const r2 = await importOne(api, child.pid!, casesFile, 'cases', { mode: 'create' });
+      const r2 = await importOne(api, child.pid!, dbUrl, casesFile, 'cases', { mode: 'create' });
       results.push(r2);
       log(JSON.stringify(r2));
     }
@@ -331,13 +375,14 @@ async function main() {
     `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, server heap limit ` +
       `${Number(args['heap-mb']) > 0 ? `${args['heap-mb']} MB` : 'default'}.`,
     '',
-    '| import | rows | upload s | run s | total s | rows/s | vs COPY floor | server peak RSS | load average (1/5/15) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| import | rows | upload s | run s | total s | rows/s | vs COPY floor | run CPU s: server / database | server peak RSS | load average (1/5/15) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
         `| ${r.what} | ${r.rows.toLocaleString('en-US')} | ${r.uploadS.toFixed(1)} | ${r.runS.toFixed(1)} | ${r.totalS.toFixed(1)} | ` +
         `${Math.round(r.rows / r.totalS).toLocaleString('en-US')} | ` +
         `${floorS && r.what === 'customers' ? `${(r.totalS / floorS).toFixed(1)}× (${floorS.toFixed(1)} s)` : '—'} | ` +
+        `${r.serverCpuS.toFixed(1)} / ${r.dbCpuS === null ? '—' : r.dbCpuS.toFixed(1)} | ` +
         `${r.rssMb.toFixed(0)} MB | ${r.load} |`,
     ),
     '',

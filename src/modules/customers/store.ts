@@ -190,15 +190,23 @@ export async function customerTagCounts(
   );
 }
 
-/** Adds words to the search dictionary (in sorted order: concurrent writers take their locks in one order). */
+/**
+ * Adds words to the search dictionary (in sorted order: concurrent writers take their locks in one order).
+ * A word's rows are written together and deleted together, so a word whose own row (variant = term) is
+ * there has them all: only the other words' rows are sent to the insert (one lookup per word instead of
+ * one conflict per row; most words of a long import are already known).
+ */
 export async function addTerms(tx: Queryable, terms: string[]): Promise<void> {
   const rows = dictionaryRows(terms);
   if (rows.length === 0) return;
   await tx.query(
     `INSERT INTO customer_terms (variant, term)
-     SELECT v, t FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(v, t, n) ORDER BY n
+     SELECT x.v, x.t FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(v, t, n)
+     WHERE x.t IN (SELECT w FROM unnest($3::text[]) AS w
+                   WHERE NOT EXISTS (SELECT 1 FROM customer_terms k WHERE k.variant = w AND k.term = w))
+     ORDER BY x.n
      ON CONFLICT DO NOTHING`,
-    [rows.map((r) => r[0]), rows.map((r) => r[1])],
+    [rows.map((r) => r[0]), rows.map((r) => r[1]), [...new Set(terms)]],
   );
 }
 
