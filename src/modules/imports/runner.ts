@@ -279,9 +279,6 @@ export function importJobHandler(
         pending.catch(() => undefined);
         const end = position;
         totals = await job.step(async (tx) => {
-          // The chunk's commit does not wait for its WAL flush: a database crash can lose the last chunks,
-          // but each with its own checkpoint (same transaction), so the run redoes them: still exactly once.
-          if (db.engine === 'postgres') await tx.query('SET LOCAL synchronous_commit = off');
           const importer = await factory(tx, actor, settings, services, targets, memo);
           const { counts } = await processChunk(tx, imp, run.dry_run, importer, batch);
           const sum = await store.addCounts(tx, imp.id, run.dry_run, counts);
