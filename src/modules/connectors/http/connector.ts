@@ -50,7 +50,6 @@ const ChangesAnswer = Type.Object({
   cursor: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
   more: Type.Optional(Type.Boolean()),
 });
-const PushAnswer = Type.Object({ externalId: Type.String({ minLength: 1, maxLength: 200 }) });
 
 function contactOf(c: ContractContact): ExternalContact {
   return {
@@ -151,11 +150,6 @@ export function httpConnector(config: ConnectorConfig, env: ConnectorEnv): Conne
         cursor: parsed.cursor ?? null,
         more: parsed.more ?? false,
       };
-    },
-
-    async pushContact(contact: ExternalContact): Promise<{ externalId: string }> {
-      const answer = await call('POST', '/contacts', contact);
-      return { externalId: check<Static<typeof PushAnswer>>(PushAnswer, answer, 'contacts').externalId };
     },
 
     async test(): Promise<void> {
