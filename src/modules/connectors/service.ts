@@ -387,9 +387,9 @@ export class ConnectorsService {
    * cursor, page by page; each page's customers, the new cursor and the sync
    * time commit together (a run stopped midway carries on from the last
    * page). A contact the customers module refuses (a bad email…) is skipped
-   * and counted. One-way connectors (http): a deletion in the CRM is not
-   * applied (the customer stays, with its id). Two-way connectors (carddav):
-   * see pullTwoWay and push.
+   * and counted. Two-way connectors (http and carddav: every kind today):
+   * see pullTwoWay and push; a connector without `twoWay` would only pull,
+   * its deletions counted but not applied.
    */
   private async runSync(run: Parameters<JobHandler<SyncJobParams, null>['run']>[0]): Promise<Record<string, unknown>> {
     const first = await this.row(this.db, run.job.params.connectorId);
