@@ -286,6 +286,20 @@ describe('the CardDAV connector against Radicale', () => {
     expect(second).toContain('BDAY:1882-03-23');
     expect(second).toContain('X-SWITCHBOARD-TEST;TYPE=home:keep me');
     expect(second.match(/BDAY/g)).toHaveLength(1);
+
+    // A privacy erasure clears the vCard kept for the contact.
+    const kept = async () =>
+      (
+        await t.db.query<{ document: string | null }>(
+          `SELECT document FROM connector_contacts WHERE connector_id = $1 AND external_id = 'uid-emmy'`,
+          [connectorId],
+        )
+      )[0]?.document;
+    expect(await kept()).toContain('BDAY');
+    const erased = await admin.post(`/api/v1/customers/${emmy.id}/erase`, { reason: 'privacy request' });
+    expect(erased.statusCode, erased.body).toBe(200);
+    expect(erased.json().counts).toMatchObject({ connectorDocuments: 1 });
+    expect(await kept()).toBeNull();
   });
 
   it('a Radicale that is down: the error is recorded and visible, and the job retries', async () => {
