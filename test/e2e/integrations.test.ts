@@ -85,4 +85,61 @@ describe('admin integrations (browser)', () => {
     await row.getByText(/answered 503/).waitFor();
     expect(errors).toEqual([]);
   });
+
+  it('edits a connector: field errors in words, the password replaced without being shown back', async () => {
+    crmUp = true;
+    const row = page.locator('tr[data-connector="salescrm"]');
+    await row.getByRole('button', { name: 'Edit Sales CRM' }).click();
+    const form = page.getByRole('form', { name: 'Edit connector Sales CRM' });
+    await form.getByLabel('Lookup budget (ms)').fill('10');
+    await form.getByLabel('Sync every (minutes)').fill('2');
+    await form.getByRole('button', { name: 'Save connector' }).click();
+    await form.getByText(/budget.* must be 50 or more/i).waitFor();
+    expect(await form.getByLabel('Lookup budget (ms)').getAttribute('aria-invalid')).toBe('true');
+    // The notices of the first test out of the way, the form in view.
+    const dismiss = page.getByRole('button', { name: 'Dismiss notification' });
+    while ((await dismiss.count()) > 0) await dismiss.first().click();
+    await form.scrollIntoViewIfNeeded();
+    await screenshot(page, 'admin-integrations-edit');
+    await expectAccessible(page, 'admin integrations, editing a connector');
+
+    await form.getByLabel('Lookup budget (ms)').fill('800');
+    await form.getByRole('button', { name: 'Save connector' }).click();
+    await form.getByText(/5 or more/).waitFor();
+    expect(await form.getByLabel('Sync every (minutes)').getAttribute('aria-invalid')).toBe('true');
+    expect(await form.getByLabel('Lookup budget (ms)').getAttribute('aria-invalid')).toBeNull();
+    await form.getByLabel('Sync every (minutes)').fill('');
+    await form.getByLabel('Base URL').fill(`${crmUrl}/v2`);
+    await form.getByLabel('Screen pop lookups').uncheck();
+    await form.getByRole('button', { name: 'Save connector' }).click();
+    await form.waitFor({ state: 'detached' });
+    await row.getByText(`${crmUrl}/v2`).waitFor();
+    const [saved] = await server.admin.ok<{ lookupBudgetMs: number; useForLookup: boolean; baseUrl: string }[]>(
+      'GET',
+      '/api/v1/integrations/connectors',
+    );
+    expect(saved).toMatchObject({ lookupBudgetMs: 800, useForLookup: false, baseUrl: `${crmUrl}/v2` });
+
+    // An address book: its password is replaced, never shown back.
+    await server.admin.ok('POST', '/api/v1/integrations/connectors', {
+      kind: 'carddav',
+      name: 'Phones',
+      system: 'phones',
+      baseUrl: `${crmUrl}/dav/`,
+      username: 'agent',
+      password: 'first-secret',
+    });
+    await page.reload();
+    const book = page.locator('tr[data-connector="phones"]');
+    await book.getByRole('button', { name: 'Edit Phones' }).click();
+    const edit = page.getByRole('form', { name: 'Edit connector Phones' });
+    expect(await edit.getByLabel('New password').inputValue()).toBe('');
+    await edit.getByLabel('New password').fill('second-secret');
+    await edit.getByRole('button', { name: 'Save connector' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await book.getByRole('button', { name: 'Edit Phones' }).click();
+    expect(await edit.getByLabel('New password').inputValue()).toBe('');
+    expect(await page.content()).not.toContain('second-secret');
+    expect(errors).toEqual([]);
+  });
 });

@@ -40,6 +40,11 @@ export interface ExternalContact {
   addresses?: { primary: ExternalAddress | null; secondary: ExternalAddress | null };
   /** When the contact last changed in that system (a vCard's REV), ISO 8601; null when it does not say. */
   revision?: string | null;
+  /**
+   * The document the contact was read from (a vCard), kept with the sync
+   * state: a push writes back unchanged what Switchboard does not map.
+   */
+  source?: string | null;
 }
 
 /** An ended interaction written back to the external system, with its wrap-up. */
@@ -128,12 +133,15 @@ export interface TwoWayContacts {
    * Writes a contact at `href` (null: a new one, named after its external
    * id). `etag` null: create, failing if it exists; else replace exactly that
    * version. A different version there is a ContactConflict. Answers where it
-   * is and its new ETag.
+   * is, its new ETag and the document written. `base`: the document last
+   * read there, whose properties Switchboard does not map are kept.
    */
   putContact(
     contact: ExternalContact,
-    at: { href: string | null; etag: string | null },
-  ): Promise<{ href: string; etag: string | null }>;
+    at: { href: string | null; etag: string | null; base?: string | null },
+  ): Promise<{ href: string; etag: string | null; document: string | null }>;
+  /** Where a new contact with this external id is written (a 412 on creating it is read there). */
+  hrefFor(externalId: string): string;
   /** The contact at `href` now, or null when it is gone. */
   getContact(href: string): Promise<{ contact: ExternalContact; etag: string | null } | null>;
   /** Deletes the contact at `href` if it is still that version (gone already: done). */
@@ -147,11 +155,9 @@ export interface Connector {
   logInteraction(log: InteractionLog): Promise<void>;
   /** Contacts changed since `cursor` (null: from the start). */
   changes(cursor: string | null): Promise<ChangesPage>;
-  /** Creates or updates a contact in the external system; answers its external id. */
-  pushContact(contact: ExternalContact): Promise<{ externalId: string }>;
   /** A harmless call that proves the address, the credentials and the contract. */
   test(): Promise<void>;
-  /** Present when the connector syncs contacts both ways (the sync job then pushes local changes too). */
+  /** Present when the connector syncs contacts both ways (the sync job then pushes local changes too): every kind today. */
   twoWay?: TwoWayContacts;
 }
 

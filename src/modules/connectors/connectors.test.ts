@@ -18,7 +18,8 @@ type Behaviour = 'ok' | 'hang' | 'fail' | 'bad-json';
 
 /**
  * A real HTTP server playing the external CRM of the generic HTTP connector's
- * contract: POST /lookup, POST /interactions, GET /changes, POST /contacts.
+ * contract: POST /lookup, POST /interactions, GET /changes, POST /contacts,
+ * GET /contacts/{id}, POST /contacts/delete.
  */
 class FakeCrm {
   readonly got: Received[] = [];
@@ -37,6 +38,10 @@ class FakeCrm {
   ];
   /** The changes feed: the page answered for each cursor ('' for none). */
   feed: Record<string, unknown> = {};
+  /** The CRM's own contacts as the push and read calls see them, each with its version. */
+  stored = new Map<string, { contact: Record<string, unknown>; version: number; updatedAt: string }>();
+  /** This many pushes answer 503 first. */
+  failPushes = 0;
   private server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -58,6 +63,40 @@ class FakeCrm {
         return res.end(JSON.stringify({ matches }));
       }
       if (req.url === '/crm/interactions') return res.end('{"ok":true}');
+      if (req.url === '/crm/contacts') {
+        if (this.failPushes > 0) {
+          this.failPushes--;
+          res.statusCode = 503;
+          return res.end('{"error":"busy"}');
+        }
+        const { contact, create, ifVersion } = JSON.parse(body) as {
+          contact: { externalId: string };
+          create: boolean;
+          ifVersion: string | null;
+        };
+        const had = this.stored.get(contact.externalId);
+        if ((create && had) || (ifVersion !== null && String(had?.version) !== ifVersion)) {
+          res.statusCode = 412;
+          return res.end('{"error":"changed"}');
+        }
+        const version = (had?.version ?? 0) + 1;
+        this.stored.set(contact.externalId, { contact, version, updatedAt: new Date().toISOString() });
+        return res.end(JSON.stringify({ externalId: contact.externalId, version: String(version) }));
+      }
+      if (req.url === '/crm/contacts/delete') {
+        this.stored.delete((JSON.parse(body) as { externalId: string }).externalId);
+        return res.end('{}');
+      }
+      if (req.method === 'GET' && req.url?.startsWith('/crm/contacts/')) {
+        const had = this.stored.get(decodeURIComponent(req.url.slice('/crm/contacts/'.length)));
+        if (!had) {
+          res.statusCode = 404;
+          return res.end('{}');
+        }
+        return res.end(
+          JSON.stringify({ contact: { ...had.contact, updatedAt: had.updatedAt }, version: String(had.version) }),
+        );
+      }
       if (req.url?.startsWith('/crm/changes')) {
         const cursor = new URL(req.url, 'http://x').searchParams.get('cursor') ?? '';
         return res.end(JSON.stringify(this.feed[cursor] ?? { changes: [], cursor }));
@@ -434,7 +473,14 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
     ]);
     expect(job.json()).toMatchObject({
       status: 'succeeded',
-      result: { created: 2, updated: 0, skipped: 1, deleted: 1, pages: 2 },
+      // crm-5 was never synced: its deletion is nothing to apply. Ada (linked as crm-7 above) is pushed.
+      result: { created: 2, updated: 0, skipped: 1, deleted: 0, pages: 2, pushed: 1 },
+    });
+    const [push] = crm.of('/contacts');
+    expect(verify(secret, push)).toMatchObject({
+      contact: { externalId: 'crm-7', firstName: 'Ada', lastName: 'Lovelace' },
+      create: true,
+      ifVersion: null,
     });
     const changes = crm.of('/changes').concat(crm.of('/changes?cursor=c1'));
     expect(changes).toHaveLength(2);
@@ -483,6 +529,119 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
     await t.ctx.services.jobs.runUntilIdle();
     expect((await admin.get(`/api/v1/jobs/${started.json().jobId}`)).json().status).toBe('succeeded');
     expect((await admin.get(`${BASE}/${connectorId}`)).json().lastSyncError).toBeNull();
+  });
+
+  it('two-way sync: local changes pushed (signed, retried after a 5xx), conflicts resolved by version and recorded', async () => {
+    /** The next page of the changes feed, after the cursor the connector holds. */
+    const page = async (changes: unknown[]) => {
+      const [row] = await t.db.query<{ sync_cursor: string | null }>(
+        'SELECT sync_cursor FROM connectors WHERE id = $1',
+        [connectorId],
+      );
+      const at = row.sync_cursor ?? '';
+      crm.feed[at] = { changes, cursor: `${at}+`, more: false };
+    };
+    const sync = async () => {
+      const started = await admin.post(`${BASE}/${connectorId}/sync`);
+      expect(started.statusCode, started.body).toBe(202);
+      await t.ctx.services.jobs.runUntilIdle();
+      return (await admin.get(`/api/v1/jobs/${started.json().jobId}`)).json();
+    };
+    const kj = { externalId: 'crm-50', displayName: 'Katherine Johnson', firstName: 'Katherine', lastName: 'Johnson' };
+    crm.stored.set('crm-50', { contact: kj, version: 3, updatedAt: '2020-01-01T00:00:00Z' });
+    await page([{ externalId: 'crm-50', version: '3', contact: { ...kj, company: 'NASA' } }]);
+    expect((await sync()).result).toMatchObject({ created: 1, pushed: 0 });
+    const path = '/api/v1/customers/by-external-id/salescrm/crm-50';
+    const katherine = (await admin.get(path)).json();
+
+    // A local edit is pushed naming the version last seen; the CRM answering 503 fails the job, which retries.
+    await admin.patch(`/api/v1/customers/${katherine.id}`, { company: 'NASA Langley', version: katherine.version });
+    crm.failPushes = 1;
+    await page([]);
+    const started = await admin.post(`${BASE}/${connectorId}/sync`);
+    await t.ctx.services.jobs.runUntilIdle();
+    const failed = (await admin.get(`/api/v1/jobs/${started.json().jobId}`)).json();
+    expect(failed).toMatchObject({ status: 'queued', attempts: 1, error: expect.stringMatching(/503/) });
+    expect((await admin.get(`${BASE}/${connectorId}`)).json().lastSyncError).toMatch(/POST \/contacts answered 503/);
+    clock.advance(5_000);
+    await page([]);
+    await t.ctx.services.jobs.runUntilIdle();
+    const retried = (await admin.get(`/api/v1/jobs/${started.json().jobId}`)).json();
+    expect(retried).toMatchObject({ status: 'succeeded', attempts: 2, result: { pushed: 1 } });
+    const pushes = crm.of('/contacts');
+    expect(pushes).toHaveLength(2);
+    expect(verify(secret, pushes[1])).toMatchObject({
+      contact: { externalId: 'crm-50', company: 'NASA Langley' },
+      create: false,
+      ifVersion: '3',
+    });
+    expect(crm.stored.get('crm-50')).toMatchObject({ version: 4, contact: { company: 'NASA Langley' } });
+    expect((await admin.get(`${BASE}/${connectorId}`)).json().lastSyncError).toBeNull();
+
+    // Its own write comes back through the feed with the version it answered: not a change.
+    await page([{ externalId: 'crm-50', version: '4', contact: { ...kj, company: 'NASA Langley' } }]);
+    expect((await sync()).result).toMatchObject({ unchanged: 1, updated: 0, pushed: 0, conflicts: 0 });
+
+    // Both sides changed, the CRM's change newer: it wins; the history names the winner and what was lost.
+    const v = (await admin.get(path)).json().version as number;
+    await admin.patch(`/api/v1/customers/${katherine.id}`, { company: 'Local Co', notes: 'VIP', version: v });
+    crm.stored.set('crm-50', {
+      contact: { ...kj, company: 'Remote Co' },
+      version: 5,
+      updatedAt: '2100-01-01T00:00:00Z',
+    });
+    await page([
+      {
+        externalId: 'crm-50',
+        version: 5,
+        contact: { ...kj, company: 'Remote Co', updatedAt: '2100-01-01T00:00:00Z' },
+      },
+    ]);
+    expect((await sync()).result).toMatchObject({ conflicts: 1, pushed: 0 });
+    const remoteWon = (await admin.get(path)).json();
+    expect(remoteWon).toMatchObject({ company: 'Remote Co', notes: 'VIP' });
+    const history = async () =>
+      (await admin.get(`/api/v1/customers/${katherine.id}/history`)).json().items as {
+        action: string;
+        changes: { field: string; from: unknown; to: unknown }[];
+      }[];
+    expect((await history())[1]).toMatchObject({
+      action: 'sync_conflict',
+      changes: expect.arrayContaining([
+        { field: 'conflict', from: null, to: expect.stringMatching(/^salescrm won/) },
+        { field: 'company', from: 'Local Co', to: 'Remote Co' },
+      ]),
+    });
+
+    // Both sides changed, Switchboard's newer, the CRM's change not yet in the feed: the push gets a 412,
+    // reads the contact again, and Switchboard's version wins over it (named by its new version).
+    await admin.patch(`/api/v1/customers/${katherine.id}`, { company: 'Switchboard Co', version: remoteWon.version });
+    crm.stored.set('crm-50', { contact: { ...kj, company: 'Old Co' }, version: 6, updatedAt: '2001-01-01T00:00:00Z' });
+    await page([]);
+    crm.got.length = 0;
+    expect((await sync()).result).toMatchObject({ conflicts: 1, pushed: 1 });
+    expect(crm.got.map((g) => `${g.method} ${g.path}`)).toEqual([
+      expect.stringMatching(/^GET \/crm\/changes/),
+      'POST /crm/contacts',
+      'GET /crm/contacts/crm-50',
+      'POST /crm/contacts',
+    ]);
+    expect(verify(secret, crm.got[3])).toMatchObject({ ifVersion: '6', contact: { company: 'Switchboard Co' } });
+    expect(crm.stored.get('crm-50')).toMatchObject({ version: 7, contact: { company: 'Switchboard Co' } });
+    expect((await admin.get(path)).json().company).toBe('Switchboard Co');
+    expect((await history())[0]).toMatchObject({
+      action: 'sync_conflict',
+      changes: expect.arrayContaining([
+        { field: 'conflict', from: null, to: expect.stringMatching(/^Switchboard won/) },
+        { field: 'salescrm.company', from: 'Old Co', to: 'Switchboard Co' },
+      ]),
+    });
+
+    // Deleted in the CRM: the customer stays, without its id there.
+    await page([{ externalId: 'crm-50', deleted: true }]);
+    expect((await sync()).result).toMatchObject({ deleted: 1 });
+    expect((await admin.get(path)).statusCode).toBe(404);
+    expect((await admin.get(`/api/v1/customers/${katherine.id}`)).statusCode).toBe(200);
   });
 
   it('a disabled connector is not asked and logs nothing; deleting one removes it', async () => {

@@ -128,7 +128,8 @@ export async function registerConnectorRoutes(app: App, ctx: AppContext): Promis
       config: { access },
       schema: {
         tags,
-        summary: 'Sync contacts from the connector now (a background job: GET /api/v1/jobs/{jobId})',
+        summary:
+          'Sync contacts both ways now: pull the CRM changes, push local ones (a background job: GET /api/v1/jobs/{jobId})',
         params: IdParams,
         response: { 202: Type.Object({ jobId: Type.String() }), 400: Problem, 404: Problem },
       },

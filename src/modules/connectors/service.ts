@@ -108,10 +108,6 @@ function contactDiff(a: ExternalContact, b: ExternalContact): NoteChange[] {
   return out;
 }
 
-/** Where a new contact of this connector is written (the connector names it after its external id). */
-const put412Href = (conn: { base_url: string }, externalId: string): string =>
-  `${new URL(conn.base_url).pathname.replace(/\/?$/, '/')}${encodeURIComponent(externalId)}.vcf`;
-
 /** How many contacts the push pass reads at a time. */
 const PUSH_BATCH = 100;
 
@@ -391,9 +387,9 @@ export class ConnectorsService {
    * cursor, page by page; each page's customers, the new cursor and the sync
    * time commit together (a run stopped midway carries on from the last
    * page). A contact the customers module refuses (a bad email…) is skipped
-   * and counted. One-way connectors (http): a deletion in the CRM is not
-   * applied (the customer stays, with its id). Two-way connectors (carddav):
-   * see pullTwoWay and push.
+   * and counted. Two-way connectors (http and carddav: every kind today):
+   * see pullTwoWay and push; a connector without `twoWay` would only pull,
+   * its deletions counted but not applied.
    */
   private async runSync(run: Parameters<JobHandler<SyncJobParams, null>['run']>[0]): Promise<Record<string, unknown>> {
     const first = await this.row(this.db, run.job.params.connectorId);
@@ -523,9 +519,10 @@ export class ConnectorsService {
     const written = await local.write(conn.system, contact, tx);
     await store.saveLink(tx, conn.id, {
       external_id: contact.externalId,
-      href: change.href ?? link?.href ?? `${contact.externalId}.vcf`,
+      href: change.href ?? link?.href ?? two.hrefFor(contact.externalId),
       etag: change.etag ?? null,
       synced_version: written.version,
+      document: contact.source ?? null,
     });
     c[written.outcome]++;
   }
@@ -564,6 +561,7 @@ export class ConnectorsService {
         href: theirs.href,
         etag: theirs.etag,
         synced_version: written.version,
+        document: theirs.contact.source ?? null,
       });
     } else {
       // The lost values: the address book's, overwritten by the push (If-Match the ETag just read).
@@ -575,6 +573,7 @@ export class ConnectorsService {
         href: theirs.href,
         etag: theirs.etag,
         synced_version: Math.min(link?.synced_version ?? 0, mine.version - 1),
+        document: theirs.contact.source ?? null,
       });
     }
   }
@@ -659,7 +658,7 @@ export class ConnectorsService {
         const link = await store.linkOf(this.db, conn.id, { externalId: mine.externalId });
         if (link && mine.version <= link.synced_version) continue;
         const contact = { ...mine.contact, externalId: mine.externalId };
-        let at = { href: link?.href ?? null, etag: link?.etag ?? null };
+        let at = { href: link?.href ?? null, etag: link?.etag ?? null, base: link?.document ?? null };
         for (let attempt = 0; ; attempt++) {
           try {
             const put = await two.putContact(contact, at);
@@ -671,6 +670,7 @@ export class ConnectorsService {
                 href: put.href,
                 etag,
                 synced_version: mine.version,
+                document: put.document,
               });
               return { record: { checkpoint: null, done: 0 }, value: null };
             });
@@ -678,13 +678,13 @@ export class ConnectorsService {
             break;
           } catch (err) {
             if (!(err instanceof ContactConflict) || attempt > 0) throw err;
-            const theirs = await two.getContact(at.href ?? put412Href(conn, mine.externalId));
+            const theirs = await two.getContact(at.href ?? two.hrefFor(mine.externalId));
             if (!theirs) {
-              at = { href: at.href, etag: null };
+              at = { ...at, etag: null };
               continue;
             }
             counts.conflicts++;
-            const href = at.href ?? put412Href(conn, mine.externalId);
+            const href = at.href ?? two.hrefFor(mine.externalId);
             const won = await run.step(async (tx) => {
               const fresh = await local.read(conn.system, mine.externalId, tx);
               if (!fresh) return { record: { checkpoint: null, done: 0 }, value: true };
@@ -702,7 +702,7 @@ export class ConnectorsService {
               counts.updated++;
               break;
             }
-            at = { href, etag: theirs.etag };
+            at = { href, etag: theirs.etag, base: theirs.contact.source ?? at.base };
           }
         }
       }

@@ -63,6 +63,8 @@ export interface ContactLink {
   href: string;
   etag: string | null;
   synced_version: number;
+  /** The contact's document as last read or written (a vCard); undefined when not read (linksAfter). */
+  document?: string | null;
 }
 
 export async function linkOf(
@@ -72,12 +74,14 @@ export async function linkOf(
 ): Promise<ContactLink | null> {
   const [column, value] = 'href' in by ? ['href', by.href] : ['external_id', by.externalId];
   const rows = await q.query<ContactLink>(
-    `SELECT external_id, href, etag, synced_version FROM connector_contacts WHERE connector_id = $1 AND ${column} = $2`,
+    `SELECT external_id, href, etag, synced_version, document FROM connector_contacts
+     WHERE connector_id = $1 AND ${column} = $2`,
     [connectorId, value],
   );
   return rows[0] ?? null;
 }
 
+/** Saves a link; a `document` left out (or null) keeps the one stored. */
 export async function saveLink(q: Queryable, connectorId: string, link: ContactLink): Promise<void> {
   // One contact per href: a contact that moved (a new UID at an old address) replaces the old link.
   await q.query('DELETE FROM connector_contacts WHERE connector_id = $1 AND href = $2 AND external_id <> $3', [
@@ -86,9 +90,11 @@ export async function saveLink(q: Queryable, connectorId: string, link: ContactL
     link.external_id,
   ]);
   await q.query(
-    `INSERT INTO connector_contacts (connector_id, external_id, href, etag, synced_version) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (connector_id, external_id) DO UPDATE SET href = $3, etag = $4, synced_version = $5`,
-    [connectorId, link.external_id, link.href, link.etag, link.synced_version],
+    `INSERT INTO connector_contacts (connector_id, external_id, href, etag, synced_version, document)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (connector_id, external_id) DO UPDATE
+       SET href = $3, etag = $4, synced_version = $5, document = COALESCE($6, connector_contacts.document)`,
+    [connectorId, link.external_id, link.href, link.etag, link.synced_version, link.document ?? null],
   );
 }
 

@@ -297,6 +297,14 @@ export class PrivacyFlow {
           WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) k WHERE strpos(lower(coalesce(response_body, '')), k) > 0)`,
         [[...recordIds, ...keys]],
       );
+      // The vCards (or CRM documents) last read for their ids in two-way connectors' systems.
+      await run(
+        'connectorDocuments',
+        `UPDATE connector_contacts cc SET document = NULL FROM connectors c, customer_external_ids e
+          WHERE cc.connector_id = c.id AND e.system = c.system AND cc.external_id = e.external_id
+            AND e.customer_id = $1 AND cc.document IS NOT NULL`,
+        [customerId],
+      );
       await run('externalIds', 'DELETE FROM customer_external_ids WHERE customer_id = $1', [customerId]);
       await run('portalSessions', 'DELETE FROM portal_sessions WHERE customer_id = $1', [customerId]);
       await run('portalResetTokens', 'DELETE FROM portal_reset_tokens WHERE customer_id = $1', [customerId]);

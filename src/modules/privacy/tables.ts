@@ -102,8 +102,8 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
   connectors: { handling: 'none', note: 'CRM connector configuration (no customer data)' },
   connector_settings: { handling: 'none', note: 'configuration' },
   connector_contacts: {
-    handling: 'kept',
-    note: "CardDAV sync state: a contact's id and path in the address book and its ETag (no names, numbers or addresses); an erasure does not reach the address book itself",
+    handling: 'erased',
+    note: "two-way sync state: a contact's id, path and ETag are kept, its last document (a vCard) is cleared; an erasure does not reach the address book or CRM itself",
   },
 };
 

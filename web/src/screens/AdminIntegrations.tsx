@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, errorText } from '../api.js';
+import { api, errorText, fieldErrors } from '../api.js';
 import type { Connector, ConnectorSettings, ConnectorTestResult, ConnectorWithSecret } from '../apiTypes.js';
 import { SigningSecret } from '../components/SigningSecret.js';
 import { Field, Select } from '../components/Field.js';
@@ -26,6 +26,152 @@ function countsText(counts: Record<string, number>): string {
   return shown.length === 0 ? 'nothing changed' : shown.map(([k, v]) => `${v} ${k}`).join(', ');
 }
 
+/** The edit form's values: text as typed (numbers checked by the server, which names the field). */
+interface EditValues {
+  name: string;
+  baseUrl: string;
+  budget: string;
+  interval: string;
+  username: string;
+  password: string;
+  enabled: boolean;
+  useForLookup: boolean;
+  logInteractions: boolean;
+  syncContacts: boolean;
+}
+
+const editValues = (c: Connector): EditValues => ({
+  name: c.name,
+  baseUrl: c.baseUrl,
+  budget: String(c.lookupBudgetMs),
+  interval: c.syncIntervalMinutes === null ? '' : String(c.syncIntervalMinutes),
+  username: c.username ?? '',
+  password: '',
+  enabled: c.enabled,
+  useForLookup: c.useForLookup,
+  logInteractions: c.logInteractions,
+  syncContacts: c.syncContacts,
+});
+
+/** A number as typed, or the text itself (the server's 400 then names the field in words). */
+const numberOr = (text: string): number | string => (/^\s*-?\d+\s*$/.test(text) ? Number(text) : text);
+
+/**
+ * Changes one connector: its URL, budget, switches, schedule and, for an
+ * address book, its account; the password is never shown back (empty: kept).
+ */
+function ConnectorEdit({ connector, onDone }: { connector: Connector; onDone: (saved: boolean) => void }) {
+  const [v, setV] = useState(() => editValues(connector));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [general, setGeneral] = useState<string | null>(null);
+  const set = (patch: Partial<EditValues>) => setV({ ...v, ...patch });
+  const carddav = connector.kind === 'carddav';
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    const body: Record<string, unknown> = {
+      name: v.name,
+      baseUrl: v.baseUrl,
+      lookupBudgetMs: numberOr(v.budget),
+      syncIntervalMinutes: v.interval.trim() === '' ? null : numberOr(v.interval),
+      enabled: v.enabled,
+      useForLookup: v.useForLookup,
+      logInteractions: v.logInteractions,
+      syncContacts: v.syncContacts,
+      version: connector.version,
+    };
+    if (carddav) {
+      body.username = v.username;
+      if (v.password !== '') body.password = v.password;
+    }
+    try {
+      await api.patch(`${BASE}/${connector.id}`, body);
+      onDone(true);
+    } catch (err) {
+      const fields = fieldErrors(err);
+      setErrors(fields);
+      setGeneral(Object.keys(fields).length === 0 ? errorText(err) : null);
+    }
+  };
+
+  const check = (label: string, key: 'enabled' | 'useForLookup' | 'logInteractions' | 'syncContacts') => (
+    <label className="check">
+      <input type="checkbox" checked={v[key]} onChange={(e) => set({ [key]: e.target.checked })} /> {label}
+    </label>
+  );
+
+  return (
+    <form className="filters" onSubmit={save} aria-label={`Edit connector ${connector.name}`}>
+      <h3 className="full">
+        Edit {connector.name} ({carddav ? 'CardDAV' : 'HTTP'}, {connector.system})
+      </h3>
+      <Field label="Name" value={v.name} error={errors.name} onChange={(e) => set({ name: e.target.value })} />
+      <Field
+        label={carddav ? 'Address book URL' : 'Base URL'}
+        value={v.baseUrl}
+        error={errors.baseUrl}
+        onChange={(e) => set({ baseUrl: e.target.value })}
+      />
+      <Field
+        label="Lookup budget (ms)"
+        inputMode="numeric"
+        value={v.budget}
+        error={errors.lookupBudgetMs}
+        hint="50 to 5,000: how long the screen pop waits for it"
+        onChange={(e) => set({ budget: e.target.value })}
+      />
+      <Field
+        label="Sync every (minutes)"
+        inputMode="numeric"
+        value={v.interval}
+        error={errors.syncIntervalMinutes}
+        hint="5 to 1,440; empty: only with Sync now"
+        onChange={(e) => set({ interval: e.target.value })}
+      />
+      {carddav && (
+        <>
+          <Field
+            label="User name"
+            value={v.username}
+            autoComplete="off"
+            error={errors.username}
+            onChange={(e) => set({ username: e.target.value })}
+          />
+          <Field
+            label="New password"
+            type="password"
+            value={v.password}
+            autoComplete="new-password"
+            error={errors.password}
+            hint="empty: keep the current one (never shown)"
+            onChange={(e) => set({ password: e.target.value })}
+          />
+        </>
+      )}
+      <fieldset>
+        <legend>Use</legend>
+        {check('Enabled', 'enabled')}
+        {check('Screen pop lookups', 'useForLookup')}
+        {check('Write interactions back', 'logInteractions')}
+        {check('Sync contacts', 'syncContacts')}
+      </fieldset>
+      <div className="field end">
+        <button type="submit" className="primary">
+          Save connector
+        </button>{' '}
+        <button type="button" onClick={() => onDone(false)}>
+          Cancel
+        </button>
+      </div>
+      {general && (
+        <p className="error" role="alert">
+          {general}
+        </p>
+      )}
+    </form>
+  );
+}
+
 /** Admin → Integrations: CRM connectors (docs/webhooks.md, CRM connectors), a connection test, the last sync. */
 export function AdminIntegrations() {
   const toast = useToast();
@@ -42,6 +188,7 @@ export function AdminIntegrations() {
   const [form, setForm] = useState(empty);
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
 
   if (error)
     return (
@@ -89,8 +236,8 @@ export function AdminIntegrations() {
       <h2>Integrations</h2>
       <p>
         CRM connectors let the screen pop ask an external CRM who is calling, write every ended interaction back to it,
-        and pull its contacts into customers. Requests are signed like webhooks. A CardDAV address book syncs its
-        contacts with customers both ways.
+        and sync its contacts with customers both ways. Requests are signed like webhooks. A CardDAV address book syncs
+        its contacts with customers the same way.
       </p>
       <Select
         label="Screen pop lookup order"
@@ -158,6 +305,21 @@ export function AdminIntegrations() {
           {formError}
         </p>
       )}
+      {connectors
+        .filter((c) => c.id === editing)
+        .map((c) => (
+          <ConnectorEdit
+            key={c.id}
+            connector={c}
+            onDone={(saved) => {
+              setEditing(null);
+              if (saved) {
+                toast({ text: `${c.name}: saved` });
+                reload();
+              }
+            }}
+          />
+        ))}
       {secret && (
         <SigningSecret
           of={secret.name}
@@ -212,6 +374,9 @@ export function AdminIntegrations() {
                   {c.lastSyncError && <div className="error">{c.lastSyncError}</div>}
                 </td>
                 <td>
+                  <button type="button" onClick={() => setEditing(c.id)} aria-label={`Edit ${c.name}`}>
+                    Edit
+                  </button>{' '}
                   <button type="button" onClick={() => void test(c)}>
                     Test connection
                   </button>{' '}

@@ -242,6 +242,66 @@ describe('the CardDAV connector against Radicale', () => {
     expect((await dav('GET', `${book}uid-grace.vcf`)).status).toBe(404);
   });
 
+  it('vCard properties Switchboard does not map survive an edit made in Switchboard', async () => {
+    const card = [
+      'BEGIN:VCARD',
+      'VERSION:3.0',
+      'UID:uid-emmy',
+      'FN:Emmy Noether',
+      'N:Noether;Emmy;;;',
+      'ORG:Erlangen',
+      'BDAY:1882-03-23',
+      'NOTE:Prefers email\\, never calls',
+      'URL:https://emmy.example',
+      'X-SWITCHBOARD-TEST;TYPE=home:keep me',
+      'item1.X-ABLabel:Assistant',
+      'END:VCARD',
+      '',
+    ].join('\r\n');
+    expect((await dav('PUT', `${book}emmy.vcf`, card)).status).toBe(201);
+    expect((await sync()).result).toMatchObject({ created: 1 });
+    const emmy = (await customer('uid-emmy')).json();
+    const edited = await admin.patch(`/api/v1/customers/${emmy.id}`, { company: 'Göttingen', version: emmy.version });
+    expect(edited.statusCode, edited.body).toBe(200);
+    expect((await sync()).result).toMatchObject({ pushed: 1 });
+    const pushed = (await dav('GET', `${book}emmy.vcf`)).body;
+    expect(pushed).toContain('ORG:Göttingen');
+    expect(pushed).not.toContain('ORG:Erlangen');
+    for (const kept of [
+      'BDAY:1882-03-23',
+      'NOTE:Prefers email\\, never calls',
+      'URL:https://emmy.example',
+      'X-SWITCHBOARD-TEST;TYPE=home:keep me',
+    ]) {
+      expect(pushed).toContain(kept);
+    }
+    // Radicale writes property names in capitals (names are case-insensitive).
+    expect(pushed).toMatch(/^item1\.X-ABLabel:Assistant\r$/im);
+    // A second edit keeps them too (the vCard written is the one kept for the next push).
+    const again = (await customer('uid-emmy')).json();
+    await admin.patch(`/api/v1/customers/${emmy.id}`, { lastName: 'Noether-Fischer', version: again.version });
+    expect((await sync()).result).toMatchObject({ pushed: 1 });
+    const second = (await dav('GET', `${book}emmy.vcf`)).body;
+    expect(second).toContain('N:Noether-Fischer;Emmy;;;');
+    expect(second).toContain('BDAY:1882-03-23');
+    expect(second).toContain('X-SWITCHBOARD-TEST;TYPE=home:keep me');
+    expect(second.match(/BDAY/g)).toHaveLength(1);
+
+    // A privacy erasure clears the vCard kept for the contact.
+    const kept = async () =>
+      (
+        await t.db.query<{ document: string | null }>(
+          `SELECT document FROM connector_contacts WHERE connector_id = $1 AND external_id = 'uid-emmy'`,
+          [connectorId],
+        )
+      )[0]?.document;
+    expect(await kept()).toContain('BDAY');
+    const erased = await admin.post(`/api/v1/customers/${emmy.id}/erase`, { reason: 'privacy request' });
+    expect(erased.statusCode, erased.body).toBe(200);
+    expect(erased.json().counts).toMatchObject({ connectorDocuments: 1 });
+    expect(await kept()).toBeNull();
+  });
+
   it('a Radicale that is down: the error is recorded and visible, and the job retries', async () => {
     await radicale.stop();
     const started = await admin.post(`${BASE}/${connectorId}/sync`);

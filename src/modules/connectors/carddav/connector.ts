@@ -225,11 +225,6 @@ export function carddavConnector(config: ConnectorConfig, env: ConnectorEnv): Co
 
     changes: (cursor) => syncCollection(cursor),
 
-    async pushContact(contact: ExternalContact): Promise<{ externalId: string }> {
-      await connector.twoWay!.putContact(contact, { href: null, etag: null });
-      return { externalId: contact.externalId };
-    },
-
     async test(): Promise<void> {
       const res = await call('PROPFIND', book, {
         body: `${XML_HEAD}<d:propfind ${NS}><d:prop><d:resourcetype/><d:sync-token/></d:prop></d:propfind>`,
@@ -240,17 +235,19 @@ export function carddavConnector(config: ConnectorConfig, env: ConnectorEnv): Co
     },
 
     twoWay: {
+      hrefFor: (externalId) => `${book.pathname}${encodeURIComponent(externalId)}.vcf`,
+
       async putContact(contact, at) {
-        const href = at.href ?? `${book.pathname}${encodeURIComponent(contact.externalId)}.vcf`;
-        const url = urlOf(href);
+        const url = urlOf(at.href ?? connector.twoWay!.hrefFor(contact.externalId));
+        const document = formatVcard(contact, env.wallClock.now(), at.base);
         const res = await call('PUT', url, {
-          body: formatVcard(contact, env.wallClock.now()),
+          body: document,
           contentType: 'text/vcard; charset=utf-8',
           headers: at.etag === null ? { 'if-none-match': '*' } : { 'if-match': at.etag },
         });
         if (res.status === 412) throw new ContactConflict(`PUT ${url.pathname}: the contact changed on the server`);
         if (res.status < 200 || res.status > 299) throw failed('PUT', url, res.status, res.body);
-        return { href: url.pathname, etag: res.headers.etag ?? null };
+        return { href: url.pathname, etag: res.headers.etag ?? null, document };
       },
 
       async getContact(href) {

@@ -93,6 +93,7 @@ export function parseVcard(raw: string, fallbackId: string): ExternalContact | n
     url: null,
     addresses: { primary: ordered[0] ?? null, secondary: ordered[1] ?? null },
     revision,
+    source: raw,
   };
 }
 
@@ -103,8 +104,40 @@ function adrProperty(comp: ICAL.Component, a: ExternalAddress, pref: boolean): v
   comp.addProperty(p);
 }
 
-/** Writes a contact as a vCard 4.0 (RFC 6350) with its external id as UID and `now` as REV. */
-export function formatVcard(c: ExternalContact, now: Date): string {
+/** The properties a push writes from the customer; every other one of the vCard last read is kept as it was. */
+const MAPPED = new Set(['version', 'uid', 'fn', 'n', 'org', 'email', 'tel', 'adr', 'rev']);
+
+/**
+ * The content lines of `base` (the vCard last read) whose properties
+ * Switchboard does not map (NOTE, BDAY, PHOTO, URL, X-…), exactly as the
+ * server had them (unfolded; a group prefix such as `item1.` is kept).
+ */
+function unmappedLines(base: string | null | undefined): string[] {
+  if (!base) return [];
+  const lines = base.replace(/\r?\n[ \t]/g, '').split(/\r?\n/);
+  const out: string[] = [];
+  let depth = 0;
+  for (const line of lines) {
+    const name = /^(?:[A-Za-z0-9-]+\.)?([A-Za-z0-9-]+)[;:]/.exec(line)?.[1]?.toLowerCase();
+    if (name === undefined) continue;
+    const value = line
+      .slice(line.indexOf(':') + 1)
+      .trim()
+      .toLowerCase();
+    if (name === 'begin' && value === 'vcard') depth++;
+    else if (name === 'end' && value === 'vcard') depth--;
+    // The outer vCard's own properties only (a 3.0 AGENT may nest another).
+    else if (depth === 1 && !MAPPED.has(name)) out.push(line);
+  }
+  return out;
+}
+
+/**
+ * Writes a contact as a vCard 4.0 (RFC 6350) with its external id as UID and
+ * `now` as REV; the properties of `base` (the vCard last read) that
+ * Switchboard does not map are written back unchanged after the mapped ones.
+ */
+export function formatVcard(c: ExternalContact, now: Date, base?: string | null): string {
   const comp = new ICAL.Component('vcard');
   comp.addPropertyWithValue('version', '4.0');
   comp.addPropertyWithValue('uid', c.externalId);
@@ -125,5 +158,8 @@ export function formatVcard(c: ExternalContact, now: Date): string {
   if (c.addresses?.primary) adrProperty(comp, c.addresses.primary, true);
   if (c.addresses?.secondary) adrProperty(comp, c.addresses.secondary, false);
   comp.addPropertyWithValue('rev', now.toISOString().replace(/\.\d{3}Z$/, 'Z'));
-  return comp.toString().replace(/\r?\n/g, '\r\n') + '\r\n';
+  const card = comp.toString().replace(/\r?\n/g, '\r\n');
+  const kept = unmappedLines(base);
+  if (kept.length === 0) return `${card}\r\n`;
+  return `${card.replace(/\r\nEND:VCARD$/, '')}\r\n${kept.join('\r\n')}\r\nEND:VCARD\r\n`;
 }

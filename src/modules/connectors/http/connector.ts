@@ -5,7 +5,9 @@ import { Webhook } from 'standardwebhooks';
 import { exchangePinned } from '../../webhooks/send.js';
 import {
   ConnectorError,
+  ContactConflict,
   connectorTarget,
+  type ExternalAddress,
   type ChangesPage,
   type Connector,
   type ConnectorConfig,
@@ -22,6 +24,18 @@ const MAX_MATCHES = 10;
 
 const Text = (max: number) => Type.String({ maxLength: max });
 const OptionalText = (max: number) => Type.Optional(Type.Union([Text(max), Type.Null()]));
+const Address = Type.Union([
+  Type.Object({
+    street: OptionalText(300),
+    city: OptionalText(100),
+    region: OptionalText(100),
+    postalCode: OptionalText(20),
+    country: OptionalText(100),
+  }),
+  Type.Null(),
+]);
+/** A contact's version in the CRM (compared for equality only). */
+const Version = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Integer()]);
 
 /** A contact in the contract (docs/webhooks.md, "The HTTP connector's contract"). */
 const ContractContact = Type.Object({
@@ -34,6 +48,9 @@ const ContractContact = Type.Object({
   phones: Type.Optional(Type.Array(Type.Object({ type: Type.Optional(Text(40)), number: Text(64) }), { maxItems: 20 })),
   accountNumber: OptionalText(40),
   url: OptionalText(2000),
+  addresses: Type.Optional(Type.Object({ primary: Type.Optional(Address), secondary: Type.Optional(Address) })),
+  /** When the contact last changed in the CRM (ISO 8601): the side of a conflict that changed last wins. */
+  updatedAt: OptionalText(40),
 });
 type ContractContact = Static<typeof ContractContact>;
 
@@ -44,13 +61,40 @@ const ChangesAnswer = Type.Object({
       externalId: Type.String({ minLength: 1, maxLength: 200 }),
       deleted: Type.Optional(Type.Boolean()),
       contact: Type.Optional(Type.Union([ContractContact, Type.Null()])),
+      version: Type.Optional(Type.Union([Version, Type.Null()])),
     }),
     { maxItems: 1000 },
   ),
   cursor: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
   more: Type.Optional(Type.Boolean()),
 });
-const PushAnswer = Type.Object({ externalId: Type.String({ minLength: 1, maxLength: 200 }) });
+const PushAnswer = Type.Object({
+  externalId: Type.String({ minLength: 1, maxLength: 200 }),
+  version: Type.Optional(Type.Union([Version, Type.Null()])),
+});
+const ReadAnswer = Type.Object({
+  contact: ContractContact,
+  version: Type.Optional(Type.Union([Version, Type.Null()])),
+});
+
+const versionOf = (v: string | number | null | undefined): string | null =>
+  v === undefined || v === null ? null : String(v);
+
+function revisionOf(at: string | null | undefined): string | null {
+  const d = at ? new Date(at) : null;
+  return d && !Number.isNaN(d.getTime()) ? d.toISOString() : null;
+}
+
+function addressOf(a: Static<typeof Address> | undefined): ExternalAddress | null {
+  if (!a) return null;
+  return {
+    street: a.street ?? null,
+    city: a.city ?? null,
+    region: a.region ?? null,
+    postalCode: a.postalCode ?? null,
+    country: a.country ?? null,
+  };
+}
 
 function contactOf(c: ContractContact): ExternalContact {
   return {
@@ -63,11 +107,32 @@ function contactOf(c: ContractContact): ExternalContact {
     phones: (c.phones ?? []).map((p) => ({ type: p.type ?? 'other', number: p.number })),
     accountNumber: c.accountNumber ?? null,
     url: c.url ?? null,
+    ...(c.addresses
+      ? { addresses: { primary: addressOf(c.addresses.primary), secondary: addressOf(c.addresses.secondary) } }
+      : {}),
+    revision: revisionOf(c.updatedAt),
+  };
+}
+
+/** A contact as the push sends it (the contract's fields; what Switchboard does not hold is the CRM's to keep). */
+function contractOf(c: ExternalContact): ContractContact {
+  return {
+    externalId: c.externalId,
+    displayName: c.displayName,
+    firstName: c.firstName,
+    lastName: c.lastName,
+    company: c.company,
+    emails: c.emails,
+    phones: c.phones,
+    accountNumber: c.accountNumber,
+    url: c.url,
+    ...(c.addresses ? { addresses: c.addresses } : {}),
   };
 }
 
 /**
- * The generic HTTP connector: a JSON contract over three calls, each request
+ * The generic HTTP connector: a JSON contract (lookup, interactions, the
+ * changes feed, and reading, writing and deleting one contact), each request
  * signed like a webhook (Standard Webhooks headers, HMAC-SHA256 with the
  * connector's secret) and sent through the SSRF guard to the checked address.
  */
@@ -79,8 +144,18 @@ export function httpConnector(config: ConnectorConfig, env: ConnectorEnv): Conne
     method: 'GET' | 'POST',
     path: string,
     payload: unknown,
-    opts: { msgId?: string; signal?: AbortSignal; timeoutMs?: number } = {},
+    opts: { msgId?: string; signal?: AbortSignal; timeoutMs?: number; allow?: number[] } = {},
   ): Promise<unknown> {
+    return (await exchange(method, path, payload, opts)).answer;
+  }
+
+  /** One signed call; a status in `allow` is answered (with no JSON read), any other non-2xx is a failure. */
+  async function exchange(
+    method: 'GET' | 'POST',
+    path: string,
+    payload: unknown,
+    opts: { msgId?: string; signal?: AbortSignal; timeoutMs?: number; allow?: number[] } = {},
+  ): Promise<{ status: number; answer: unknown }> {
     const url = new URL(base + path);
     const pinned = await connectorTarget(url, env);
     const body = payload === undefined ? null : JSON.stringify(payload);
@@ -103,15 +178,16 @@ export function httpConnector(config: ConnectorConfig, env: ConnectorEnv): Conne
       signal: opts.signal,
     });
     if (res.status === null) throw new ConnectorError(res.error ?? 'no answer');
+    if (opts.allow?.includes(res.status)) return { status: res.status, answer: null };
     if (res.status < 200 || res.status > 299) {
       throw new ConnectorError(
         `${method} ${path} answered ${res.status}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`,
       );
     }
     if (res.truncated) throw new ConnectorError(`${method} ${path}: the answer is larger than ${ANSWER_LIMIT} bytes`);
-    if (res.body.trim() === '') return null;
+    if (res.body.trim() === '') return { status: res.status, answer: null };
     try {
-      return JSON.parse(res.body) as unknown;
+      return { status: res.status, answer: JSON.parse(res.body) as unknown };
     } catch {
       throw new ConnectorError(`${method} ${path}: the answer is not JSON`);
     }
@@ -147,20 +223,66 @@ export function httpConnector(config: ConnectorConfig, env: ConnectorEnv): Conne
           externalId: c.externalId,
           deleted: c.deleted ?? false,
           contact: c.contact ? contactOf(c.contact) : null,
+          href: c.externalId,
+          etag: versionOf(c.version),
         })),
         cursor: parsed.cursor ?? null,
         more: parsed.more ?? false,
       };
     },
 
-    async pushContact(contact: ExternalContact): Promise<{ externalId: string }> {
-      const answer = await call('POST', '/contacts', contact);
-      return { externalId: check<Static<typeof PushAnswer>>(PushAnswer, answer, 'contacts').externalId };
-    },
-
     async test(): Promise<void> {
       const answer = await call('POST', '/lookup', { email: 'connection-test@switchboard.invalid' });
       check(LookupAnswer, answer, 'lookup');
+    },
+
+    /**
+     * Two-way contacts: the contact's id is its place (`href`), its version in
+     * the CRM its ETag; a write or deletion names the version it replaces
+     * (`ifVersion`, in the signed body) and a 412 or 409 means it changed.
+     */
+    twoWay: {
+      hrefFor: (externalId) => externalId,
+
+      async putContact(contact, at) {
+        const externalId = at.href ?? contact.externalId;
+        const { status, answer } = await exchange(
+          'POST',
+          '/contacts',
+          // create: only if it does not exist yet; ifVersion: only if it is still that version.
+          { contact: contractOf({ ...contact, externalId }), create: at.href === null, ifVersion: at.etag },
+          { allow: [409, 412] },
+        );
+        if (status === 409 || status === 412) {
+          throw new ContactConflict(`POST /contacts: ${externalId} changed in the CRM (${status})`);
+        }
+        const parsed = check<Static<typeof PushAnswer>>(PushAnswer, answer, 'contacts');
+        if (parsed.externalId !== externalId) {
+          throw new ConnectorError(`POST /contacts: answered the id ${parsed.externalId}, not ${externalId}`);
+        }
+        return { href: externalId, etag: versionOf(parsed.version), document: null };
+      },
+
+      async getContact(href) {
+        const { status, answer } = await exchange('GET', `/contacts/${encodeURIComponent(href)}`, undefined, {
+          allow: [404, 410],
+        });
+        if (status === 404 || status === 410) return null;
+        const parsed = check<Static<typeof ReadAnswer>>(ReadAnswer, answer, 'contacts');
+        return { contact: { ...contactOf(parsed.contact), externalId: href }, etag: versionOf(parsed.version) };
+      },
+
+      async deleteContact(href, etag) {
+        const { status } = await exchange(
+          'POST',
+          '/contacts/delete',
+          { externalId: href, ifVersion: etag },
+          { allow: [404, 409, 410, 412] },
+        );
+        if (status === 409 || status === 412) {
+          throw new ContactConflict(`POST /contacts/delete: ${href} changed in the CRM (${status})`);
+        }
+      },
     },
   };
 }
