@@ -1,6 +1,6 @@
 import type { Notification } from '../modules/notifications/schema.js';
 import type { Delivery } from '../modules/email/schema.js';
-import type { Interaction, Match, MatchedBy, MatchResult } from '../modules/interactions/schema.js';
+import type { Interaction, LookupResult, Match, MatchedBy, MatchResult } from '../modules/interactions/schema.js';
 import type { Privilege } from '../http/privileges.js';
 import type { TaskType } from '../modules/tasks/schema.js';
 
@@ -139,6 +139,8 @@ export const LIVE_EVENTS = {
     matches: Match[];
     /** Draft customers matching the caller when nothing else did: "possible match (draft)". */
     drafts?: Match[];
+    /** What external CRM connectors answered (when the lookup order asks them): shown beside the local matches. */
+    external?: LookupResult['external'];
   }>("to the agent an interaction was reported for: pop its caller, matched with that agent's own privileges", [
     'customers.view',
   ]),

@@ -20,16 +20,27 @@ describe('admin integrations (browser)', () => {
   let page: Page;
   let errors: string[];
   let crmUp = true;
-  // A CRM following the HTTP connector's contract: no matches, or down.
+  /** What the CRM's lookup answers for a phone number it knows. */
+  const KNOWN = '+14155550199';
+  const grace = {
+    externalId: 'crm-42',
+    displayName: 'Grace Hopper',
+    company: 'Navy',
+    emails: ['grace@navy.example'],
+    phones: [{ type: 'work', number: KNOWN }],
+    url: 'https://crm.example/contacts/42',
+  };
+  // A CRM following the HTTP connector's contract: one known caller, or down.
   const crm = http.createServer((req, res) => {
-    req.resume();
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       if (!crmUp) {
         res.statusCode = 503;
         return res.end('down');
       }
       res.setHeader('content-type', 'application/json');
-      res.end('{"matches":[]}');
+      res.end(JSON.stringify({ matches: body.includes(KNOWN) ? [grace] : [] }));
     });
   });
   let crmUrl = '';
@@ -140,6 +151,39 @@ describe('admin integrations (browser)', () => {
     await book.getByRole('button', { name: 'Edit Phones' }).click();
     expect(await edit.getByLabel('New password').inputValue()).toBe('');
     expect(await page.content()).not.toContain('second-secret');
+    expect(errors).toEqual([]);
+  });
+
+  it('a call the CRM knows pops with its record, linked into the CRM; a CRM that is down is named', async () => {
+    crmUp = true;
+    const [sales] = await server.admin.ok<{ id: string }[]>('GET', '/api/v1/integrations/connectors');
+    await server.admin.ok('PATCH', `/api/v1/integrations/connectors/${sales.id}`, { useForLookup: true });
+    const me = await server.admin.ok<{ id: string }>('GET', '/api/v1/me');
+    await page.goto(`${server.url}/customers`);
+    await page.locator('[data-live="live"]').waitFor();
+    const report = (from: string) =>
+      server.admin.ok<{ id: string }>('POST', '/api/v1/interactions', {
+        channel: 'phone',
+        direction: 'inbound',
+        from,
+        agentId: me.id,
+      });
+
+    const known = await report('(415) 555-0199');
+    const pop = page.locator(`article[data-interaction="${known.id}"]`);
+    const external = pop.getByRole('region', { name: 'External CRM' });
+    await external.getByText('In salescrm').waitFor();
+    expect(await external.getByRole('link', { name: 'Grace Hopper' }).getAttribute('href')).toBe(grace.url);
+    await external.getByText(/Navy · grace@navy\.example/).waitFor();
+    await screenshot(page, 'screenpop-external');
+    await expectAccessible(page, 'a screen pop with an external CRM match');
+
+    crmUp = false;
+    const down = await report('(415) 555-0198');
+    await page
+      .locator(`article[data-interaction="${down.id}"]`)
+      .getByText(/salescrm could not be asked .*503.*: shown from Switchboard's own data/)
+      .waitFor();
     expect(errors).toEqual([]);
   });
 });

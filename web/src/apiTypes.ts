@@ -38,6 +38,7 @@ import type {
   ConnectorSettings as ConnectorSettingsSchema,
   ConnectorTestResult as ConnectorTestResultSchema,
   ConnectorWithSecret as ConnectorWithSecretSchema,
+  ExternalLookup as ExternalLookupT,
 } from '../../src/modules/connectors/schema.js';
 import type {
   PortalAccess as PortalAccessT,
@@ -155,6 +156,8 @@ export type Connector = Static<typeof ConnectorSchema>;
 export type ConnectorWithSecret = Static<typeof ConnectorWithSecretSchema>;
 export type ConnectorSettings = Static<typeof ConnectorSettingsSchema>;
 export type ConnectorTestResult = Static<typeof ConnectorTestResultSchema>;
+/** What external CRM connectors answered for a caller (a lookup, a screen pop). */
+export type ExternalLookup = ExternalLookupT;
 /** A finished export kept for download (`GET /api/v1/exports/downloads`). */
 export type ExportFile = Static<typeof ExportFileSchema>;
 export type Erasure = Static<typeof ErasureSchema>;

@@ -311,6 +311,50 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
     expect(bad.json().external.sources[0]).toMatchObject({ status: 'error', error: expect.stringMatching(/not JSON/) });
   });
 
+  it('a reported call pops with the CRM’s answer beside the local one; a hanging CRM holds it back only its budget', async () => {
+    await setOrder('local_then_external');
+    const agent = await t.user('agent');
+    const report = async (from: string) => {
+      const res = await admin.post('/api/v1/interactions', {
+        channel: 'phone',
+        direction: 'inbound',
+        from,
+        agentId: agent.userId,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      const [pop] = await t.db.query<{ payload: Record<string, unknown> }>(
+        `SELECT payload FROM events WHERE type = 'screen.pop' AND record_id = $1`,
+        [res.json().id],
+      );
+      return { answer: res.json(), pop: pop.payload };
+    };
+    const unknown = await report('(415) 555-0199');
+    const fromCrm = {
+      order: 'local_then_external',
+      timedOut: false,
+      matches: [
+        { connectorId, externalId: 'crm-42', displayName: 'Grace Hopper', url: 'https://crm.example/contacts/42' },
+      ],
+    };
+    expect(unknown.answer).toMatchObject({ result: 'not_found', customerId: null, external: fromCrm });
+    expect(unknown.pop).toMatchObject({ result: 'not_found', matches: [], external: fromCrm });
+    expect(verify(secret, crm.of('/lookup')[0])).toEqual({ phone: '+14155550199' });
+
+    // A caller known locally: the CRM is not asked.
+    crm.got.length = 0;
+    const known = await report('4155550100');
+    expect(known.pop).toMatchObject({ result: 'found', external: { sources: [], matches: [] } });
+    expect(crm.of('/lookup')).toHaveLength(0);
+
+    // The CRM hangs: the pop still comes, from the local data, saying the source timed out.
+    crm.behaviour = 'hang';
+    const slow = await report('(415) 555-0198');
+    expect(slow.pop).toMatchObject({
+      result: 'not_found',
+      external: { timedOut: true, matches: [], sources: [{ status: 'timeout' }] },
+    });
+  });
+
   it('external only: the CRM answers when it can; the local data when it cannot', async () => {
     await setOrder('external');
     const res = await ivr.get('/api/v1/lookup?email=GRACE@navy.example');

@@ -51,6 +51,21 @@ export class InteractionLookup {
 
   external: ExternalLookupHook | null = null;
 
+  /**
+   * What the external CRM sources say about a reported interaction's caller, by
+   * the lookup order's rule (local then external: asked only when nothing local
+   * matched), each within its budget; undefined when the order is local. Asked
+   * before the report's transaction, so no database connection waits on a CRM.
+   */
+  async externalFor(actor: Actor, input: MatchInput): Promise<LookupResult['external']> {
+    const hook = this.external;
+    if (hook === null || !hook.active()) return undefined;
+    const answer = await hook.lookup(input, () =>
+      findMatches(this.db, actor, input, this.config.defaultPhoneRegion, this.phoneMatcher),
+    );
+    return answer.external;
+  }
+
   /** Concurrent phone lookups, one statement per event-loop turn and view of cases. */
   private readonly phoneBatches = new Map<MatchOptions['cases'], Coalescer<MatchRow[], PhoneKeys>>();
 

@@ -138,6 +138,8 @@ export const InteractionWithMatches = Type.Intersect([
     drafts: Type.Optional(
       Type.Array(Match, { description: 'when reported: draft customers matching the caller (possible matches)' }),
     ),
+    // When reported with external CRM sources in the lookup order: what they answered (the screen pop carries it too).
+    external: Type.Optional(ExternalLookup),
   }),
 ]);
 export type InteractionWithMatches = Static<typeof InteractionWithMatches>;

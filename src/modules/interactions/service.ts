@@ -140,6 +140,8 @@ export class InteractionsService {
       return { created: false, interaction: await this.withMatches(actor, existing, now) };
     }
     const caseNumber = input.caseNumber === undefined || input.caseNumber === null ? null : String(input.caseNumber);
+    // External CRM sources in the lookup order (none by default): their answer rides on the pop and the reply.
+    const external = await this.lookups.externalFor(actor, matchInputOf(input));
     const created = await this.db.transaction(async (tx) => {
       const outcome = await findMatches(tx, actor, matchInputOf(input), this.config.defaultPhoneRegion);
       const single = outcome.result === 'found' ? outcome.matches[0] : null;
@@ -170,13 +172,13 @@ export class InteractionsService {
       const interaction = toInteraction(row, now);
       const events: NewEvent[] = [];
       if (agentId) {
-        const pop = await this.popFor(tx, actor, agentId, input, interaction, outcome);
+        const pop = await this.popFor(tx, actor, agentId, input, interaction, outcome, external);
         if (pop) events.push(pop);
       }
       events.push(...recordChanged(row, 'interaction.created'));
       await emitEvents(tx, events);
       await enqueueWebhook(tx, 'interaction.created', interaction);
-      return { ...interaction, matches: outcome.matches, drafts: outcome.drafts };
+      return { ...interaction, matches: outcome.matches, drafts: outcome.drafts, ...(external ? { external } : {}) };
     });
     if (created) return { created: true, interaction: created };
     // The same reference was reported before (a retry), or concurrently and committed first: answer that one.
@@ -450,6 +452,7 @@ export class InteractionsService {
     input: InteractionCreate,
     interaction: Interaction,
     reported: MatchOutcome,
+    external: LookupResult['external'],
   ): Promise<NewEvent | null> {
     const agent = await this.deps.users.access(agentId, tx);
     if (!agent || !can(agent, 'customers.view')) return null;
@@ -477,6 +480,8 @@ export class InteractionsService {
         matchedBy: outcome.matchedBy,
         matches: outcome.matches,
         drafts: outcome.drafts,
+        // What the external CRMs answered (shown beside the local matches; never a local customer).
+        ...(external ? { external } : {}),
       },
     };
   }

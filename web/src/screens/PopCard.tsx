@@ -3,6 +3,7 @@ import { errorText } from '../api.js';
 import { useToast } from '../components/Toasts.js';
 import { formatContactAddress, formatDateTime } from '../format.js';
 import { Link, navigate } from '../router.js';
+import type { ExternalLookup } from '../apiTypes.js';
 import { associateInteraction, type Interaction, type InteractionMatch } from './interactionsApi.js';
 import { PopSearch } from './PopSearch.js';
 import { WrapUp } from './WrapUp.js';
@@ -185,13 +186,62 @@ export function PopCard({
               </ul>
             </div>
           )}
+          <ExternalView external={i.external} />
           <button type="button" className="primary" onClick={createPrefilled}>
             Create customer
           </button>
           <PopSearch onPick={(id) => void associate(id)} />
         </div>
       )}
+      {/* Not found locally: shown above, next to "Create customer". */}
+      {(i.customerId || (i.result === 'multiple' && matches.length > 0)) && <ExternalView external={i.external} />}
       <WrapUp interaction={i} onChange={onChange} />
     </article>
+  );
+}
+
+/** A link the external CRM gave, followed only when it is a web address (never `javascript:` and the like). */
+const webLink = (url: string | null): string | null => (url && /^https?:\/\//i.test(url) ? url : null);
+
+/**
+ * What external CRMs answered for the caller (the lookup order, Admin → Integrations): their
+ * records, linked into the CRM, and each source that did not answer in time or failed, so the
+ * agent knows the pop is from Switchboard's own data alone.
+ */
+function ExternalView({ external }: { external: ExternalLookup | undefined }) {
+  if (!external) return null;
+  const trouble = external.sources.filter((s) => s.status !== 'ok');
+  if (external.matches.length === 0 && trouble.length === 0) return null;
+  return (
+    <section className="pop-external" aria-label="External CRM">
+      {external.matches.length > 0 && (
+        <ul>
+          {external.matches.map((m) => {
+            const href = webLink(m.url);
+            const details = [m.company, m.email, m.phones[0], m.accountNumber].filter((d): d is string => !!d);
+            return (
+              <li key={`${m.connectorId}:${m.externalId}`} data-external={m.externalId}>
+                <span className="badge">In {m.system}</span>{' '}
+                {href ? (
+                  <a href={href} target="_blank" rel="noopener noreferrer">
+                    {m.displayName}
+                  </a>
+                ) : (
+                  <strong>{m.displayName}</strong>
+                )}
+                {details.length > 0 && <span className="muted"> · {details.join(' · ')}</span>}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {trouble.map((s) => (
+        <p key={s.connectorId} className="muted" role="status">
+          {s.status === 'timeout'
+            ? `${s.system} did not answer within ${s.latencyMs} ms: shown from Switchboard's own data.`
+            : `${s.system} could not be asked${s.error ? ` (${s.error})` : ''}: shown from Switchboard's own data.`}
+        </p>
+      ))}
+    </section>
   );
 }

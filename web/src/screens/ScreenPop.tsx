@@ -69,7 +69,7 @@ export function ScreenPopPanel() {
       live.on(['screen.pop', 'interaction.updated', 'interaction.closed'], (e) => {
         const got: Interaction = e.interaction;
         if (e.type === 'screen.pop') {
-          const pop: Interaction = { ...got, matches: e.matches, drafts: e.drafts };
+          const pop: Interaction = { ...got, matches: e.matches, drafts: e.drafts, external: e.external };
           setPops((old) => [pop, ...old.filter((o) => o.id !== pop.id)].slice(0, KEEP));
           setDismissed((d) => (d.includes(pop.id) ? d.filter((x) => x !== pop.id) : d));
           setCollapsed(false);
@@ -85,7 +85,9 @@ export function ScreenPopPanel() {
               () => {},
             );
           }
-          return old.map((o) => (o.id === got.id ? { ...o, ...got, matches: o.matches, drafts: o.drafts } : o));
+          return old.map((o) =>
+            o.id === got.id ? { ...o, ...got, matches: o.matches, drafts: o.drafts, external: o.external } : o,
+          );
         });
       }),
     [setPops, setDismissed],
@@ -108,7 +110,11 @@ export function ScreenPopPanel() {
               interaction={p}
               onChange={(i) =>
                 setPops((old) =>
-                  old.map((o) => (o.id === i.id ? { ...i, matches: i.matches ?? o.matches, drafts: o.drafts } : o)),
+                  old.map((o) =>
+                    o.id === i.id
+                      ? { ...i, matches: i.matches ?? o.matches, drafts: o.drafts, external: o.external }
+                      : o,
+                  ),
                 )
               }
               onClose={() => {

@@ -1,7 +1,7 @@
 import { api, type Page } from '../api.js';
 import type { Customer } from '../apiTypes.js';
 
-import type { Interaction as ServerInteraction, InteractionMatch, MatchCase } from '../apiTypes.js';
+import type { ExternalLookup, Interaction as ServerInteraction, InteractionMatch, MatchCase } from '../apiTypes.js';
 
 export type { InteractionMatch, MatchCase };
 
@@ -10,9 +10,14 @@ export type { InteractionMatch, MatchCase };
  * An interaction as the server sends it; the answers that carry the customers it
  * matches (one interaction, `screen.pop`, associate) add `matches`; a pop that
  * matched nobody may carry `drafts`: draft customers with the caller's exact
- * number, address or account number, shown as "possible match (draft)".
+ * number, address or account number, shown as "possible match (draft)"; a pop
+ * asked of external CRMs (the lookup order) carries what they answered, `external`.
  */
-export type Interaction = ServerInteraction & { matches?: InteractionMatch[]; drafts?: InteractionMatch[] };
+export type Interaction = ServerInteraction & {
+  matches?: InteractionMatch[];
+  drafts?: InteractionMatch[];
+  external?: ExternalLookup;
+};
 
 export const interactionsApi = {
   get: (id: string) => api.get<Interaction>(`/api/v1/interactions/${id}`),
