@@ -58,6 +58,32 @@ export interface Db extends Queryable {
   openSidePool?(opts: { poolSize: number; application: string }): Db;
 }
 
+/**
+ * Work to run at the end of a transaction, right before its COMMIT and after
+ * everything the transaction's own code did. Keyed by the transaction's
+ * Queryable; only the transactions this module's adapters open have a list.
+ */
+const commitHooks = new WeakMap<Queryable, (() => Promise<void>)[]>();
+
+/**
+ * Registers fn to run in tx just before tx commits (never if it rolls back).
+ * Returns false when tx is not an open transaction of these adapters (a bare
+ * Db, a recorder): the caller then does its work at once.
+ */
+export function beforeCommit(tx: Queryable, fn: () => Promise<void>): boolean {
+  const hooks = commitHooks.get(tx);
+  if (!hooks) return false;
+  hooks.push(fn);
+  return true;
+}
+
+/** Runs tx's registered work in order (work may register more) and forgets tx. */
+async function runCommitHooks(tx: Queryable): Promise<void> {
+  const hooks = commitHooks.get(tx);
+  while (hooks?.length) await hooks.shift()!();
+  commitHooks.delete(tx);
+}
+
 const INT8 = 20;
 const NUMERIC = 1700;
 const DATE = 1082;
@@ -185,7 +211,9 @@ export function openPostgres(opts: PostgresOptions): Db {
             await client.query(sql);
           },
         };
+        commitHooks.set(tx, []);
         const result = await fn(tx);
+        await runCommitHooks(tx);
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -268,7 +296,10 @@ function wrapPglite(db: PGlite): Db {
             await t.exec(sql);
           },
         };
-        return fn(tx);
+        commitHooks.set(tx, []);
+        const result = await fn(tx);
+        await runCommitHooks(tx);
+        return result;
       });
     },
     async listen(channel, handler) {

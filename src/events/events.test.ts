@@ -78,6 +78,29 @@ describe('live events (SSE)', () => {
     expect(stored).toHaveLength(0);
   });
 
+  it('a transaction that emitted early and is still working does not hold up other event writers', async (ctx) => {
+    // PGlite has one connection: its transactions run one at a time anyway.
+    if (t.db.engine !== 'postgres') ctx.skip();
+    const a = await connect(agent);
+    let finishSlow!: () => void;
+    const slowWorking = new Promise<void>((r) => (finishSlow = r));
+    let slowEmitted!: () => void;
+    const emittedBySlow = new Promise<void>((r) => (slowEmitted = r));
+    const slow = t.db.transaction(async (tx) => {
+      await emitTestEvent(tx, { type: 'test.slow' });
+      slowEmitted();
+      await slowWorking; // the rest of a long command, after its event
+    });
+    await emittedBySlow;
+    // Event ids are serialised from insert to commit; were the slow one's insert made when it emitted,
+    // this commit would wait for the slow one's, which waits for this: the test would time out.
+    await emit({ type: 'test.quick' });
+    finishSlow();
+    await slow;
+    await marker(a);
+    expect(types(a)).toEqual(['test.quick', 'test.slow', 'test.marker']);
+  });
+
   it('a client that reconnects with Last-Event-ID gets every event it missed, in order, then live ones', async () => {
     const a = await connect(agent);
     await emit({ type: 'test.one', userId: agent.userId }, { type: 'test.two', userId: agent.userId });

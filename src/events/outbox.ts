@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/adapter.js';
+import { beforeCommit, type Queryable } from '../db/adapter.js';
 import type { Privilege } from '../http/privileges.js';
 import type { LiveEventName, LivePayload } from './registry.js';
 
@@ -26,23 +26,55 @@ export type NewEvent<K extends LiveEventName = LiveEventName> = {
   };
 }[K];
 
+/** Events a transaction has emitted and not yet written (written just before its COMMIT). */
+const pendingEvents = new WeakMap<Queryable, NewEvent[]>();
+
 /**
  * Writes an event in the caller's transaction; it is delivered only if that
  * transaction commits (the NOTIFY is sent at commit, never for a rollback).
  *
- * The advisory lock makes event ids become visible in id order: without it a
- * transaction holding id 10 could commit after one holding id 11, and a reader
- * that had advanced past 11 would never see 10. Call it last in a command, so
- * the lock is held only until the commit that follows.
+ * Event ids must become visible in id order: were a transaction holding id 10
+ * to commit after one holding id 11, a reader that had advanced past 11 would
+ * never see 10. So the insert takes a lock that every event-writing
+ * transaction shares, held until its commit. To keep that serial stretch
+ * short, a transaction's events are collected and written in one statement
+ * right before its COMMIT (`beforeCommit`), whatever the command does after
+ * emitting; outside a transaction they are written at once.
  */
 export async function emitEvent(tx: Queryable, event: NewEvent): Promise<void> {
   await emitEvents(tx, [event]);
 }
 
-/** Several events in one statement (ids in the given order), under the same rules as emitEvent. */
+/** Several events, ids in the given order, under the same rules as emitEvent. */
 export async function emitEvents(tx: Queryable, events: readonly NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_LOCK]);
+  const pending = pendingEvents.get(tx);
+  if (pending) {
+    pending.push(...events);
+    return;
+  }
+  const list = [...events];
+  if (beforeCommit(tx, () => flushEvents(tx))) pendingEvents.set(tx, list);
+  else await writeEvents(tx, list);
+}
+
+/**
+ * Writes the events tx has emitted so far, now rather than at its commit: for
+ * work that must see them in the table (an erasure deleting a record's events).
+ * The lock is then held from here to the commit.
+ */
+export async function flushEvents(tx: Queryable): Promise<void> {
+  const list = pendingEvents.get(tx);
+  if (!list) return;
+  pendingEvents.delete(tx);
+  await writeEvents(tx, list);
+}
+
+/**
+ * One statement: the shared lock (taken before any id is drawn: the ids come
+ * from rows joined to it), the rows, the wake-up of the listeners at commit.
+ */
+async function writeEvents(tx: Queryable, events: readonly NewEvent[]): Promise<void> {
   const rows = events.map((e) => ({
     user_id: e.userId ?? null,
     type: e.type,
@@ -51,12 +83,16 @@ export async function emitEvents(tx: Queryable, events: readonly NewEvent[]): Pr
     payload: e.requires ? { ...e.payload, requires: e.requires } : e.payload,
   }));
   await tx.query(
-    `INSERT INTO events (user_id, type, record_type, record_id, payload)
-     SELECT x.user_id, x.type, x.record_type, x.record_id, COALESCE(x.payload, '{}'::jsonb)
-     FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
-            AS (user_id uuid, type text, record_type text, record_id uuid, payload jsonb)) WITH ORDINALITY AS x
-     ORDER BY x.ordinality`,
-    [JSON.stringify(rows)],
+    `WITH written AS (
+       INSERT INTO events (user_id, type, record_type, record_id, payload)
+       SELECT x.user_id, x.type, x.record_type, x.record_id, COALESCE(x.payload, '{}'::jsonb)
+       FROM (SELECT pg_advisory_xact_lock($2)) AS serialised,
+            ROWS FROM (jsonb_to_recordset($1::jsonb)
+              AS (user_id uuid, type text, record_type text, record_id uuid, payload jsonb)) WITH ORDINALITY AS x
+       ORDER BY x.ordinality
+       RETURNING 1
+     )
+     SELECT pg_notify('${EVENTS_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM written)`,
+    [JSON.stringify(rows), OUTBOX_LOCK],
   );
-  await tx.query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`);
 }

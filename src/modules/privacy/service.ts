@@ -1,6 +1,7 @@
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import type { Clock } from '../../clock.js';
 import type { Db, Queryable, Row } from '../../db/adapter.js';
+import { flushEvents } from '../../events/outbox.js';
 import { requirePrivilege, type Actor } from '../../http/actor.js';
 import { NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
@@ -272,6 +273,8 @@ export class PrivacyFlow {
           WHERE record_id = ANY($1::uuid[])`,
         [recordIds, `${ERASED_FIRST} ${ERASED_LAST}`],
       );
+      // Events this erasure's own steps emitted are written at commit; write them now so the delete sees them.
+      await flushEvents(tx);
       await run(
         'events',
         `DELETE FROM events WHERE record_id = ANY($1::uuid[])
