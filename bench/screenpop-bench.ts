@@ -16,6 +16,10 @@
  *                     # the same lookup run with each number of server processes (`serve --workers N`), then
  *                     # with the most of them reading from a streaming replica; a table with the ratio to
  *                     # the direct baseline and the CPU per lookup (server processes, PostgreSQL, load generator)
+ *   npx tsx bench/screenpop-bench.ts --connector [--crm-delay 20]
+ *                     # the lookup with a generic HTTP connector added (a CRM played by this process, answering
+ *                     # after --crm-delay ms): order `local` (the baseline) against `local_then_external`, known
+ *                     # callers (answered locally) and unknown ones (the CRM is asked) apart (RESULTS.md untouched)
  *
  * Data (database `sb_bench_interactions`, kept between runs): 1M customers with
  * ~2M phones (bench/customers-generate.ts), 3M cases (bench/cases-generate.ts,
@@ -26,6 +30,8 @@
  * Results go to bench/RESULTS.md (the Interactions section).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -77,6 +83,8 @@ const { values: args } = parseArgs({
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     pool: { type: 'string', default: '20' },
     port: { type: 'string', default: '3937' },
+    connector: { type: 'boolean', default: false },
+    'crm-delay': { type: 'string', default: '20' },
   },
 });
 const SCALE = Number(args.scale);
@@ -352,6 +360,10 @@ async function main(): Promise<void> {
     await scaleOut(lookupUrls, lookupHeaders, inputs, opts);
     return;
   }
+  if (args.connector) {
+    await connectorRuns(inputs, lookupHeaders);
+    return;
+  }
   log('Starting the server…');
   const server = startServer(PORT, { DEFAULT_PHONE_REGION: REGION, DATABASE_URL: pgUrl, PG_POOL_SIZE: String(POOL) });
   let httpLookup: Stats;
@@ -510,6 +522,118 @@ async function scaleOut(
     `| direct baseline: the lookup's SQL through \`pg\` (pool ${POOL}) | ${direct.rps.toFixed(0)} | ` +
       `${direct.p50.toFixed(2)} | ${direct.p99.toFixed(2)} | 1.00 | — | ${direct.errors} |`,
   );
+}
+
+interface ConnectorRow {
+  order: string;
+  callers: string;
+  run: string;
+  stats: Stats;
+  crmCalls: number;
+}
+
+/**
+ * `--connector`: the lookup with a generic HTTP connector added, under order
+ * `local` (the baseline: the connector is never asked) and
+ * `local_then_external` (asked only when nothing local matched), for known
+ * and unknown callers apart, each paced at --lookup-rate and then saturated
+ * with --connections. The CRM is a server in this process that answers every
+ * lookup with no match after --crm-delay ms (inside the 300 ms budget).
+ */
+async function connectorRuns(inputs: { phone: string; known: boolean }[], headers: Record<string, string>) {
+  const crmDelay = Number(args['crm-delay']);
+  const db = openPostgres({ url: pgUrl, poolSize: 2, statementTimeoutMs: 60_000 });
+  let adminKey: string;
+  try {
+    await db.query(
+      `INSERT INTO users (email, password_hash, first_name, last_name, role)
+       VALUES ('bench-admin@bench.local', 'no-login', 'Bench', 'Admin', 'admin') ON CONFLICT DO NOTHING`,
+    );
+    const [admin] = await db.query<{ id: string }>(`SELECT id FROM users WHERE email = 'bench-admin@bench.local'`);
+    adminKey = await apiKey(db, admin.id, 'full');
+  } finally {
+    await db.close();
+  }
+  let crmCalls = 0;
+  const crm = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      crmCalls++;
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"matches":[]}');
+      }, crmDelay);
+    });
+  });
+  await new Promise<void>((resolve) => crm.listen(0, '127.0.0.1', resolve));
+  const crmUrl = `http://127.0.0.1:${(crm.address() as AddressInfo).port}`;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${BASE}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  };
+  const CONNECTORS = '/api/v1/integrations/connectors';
+  log('Starting the server…');
+  const server = startServer(PORT, {
+    DEFAULT_PHONE_REGION: REGION,
+    DATABASE_URL: pgUrl,
+    PG_POOL_SIZE: String(POOL),
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+  });
+  const rows: ConnectorRow[] = [];
+  try {
+    await waitHealthy(PORT);
+    const existing = (await fetch(`${BASE}${CONNECTORS}`, { headers: { authorization: `Bearer ${adminKey}` } }).then(
+      (r) => r.json(),
+    )) as { id: string; system: string }[];
+    for (const c of existing.filter((x) => x.system === 'benchcrm')) await api('DELETE', `${CONNECTORS}/${c.id}`);
+    await api('POST', CONNECTORS, { kind: 'http', name: 'Bench CRM', system: 'benchcrm', baseUrl: crmUrl });
+    const urls = (known: boolean) =>
+      inputs.filter((x) => x.known === known).map((x) => `/api/v1/lookup?phone=${encodeURIComponent(x.phone)}`);
+    const callers = [
+      { callers: 'known', urls: urls(true) },
+      { callers: 'unknown', urls: urls(false) },
+    ];
+    for (const order of ['local', 'local_then_external']) {
+      const { version } = await api('GET', `${CONNECTORS}/settings`);
+      await api('PUT', `${CONNECTORS}/settings`, { lookupOrder: order, version });
+      for (const c of callers) {
+        await runHttp(PORT, c.urls, headers, 3, CONNECTIONS);
+        for (const run of [`paced ${LOOKUP_RATE}/s`, `${CONNECTIONS} connections`]) {
+          const before = crmCalls;
+          log(`${order}, ${c.callers} callers, ${run}…`);
+          const stats = run.startsWith('paced')
+            ? await runPaced(PORT, c.urls, headers, DURATION, CONNECTIONS, LOOKUP_RATE)
+            : await runHttp(PORT, c.urls, headers, DURATION, CONNECTIONS);
+          rows.push({ order, callers: c.callers, run, stats, crmCalls: crmCalls - before });
+          log(`  ${fmt(stats)}; CRM asked ${crmCalls - before} times`);
+        }
+      }
+    }
+  } finally {
+    await stopServer(server);
+    crm.close();
+  }
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' / ');
+  log('');
+  log(
+    `${os.cpus().length} cores, Node ${process.version}; ${DURATION} s per run, pool ${POOL}; ` +
+      `the CRM answers after ${crmDelay} ms; load average after: ${load}`,
+  );
+  log('');
+  log('| lookup order | callers | run | lookups/s | p50 ms | p95 ms | p99 ms | CRM asked | errors |');
+  log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    log(
+      `| ${r.order} | ${r.callers} | ${r.run} | ${r.stats.rps.toFixed(0)} | ${r.stats.p50.toFixed(2)} | ` +
+        `${r.stats.p95.toFixed(2)} | ${r.stats.p99.toFixed(2)} | ${r.crmCalls} | ${r.stats.errors} |`,
+    );
+  }
 }
 
 /** The same-script baseline: the lookup's SQL through the driver (pool POOL) at the same concurrency. */
