@@ -51,12 +51,17 @@ CREATE TABLE case_rollups (
 CREATE UNIQUE INDEX case_rollups_key_idx ON case_rollups
   (kind, slot, channel, priority, severity, status, is_open, owner_id, visibility) NULLS NOT DISTINCT;
 
--- Adds delta (1 or -1) to the row of one kind for case c, removing a row that reaches zero.
+-- Adds delta (1 or -1) to the row of one kind for case c, removing a row that
+-- reaches zero in every count. Within a transaction a row may pass through
+-- other values (a nested update, e.g. the reopen log's, is applied before the
+-- outer one), so a row is removed only when all three counts are zero.
 CREATE FUNCTION sb_case_rollup_add(p_kind text, p_at timestamptz, c cases, delta integer) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
   v_slot timestamptz;
-  v_left integer;
+  v_cases integer;
+  v_one integer;
+  v_reopened integer;
 BEGIN
   IF p_at IS NULL THEN RETURN; END IF;
   v_slot := date_bin('15 minutes', p_at, TIMESTAMPTZ '2000-01-01 00:00:00+00');
@@ -68,12 +73,13 @@ BEGIN
   ON CONFLICT (kind, slot, channel, priority, severity, status, is_open, owner_id, visibility) DO UPDATE
     SET cases = r.cases + EXCLUDED.cases, one_response = r.one_response + EXCLUDED.one_response,
         reopened = r.reopened + EXCLUDED.reopened
-  RETURNING r.cases INTO v_left;
-  IF v_left = 0 THEN
+  RETURNING r.cases, r.one_response, r.reopened INTO v_cases, v_one, v_reopened;
+  IF v_cases = 0 AND v_one = 0 AND v_reopened = 0 THEN
     DELETE FROM case_rollups r
     WHERE r.kind = p_kind AND r.slot = v_slot AND r.channel = c.channel AND r.priority = c.priority
       AND r.severity = c.severity AND r.status = c.status AND r.is_open = c.is_open
-      AND r.owner_id IS NOT DISTINCT FROM c.owner_id AND r.visibility = c.visibility AND r.cases = 0;
+      AND r.owner_id IS NOT DISTINCT FROM c.owner_id AND r.visibility = c.visibility
+      AND r.cases = 0 AND r.one_response = 0 AND r.reopened = 0;
   END IF;
 END
 $$;

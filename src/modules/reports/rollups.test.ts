@@ -138,6 +138,7 @@ async function run(ops: Op[]) {
         await patchCase(id, { visibility: c.visibility === 'private' ? 'public' : 'private' });
       } else if (o.kind === 'followUp') {
         const res = await admin.post(`/api/v1/cases/${id}/follow-ups`, {
+          kind: 'note',
           body: 'Called back',
           visibility: o.internal ? 'internal' : 'public',
         });
@@ -192,11 +193,11 @@ it(
   { timeout: 600_000 },
   async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), async (ops) => {
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), async (ops) => {
         await run(ops);
         await compare();
       }),
-      { numRuns: 15 },
+      { numRuns: 25 },
     );
   },
 );
