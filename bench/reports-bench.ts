@@ -219,8 +219,11 @@ async function writePath(db: Db, cases: CasesService, actor: Actor): Promise<str
   );
   const [customer] = await db.query<{ id: string }>(`SELECT id FROM customers WHERE account_number = 'R1'`);
   const triggers = async (on: boolean) =>
-    db.exec(`ALTER TABLE cases ${on ? 'ENABLE' : 'DISABLE'} TRIGGER cases_rollups,
-             ${on ? 'ENABLE' : 'DISABLE'} TRIGGER cases_rollups_update`);
+    db.exec(
+      ['cases_rollups_insert', 'cases_rollups_update', 'cases_rollups_delete']
+        .map((name) => `ALTER TABLE cases ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${name};`)
+        .join('\n'),
+    );
   const results = { off: [] as number[], on: [] as number[] };
   const elapsed = { off: 0, on: 0 };
   try {
