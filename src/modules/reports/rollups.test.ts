@@ -12,7 +12,9 @@ import { ReportsService } from './service.js';
  * staff follow-ups, customer merge, erasure, case deletion), a status moved to
  * the other category, and times rewritten as an import does, the rollup rows
  * (case_rollups, migration 1620) equal a recomputation from scratch with plain
- * SQL over cases, case_follow_ups and case_reopens.
+ * SQL over cases, case_follow_ups and case_reopens. The runs share this file's
+ * database and each compares the whole table, so a failure is the first failing
+ * run: fast-check's shrunk counterexample (replayed on top of it) may not be the cause.
  */
 
 let t: TestApp;
