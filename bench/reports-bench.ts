@@ -1,26 +1,31 @@
 /**
- * Reports benchmark (issue 23), small size: cases, follow-ups, interactions and
+ * Reports benchmark, small size: cases, follow-ups, interactions and
  * tasks generated on PostgreSQL, then each report (ReportsService, the same
  * code the routes call; no HTTP) for a 90-day range, run one at a time,
  * median and p95 of the runs. Baselines in the same script, on the same data:
  *   - a bare `count(*)` of the cases opened in the range (the floor of reading them)
- *   - the case list's first page (GET /api/v1/cases' service call), an existing screen.
+ *   - the case list's first page (GET /api/v1/cases' service call), an existing screen
+ *   - each cases report from the raw rows (ReportsService without rollups) next to
+ *     the same report from the rollups (case_rollups, migration 1620)
+ *   - the write path with the rollup triggers disabled next to enabled: concurrent
+ *     writers each opening a case, closing it and reassigning it (CasesService),
+ *     rounds alternated so the machine's load falls on both alike.
  *
  *   npx tsx bench/reports-bench.ts                # generate (once) and measure
  *   npx tsx bench/reports-bench.ts --reuse        # measure again on the kept data
  *
  * Options: --cases 200000 --interactions 500000 --runs 15 --fresh
+ * --writers 8 --writes 40 (per writer and round) --rounds 3 --db sb_bench_reports
  * --pg postgres://postgres@127.0.0.1:5432/postgres (the benchmark's own database
- * `sb_bench_reports` is kept between runs). No rollups are involved: the
- * reports are plain queries (docs/reports.md, "Speed").
+ * is kept between runs). docs/reports.md, "Speed".
  */
 import pg from 'pg';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../src/clock.js';
-import { openPostgres } from '../src/db/adapter.js';
+import { openPostgres, type Db } from '../src/db/adapter.js';
 import { migrate } from '../src/db/migrate.js';
-import { systemActor } from '../src/http/actor.js';
+import { systemActor, type Actor } from '../src/http/actor.js';
 import { CasesService } from '../src/modules/cases/service.js';
 import { ReportsService } from '../src/modules/reports/service.js';
 import { UsersService } from '../src/modules/users/service.js';
@@ -34,13 +39,18 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '15' },
     reuse: { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
+    writers: { type: 'string', default: '8' },
+    writes: { type: 'string', default: '40' },
+    rounds: { type: 'string', default: '3' },
+    db: { type: 'string', default: 'sb_bench_reports' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
 });
 const CASES = Number(args.cases);
 const INTERACTIONS = Number(args.interactions);
 const RUNS = Number(args.runs);
-const DB_NAME = 'sb_bench_reports';
+const DB_NAME = args.db!;
+if (!/^[a-z_][a-z0-9_]*$/.test(DB_NAME)) throw new Error('--db: a plain database name');
 const DAYS = 365;
 
 async function main() {
@@ -54,7 +64,7 @@ async function main() {
   await admin.end();
   const url = new URL(args.pg!);
   url.pathname = `/${DB_NAME}`;
-  const db = openPostgres({ url: url.toString(), poolSize: 4, statementTimeoutMs: 600_000 });
+  const db = openPostgres({ url: url.toString(), poolSize: Number(args.writers) + 2, statementTimeoutMs: 600_000 });
   await migrate(db);
 
   const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM cases');
@@ -119,6 +129,7 @@ async function main() {
      UNION ALL SELECT 'interactions', count(*)::int FROM interactions UNION ALL SELECT 'tasks', count(*)::int FROM tasks`,
   );
   const reports = new ReportsService(db, systemClock, null);
+  const rawReports = new ReportsService(db, systemClock, null, false);
   const cases = new CasesService(db, new UsersService(db, loadConfig({})));
   const actor = systemActor();
   const today = new Date().toISOString().slice(0, 10);
@@ -132,12 +143,18 @@ async function main() {
       () => db.query(`SELECT count(*) FROM cases WHERE opened_at >= now() - interval '90 days'`),
     ],
     ['baseline: case list, first page (50)', () => cases.list(actor, { limit: 50 })],
-    ['cases report, day buckets', () => reports.cases(actor, { ...q, bucket: 'day' })],
+    ['cases report, day buckets: raw rows', () => rawReports.cases(actor, { ...q, bucket: 'day' })],
+    ['cases report, day buckets: rollups', () => reports.cases(actor, { ...q, bucket: 'day' })],
     [
-      'cases report, week buckets, channel+priority filter',
+      'cases report, week buckets, channel+priority filter: raw rows',
+      () => rawReports.cases(actor, { ...q, bucket: 'week', channel: 'phone,email', priority: 'high,urgent' }),
+    ],
+    [
+      'cases report, week buckets, channel+priority filter: rollups',
       () => reports.cases(actor, { ...q, bucket: 'week', channel: 'phone,email', priority: 'high,urgent' }),
     ],
-    ['cases report, one owner', () => reports.cases(actor, { ...q, ownerId: anAgent.id })],
+    ['cases report, one owner: raw rows', () => rawReports.cases(actor, { ...q, ownerId: anAgent.id })],
+    ['cases report, one owner: rollups', () => reports.cases(actor, { ...q, ownerId: anAgent.id })],
     ['interactions report (repeat callers 7 d)', () => reports.interactions(actor, q)],
     ['workload report', () => reports.workload(actor, q)],
     ['tasks report', () => reports.tasks(actor, q)],
@@ -158,6 +175,18 @@ async function main() {
     log(`${name}: median ${med.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`);
     rows.push(`| ${name} | ${med.toFixed(1)} | ${p95.toFixed(1)} |`);
   }
+  // The rollups' size: rows per 90 days against the cases they count.
+  const [size] = await db.query<{ opened: number; closed: number; rows_opened: number; rows_closed: number }>(
+    `SELECT (SELECT count(*)::int FROM cases WHERE opened_at >= now() - interval '90 days') AS opened,
+            (SELECT count(*)::int FROM cases WHERE closed_at >= now() - interval '90 days') AS closed,
+            (SELECT count(*)::int FROM case_rollups WHERE kind = 'opened' AND slot >= now() - interval '90 days') AS rows_opened,
+            (SELECT count(*)::int FROM case_rollups WHERE kind = 'closed' AND slot >= now() - interval '90 days') AS rows_closed`,
+  );
+  log(
+    `Rollup rows per 90 days: ${size.rows_opened} for ${size.opened} cases opened, ${size.rows_closed} for ${size.closed} closed`,
+  );
+
+  const writeRows = await writePath(db, cases, actor);
   const load1 = os.loadavg();
   log('');
   log(
@@ -169,7 +198,75 @@ async function main() {
   log('| subject | median ms | p95 ms |');
   log('|---|---|---|');
   for (const r of rows) log(r);
+  log('');
+  log('| write path (open + close + reassign one case) | median ms | p95 ms | cases/s |');
+  log('|---|---|---|---|');
+  for (const r of writeRows) log(r);
   await db.close();
+}
+
+/**
+ * The write path's cost with the rollup triggers enabled and disabled: WRITERS
+ * concurrent writers, each opening a case, closing it and reassigning it WRITES
+ * times; rounds alternate off, on, off, on… The cases written are deleted after
+ * each round with the triggers in the round's state, so the rollups stay exact.
+ */
+async function writePath(db: Db, cases: CasesService, actor: Actor): Promise<string[]> {
+  const writers = Number(args.writers);
+  const writes = Number(args.writes);
+  const agents = (await db.query<{ id: string }>(`SELECT id FROM users WHERE email LIKE '%@bench.test'`)).map(
+    (r) => r.id,
+  );
+  const [customer] = await db.query<{ id: string }>(`SELECT id FROM customers WHERE account_number = 'R1'`);
+  const triggers = async (on: boolean) =>
+    db.exec(
+      ['cases_rollups_insert', 'cases_rollups_update', 'cases_rollups_delete']
+        .map((name) => `ALTER TABLE cases ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${name};`)
+        .join('\n'),
+    );
+  const results = { off: [] as number[], on: [] as number[] };
+  const elapsed = { off: 0, on: 0 };
+  try {
+    for (let round = 0; round < Number(args.rounds) * 2; round++) {
+      const mode = round % 2 === 0 ? 'off' : 'on';
+      await triggers(mode === 'on');
+      const ids: string[] = [];
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: writers }, async (_, w) => {
+          for (let i = 0; i < writes; i++) {
+            const t = performance.now();
+            const c = await cases.create(actor, {
+              customerId: customer.id,
+              subject: `Write path ${round}.${w}.${i}`,
+              priority: ['low', 'normal', 'high'][i % 3],
+              channel: 'phone',
+              ownerId: agents[(w + i) % agents.length],
+            });
+            const closed = await cases.update(actor, c.id, { status: 'closed' }, c.version);
+            await cases.update(actor, c.id, { ownerId: agents[(w + i + 1) % agents.length] }, closed.version);
+            results[mode].push(performance.now() - t);
+            ids.push(c.id);
+          }
+        }),
+      );
+      elapsed[mode] += performance.now() - t0;
+      await db.query('DELETE FROM cases WHERE id = ANY($1::uuid[])', [ids]);
+    }
+  } finally {
+    await triggers(true);
+  }
+  const out: string[] = [];
+  for (const mode of ['off', 'on'] as const) {
+    const ms = [...results[mode]].sort((a, b) => a - b);
+    const med = ms[Math.floor(ms.length / 2)];
+    const p95 = ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.95))];
+    const rate = (ms.length / elapsed[mode]) * 1000;
+    const name = `rollup triggers ${mode}, ${writers} writers, ${ms.length} cases`;
+    log(`${name}: median ${med.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, ${rate.toFixed(0)} cases/s`);
+    out.push(`| ${name} | ${med.toFixed(1)} | ${p95.toFixed(1)} | ${rate.toFixed(0)} |`);
+  }
+  return out;
 }
 
 main().catch((e) => {

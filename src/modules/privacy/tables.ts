@@ -92,6 +92,10 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
   schema_migrations: { handling: 'none', note: 'migrations applied' },
   customer_external_ids: { handling: 'deleted', note: 'their ids in other systems' },
   case_reopens: { handling: 'none', note: 'when their cases were reopened (ids and times only)' },
+  case_rollups: {
+    handling: 'none',
+    note: 'counts of cases per quarter hour and filter values (no ids of customers or cases)',
+  },
   notifications: { handling: 'deleted', note: 'staff notices about their records (titles name a case subject)' },
   idempotency_keys: { handling: 'deleted', note: 'stored API answers (kept 24 h) that name them' },
   webhook_events: { handling: 'deleted', note: 'outgoing webhook bodies naming them (their deliveries go too)' },

@@ -25,6 +25,8 @@ import type {
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+/** The rollups' slot (migration 1620): a quarter of an hour, from a UTC origin. */
+const SLOT_MS = 900_000;
 /** The longest range a report covers, per bucket size (bounded work per view). */
 const MAX_DAYS: Record<BucketUnit, number> = { day: 366, week: 731, month: 1096 };
 const AGE_BANDS: { key: string; fromDays: number | null; toDays: number | null }[] = [
@@ -43,6 +45,8 @@ interface Range {
   start: Date;
   end: Date;
   buckets: (Bucket & { s: Date; e: Date })[];
+  /** Every bucket bound is a quarter-hour slot bound: the rollups (case_rollups) can answer exactly. */
+  onSlots: boolean;
 }
 
 interface Dims {
@@ -55,6 +59,17 @@ interface Dims {
   openKeys?: string[];
   ownerId?: string | null;
   publicOnly: boolean;
+}
+
+interface Series {
+  buckets: Figure[];
+  total: Figure;
+}
+
+interface ClosedRates {
+  closed: number;
+  fcr: number;
+  reopened: number;
 }
 
 const iso = (d: Date) => d.toISOString();
@@ -76,6 +91,8 @@ export class ReportsService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly hub: EventHub | null,
+    /** false: every figure from the raw rows, as before the rollups (bench/reports-bench.ts compares the two). */
+    private readonly useRollups = true,
   ) {}
 
   // ------------------------------------------------------------------ cases
@@ -90,8 +107,9 @@ export class ReportsService {
     const inRange = { openedFrom: iso(range.start), openedTo: iso(range.end) };
     const closedRange = { closedFrom: iso(range.start), closedTo: iso(range.end) };
 
-    const opened = await this.caseSeries(q, range, base, 'c.opened_at', inRange);
-    const closed = await this.caseSeries(q, range, base, 'c.closed_at', closedRange);
+    const rolled = this.useRollups && range.onSlots ? await this.rolledUp(q, range, base) : null;
+    const opened = rolled?.opened ?? (await this.caseSeries(q, range, base, 'c.opened_at', inRange));
+    const closed = rolled?.closed ?? (await this.caseSeries(q, range, base, 'c.closed_at', closedRange));
     const reopened = await this.reopenSeries(q, range, base);
 
     // Backlog now: open cases (within the status filter's open-like statuses).
@@ -157,15 +175,7 @@ export class ReportsService {
 
     // First-contact resolution and reopen rate, over the cases closed in the range.
     const closedF: CaseFilter = { ...base, ...closedRange };
-    const p: unknown[] = [];
-    const w = caseConditions(closedF, p);
-    const [rates] = await q.query<{ closed: number; fcr: number; reopened: number }>(
-      `SELECT count(*)::int AS closed,
-              count(*) FILTER (WHERE c.staff_responses = 1)::int AS fcr,
-              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM case_reopens r WHERE r.case_id = c.id))::int AS reopened
-       FROM cases c WHERE ${where(w)}`,
-      p,
-    );
+    const rates = rolled?.rates ?? (await this.closedRates(q, closedF));
     const closedFig = caseFigure(rates.closed, closedF);
     return {
       range: rangeView(range, now),
@@ -190,6 +200,70 @@ export class ReportsService {
     };
   }
 
+  /** Of the cases closed in the range: how many, with exactly one staff response, reopened before (raw rows). */
+  private async closedRates(q: Queryable, closedF: CaseFilter): Promise<ClosedRates> {
+    const p: unknown[] = [];
+    const w = caseConditions(closedF, p);
+    const [rates] = await q.query<ClosedRates>(
+      `SELECT count(*)::int AS closed,
+              count(*) FILTER (WHERE c.staff_responses = 1)::int AS fcr,
+              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM case_reopens r WHERE r.case_id = c.id))::int AS reopened
+       FROM cases c WHERE ${where(w)}`,
+      p,
+    );
+    return rates;
+  }
+
+  /**
+   * Opened and closed per bucket, and the closed cases' rates, from the rollups
+   * (case_rollups, migration 1620) instead of the cases: one row per slot and
+   * combination of filter columns. Its columns carry the cases' names, so the
+   * case list's own filter builder (caseConditions, on the filter columns only)
+   * selects the rows, and a figure and its list still cannot drift apart.
+   */
+  private async rolledUp(
+    q: Queryable,
+    range: Range,
+    base: CaseFilter,
+  ): Promise<{ opened: Series; closed: Series; rates: ClosedRates }> {
+    const p: unknown[] = [];
+    const w = caseConditions(base, p);
+    const k = bucketKey('c.slot', p, range);
+    const from = add(p, range.start);
+    const to = add(p, range.end);
+    const rows = await q.query<{ k: string; kind: 'opened' | 'closed'; n: number; fcr: number; reopened: number }>(
+      `SELECT ${k} AS k, c.kind, sum(c.cases)::int AS n, sum(c.one_response)::int AS fcr,
+              sum(c.reopened)::int AS reopened
+       FROM case_rollups c
+       WHERE c.kind IN ('opened', 'closed') AND c.slot >= ${from}::timestamptz AND c.slot < ${to}::timestamptz
+         AND ${where(w)}
+       GROUP BY 1, 2`,
+      p,
+    );
+    const series = (kind: 'opened' | 'closed'): Series => {
+      const mine = rows.filter((r) => r.kind === kind);
+      const counts = new Map(mine.map((r) => [r.k, r.n]));
+      const span = (s: Date, e: Date): CaseFilter =>
+        kind === 'closed'
+          ? { ...base, closedFrom: iso(s), closedTo: iso(e) }
+          : { ...base, openedFrom: iso(s), openedTo: iso(e) };
+      return {
+        buckets: range.buckets.map((b) => caseFigure(counts.get(b.key) ?? 0, span(b.s, b.e))),
+        total: caseFigure(
+          mine.reduce((a, r) => a + r.n, 0),
+          span(range.start, range.end),
+        ),
+      };
+    };
+    const closedRows = rows.filter((r) => r.kind === 'closed');
+    const sum = (pick: (r: (typeof rows)[number]) => number) => closedRows.reduce((a, r) => a + pick(r), 0);
+    return {
+      opened: series('opened'),
+      closed: series('closed'),
+      rates: { closed: sum((r) => r.n), fcr: sum((r) => r.fcr), reopened: sum((r) => r.reopened) },
+    };
+  }
+
   /** Counts per bucket of `column` (opened_at or closed_at) within the range, and the total. */
   private async caseSeries(
     q: Queryable,
@@ -197,7 +271,7 @@ export class ReportsService {
     base: CaseFilter,
     column: string,
     rangeFilter: Partial<CaseFilter>,
-  ): Promise<{ buckets: Figure[]; total: Figure }> {
+  ): Promise<Series> {
     const f = { ...base, ...rangeFilter };
     const p: unknown[] = [];
     const w = caseConditions(f, p);
@@ -581,6 +655,7 @@ export class ReportsService {
       `SELECT $1::date::timestamp AT TIME ZONE $3::text AS s, ($2::date + 1)::timestamp AT TIME ZONE $3::text AS e`,
       [from, to, tz],
     );
+    const onSlot = (d: Date) => d.getTime() % SLOT_MS === 0;
     return {
       from,
       to,
@@ -588,6 +663,7 @@ export class ReportsService {
       unit,
       start: r.s,
       end: r.e,
+      onSlots: onSlot(r.s) && onSlot(r.e) && rows.every((b) => onSlot(b.s) && onSlot(b.e)),
       buckets: rows.map((b) => ({ key: b.key, start: iso(b.s), end: iso(b.e), s: b.s, e: b.e })),
     };
   }
