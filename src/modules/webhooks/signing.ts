@@ -18,7 +18,7 @@ export function newSigningSecret(): string {
 }
 
 /** A secret and, during a rotation's grace period, the one it replaced. */
-export interface RotatingSecret {
+interface RotatingSecret {
   secret: string;
   previousSecret: string | null;
   previousSecretUntil: Date | null;
