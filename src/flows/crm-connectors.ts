@@ -1,7 +1,12 @@
 import type { Config } from '../config.js';
 import { systemActor } from '../http/actor.js';
 import type { Queryable } from '../db/adapter.js';
-import type { ExternalContact, InteractionLog, LookupKeys } from '../modules/connectors/connector.js';
+import {
+  heldEmail,
+  type ExternalContact,
+  type InteractionLog,
+  type LookupKeys,
+} from '../modules/connectors/connector.js';
 import type { ConnectorsService } from '../modules/connectors/service.js';
 import type { ExternalLookup } from '../modules/connectors/schema.js';
 import type { CustomersService } from '../modules/customers/service.js';
@@ -140,8 +145,9 @@ export class CrmConnectorsFlow {
       firstName: named ? contact.firstName : first.slice(0, 100),
       lastName: named ? contact.lastName : rest.join(' ').slice(0, 100) || null,
       company: contact.company,
-      // The first address that looks like one (the API's schema checks the format; the customers module does not).
-      email: contact.emails.find((e) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e)) ?? null,
+      // The first address that looks like one (the API's schema checks the format; the customers module does
+      // not); the contact's other emails stay in the CRM, written back unchanged by a push.
+      email: heldEmail(contact.emails),
       phones: contact.phones.map((p) =>
         types.includes(p.type) ? { number: p.number, type: p.type as PhoneType } : { number: p.number },
       ),

@@ -154,6 +154,67 @@ describe('admin integrations (browser)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('rotates an http connector’s secret (shown once, with Copy), turns push off, removes a connector after a confirmation', async () => {
+    crmUp = true;
+    await page.goto(`${server.url}/admin/integrations`);
+    const row = page.locator('tr[data-connector="salescrm"]');
+    await row.getByRole('button', { name: 'Edit Sales CRM' }).click();
+    const form = page.getByRole('form', { name: 'Edit connector Sales CRM' });
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await form.getByRole('button', { name: 'Rotate signing secret' }).click();
+    const shown = page.getByTestId('connector-secret');
+    await shown.waitFor();
+    expect(asked).toMatch(/old one keeps signing too for 24 hours/);
+    expect(await shown.textContent()).toMatch(/^whsec_/);
+    await page.getByRole('status').filter({ has: shown }).getByRole('button', { name: 'Copy' }).waitFor();
+    await form.getByText(/previous secret also signs every request until/).waitFor();
+    const [rotated] = await server.admin.ok<{ previousSecretUntil: string | null }[]>(
+      'GET',
+      '/api/v1/integrations/connectors',
+    );
+    expect(rotated.previousSecretUntil).not.toBeNull();
+    expect(JSON.stringify(rotated)).not.toContain((await shown.textContent())!);
+    await screenshot(page, 'admin-integrations-rotated');
+    await expectAccessible(page, 'admin integrations, a secret rotated');
+
+    // Push off: syncs only pull.
+    await form.getByLabel('Sync contacts').check();
+    await form.getByLabel('Push local changes to the CRM').uncheck();
+    await form.getByRole('button', { name: 'Save connector' }).click();
+    await form.waitFor({ state: 'detached' });
+    await row.getByText('syncs (pull only)').waitFor();
+    const [saved] = await server.admin.ok<{ pushContacts: boolean; syncContacts: boolean }[]>(
+      'GET',
+      '/api/v1/integrations/connectors',
+    );
+    expect(saved).toMatchObject({ pushContacts: false, syncContacts: true });
+
+    // Remove: the confirmation says the customers keep their data and ids; dismissing it removes nothing.
+    const book = page.locator('tr[data-connector="phones"]');
+    page.once('dialog', (d) => void d.dismiss());
+    await book.getByRole('button', { name: 'Remove Phones' }).click();
+    expect(await book.count()).toBe(1);
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await book.getByRole('button', { name: 'Remove Phones' }).click();
+    await book.waitFor({ state: 'detached' });
+    expect(asked).toMatch(/Customers keep all their data, including their phones ids; nothing is deleted in phones/);
+    const left = await server.admin.ok<{ id: string; system: string }[]>('GET', '/api/v1/integrations/connectors');
+    expect(left.map((c) => c.system)).toEqual(['salescrm']);
+    // The rest of the file asks the CRM again, pushing as before.
+    await server.admin.ok('PATCH', `/api/v1/integrations/connectors/${left[0].id}`, {
+      pushContacts: true,
+      syncContacts: false,
+    });
+    expect(errors).toEqual([]);
+  });
+
   it('a call the CRM knows pops with its record, linked into the CRM; a CRM that is down is named', async () => {
     crmUp = true;
     const [sales] = await server.admin.ok<{ id: string }[]>('GET', '/api/v1/integrations/connectors');

@@ -47,6 +47,15 @@ export interface ExternalContact {
   source?: string | null;
 }
 
+/**
+ * The one email a customer holds of a contact's several: the first that
+ * looks like an address (in the contact's own order). The others stay in the
+ * external system: a push writes them back unchanged.
+ */
+export function heldEmail(emails: readonly string[]): string | null {
+  return emails.find((e) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e)) ?? null;
+}
+
 /** An ended interaction written back to the external system, with its wrap-up. */
 export interface InteractionLog {
   interaction: {
@@ -97,6 +106,9 @@ export interface ConnectorConfig {
   baseUrl: string;
   username: string | null;
   secret: string;
+  /** http, during a rotation's grace period: the old signing secret, which signs too until `previousSecretUntil`. */
+  previousSecret: string | null;
+  previousSecretUntil: Date | null;
 }
 
 /** What a connector may use: the SSRF guard's allow-list and resolver, the wall clock for signatures. */
@@ -104,6 +116,8 @@ export interface ConnectorEnv {
   allowList(): Promise<ReadonlySet<string>>;
   resolver: Resolver;
   wallClock: Clock;
+  /** The server's clock (injected in tests): when a rotated secret's grace period ends. */
+  clock: Clock;
   /** The longest a background call (log, sync, test) may take. */
   timeoutMs: number;
 }
@@ -119,6 +133,21 @@ export async function connectorTarget(url: URL, env: ConnectorEnv): ReturnType<t
     if (err instanceof TargetRefused) throw new ConnectorError(`refused: ${err.message}`);
     throw err;
   }
+}
+
+/**
+ * The server as a whole cannot be used now: no answer, a timeout, a refused
+ * account, or an answer saying it is busy or down (401, 429, 502, 503, 504).
+ * A sync stops and its job retries later; any other failure of one contact's
+ * write or deletion is that contact's own, recorded while the run goes on.
+ */
+export class ConnectorUnavailable extends ConnectorError {}
+
+/** The failure an answer's status means: ConnectorUnavailable for the whole server, else a ConnectorError. */
+export function answerFailure(status: number | null, message: string): ConnectorError {
+  return status === null || [401, 429, 502, 503, 504].includes(status)
+    ? new ConnectorUnavailable(message)
+    : new ConnectorError(message);
 }
 
 /** A conditional write found another version than the one named (HTTP 412): read it again and resolve. */

@@ -42,6 +42,8 @@ class FakeCrm {
   stored = new Map<string, { contact: Record<string, unknown>; version: number; updatedAt: string }>();
   /** This many pushes answer 503 first. */
   failPushes = 0;
+  /** Pushes of these contacts are refused (422). */
+  refuse = new Set<string>();
   private server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -74,6 +76,10 @@ class FakeCrm {
           create: boolean;
           ifVersion: string | null;
         };
+        if (this.refuse.has(contact.externalId)) {
+          res.statusCode = 422;
+          return res.end('{"error":"the CRM refuses this contact"}');
+        }
         const had = this.stored.get(contact.externalId);
         if ((create && had) || (ifVersion !== null && String(had?.version) !== ifVersion)) {
           res.statusCode = 412;
@@ -84,7 +90,13 @@ class FakeCrm {
         return res.end(JSON.stringify({ externalId: contact.externalId, version: String(version) }));
       }
       if (req.url === '/crm/contacts/delete') {
-        this.stored.delete((JSON.parse(body) as { externalId: string }).externalId);
+        const { externalId, ifVersion } = JSON.parse(body) as { externalId: string; ifVersion: string | null };
+        const had = this.stored.get(externalId);
+        if (had && ifVersion !== null && String(had.version) !== ifVersion) {
+          res.statusCode = 412;
+          return res.end('{"error":"changed"}');
+        }
+        this.stored.delete(externalId);
         return res.end('{}');
       }
       if (req.method === 'GET' && req.url?.startsWith('/crm/contacts/')) {
@@ -143,6 +155,24 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
   let settingsVersion: number;
   const clock = new ManualClock();
   const BASE = '/api/v1/integrations/connectors';
+
+  /** The next page of the changes feed (after the cursor the connector holds), and a sync run to its end. */
+  const syncHelpers = () => ({
+    page: async (changes: unknown[]) => {
+      const [row] = await t.db.query<{ sync_cursor: string | null }>(
+        'SELECT sync_cursor FROM connectors WHERE id = $1',
+        [connectorId],
+      );
+      const at = row.sync_cursor ?? '';
+      crm.feed[at] = { changes, cursor: `${at}+`, more: false };
+    },
+    sync: async () => {
+      const started = await admin.post(`${BASE}/${connectorId}/sync`);
+      expect(started.statusCode, started.body).toBe(202);
+      await t.ctx.services.jobs.runUntilIdle();
+      return (await admin.get(`/api/v1/jobs/${started.json().jobId}`)).json();
+    },
+  });
 
   const setOrder = async (lookupOrder: string) => {
     const res = await admin.put(`${BASE}/settings`, { lookupOrder, version: settingsVersion });
@@ -387,6 +417,61 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
     expect(after.json().lastTestAt).not.toBeNull();
   });
 
+  it('rotating the signing secret: the new one shown once; both sign during the grace period, then only the new', async () => {
+    const bad = await admin.post(`${BASE}/${connectorId}/rotate-secret`, { graceSeconds: -1 });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('graceSeconds');
+    const before = (await admin.get(`${BASE}/${connectorId}`)).json();
+    const rot = await admin.post(`${BASE}/${connectorId}/rotate-secret`, { graceSeconds: 3600 });
+    expect(rot.statusCode, rot.body).toBe(200);
+    const fresh = rot.json().secret as string;
+    expect(fresh).toMatch(/^whsec_/);
+    expect(fresh).not.toBe(secret);
+    expect(rot.json()).toMatchObject({ version: before.version + 1 });
+    expect(new Date(rot.json().previousSecretUntil).getTime()).toBe(clock.now().getTime() + 3600_000);
+    const shown = await admin.get(`${BASE}/${connectorId}`);
+    expect(shown.body).not.toContain(fresh);
+    expect(shown.json().previousSecretUntil).toBe(rot.json().previousSecretUntil);
+
+    // During the grace period every request carries two signatures: a CRM holding either secret accepts it.
+    await admin.post(`${BASE}/${connectorId}/test`);
+    const [during] = crm.of('/lookup');
+    expect(during.headers['webhook-signature'].split(' ')).toHaveLength(2);
+    expect(() => verify(secret, during)).not.toThrow();
+    expect(() => verify(fresh, during)).not.toThrow();
+
+    // After it only the new secret signs.
+    clock.advance(3601_000);
+    crm.got.length = 0;
+    await admin.post(`${BASE}/${connectorId}/test`);
+    const [after] = crm.of('/lookup');
+    expect(after.headers['webhook-signature'].split(' ')).toHaveLength(1);
+    expect(() => verify(secret, after)).toThrow();
+    expect(() => verify(fresh, after)).not.toThrow();
+    expect((await admin.get(`${BASE}/${connectorId}`)).json().previousSecretUntil).toBeNull();
+    secret = fresh;
+
+    // An address book has a password, not a signing secret; an unknown connector is a 404.
+    const book = await admin.post(BASE, {
+      kind: 'carddav',
+      name: 'Book',
+      system: 'rotbook',
+      baseUrl: `${crm.url}/dav/`,
+      username: 'u',
+      password: 'p',
+    });
+    const refused = await admin.post(`${BASE}/${book.json().id}/rotate-secret`, {});
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().errors[0]).toMatchObject({ field: 'kind', message: expect.stringMatching(/http connector/) });
+    expect((await admin.delete(`${BASE}/${book.json().id}`)).statusCode).toBe(204);
+    expect((await admin.post(`${BASE}/00000000-0000-4000-8000-000000000000/rotate-secret`, {})).statusCode).toBe(404);
+    const audit = await t.db.query<{ action: string }>(
+      "SELECT action FROM audit_log WHERE target_id = $1 AND action = 'connector.secret_rotated'",
+      [connectorId],
+    );
+    expect(audit).toHaveLength(1);
+  });
+
   it('a closed interaction is written back by a durable job: retried while the CRM fails, failures visible to administrators', async () => {
     const platform = await t.apiKey('agent');
     const rep = await platform.post('/api/v1/interactions', {
@@ -576,21 +661,7 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
   });
 
   it('two-way sync: local changes pushed (signed, retried after a 5xx), conflicts resolved by version and recorded', async () => {
-    /** The next page of the changes feed, after the cursor the connector holds. */
-    const page = async (changes: unknown[]) => {
-      const [row] = await t.db.query<{ sync_cursor: string | null }>(
-        'SELECT sync_cursor FROM connectors WHERE id = $1',
-        [connectorId],
-      );
-      const at = row.sync_cursor ?? '';
-      crm.feed[at] = { changes, cursor: `${at}+`, more: false };
-    };
-    const sync = async () => {
-      const started = await admin.post(`${BASE}/${connectorId}/sync`);
-      expect(started.statusCode, started.body).toBe(202);
-      await t.ctx.services.jobs.runUntilIdle();
-      return (await admin.get(`/api/v1/jobs/${started.json().jobId}`)).json();
-    };
+    const { page, sync } = syncHelpers();
     const kj = { externalId: 'crm-50', displayName: 'Katherine Johnson', firstName: 'Katherine', lastName: 'Johnson' };
     crm.stored.set('crm-50', { contact: kj, version: 3, updatedAt: '2020-01-01T00:00:00Z' });
     await page([{ externalId: 'crm-50', version: '3', contact: { ...kj, company: 'NASA' } }]);
@@ -688,7 +759,121 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
     expect((await admin.get(`/api/v1/customers/${katherine.id}`)).statusCode).toBe(200);
   });
 
-  it('a disabled connector is not asked and logs nothing; deleting one removes it', async () => {
+  it('push off: a local edit sends nothing to the CRM, a CRM change still arrives and wins', async () => {
+    const off = await admin.patch(`${BASE}/${connectorId}`, { pushContacts: false });
+    expect(off.statusCode, off.body).toBe(200);
+    expect(off.json().pushContacts).toBe(false);
+    const bad = await admin.patch(`${BASE}/${connectorId}`, { pushContacts: 'no' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('pushContacts');
+    const { page, sync } = syncHelpers();
+    const path = '/api/v1/customers/by-external-id/salescrm/crm-42';
+    const grace = (await admin.get(path)).json();
+    await admin.patch(`/api/v1/customers/${grace.id}`, { company: 'Edited Locally', version: grace.version });
+    await page([]);
+    crm.got.length = 0;
+    expect((await sync()).result).toMatchObject({ pushed: 0, removed: 0 });
+    expect(crm.got.map((g) => `${g.method} ${g.path}`)).toEqual([expect.stringMatching(/^GET \/crm\/changes/)]);
+
+    // The CRM's change arrives, older than the local edit: with push off the CRM is the source of truth and wins.
+    await page([
+      {
+        externalId: 'crm-42',
+        version: 'v9',
+        contact: { ...crm.contacts[0], company: 'Navy Reserve', updatedAt: '2001-01-01T00:00:00Z' },
+      },
+    ]);
+    crm.got.length = 0;
+    expect((await sync()).result).toMatchObject({ conflicts: 1, pushed: 0 });
+    expect(crm.got.filter((g) => g.path.startsWith('/crm/contacts'))).toEqual([]);
+    expect((await admin.get(path)).json()).toMatchObject({ id: grace.id, company: 'Navy Reserve' });
+    // The newest line is the CRM's update; before it, the conflict naming the winner and what was lost.
+    const [, line] = (await admin.get(`/api/v1/customers/${grace.id}/history`)).json().items;
+    expect(line).toMatchObject({
+      action: 'sync_conflict',
+      changes: expect.arrayContaining([
+        { field: 'conflict', from: null, to: expect.stringMatching(/^salescrm won: push is off/) },
+        { field: 'company', from: 'Edited Locally', to: 'Navy Reserve' },
+      ]),
+    });
+    expect((await admin.patch(`${BASE}/${connectorId}`, { pushContacts: true })).json().pushContacts).toBe(true);
+  });
+
+  it('one contact’s failure or deletion conflict is recorded; the rest of the sync completes', async () => {
+    const { page, sync } = syncHelpers();
+    const byId = (id: string) => admin.get(`/api/v1/customers/by-external-id/salescrm/${id}`);
+    // Ada (crm-7) deleted here, while the CRM changed her since the last sync: its delete answers 412.
+    const ada = (await byId('crm-7')).json();
+    expect((await admin.delete(`/api/v1/customers/${ada.id}`)).statusCode).toBe(204);
+    const adaThere = crm.stored.get('crm-7')!;
+    crm.stored.set('crm-7', { ...adaThere, version: adaThere.version + 1 });
+    // Alan (crm-9) edited here, but the CRM refuses his push (422); Grace (crm-42) edited here, pushed.
+    const alan = (await byId('crm-9')).json();
+    await admin.patch(`/api/v1/customers/${alan.id}`, { company: 'Bletchley Park', version: alan.version });
+    crm.refuse.add('crm-9');
+    const grace = (await byId('crm-42')).json();
+    await admin.patch(`/api/v1/customers/${grace.id}`, { company: 'Harvard', version: grace.version });
+    await page([]);
+    const job = await sync();
+    expect(job).toMatchObject({ status: 'succeeded', result: { pushed: 1, failed: 1, conflicts: 1, removed: 0 } });
+    const problems = [
+      { externalId: 'crm-9', error: expect.stringMatching(/POST \/contacts answered 422/) },
+      { externalId: 'crm-7', error: expect.stringMatching(/^not deleted in salescrm: it changed there since/) },
+    ];
+    expect(job.result.problems).toEqual(problems);
+    const connector = (await admin.get(`${BASE}/${connectorId}`)).json();
+    expect(connector).toMatchObject({ lastSyncError: null, lastSyncCounts: { pushed: 1, failed: 1, conflicts: 1 } });
+    expect(connector.lastSyncProblems).toEqual(problems);
+    expect(crm.stored.get('crm-42')?.contact).toMatchObject({ company: 'Harvard' });
+    // The CRM's newer version of Ada stays there, no longer linked: the next sync does not try again.
+    expect(crm.stored.has('crm-7')).toBe(true);
+
+    // The CRM accepts Alan again: the next sync pushes him; nothing is left to report.
+    crm.refuse.clear();
+    await page([]);
+    crm.got.length = 0;
+    expect((await sync()).result).toMatchObject({ pushed: 1, failed: 0, conflicts: 0, problems: [] });
+    expect(crm.got.filter((g) => g.path === '/crm/contacts/delete')).toEqual([]);
+    expect(crm.stored.get('crm-9')?.contact).toMatchObject({ company: 'Bletchley Park' });
+    expect((await admin.get(`${BASE}/${connectorId}`)).json().lastSyncProblems).toEqual([]);
+  });
+
+  it('several emails of a CRM contact: the customer holds the first; a push sends the others back', async () => {
+    const { page, sync } = syncHelpers();
+    const hedy = {
+      externalId: 'crm-60',
+      displayName: 'Hedy Lamarr',
+      firstName: 'Hedy',
+      lastName: 'Lamarr',
+      emails: ['not an address', 'hedy@work.example', 'hedy@home.example'],
+    };
+    crm.stored.set('crm-60', { contact: hedy, version: 1, updatedAt: '2000-01-01T00:00:00Z' });
+    await page([{ externalId: 'crm-60', version: 1, contact: hedy }]);
+    expect((await sync()).result).toMatchObject({ created: 1 });
+    const path = '/api/v1/customers/by-external-id/salescrm/crm-60';
+    const local = (await admin.get(path)).json();
+    expect(local.email).toBe('hedy@work.example');
+    await admin.patch(`/api/v1/customers/${local.id}`, { email: 'hedy@new.example', version: local.version });
+    await page([]);
+    crm.got.length = 0;
+    expect((await sync()).result).toMatchObject({ pushed: 1, conflicts: 0 });
+    const [push] = crm.of('/contacts');
+    expect(verify(secret, push)).toMatchObject({
+      contact: { emails: ['hedy@new.example', 'not an address', 'hedy@home.example'] },
+      ifVersion: '1',
+    });
+    // Taking one of the others: sent once, not twice; the one replaced is gone.
+    const again = (await admin.get(path)).json();
+    await admin.patch(`/api/v1/customers/${local.id}`, { email: 'hedy@home.example', version: again.version });
+    await page([]);
+    crm.got.length = 0;
+    expect((await sync()).result).toMatchObject({ pushed: 1 });
+    expect(verify(secret, crm.of('/contacts')[0])).toMatchObject({
+      contact: { emails: ['hedy@home.example', 'not an address'] },
+    });
+  });
+
+  it('a disabled connector is not asked and logs nothing; removing one keeps the customers and their ids there', async () => {
     await setOrder('local_then_external');
     await admin.patch(`${BASE}/${connectorId}`, { enabled: false });
     const res = await ivr.get('/api/v1/lookup?phone=4155550199');
@@ -696,6 +881,12 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
     expect(crm.got).toHaveLength(0);
     expect((await admin.delete(`${BASE}/${connectorId}`)).statusCode).toBe(204);
     expect((await admin.get(`${BASE}/${connectorId}`)).statusCode).toBe(404);
+    // No customer data is lost: the synced customers keep their ids in salescrm; only the sync state goes.
+    const grace = await admin.get('/api/v1/customers/by-external-id/salescrm/crm-42');
+    expect(grace.statusCode).toBe(200);
+    expect(grace.json()).toMatchObject({ firstName: 'Grace', lastName: 'Hopper' });
+    const links = await t.db.query('SELECT 1 FROM connector_contacts WHERE connector_id = $1', [connectorId]);
+    expect(links).toHaveLength(0);
     await setOrder('local');
   });
 

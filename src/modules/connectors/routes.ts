@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, AppContext } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
 import { IdParams, Problem } from '../../http/schemas.js';
+import { RotateBody } from '../webhooks/schema.js';
 import {
   ConnectorCreate,
   ConnectorPatch,
@@ -108,6 +109,20 @@ export async function registerConnectorRoutes(app: App, ctx: AppContext): Promis
       await svc.delete(actorOf(request), request.params.id);
       return reply.status(204).send(null);
     },
+  );
+  app.post(
+    `${BASE}/:id/rotate-secret`,
+    {
+      config: { access },
+      schema: {
+        tags,
+        summary: 'http: a new signing secret (shown once); the old one keeps signing too during the grace period',
+        params: IdParams,
+        body: RotateBody,
+        response: { 200: ConnectorWithSecret, 400: Problem, 404: Problem },
+      },
+    },
+    async (request) => svc.rotateSecret(actorOf(request), request.params.id, request.body.graceSeconds),
   );
   app.post(
     `${BASE}/:id/test`,

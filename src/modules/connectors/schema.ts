@@ -63,6 +63,9 @@ export const ConnectorSchema = Type.Object({
   useForLookup: Type.Boolean(),
   logInteractions: Type.Boolean(),
   syncContacts: Type.Boolean(),
+  pushContacts: Type.Boolean({
+    description: 'a sync pushes local changes of linked customers to the CRM; false: it only pulls (the CRM wins)',
+  }),
   lookupBudgetMs: Type.Integer({ description: 'how long the screen pop waits for this connector' }),
   username: NullableText,
   syncIntervalMinutes: Type.Union([Type.Integer(), Type.Null()], {
@@ -73,8 +76,18 @@ export const ConnectorSchema = Type.Object({
   lastSyncCounts: Type.Union([Type.Record(Type.String(), Type.Integer()), Type.Null()], {
     description: 'what the last successful sync did: created, updated, pushed, conflicts, deleted, …',
   }),
+  lastSyncProblems: Type.Union(
+    [Type.Array(Type.Object({ externalId: Type.String(), error: Type.String() })), Type.Null()],
+    {
+      description:
+        'the contacts the last sync skipped or could not write, delete or reconcile (the first 20), and why; the rest of the run went on',
+    },
+  ),
   lastTestAt: Type.Union([DateTime, Type.Null()]),
   lastTestError: NullableText,
+  previousSecretUntil: Type.Union([DateTime, Type.Null()], {
+    description: 'http, after a secret rotation: the old secret also signs every request until then',
+  }),
   createdAt: DateTime,
   updatedAt: DateTime,
   version: Type.Integer(),
@@ -115,6 +128,7 @@ export const ConnectorCreate = Type.Object(
     useForLookup: Type.Optional(Type.Boolean()),
     logInteractions: Type.Optional(Type.Boolean()),
     syncContacts: Type.Optional(Type.Boolean()),
+    pushContacts: Type.Optional(Type.Boolean()),
     lookupBudgetMs: Type.Optional(Budget),
     username: Type.Optional(Username),
     password: Type.Optional(Password),
@@ -132,6 +146,7 @@ export const ConnectorPatch = Type.Object(
     useForLookup: Type.Optional(Type.Boolean()),
     logInteractions: Type.Optional(Type.Boolean()),
     syncContacts: Type.Optional(Type.Boolean()),
+    pushContacts: Type.Optional(Type.Boolean()),
     lookupBudgetMs: Type.Optional(Budget),
     username: Type.Optional(Username),
     password: Type.Optional(Password),

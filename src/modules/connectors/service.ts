@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../../clock.js';
 import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
@@ -6,11 +5,14 @@ import { Conflict, Invalid, NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { recordAudit } from '../audit/service.js';
 import type { JobHandler, JobQueue } from '../jobs/queue.js';
+import { DEFAULT_ROTATION_GRACE_SECONDS, newSigningSecret, rotation } from '../webhooks/signing.js';
 import { literalRefusal, systemResolver, type Resolver } from '../webhooks/ssrf.js';
 import type { WebhooksService } from '../webhooks/service.js';
 import {
   ConnectorError,
   ContactConflict,
+  ConnectorUnavailable,
+  heldEmail,
   type ChangesPage,
   type Connector as ConnectorImpl,
   type ConnectorEnv,
@@ -101,9 +103,10 @@ const SYNCED_FIELDS = ['displayName', 'firstName', 'lastName', 'company', 'email
 function contactDiff(a: ExternalContact, b: ExternalContact): NoteChange[] {
   const out: NoteChange[] = [];
   for (const f of SYNCED_FIELDS) {
-    const from = a[f] ?? null;
-    const to = b[f] ?? null;
-    if (JSON.stringify(from) !== JSON.stringify(to)) out.push({ field: f, from, to });
+    // Of several emails the customer holds one; the others are kept in the CRM, never lost to a conflict.
+    const from = f === 'emails' ? heldEmail(a.emails) : (a[f] ?? null);
+    const to = f === 'emails' ? heldEmail(b.emails) : (b[f] ?? null);
+    if (JSON.stringify(from) !== JSON.stringify(to)) out.push({ field: f === 'emails' ? 'email' : f, from, to });
   }
   return out;
 }
@@ -141,7 +144,8 @@ function checkCredentials(kind: store.ConnectorRow['kind'], input: { username?: 
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-function toConnector(r: store.ConnectorRow): Connector {
+function toConnector(r: store.ConnectorRow, now: Date): Connector {
+  const rotating = r.previous_secret !== null && r.previous_secret_until !== null && r.previous_secret_until > now;
   return {
     id: r.id,
     kind: r.kind,
@@ -152,14 +156,17 @@ function toConnector(r: store.ConnectorRow): Connector {
     useForLookup: r.use_for_lookup,
     logInteractions: r.log_interactions,
     syncContacts: r.sync_contacts,
+    pushContacts: r.push_contacts,
     lookupBudgetMs: r.lookup_budget_ms,
     username: r.username,
     lastSyncAt: iso(r.last_sync_at),
     lastSyncError: r.last_sync_error,
     lastTestAt: iso(r.last_test_at),
     lastTestError: r.last_test_error,
+    previousSecretUntil: rotating ? iso(r.previous_secret_until) : null,
     syncIntervalMinutes: r.sync_interval_minutes,
     lastSyncCounts: r.last_sync_counts,
+    lastSyncProblems: r.last_sync_problems,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     version: r.version,
@@ -216,6 +223,7 @@ export class ConnectorsService {
       allowList: () => this.allowList(),
       resolver: opts.resolver ?? systemResolver,
       wallClock: opts.wallClock ?? systemClock,
+      clock,
       timeoutMs: BACKGROUND_TIMEOUT_MS,
     };
   }
@@ -259,7 +267,16 @@ export class ConnectorsService {
 
   private implOf(r: store.ConnectorRow): ConnectorImpl {
     return CONNECTOR_FACTORIES[r.kind](
-      { id: r.id, kind: r.kind, system: r.system, baseUrl: r.base_url, username: r.username, secret: r.secret },
+      {
+        id: r.id,
+        kind: r.kind,
+        system: r.system,
+        baseUrl: r.base_url,
+        username: r.username,
+        secret: r.secret,
+        previousSecret: r.previous_secret,
+        previousSecretUntil: r.previous_secret_until,
+      },
       this.env,
     );
   }
@@ -392,11 +409,12 @@ export class ConnectorsService {
    * its deletions counted but not applied.
    */
   private async runSync(run: Parameters<JobHandler<SyncJobParams, null>['run']>[0]): Promise<Record<string, unknown>> {
-    const first = await this.row(this.db, run.job.params.connectorId);
+    const first = await store.connectorById(this.db, run.job.params.connectorId);
+    if (!first) return { skipped: 'the connector was removed' };
     if (!first.enabled || !first.sync_contacts) return { skipped: 'the connector is disabled or does not sync' };
     const impl = this.implOf(first);
     const totals: Record<string, number> = { created: 0, updated: 0, skipped: 0, deleted: 0, pages: 0 };
-    if (impl.twoWay) Object.assign(totals, { unchanged: 0, conflicts: 0, pushed: 0, removed: 0 });
+    if (impl.twoWay) Object.assign(totals, { unchanged: 0, conflicts: 0, pushed: 0, removed: 0, failed: 0 });
     const add = (c: Record<string, number>) => {
       for (const [k, v] of Object.entries(c)) totals[k] = (totals[k] ?? 0) + v;
     };
@@ -451,16 +469,17 @@ export class ConnectorsService {
       }
       if (impl.twoWay) {
         if (seen) add(await this.deletedFromListing(run, first, seen));
-        add(await this.push(run, first, impl.twoWay));
-        await this.db.query('UPDATE connectors SET last_sync_at = $2, last_sync_counts = $3 WHERE id = $1', [
-          first.id,
-          this.clock.now(),
-          JSON.stringify(totals),
-        ]);
+        // Push off: the CRM is the source of truth; nothing is written there.
+        if (first.push_contacts) add(await this.push(run, first, impl.twoWay, problems));
+        await this.db.query(
+          'UPDATE connectors SET last_sync_at = $2, last_sync_counts = $3, last_sync_problems = $4 WHERE id = $1',
+          [first.id, this.clock.now(), JSON.stringify(totals), JSON.stringify(problems.slice(0, MAX_SYNC_PROBLEMS))],
+        );
       } else {
-        await this.db.query('UPDATE connectors SET last_sync_counts = $2 WHERE id = $1', [
+        await this.db.query('UPDATE connectors SET last_sync_counts = $2, last_sync_problems = $3 WHERE id = $1', [
           first.id,
           JSON.stringify(totals),
+          JSON.stringify(problems.slice(0, MAX_SYNC_PROBLEMS)),
         ]);
       }
     } catch (err) {
@@ -468,7 +487,7 @@ export class ConnectorsService {
       await this.db.query('UPDATE connectors SET last_sync_error = $2 WHERE id = $1', [first.id, message]);
       throw err;
     }
-    return { ...totals, problems };
+    return { ...totals, problems: problems.slice(0, MAX_SYNC_PROBLEMS) };
   }
 
   /**
@@ -544,13 +563,16 @@ export class ConnectorsService {
   ): Promise<void> {
     const local = this.localContacts!;
     const rev = theirs.contact.revision ? new Date(theirs.contact.revision) : null;
-    const theyWin = rev !== null && rev.getTime() > mine.updatedAt.getTime();
+    // Push off: the CRM is the source of truth, its version always wins (nothing could be written back).
+    const theyWin = !conn.push_contacts || (rev !== null && rev.getTime() > mine.updatedAt.getTime());
     const verdict = {
       field: 'conflict',
       from: null,
-      to: theyWin
-        ? `${conn.system} won: changed at ${rev!.toISOString()}, after Switchboard's version ${mine.version} (${mine.updatedAt.toISOString()})`
-        : `Switchboard won: version ${mine.version} (${mine.updatedAt.toISOString()}) is newer than ${conn.system}'s change${rev ? ` at ${rev.toISOString()}` : ' (no revision)'}`,
+      to: !conn.push_contacts
+        ? `${conn.system} won: push is off, ${conn.system} is the source of truth (Switchboard's version ${mine.version} replaced)`
+        : theyWin
+          ? `${conn.system} won: changed at ${rev!.toISOString()}, after Switchboard's version ${mine.version} (${mine.updatedAt.toISOString()})`
+          : `Switchboard won: version ${mine.version} (${mine.updatedAt.toISOString()}) is newer than ${conn.system}'s change${rev ? ` at ${rev.toISOString()}` : ' (no revision)'}`,
     };
     if (theyWin) {
       // The lost values: Switchboard's, replaced by the address book's.
@@ -584,7 +606,7 @@ export class ConnectorsService {
     const mine = await local.read(conn.system, link.external_id, tx);
     await store.dropLink(tx, conn.id, link.external_id);
     if (!mine) return;
-    if (mine.version > link.synced_version) {
+    if (mine.version > link.synced_version && conn.push_contacts) {
       // Changed here since: Switchboard wins, the push writes it back as a new contact.
       await local.note(
         mine.customerId,
@@ -639,14 +661,26 @@ export class ConnectorsService {
    * 412 means it changed there meanwhile: read again and resolved by version.
    * A synced contact whose customer is gone (deleted or unlinked here) is
    * deleted on the server (If-Match).
+   *
+   * One contact's failure is its own: a write the server refuses, a conflict
+   * still there after reading the contact again, or a deletion refused is
+   * counted (`failed`, or `conflicts` for a deletion the server's newer
+   * version won) and listed in `problems`, and the pass goes on. Only a
+   * server that cannot be used now (ConnectorUnavailable) stops the run.
    */
   private async push(
     run: Parameters<JobHandler<SyncJobParams, null>['run']>[0],
     conn: store.ConnectorRow,
     two: TwoWayContacts,
+    problems: SyncProblem[],
   ): Promise<Record<string, number>> {
     const local = this.localContacts!;
-    const counts = { pushed: 0, conflicts: 0, removed: 0, updated: 0 };
+    const counts = { pushed: 0, conflicts: 0, removed: 0, updated: 0, failed: 0 };
+    const failedOn = (externalId: string, err: unknown) => {
+      if (!(err instanceof ConnectorError) || err instanceof ConnectorUnavailable) throw err;
+      counts.failed++;
+      if (problems.length < MAX_SYNC_PROBLEMS) problems.push({ externalId, error: err.message });
+    };
     const linkedIds = new Set<string>();
     let after: string | null = null;
     for (;;) {
@@ -677,7 +711,11 @@ export class ConnectorsService {
             counts.pushed++;
             break;
           } catch (err) {
-            if (!(err instanceof ContactConflict) || attempt > 0) throw err;
+            if (!(err instanceof ContactConflict) || attempt > 0) {
+              // Left as it is (its version still past the one synced): the next sync tries again.
+              failedOn(mine.externalId, err);
+              break;
+            }
             const theirs = await two.getContact(at.href ?? two.hrefFor(mine.externalId));
             if (!theirs) {
               at = { ...at, etag: null };
@@ -715,12 +753,28 @@ export class ConnectorsService {
       from = links[links.length - 1].external_id;
       for (const l of links) {
         if (linkedIds.has(l.external_id)) continue;
-        await two.deleteContact(l.href, l.etag);
+        try {
+          await two.deleteContact(l.href, l.etag);
+          counts.removed++;
+        } catch (err) {
+          if (!(err instanceof ContactConflict)) {
+            // Kept linked: the next sync tries the deletion again.
+            failedOn(l.external_id, err);
+            continue;
+          }
+          // Changed on the server since it was last synced: its newer version stays there, and
+          // Switchboard lets go of it (a later change of it arrives as a new customer, like any new contact).
+          counts.conflicts++;
+          if (problems.length < MAX_SYNC_PROBLEMS)
+            problems.push({
+              externalId: l.external_id,
+              error: `not deleted in ${conn.system}: it changed there since the last sync (kept there, no longer linked)`,
+            });
+        }
         await run.step(async (tx) => {
           await store.dropLink(tx, conn.id, l.external_id);
           return { record: { checkpoint: null, done: 0 }, value: null };
         });
-        counts.removed++;
       }
     }
     return counts;
@@ -730,12 +784,12 @@ export class ConnectorsService {
 
   async list(actor: Actor): Promise<Connector[]> {
     requirePrivilege(actor, 'integrations.manage');
-    return (await store.allConnectors(this.db)).map(toConnector);
+    return (await store.allConnectors(this.db)).map((r) => toConnector(r, this.clock.now()));
   }
 
   async get(actor: Actor, id: string): Promise<Connector> {
     requirePrivilege(actor, 'integrations.manage');
-    return toConnector(await this.row(this.db, id));
+    return toConnector(await this.row(this.db, id), this.clock.now());
   }
 
   /**
@@ -756,12 +810,13 @@ export class ConnectorsService {
       const [count] = await q.query<{ n: number }>('SELECT count(*) AS n FROM connectors');
       if (count.n >= MAX_CONNECTORS)
         throw new Invalid([{ field: 'kind', message: `at most ${MAX_CONNECTORS} connectors` }]);
-      const secret = input.kind === 'carddav' ? input.password! : `whsec_${randomBytes(32).toString('base64')}`;
+      const secret = input.kind === 'carddav' ? input.password! : newSigningSecret();
       const now = this.clock.now();
       const [row] = await q.query<store.ConnectorRow>(
         `INSERT INTO connectors (kind, name, system, base_url, enabled, use_for_lookup, log_interactions,
-           sync_contacts, lookup_budget_ms, secret, username, sync_interval_minutes, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING *`,
+           sync_contacts, lookup_budget_ms, secret, username, sync_interval_minutes, created_at, updated_at,
+           push_contacts)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING *`,
         [
           input.kind,
           input.name.trim(),
@@ -776,6 +831,7 @@ export class ConnectorsService {
           input.username?.trim() ?? null,
           input.syncIntervalMinutes ?? null,
           now,
+          input.pushContacts ?? true,
         ],
       );
       await recordAudit(q, actor, {
@@ -785,7 +841,7 @@ export class ConnectorsService {
         details: { kind: row.kind, system: row.system, baseUrl },
       });
       await store.announceChange(q);
-      return input.kind === 'http' ? { ...toConnector(row), secret } : toConnector(row);
+      return input.kind === 'http' ? { ...toConnector(row, now), secret } : toConnector(row, now);
     });
     if (!tx) await this.reload();
     return created;
@@ -796,7 +852,8 @@ export class ConnectorsService {
     const checkedUrl = patch.baseUrl === undefined ? null : await this.checkUrl(patch.baseUrl);
     const updated = await inTransaction(this.db, tx, async (q) => {
       const before = await this.row(q, id, true);
-      if (patch.version !== undefined && patch.version !== before.version) throw Conflict.stale(toConnector(before));
+      if (patch.version !== undefined && patch.version !== before.version)
+        throw Conflict.stale(toConnector(before, this.clock.now()));
       checkCredentials(before.kind, patch);
       const baseUrl = checkedUrl ?? before.base_url;
       const interval =
@@ -804,7 +861,7 @@ export class ConnectorsService {
       const [row] = await q.query<store.ConnectorRow>(
         `UPDATE connectors SET name = $2, base_url = $3, enabled = $4, use_for_lookup = $5, log_interactions = $6,
            sync_contacts = $7, lookup_budget_ms = $8, updated_at = $9, version = version + 1,
-           username = $10, secret = $11, sync_interval_minutes = $12,
+           username = $10, secret = $11, sync_interval_minutes = $12, push_contacts = $13,
            next_sync_at = CASE WHEN $12::integer IS DISTINCT FROM sync_interval_minutes THEN NULL ELSE next_sync_at END,
            -- Another address book or account: its sync-token and ETags mean nothing there.
            sync_cursor = CASE WHEN $3 <> base_url OR $10 IS DISTINCT FROM username THEN NULL ELSE sync_cursor END
@@ -822,6 +879,7 @@ export class ConnectorsService {
           patch.username?.trim() ?? before.username,
           patch.password ?? before.secret,
           interval,
+          patch.pushContacts ?? before.push_contacts,
         ],
       );
       if (row.sync_cursor === null && before.sync_cursor !== null) {
@@ -837,10 +895,50 @@ export class ConnectorsService {
         details: changes,
       });
       await store.announceChange(q);
-      return toConnector(row);
+      return toConnector(row, this.clock.now());
     });
     if (!tx) await this.reload();
     return updated;
+  }
+
+  /**
+   * A new signing secret for an http connector, shown once. For
+   * `graceSeconds` (default a day) the old secret signs too: every request
+   * carries both signatures, so the CRM can switch over without refusing one.
+   */
+  async rotateSecret(
+    actor: Actor,
+    id: string,
+    graceSeconds: number = DEFAULT_ROTATION_GRACE_SECONDS,
+    tx?: Queryable,
+  ): Promise<Connector & { secret: string }> {
+    requirePrivilege(actor, 'integrations.manage');
+    const out = await inTransaction(this.db, tx, async (q) => {
+      const before = await this.row(q, id, true);
+      if (before.kind !== 'http') {
+        throw new Invalid([
+          { field: 'kind', message: 'only an http connector has a signing secret (change an address book’s password)' },
+        ]);
+      }
+      const now = this.clock.now();
+      const next = rotation(before.secret, now, graceSeconds);
+      const [row] = await q.query<store.ConnectorRow>(
+        `UPDATE connectors SET secret = $2, previous_secret = $3, previous_secret_until = $4,
+           updated_at = $5, version = version + 1
+         WHERE id = $1 RETURNING *`,
+        [id, next.secret, next.previousSecret, next.previousSecretUntil, now],
+      );
+      await recordAudit(q, actor, {
+        action: 'connector.secret_rotated',
+        targetType: 'connector',
+        targetId: id,
+        details: { graceSeconds },
+      });
+      await store.announceChange(q);
+      return { ...toConnector(row, now), secret: next.secret };
+    });
+    if (!tx) await this.reload();
+    return out;
   }
 
   async delete(actor: Actor, id: string, tx?: Queryable): Promise<void> {

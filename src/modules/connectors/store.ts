@@ -12,9 +12,14 @@ export interface ConnectorRow {
   use_for_lookup: boolean;
   log_interactions: boolean;
   sync_contacts: boolean;
+  /** Off: a sync only pulls (the CRM is the source of truth). */
+  push_contacts: boolean;
   lookup_budget_ms: number;
   username: string | null;
   secret: string;
+  /** During a rotation's grace period (http): the old signing secret, which signs too until then. */
+  previous_secret: string | null;
+  previous_secret_until: Date | null;
   sync_cursor: string | null;
   last_sync_at: Date | null;
   last_sync_error: string | null;
@@ -23,6 +28,8 @@ export interface ConnectorRow {
   sync_interval_minutes: number | null;
   next_sync_at: Date | null;
   last_sync_counts: Record<string, number> | null;
+  /** The contacts the last sync could not write, delete or reconcile, and why. */
+  last_sync_problems: { externalId: string; error: string }[] | null;
   created_at: Date;
   updated_at: Date;
   version: number;

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { MAX_ROTATION_GRACE_SECONDS } from './signing.js';
 
 const nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -58,7 +59,7 @@ export const RotateBody = Type.Object(
     graceSeconds: Type.Optional(
       Type.Integer({
         minimum: 0,
-        maximum: 7 * 24 * 3600,
+        maximum: MAX_ROTATION_GRACE_SECONDS,
         description: 'how long the old secret keeps signing too (default 86400; 0: stop at once)',
       }),
     ),

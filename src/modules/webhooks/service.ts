@@ -1,5 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
+import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
@@ -11,6 +10,7 @@ import { recordAudit } from '../audit/service.js';
 import { isWebhookEventType, TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
 import { enqueueWebhook, type WebhookRecord } from './outbox.js';
 import { PinnedAgents, postPinned, type SendResult } from './send.js';
+import { DEFAULT_ROTATION_GRACE_SECONDS, newSigningSecret, rotation, signatureHeader, signersAt } from './signing.js';
 import {
   cachingResolver,
   literalRefusal,
@@ -34,8 +34,6 @@ export const RETRY_DELAYS_MS = [
 ];
 /** An endpoint whose deliveries have failed for this long (no success in between) is disabled and flagged. */
 const DISABLE_AFTER_FAILING_MS = 5 * 24 * 3600_000;
-/** Default grace period of a secret rotation: the old secret keeps signing (a second signature) this long. */
-const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
 /** Chains (a record's deliveries to one endpoint, sent in sequence) in flight per process. */
 const MAX_IN_FLIGHT = 256;
 /** Chains in flight per endpoint and process. */
@@ -134,11 +132,6 @@ function toDelivery(r: store.DeliveryRow): WebhookDelivery {
   };
 }
 
-/** A new Standard Webhooks secret: `whsec_` and 32 random bytes in base64. */
-function newSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64')}`;
-}
-
 interface WebhooksOptions {
   /** DNS resolution for the SSRF guard (tests pass their own). */
   resolver?: Resolver;
@@ -217,7 +210,7 @@ export class WebhooksService {
       const count = await q.query<{ n: number }>('SELECT count(*) AS n FROM webhook_endpoints');
       if (count[0].n >= MAX_ENDPOINTS)
         throw new Invalid([{ field: 'url', message: `at most ${MAX_ENDPOINTS} endpoints` }]);
-      const secret = newSecret();
+      const secret = newSigningSecret();
       const now = this.clock.now();
       const [row] = await q.query<store.EndpointRow>(
         `INSERT INTO webhook_endpoints (url, description, events, enabled, secret, created_at, updated_at)
@@ -297,15 +290,15 @@ export class WebhooksService {
   ): Promise<WebhookEndpoint & { secret: string }> {
     requirePrivilege(actor, 'integrations.manage');
     return inTransaction(this.db, tx, async (q) => {
-      await this.row(q, id, true);
+      const before = await this.row(q, id, true);
       const now = this.clock.now();
-      const secret = newSecret();
+      const next = rotation(before.secret, now, graceSeconds);
+      const secret = next.secret;
       const [row] = await q.query<store.EndpointRow>(
-        `UPDATE webhook_endpoints SET previous_secret = CASE WHEN $3::int > 0 THEN secret END, secret = $2,
-           previous_secret_until = CASE WHEN $3::int > 0 THEN $4::timestamptz END,
+        `UPDATE webhook_endpoints SET secret = $2, previous_secret = $3, previous_secret_until = $4,
            updated_at = $5, version = version + 1
          WHERE id = $1 RETURNING *`,
-        [id, secret, graceSeconds, new Date(now.getTime() + graceSeconds * 1000), now],
+        [id, secret, next.previousSecret, next.previousSecretUntil, now],
       );
       await recordAudit(q, actor, {
         action: 'webhook.secret_rotated',
@@ -678,13 +671,15 @@ export class WebhooksService {
     try {
       const url = new URL(c.url);
       const target = await resolveTarget(url, allow, this.resolver);
-      const signers = [c.secret];
-      if (c.previous_secret && c.previous_secret_until && c.previous_secret_until > at) signers.push(c.previous_secret);
+      const signers = signersAt(
+        { secret: c.secret, previousSecret: c.previous_secret, previousSecretUntil: c.previous_secret_until },
+        at,
+      );
       const sentAt = this.wallClock.now();
       const headers = {
         'webhook-id': c.msg_id,
         'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-        'webhook-signature': signers.map((s) => new Webhook(s).sign(c.msg_id, sentAt, c.body)).join(' '),
+        'webhook-signature': signatureHeader(signers, c.msg_id, sentAt, c.body),
         'user-agent': 'Switchboard-Webhooks/1',
       };
       result = await postPinned(this.agents, url, target, headers, c.body, this.config.webhooks.timeoutMs);

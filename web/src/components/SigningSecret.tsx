@@ -9,6 +9,9 @@ export function SigningSecret(props: { of: string; secret: string; testId: strin
       <code className="secret" data-testid={props.testId}>
         {props.secret}
       </code>{' '}
+      <button type="button" onClick={() => void navigator.clipboard?.writeText(props.secret)}>
+        Copy
+      </button>{' '}
       <button type="button" onClick={props.onDone}>
         Done
       </button>

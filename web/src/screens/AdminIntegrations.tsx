@@ -38,6 +38,7 @@ interface EditValues {
   useForLookup: boolean;
   logInteractions: boolean;
   syncContacts: boolean;
+  pushContacts: boolean;
 }
 
 const editValues = (c: Connector): EditValues => ({
@@ -51,6 +52,7 @@ const editValues = (c: Connector): EditValues => ({
   useForLookup: c.useForLookup,
   logInteractions: c.logInteractions,
   syncContacts: c.syncContacts,
+  pushContacts: c.pushContacts,
 });
 
 /** A number as typed, or the text itself (the server's 400 then names the field in words). */
@@ -60,7 +62,16 @@ const numberOr = (text: string): number | string => (/^\s*-?\d+\s*$/.test(text) 
  * Changes one connector: its URL, budget, switches, schedule and, for an
  * address book, its account; the password is never shown back (empty: kept).
  */
-function ConnectorEdit({ connector, onDone }: { connector: Connector; onDone: (saved: boolean) => void }) {
+function ConnectorEdit({
+  connector,
+  onDone,
+  onRotated,
+}: {
+  connector: Connector;
+  onDone: (saved: boolean) => void;
+  /** A new signing secret (http): shown once by the screen. */
+  onRotated: (secret: string) => void;
+}) {
   const [v, setV] = useState(() => editValues(connector));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [general, setGeneral] = useState<string | null>(null);
@@ -78,6 +89,7 @@ function ConnectorEdit({ connector, onDone }: { connector: Connector; onDone: (s
       useForLookup: v.useForLookup,
       logInteractions: v.logInteractions,
       syncContacts: v.syncContacts,
+      pushContacts: v.pushContacts,
       version: connector.version,
     };
     if (carddav) {
@@ -94,7 +106,26 @@ function ConnectorEdit({ connector, onDone }: { connector: Connector; onDone: (s
     }
   };
 
-  const check = (label: string, key: 'enabled' | 'useForLookup' | 'logInteractions' | 'syncContacts') => (
+  const rotate = async () => {
+    if (
+      !window.confirm(
+        `Rotate the signing secret of ${connector.name}? The new one is shown once; the old one keeps signing too for 24 hours, so the CRM can switch over.`,
+      )
+    )
+      return;
+    try {
+      const r = await api.post<ConnectorWithSecret>(`${BASE}/${connector.id}/rotate-secret`, {});
+      if (r.secret) onRotated(r.secret);
+      setGeneral(null);
+    } catch (err) {
+      setGeneral(errorText(err));
+    }
+  };
+
+  const check = (
+    label: string,
+    key: 'enabled' | 'useForLookup' | 'logInteractions' | 'syncContacts' | 'pushContacts',
+  ) => (
     <label className="check">
       <input type="checkbox" checked={v[key]} onChange={(e) => set({ [key]: e.target.checked })} /> {label}
     </label>
@@ -154,6 +185,8 @@ function ConnectorEdit({ connector, onDone }: { connector: Connector; onDone: (s
         {check('Screen pop lookups', 'useForLookup')}
         {check('Write interactions back', 'logInteractions')}
         {check('Sync contacts', 'syncContacts')}
+        {check(`Push local changes to ${carddav ? 'the address book' : 'the CRM'}`, 'pushContacts')}
+        <span className="muted">Off: syncs only pull; {connector.system} stays the source of truth.</span>
       </fieldset>
       <div className="field end">
         <button type="submit" className="primary">
@@ -162,7 +195,20 @@ function ConnectorEdit({ connector, onDone }: { connector: Connector; onDone: (s
         <button type="button" onClick={() => onDone(false)}>
           Cancel
         </button>
+        {!carddav && (
+          <>
+            {' '}
+            <button type="button" onClick={() => void rotate()}>
+              Rotate signing secret
+            </button>
+          </>
+        )}
       </div>
+      {connector.previousSecretUntil && (
+        <p className="muted full">
+          The previous secret also signs every request until {formatDateTime(connector.previousSecretUntil)}.
+        </p>
+      )}
       {general && (
         <p className="error" role="alert">
           {general}
@@ -215,6 +261,20 @@ export function AdminIntegrations() {
     } catch (err) {
       setFormError(errorText(err));
     }
+  };
+
+  /** Removing keeps every customer and its id in the connector's system (docs/webhooks.md, Removing a connector). */
+  const remove = async (c: Connector) => {
+    if (
+      !window.confirm(
+        `Remove ${c.name}? Switchboard stops asking, writing back to and syncing with it. ` +
+          `Customers keep all their data, including their ${c.system} ids; nothing is deleted in ${c.system}. ` +
+          `Adding a connector for ${c.system} again links them back.`,
+      )
+    )
+      return;
+    if (editing === c.id) setEditing(null);
+    await act(() => api.del(`${BASE}/${c.id}`), `${c.name} removed`);
   };
 
   const test = async (c: Connector) => {
@@ -318,6 +378,10 @@ export function AdminIntegrations() {
                 reload();
               }
             }}
+            onRotated={(fresh) => {
+              setSecret({ name: c.name, secret: fresh });
+              reload();
+            }}
           />
         ))}
       {secret && (
@@ -357,7 +421,11 @@ export function AdminIntegrations() {
                 <td data-label="Status">
                   {c.enabled ? 'Enabled' : 'Disabled'}
                   <div className="muted">
-                    {[c.useForLookup && 'lookups', c.logInteractions && 'writes back', c.syncContacts && 'syncs']
+                    {[
+                      c.useForLookup && 'lookups',
+                      c.logInteractions && 'writes back',
+                      c.syncContacts && (c.pushContacts ? 'syncs' : 'syncs (pull only)'),
+                    ]
                       .filter(Boolean)
                       .join(', ')}
                   </div>
@@ -372,6 +440,21 @@ export function AdminIntegrations() {
                   {c.lastSyncCounts && <div className="muted">{countsText(c.lastSyncCounts)}</div>}
                   {c.syncIntervalMinutes !== null && <div className="muted">every {c.syncIntervalMinutes} min</div>}
                   {c.lastSyncError && <div className="error">{c.lastSyncError}</div>}
+                  {c.lastSyncProblems && c.lastSyncProblems.length > 0 && (
+                    <details>
+                      <summary className="error">
+                        {c.lastSyncProblems.length === 1 ? '1 contact' : `${c.lastSyncProblems.length} contacts`} not
+                        synced
+                      </summary>
+                      <ul>
+                        {c.lastSyncProblems.map((p, i) => (
+                          <li key={`${i}-${p.externalId}`}>
+                            {p.externalId}: {p.error}
+                          </li>
+                        ))}
+                      </ul>
+                    </details>
+                  )}
                 </td>
                 <td>
                   <button type="button" onClick={() => setEditing(c.id)} aria-label={`Edit ${c.name}`}>
@@ -398,6 +481,14 @@ export function AdminIntegrations() {
                     }
                   >
                     {c.enabled ? 'Disable' : 'Enable'}
+                  </button>{' '}
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => void remove(c)}
+                    aria-label={`Remove ${c.name}`}
+                  >
+                    Remove
                   </button>
                 </td>
               </tr>

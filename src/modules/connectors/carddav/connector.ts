@@ -4,6 +4,7 @@ import {
   ConnectorError,
   connectorTarget,
   ContactConflict,
+  answerFailure,
   type ChangesPage,
   type Connector,
   type ConnectorConfig,
@@ -112,18 +113,18 @@ export function carddavConnector(config: ConnectorConfig, env: ConnectorEnv): Co
       limit: ANSWER_LIMIT,
       signal: opts.signal,
     });
-    if (res.status === null) throw new ConnectorError(`${method} ${url.pathname}: ${res.error ?? 'no answer'}`);
+    if (res.status === null) throw answerFailure(null, `${method} ${url.pathname}: ${res.error ?? 'no answer'}`);
     if (res.truncated)
       throw new ConnectorError(`${method} ${url.pathname}: the answer is larger than ${ANSWER_LIMIT} bytes`);
     // 403 is not always the credentials (a forgotten sync-token is a 403 too): the callers read it.
     if (res.status === 401) {
-      throw new ConnectorError(`${method} ${url.pathname} answered 401: check the user name and password`);
+      throw answerFailure(401, `${method} ${url.pathname} answered 401: check the user name and password`);
     }
     return { ...res, status: res.status };
   }
 
   const failed = (method: Method, url: URL, status: number, body: string) =>
-    new ConnectorError(`${method} ${url.pathname} answered ${status}${body ? `: ${body.slice(0, 200)}` : ''}`);
+    answerFailure(status, `${method} ${url.pathname} answered ${status}${body ? `: ${body.slice(0, 200)}` : ''}`);
 
   const urlOf = (href: string) => new URL(href, book);
   const idOfHref = (href: string) =>

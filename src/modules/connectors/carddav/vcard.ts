@@ -1,5 +1,5 @@
 import ICAL from 'ical.js';
-import type { ExternalAddress, ExternalContact } from '../connector.js';
+import { heldEmail, type ExternalAddress, type ExternalContact } from '../connector.js';
 
 /** vCard TEL types → Switchboard's phone types (the first known one wins; none: voice). */
 const TEL_IN: Record<string, string> = { cell: 'mobile', work: 'work', home: 'home', fax: 'fax', voice: 'voice' };
@@ -107,13 +107,24 @@ function adrProperty(comp: ICAL.Component, a: ExternalAddress, pref: boolean): v
 /** The properties a push writes from the customer; every other one of the vCard last read is kept as it was. */
 const MAPPED = new Set(['version', 'uid', 'fn', 'n', 'org', 'email', 'tel', 'adr', 'rev']);
 
+/** An EMAIL content line's address (its value, unescaped as vCard text is), or null. */
+function emailOfLine(line: string): string | null {
+  const value = line.slice(line.indexOf(':') + 1).trim();
+  return value === '' ? null : value.replace(/^mailto:/i, '').replace(/\\([,;\\])/g, '$1');
+}
+
 /**
  * The content lines of `base` (the vCard last read) whose properties
  * Switchboard does not map (NOTE, BDAY, PHOTO, URL, X-…), exactly as the
- * server had them (unfolded; a group prefix such as `item1.` is kept).
+ * server had them (unfolded; a group prefix such as `item1.` is kept). Of its
+ * EMAIL lines only the one the customer holds (heldEmail: the first that
+ * looks like an address) is mapped; the others are kept too, except one now
+ * written from the customer (no address twice).
  */
-function unmappedLines(base: string | null | undefined): string[] {
+function unmappedLines(base: string | null | undefined, written: readonly string[] = []): string[] {
   if (!base) return [];
+  const baseEmails: string[] = [];
+  const writtenKeys = new Set(written.map((e) => e.toLowerCase()));
   const lines = base.replace(/\r?\n[ \t]/g, '').split(/\r?\n/);
   const out: string[] = [];
   let depth = 0;
@@ -127,9 +138,25 @@ function unmappedLines(base: string | null | undefined): string[] {
     if (name === 'begin' && value === 'vcard') depth++;
     else if (name === 'end' && value === 'vcard') depth--;
     // The outer vCard's own properties only (a 3.0 AGENT may nest another).
-    else if (depth === 1 && !MAPPED.has(name)) out.push(line);
+    else if (depth === 1 && name === 'email') {
+      const address = emailOfLine(line);
+      if (address === null) continue;
+      baseEmails.push(address);
+      out.push(line);
+    } else if (depth === 1 && !MAPPED.has(name)) out.push(line);
   }
-  return out;
+  // The email the customer holds is written from the customer; the others stay as the server had them.
+  const held = heldEmail(baseEmails);
+  let heldSkipped = false;
+  return out.filter((line) => {
+    if (!/^(?:[A-Za-z0-9-]+\.)?email[;:]/i.test(line)) return true;
+    const address = emailOfLine(line)!;
+    if (!heldSkipped && address === held) {
+      heldSkipped = true;
+      return false;
+    }
+    return !writtenKeys.has(address.toLowerCase());
+  });
 }
 
 /**
@@ -150,6 +177,7 @@ export function formatVcard(c: ExternalContact, now: Date, base?: string | null)
     org.setValue([c.company]);
     comp.addProperty(org);
   }
+  // The customer's one email (the contact's others are kept from `base`, after the mapped properties).
   for (const e of c.emails) comp.addPropertyWithValue('email', e);
   for (const p of c.phones) {
     const tel = comp.addPropertyWithValue('tel', p.number);
@@ -159,7 +187,7 @@ export function formatVcard(c: ExternalContact, now: Date, base?: string | null)
   if (c.addresses?.secondary) adrProperty(comp, c.addresses.secondary, false);
   comp.addPropertyWithValue('rev', now.toISOString().replace(/\.\d{3}Z$/, 'Z'));
   const card = comp.toString().replace(/\r?\n/g, '\r\n');
-  const kept = unmappedLines(base);
+  const kept = unmappedLines(base, c.emails);
   if (kept.length === 0) return `${card}\r\n`;
   return `${card.replace(/\r\nEND:VCARD$/, '')}\r\n${kept.join('\r\n')}\r\nEND:VCARD\r\n`;
 }

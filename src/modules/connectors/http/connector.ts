@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { Webhook } from 'standardwebhooks';
 import { exchangePinned } from '../../webhooks/send.js';
+import { signatureHeader, signersAt } from '../../webhooks/signing.js';
 import {
   ConnectorError,
   ContactConflict,
+  answerFailure,
+  heldEmail,
   connectorTarget,
   type ExternalAddress,
   type ChangesPage,
@@ -96,6 +98,27 @@ function addressOf(a: Static<typeof Address> | undefined): ExternalAddress | nul
   };
 }
 
+/**
+ * What is kept of a contact read from the CRM for the next push: its emails
+ * (the customer holds one; the push sends the others back as they were).
+ */
+const documentOf = (emails: readonly string[]): string => JSON.stringify({ emails });
+
+/** The emails a push sends: the customer's, then every other one the CRM had (none twice). */
+function emailsToPush(held: readonly string[], base: string | null | undefined): string[] {
+  let had: string[] = [];
+  try {
+    const parsed = base ? (JSON.parse(base) as { emails?: unknown }) : null;
+    if (parsed && Array.isArray(parsed.emails)) had = parsed.emails.filter((e): e is string => typeof e === 'string');
+  } catch {
+    // Not a document this connector kept: nothing to add.
+  }
+  const replaced = heldEmail(had);
+  const seen = new Set(held.map((e) => e.toLowerCase()));
+  const others = had.filter((e, i) => !(e === replaced && i === had.indexOf(replaced)) && !seen.has(e.toLowerCase()));
+  return [...held, ...others].slice(0, 20);
+}
+
 function contactOf(c: ContractContact): ExternalContact {
   return {
     externalId: c.externalId,
@@ -111,6 +134,7 @@ function contactOf(c: ContractContact): ExternalContact {
       ? { addresses: { primary: addressOf(c.addresses.primary), secondary: addressOf(c.addresses.secondary) } }
       : {}),
     revision: revisionOf(c.updatedAt),
+    source: documentOf(c.emails ?? []),
   };
 }
 
@@ -134,10 +158,9 @@ function contractOf(c: ExternalContact): ContractContact {
  * The generic HTTP connector: a JSON contract (lookup, interactions, the
  * changes feed, and reading, writing and deleting one contact), each request
  * signed like a webhook (Standard Webhooks headers, HMAC-SHA256 with the
- * connector's secret) and sent through the SSRF guard to the checked address.
+ * connector's secret, and the old one too while a rotation's grace lasts) and sent through the SSRF guard to the checked address.
  */
 export function httpConnector(config: ConnectorConfig, env: ConnectorEnv): Connector {
-  const signer = new Webhook(config.secret);
   const base = config.baseUrl.replace(/\/+$/, '');
 
   async function call(
@@ -161,7 +184,8 @@ export function httpConnector(config: ConnectorConfig, env: ConnectorEnv): Conne
     const body = payload === undefined ? null : JSON.stringify(payload);
     const msgId = opts.msgId ?? `msg_${randomUUID()}`;
     const sentAt = env.wallClock.now();
-    const signature = signer.sign(msgId, sentAt, body ?? '');
+    // During a rotation's grace period: a second signature with the old secret (as webhooks do).
+    const signature = signatureHeader(signersAt(config, env.clock.now()), msgId, sentAt, body ?? '');
     const res = await exchangePinned({
       method,
       url,
@@ -177,10 +201,11 @@ export function httpConnector(config: ConnectorConfig, env: ConnectorEnv): Conne
       limit: ANSWER_LIMIT,
       signal: opts.signal,
     });
-    if (res.status === null) throw new ConnectorError(res.error ?? 'no answer');
+    if (res.status === null) throw answerFailure(null, res.error ?? 'no answer');
     if (opts.allow?.includes(res.status)) return { status: res.status, answer: null };
     if (res.status < 200 || res.status > 299) {
-      throw new ConnectorError(
+      throw answerFailure(
+        res.status,
         `${method} ${path} answered ${res.status}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`,
       );
     }
@@ -246,11 +271,12 @@ export function httpConnector(config: ConnectorConfig, env: ConnectorEnv): Conne
 
       async putContact(contact, at) {
         const externalId = at.href ?? contact.externalId;
+        const emails = emailsToPush(contact.emails, at.base);
         const { status, answer } = await exchange(
           'POST',
           '/contacts',
           // create: only if it does not exist yet; ifVersion: only if it is still that version.
-          { contact: contractOf({ ...contact, externalId }), create: at.href === null, ifVersion: at.etag },
+          { contact: contractOf({ ...contact, externalId, emails }), create: at.href === null, ifVersion: at.etag },
           { allow: [409, 412] },
         );
         if (status === 409 || status === 412) {
@@ -260,7 +286,7 @@ export function httpConnector(config: ConnectorConfig, env: ConnectorEnv): Conne
         if (parsed.externalId !== externalId) {
           throw new ConnectorError(`POST /contacts: answered the id ${parsed.externalId}, not ${externalId}`);
         }
-        return { href: externalId, etag: versionOf(parsed.version), document: null };
+        return { href: externalId, etag: versionOf(parsed.version), document: documentOf(emails) };
       },
 
       async getContact(href) {
