@@ -30,7 +30,7 @@ describe('customers import: work done ahead of the chunk', () => {
     for (const r of rows) ahead.add(r);
     const [planned] = await t.db.transaction(async (tx) => {
       const importer = await customers.importer(actor, opts, tx);
-      const plans = await importer.plan(rows, tx, ahead);
+      const plans = await importer.plan(rows, ahead, tx);
       const writable = plans.filter((p) => p.outcome === 'create');
       await importer.write(writable, tx);
       return plans;
@@ -60,7 +60,7 @@ describe('customers import: work done ahead of the chunk', () => {
     expect(field.statusCode, field.body).toBe(201);
     const [planned] = await t.db.transaction(async (tx) => {
       const importer = await customers.importer(actor, opts, tx);
-      return importer.plan(rows, tx, ahead);
+      return importer.plan(rows, ahead, tx);
     });
     expect(planned).toMatchObject({ outcome: 'failed' });
     expect(planned.outcome === 'failed' && planned.errors.map((e) => e.field)).toEqual(['customFields.aheadRequired']);

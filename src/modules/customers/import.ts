@@ -292,7 +292,11 @@ export class CustomerImporter {
    * order). `ahead`: these rows' work done before the transaction, used when
    * it was done for these very rows with the definitions read now.
    */
-  async plan(rows: CustomerImportRow[], tx?: Queryable, ahead?: CustomerRowsAhead): Promise<PlannedCustomer[]> {
+  async plan(
+    rows: CustomerImportRow[],
+    ahead: CustomerRowsAhead | undefined,
+    tx?: Queryable,
+  ): Promise<PlannedCustomer[]> {
     if (!tx) throw new Error("an importer works inside the import chunk's transaction");
     const reuse =
       ahead !== undefined &&

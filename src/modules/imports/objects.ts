@@ -263,8 +263,8 @@ const customersFactory: Factory = async (tx, actor, settings, services, mappingT
       const ok = read.filter((r) => r.errors.length === 0);
       const plans = await importer.plan(
         ok.map((r) => r.row),
-        tx,
         ahead?.rows,
+        tx,
       );
       const byRow = new Map(plans.map((p) => [p.row, p]));
       return read.map((r): RowPlan => {
