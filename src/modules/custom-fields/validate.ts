@@ -77,6 +77,24 @@ export interface CustomFieldValidator {
   ): Record<string, unknown>;
 }
 
+/** The definitions as one comparable text: work done with definitions read ahead is kept only if these are equal. */
+export function definitionsKey(defs: readonly FieldDef[]): string {
+  return JSON.stringify(defs);
+}
+
+/**
+ * prepareCustomFieldValidator without the lock, for work done ahead of a
+ * write's transaction (an import's next chunk): the transaction validates
+ * again unless, under the lock, it reads the same definitions (definitionsKey).
+ */
+export async function readCustomFieldValidatorAhead(
+  q: Queryable,
+  objectType: CustomFieldObjectType,
+): Promise<CustomFieldValidator> {
+  const defs = await loadDefinitions(q, objectType);
+  return { definitions: defs, validate: (input, previous, opts = {}) => applyRules(defs, input, previous, opts) };
+}
+
 /**
  * For many records in one transaction (imports): takes the shared lock and reads
  * the definitions once; `validate` then applies validateCustomFields' rules to

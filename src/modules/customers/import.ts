@@ -5,8 +5,8 @@ import addFormatsModule from 'ajv-formats';
 import type { Queryable } from '../../db/adapter.js';
 import type { Actor } from '../../http/actor.js';
 import { Invalid, type FieldError } from '../../http/errors.js';
-import { prepareCustomFieldValidator, type CustomFieldValidator } from '../custom-fields/validate.js';
-import { diffFields, recordHistoryMany, type HistoryInput } from '../history/service.js';
+import { definitionsKey, prepareCustomFieldValidator, type CustomFieldValidator } from '../custom-fields/validate.js';
+import { diffFields, historyRowJson, recordHistoryRows } from '../history/service.js';
 import { normalisePhone, type PhoneMemo } from './phones.js';
 import { CustomerCreate, CustomerPatch, type Address, type PhoneType } from './schema.js';
 import { historyFields, RECORD_TYPE } from './service.js';
@@ -77,9 +77,24 @@ interface Base {
   /** The record as it would be stored (preview). */
   record: Record<string, unknown>;
 }
+/** A create's rows for the chunk's statements, as JSON (built ahead of the transaction when it can be). */
+interface CreateStatementRows {
+  customer: string;
+  phones: string[];
+  terms: string[];
+  /** null: the database numbers the account, and the history entry names the number it chose. */
+  history: string | null;
+}
+
 export type PlannedCustomer =
   | { row: number; outcome: 'failed'; errors: FieldError[] }
-  | (Base & { outcome: 'create'; id: string; values: CustomerValues; phones: PhoneRow[] })
+  | (Base & {
+      outcome: 'create';
+      id: string;
+      values: CustomerValues;
+      phones: PhoneRow[];
+      statementRows?: CreateStatementRows;
+    })
   | (Base & {
       outcome: 'update';
       id: string;
@@ -137,6 +152,113 @@ interface ExistingRef {
 }
 const describe = (c: ExistingRef) => `customer ${c.account_number} (${displayNameOf(c)})`;
 
+function normalisePhones(
+  phones: { type: PhoneType; number: string }[],
+  opts: CustomerImportOptions,
+  errors: FieldError[],
+): PhoneRow[] {
+  return phones.map((p, i) => {
+    const number = p.number.trim();
+    const n = opts.phoneMemo ? opts.phoneMemo.normalise(number, opts.region) : normalisePhone(number, opts.region);
+    if (!n.digits) errors.push({ field: `phones.${i}.number`, message: 'has no digits' });
+    return { type: p.type, number, e164: n.e164, extension: n.extension, valid: n.valid, digits: n.digits };
+  });
+}
+
+/** What a row needs no database for: its phones normalised, its keys. */
+function prepareRow(r: CustomerImportRow, opts: CustomerImportOptions): Prepared {
+  const errors: FieldError[] = [];
+  const phones = normalisePhones(r.phones, opts, errors);
+  const account = trimOrNull(r.fields.accountNumber ?? null);
+  const email = trimOrNull(r.fields.email ?? null);
+  return { r, errors, phones, account, emailKey: email?.toLowerCase() ?? null };
+}
+
+const customerJson = (id: string, v: CustomerValues) =>
+  JSON.stringify({
+    id,
+    account_number: v.accountNumber,
+    name_terms: nameTerms(v.firstName, v.lastName, v.company),
+    first_name: v.firstName,
+    last_name: v.lastName,
+    company: v.company,
+    email: v.email,
+    notes: v.notes,
+    vip: v.vip,
+    draft: v.draft,
+    primary_address: v.primaryAddress,
+    secondary_address: v.secondaryAddress,
+    custom_fields: v.customFields,
+  });
+
+const phoneRowsJson = (id: string, phones: PhoneRow[]) =>
+  phones.map((p, position) =>
+    JSON.stringify({
+      customer_id: id,
+      position,
+      type: p.type,
+      raw: p.number,
+      e164: p.e164,
+      extension: p.extension,
+      digits: p.digits,
+      valid: p.valid,
+    }),
+  );
+
+const createHistoryJson = (id: string, v: CustomerValues, phones: PhoneRow[]) =>
+  historyRowJson({
+    recordType: RECORD_TYPE,
+    recordId: id,
+    action: 'create',
+    changes: diffFields({}, historyFields(v, phones)),
+  });
+
+function statementRowsOf(c: Extract<PlannedCustomer, { outcome: 'create' }>): CreateStatementRows {
+  return {
+    customer: customerJson(c.id, c.values),
+    phones: phoneRowsJson(c.id, c.phones),
+    terms: nameTerms(c.values.firstName, c.values.lastName, c.values.company),
+    history: c.values.accountNumber ? createHistoryJson(c.id, c.values, c.phones) : null,
+  };
+}
+
+/**
+ * A chunk's rows worked out before its transaction, with custom field
+ * definitions read without the lock: phones, schema and completeness, custom
+ * fields, and, for a row that turns out to be new, its whole plan and
+ * statement rows. CustomerImporter.plan uses this work only when its own
+ * definitions, read under the lock, are the same; what depends on the
+ * database (matches, locks, uniqueness) it always decides itself.
+ */
+export class CustomerRowsAhead {
+  readonly rows: CustomerImportRow[] = [];
+  readonly prepared: Prepared[] = [];
+  readonly definitionsKey: string;
+  constructor(
+    private readonly opts: CustomerImportOptions,
+    private readonly cf: CustomFieldValidator,
+  ) {
+    this.definitionsKey = definitionsKey(cf.definitions);
+  }
+
+  /** The custom field definitions read (the imports module converts text cells by type). */
+  get customFields() {
+    return this.cf.definitions;
+  }
+
+  add(r: CustomerImportRow): void {
+    const p = prepareRow(r, this.opts);
+    if (p.errors.length === 0) {
+      const errors: FieldError[] = [];
+      const plan = planCreate(p, this.opts, this.cf, errors);
+      if (plan && plan.outcome === 'create') plan.statementRows = statementRowsOf(plan);
+      p.create = { plan, errors };
+    }
+    this.rows.push(r);
+    this.prepared.push(p);
+  }
+}
+
 export class CustomerImporter {
   private constructor(
     private readonly actor: Actor,
@@ -159,27 +281,32 @@ export class CustomerImporter {
     return this.cf.definitions;
   }
 
-  private normalisePhones(phones: { type: PhoneType; number: string }[], errors: FieldError[]): PhoneRow[] {
-    return phones.map((p, i) => {
-      const number = p.number.trim();
-      const n = this.opts.phoneMemo
-        ? this.opts.phoneMemo.normalise(number, this.opts.region)
-        : normalisePhone(number, this.opts.region);
-      if (!n.digits) errors.push({ field: `phones.${i}.number`, message: 'has no digits' });
-      return { type: p.type, number, e164: n.e164, extension: n.extension, valid: n.valid, digits: n.digits };
-    });
+  /** The definitions this importer read under the lock, as comparable text. */
+  get definitionsKey(): string {
+    return (this.key ??= definitionsKey(this.cf.definitions));
   }
+  private key: string | undefined;
 
-  /** Decides every row's outcome; locks the customers the rows update (in id order). */
-  async plan(rows: CustomerImportRow[], tx?: Queryable): Promise<PlannedCustomer[]> {
+  /**
+   * Decides every row's outcome; locks the customers the rows update (in id
+   * order). `ahead`: these rows' work done before the transaction, used when
+   * it was done for these very rows with the definitions read now.
+   */
+  async plan(
+    rows: CustomerImportRow[],
+    ahead: CustomerRowsAhead | undefined,
+    tx?: Queryable,
+  ): Promise<PlannedCustomer[]> {
     if (!tx) throw new Error("an importer works inside the import chunk's transaction");
-    const prepared = rows.map((r) => {
-      const errors: FieldError[] = [];
-      const phones = this.normalisePhones(r.phones, errors);
-      const account = trimOrNull(r.fields.accountNumber ?? null);
-      const email = trimOrNull(r.fields.email ?? null);
-      return { r, errors, phones, account, emailKey: email?.toLowerCase() ?? null };
-    });
+    const reuse =
+      ahead !== undefined &&
+      ahead.definitionsKey === this.definitionsKey &&
+      ahead.rows.length === rows.length &&
+      rows.every((r, i) => ahead.rows[i] === r);
+    // Copies: a step retried after a deadlock plans the same rows again.
+    const prepared = reuse
+      ? ahead.prepared.map((p) => ({ ...p, errors: [...p.errors] }))
+      : rows.map((r) => prepareRow(r, this.opts));
 
     // What the rows' keys find, one statement per key.
     const accounts = [...new Set(prepared.map((p) => p.account).filter((a): a is string => a !== null))];
@@ -291,7 +418,12 @@ export class CustomerImporter {
         errors.push({ field: m.key, message: `${describe(m.found[0])} no longer exists` });
         return fail();
       }
-      const planned = target ? this.planUpdate(p, target, errors) : this.planCreate(p, errors);
+      let planned: Exclude<PlannedCustomer, { outcome: 'failed' }> | null;
+      if (target) planned = this.planUpdate(p, target, errors);
+      else if (p.create) {
+        errors.push(...p.create.errors);
+        planned = p.create.plan;
+      } else planned = planCreate(p, this.opts, this.cf, errors);
       if (!planned || errors.length) return fail();
 
       // Email and account number belong to one customer each.
@@ -309,58 +441,6 @@ export class CustomerImporter {
       if (errors.length) return fail();
       return planned;
     });
-  }
-
-  private planCreate(p: Prepared, errors: FieldError[]): Exclude<PlannedCustomer, { outcome: 'failed' }> | null {
-    const f = p.r.fields;
-    const input: Record<string, unknown> = {};
-    for (const k of ['accountNumber', 'firstName', 'lastName', 'company', 'email', 'notes', 'vip', 'draft'] as const) {
-      if (f[k] !== undefined && f[k] !== null) input[k] = typeof f[k] === 'string' ? (f[k] as string).trim() : f[k];
-    }
-    if (input.accountNumber === '') delete input.accountNumber;
-    for (const k of ['primaryAddress', 'secondaryAddress'] as const) {
-      const a = f[k];
-      if (a) input[k] = Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined));
-    }
-    if (p.phones.length) input.phones = p.phones.map((ph) => ({ type: ph.type, number: ph.number }));
-    if (!checkCreate(input)) {
-      errors.push(...schemaErrors(checkCreate.errors));
-      return null;
-    }
-    const values: CustomerValues = {
-      accountNumber: p.account ?? '',
-      firstName: trimOrNull(f.firstName),
-      lastName: trimOrNull(f.lastName),
-      company: trimOrNull(f.company),
-      email: trimOrNull(f.email),
-      notes: f.notes ?? null,
-      vip: f.vip ?? false,
-      draft: f.draft ?? false,
-      primaryAddress: addressOf(f.primaryAddress, null),
-      secondaryAddress: addressOf(f.secondaryAddress, null),
-      customFields: {},
-    };
-    if (!values.draft) {
-      if (!values.firstName) errors.push({ field: 'firstName', message: 'required (or import the row as a draft)' });
-      if (!values.lastName) errors.push({ field: 'lastName', message: 'required (or import the row as a draft)' });
-    }
-    try {
-      values.customFields = this.cf.validate(f.customFields, undefined, {
-        draft: values.draft,
-        phoneRegion: this.opts.region,
-      });
-    } catch (err) {
-      if (err instanceof Invalid) errors.push(...err.errors);
-      else throw err;
-    }
-    if (errors.length) return null;
-    const claims = [
-      ...(p.account ? [`a:${p.account}`] : []),
-      ...(values.email ? [`e:${values.email.toLowerCase()}`] : []),
-      ...(this.opts.match.includes('phone') ? p.phones.map((ph) => `p:${phoneKey(ph)}`) : []),
-    ];
-    const record = { ...historyFields(values, p.phones), accountNumber: values.accountNumber || null };
-    return { row: p.r.row, outcome: 'create', id: randomUUID(), values, phones: p.phones, claims, record };
   }
 
   private planUpdate(
@@ -476,26 +556,14 @@ export class CustomerImporter {
     const creates = rows.filter((r): r is Extract<WritableCustomer, { outcome: 'create' }> => r.outcome === 'create');
     const updates = rows.filter((r): r is Extract<WritableCustomer, { outcome: 'update' }> => r.outcome === 'update');
     const userId = this.actor.userId;
-    const valueJson = (id: string, v: CustomerValues) => ({
-      id,
-      account_number: v.accountNumber,
-      name_terms: nameTerms(v.firstName, v.lastName, v.company),
-      first_name: v.firstName,
-      last_name: v.lastName,
-      company: v.company,
-      email: v.email,
-      notes: v.notes,
-      vip: v.vip,
-      draft: v.draft,
-      primary_address: v.primaryAddress,
-      secondary_address: v.secondaryAddress,
-      custom_fields: v.customFields,
-    });
     const cols = `id uuid, account_number text, name_terms text[], first_name text, last_name text, company text,
       email text, notes text, vip boolean, draft boolean, primary_address jsonb, secondary_address jsonb,
       custom_fields jsonb`;
-    const history: HistoryInput[] = [];
+    const history: string[] = [];
+    const phoneRows: string[] = [];
+    const terms = new Set<string>();
     if (creates.length) {
+      const statementRows = creates.map((c) => c.statementRows ?? statementRowsOf(c));
       const inserted = await tx.query<{ id: string; account_number: string }>(
         `INSERT INTO customers (id, account_number, name_terms, first_name, last_name, company, email, notes, vip,
            draft, primary_address, secondary_address, custom_fields, created_by, updated_by)
@@ -505,18 +573,23 @@ export class CustomerImporter {
          FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (${cols})) WITH ORDINALITY AS x
          ORDER BY x.ordinality
          RETURNING id, account_number`,
-        [JSON.stringify(creates.map((c) => valueJson(c.id, c.values))), userId],
+        [`[${statementRows.map((r) => r.customer).join(',')}]`, userId],
       );
       const numbers = new Map(inserted.map((r) => [r.id, r.account_number]));
-      for (const c of creates) {
-        c.values.accountNumber = numbers.get(c.id) ?? c.values.accountNumber;
-        history.push({
-          recordType: RECORD_TYPE,
-          recordId: c.id,
-          action: 'create',
-          changes: diffFields({}, historyFields(c.values, c.phones)),
-        });
-      }
+      creates.forEach((c, i) => {
+        const built = statementRows[i];
+        // A numbered account's entry names the number the database chose.
+        const entry =
+          built.history ??
+          createHistoryJson(
+            c.id,
+            { ...c.values, accountNumber: numbers.get(c.id) ?? c.values.accountNumber },
+            c.phones,
+          );
+        if (entry) history.push(entry);
+        phoneRows.push(...built.phones);
+        for (const t of built.terms) terms.add(t);
+      });
     }
     if (updates.length) {
       await tx.query(
@@ -526,45 +599,88 @@ export class CustomerImporter {
            custom_fields = x.custom_fields, version = c.version + 1, updated_at = now(), updated_by = $2
          FROM jsonb_to_recordset($1::jsonb) AS x(${cols})
          WHERE c.id = x.id`,
-        [JSON.stringify(updates.map((u) => valueJson(u.id, u.values))), userId],
+        [`[${updates.map((u) => customerJson(u.id, u.values)).join(',')}]`, userId],
       );
       const replaced = updates.filter((u) => u.phonesChanged).map((u) => u.id);
       if (replaced.length)
         await tx.query('DELETE FROM customer_phones WHERE customer_id = ANY($1::uuid[])', [replaced]);
       for (const u of updates) {
-        history.push({ recordType: RECORD_TYPE, recordId: u.id, action: 'update', changes: u.changes });
+        const entry = historyRowJson({ recordType: RECORD_TYPE, recordId: u.id, action: 'update', changes: u.changes });
+        if (entry) history.push(entry);
+        if (u.phonesChanged) phoneRows.push(...phoneRowsJson(u.id, u.phones));
+        for (const t of nameTerms(u.values.firstName, u.values.lastName, u.values.company)) terms.add(t);
       }
     }
-    const phoneRows = [
-      ...creates.map((c) => ({ id: c.id, phones: c.phones })),
-      ...updates.filter((u) => u.phonesChanged).map((u) => ({ id: u.id, phones: u.phones })),
-    ].flatMap(({ id, phones }) =>
-      phones.map((p, position) => ({
-        customer_id: id,
-        position,
-        type: p.type,
-        raw: p.number,
-        e164: p.e164,
-        extension: p.extension,
-        digits: p.digits,
-        valid: p.valid,
-      })),
-    );
     if (phoneRows.length) {
       await tx.query(
         `INSERT INTO customer_phones (customer_id, position, type, raw, e164, extension, digits, valid)
          SELECT x.customer_id, x.position, x.type, x.raw, x.e164, x.extension, x.digits, x.valid
          FROM jsonb_to_recordset($1::jsonb) AS x(customer_id uuid, position smallint, type text, raw text, e164 text,
            extension text, digits text, valid boolean)`,
-        [JSON.stringify(phoneRows)],
+        [`[${phoneRows.join(',')}]`],
       );
     }
-    const terms = new Set<string>();
-    for (const r of rows)
-      for (const t of nameTerms(r.values.firstName, r.values.lastName, r.values.company)) terms.add(t);
     await addTerms(tx, [...terms]);
-    await recordHistoryMany(tx, this.actor, history);
+    await recordHistoryRows(tx, this.actor, history);
   }
+}
+
+/** A new customer from a row: the API's schema, completeness and custom field rules (no database). */
+function planCreate(
+  p: Prepared,
+  opts: CustomerImportOptions,
+  cf: CustomFieldValidator,
+  errors: FieldError[],
+): Exclude<PlannedCustomer, { outcome: 'failed' }> | null {
+  const f = p.r.fields;
+  const input: Record<string, unknown> = {};
+  for (const k of ['accountNumber', 'firstName', 'lastName', 'company', 'email', 'notes', 'vip', 'draft'] as const) {
+    if (f[k] !== undefined && f[k] !== null) input[k] = typeof f[k] === 'string' ? (f[k] as string).trim() : f[k];
+  }
+  if (input.accountNumber === '') delete input.accountNumber;
+  for (const k of ['primaryAddress', 'secondaryAddress'] as const) {
+    const a = f[k];
+    if (a) input[k] = Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined));
+  }
+  if (p.phones.length) input.phones = p.phones.map((ph) => ({ type: ph.type, number: ph.number }));
+  if (!checkCreate(input)) {
+    errors.push(...schemaErrors(checkCreate.errors));
+    return null;
+  }
+  const values: CustomerValues = {
+    accountNumber: p.account ?? '',
+    firstName: trimOrNull(f.firstName),
+    lastName: trimOrNull(f.lastName),
+    company: trimOrNull(f.company),
+    email: trimOrNull(f.email),
+    notes: f.notes ?? null,
+    vip: f.vip ?? false,
+    draft: f.draft ?? false,
+    primaryAddress: addressOf(f.primaryAddress, null),
+    secondaryAddress: addressOf(f.secondaryAddress, null),
+    customFields: {},
+  };
+  if (!values.draft) {
+    if (!values.firstName) errors.push({ field: 'firstName', message: 'required (or import the row as a draft)' });
+    if (!values.lastName) errors.push({ field: 'lastName', message: 'required (or import the row as a draft)' });
+  }
+  try {
+    values.customFields = cf.validate(f.customFields, undefined, {
+      draft: values.draft,
+      phoneRegion: opts.region,
+    });
+  } catch (err) {
+    if (err instanceof Invalid) errors.push(...err.errors);
+    else throw err;
+  }
+  if (errors.length) return null;
+  const claims = [
+    ...(p.account ? [`a:${p.account}`] : []),
+    ...(values.email ? [`e:${values.email.toLowerCase()}`] : []),
+    ...(opts.match.includes('phone') ? p.phones.map((ph) => `p:${phoneKey(ph)}`) : []),
+  ];
+  const record = { ...historyFields(values, p.phones), accountNumber: values.accountNumber || null };
+  return { row: p.r.row, outcome: 'create', id: randomUUID(), values, phones: p.phones, claims, record };
 }
 
 type Prepared = {
@@ -573,4 +689,6 @@ type Prepared = {
   phones: PhoneRow[];
   account: string | null;
   emailKey: string | null;
+  /** Worked out ahead (CustomerRowsAhead): the row's plan and errors were it new. */
+  create?: { plan: Exclude<PlannedCustomer, { outcome: 'failed' }> | null; errors: FieldError[] };
 };

@@ -6,14 +6,14 @@ import { type Actor, requirePrivilege } from '../../http/actor.js';
 import { Conflict, Invalid, NotFound, type FieldError } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import type { Page } from '../../http/pagination.js';
-import { validateCustomFields } from '../custom-fields/validate.js';
+import { readCustomFieldValidatorAhead, validateCustomFields } from '../custom-fields/validate.js';
 import { DefinitionReads, prepareCustomFieldFilters, prepareCustomFieldSearch } from '../custom-fields/filters.js';
 import { diffFields, listHistory, recordHistory, type FieldChange, type HistoryEntry } from '../history/service.js';
 import { enqueueWebhook } from '../webhooks/outbox.js';
 import { normalisePhone } from './phones.js';
 import { PreferencesService } from './preferences.js';
 import { ExternalIdsService } from './external-ids.js';
-import { CustomerImporter, type CustomerImportOptions } from './import.js';
+import { CustomerImporter, CustomerRowsAhead, type CustomerImportOptions } from './import.js';
 import type {
   Address,
   AddressInput,
@@ -379,6 +379,15 @@ export class CustomersService {
     if (opts.mode !== 'update') requirePrivilege(actor, 'customers.create');
     if (opts.mode !== 'create') requirePrivilege(actor, 'customers.edit');
     return CustomerImporter.prepare(actor, opts, tx ?? this.db);
+  }
+
+  /**
+   * An import's next chunk worked out before its transaction (customers/import.ts,
+   * CustomerRowsAhead): custom field definitions read from the pool, no lock.
+   */
+  async importAhead(actor: Actor, opts: CustomerImportOptions): Promise<CustomerRowsAhead> {
+    requirePrivilege(actor, 'data.import');
+    return new CustomerRowsAhead(opts, await readCustomFieldValidatorAhead(this.db, 'customer'));
   }
 
   /** Customer ids by account number and by email (lower-cased), for linking imported cases. */

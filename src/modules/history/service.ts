@@ -67,14 +67,35 @@ export async function recordHistory(tx: Queryable, actor: Actor | null, input: H
   );
 }
 
+/** A history row as JSON for recordHistoryRows (null: an update without changes, which leaves no row). */
+export function historyRowJson(input: HistoryInput): string | null {
+  if (input.action === 'update' && input.changes.length === 0) return null;
+  return JSON.stringify({
+    record_type: input.recordType,
+    record_id: input.recordId,
+    action: input.action,
+    changes: input.changes,
+  });
+}
+
 /**
  * Many history rows in one statement (imports: one entry per record written),
  * all by one actor, in the caller's transaction. Updates without changes are left out.
  */
 export async function recordHistoryMany(tx: Queryable, actor: Actor | null, inputs: HistoryInput[]): Promise<void> {
-  const rows = inputs
-    .filter((i) => !(i.action === 'update' && i.changes.length === 0))
-    .map((i) => ({ record_type: i.recordType, record_id: i.recordId, action: i.action, changes: i.changes }));
+  await recordHistoryRows(
+    tx,
+    actor,
+    inputs.map(historyRowJson).filter((r): r is string => r !== null),
+  );
+}
+
+/**
+ * recordHistoryMany with rows already serialised (historyRowJson): an import
+ * builds them before its chunk's transaction, so that work overlaps the
+ * database's instead of holding the transaction open.
+ */
+export async function recordHistoryRows(tx: Queryable, actor: Actor | null, rows: string[]): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(
     `INSERT INTO history (record_type, record_id, actor_id, actor_name, channel, action, changes)
@@ -82,7 +103,7 @@ export async function recordHistoryMany(tx: Queryable, actor: Actor | null, inpu
      FROM ROWS FROM (jsonb_to_recordset($4::jsonb) AS (record_type text, record_id uuid, action text, changes jsonb))
        WITH ORDINALITY AS x
      ORDER BY x.ordinality`,
-    [actor?.userId ?? null, actor?.name ?? 'system', actor?.channel ?? 'system', JSON.stringify(rows)],
+    [actor?.userId ?? null, actor?.name ?? 'system', actor?.channel ?? 'system', `[${rows.join(',')}]`],
   );
 }
 

@@ -5,8 +5,10 @@ import type { Services } from '../../services.js';
 import type { FieldDef } from '../custom-fields/validate.js';
 import type {
   CustomerImportFields,
+  CustomerImportOptions,
   CustomerImportRow,
   CustomerMatchKey,
+  CustomerRowsAhead,
   ImportMode,
   PlannedCustomer,
   WritableCustomer,
@@ -85,27 +87,47 @@ function phoneCells(raw: unknown, phoneType: PhoneType | undefined): { type: Pho
   return out;
 }
 
+/** Rows between two yields while a chunk is worked out ahead: short, so the running chunk's replies wait little. */
+const AHEAD_SLICE = 20;
+
 /**
- * The part of a chunk's work that needs no database (phone numbers parsed
- * into the run's memory), done before its transaction: the runner calls it
- * on the next chunk while the previous one writes. Yields now and then.
+ * A chunk's work done before its transaction (prepareAhead), for the factory
+ * of the chunk: used for these very rows (`source`) only.
  */
-export async function warmUp(
+export interface ChunkAhead {
+  source: SourceRow[];
+  customers?: { read: ReturnType<typeof customerRow>[]; rows: CustomerRowsAhead };
+}
+
+/**
+ * The part of a chunk's work that needs no lock, done before its transaction:
+ * the runner calls it on the next chunk while the previous one writes, so
+ * this CPU overlaps the database's. Customers: the rows read through the
+ * mapping, phones normalised, checked and planned as new records with their
+ * statement rows (customers/import.ts, CustomerRowsAhead), against custom field
+ * definitions read without the lock; the chunk's transaction uses this only
+ * if it reads the same definitions under the lock. Yields every few rows.
+ */
+export async function prepareAhead(
   objectType: ImportObjectType,
-  rows: SourceRow[],
+  source: SourceRow[],
   settings: ImportSettings,
   targets: Map<string, Target>,
   memo: RunMemo,
-): Promise<void> {
-  if (objectType !== 'customers') return;
-  const phoneColumns = settings.mapping.columns.filter((m) => targets.get(m.column)?.kind === 'phone');
-  if (phoneColumns.length === 0) return;
-  for (let i = 0; i < rows.length; i++) {
-    for (const m of phoneColumns)
-      for (const p of phoneCells(rows[i].get(m.column), m.phoneType))
-        memo.phones.normalise(p.number.trim(), settings.region);
-    if (i % 250 === 249) await new Promise((r) => setImmediate(r));
+  services: Services,
+  actor: Actor,
+): Promise<ChunkAhead | undefined> {
+  if (objectType !== 'customers' || source.length === 0) return undefined;
+  const rows = await services.customers.importAhead(actor, customerOptions(settings, memo));
+  const cfDefs = new Map(rows.customFields.map((d) => [d.key, d]));
+  const read: ReturnType<typeof customerRow>[] = [];
+  for (let i = 0; i < source.length; i++) {
+    const r = customerRow(source[i], settings.mapping, targets, cfDefs);
+    read.push(r);
+    if (r.errors.length === 0) rows.add(r.row);
+    if (i % AHEAD_SLICE === AHEAD_SLICE - 1) await new Promise((done) => setImmediate(done));
   }
+  return { source, customers: { read, rows } };
 }
 
 /** A prepared importer for one chunk, inside its transaction. */
@@ -213,28 +235,35 @@ type Factory = (
   services: Services,
   mappingTargets: Map<string, Target>,
   memo: RunMemo,
+  ahead?: ChunkAhead,
 ) => Promise<ObjectImport>;
 
-const customersFactory: Factory = async (tx, actor, settings, services, mappingTargets, memo) => {
-  const importer = await services.customers.importer(
-    actor,
-    {
-      mode: settings.mode,
-      match: settings.match as CustomerMatchKey[],
-      region: settings.region,
-      replacePhones: settings.replacePhones,
-      phoneMemo: memo.phones,
-    },
-    tx,
-  );
+function customerOptions(settings: ImportSettings, memo: RunMemo): CustomerImportOptions {
+  return {
+    mode: settings.mode,
+    match: settings.match as CustomerMatchKey[],
+    region: settings.region,
+    replacePhones: settings.replacePhones,
+    phoneMemo: memo.phones,
+  };
+}
+
+const customersFactory: Factory = async (tx, actor, settings, services, mappingTargets, memo, chunkAhead) => {
+  const importer = await services.customers.importer(actor, customerOptions(settings, memo), tx);
   const cfDefs = new Map(importer.customFields.map((d) => [d.key, d]));
   const planned = new Map<number, PlannedCustomer>();
   return {
     async plan(rows) {
-      const read = rows.map((r) => customerRow(r, settings.mapping, mappingTargets, cfDefs));
+      // The work done ahead holds if it was done for these rows with the definitions read now, under the lock.
+      const ahead =
+        chunkAhead?.source === rows && chunkAhead.customers?.rows.definitionsKey === importer.definitionsKey
+          ? chunkAhead.customers
+          : undefined;
+      const read = ahead ? ahead.read : rows.map((r) => customerRow(r, settings.mapping, mappingTargets, cfDefs));
       const ok = read.filter((r) => r.errors.length === 0);
       const plans = await importer.plan(
         ok.map((r) => r.row),
+        ahead?.rows,
         tx,
       );
       const byRow = new Map(plans.map((p) => [p.row, p]));

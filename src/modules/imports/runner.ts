@@ -12,7 +12,8 @@ import type { Target } from './mapping.js';
 import {
   FACTORIES,
   newRunMemo,
-  warmUp,
+  prepareAhead,
+  type ChunkAhead,
   type ImportSettings,
   type ObjectImport,
   type RowPlan,
@@ -58,6 +59,8 @@ interface Batch {
   records: FileRecord[];
   source: SourceRow[];
   failed: Map<number, FailedRow>;
+  /** The work done before the chunk's transaction (objects.ts, prepareAhead). */
+  ahead?: ChunkAhead;
 }
 
 /** File records as source rows (or, for rows that cannot be read at all, their failure). */
@@ -256,7 +259,7 @@ export function importJobHandler(
       let doneHere = 0;
       const iter = dataRecords(db, imp)[Symbol.asyncIterator]();
       const memo = newRunMemo();
-      // Read, parse and warm up (phone numbers) the next chunk: the runner calls it while the previous chunk writes.
+      // Read, parse and work out ahead the next chunk: the runner calls it while the previous chunk writes.
       const nextBatch = async (): Promise<Batch> => {
         const records: FileRecord[] = [];
         while (records.length < CHUNK_ROWS[db.engine]) {
@@ -266,8 +269,8 @@ export function importJobHandler(
           if (position <= skip) continue;
           records.push(r.value);
         }
-        const batch = { records, ...toSource(imp, records) };
-        await warmUp(imp.object_type, batch.source, settings, targets, memo);
+        const batch: Batch = { records, ...toSource(imp, records) };
+        batch.ahead = await prepareAhead(imp.object_type, batch.source, settings, targets, memo, services, actor);
         return batch;
       };
       let pending = nextBatch();
@@ -279,7 +282,7 @@ export function importJobHandler(
         pending.catch(() => undefined);
         const end = position;
         totals = await job.step(async (tx) => {
-          const importer = await factory(tx, actor, settings, services, targets, memo);
+          const importer = await factory(tx, actor, settings, services, targets, memo, batch.ahead);
           const { counts } = await processChunk(tx, imp, run.dry_run, importer, batch);
           const sum = await store.addCounts(tx, imp.id, run.dry_run, counts);
           const now = clock.now().getTime();
