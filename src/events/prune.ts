@@ -11,8 +11,10 @@ const MAX_BATCHES_PER_RUN = 20;
  * Safe to run in several processes at once. Returns how many rows went.
  */
 export async function pruneEvents(db: Db, retentionHours = EVENT_RETENTION_HOURS): Promise<number> {
+  // Several events share a time (one transaction's, whose start time they carry): the highest id of the
+  // newest such time, so which of them is picked is never left to the index's order.
   const newest = await db.query<{ id: number }>(
-    `SELECT id FROM events WHERE at < now() - make_interval(hours => $1) ORDER BY at DESC LIMIT 1`,
+    `SELECT id FROM events WHERE at < now() - make_interval(hours => $1) ORDER BY at DESC, id DESC LIMIT 1`,
     [retentionHours],
   );
   if (newest.length === 0) return 0;
