@@ -17,19 +17,18 @@ import type { Queryable } from './adapter.js';
  * their matches; otherwise it asks for the GIN plan (see `recencyOrder`).
  *
  * The words live in stored `tsvector` columns (migration 1570: `case_follow_ups.search`,
- * `email_messages.search`) or in expression indexes (tasks, interaction notes: migration
- * 1510); the statistics are the column's, or the expression index's own.
+ * `email_messages.search`; migration 1670: `tasks.search`, `interactions.search`), each with
+ * a GIN index; the statistics are the column's.
  */
 
 /**
- * A walked row costs about this many matches collected from the GIN index. On an expression
- * index the walk computes each row's words again (measured on 2M follow-ups and 200k email
- * messages: 8 µs a match collected, 10–50 µs a row walked). On a stored column it reads the
- * row's word list and compares, which is cheaper than collecting a match, whose row is read
- * to be sorted (measured on 500k follow-ups, migration 1570: about 2.5 µs a row walked,
- * 15–20 µs a match collected).
+ * A walked row costs about this share of a match collected from the GIN index: the walk reads
+ * the row's stored word list and compares, which is cheaper than collecting a match, whose row
+ * is read to be sorted (measured on 500k follow-ups, migration 1570: about 2.5 µs a row walked,
+ * 15–20 µs a match collected). On 1510's expression indexes, which computed each walked row's
+ * words again, it was about 6 (10–50 µs a row walked, 8 µs a match collected).
  */
-const WALK_ROW_COST = { expression: 6, column: 0.25 } as const;
+const WALK_ROW_COST = 0.25;
 /** Statistics change slowly (autovacuum's ANALYZE); they are read again after this long. */
 const REFRESH_MS = 10 * 60_000;
 
@@ -40,20 +39,48 @@ interface IndexStats {
 
 const cache = new Map<string, { at: number; stats: Promise<IndexStats> }>();
 
+/** Where a search's words are stored: a table's `tsvector` column, with a GIN index on it. */
+interface WordSource {
+  table: string;
+  column: string;
+  /**
+   * The text search configuration the column's words were made with, when it is not 'simple'
+   * (`cases.search` is 'english': stemmed, without stop words). The query's words are then
+   * made lexemes by the same configuration before their shares are looked up.
+   */
+  config?: 'english';
+}
+
 /**
- * Where a search's words are indexed: a table's stored `tsvector` column, or an expression
- * index (whose statistics PostgreSQL keeps under the index's name).
+ * The lexemes `config` makes of each word, and of the prefix as `to_tsquery('word:*')` does
+ * (the same stemming): none for a stop word, which the query then leaves out.
  */
-type WordSource = { table: string; column: string } | { expressionIndex: string };
+async function lexemesOf(
+  q: Queryable,
+  config: 'english',
+  words: string[],
+  prefix: string | null,
+): Promise<{ words: string[]; prefix: string[] | null }> {
+  const all = prefix === null ? words : [...words, prefix];
+  const rows = await q.query<{ i: number; lexemes: string[] }>(
+    `SELECT w.i::int AS i, tsvector_to_array(to_tsvector($1::regconfig, w.word)) AS lexemes
+       FROM unnest($2::text[]) WITH ORDINALITY AS w(word, i)`,
+    [config, all],
+  );
+  const byIndex = new Map(rows.map((r) => [r.i, r.lexemes]));
+  return {
+    words: words.flatMap((_, i) => byIndex.get(i + 1) ?? []),
+    prefix: prefix === null ? null : (byIndex.get(all.length) ?? []),
+  };
+}
 
 async function readStats(q: Queryable, source: WordSource): Promise<IndexStats> {
-  const [name, column] = 'table' in source ? [source.table, source.column] : [source.expressionIndex, null];
   const rows = await q.query<{ elems: string[] | null; freqs: number[] | null; rows: number | null }>(
     `SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs::float8[] AS freqs,
             (SELECT c.reltuples::float8 FROM pg_class c WHERE c.relname = $1 LIMIT 1) AS rows
        FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1
-        AND ($2::text IS NULL OR s.attname = $2::text)`,
-    [name, column],
+        AND s.attname = $2`,
+    [source.table, source.column],
   );
   const shares = new Map<string, number>();
   for (const r of rows) (r.elems ?? []).forEach((e, i) => shares.set(e, r.freqs?.[i] ?? 0));
@@ -66,6 +93,7 @@ async function readStats(q: Queryable, source: WordSource): Promise<IndexStats> 
  * the walk is taken when its share is past the point where the two cost the same. `prefix`,
  * when given, is a last word matched as a prefix (`word:*`): its share is that of every
  * listed word it begins (at most 1), so a prefix of only unlisted words takes the GIN plan.
+ * With a stemming `source.config`, this costs one more (small) statement to make the lexemes.
  */
 export async function walkRecency(
   q: Queryable,
@@ -75,7 +103,7 @@ export async function walkRecency(
   prefix: string | null = null,
 ): Promise<boolean> {
   if (words.length === 0 && prefix === null) return false;
-  const key = 'table' in source ? `${source.table}.${source.column}` : source.expressionIndex;
+  const key = `${source.table}.${source.column}`;
   let entry = cache.get(key);
   if (!entry || performance.now() - entry.at > REFRESH_MS) {
     entry = { at: performance.now(), stats: readStats(q, source) };
@@ -84,15 +112,20 @@ export async function walkRecency(
     entry.stats.catch(() => cache.delete(key));
   }
   const { shares, rows } = await entry.stats;
+  let lexemes = { words, prefix: prefix === null ? null : [prefix] };
+  if (source.config) {
+    lexemes = await lexemesOf(q, source.config, words, prefix);
+    // Only stop words: the query matches nothing, and a walk would read every row to learn it.
+    if (lexemes.words.length === 0 && (lexemes.prefix ?? []).length === 0) return false;
+  }
   let share = 1;
-  for (const w of words) share *= shares.get(w) ?? 0;
-  if (prefix !== null) {
+  for (const w of lexemes.words) share *= shares.get(w) ?? 0;
+  for (const p of lexemes.prefix ?? []) {
     let sum = 0;
-    for (const [w, s] of shares) if (w.startsWith(prefix)) sum += s;
+    for (const [w, s] of shares) if (w.startsWith(p)) sum += s;
     share *= Math.min(sum, 1);
   }
-  const cost = WALK_ROW_COST['table' in source ? 'column' : 'expression'];
-  return share > 0 && share >= Math.sqrt((cap * cost) / rows);
+  return share > 0 && share >= Math.sqrt((cap * WALK_ROW_COST) / rows);
 }
 
 /**

@@ -8,7 +8,7 @@
 SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs::float8[] AS freqs,
      (SELECT c.reltuples::float8 FROM pg_class c WHERE c.relname = $1 LIMIT 1) AS rows
 FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1
- AND ($2::text IS NULL OR s.attname = $2::text);
+ AND s.attname = $2;
 
 -- statement 2 of 2
 -- prepared as: (unnamed: planned for its values)

@@ -11,12 +11,12 @@ regexp_replace(coalesce(to_address, ''), '[^0-9]', '', 'g')) LIKE $1 ORDER BY st
 
 -- statement 2 of 3
 -- prepared as: (unnamed: planned for its values)
--- $1 = 'interactions_notes_idx'
--- $2 = null
+-- $1 = 'interactions'
+-- $2 = 'search'
 SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs::float8[] AS freqs,
      (SELECT c.reltuples::float8 FROM pg_class c WHERE c.relname = $1 LIMIT 1) AS rows
 FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1
- AND ($2::text IS NULL OR s.attname = $2::text);
+ AND s.attname = $2;
 
 -- statement 3 of 3
 -- prepared as: (unnamed: planned for its values)
@@ -25,5 +25,5 @@ FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1
 -- $3 = '555'
 -- $4 = '0199:*'
 SELECT id, channel, direction, from_address, to_address, customer_id, case_id, started_at, substr(coalesce(notes, ''), greatest(1, strpos(lower(coalesce(notes, '')), $1) - 80), 320) AS excerpt FROM interactions
-WHERE to_tsvector('simple'::regconfig, coalesce(notes, '')) @@ (websearch_to_tsquery('simple', $3) && to_tsquery('simple', $4))
+WHERE search @@ (websearch_to_tsquery('simple', $3) && to_tsquery('simple', $4))
 ORDER BY (started_at + interval '0 seconds') DESC, id DESC LIMIT $2;

@@ -3,12 +3,12 @@
 
 -- statement 1 of 2
 -- prepared as: (unnamed: planned for its values)
--- $1 = 'tasks_text_idx'
--- $2 = null
+-- $1 = 'tasks'
+-- $2 = 'search'
 SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs::float8[] AS freqs,
      (SELECT c.reltuples::float8 FROM pg_class c WHERE c.relname = $1 LIMIT 1) AS rows
 FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1
- AND ($2::text IS NULL OR s.attname = $2::text);
+ AND s.attname = $2;
 
 -- statement 2 of 2
 -- prepared as: (unnamed: planned for its values)
@@ -18,5 +18,5 @@ FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1
 -- $4 = 'jam:*'
 SELECT id, type, subject, customer_id, case_id, status, due_at, created_at,
   substr(coalesce(notes, ''), greatest(1, strpos(lower(coalesce(notes, '')), $1) - 80), 320) AS excerpt
-FROM tasks WHERE to_tsvector('simple'::regconfig, subject || ' ' || coalesce(notes, '')) @@ (websearch_to_tsquery('simple', $3) && to_tsquery('simple', $4))
+FROM tasks WHERE search @@ (websearch_to_tsquery('simple', $3) && to_tsquery('simple', $4))
 ORDER BY (created_at + interval '0 seconds') DESC, id DESC LIMIT $2;

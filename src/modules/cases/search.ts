@@ -10,8 +10,8 @@ import { excerptSql, snippetOf, textQuery, tsQuerySql } from '../../formats/sear
  * Every branch is bounded: the newest `cap` matches of its index (ORDER BY a recency
  * key, LIMIT). The plan is chosen per word: a rare word collects its few matches from
  * the GIN index and sorts them; a frequent one walks the recency index and stops at
- * the limit (the planner for cases, from the raised statistics target of migration
- * 0200; db/word-frequencies.ts for follow-ups, on their stored words of migration 1570).
+ * the limit (db/word-frequencies.ts, from the word statistics of `cases.search`, migration
+ * 0200, English lexemes, and of the follow-ups' stored words, migration 1570).
  * The last word matches as a prefix (formats/search-text.ts, textQuery).
  *
  * A follow-up whose body is a chat or call transcript the platform posted (its
@@ -101,6 +101,15 @@ export async function searchCases(
     for (const r of rows) offer(r, 'number', r.subject, r.at);
   }
 
+  // PostgreSQL prices any prefix at a fixed share and so walked cases_opened_idx for rare ones:
+  // the plan is chosen from the English word statistics here too.
+  const walkCases = await walkRecency(
+    q,
+    { table: 'cases', column: 'search', config: 'english' },
+    query.words,
+    opts.cap,
+    query.prefix,
+  );
   const textParams: unknown[] = [word, opts.cap];
   const english = tsQuerySql('english', query, textParams);
   const byText = await q.query<CaseMatchRow>(
@@ -109,7 +118,13 @@ export async function searchCases(
        ${excerptSql('c.description', '$1')} AS excerpt
      FROM cases c
      WHERE c.search @@ ${english} ${privateCond}
-     ORDER BY c.opened_at DESC, c.id DESC LIMIT $2`,
+     ORDER BY ${recencyOrder(
+       [
+         { column: 'c.opened_at', kind: 'time' },
+         { column: 'c.id', kind: 'uuid' },
+       ],
+       walkCases,
+     )} LIMIT $2`,
     textParams,
   );
   for (const r of byText) offer(r, r.in_subject ? 'subject' : 'description', r.in_subject ? '' : r.excerpt, r.at);

@@ -6,7 +6,7 @@ import type { Channel, Direction } from './schema.js';
 /**
  * The interactions module's part of the global search: interactions whose from/to number
  * holds the typed digits (4 or more: interactions_digits_idx, pg_trgm), or whose notes hold
- * the words, the last one as a prefix (interactions_notes_idx). Each branch takes the newest `cap` matches
+ * the words, the last one as a prefix (their stored words `interactions.search`, migration 1670). Each branch takes the newest `cap` matches
  * (interactions_started_idx); number matches rank first, then newest first.
  */
 
@@ -72,13 +72,7 @@ export async function searchInteractions(
   }
   if (opts.words.length > 0) {
     const query = textQuery(opts.text);
-    const walk = await walkRecency(
-      q,
-      { expressionIndex: 'interactions_notes_idx' },
-      query.words,
-      opts.cap,
-      query.prefix,
-    );
+    const walk = await walkRecency(q, { table: 'interactions', column: 'search' }, query.words, opts.cap, query.prefix);
     const order = recencyOrder(
       [
         { column: 'started_at', kind: 'time' },
@@ -89,7 +83,7 @@ export async function searchInteractions(
     const params: unknown[] = [opts.words[0], opts.cap];
     const rows = await q.query<Row>(
       `SELECT ${COLS}, ${excerptSql(`coalesce(notes, '')`, '$1')} AS excerpt FROM interactions
-       WHERE to_tsvector('simple'::regconfig, coalesce(notes, '')) @@ ${tsQuerySql('simple', query, params)}
+       WHERE search @@ ${tsQuerySql('simple', query, params)}
        ORDER BY ${order} LIMIT $2`,
       params,
     );

@@ -3,6 +3,8 @@ import type { Queryable } from '../../db/adapter.js';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
 import { searchCases } from '../cases/search.js';
 import { searchMessages } from '../email/store.js';
+import { searchInteractions } from '../interactions/search.js';
+import { searchTasks } from '../tasks/store.js';
 
 /**
  * The global search's bounded statements keep to their indexes (docs/agent-workflow.md,
@@ -59,7 +61,28 @@ describe('global search plans (EXPLAIN)', () => {
        FROM generate_series(1, 20000) g
        JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM cases) c ON c.n = g % 2000`,
     );
-    await t.db.exec('ANALYZE cases; ANALYZE case_follow_ups; ANALYZE email_messages');
+    // A rare word in a few case subjects (English lexemes, cases.search).
+    await t.db.query(
+      `UPDATE cases SET subject = subject || ' marmosetglyph' WHERE id IN (SELECT id FROM cases ORDER BY id LIMIT 2)`,
+    );
+    const rareOrNot = `CASE WHEN g % 4000 = 0 THEN 'marmosetglyph' ELSE 'nothing' END`;
+    await t.db.query(
+      `INSERT INTO tasks (type, subject, notes, customer_id, assignee_id, status, created_at)
+       SELECT 'call', 'Call back', 'the usual printer trouble again ' || ${rareOrNot}, $1,
+              (SELECT id FROM users ORDER BY id LIMIT 1), 'open', now() - g * interval '1 minute'
+       FROM generate_series(1, 20000) g`,
+      [customerId],
+    );
+    await t.db.query(
+      `INSERT INTO interactions (channel, direction, match_result, state, started_at, ended_at, closed_at, notes)
+       SELECT 'phone', 'inbound', 'not_found', 'closed', now() - g * interval '1 minute',
+              now() - g * interval '1 minute', now() - g * interval '1 minute',
+              'the usual printer trouble again ' || ${rareOrNot}
+       FROM generate_series(1, 20000) g`,
+    );
+    await t.db.exec(
+      'ANALYZE cases; ANALYZE case_follow_ups; ANALYZE email_messages; ANALYZE tasks; ANALYZE interactions',
+    );
   });
   afterAll(async () => t?.close());
 
@@ -91,6 +114,63 @@ describe('global search plans (EXPLAIN)', () => {
       const text = await plan(statement.sql, statement.params);
       expect(text, word).toContain(index);
       expect(text, word).not.toContain('Seq Scan on case_follow_ups');
+    }
+  });
+
+  it('tasks and interaction notes: the same two plans on their stored words (migration 1670)', async () => {
+    const cases = [
+      ['printer', 'walk'],
+      ['printe', 'walk'],
+      ['marmosetglyph', 'gin'],
+      ['marmosetgl', 'gin'],
+      ['zzqxwvnowhere', 'gin'],
+      ['zzqxwvnowh', 'gin'],
+    ] as const;
+    for (const [word, expected] of cases) {
+      const tasks = recording();
+      const found = await searchTasks(tasks.q, word, [word], 20);
+      if (word.startsWith('zzqxwv')) expect(found).toHaveLength(0);
+      else expect(found.length, word).toBeGreaterThan(0);
+      const taskStatement = tasks.seen.find((s) => s.sql.includes('FROM tasks'))!;
+      const taskPlan = await plan(taskStatement.sql, taskStatement.params);
+      expect(taskPlan, word).toContain(expected === 'walk' ? 'tasks_created_idx' : 'tasks_search_idx');
+      expect(taskPlan, word).not.toContain('Seq Scan on tasks');
+
+      const calls = recording();
+      const hits = await searchInteractions(calls.q, { text: word, words: [word], limit: 5, cap: 20 });
+      if (word.startsWith('zzqxwv')) expect(hits).toHaveLength(0);
+      else expect(hits.length, word).toBeGreaterThan(0);
+      const callStatement = calls.seen.find((s) => s.sql.includes('FROM interactions'))!;
+      const callPlan = await plan(callStatement.sql, callStatement.params);
+      expect(callPlan, word).toContain(expected === 'walk' ? 'interactions_started_idx' : 'interactions_search_idx');
+      expect(callPlan, word).not.toContain('Seq Scan on interactions');
+    }
+  });
+
+  it('case subjects and descriptions: a rare or absent prefix collects from cases_search_idx', async () => {
+    // PostgreSQL prices any prefix at a fixed share, so it walked cases_opened_idx for a rare one
+    // (which reads every case for an absent one); the English lexemes' statistics decide now.
+    for (const [word, index] of [
+      ['descr', 'cases_opened_idx'],
+      ['marmosetgl', 'cases_search_idx'],
+      ['zzqxwvnowh', 'cases_search_idx'],
+    ] as const) {
+      const { q, seen } = recording();
+      const hits = await searchCases(q, {
+        text: word,
+        words: [word],
+        limit: 5,
+        cap: 20,
+        viewPrivate: true,
+        internal: true,
+        extra: [],
+      });
+      if (word.startsWith('zzqxwv')) expect(hits).toHaveLength(0);
+      else expect(hits.length, word).toBeGreaterThan(0);
+      const statement = seen.find((s) => s.sql.includes('FROM cases c') && s.sql.includes('c.search @@'))!;
+      const text = await plan(statement.sql, statement.params);
+      expect(text, word).toContain(index);
+      if (index === 'cases_search_idx') expect(text, word).not.toContain('cases_opened_idx');
     }
   });
 

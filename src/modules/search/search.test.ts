@@ -259,7 +259,11 @@ describe('global search (GET /api/v1/search)', () => {
   });
 
   it('forgets the words of an erased customer: the stored word lists follow the erased text', async () => {
-    const other = await t.admin.post('/api/v1/customers', { firstName: 'Erin', lastName: 'Erased' });
+    const other = await t.admin.post('/api/v1/customers', {
+      firstName: 'Erin',
+      lastName: 'Erased',
+      phones: [{ type: 'mobile', number: '+1 415 555 0142' }],
+    });
     expect(other.statusCode, other.body).toBe(201);
     const r = await t.admin.post('/api/v1/cases', { customerId: other.json().id, subject: 'Parcel' });
     expect(r.statusCode, r.body).toBe(201);
@@ -272,10 +276,81 @@ describe('global search (GET /api/v1/search)', () => {
     );
     expect(group(await search(supervisor, 'dugongve'), 'cases').map((h) => h.id)).toEqual([c.id]);
     expect(group(await search(supervisor, 'manateeloft'), 'cases').map((h) => h.id)).toEqual([c.id]);
+    // A task on the customer and a call from their number, with notes (tasks.search and
+    // interactions.search, migration 1670).
+    const task = await t.admin.post('/api/v1/tasks', {
+      type: 'call',
+      subject: 'Ring about the walrusquill',
+      notes: 'Bring the narwhalbloom form.',
+      customerId: other.json().id,
+    });
+    expect(task.statusCode, task.body).toBe(201);
+    const platform = await t.apiKey('admin');
+    const call = await platform.post('/api/v1/interactions', {
+      channel: 'phone',
+      direction: 'inbound',
+      from: '+1 415 555 0142',
+      agentId: agent.userId,
+    });
+    expect(call.statusCode, call.body).toBe(201);
+    const noted = await agent.patch(`/api/v1/interactions/${call.json().id}`, {
+      notes: 'Caller spelled out the belugaspire code.',
+      version: call.json().version,
+    });
+    expect(noted.statusCode, noted.body).toBe(200);
+    expect(group(await search(supervisor, 'walrusqu'), 'tasks').map((h) => h.id)).toEqual([task.json().id]);
+    expect(group(await search(supervisor, 'narwhalbloom'), 'tasks').map((h) => h.id)).toEqual([task.json().id]);
+    expect(group(await search(supervisor, 'belugasp'), 'interactions').map((h) => h.id)).toEqual([call.json().id]);
     const erased = await t.admin.post(`/api/v1/customers/${other.json().id}/erase`, { reason: 'request' });
     expect(erased.statusCode, erased.body).toBe(200);
     expect(group(await search(supervisor, 'dugongve'), 'cases')).toEqual([]);
     expect(group(await search(supervisor, 'manateeloft'), 'cases')).toEqual([]);
+    for (const q of ['walrusqu', 'narwhalbloom']) expect(group(await search(supervisor, q), 'tasks'), q).toEqual([]);
+    expect(group(await search(supervisor, 'belugasp'), 'interactions')).toEqual([]);
+  });
+
+  it('finds a task or an interaction by the words of its notes as they are now, after an update', async () => {
+    const created = await t.admin.post('/api/v1/tasks', {
+      type: 'call',
+      subject: 'Follow up the ibexlantern',
+      notes: 'Mention the okapidrum.',
+      customerId,
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const task = created.json() as { id: string; version: number };
+    const updated = await t.admin.patch(`/api/v1/tasks/${task.id}`, {
+      subject: 'Follow up the yakcompass',
+      notes: 'Mention the lemurkettle.',
+      version: task.version,
+    });
+    expect(updated.statusCode, updated.body).toBe(200);
+    for (const q of ['ibexlantern', 'okapidrum']) expect(group(await search(agent, q), 'tasks'), q).toEqual([]);
+    for (const q of ['yakcompass', 'lemurke']) {
+      expect(
+        group(await search(agent, q), 'tasks').map((h) => h.id),
+        q,
+      ).toEqual([task.id]);
+    }
+
+    const platform = await t.apiKey('admin');
+    const r = await platform.post('/api/v1/interactions', {
+      channel: 'phone',
+      direction: 'inbound',
+      agentId: agent.userId,
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    let call = r.json() as { id: string; version: number };
+    for (const notes of ['Asked about the quollvessel.', 'Asked about the dingoharp.']) {
+      const p = await agent.patch(`/api/v1/interactions/${call.id}`, { notes, version: call.version });
+      expect(p.statusCode, p.body).toBe(200);
+      call = p.json() as { id: string; version: number };
+    }
+    expect(group(await search(agent, 'quollvessel'), 'interactions')).toEqual([]);
+    expect(group(await search(agent, 'dingoha'), 'interactions').map((h) => h.id)).toEqual([call.id]);
+    // Without tasks.view or customers.view, neither group is there to find them.
+    const casesOnly = await t.user('agent', { privileges: ['cases.view'] });
+    expect((await search(casesOnly, 'dingoharp')).groups.map((g) => g.type)).toEqual(['cases']);
+    expect((await search(casesOnly, 'lemurkettle')).groups.map((g) => g.type)).toEqual(['cases']);
   });
 
   it('shows only the groups the caller may view', async () => {

@@ -44,6 +44,13 @@ export interface TaskFields {
 
 const NOW_MS = `date_trunc('milliseconds', now())`;
 
+/**
+ * The columns of TaskRow, read instead of `*`: the table also keeps the search's word list
+ * (`search`, migration 1670), which no task read needs.
+ */
+const TASK_COLUMNS = `id, type, subject, notes, customer_id, case_id, assignee_id, due_at, remind_at, status, outcome,
+  completed_at, custom_fields, version, created_at, updated_at, created_by, updated_by`;
+
 function params(f: TaskFields): unknown[] {
   return [
     f.type,
@@ -67,7 +74,7 @@ export async function insertTask(q: Queryable, f: TaskFields, actorId: string | 
     `INSERT INTO tasks (type, subject, notes, customer_id, case_id, assignee_id, due_at, remind_at, status, outcome,
                         completed_at, custom_fields, created_by, updated_by, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, ${NOW_MS}, ${NOW_MS})
-     RETURNING *`,
+     RETURNING ${TASK_COLUMNS}`,
     [...params(f), actorId],
   );
 }
@@ -78,13 +85,13 @@ export async function updateTask(q: Queryable, id: string, f: TaskFields, actorI
     `UPDATE tasks SET type = $2, subject = $3, notes = $4, customer_id = $5, case_id = $6, assignee_id = $7,
        due_at = $8, remind_at = $9, status = $10, outcome = $11, completed_at = $12, custom_fields = $13,
        updated_by = $14, updated_at = ${NOW_MS}, version = version + 1
-     WHERE id = $1 RETURNING *`,
+     WHERE id = $1 RETURNING ${TASK_COLUMNS}`,
     [id, ...params(f), actorId],
   );
 }
 
 export async function getTask(q: Queryable, id: string, lock = false): Promise<TaskRow | null> {
-  return maybeOne<TaskRow>(q, `SELECT * FROM tasks WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return maybeOne<TaskRow>(q, `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
 }
 
 export async function deleteTask(q: Queryable, id: string): Promise<void> {
@@ -167,16 +174,19 @@ export async function listTasks(
   if (filter.order === 'completed') {
     const extra = after ? [`(completed_at, id) < (${arg(after[0])}::timestamptz, ${arg(after[1])}::uuid)`] : [];
     return q.query<TaskRow>(
-      `SELECT * FROM tasks ${where(['completed_at IS NOT NULL', ...extra])} ORDER BY completed_at DESC, id DESC LIMIT ${n}`,
+      `SELECT ${TASK_COLUMNS} FROM tasks ${where(['completed_at IS NOT NULL', ...extra])} ORDER BY completed_at DESC, id DESC LIMIT ${n}`,
       args,
     );
   }
   if (!after) {
-    return q.query<TaskRow>(`SELECT * FROM tasks ${where([])} ORDER BY due_at ASC NULLS LAST, id ASC LIMIT ${n}`, args);
+    return q.query<TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM tasks ${where([])} ORDER BY due_at ASC NULLS LAST, id ASC LIMIT ${n}`,
+      args,
+    );
   }
   if (after[0] === null) {
     return q.query<TaskRow>(
-      `SELECT * FROM tasks ${where(['due_at IS NULL', `id > ${arg(after[1])}::uuid`])} ORDER BY id ASC LIMIT ${n}`,
+      `SELECT ${TASK_COLUMNS} FROM tasks ${where(['due_at IS NULL', `id > ${arg(after[1])}::uuid`])} ORDER BY id ASC LIMIT ${n}`,
       args,
     );
   }
@@ -184,9 +194,9 @@ export async function listTasks(
   const undated = where(['due_at IS NULL']);
   return q.query<TaskRow>(
     `SELECT * FROM (
-       (SELECT * FROM tasks ${dated} ORDER BY due_at ASC, id ASC LIMIT ${n})
+       (SELECT ${TASK_COLUMNS} FROM tasks ${dated} ORDER BY due_at ASC, id ASC LIMIT ${n})
        UNION ALL
-       (SELECT * FROM tasks ${undated} ORDER BY id ASC LIMIT ${n})
+       (SELECT ${TASK_COLUMNS} FROM tasks ${undated} ORDER BY id ASC LIMIT ${n})
      ) page ORDER BY due_at ASC NULLS LAST, id ASC LIMIT ${n}`,
     args,
   );
@@ -194,8 +204,8 @@ export async function listTasks(
 
 /**
  * The global search's tasks part: the newest `cap` tasks whose subject or notes hold the
- * words, the last one as a prefix (tasks_text_idx and tasks_created_idx, migration 1510),
- * with a bounded excerpt.
+ * words, the last one as a prefix (their stored words `tasks.search` and its GIN index,
+ * migration 1670; tasks_created_idx), with a bounded excerpt.
  */
 export async function searchTasks(
   q: Queryable,
@@ -203,20 +213,19 @@ export async function searchTasks(
   words: string[],
   cap: number,
 ): Promise<(TaskRow & { excerpt: string })[]> {
-  const doc = `subject || ' ' || coalesce(notes, '')`;
   const query = textQuery(text);
   const order = recencyOrder(
     [
       { column: 'created_at', kind: 'time' },
       { column: 'id', kind: 'uuid' },
     ],
-    await walkRecency(q, { expressionIndex: 'tasks_text_idx' }, query.words, cap, query.prefix),
+    await walkRecency(q, { table: 'tasks', column: 'search' }, query.words, cap, query.prefix),
   );
   const params: unknown[] = [words[0] ?? '', cap];
   return q.query<TaskRow & { excerpt: string }>(
     `SELECT id, type, subject, customer_id, case_id, status, due_at, created_at,
        ${excerptSql(`coalesce(notes, '')`, '$1')} AS excerpt
-     FROM tasks WHERE to_tsvector('simple'::regconfig, ${doc}) @@ ${tsQuerySql('simple', query, params)}
+     FROM tasks WHERE search @@ ${tsQuerySql('simple', query, params)}
      ORDER BY ${order} LIMIT $2`,
     params,
   );
