@@ -43,7 +43,8 @@ describe('global search plans (EXPLAIN)', () => {
     const customerId = customer.json().id as string;
     await t.db.query(
       `INSERT INTO cases (customer_id, subject, description, status, is_open, priority, severity)
-       SELECT $1, 'Case ' || g, 'description ' || g, 'open', true, 'normal', 'minor' FROM generate_series(1, 2000) g`,
+       SELECT $1, 'Case ' || g % 50, 'description ' || g % 50, 'open', true, 'normal', 'minor'
+       FROM generate_series(1, 20000) g`,
       [customerId],
     );
     await t.db.query(
@@ -61,7 +62,9 @@ describe('global search plans (EXPLAIN)', () => {
        FROM generate_series(1, 20000) g
        JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM cases) c ON c.n = g % 2000`,
     );
-    // A rare word in a few case subjects (English lexemes, cases.search).
+    // A rare word in a few case subjects (English lexemes, cases.search). The cases' words are
+    // few (50 numbers), all frequent: PostgreSQL then prices any prefix, an absent one included,
+    // at 2 % of the 20,000 cases and, left to itself, walks cases_opened_idx for it.
     await t.db.query(
       `UPDATE cases SET subject = subject || ' marmosetglyph' WHERE id IN (SELECT id FROM cases ORDER BY id LIMIT 2)`,
     );
@@ -150,11 +153,7 @@ describe('global search plans (EXPLAIN)', () => {
   it('case subjects and descriptions: a rare or absent prefix collects from cases_search_idx', async () => {
     // PostgreSQL prices any prefix at a fixed share, so it walked cases_opened_idx for a rare one
     // (which reads every case for an absent one); the English lexemes' statistics decide now.
-    for (const [word, index] of [
-      ['descr', 'cases_opened_idx'],
-      ['marmosetgl', 'cases_search_idx'],
-      ['zzqxwvnowh', 'cases_search_idx'],
-    ] as const) {
+    for (const word of ['marmosetgl', 'zzqxwvnowh']) {
       const { q, seen } = recording();
       const hits = await searchCases(q, {
         text: word,
@@ -169,8 +168,8 @@ describe('global search plans (EXPLAIN)', () => {
       else expect(hits.length, word).toBeGreaterThan(0);
       const statement = seen.find((s) => s.sql.includes('FROM cases c') && s.sql.includes('c.search @@'))!;
       const text = await plan(statement.sql, statement.params);
-      expect(text, word).toContain(index);
-      if (index === 'cases_search_idx') expect(text, word).not.toContain('cases_opened_idx');
+      expect(text, word).toContain('cases_search_idx');
+      expect(text, word).not.toContain('cases_opened_idx');
     }
   });
 
