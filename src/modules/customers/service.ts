@@ -328,12 +328,12 @@ export class CustomersService {
   /**
    * A line in a customer's history that is not a change of its fields: what
    * a contact sync decided (a conflict and which side won, a contact deleted
-   * in the other system), in the caller's transaction.
+   * in the other system, a push the other system refused), in the caller's transaction.
    */
   async recordNote(
     actor: Actor,
     id: string,
-    action: 'sync_conflict' | 'sync_deleted',
+    action: 'sync_conflict' | 'sync_deleted' | 'sync_failed',
     changes: FieldChange[],
     tx?: Queryable,
   ): Promise<void> {
