@@ -24,6 +24,9 @@ interface CrmConnectorsDeps {
   users: UsersService;
 }
 
+/** What the history's actor says after "CRM sync" for each kind of line. */
+const NOTE_ACTOR_SUFFIX = { sync_conflict: 'conflict', sync_deleted: 'deleted there', sync_failed: 'failed there' };
+
 /** A customer as a two-way contact sync sees it (what a vCard holds). */
 function localContact(c: Customer, externalId: string) {
   const address = (a: Customer['primaryAddress']) =>
@@ -86,7 +89,7 @@ export class CrmConnectorsFlow {
         })),
       note: (customerId, action, changes, tx) =>
         deps.customers.recordNote(
-          { ...actor, name: `${actor.name} (${action === 'sync_conflict' ? 'conflict' : 'deleted there'})` },
+          { ...actor, name: `${actor.name} (${NOTE_ACTOR_SUFFIX[action]})` },
           customerId,
           action,
           changes,

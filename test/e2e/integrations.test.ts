@@ -181,6 +181,37 @@ describe('admin integrations (browser)', () => {
     await screenshot(page, 'admin-integrations-rotated');
     await expectAccessible(page, 'admin integrations, a secret rotated');
 
+    // Another grace period, chosen in the form (24 hours is preselected): 7 days, then none.
+    const grace = form.getByLabel('After a rotation, the old secret signs for');
+    expect(await grace.inputValue()).toBe('86400');
+    const rotateWith = async (label: string) => {
+      await grace.selectOption({ label });
+      const before = (await shown.textContent())!;
+      page.once('dialog', (d) => {
+        asked = d.message();
+        void d.accept();
+      });
+      await form.getByRole('button', { name: 'Rotate signing secret' }).click();
+      await page.waitForFunction(
+        (old) => document.querySelector('[data-testid="connector-secret"]')?.textContent !== old,
+        before,
+      );
+      const [after] = await server.admin.ok<{ previousSecretUntil: string | null }[]>(
+        'GET',
+        '/api/v1/integrations/connectors',
+      );
+      return after.previousSecretUntil;
+    };
+    const askedAt = Date.now();
+    const week = await rotateWith('7 days');
+    expect(asked).toMatch(/old one keeps signing too for 7 days/);
+    expect(week).not.toBeNull();
+    const weekMs = 7 * 24 * 3600 * 1000;
+    expect(Date.parse(week!)).toBeGreaterThanOrEqual(askedAt + weekMs - 1000);
+    expect(Date.parse(week!)).toBeLessThanOrEqual(Date.now() + weekMs + 1000);
+    expect(await rotateWith('No grace: the old secret stops now')).toBeNull();
+    expect(asked).toMatch(/old one stops signing at once/);
+
     // Push off: syncs only pull.
     await form.getByLabel('Sync contacts').check();
     await form.getByLabel('Push local changes to the CRM').uncheck();

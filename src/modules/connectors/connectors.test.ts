@@ -42,8 +42,9 @@ class FakeCrm {
   stored = new Map<string, { contact: Record<string, unknown>; version: number; updatedAt: string }>();
   /** This many pushes answer 503 first. */
   failPushes = 0;
-  /** Pushes of these contacts are refused (422). */
+  /** Pushes of these contacts are refused (422), for this reason. */
   refuse = new Set<string>();
+  refusal = 'the CRM refuses this contact';
   private server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -78,7 +79,7 @@ class FakeCrm {
         };
         if (this.refuse.has(contact.externalId)) {
           res.statusCode = 422;
-          return res.end('{"error":"the CRM refuses this contact"}');
+          return res.end(JSON.stringify({ error: this.refusal }));
         }
         const had = this.stored.get(contact.externalId);
         if ((create && had) || (ifVersion !== null && String(had?.version) !== ifVersion)) {
@@ -828,6 +829,41 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
     // The CRM's newer version of Ada stays there, no longer linked: the next sync does not try again.
     expect(crm.stored.has('crm-7')).toBe(true);
 
+    // Each customer's history says why it is not in the CRM: the connector, what failed, the CRM's reason.
+    type Line = { action: string; actor: unknown; changes: { field: string; from: unknown; to: unknown }[] };
+    const failures = async (id: string) =>
+      ((await admin.get(`/api/v1/customers/${id}/history`)).json().items as Line[]).filter(
+        (h) => h.action === 'sync_failed',
+      );
+    const line = (failure: string, reason: RegExp) => ({
+      action: 'sync_failed',
+      changes: [
+        { field: 'connector', from: null, to: 'Sales (salescrm)' },
+        { field: 'failure', from: null, to: failure },
+        { field: 'reason', from: null, to: expect.stringMatching(reason) },
+      ],
+    });
+    expect(await failures(alan.id)).toEqual([
+      expect.objectContaining(line('push refused', /^POST \/contacts answered 422: .*the CRM refuses this contact/)),
+    ]);
+    // Ada was deleted here; her history (which outlives her) says the CRM kept its newer version.
+    expect(await failures(ada.id)).toEqual([
+      expect.objectContaining(line('deletion refused', /^not deleted in salescrm: it changed there since/)),
+    ]);
+    expect(await failures(grace.id)).toEqual([]);
+
+    // Refused again for the same reason: counted and listed again, but no second history line.
+    await page([]);
+    expect((await sync()).result).toMatchObject({ failed: 1, problems: [problems[0]] });
+    expect(await failures(alan.id)).toHaveLength(1);
+    // Refused for another reason: a new line.
+    crm.refusal = 'the account is closed';
+    await page([]);
+    expect((await sync()).result).toMatchObject({ failed: 1 });
+    const [newest] = await failures(alan.id);
+    expect(newest).toMatchObject(line('push refused', /the account is closed/));
+    expect(await failures(alan.id)).toHaveLength(2);
+
     // The CRM accepts Alan again: the next sync pushes him; nothing is left to report.
     crm.refuse.clear();
     await page([]);
@@ -836,6 +872,19 @@ describe('CRM connectors: configuration, screen pop, write-back (generic HTTP co
     expect(crm.got.filter((g) => g.path === '/crm/contacts/delete')).toEqual([]);
     expect(crm.stored.get('crm-9')?.contact).toMatchObject({ company: 'Bletchley Park' });
     expect((await admin.get(`${BASE}/${connectorId}`)).json().lastSyncProblems).toEqual([]);
+
+    // After a successful push, the same refusal as before is news again: noted once more.
+    const pushed = (await byId('crm-9')).json();
+    await admin.patch(`/api/v1/customers/${alan.id}`, { company: 'GCHQ', version: pushed.version });
+    crm.refuse.add('crm-9');
+    await page([]);
+    expect((await sync()).result).toMatchObject({ failed: 1 });
+    expect(await failures(alan.id)).toHaveLength(3);
+    expect((await failures(alan.id))[0]).toMatchObject(line('push refused', /the account is closed/));
+    crm.refuse.clear();
+    crm.refusal = 'the CRM refuses this contact';
+    await page([]);
+    expect((await sync()).result).toMatchObject({ pushed: 1, failed: 0 });
   });
 
   it('several emails of a CRM contact: the customer holds the first; a push sends the others back', async () => {

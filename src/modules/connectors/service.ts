@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { systemClock, type Clock } from '../../clock.js';
 import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { type Actor, requirePrivilege } from '../../http/actor.js';
@@ -54,6 +55,11 @@ interface SyncProblem {
   error: string;
 }
 
+/** What a push could not do for one contact (named in the customer's history). */
+type PushFailure = 'push refused' | 'conflict' | 'deletion refused';
+/** The longest excerpt of a server's reason a history line keeps. */
+const FAILURE_REASON_CHARS = 300;
+
 interface SyncJobParams {
   connectorId: string;
 }
@@ -88,7 +94,7 @@ interface LocalContacts {
   /** A line in the customer's history. */
   note(
     customerId: string,
-    action: 'sync_conflict' | 'sync_deleted',
+    action: 'sync_conflict' | 'sync_deleted' | 'sync_failed',
     changes: NoteChange[],
     tx: Queryable,
   ): Promise<void>;
@@ -542,6 +548,7 @@ export class ConnectorsService {
       etag: change.etag ?? null,
       synced_version: written.version,
       document: contact.source ?? null,
+      customer_id: written.customerId,
     });
     c[written.outcome]++;
   }
@@ -584,6 +591,7 @@ export class ConnectorsService {
         etag: theirs.etag,
         synced_version: written.version,
         document: theirs.contact.source ?? null,
+        customer_id: written.customerId,
       });
     } else {
       // The lost values: the address book's, overwritten by the push (If-Match the ETag just read).
@@ -596,6 +604,7 @@ export class ConnectorsService {
         etag: theirs.etag,
         synced_version: Math.min(link?.synced_version ?? 0, mine.version - 1),
         document: theirs.contact.source ?? null,
+        customer_id: mine.customerId,
       });
     }
   }
@@ -676,10 +685,20 @@ export class ConnectorsService {
   ): Promise<Record<string, number>> {
     const local = this.localContacts!;
     const counts = { pushed: 0, conflicts: 0, removed: 0, updated: 0, failed: 0 };
-    const failedOn = (externalId: string, err: unknown) => {
+    const noted = await store.notedFailures(this.db, conn.id);
+    const failedOn = async (
+      contact: { externalId: string; customerId: string | null },
+      failure: PushFailure,
+      err: unknown,
+    ) => {
       if (!(err instanceof ConnectorError) || err instanceof ConnectorUnavailable) throw err;
       counts.failed++;
-      if (problems.length < MAX_SYNC_PROBLEMS) problems.push({ externalId, error: err.message });
+      if (problems.length < MAX_SYNC_PROBLEMS) problems.push({ externalId: contact.externalId, error: err.message });
+      await this.noteFailure(run, conn, noted, contact, failure, err.message);
+    };
+    /** In a step that recorded a success: the failure noted before is forgotten (a new one is noted again). */
+    const succeeded = async (externalId: string, tx: Queryable) => {
+      if (noted.has(externalId)) await store.forgetNotedFailure(tx, conn.id, externalId);
     };
     const linkedIds = new Set<string>();
     let after: string | null = null;
@@ -705,15 +724,19 @@ export class ConnectorsService {
                 etag,
                 synced_version: mine.version,
                 document: put.document,
+                customer_id: mine.customerId,
               });
+              await succeeded(mine.externalId, tx);
               return { record: { checkpoint: null, done: 0 }, value: null };
             });
+            noted.delete(mine.externalId);
             counts.pushed++;
             break;
           } catch (err) {
             if (!(err instanceof ContactConflict) || attempt > 0) {
               // Left as it is (its version still past the one synced): the next sync tries again.
-              failedOn(mine.externalId, err);
+              const failure = err instanceof ContactConflict ? 'conflict' : 'push refused';
+              await failedOn(mine, failure, err);
               break;
             }
             const theirs = await two.getContact(at.href ?? two.hrefFor(mine.externalId));
@@ -757,27 +780,67 @@ export class ConnectorsService {
           await two.deleteContact(l.href, l.etag);
           counts.removed++;
         } catch (err) {
+          const contact = { externalId: l.external_id, customerId: l.customer_id ?? null };
           if (!(err instanceof ContactConflict)) {
             // Kept linked: the next sync tries the deletion again.
-            failedOn(l.external_id, err);
+            await failedOn(contact, 'deletion refused', err);
             continue;
           }
           // Changed on the server since it was last synced: its newer version stays there, and
           // Switchboard lets go of it (a later change of it arrives as a new customer, like any new contact).
           counts.conflicts++;
-          if (problems.length < MAX_SYNC_PROBLEMS)
-            problems.push({
-              externalId: l.external_id,
-              error: `not deleted in ${conn.system}: it changed there since the last sync (kept there, no longer linked)`,
-            });
+          const error = `not deleted in ${conn.system}: it changed there since the last sync (kept there, no longer linked)`;
+          if (problems.length < MAX_SYNC_PROBLEMS) problems.push({ externalId: l.external_id, error });
+          await this.noteFailure(run, conn, noted, contact, 'deletion refused', error);
         }
         await run.step(async (tx) => {
           await store.dropLink(tx, conn.id, l.external_id);
+          await succeeded(l.external_id, tx);
           return { record: { checkpoint: null, done: 0 }, value: null };
         });
+        noted.delete(l.external_id);
       }
     }
     return counts;
+  }
+
+  /**
+   * A contact the push could not write or delete: a `sync_failed` line in its
+   * customer's history naming the connector, what failed and the server's
+   * reason (an excerpt). Noted once: a contact failing again the same way
+   * (same failure, same reason) on later runs adds no line; another failure
+   * or reason does, and so does the same one after a push or deletion of it
+   * succeeded in between. A link saved before its customer was recorded
+   * (migration 1630), deleted or unlinked here, names no customer: not noted.
+   */
+  private async noteFailure(
+    run: Parameters<JobHandler<SyncJobParams, null>['run']>[0],
+    conn: store.ConnectorRow,
+    noted: Map<string, string>,
+    contact: { externalId: string; customerId: string | null },
+    failure: PushFailure,
+    reason: string,
+  ): Promise<void> {
+    const { customerId, externalId } = contact;
+    if (customerId === null) return;
+    const excerpt = reason.length > FAILURE_REASON_CHARS ? `${reason.slice(0, FAILURE_REASON_CHARS - 1)}…` : reason;
+    const digest = createHash('sha256').update(`${failure}\n${excerpt}`).digest('hex');
+    if (noted.get(externalId) === digest) return;
+    await run.step(async (tx) => {
+      await store.saveNotedFailure(tx, conn.id, externalId, digest, this.clock.now());
+      await this.localContacts!.note(
+        customerId,
+        'sync_failed',
+        [
+          { field: 'connector', from: null, to: `${conn.name} (${conn.system})` },
+          { field: 'failure', from: null, to: failure },
+          { field: 'reason', from: null, to: excerpt },
+        ],
+        tx,
+      );
+      return { record: { checkpoint: null, done: 0 }, value: null };
+    });
+    noted.set(externalId, digest);
   }
 
   // ------------------------------------------------------------ configuration

@@ -72,6 +72,8 @@ export interface ContactLink {
   synced_version: number;
   /** The contact's document as last read or written (a vCard); undefined when not read (linksAfter). */
   document?: string | null;
+  /** The customer it belongs to (null: saved before migration 1630); left out when saving: the one stored is kept. */
+  customer_id?: string | null;
 }
 
 export async function linkOf(
@@ -81,14 +83,14 @@ export async function linkOf(
 ): Promise<ContactLink | null> {
   const [column, value] = 'href' in by ? ['href', by.href] : ['external_id', by.externalId];
   const rows = await q.query<ContactLink>(
-    `SELECT external_id, href, etag, synced_version, document FROM connector_contacts
+    `SELECT external_id, href, etag, synced_version, document, customer_id FROM connector_contacts
      WHERE connector_id = $1 AND ${column} = $2`,
     [connectorId, value],
   );
   return rows[0] ?? null;
 }
 
-/** Saves a link; a `document` left out (or null) keeps the one stored. */
+/** Saves a link; a `document` or `customer_id` left out (or null) keeps the one stored. */
 export async function saveLink(q: Queryable, connectorId: string, link: ContactLink): Promise<void> {
   // One contact per href: a contact that moved (a new UID at an old address) replaces the old link.
   await q.query('DELETE FROM connector_contacts WHERE connector_id = $1 AND href = $2 AND external_id <> $3', [
@@ -97,11 +99,20 @@ export async function saveLink(q: Queryable, connectorId: string, link: ContactL
     link.external_id,
   ]);
   await q.query(
-    `INSERT INTO connector_contacts (connector_id, external_id, href, etag, synced_version, document)
-     VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO connector_contacts (connector_id, external_id, href, etag, synced_version, document, customer_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (connector_id, external_id) DO UPDATE
-       SET href = $3, etag = $4, synced_version = $5, document = COALESCE($6, connector_contacts.document)`,
-    [connectorId, link.external_id, link.href, link.etag, link.synced_version, link.document ?? null],
+       SET href = $3, etag = $4, synced_version = $5, document = COALESCE($6, connector_contacts.document),
+         customer_id = COALESCE($7, connector_contacts.customer_id)`,
+    [
+      connectorId,
+      link.external_id,
+      link.href,
+      link.etag,
+      link.synced_version,
+      link.document ?? null,
+      link.customer_id ?? null,
+    ],
   );
 }
 
@@ -120,10 +131,41 @@ export async function linksAfter(
   limit: number,
 ): Promise<ContactLink[]> {
   return q.query<ContactLink>(
-    `SELECT external_id, href, etag, synced_version FROM connector_contacts
+    `SELECT external_id, href, etag, synced_version, customer_id FROM connector_contacts
      WHERE connector_id = $1 AND ($2::text IS NULL OR external_id > $2) ORDER BY external_id LIMIT $3`,
     [connectorId, after, limit],
   );
+}
+
+/** The failures already noted in customers' histories (migration 1630): external id → digest of what failed. */
+export async function notedFailures(q: Queryable, connectorId: string): Promise<Map<string, string>> {
+  const rows = await q.query<{ external_id: string; failure_digest: string }>(
+    'SELECT external_id, failure_digest FROM connector_contact_failures WHERE connector_id = $1',
+    [connectorId],
+  );
+  return new Map(rows.map((r) => [r.external_id, r.failure_digest]));
+}
+
+export async function saveNotedFailure(
+  q: Queryable,
+  connectorId: string,
+  externalId: string,
+  digest: string,
+  at: Date,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO connector_contact_failures (connector_id, external_id, failure_digest, noted_at)
+     VALUES ($1, $2, $3, $4)
+     ON CONFLICT (connector_id, external_id) DO UPDATE SET failure_digest = $3, noted_at = $4`,
+    [connectorId, externalId, digest, at],
+  );
+}
+
+export async function forgetNotedFailure(q: Queryable, connectorId: string, externalId: string): Promise<void> {
+  await q.query('DELETE FROM connector_contact_failures WHERE connector_id = $1 AND external_id = $2', [
+    connectorId,
+    externalId,
+  ]);
 }
 
 /**

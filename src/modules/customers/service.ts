@@ -36,7 +36,7 @@ import {
   replacePhones,
   summariesByIds,
   toCustomer,
-  updateCustomer,
+  updateCustomerRow,
   customerTagCounts,
   setCustomerTags,
 } from './store.js';
@@ -304,11 +304,11 @@ export class CustomersService {
         { ...historyFields(next, phones), tags },
       );
       if (changes.length === 0 && !phonesChanged) return toCustomer(before);
-      await updateCustomer(tx, id, next, actor.userId);
+      // Phones and tags first: the update then answers the customer as it now is (no second read).
       if (phonesChanged) await replacePhones(tx, id, phones);
       if (patch.tags !== undefined && tags.join('\n') !== before.tags.join('\n')) await setCustomerTags(tx, id, tags);
+      const after = toCustomer(await updateCustomerRow(tx, id, next, actor.userId));
       await recordHistory(tx, actor, { recordType: RECORD_TYPE, recordId: id, action: 'update', changes });
-      const after = toCustomer((await getRow(tx, id))!);
       await this.emit(tx, 'customer.updated', after);
       await enqueueWebhook(tx, 'customer.updated', after);
       return after;
@@ -328,12 +328,12 @@ export class CustomersService {
   /**
    * A line in a customer's history that is not a change of its fields: what
    * a contact sync decided (a conflict and which side won, a contact deleted
-   * in the other system), in the caller's transaction.
+   * in the other system, a push the other system refused), in the caller's transaction.
    */
   async recordNote(
     actor: Actor,
     id: string,
-    action: 'sync_conflict' | 'sync_deleted',
+    action: 'sync_conflict' | 'sync_deleted' | 'sync_failed',
     changes: FieldChange[],
     tx?: Queryable,
   ): Promise<void> {

@@ -161,14 +161,39 @@ export async function insertCustomer(
 }
 
 export async function updateCustomer(tx: Queryable, id: string, v: CustomerValues, userId: string | null) {
-  await tx.query(
-    `UPDATE customers SET name_terms = $1, first_name = $2, last_name = $3, company = $4, email = $5, notes = $6,
+  await writeCustomer(tx, id, v, userId, '');
+}
+
+/**
+ * updateCustomer answering the customer as it now is, from the same statement
+ * (no second read): its phones and tags must be written before.
+ */
+export async function updateCustomerRow(
+  tx: Queryable,
+  id: string,
+  v: CustomerValues,
+  userId: string | null,
+): Promise<CustomerRow> {
+  const [row] = await writeCustomer<CustomerRow>(tx, id, v, userId, ` RETURNING ${CUSTOMER_COLUMNS}`);
+  return row;
+}
+
+async function writeCustomer<T>(
+  tx: Queryable,
+  id: string,
+  v: CustomerValues,
+  userId: string | null,
+  returning: string,
+): Promise<T[]> {
+  const rows = await tx.query<T>(
+    `UPDATE customers c SET name_terms = $1, first_name = $2, last_name = $3, company = $4, email = $5, notes = $6,
        vip = $7, draft = $8, primary_address = $9, secondary_address = $10, custom_fields = $11,
        version = version + 1, updated_at = now(), updated_by = $13
-     WHERE id = $12`,
+     WHERE c.id = $12${returning}`,
     [...valueParams(v), id, userId],
   );
   await addTerms(tx, nameTerms(v.firstName, v.lastName, v.company));
+  return rows;
 }
 
 /** Replaces a customer's tags (normalised by the service), in the update's transaction: the update bumps the version. */

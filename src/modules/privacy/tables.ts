@@ -109,6 +109,10 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
     handling: 'erased',
     note: "two-way sync state: a contact's id, path and ETag are kept, its last document (a vCard) is cleared; an erasure does not reach the address book or CRM itself",
   },
+  connector_contact_failures: {
+    handling: 'none',
+    note: "a digest of the last push failure noted per contact id (the reason itself is in the customer's history)",
+  },
 };
 
 /**

@@ -20,6 +20,15 @@ const KINDS = [
   { value: 'carddav', label: 'CardDAV address book' },
 ];
 
+/** How long the old signing secret keeps signing after a rotation (the API's default, 24 hours, preselected). */
+const GRACES = [
+  { value: '0', label: 'No grace: the old secret stops now', words: 'the old one stops signing at once' },
+  { value: '3600', label: '1 hour', words: 'the old one keeps signing too for 1 hour' },
+  { value: '86400', label: '24 hours (default)', words: 'the old one keeps signing too for 24 hours' },
+  { value: '604800', label: '7 days', words: 'the old one keeps signing too for 7 days' },
+];
+const DEFAULT_GRACE = '86400';
+
 /** What the last sync did, in words: only the counts that are not zero. */
 function countsText(counts: Record<string, number>): string {
   const shown = Object.entries(counts).filter(([k, v]) => v > 0 && k !== 'pages');
@@ -75,6 +84,7 @@ function ConnectorEdit({
   const [v, setV] = useState(() => editValues(connector));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [general, setGeneral] = useState<string | null>(null);
+  const [grace, setGrace] = useState(DEFAULT_GRACE);
   const set = (patch: Partial<EditValues>) => setV({ ...v, ...patch });
   const carddav = connector.kind === 'carddav';
 
@@ -107,14 +117,18 @@ function ConnectorEdit({
   };
 
   const rotate = async () => {
+    const chosen = GRACES.find((g) => g.value === grace) ?? GRACES[2];
+    const tail = chosen.value === '0' ? ': the CRM must switch over now.' : ', so the CRM can switch over.';
     if (
       !window.confirm(
-        `Rotate the signing secret of ${connector.name}? The new one is shown once; the old one keeps signing too for 24 hours, so the CRM can switch over.`,
+        `Rotate the signing secret of ${connector.name}? The new one is shown once; ${chosen.words}${tail}`,
       )
     )
       return;
     try {
-      const r = await api.post<ConnectorWithSecret>(`${BASE}/${connector.id}/rotate-secret`, {});
+      const r = await api.post<ConnectorWithSecret>(`${BASE}/${connector.id}/rotate-secret`, {
+        graceSeconds: Number(chosen.value),
+      });
       if (r.secret) onRotated(r.secret);
       setGeneral(null);
     } catch (err) {
@@ -195,15 +209,22 @@ function ConnectorEdit({
         <button type="button" onClick={() => onDone(false)}>
           Cancel
         </button>
-        {!carddav && (
-          <>
-            {' '}
+      </div>
+      {!carddav && (
+        <>
+          <Select
+            label="After a rotation, the old secret signs for"
+            value={grace}
+            options={GRACES}
+            onChange={(e) => setGrace(e.target.value)}
+          />
+          <div className="field end">
             <button type="button" onClick={() => void rotate()}>
               Rotate signing secret
             </button>
-          </>
-        )}
-      </div>
+          </div>
+        </>
+      )}
       {connector.previousSecretUntil && (
         <p className="muted full">
           The previous secret also signs every request until {formatDateTime(connector.previousSecretUntil)}.

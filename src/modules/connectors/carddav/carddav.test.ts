@@ -398,6 +398,17 @@ describe('the CardDAV connector against Radicale', () => {
     expect(connector).toMatchObject({ lastSyncError: null, lastSyncProblems: [problem] });
     expect((await dav('GET', `${book}kept.vcf`)).body).toContain('ORG:Royal Society');
     expect((await dav('GET', `${book}ada-mail.vcf`)).status).toBe(200);
+    // Ada's history (it outlives her) says why the address book still has her.
+    const lines = (await admin.get(`/api/v1/customers/${ada.id}/history`)).json().items as { action: string }[];
+    expect(lines.filter((h) => h.action === 'sync_failed')).toEqual([
+      expect.objectContaining({
+        changes: [
+          { field: 'connector', from: null, to: expect.stringMatching(/\(addressbook\)$/) },
+          { field: 'failure', from: null, to: 'deletion refused' },
+          { field: 'reason', from: null, to: expect.stringMatching(/^not deleted in addressbook: it changed there/) },
+        ],
+      }),
+    ]);
     // Not linked any more: the next sync leaves it alone.
     expect((await sync()).result).toMatchObject({ removed: 0, conflicts: 0, problems: [] });
     expect((await dav('GET', `${book}ada-mail.vcf`)).status).toBe(200);
