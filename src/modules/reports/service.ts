@@ -93,6 +93,8 @@ export class ReportsService {
     private readonly hub: EventHub | null,
     /** false: every figure from the raw rows, as before the rollups (bench/reports-bench.ts compares the two). */
     private readonly useRollups = true,
+    /** false: the fine rollup (case_rollups) for every view, as before migration 1650 (the bench compares the two). */
+    private readonly useCoarseRollup = true,
   ) {}
 
   // ------------------------------------------------------------------ cases
@@ -216,10 +218,12 @@ export class ReportsService {
 
   /**
    * Opened and closed per bucket, and the closed cases' rates, from the rollups
-   * (case_rollups, migration 1620) instead of the cases: one row per slot and
-   * combination of filter columns. Its columns carry the cases' names, so the
-   * case list's own filter builder (caseConditions, on the filter columns only)
-   * selects the rows, and a figure and its list still cannot drift apart.
+   * instead of the cases: the coarse one (case_rollups_coarse, migration 1650:
+   * per slot and one filter column) when the view has at most one filter and no
+   * owner, else the fine one (case_rollups, migration 1620: per slot and
+   * combination of every filter column). Their columns carry the cases' names,
+   * so the case list's own filter builder (caseConditions, on the filter columns
+   * only) selects the rows, and a figure and its list still cannot drift apart.
    */
   private async rolledUp(
     q: Queryable,
@@ -228,13 +232,15 @@ export class ReportsService {
   ): Promise<{ opened: Series; closed: Series; rates: ClosedRates }> {
     const p: unknown[] = [];
     const w = caseConditions(base, p);
+    const dim = this.useCoarseRollup ? coarseDim(base) : null;
+    if (dim) w.push(`c.dim = ${add(p, dim)}::text`);
     const k = bucketKey('c.slot', p, range);
     const from = add(p, range.start);
     const to = add(p, range.end);
     const rows = await q.query<{ k: string; kind: 'opened' | 'closed'; n: number; fcr: number; reopened: number }>(
       `SELECT ${k} AS k, c.kind, sum(c.cases)::int AS n, sum(c.one_response)::int AS fcr,
               sum(c.reopened)::int AS reopened
-       FROM case_rollups c
+       FROM ${dim ? 'case_rollups_coarse' : 'case_rollups'} c
        WHERE c.kind IN ('opened', 'closed') AND c.slot >= ${from}::timestamptz AND c.slot < ${to}::timestamptz
          AND ${where(w)}
        GROUP BY 1, 2`,
@@ -781,6 +787,26 @@ function baseCaseFilter(d: Dims): CaseFilter {
   if (d.status) f.status = d.status;
   if (d.ownerId !== undefined) f.ownerId = d.ownerId;
   return f;
+}
+
+/**
+ * The coarse rollup's rows that answer a filter (case_rollups_coarse, migration
+ * 1650): 'all' with no filter, the filtered column's rows with one of channel,
+ * priority, severity or status; null when it cannot (an owner, two filters).
+ * The visibility is in every row, so publicOnly never stands in the way.
+ */
+function coarseDim(f: CaseFilter): 'all' | 'channel' | 'priority' | 'severity' | 'status' | null {
+  if (f.ownerId !== undefined) return null;
+  const set = (
+    [
+      ['channel', f.channels],
+      ['priority', f.priorities],
+      ['severity', f.severities],
+      ['status', f.status],
+    ] as const
+  ).filter(([, v]) => v !== undefined);
+  if (set.length > 1) return null;
+  return set.length === 0 ? 'all' : set[0][0];
 }
 
 /** Open cases within the filters; null when the status filter keeps no open-like status. */
