@@ -11,7 +11,7 @@ import { ReportsService } from './service.js';
  * including close and reopen, reassign, priority, severity and privacy changes,
  * staff follow-ups, customer merge, erasure, case deletion), a status moved to
  * the other category, and times rewritten as an import does, the rollup rows
- * (case_rollups, migration 1620, and case_rollups_coarse, migration 1650) equal
+ * (case_rollups, migration 1620, case_rollups_coarse, 1650, and case_backlog, 1651) equal
  * a recomputation from scratch with plain
  * SQL over cases, case_follow_ups and case_reopens. The runs share this file's
  * database and each compares the whole table, so a failure is the first failing
@@ -232,6 +232,17 @@ async function compare() {
     await rows(COARSE_FROM_SCRATCH, COARSE_KEY),
   ];
   expect(coarse).toEqual(coarseFresh);
+  // The backlog (case_backlog, migration 1651): open cases per UTC day opened, visibility, status, priority, no owner.
+  const BACKLOG_KEY = 'opened_on, visibility, status, priority, unassigned';
+  const backlog = async (sql: string) =>
+    t.db.query<Record<string, unknown>>(`SELECT * FROM (${sql}) x ORDER BY ${BACKLOG_KEY}`);
+  expect(await backlog(`SELECT ${BACKLOG_KEY}, cases FROM case_backlog`)).toEqual(
+    await backlog(
+      `SELECT (opened_at AT TIME ZONE 'UTC')::date AS opened_on, visibility, status, priority,
+              owner_id IS NULL AS unassigned, count(*)::int AS cases
+       FROM cases WHERE is_open GROUP BY 1, 2, 3, 4, 5`,
+    ),
+  );
 }
 
 it(
@@ -278,6 +289,29 @@ it('the cases report from the rollups equals the same report from the raw rows',
           const q = { from: day(-6), to: day(6), tz, bucket, ...f };
           expect(await rolled.cases(actor, q), JSON.stringify(q)).toEqual(await raw.cases(actor, q));
         }
+      }
+    }
+  }
+});
+
+it('the backlog from case_backlog equals the backlog read from the open cases', { timeout: 120_000 }, async () => {
+  // Clocks near the cases' times (opened around the app's clock, 2026-04-02, moved by up to two days), so the
+  // age bands' bounds fall inside days that hold cases; and the real now, where every case is older than 30 days.
+  const all = systemActor();
+  const publicOnly: Actor = {
+    ...all,
+    privileges: new Set([...all.privileges].filter((x) => x !== 'cases.viewPrivate')),
+  };
+  const filters = [{}, { status: 'pending' }, { priority: 'low,high' }, { status: 'open', priority: 'urgent' }];
+  for (const now of ['2026-04-02T12:00:00Z', '2026-04-03T05:17:42Z', '2026-04-05T23:59:30Z', '2026-04-09T13:00:00Z']) {
+    const clock = new ManualClock(new Date(now));
+    const rolled = new ReportsService(t.db, clock, null);
+    const raw = new ReportsService(t.db, clock, null, false);
+    for (const f of filters) {
+      for (const actor of [all, publicOnly]) {
+        const q = { tz: 'UTC', ...f };
+        const label = JSON.stringify({ now, ...q });
+        expect((await rolled.cases(actor, q)).backlog, label).toEqual((await raw.cases(actor, q)).backlog);
       }
     }
   }
