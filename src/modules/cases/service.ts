@@ -16,7 +16,7 @@ import { searchCases, type CaseSearchHit, type CaseTextHit } from './search.js';
 import { FollowUpsService, type FollowUpAdded, type FollowUpInput } from './followups-service.js';
 import { listFollowUps, toFollowUp } from './followups-store.js';
 import { CaseLists } from './lists.js';
-import { CaseImporter, FollowUpImporter, type CaseImportMode } from './import.js';
+import { CaseImporter, CaseRowsAhead, FollowUpImporter, type CaseImportMode } from './import.js';
 import type {
   Case,
   CaseCreate,
@@ -93,6 +93,15 @@ export class CasesService {
     if (mode !== 'update') requirePrivilege(actor, 'cases.create');
     if (mode !== 'create') requirePrivilege(actor, 'cases.edit', 'cases.changeStatus');
     return CaseImporter.prepare(actor, mode, match, tx ?? this.db);
+  }
+
+  /**
+   * An import's next chunk of cases worked out before its transaction (cases/import.ts,
+   * CaseRowsAhead): custom field definitions and case settings read from the pool, no lock.
+   */
+  async importAhead(actor: Actor): Promise<CaseRowsAhead> {
+    requirePrivilege(actor, 'data.import', 'cases.view');
+    return CaseRowsAhead.read(this.db);
   }
 
   /** Follow-ups in bulk for an import, in the import chunk's transaction. */
