@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
 import { systemActor } from '../../http/actor.js';
-import type { CaseImportRow, LinkedCaseRow, PlannedCase } from './import.js';
+import type { CaseImportRow, FollowUpImportRow, FollowUpRowsAhead, LinkedCaseRow, PlannedCase } from './import.js';
 
 /**
  * An import chunk of cases worked out before its transaction (CaseRowsAhead):
  * the transaction reuses a new case's checks only when, under its lock, it
  * reads the custom field definitions and case settings the work used;
  * otherwise it checks the rows again. Customers and owners are always linked
- * in the transaction.
+ * in the transaction. Follow-ups likewise (FollowUpRowsAhead), their case
+ * always found in the transaction.
  */
 describe('cases import: work done ahead of the chunk', () => {
   let t: TestApp;
@@ -116,5 +117,36 @@ describe('cases import: work done ahead of the chunk', () => {
     expect(put.statusCode, put.body).toBe(200);
     const [planned] = await plan(rows, ahead);
     expect(planned).toMatchObject({ outcome: 'create', values: { status: 'parts', isOpen: true } });
+  });
+
+  it('follow-ups: reuses the work ahead with the same definitions, checks again after a change', async () => {
+    const cases = t.ctx.services.cases;
+    const made = await t.admin.post('/api/v1/cases', { customerId, subject: 'Follow-ups ahead' });
+    expect(made.statusCode, made.body).toBe(201);
+    const caseNumber = String(made.json().caseNumber);
+    const fu = (n: number): FollowUpImportRow => ({ row: n, caseNumber, body: `Note ${n}`, createdAt: '2024-03-02' });
+    const planFollowUps = (rows: FollowUpImportRow[], ahead: FollowUpRowsAhead) =>
+      t.db.transaction(async (tx) => (await cases.followUpImporter(actor, 'create', tx)).plan(rows, ahead, tx));
+
+    const ahead = await cases.followUpImportAhead(actor);
+    const rows = [fu(2)];
+    for (const r of rows) ahead.add(r);
+    const [planned] = await planFollowUps(rows, ahead);
+    expect(planned).toMatchObject({ outcome: 'create', values: { caseId: made.json().id, body: 'Note 2' } });
+    expect(planned.outcome === 'create' && planned.values.customFields).toBe(ahead.prepared[0].fields?.customFields);
+
+    const later = await cases.followUpImportAhead(actor);
+    const again = [fu(3)];
+    for (const r of again) later.add(r);
+    const field = await t.admin.post('/api/v1/custom-fields', {
+      objectType: 'followUp',
+      key: 'aheadRequired',
+      label: 'Ahead required',
+      type: 'text',
+      required: true,
+    });
+    expect(field.statusCode, field.body).toBe(201);
+    const [checked] = await planFollowUps(again, later);
+    expect(checked.outcome === 'failed' && checked.errors.map((e) => e.field)).toEqual(['customFields.aheadRequired']);
   });
 });

@@ -562,6 +562,90 @@ export type PlannedFollowUp =
 
 const bodyHash = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** What a follow-up row needs no database for: everything but its case. */
+interface PreparedFollowUp {
+  /** null: not a case number. */
+  number: number | null;
+  /** The row's own errors (its case is found in the transaction). */
+  errors: FieldError[];
+  /** When they hold: the values but the case and, when the row has none, the time. */
+  fields?: Omit<FollowUpValues, 'caseId' | 'caseNumber' | 'createdAt'> & { createdAt?: Date; bodyHash: string };
+}
+
+function prepareFollowUp(r: FollowUpImportRow, cf: CustomFieldValidator): PreparedFollowUp {
+  const t = r.caseNumber?.trim() ?? '';
+  const number = /^\d{1,15}$/.test(t) ? Number(t) : null;
+  const errors: FieldError[] = [];
+  const kind = (r.kind?.trim().toLowerCase() || 'note') as FollowUpKind;
+  if (!FOLLOW_UP_KINDS.includes(kind))
+    errors.push({ field: 'kind', message: `must be one of ${FOLLOW_UP_KINDS.join(', ')}` });
+  const direction = r.direction?.trim().toLowerCase() || null;
+  if (direction && direction !== 'inbound' && direction !== 'outbound')
+    errors.push({ field: 'direction', message: 'must be inbound or outbound' });
+  const visibility = r.visibility?.trim().toLowerCase() || 'internal';
+  if (visibility !== 'public' && visibility !== 'internal')
+    errors.push({ field: 'visibility', message: 'must be public or internal' });
+  const body = r.body ?? '';
+  if (body.trim() === '') errors.push({ field: 'body', message: 'must not be empty' });
+  else if (body.length > 1_000_000) errors.push({ field: 'body', message: 'is longer than 1000000 characters' });
+  const authorType = (r.authorType?.trim().toLowerCase() || (direction === 'inbound' ? 'customer' : 'user')) as
+    'user' | 'customer' | 'system';
+  if (!['user', 'customer', 'system'].includes(authorType))
+    errors.push({ field: 'authorType', message: 'must be user, customer or system' });
+  const authorName = r.authorName?.trim() || 'Imported';
+  if (authorName.length > 200) errors.push({ field: 'authorName', message: 'is longer than 200 characters' });
+  let createdAt: Date | undefined;
+  if (r.createdAt && r.createdAt.trim()) {
+    const d = readTime(r.createdAt);
+    if (!d) errors.push({ field: 'createdAt', message: TIME_HINT });
+    else createdAt = d;
+  }
+  let customFields: Record<string, unknown> = {};
+  try {
+    customFields = cf.validate(r.customFields, undefined);
+  } catch (err) {
+    if (err instanceof Invalid) errors.push(...err.errors);
+    else throw err;
+  }
+  if (errors.length) return { number, errors };
+  return {
+    number,
+    errors,
+    fields: {
+      kind,
+      direction: direction as FollowUpValues['direction'],
+      visibility: visibility as FollowUpValues['visibility'],
+      body,
+      authorType,
+      authorName,
+      createdAt,
+      customFields,
+      bodyHash: bodyHash(body),
+    },
+  };
+}
+
+/**
+ * A chunk's follow-up rows worked out before its transaction (src/db/rows-ahead.ts),
+ * against custom field definitions read without the lock: everything but
+ * finding each row's case. FollowUpImporter.plan uses it when it reads the
+ * same definitions under its lock.
+ */
+export class FollowUpRowsAhead extends RowsAhead<FollowUpImportRow, PreparedFollowUp> {
+  constructor(private readonly cf: CustomFieldValidator) {
+    super(definitionsKey(cf.definitions), (r) => prepareFollowUp(r, cf));
+  }
+
+  static async read(q: Queryable): Promise<FollowUpRowsAhead> {
+    return new FollowUpRowsAhead(await readCustomFieldValidatorAhead(q, 'followUp'));
+  }
+
+  /** The custom field definitions read (the imports module converts text cells by type). */
+  get customFields() {
+    return this.cf.definitions;
+  }
+}
+
 /**
  * Follow-ups are append-only: `create` adds every row; `upsert` skips a row
  * whose follow-up (same case, time, kind and text) is already there, so the
@@ -583,13 +667,21 @@ export class FollowUpImporter {
     return this.cf.definitions;
   }
 
-  async plan(rows: FollowUpImportRow[], tx?: Queryable): Promise<PlannedFollowUp[]> {
+  /** The definitions this importer read under the lock, as comparable text. */
+  get inputsKey(): string {
+    return (this.key ??= definitionsKey(this.cf.definitions));
+  }
+  private key: string | undefined;
+
+  /** `ahead`: the rows' work done before the transaction, used when done with the definitions read now. */
+  async plan(
+    rows: FollowUpImportRow[],
+    ahead: FollowUpRowsAhead | undefined,
+    tx?: Queryable,
+  ): Promise<PlannedFollowUp[]> {
     if (!tx) throw new Error("an importer works inside the import chunk's transaction");
-    const numbers = rows.map((r) => {
-      const t = r.caseNumber?.trim() ?? '';
-      return /^\d{1,15}$/.test(t) ? Number(t) : null;
-    });
-    const wanted = [...new Set(numbers.filter((n): n is number => n !== null))];
+    const prepared = rows.map((r) => ahead?.get(r, this.inputsKey) ?? prepareFollowUp(r, this.cf));
+    const wanted = [...new Set(prepared.map((p) => p.number).filter((n): n is number => n !== null))];
     const cases = new Map<number, string>();
     if (wanted.length) {
       for (const c of await tx.query<{ id: string; case_number: number }>(
@@ -600,56 +692,21 @@ export class FollowUpImporter {
     }
     const now = new Date();
     const planned = rows.map((r, i): PlannedFollowUp => {
-      const errors: FieldError[] = [];
-      const fail = (): PlannedFollowUp => ({ row: r.row, outcome: 'failed', errors });
-      const number = numbers[i];
+      const { number, errors: own, fields } = prepared[i];
       const caseId = number !== null ? cases.get(number) : undefined;
+      const errors: FieldError[] = [];
       if (number === null) errors.push({ field: 'caseNumber', message: 'required: the number of the case' });
       else if (!caseId) errors.push({ field: 'caseNumber', message: `no case ${number}` });
-      const kind = (r.kind?.trim().toLowerCase() || 'note') as FollowUpKind;
-      if (!FOLLOW_UP_KINDS.includes(kind))
-        errors.push({ field: 'kind', message: `must be one of ${FOLLOW_UP_KINDS.join(', ')}` });
-      const direction = r.direction?.trim().toLowerCase() || null;
-      if (direction && direction !== 'inbound' && direction !== 'outbound')
-        errors.push({ field: 'direction', message: 'must be inbound or outbound' });
-      const visibility = r.visibility?.trim().toLowerCase() || 'internal';
-      if (visibility !== 'public' && visibility !== 'internal')
-        errors.push({ field: 'visibility', message: 'must be public or internal' });
-      const body = r.body ?? '';
-      if (body.trim() === '') errors.push({ field: 'body', message: 'must not be empty' });
-      else if (body.length > 1_000_000) errors.push({ field: 'body', message: 'is longer than 1000000 characters' });
-      const authorType = (r.authorType?.trim().toLowerCase() || (direction === 'inbound' ? 'customer' : 'user')) as
-        'user' | 'customer' | 'system';
-      if (!['user', 'customer', 'system'].includes(authorType))
-        errors.push({ field: 'authorType', message: 'must be user, customer or system' });
-      const authorName = r.authorName?.trim() || 'Imported';
-      if (authorName.length > 200) errors.push({ field: 'authorName', message: 'is longer than 200 characters' });
-      let createdAt = now;
-      if (r.createdAt && r.createdAt.trim()) {
-        const d = readTime(r.createdAt);
-        if (!d) errors.push({ field: 'createdAt', message: TIME_HINT });
-        else createdAt = d;
-      }
-      let customFields: Record<string, unknown> = {};
-      try {
-        customFields = this.cf.validate(r.customFields, undefined);
-      } catch (err) {
-        if (err instanceof Invalid) errors.push(...err.errors);
-        else throw err;
-      }
-      if (errors.length) return fail();
+      errors.push(...own);
+      if (errors.length || !fields) return { row: r.row, outcome: 'failed', errors };
+      const { bodyHash: hash, ...rest } = fields;
       const values: FollowUpValues = {
+        ...rest,
         caseId: caseId!,
         caseNumber: number!,
-        kind,
-        direction: direction as FollowUpValues['direction'],
-        visibility: visibility as FollowUpValues['visibility'],
-        body,
-        authorType,
-        authorName,
-        createdAt,
-        customFields,
+        createdAt: fields.createdAt ?? now,
       };
+      const { kind, authorName, body, createdAt } = values;
       const record = {
         caseNumber: number,
         kind,
@@ -659,7 +716,7 @@ export class FollowUpImporter {
         createdAt: createdAt.toISOString(),
         body: body.length > 200 ? `${body.slice(0, 200)}…` : body,
       };
-      const claim = `f:${caseId}:${createdAt.toISOString()}:${kind}:${bodyHash(body)}`;
+      const claim = `f:${caseId}:${createdAt.toISOString()}:${kind}:${hash}`;
       return { row: r.row, outcome: 'create', id: randomUUID(), values, claims: [claim], record };
     });
     if (this.mode === 'upsert') {

@@ -16,7 +16,7 @@ import { searchCases, type CaseSearchHit, type CaseTextHit } from './search.js';
 import { FollowUpsService, type FollowUpAdded, type FollowUpInput } from './followups-service.js';
 import { listFollowUps, toFollowUp } from './followups-store.js';
 import { CaseLists } from './lists.js';
-import { CaseImporter, CaseRowsAhead, FollowUpImporter, type CaseImportMode } from './import.js';
+import { CaseImporter, CaseRowsAhead, FollowUpImporter, FollowUpRowsAhead, type CaseImportMode } from './import.js';
 import type {
   Case,
   CaseCreate,
@@ -102,6 +102,12 @@ export class CasesService {
   async importAhead(actor: Actor): Promise<CaseRowsAhead> {
     requirePrivilege(actor, 'data.import', 'cases.view');
     return CaseRowsAhead.read(this.db);
+  }
+
+  /** An import's next chunk of follow-ups worked out before its transaction (FollowUpRowsAhead), no lock. */
+  async followUpImportAhead(actor: Actor): Promise<FollowUpRowsAhead> {
+    requirePrivilege(actor, 'data.import', 'cases.view', 'cases.addFollowUp');
+    return FollowUpRowsAhead.read(this.db);
   }
 
   /** Follow-ups in bulk for an import, in the import chunk's transaction. */

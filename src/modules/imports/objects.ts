@@ -19,6 +19,7 @@ import type {
   CaseImportRow,
   CaseRowsAhead,
   FollowUpImportRow,
+  FollowUpRowsAhead,
   LinkedCaseRow,
   PlannedCase,
   PlannedFollowUp,
@@ -105,6 +106,7 @@ export interface ChunkAhead {
   source: SourceRow[];
   customers?: { read: ReturnType<typeof customerRow>[]; rows: CustomerRowsAhead };
   cases?: { read: CaseRead[]; rows: CaseRowsAhead };
+  followUps?: { read: FollowUpRead[]; rows: FollowUpRowsAhead };
 }
 
 /** Reads the rows one by one, yielding every few rows so the running chunk's replies wait little. */
@@ -134,8 +136,9 @@ function usableAhead<Part extends { rows: { madeWith(inputsKey: string): boolean
  * handed to their module's read-ahead (src/db/rows-ahead.ts): customers get
  * their phones normalised, checked and planned as new records with their
  * statement rows (customers/import.ts, CustomerRowsAhead); cases get their
- * fields checked as new cases' (cases/import.ts, CaseRowsAhead). Both against
- * custom field definitions (and case settings) read without the lock; the
+ * fields checked as new cases' (cases/import.ts, CaseRowsAhead); follow-ups
+ * everything but finding their case (FollowUpRowsAhead). All against custom
+ * field definitions (and case settings) read without the lock; the
  * chunk's transaction uses this only if it reads the same under the lock.
  */
 export async function prepareAhead(
@@ -168,7 +171,14 @@ export async function prepareAhead(
     });
     return { source, cases: { read, rows } };
   }
-  return undefined;
+  const rows = await services.cases.followUpImportAhead(actor);
+  const cfDefs = new Map(rows.customFields.map((d) => [d.key, d]));
+  const read = await eachAhead(source, (src) => {
+    const r = followUpRead(src, settings.mapping, targets, cfDefs);
+    rows.add(r.input);
+    return r;
+  });
+  return { source, followUps: { read, rows } };
 }
 
 /** A prepared importer for one chunk, inside its transaction. */
@@ -474,26 +484,49 @@ const casesFactory: Factory = async (tx, actor, settings, services, mappingTarge
   };
 };
 
-const followUpsFactory: Factory = async (tx, actor, settings, services, mappingTargets) => {
+/** A follow-up row read through the mapping. */
+interface FollowUpRead {
+  columns: ColumnIndex;
+  input: FollowUpImportRow;
+}
+
+function followUpRead(
+  src: SourceRow,
+  mapping: Mapping,
+  targets: Map<string, Target>,
+  cfDefs: Map<string, FieldDef>,
+): FollowUpRead {
+  const { fields: f, customFields, columns } = readFields(src, mapping, targets, cfDefs);
+  return {
+    columns,
+    input: {
+      row: src.row,
+      caseNumber: f.caseNumber,
+      kind: f.kind,
+      direction: f.direction,
+      visibility: f.visibility,
+      body: f.body,
+      authorName: f.authorName,
+      authorType: f.authorType,
+      createdAt: f.createdAt,
+      customFields,
+    },
+  };
+}
+
+const followUpsFactory: Factory = async (tx, actor, settings, services, mappingTargets, _memo, chunkAhead) => {
   const importer = await services.cases.followUpImporter(actor, settings.mode === 'upsert' ? 'upsert' : 'create', tx);
   const cfDefs = new Map(importer.customFields.map((d) => [d.key, d]));
   const planned = new Map<number, PlannedFollowUp>();
   return {
     async plan(rows) {
-      const read = rows.map((r) => ({ src: r, ...readFields(r, settings.mapping, mappingTargets, cfDefs) }));
-      const input: FollowUpImportRow[] = read.map((r) => ({
-        row: r.src.row,
-        caseNumber: r.fields.caseNumber,
-        kind: r.fields.kind,
-        direction: r.fields.direction,
-        visibility: r.fields.visibility,
-        body: r.fields.body,
-        authorName: r.fields.authorName,
-        authorType: r.fields.authorType,
-        createdAt: r.fields.createdAt,
-        customFields: r.customFields,
-      }));
-      const plans = await importer.plan(input, tx);
+      const ahead = usableAhead(chunkAhead, chunkAhead?.followUps, rows, importer.inputsKey);
+      const read = ahead ? ahead.read : rows.map((r) => followUpRead(r, settings.mapping, mappingTargets, cfDefs));
+      const plans = await importer.plan(
+        read.map((r) => r.input),
+        ahead?.rows,
+        tx,
+      );
       return plans.map((p, i): RowPlan => {
         planned.set(p.row, p);
         if (p.outcome === 'failed') {
