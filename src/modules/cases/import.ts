@@ -3,12 +3,7 @@ import type { Queryable } from '../../db/adapter.js';
 import type { Actor } from '../../http/actor.js';
 import { Invalid, type FieldError } from '../../http/errors.js';
 import { RowsAhead } from '../../db/rows-ahead.js';
-import {
-  definitionsKey,
-  prepareCustomFieldValidator,
-  readCustomFieldValidatorAhead,
-  type CustomFieldValidator,
-} from '../custom-fields/validate.js';
+import { definitionsKey, prepareCustomFieldValidator, type CustomFieldValidator } from '../custom-fields/validate.js';
 import { diffFields, recordHistoryMany, type FieldChange, type HistoryInput } from '../history/service.js';
 import {
   CHANNELS,
@@ -288,13 +283,10 @@ function checkCase(
 export class CaseRowsAhead extends RowsAhead<CaseImportRow, PreparedCase> {
   constructor(
     private readonly cf: CustomFieldValidator,
-    lists: CaseLists,
+    settings: CaseSettings,
   ) {
+    const lists = listsOf(settings);
     super(inputsKeyOf(cf, lists), (r) => ({ number: readNumber(r), asNew: checkCase(r, undefined, lists, cf) }));
-  }
-
-  static async read(q: Queryable): Promise<CaseRowsAhead> {
-    return new CaseRowsAhead(await readCustomFieldValidatorAhead(q, 'case'), listsOf(await loadSettings(q)));
   }
 
   /** The custom field definitions read (the imports module converts text cells by type). */
@@ -634,10 +626,6 @@ function prepareFollowUp(r: FollowUpImportRow, cf: CustomFieldValidator): Prepar
 export class FollowUpRowsAhead extends RowsAhead<FollowUpImportRow, PreparedFollowUp> {
   constructor(private readonly cf: CustomFieldValidator) {
     super(definitionsKey(cf.definitions), (r) => prepareFollowUp(r, cf));
-  }
-
-  static async read(q: Queryable): Promise<FollowUpRowsAhead> {
-    return new FollowUpRowsAhead(await readCustomFieldValidatorAhead(q, 'followUp'));
   }
 
   /** The custom field definitions read (the imports module converts text cells by type). */

@@ -8,7 +8,7 @@ import { tagOf, tagsOf, tagText } from '../../formats/tags.js';
 import { isUuid } from '../../http/ids.js';
 import { asSentence } from '../../http/messages.js';
 import { keysetPage, type Page } from '../../http/pagination.js';
-import { validateCustomFields } from '../custom-fields/validate.js';
+import { readCustomFieldValidatorAhead, validateCustomFields } from '../custom-fields/validate.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import type { UsersService } from '../users/service.js';
 import { caseAudience, mayReadInternalFollowUps, visibleCase } from './access.js';
@@ -28,7 +28,7 @@ import type {
   CustomerCasesQuery,
   FollowUp,
 } from './schema.js';
-import { loadReopenPolicy, rankDefault, rankInfo, statusInfo, type RankTable } from './settings-store.js';
+import { loadReopenPolicy, loadSettings, rankDefault, rankInfo, statusInfo, type RankTable } from './settings-store.js';
 import { reopenDecision } from './settings-service.js';
 import * as store from './store.js';
 import type { CaseRow } from './store.js';
@@ -101,13 +101,13 @@ export class CasesService {
    */
   async importAhead(actor: Actor): Promise<CaseRowsAhead> {
     requirePrivilege(actor, 'data.import', 'cases.view');
-    return CaseRowsAhead.read(this.db);
+    return new CaseRowsAhead(await readCustomFieldValidatorAhead(this.db, 'case'), await loadSettings(this.db));
   }
 
   /** An import's next chunk of follow-ups worked out before its transaction (FollowUpRowsAhead), no lock. */
   async followUpImportAhead(actor: Actor): Promise<FollowUpRowsAhead> {
     requirePrivilege(actor, 'data.import', 'cases.view', 'cases.addFollowUp');
-    return FollowUpRowsAhead.read(this.db);
+    return new FollowUpRowsAhead(await readCustomFieldValidatorAhead(this.db, 'followUp'));
   }
 
   /** Follow-ups in bulk for an import, in the import chunk's transaction. */
