@@ -8,6 +8,15 @@
  *   npx tsx bench/import-bench.ts --engine postgres --customers 1000000 --cases 1000000
  *   npx tsx bench/import-bench.ts --engine pglite --customers 100000 --cases 0
  *
+ * Before/after on PostgreSQL, in one run (the machine's load falls on both alike):
+ *
+ *   npx tsx bench/import-bench.ts --customers 20000 --cases 20000 --trees before=/tmp/sb-before,after=. --rounds 2
+ *
+ * imports the customers once (with the last tree's server), then, round after
+ * round, each tree's server imports the cases into its own copy of that
+ * database (CREATE DATABASE … TEMPLATE); reports each run and the median per
+ * tree. A tree is a checkout of the project with its node_modules.
+ *
  * Options: --pg postgres://postgres@127.0.0.1:5432/postgres (the server; the
  * benchmark uses its own database, `--db sb_import_bench` by default), --dir /tmp/sb-import-bench
  * (where the files are written; the PostgreSQL server must be able to read it
@@ -46,6 +55,8 @@ const { values: args } = parseArgs({
     record: { type: 'boolean', default: false },
     'heap-mb': { type: 'string', default: '192' },
     db: { type: 'string', default: 'sb_import_bench' },
+    trees: { type: 'string' },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const engine = args.engine === 'pglite' ? 'pglite' : 'postgres';
@@ -289,6 +300,128 @@ async function copyFloor(url: string, file: string): Promise<number> {
   }
 }
 
+/** The customer file's five custom fields. */
+async function createCustomerFields(api: Api) {
+  const fields = [
+    {
+      key: 'tier',
+      label: 'Tier',
+      type: 'singlePick',
+      options: TIERS.map((t) => ({ key: t.toLowerCase(), label: t })),
+    },
+    { key: 'since', label: 'Customer since', type: 'date' },
+    { key: 'score', label: 'Score', type: 'number' },
+    { key: 'newsletter', label: 'Newsletter', type: 'boolean' },
+    { key: 'nickname', label: 'Nickname', type: 'text' },
+  ];
+  for (const f of fields) await api.call('POST', '/api/v1/custom-fields', { objectType: 'customer', ...f });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** The server's environment for one database. */
+function serverEnv(dbUrl: string): Record<string, string | undefined> {
+  return {
+    DATABASE_URL: dbUrl,
+    STATEMENT_TIMEOUT_MS: '120000',
+    SWITCHBOARD_ADMIN_EMAIL: ADMIN.email,
+    SWITCHBOARD_ADMIN_PASSWORD: ADMIN.password,
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+    IMPORT_MAX_BYTES: String(4 * 1024 ** 3),
+    NODE_OPTIONS: Number(args['heap-mb']) > 0 ? `--max-old-space-size=${args['heap-mb']}` : process.env.NODE_OPTIONS,
+  };
+}
+
+/**
+ * Cases imported by several versions of the server (--trees name=dir,…), alternated round after round, each
+ * into its own copy of one database holding the customers (imported once, by the last tree's server).
+ */
+async function compareCases(customersFile: string, casesFile: string) {
+  const trees = args.trees!.split(',').map((t) => {
+    const [name, dir] = t.split('=');
+    return { name, root: path.resolve(dir) };
+  });
+  const rounds = Number(args.rounds);
+  const base = args.db!;
+  if (!/^[a-z_][a-z0-9_]*$/.test(base)) throw new Error(`--db ${base}: a lower-case SQL name`);
+  const admin = new pg.Client({ connectionString: args.pg });
+  await admin.connect();
+  const urlOf = (db: string) => {
+    const u = new URL(args.pg!);
+    u.pathname = `/${db}`;
+    return u.toString();
+  };
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${base} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${base}`);
+    const last = trees[trees.length - 1];
+    let child = startServer(port, serverEnv(urlOf(base)), [], last.root);
+    try {
+      await waitHealthy(port);
+      const api = new Api(`http://127.0.0.1:${port}`);
+      await api.signIn();
+      await createCustomerFields(api);
+      const customers = await importOne(api, child.pid!, urlOf(base), customersFile, 'customers', { mode: 'create' });
+      log(`customers (${last.name}): ${JSON.stringify(customers)}`);
+    } finally {
+      await stopServer(child);
+    }
+    const runs: (Result & { tree: string; round: number; loadBefore: string })[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      for (const tree of trees) {
+        const db = `${base}_${tree.name.replace(/[^a-z0-9_]/g, '_')}`;
+        await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+        await admin.query(`CREATE DATABASE ${db} TEMPLATE ${base}`);
+        const loadBefore = os
+          .loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ');
+        child = startServer(port, serverEnv(urlOf(db)), [], tree.root);
+        try {
+          await waitHealthy(port);
+          const api = new Api(`http://127.0.0.1:${port}`);
+          await api.signIn();
+          const r = await importOne(api, child.pid!, urlOf(db), casesFile, 'cases', { mode: 'create' });
+          runs.push({ ...r, tree: tree.name, round, loadBefore });
+          log(`${tree.name} round ${round}: ${JSON.stringify(r)}`);
+        } finally {
+          await stopServer(child);
+          await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+        }
+      }
+    }
+    const lines = [
+      `| version | round | rows | run s | rows/s (run) | run CPU s server / database | server peak RSS | load average before → after |`,
+      '|---|---|---|---|---|---|---|---|',
+      ...runs.map(
+        (r) =>
+          `| ${r.tree} | ${r.round} | ${r.rows.toLocaleString('en-US')} | ${r.runS.toFixed(1)} | ` +
+          `${Math.round(r.rows / r.runS).toLocaleString('en-US')} | ${r.serverCpuS.toFixed(1)} / ` +
+          `${r.dbCpuS === null ? '—' : r.dbCpuS.toFixed(1)} | ${r.rssMb.toFixed(0)} MB | ${r.loadBefore} → ${r.load} |`,
+      ),
+      '',
+      ...trees.map((t) => {
+        const mine = runs.filter((r) => r.tree === t.name);
+        const runS = median(mine.map((r) => r.runS));
+        return (
+          `${t.name}: median run ${runS.toFixed(1)} s (${Math.round(mine[0].rows / runS).toLocaleString('en-US')} rows/s), ` +
+          `server CPU ${median(mine.map((r) => r.serverCpuS)).toFixed(1)} s, database CPU ` +
+          `${median(mine.map((r) => r.dbCpuS ?? NaN)).toFixed(1)} s`
+        );
+      }),
+      '',
+    ];
+    log(lines.join('\n'));
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${base} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
 async function main() {
   mkdirSync(args.dir!, { recursive: true });
   const customersFile = path.join(args.dir!, `customers-${nCustomers}.csv`);
@@ -302,6 +435,11 @@ async function main() {
     await writeLines(casesFile, CASE_HEADER, nCases, caseLine);
   }
   log(`customers file: ${(statSync(customersFile).size / 1e6).toFixed(1)} MB`);
+  if (args.trees) {
+    if (engine !== 'postgres' || nCases === 0) throw new Error('--trees compares cases imports on PostgreSQL');
+    await compareCases(customersFile, casesFile);
+    return;
+  }
 
   let env: Record<string, string | undefined>;
   let dbUrl: string | null = null;
@@ -338,19 +476,7 @@ async function main() {
     await waitHealthy(port);
     const api = new Api(`http://127.0.0.1:${port}`);
     await api.signIn();
-    const fields = [
-      {
-        key: 'tier',
-        label: 'Tier',
-        type: 'singlePick',
-        options: TIERS.map((t) => ({ key: t.toLowerCase(), label: t })),
-      },
-      { key: 'since', label: 'Customer since', type: 'date' },
-      { key: 'score', label: 'Score', type: 'number' },
-      { key: 'newsletter', label: 'Newsletter', type: 'boolean' },
-      { key: 'nickname', label: 'Nickname', type: 'text' },
-    ];
-    for (const f of fields) await api.call('POST', '/api/v1/custom-fields', { objectType: 'customer', ...f });
+    await createCustomerFields(api);
 
     if (dbUrl) {
       floorS = await copyFloor(dbUrl, customersFile);

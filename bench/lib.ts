@@ -210,6 +210,8 @@ export function startServer(
   port: number,
   env: Record<string, string | undefined>,
   serveArgs: string[] = [],
+  /** The checkout whose server runs (a before/after comparison runs another copy of the tree). */
+  root: string = ROOT,
 ): ChildProcess {
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -227,12 +229,12 @@ export function startServer(
     process.execPath,
     [
       ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
-      path.join(ROOT, 'bin/switchboard.mjs'),
+      path.join(root, 'bin/switchboard.mjs'),
       'serve',
       ...serveArgs,
     ],
     {
-      cwd: ROOT,
+      cwd: root,
       env: childEnv,
       stdio: ['ignore', 'ignore', 'inherit'],
     },

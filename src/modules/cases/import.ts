@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Queryable } from '../../db/adapter.js';
 import type { Actor } from '../../http/actor.js';
 import { Invalid, type FieldError } from '../../http/errors.js';
-import { prepareCustomFieldValidator, type CustomFieldValidator } from '../custom-fields/validate.js';
+import { RowsAhead } from '../../db/rows-ahead.js';
+import { definitionsKey, prepareCustomFieldValidator, type CustomFieldValidator } from '../custom-fields/validate.js';
 import { diffFields, recordHistoryMany, type FieldChange, type HistoryInput } from '../history/service.js';
 import {
   CHANNELS,
@@ -10,6 +11,7 @@ import {
   VISIBILITIES,
   type CaseChannel,
   type FollowUpKind,
+  type CaseSettings,
   type Visibility,
 } from './schema.js';
 import { loadSettings } from './settings-store.js';
@@ -25,11 +27,13 @@ import { loadSettings } from './settings-store.js';
 
 export type CaseImportMode = 'create' | 'upsert' | 'update';
 
-/** What a row says about a case: present keys set, null clears (where a field may be empty). */
+/**
+ * What a row says about a case: present keys set, null clears (where a field
+ * may be empty). Its customer and owner come apart (LinkedCaseRow): they are
+ * rows of other modules, found in the chunk's transaction.
+ */
 export interface CaseImportRow {
   row: number;
-  /** Resolved by the caller from the customer's account number or email; null: none given. */
-  customerId: string | null;
   caseNumber?: string | null;
   subject?: string | null;
   description?: string | null;
@@ -38,11 +42,18 @@ export interface CaseImportRow {
   severity?: string | null;
   visibility?: string | null;
   channel?: string | null;
-  /** Resolved by the caller from the owner's email; undefined: not in the row. */
-  ownerId?: string | null;
   openedAt?: string | null;
   closedAt?: string | null;
   customFields?: Record<string, unknown>;
+}
+
+/** A row with its customer and owner, resolved by the imports module through their modules' services. */
+export interface LinkedCaseRow {
+  input: CaseImportRow;
+  /** From the customer's account number or email; null: none given. */
+  customerId: string | null;
+  /** From the owner's email; undefined: not in the row, null: cleared. */
+  ownerId?: string | null;
 }
 
 interface CaseValues {
@@ -142,37 +153,192 @@ interface CaseRowLite {
   custom_fields: Record<string, unknown>;
 }
 
+interface CaseLists {
+  statuses: ListItem[];
+  priorities: ListItem[];
+  severities: ListItem[];
+}
+
+function listsOf(s: CaseSettings): CaseLists {
+  return { statuses: s.statuses, priorities: s.priorities, severities: s.severities };
+}
+
+/** The inputs a row's checks depend on (custom field definitions, the settings' lists), as comparable text. */
+const inputsKeyOf = (cf: CustomFieldValidator, lists: CaseLists) =>
+  `${definitionsKey(cf.definitions)}\n${JSON.stringify(lists)}`;
+
+/** A row's fields checked against the settings' lists and custom field definitions: no database. */
+interface CheckedCase {
+  /** The row's own field errors (its customer is checked once linked). */
+  errors: FieldError[];
+  subject?: string;
+  description?: string;
+  status?: ListItem;
+  priority?: ListItem;
+  severity?: ListItem;
+  visibility?: Visibility;
+  channel?: CaseChannel;
+  /** undefined: not in the row; null: cleared. */
+  openedAt?: Date | null;
+  closedAt?: Date | null;
+  /** When the fields hold: the custom fields to store, or their errors. */
+  custom?: { values: Record<string, unknown> } | { errors: FieldError[] };
+}
+
+/** What a row needs no database for: its case number read, and its checks were it a new case. */
+interface PreparedCase {
+  /** null: none given; NaN: not a case number. */
+  number: number | null;
+  /** The row checked as a new case (ahead of the transaction, or in it when the case turns out new). */
+  asNew?: CheckedCase;
+}
+
+function readNumber(r: CaseImportRow): number | null {
+  const t = r.caseNumber?.trim();
+  if (!t) return null;
+  return /^\d{1,15}$/.test(t) && Number(t) >= 1 ? Number(t) : NaN;
+}
+
+/** The API's rules on a row's fields; `before`: the case it updates (retired keys it holds stay allowed). */
+function checkCase(
+  r: CaseImportRow,
+  before: CaseRowLite | undefined,
+  lists: CaseLists,
+  cf: CustomFieldValidator,
+): CheckedCase {
+  const errors: FieldError[] = [];
+  const text = (v: string | null | undefined) => (v === undefined ? undefined : (v?.trim() ?? ''));
+  const subject = text(r.subject);
+  const description = r.description === undefined ? undefined : (r.description ?? '');
+  if (subject !== undefined && (subject.length < 1 || subject.length > 500))
+    errors.push({ field: 'subject', message: subject ? 'is longer than 500 characters' : 'required' });
+  if (!before && subject === undefined) errors.push({ field: 'subject', message: 'required' });
+  if (description !== undefined && description.length > 100000)
+    errors.push({ field: 'description', message: 'is longer than 100000 characters' });
+  const item = (list: ListItem[], field: string, raw: string | null | undefined, current: string | null) => {
+    if (raw === undefined || raw === null || raw.trim() === '') return undefined;
+    const found = pick(list, raw);
+    if (!found || (found.retired && found.key !== current)) {
+      errors.push({
+        field,
+        message: `unknown ${field} "${raw.trim()}" (${list
+          .filter((x) => !x.retired)
+          .map((x) => x.key)
+          .join(', ')})`,
+      });
+      return undefined;
+    }
+    return found;
+  };
+  const status = item(lists.statuses, 'status', r.status, before?.status ?? null);
+  const priority = item(lists.priorities, 'priority', r.priority, before?.priority ?? null);
+  const severity = item(lists.severities, 'severity', r.severity, before?.severity ?? null);
+  const visibility = text(r.visibility)?.toLowerCase();
+  if (visibility && !(VISIBILITIES as readonly string[]).includes(visibility))
+    errors.push({ field: 'visibility', message: 'must be public or private' });
+  const channel = text(r.channel)?.toLowerCase();
+  if (channel && !(CHANNELS as readonly string[]).includes(channel))
+    errors.push({ field: 'channel', message: `must be one of ${CHANNELS.join(', ')}` });
+  const time = (field: string, raw: string | null | undefined) => {
+    if (raw === undefined || raw === null || raw.trim() === '') return raw === null ? null : undefined;
+    const d = readTime(raw);
+    if (!d) errors.push({ field, message: TIME_HINT });
+    return d ?? undefined;
+  };
+  const openedAt = time('openedAt', r.openedAt);
+  const closedAt = time('closedAt', r.closedAt);
+  if (errors.length) return { errors };
+  let custom: CheckedCase['custom'];
+  try {
+    custom = {
+      values: before ? cf.validate(r.customFields ?? {}, before.custom_fields) : cf.validate(r.customFields, undefined),
+    };
+  } catch (err) {
+    if (err instanceof Invalid) custom = { errors: err.errors };
+    else throw err;
+  }
+  return {
+    errors,
+    subject,
+    description,
+    status,
+    priority,
+    severity,
+    visibility: visibility as Visibility | undefined,
+    channel: channel as CaseChannel | undefined,
+    openedAt,
+    closedAt,
+    custom,
+  };
+}
+
+/**
+ * A chunk's case rows worked out before its transaction (src/db/rows-ahead.ts),
+ * against custom field definitions and case settings read without the lock:
+ * each row's case number read and its fields checked as a new case's.
+ * CaseImporter.plan uses this for a row whose case turns out new, when it
+ * reads the same definitions and settings; it always finds the existing
+ * cases, and links customers and owners, itself.
+ */
+export class CaseRowsAhead extends RowsAhead<CaseImportRow, PreparedCase> {
+  constructor(
+    private readonly cf: CustomFieldValidator,
+    settings: CaseSettings,
+  ) {
+    const lists = listsOf(settings);
+    super(inputsKeyOf(cf, lists), (r) => ({ number: readNumber(r), asNew: checkCase(r, undefined, lists, cf) }));
+  }
+
+  /** The custom field definitions read (the imports module converts text cells by type). */
+  get customFields() {
+    return this.cf.definitions;
+  }
+}
+
 export class CaseImporter {
   private constructor(
     private readonly actor: Actor,
     private readonly mode: CaseImportMode,
     private readonly matchByNumber: boolean,
     private readonly cf: CustomFieldValidator,
-    private readonly lists: { statuses: ListItem[]; priorities: ListItem[]; severities: ListItem[] },
+    private readonly lists: CaseLists,
   ) {}
 
   static async prepare(actor: Actor, mode: CaseImportMode, match: string[], tx?: Queryable): Promise<CaseImporter> {
     if (!tx) throw new Error("an importer works inside the import chunk's transaction");
     const s = await loadSettings(tx);
-    return new CaseImporter(actor, mode, match.includes('caseNumber'), await prepareCustomFieldValidator(tx, 'case'), {
-      statuses: s.statuses,
-      priorities: s.priorities,
-      severities: s.severities,
-    });
+    return new CaseImporter(
+      actor,
+      mode,
+      match.includes('caseNumber'),
+      await prepareCustomFieldValidator(tx, 'case'),
+      listsOf(s),
+    );
   }
 
   get customFields() {
     return this.cf.definitions;
   }
 
-  async plan(rows: CaseImportRow[], tx?: Queryable): Promise<PlannedCase[]> {
+  /** The definitions and settings this importer read under the lock, as comparable text. */
+  get inputsKey(): string {
+    return (this.key ??= inputsKeyOf(this.cf, this.lists));
+  }
+  private key: string | undefined;
+
+  /**
+   * Decides every row's outcome; locks the cases the rows name (in id order).
+   * `ahead`: the rows' work done before the transaction, used for the rows it
+   * was done for when it was done with the definitions and settings read now.
+   */
+  async plan(rows: LinkedCaseRow[], ahead: CaseRowsAhead | undefined, tx?: Queryable): Promise<PlannedCase[]> {
     if (!tx) throw new Error("an importer works inside the import chunk's transaction");
-    const numbers = rows.map((r) => {
-      const t = r.caseNumber?.trim();
-      if (!t) return null;
-      return /^\d{1,15}$/.test(t) && Number(t) >= 1 ? Number(t) : NaN;
-    });
-    const wanted = [...new Set(numbers.filter((n): n is number => n !== null && !Number.isNaN(n)))];
+    const prepared = rows.map(
+      (r): PreparedCase => ahead?.get(r.input, this.inputsKey) ?? { number: readNumber(r.input) },
+    );
+    const wanted = [
+      ...new Set(prepared.map((p) => p.number).filter((n): n is number => n !== null && !Number.isNaN(n))),
+    ];
     const existing = new Map<number, CaseRowLite>();
     if (wanted.length) {
       await tx.query('SELECT id FROM cases WHERE case_number = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [wanted]);
@@ -184,106 +350,58 @@ export class CaseImporter {
         existing.set(c.case_number, c);
     }
     const now = new Date();
-    return rows.map((r, i): PlannedCase => {
-      const errors: FieldError[] = [];
-      const fail = (): PlannedCase => ({ row: r.row, outcome: 'failed', errors });
-      const number = numbers[i];
-      if (number !== null && Number.isNaN(number)) {
-        errors.push({ field: 'caseNumber', message: 'must be a whole number from 1' });
-        return fail();
-      }
+    return rows.map(({ input: r, customerId: linked, ownerId }, i): PlannedCase => {
+      const fail = (errors: FieldError[]): PlannedCase => ({ row: r.row, outcome: 'failed', errors });
+      const { number, asNew } = prepared[i];
+      if (number !== null && Number.isNaN(number))
+        return fail([{ field: 'caseNumber', message: 'must be a whole number from 1' }]);
       const before = number !== null ? existing.get(number) : undefined;
       if (before && this.mode === 'create') {
-        errors.push({
-          field: 'caseNumber',
-          message: `case ${number} already exists (mode "create" only adds new cases)`,
-        });
-        return fail();
+        return fail([
+          { field: 'caseNumber', message: `case ${number} already exists (mode "create" only adds new cases)` },
+        ]);
       }
-      if (before && !this.matchByNumber) {
-        errors.push({ field: 'caseNumber', message: `case ${number} already exists` });
-        return fail();
-      }
+      if (before && !this.matchByNumber)
+        return fail([{ field: 'caseNumber', message: `case ${number} already exists` }]);
       if (!before && this.mode === 'update') {
-        errors.push({
-          field: 'caseNumber',
-          message: number === null ? 'no case number to match' : `no case ${number}; mode "update" adds none`,
-        });
-        return fail();
+        return fail([
+          {
+            field: 'caseNumber',
+            message: number === null ? 'no case number to match' : `no case ${number}; mode "update" adds none`,
+          },
+        ]);
       }
-      const text = (v: string | null | undefined) => (v === undefined ? undefined : (v?.trim() ?? ''));
-      const subject = text(r.subject);
-      const description = r.description === undefined ? undefined : (r.description ?? '');
-      if (subject !== undefined && (subject.length < 1 || subject.length > 500))
-        errors.push({ field: 'subject', message: subject ? 'is longer than 500 characters' : 'required' });
-      if (!before && subject === undefined) errors.push({ field: 'subject', message: 'required' });
-      if (description !== undefined && description.length > 100000)
-        errors.push({ field: 'description', message: 'is longer than 100000 characters' });
-      const item = (list: ListItem[], field: string, raw: string | null | undefined, current: string | null) => {
-        if (raw === undefined || raw === null || raw.trim() === '') return undefined;
-        const found = pick(list, raw);
-        if (!found || (found.retired && found.key !== current)) {
-          errors.push({
-            field,
-            message: `unknown ${field} "${raw.trim()}" (${list
-              .filter((x) => !x.retired)
-              .map((x) => x.key)
-              .join(', ')})`,
-          });
-          return undefined;
-        }
-        return found;
-      };
-      const status = item(this.lists.statuses, 'status', r.status, before?.status ?? null);
-      const priority = item(this.lists.priorities, 'priority', r.priority, before?.priority ?? null);
-      const severity = item(this.lists.severities, 'severity', r.severity, before?.severity ?? null);
-      const visibility = text(r.visibility)?.toLowerCase();
-      if (visibility && !(VISIBILITIES as readonly string[]).includes(visibility))
-        errors.push({ field: 'visibility', message: 'must be public or private' });
-      const channel = text(r.channel)?.toLowerCase();
-      if (channel && !(CHANNELS as readonly string[]).includes(channel))
-        errors.push({ field: 'channel', message: `must be one of ${CHANNELS.join(', ')}` });
-      const time = (field: string, raw: string | null | undefined) => {
-        if (raw === undefined || raw === null || raw.trim() === '') return raw === null ? null : undefined;
-        const d = readTime(raw);
-        if (!d) errors.push({ field, message: TIME_HINT });
-        return d ?? undefined;
-      };
-      const openedAt = time('openedAt', r.openedAt);
-      const closedAt = time('closedAt', r.closedAt);
-      const customerId = r.customerId ?? before?.customer_id ?? null;
+      const checked = before
+        ? checkCase(r, before, this.lists, this.cf)
+        : (asNew ?? checkCase(r, undefined, this.lists, this.cf));
+      // A copy: a step retried after a deadlock plans the same rows again.
+      const errors = [...checked.errors];
+      const customerId = linked ?? before?.customer_id ?? null;
       if (!customerId) errors.push({ field: 'customer', message: 'required: the customer’s account number or email' });
-      if (errors.length) return fail();
+      if (errors.length || !checked.custom) return fail(errors);
+      if ('errors' in checked.custom) return fail([...checked.custom.errors]);
 
       const defaultOf = (list: ListItem[]) => (list.find((x) => x.isDefault) ?? list[0]).key;
-      const st = status ?? (before ? pick(this.lists.statuses, before.status)! : pick(this.lists.statuses, 'open')!);
+      const st =
+        checked.status ?? (before ? pick(this.lists.statuses, before.status)! : pick(this.lists.statuses, 'open')!);
       const isOpen = st.isOpen ?? true;
-      const opened = openedAt ?? before?.opened_at ?? now;
+      const opened = checked.openedAt ?? before?.opened_at ?? now;
       const values: CaseValues = {
         customerId: customerId!,
         caseNumber: number,
-        subject: subject ?? before!.subject,
-        description: description ?? before?.description ?? '',
+        subject: checked.subject ?? before!.subject,
+        description: checked.description ?? before?.description ?? '',
         status: st.key,
         isOpen,
-        priority: priority?.key ?? before?.priority ?? defaultOf(this.lists.priorities),
-        severity: severity?.key ?? before?.severity ?? defaultOf(this.lists.severities),
-        visibility: (visibility as Visibility | undefined) ?? before?.visibility ?? 'public',
-        channel: (channel as CaseChannel | undefined) ?? before?.channel ?? 'other',
-        ownerId: r.ownerId !== undefined ? r.ownerId : (before?.owner_id ?? null),
+        priority: checked.priority?.key ?? before?.priority ?? defaultOf(this.lists.priorities),
+        severity: checked.severity?.key ?? before?.severity ?? defaultOf(this.lists.severities),
+        visibility: checked.visibility ?? before?.visibility ?? 'public',
+        channel: checked.channel ?? before?.channel ?? 'other',
+        ownerId: ownerId !== undefined ? ownerId : (before?.owner_id ?? null),
         openedAt: opened,
-        closedAt: isOpen ? null : (closedAt ?? before?.closed_at ?? opened),
-        customFields: {},
+        closedAt: isOpen ? null : (checked.closedAt ?? before?.closed_at ?? opened),
+        customFields: checked.custom.values,
       };
-      try {
-        values.customFields = before
-          ? this.cf.validate(r.customFields ?? {}, before.custom_fields)
-          : this.cf.validate(r.customFields, undefined);
-      } catch (err) {
-        if (err instanceof Invalid) errors.push(...err.errors);
-        else throw err;
-      }
-      if (errors.length) return fail();
       const record = { caseNumber: number, ...caseView(values) };
       if (!before) {
         const claims = number !== null ? [`n:${number}`] : [];
@@ -436,6 +554,86 @@ export type PlannedFollowUp =
 
 const bodyHash = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** What a follow-up row needs no database for: everything but its case. */
+interface PreparedFollowUp {
+  /** null: not a case number. */
+  number: number | null;
+  /** The row's own errors (its case is found in the transaction). */
+  errors: FieldError[];
+  /** When they hold: the values but the case and, when the row has none, the time. */
+  fields?: Omit<FollowUpValues, 'caseId' | 'caseNumber' | 'createdAt'> & { createdAt?: Date; bodyHash: string };
+}
+
+function prepareFollowUp(r: FollowUpImportRow, cf: CustomFieldValidator): PreparedFollowUp {
+  const t = r.caseNumber?.trim() ?? '';
+  const number = /^\d{1,15}$/.test(t) ? Number(t) : null;
+  const errors: FieldError[] = [];
+  const kind = (r.kind?.trim().toLowerCase() || 'note') as FollowUpKind;
+  if (!FOLLOW_UP_KINDS.includes(kind))
+    errors.push({ field: 'kind', message: `must be one of ${FOLLOW_UP_KINDS.join(', ')}` });
+  const direction = r.direction?.trim().toLowerCase() || null;
+  if (direction && direction !== 'inbound' && direction !== 'outbound')
+    errors.push({ field: 'direction', message: 'must be inbound or outbound' });
+  const visibility = r.visibility?.trim().toLowerCase() || 'internal';
+  if (visibility !== 'public' && visibility !== 'internal')
+    errors.push({ field: 'visibility', message: 'must be public or internal' });
+  const body = r.body ?? '';
+  if (body.trim() === '') errors.push({ field: 'body', message: 'must not be empty' });
+  else if (body.length > 1_000_000) errors.push({ field: 'body', message: 'is longer than 1000000 characters' });
+  const authorType = (r.authorType?.trim().toLowerCase() || (direction === 'inbound' ? 'customer' : 'user')) as
+    'user' | 'customer' | 'system';
+  if (!['user', 'customer', 'system'].includes(authorType))
+    errors.push({ field: 'authorType', message: 'must be user, customer or system' });
+  const authorName = r.authorName?.trim() || 'Imported';
+  if (authorName.length > 200) errors.push({ field: 'authorName', message: 'is longer than 200 characters' });
+  let createdAt: Date | undefined;
+  if (r.createdAt && r.createdAt.trim()) {
+    const d = readTime(r.createdAt);
+    if (!d) errors.push({ field: 'createdAt', message: TIME_HINT });
+    else createdAt = d;
+  }
+  let customFields: Record<string, unknown> = {};
+  try {
+    customFields = cf.validate(r.customFields, undefined);
+  } catch (err) {
+    if (err instanceof Invalid) errors.push(...err.errors);
+    else throw err;
+  }
+  if (errors.length) return { number, errors };
+  return {
+    number,
+    errors,
+    fields: {
+      kind,
+      direction: direction as FollowUpValues['direction'],
+      visibility: visibility as FollowUpValues['visibility'],
+      body,
+      authorType,
+      authorName,
+      createdAt,
+      customFields,
+      bodyHash: bodyHash(body),
+    },
+  };
+}
+
+/**
+ * A chunk's follow-up rows worked out before its transaction (src/db/rows-ahead.ts),
+ * against custom field definitions read without the lock: everything but
+ * finding each row's case. FollowUpImporter.plan uses it when it reads the
+ * same definitions under its lock.
+ */
+export class FollowUpRowsAhead extends RowsAhead<FollowUpImportRow, PreparedFollowUp> {
+  constructor(private readonly cf: CustomFieldValidator) {
+    super(definitionsKey(cf.definitions), (r) => prepareFollowUp(r, cf));
+  }
+
+  /** The custom field definitions read (the imports module converts text cells by type). */
+  get customFields() {
+    return this.cf.definitions;
+  }
+}
+
 /**
  * Follow-ups are append-only: `create` adds every row; `upsert` skips a row
  * whose follow-up (same case, time, kind and text) is already there, so the
@@ -457,13 +655,21 @@ export class FollowUpImporter {
     return this.cf.definitions;
   }
 
-  async plan(rows: FollowUpImportRow[], tx?: Queryable): Promise<PlannedFollowUp[]> {
+  /** The definitions this importer read under the lock, as comparable text. */
+  get inputsKey(): string {
+    return (this.key ??= definitionsKey(this.cf.definitions));
+  }
+  private key: string | undefined;
+
+  /** `ahead`: the rows' work done before the transaction, used when done with the definitions read now. */
+  async plan(
+    rows: FollowUpImportRow[],
+    ahead: FollowUpRowsAhead | undefined,
+    tx?: Queryable,
+  ): Promise<PlannedFollowUp[]> {
     if (!tx) throw new Error("an importer works inside the import chunk's transaction");
-    const numbers = rows.map((r) => {
-      const t = r.caseNumber?.trim() ?? '';
-      return /^\d{1,15}$/.test(t) ? Number(t) : null;
-    });
-    const wanted = [...new Set(numbers.filter((n): n is number => n !== null))];
+    const prepared = rows.map((r) => ahead?.get(r, this.inputsKey) ?? prepareFollowUp(r, this.cf));
+    const wanted = [...new Set(prepared.map((p) => p.number).filter((n): n is number => n !== null))];
     const cases = new Map<number, string>();
     if (wanted.length) {
       for (const c of await tx.query<{ id: string; case_number: number }>(
@@ -474,56 +680,21 @@ export class FollowUpImporter {
     }
     const now = new Date();
     const planned = rows.map((r, i): PlannedFollowUp => {
-      const errors: FieldError[] = [];
-      const fail = (): PlannedFollowUp => ({ row: r.row, outcome: 'failed', errors });
-      const number = numbers[i];
+      const { number, errors: own, fields } = prepared[i];
       const caseId = number !== null ? cases.get(number) : undefined;
+      const errors: FieldError[] = [];
       if (number === null) errors.push({ field: 'caseNumber', message: 'required: the number of the case' });
       else if (!caseId) errors.push({ field: 'caseNumber', message: `no case ${number}` });
-      const kind = (r.kind?.trim().toLowerCase() || 'note') as FollowUpKind;
-      if (!FOLLOW_UP_KINDS.includes(kind))
-        errors.push({ field: 'kind', message: `must be one of ${FOLLOW_UP_KINDS.join(', ')}` });
-      const direction = r.direction?.trim().toLowerCase() || null;
-      if (direction && direction !== 'inbound' && direction !== 'outbound')
-        errors.push({ field: 'direction', message: 'must be inbound or outbound' });
-      const visibility = r.visibility?.trim().toLowerCase() || 'internal';
-      if (visibility !== 'public' && visibility !== 'internal')
-        errors.push({ field: 'visibility', message: 'must be public or internal' });
-      const body = r.body ?? '';
-      if (body.trim() === '') errors.push({ field: 'body', message: 'must not be empty' });
-      else if (body.length > 1_000_000) errors.push({ field: 'body', message: 'is longer than 1000000 characters' });
-      const authorType = (r.authorType?.trim().toLowerCase() || (direction === 'inbound' ? 'customer' : 'user')) as
-        'user' | 'customer' | 'system';
-      if (!['user', 'customer', 'system'].includes(authorType))
-        errors.push({ field: 'authorType', message: 'must be user, customer or system' });
-      const authorName = r.authorName?.trim() || 'Imported';
-      if (authorName.length > 200) errors.push({ field: 'authorName', message: 'is longer than 200 characters' });
-      let createdAt = now;
-      if (r.createdAt && r.createdAt.trim()) {
-        const d = readTime(r.createdAt);
-        if (!d) errors.push({ field: 'createdAt', message: TIME_HINT });
-        else createdAt = d;
-      }
-      let customFields: Record<string, unknown> = {};
-      try {
-        customFields = this.cf.validate(r.customFields, undefined);
-      } catch (err) {
-        if (err instanceof Invalid) errors.push(...err.errors);
-        else throw err;
-      }
-      if (errors.length) return fail();
+      errors.push(...own);
+      if (errors.length || !fields) return { row: r.row, outcome: 'failed', errors };
+      const { bodyHash: hash, ...rest } = fields;
       const values: FollowUpValues = {
+        ...rest,
         caseId: caseId!,
         caseNumber: number!,
-        kind,
-        direction: direction as FollowUpValues['direction'],
-        visibility: visibility as FollowUpValues['visibility'],
-        body,
-        authorType,
-        authorName,
-        createdAt,
-        customFields,
+        createdAt: fields.createdAt ?? now,
       };
+      const { kind, authorName, body, createdAt } = values;
       const record = {
         caseNumber: number,
         kind,
@@ -533,7 +704,7 @@ export class FollowUpImporter {
         createdAt: createdAt.toISOString(),
         body: body.length > 200 ? `${body.slice(0, 200)}…` : body,
       };
-      const claim = `f:${caseId}:${createdAt.toISOString()}:${kind}:${bodyHash(body)}`;
+      const claim = `f:${caseId}:${createdAt.toISOString()}:${kind}:${hash}`;
       return { row: r.row, outcome: 'create', id: randomUUID(), values, claims: [claim], record };
     });
     if (this.mode === 'upsert') {

@@ -8,7 +8,7 @@ import { tagOf, tagsOf, tagText } from '../../formats/tags.js';
 import { isUuid } from '../../http/ids.js';
 import { asSentence } from '../../http/messages.js';
 import { keysetPage, type Page } from '../../http/pagination.js';
-import { validateCustomFields } from '../custom-fields/validate.js';
+import { readCustomFieldValidatorAhead, validateCustomFields } from '../custom-fields/validate.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import type { UsersService } from '../users/service.js';
 import { caseAudience, mayReadInternalFollowUps, visibleCase } from './access.js';
@@ -16,7 +16,7 @@ import { searchCases, type CaseSearchHit, type CaseTextHit } from './search.js';
 import { FollowUpsService, type FollowUpAdded, type FollowUpInput } from './followups-service.js';
 import { listFollowUps, toFollowUp } from './followups-store.js';
 import { CaseLists } from './lists.js';
-import { CaseImporter, FollowUpImporter, type CaseImportMode } from './import.js';
+import { CaseImporter, CaseRowsAhead, FollowUpImporter, FollowUpRowsAhead, type CaseImportMode } from './import.js';
 import type {
   Case,
   CaseCreate,
@@ -28,7 +28,7 @@ import type {
   CustomerCasesQuery,
   FollowUp,
 } from './schema.js';
-import { loadReopenPolicy, rankDefault, rankInfo, statusInfo, type RankTable } from './settings-store.js';
+import { loadReopenPolicy, loadSettings, rankDefault, rankInfo, statusInfo, type RankTable } from './settings-store.js';
 import { reopenDecision } from './settings-service.js';
 import * as store from './store.js';
 import type { CaseRow } from './store.js';
@@ -93,6 +93,21 @@ export class CasesService {
     if (mode !== 'update') requirePrivilege(actor, 'cases.create');
     if (mode !== 'create') requirePrivilege(actor, 'cases.edit', 'cases.changeStatus');
     return CaseImporter.prepare(actor, mode, match, tx ?? this.db);
+  }
+
+  /**
+   * An import's next chunk of cases worked out before its transaction (cases/import.ts,
+   * CaseRowsAhead): custom field definitions and case settings read from the pool, no lock.
+   */
+  async importAhead(actor: Actor): Promise<CaseRowsAhead> {
+    requirePrivilege(actor, 'data.import', 'cases.view');
+    return new CaseRowsAhead(await readCustomFieldValidatorAhead(this.db, 'case'), await loadSettings(this.db));
+  }
+
+  /** An import's next chunk of follow-ups worked out before its transaction (FollowUpRowsAhead), no lock. */
+  async followUpImportAhead(actor: Actor): Promise<FollowUpRowsAhead> {
+    requirePrivilege(actor, 'data.import', 'cases.view', 'cases.addFollowUp');
+    return new FollowUpRowsAhead(await readCustomFieldValidatorAhead(this.db, 'followUp'));
   }
 
   /** Follow-ups in bulk for an import, in the import chunk's transaction. */

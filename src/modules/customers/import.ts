@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Queryable } from '../../db/adapter.js';
+import { RowsAhead } from '../../db/rows-ahead.js';
 import type { Actor } from '../../http/actor.js';
 import { Invalid, type FieldError } from '../../http/errors.js';
 import { definitionsKey, prepareCustomFieldValidator, type CustomFieldValidator } from '../custom-fields/validate.js';
@@ -222,40 +223,37 @@ function statementRowsOf(c: Extract<PlannedCustomer, { outcome: 'create' }>): Cr
   };
 }
 
+/** A new customer's work done ahead: its plan and errors were the row new, and its statement rows. */
+function prepareAheadRow(r: CustomerImportRow, opts: CustomerImportOptions, cf: CustomFieldValidator): Prepared {
+  const p = prepareRow(r, opts);
+  if (p.errors.length === 0) {
+    const errors: FieldError[] = [];
+    const plan = planCreate(p, opts, cf, errors);
+    if (plan && plan.outcome === 'create') plan.statementRows = statementRowsOf(plan);
+    p.create = { plan, errors };
+  }
+  return p;
+}
+
 /**
- * A chunk's rows worked out before its transaction, with custom field
- * definitions read without the lock: phones, schema and completeness, custom
- * fields, and, for a row that turns out to be new, its whole plan and
- * statement rows. CustomerImporter.plan uses this work only when its own
- * definitions, read under the lock, are the same; what depends on the
- * database (matches, locks, uniqueness) it always decides itself.
+ * A chunk's rows worked out before its transaction (src/db/rows-ahead.ts),
+ * with custom field definitions read without the lock: phones, schema and
+ * completeness, custom fields, and, for a row that turns out to be new, its
+ * whole plan and statement rows. CustomerImporter.plan uses this work only
+ * when its own definitions, read under the lock, are the same; what depends
+ * on the database (matches, locks, uniqueness) it always decides itself.
  */
-export class CustomerRowsAhead {
-  readonly rows: CustomerImportRow[] = [];
-  readonly prepared: Prepared[] = [];
-  readonly definitionsKey: string;
+export class CustomerRowsAhead extends RowsAhead<CustomerImportRow, Prepared> {
   constructor(
-    private readonly opts: CustomerImportOptions,
+    opts: CustomerImportOptions,
     private readonly cf: CustomFieldValidator,
   ) {
-    this.definitionsKey = definitionsKey(cf.definitions);
+    super(definitionsKey(cf.definitions), (r) => prepareAheadRow(r, opts, cf));
   }
 
   /** The custom field definitions read (the imports module converts text cells by type). */
   get customFields() {
     return this.cf.definitions;
-  }
-
-  add(r: CustomerImportRow): void {
-    const p = prepareRow(r, this.opts);
-    if (p.errors.length === 0) {
-      const errors: FieldError[] = [];
-      const plan = planCreate(p, this.opts, this.cf, errors);
-      if (plan && plan.outcome === 'create') plan.statementRows = statementRowsOf(plan);
-      p.create = { plan, errors };
-    }
-    this.rows.push(r);
-    this.prepared.push(p);
   }
 }
 
@@ -289,8 +287,8 @@ export class CustomerImporter {
 
   /**
    * Decides every row's outcome; locks the customers the rows update (in id
-   * order). `ahead`: these rows' work done before the transaction, used when
-   * it was done for these very rows with the definitions read now.
+   * order). `ahead`: the rows' work done before the transaction, used for
+   * the rows it was done for when it was done with the definitions read now.
    */
   async plan(
     rows: CustomerImportRow[],
@@ -298,15 +296,11 @@ export class CustomerImporter {
     tx?: Queryable,
   ): Promise<PlannedCustomer[]> {
     if (!tx) throw new Error("an importer works inside the import chunk's transaction");
-    const reuse =
-      ahead !== undefined &&
-      ahead.definitionsKey === this.definitionsKey &&
-      ahead.rows.length === rows.length &&
-      rows.every((r, i) => ahead.rows[i] === r);
-    // Copies: a step retried after a deadlock plans the same rows again.
-    const prepared = reuse
-      ? ahead.prepared.map((p) => ({ ...p, errors: [...p.errors] }))
-      : rows.map((r) => prepareRow(r, this.opts));
+    const prepared = rows.map((r) => {
+      const done = ahead?.get(r, this.definitionsKey);
+      // A copy: a step retried after a deadlock plans the same rows again.
+      return done ? { ...done, errors: [...done.errors] } : prepareRow(r, this.opts);
+    });
 
     // What the rows' keys find, one statement per key.
     const accounts = [...new Set(prepared.map((p) => p.account).filter((a): a is string => a !== null))];

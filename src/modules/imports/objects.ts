@@ -15,7 +15,15 @@ import type {
 } from '../customers/import.js';
 import { PhoneMemo } from '../customers/phones.js';
 import type { PhoneType } from '../customers/schema.js';
-import type { CaseImportRow, FollowUpImportRow, PlannedCase, PlannedFollowUp } from '../cases/import.js';
+import type {
+  CaseImportRow,
+  CaseRowsAhead,
+  FollowUpImportRow,
+  FollowUpRowsAhead,
+  LinkedCaseRow,
+  PlannedCase,
+  PlannedFollowUp,
+} from '../cases/import.js';
 import {
   customFieldCell,
   readBoolean,
@@ -97,16 +105,41 @@ const AHEAD_SLICE = 20;
 export interface ChunkAhead {
   source: SourceRow[];
   customers?: { read: ReturnType<typeof customerRow>[]; rows: CustomerRowsAhead };
+  cases?: { read: CaseRead[]; rows: CaseRowsAhead };
+  followUps?: { read: FollowUpRead[]; rows: FollowUpRowsAhead };
+}
+
+/** Reads the rows one by one, yielding every few rows so the running chunk's replies wait little. */
+async function eachAhead<T>(source: SourceRow[], read: (src: SourceRow) => T): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < source.length; i++) {
+    out.push(read(source[i]));
+    if (i % AHEAD_SLICE === AHEAD_SLICE - 1) await new Promise((done) => setImmediate(done));
+  }
+  return out;
+}
+
+/** The part of the chunk's work done ahead, when done for these rows with the inputs the importer read under the lock. */
+function usableAhead<Part extends { rows: { madeWith(inputsKey: string): boolean } }>(
+  chunk: ChunkAhead | undefined,
+  part: Part | undefined,
+  rows: SourceRow[],
+  inputsKey: string,
+): Part | undefined {
+  return chunk?.source === rows && part?.rows.madeWith(inputsKey) ? part : undefined;
 }
 
 /**
  * The part of a chunk's work that needs no lock, done before its transaction:
  * the runner calls it on the next chunk while the previous one writes, so
- * this CPU overlaps the database's. Customers: the rows read through the
- * mapping, phones normalised, checked and planned as new records with their
- * statement rows (customers/import.ts, CustomerRowsAhead), against custom field
- * definitions read without the lock; the chunk's transaction uses this only
- * if it reads the same definitions under the lock. Yields every few rows.
+ * this CPU overlaps the database's. The rows are read through the mapping and
+ * handed to their module's read-ahead (src/db/rows-ahead.ts): customers get
+ * their phones normalised, checked and planned as new records with their
+ * statement rows (customers/import.ts, CustomerRowsAhead); cases get their
+ * fields checked as new cases' (cases/import.ts, CaseRowsAhead); follow-ups
+ * everything but finding their case (FollowUpRowsAhead). All against custom
+ * field definitions (and case settings) read without the lock; the
+ * chunk's transaction uses this only if it reads the same under the lock.
  */
 export async function prepareAhead(
   objectType: ImportObjectType,
@@ -117,17 +150,35 @@ export async function prepareAhead(
   services: Services,
   actor: Actor,
 ): Promise<ChunkAhead | undefined> {
-  if (objectType !== 'customers' || source.length === 0) return undefined;
-  const rows = await services.customers.importAhead(actor, customerOptions(settings, memo));
-  const cfDefs = new Map(rows.customFields.map((d) => [d.key, d]));
-  const read: ReturnType<typeof customerRow>[] = [];
-  for (let i = 0; i < source.length; i++) {
-    const r = customerRow(source[i], settings.mapping, targets, cfDefs);
-    read.push(r);
-    if (r.errors.length === 0) rows.add(r.row);
-    if (i % AHEAD_SLICE === AHEAD_SLICE - 1) await new Promise((done) => setImmediate(done));
+  if (source.length === 0) return undefined;
+  if (objectType === 'customers') {
+    const rows = await services.customers.importAhead(actor, customerOptions(settings, memo));
+    const cfDefs = new Map(rows.customFields.map((d) => [d.key, d]));
+    const read = await eachAhead(source, (src) => {
+      const r = customerRow(src, settings.mapping, targets, cfDefs);
+      if (r.errors.length === 0) rows.add(r.row);
+      return r;
+    });
+    return { source, customers: { read, rows } };
   }
-  return { source, customers: { read, rows } };
+  if (objectType === 'cases') {
+    const rows = await services.cases.importAhead(actor);
+    const cfDefs = new Map(rows.customFields.map((d) => [d.key, d]));
+    const read = await eachAhead(source, (src) => {
+      const r = caseRead(src, settings.mapping, targets, cfDefs);
+      rows.add(r.input);
+      return r;
+    });
+    return { source, cases: { read, rows } };
+  }
+  const rows = await services.cases.followUpImportAhead(actor);
+  const cfDefs = new Map(rows.customFields.map((d) => [d.key, d]));
+  const read = await eachAhead(source, (src) => {
+    const r = followUpRead(src, settings.mapping, targets, cfDefs);
+    rows.add(r.input);
+    return r;
+  });
+  return { source, followUps: { read, rows } };
 }
 
 /** A prepared importer for one chunk, inside its transaction. */
@@ -255,10 +306,7 @@ const customersFactory: Factory = async (tx, actor, settings, services, mappingT
   return {
     async plan(rows) {
       // The work done ahead holds if it was done for these rows with the definitions read now, under the lock.
-      const ahead =
-        chunkAhead?.source === rows && chunkAhead.customers?.rows.definitionsKey === importer.definitionsKey
-          ? chunkAhead.customers
-          : undefined;
+      const ahead = usableAhead(chunkAhead, chunkAhead?.customers, rows, importer.definitionsKey);
       const read = ahead ? ahead.read : rows.map((r) => customerRow(r, settings.mapping, mappingTargets, cfDefs));
       const ok = read.filter((r) => r.errors.length === 0);
       const plans = await importer.plan(
@@ -314,22 +362,63 @@ function readFields(src: SourceRow, mapping: Mapping, targets: Map<string, Targe
   return { fields, customFields: anyCustom ? customFields : undefined, columns };
 }
 
-const casesFactory: Factory = async (tx, actor, settings, services, mappingTargets) => {
+/** A case row read through the mapping: its fields, and the keys of its customer and owner (linked in the transaction). */
+interface CaseRead {
+  src: SourceRow;
+  columns: ColumnIndex;
+  input: CaseImportRow;
+  account: string | undefined;
+  email: string | undefined;
+  /** The owner cell: undefined when not mapped or blank, null when cleared. */
+  owner: string | null | undefined;
+}
+
+function caseRead(
+  src: SourceRow,
+  mapping: Mapping,
+  targets: Map<string, Target>,
+  cfDefs: Map<string, FieldDef>,
+): CaseRead {
+  const { fields: f, customFields, columns } = readFields(src, mapping, targets, cfDefs);
+  return {
+    src,
+    columns,
+    account: f['customer.accountNumber']?.trim() || undefined,
+    email: f['customer.email']?.trim().toLowerCase() || undefined,
+    owner: f.owner,
+    input: {
+      row: src.row,
+      caseNumber: f.caseNumber,
+      subject: f.subject,
+      description: f.description,
+      status: f.status,
+      priority: f.priority,
+      severity: f.severity,
+      visibility: f.visibility,
+      channel: f.channel,
+      openedAt: f.openedAt,
+      closedAt: f.closedAt,
+      customFields,
+    },
+  };
+}
+
+const casesFactory: Factory = async (tx, actor, settings, services, mappingTargets, _memo, chunkAhead) => {
   const importer = await services.cases.importer(actor, settings.mode, settings.match, tx);
   const cfDefs = new Map(importer.customFields.map((d) => [d.key, d]));
   const planned = new Map<number, PlannedCase>();
   return {
     async plan(rows) {
-      const read = rows.map((r) => ({ src: r, ...readFields(r, settings.mapping, mappingTargets, cfDefs) }));
+      // The work done ahead holds if it was done for these rows with the definitions and settings read now.
+      const ahead = usableAhead(chunkAhead, chunkAhead?.cases, rows, importer.inputsKey);
+      const read = ahead ? ahead.read : rows.map((r) => caseRead(r, settings.mapping, mappingTargets, cfDefs));
       const accounts = new Set<string>();
       const emails = new Set<string>();
       const owners = new Set<string>();
       for (const r of read) {
-        const a = r.fields['customer.accountNumber']?.trim();
-        const e = r.fields['customer.email']?.trim().toLowerCase();
-        const o = r.fields.owner?.trim().toLowerCase();
-        if (a) accounts.add(a);
-        if (e) emails.add(e);
+        const o = r.owner?.trim().toLowerCase();
+        if (r.account) accounts.add(r.account);
+        if (r.email) emails.add(r.email);
         if (o) owners.add(o);
       }
       const customers = await services.customers.idsByKeys(
@@ -339,11 +428,10 @@ const casesFactory: Factory = async (tx, actor, settings, services, mappingTarge
       );
       const ownerIds = await services.users.activeIdsByEmail([...owners], tx);
       const out: RowPlan[] = [];
-      const input: CaseImportRow[] = [];
+      const linked: LinkedCaseRow[] = [];
       for (const r of read) {
         const errors: RowError[] = [];
-        const a = r.fields['customer.accountNumber']?.trim();
-        const e = r.fields['customer.email']?.trim().toLowerCase();
+        const { account: a, email: e } = r;
         const byA = a ? customers.byAccountNumber.get(a) : undefined;
         const byE = e ? customers.byEmail.get(e) : undefined;
         if (a && !byA)
@@ -359,7 +447,7 @@ const casesFactory: Factory = async (tx, actor, settings, services, mappingTarge
               message: 'belongs to another customer than the account number',
             }),
           );
-        const o = r.fields.owner;
+        const o = r.owner;
         const ownerKey = o?.trim().toLowerCase();
         const ownerId = ownerKey ? ownerIds.get(ownerKey) : o === null ? null : undefined;
         if (ownerKey && !ownerId)
@@ -368,25 +456,9 @@ const casesFactory: Factory = async (tx, actor, settings, services, mappingTarge
           out.push({ row: r.src.row, outcome: 'failed', errors, claims: [], record: null });
           continue;
         }
-        const f = r.fields;
-        input.push({
-          row: r.src.row,
-          customerId: byA ?? byE ?? null,
-          caseNumber: f.caseNumber,
-          subject: f.subject,
-          description: f.description,
-          status: f.status,
-          priority: f.priority,
-          severity: f.severity,
-          visibility: f.visibility,
-          channel: f.channel,
-          ownerId,
-          openedAt: f.openedAt,
-          closedAt: f.closedAt,
-          customFields: r.customFields,
-        });
+        linked.push({ input: r.input, customerId: byA ?? byE ?? null, ownerId });
       }
-      const plans = await importer.plan(input, tx);
+      const plans = await importer.plan(linked, ahead?.rows, tx);
       const columnsOf = new Map(read.map((r) => [r.src.row, r.columns]));
       for (const p of plans) {
         planned.set(p.row, p);
@@ -412,26 +484,49 @@ const casesFactory: Factory = async (tx, actor, settings, services, mappingTarge
   };
 };
 
-const followUpsFactory: Factory = async (tx, actor, settings, services, mappingTargets) => {
+/** A follow-up row read through the mapping. */
+interface FollowUpRead {
+  columns: ColumnIndex;
+  input: FollowUpImportRow;
+}
+
+function followUpRead(
+  src: SourceRow,
+  mapping: Mapping,
+  targets: Map<string, Target>,
+  cfDefs: Map<string, FieldDef>,
+): FollowUpRead {
+  const { fields: f, customFields, columns } = readFields(src, mapping, targets, cfDefs);
+  return {
+    columns,
+    input: {
+      row: src.row,
+      caseNumber: f.caseNumber,
+      kind: f.kind,
+      direction: f.direction,
+      visibility: f.visibility,
+      body: f.body,
+      authorName: f.authorName,
+      authorType: f.authorType,
+      createdAt: f.createdAt,
+      customFields,
+    },
+  };
+}
+
+const followUpsFactory: Factory = async (tx, actor, settings, services, mappingTargets, _memo, chunkAhead) => {
   const importer = await services.cases.followUpImporter(actor, settings.mode === 'upsert' ? 'upsert' : 'create', tx);
   const cfDefs = new Map(importer.customFields.map((d) => [d.key, d]));
   const planned = new Map<number, PlannedFollowUp>();
   return {
     async plan(rows) {
-      const read = rows.map((r) => ({ src: r, ...readFields(r, settings.mapping, mappingTargets, cfDefs) }));
-      const input: FollowUpImportRow[] = read.map((r) => ({
-        row: r.src.row,
-        caseNumber: r.fields.caseNumber,
-        kind: r.fields.kind,
-        direction: r.fields.direction,
-        visibility: r.fields.visibility,
-        body: r.fields.body,
-        authorName: r.fields.authorName,
-        authorType: r.fields.authorType,
-        createdAt: r.fields.createdAt,
-        customFields: r.customFields,
-      }));
-      const plans = await importer.plan(input, tx);
+      const ahead = usableAhead(chunkAhead, chunkAhead?.followUps, rows, importer.inputsKey);
+      const read = ahead ? ahead.read : rows.map((r) => followUpRead(r, settings.mapping, mappingTargets, cfDefs));
+      const plans = await importer.plan(
+        read.map((r) => r.input),
+        ahead?.rows,
+        tx,
+      );
       return plans.map((p, i): RowPlan => {
         planned.set(p.row, p);
         if (p.outcome === 'failed') {
