@@ -259,12 +259,9 @@ export function interactionConditions(f: InteractionFilter, arg: (v: unknown) =>
     w.push(`extract(hour FROM i.started_at AT TIME ZONE ${arg(f.hour.tz)}::text) = ${arg(f.hour.hour)}::int`);
   }
   if (f.repeatWithinDays !== undefined) {
-    const days = arg(f.repeatWithinDays);
-    const window = `j.direction = 'inbound' AND j.started_at < i.started_at
-      AND j.started_at >= i.started_at - make_interval(days => ${days}::int)`;
-    w.push(`i.direction = 'inbound' AND (
-      (i.customer_id IS NOT NULL AND EXISTS (SELECT 1 FROM interactions j WHERE j.customer_id = i.customer_id AND ${window}))
-      OR (i.from_address IS NOT NULL AND EXISTS (SELECT 1 FROM interactions j WHERE j.from_address = i.from_address AND ${window})))`);
+    // The same caller's previous inbound interaction, kept on the row (migration 1640), within the days.
+    w.push(`i.direction = 'inbound' AND i.previous_inbound_at IS NOT NULL
+      AND i.previous_inbound_at >= i.started_at - make_interval(days => ${arg(f.repeatWithinDays)}::int)`);
   }
   if (f.wrappedUp !== undefined) w.push(`i.disposition IS ${f.wrappedUp ? 'NOT ' : ''}NULL`);
   return w;
