@@ -94,16 +94,19 @@ BEGIN
 END
 $$;
 
--- Existing rows: the latest earlier start per customer and per from address
--- (peers at the same start excluded: strictly earlier), the later of the two.
+-- Existing rows: the latest start per customer and per from address up to a
+-- microsecond (the resolution of timestamptz) before the row's (strictly
+-- earlier), the later of the two. A frame from the partition's start grows
+-- row by row, so each pass is one sort and a scan (an EXCLUDE clause would
+-- recompute every frame: quadratic in a partition's size).
 UPDATE interactions i SET previous_inbound_at = p.prev
 FROM (SELECT id, greatest(
         CASE WHEN customer_id IS NOT NULL THEN max(started_at) OVER (
           PARTITION BY customer_id ORDER BY started_at
-          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP) END,
+          RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL '1 microsecond' PRECEDING) END,
         CASE WHEN from_address IS NOT NULL THEN max(started_at) OVER (
           PARTITION BY from_address ORDER BY started_at
-          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP) END) AS prev
+          RANGE BETWEEN UNBOUNDED PRECEDING AND INTERVAL '1 microsecond' PRECEDING) END) AS prev
       FROM interactions WHERE direction = 'inbound') p
 WHERE i.id = p.id AND p.prev IS NOT NULL;
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../clock.js';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
@@ -227,6 +228,35 @@ it(
     );
   },
 );
+
+it('the migration fills the same values for existing rows', async () => {
+  // Its backfill statement, run again over the operations' rows (kept in this file's database), in a transaction undone.
+  const migration = readFileSync(
+    new URL('../../db/migrations/1640_interactions_previous_inbound.sql', import.meta.url),
+    'utf8',
+  );
+  const existing = migration.slice(migration.indexOf('-- Existing rows'));
+  const backfill = existing.slice(existing.indexOf('UPDATE interactions'));
+  const statement = backfill.slice(0, backfill.indexOf(';'));
+  const fresh = await t.db.query<{ id: string; prev: Date | null }>(FROM_SCRATCH);
+  expect(fresh.filter((r) => r.prev !== null).length).toBeGreaterThan(0);
+  await t.db
+    .transaction(async (tx) => {
+      await tx.query('UPDATE interactions SET previous_inbound_at = NULL');
+      await tx.query(statement);
+      const filled = await tx.query<{ id: string; prev: Date | null }>(
+        `SELECT id, previous_inbound_at AS prev FROM interactions ORDER BY id`,
+      );
+      expect(filled).toEqual(fresh);
+      throw new Undo();
+    })
+    .catch((e: unknown) => {
+      if (!(e instanceof Undo)) throw e;
+    });
+  await compare();
+});
+
+class Undo extends Error {}
 
 it('repeat callers in the report equal the former probe and their list', { timeout: 120_000 }, async () => {
   // After the operations above (kept in this file's database), over zones and days.
