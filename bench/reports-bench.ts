@@ -10,12 +10,19 @@
  *   - the write path with the rollup triggers disabled next to enabled: concurrent
  *     writers each opening a case, closing it and reassigning it (CasesService),
  *     rounds alternated so the machine's load falls on both alike.
+ *   - the repeat-caller count from the stored gap (interactions.previous_inbound_at,
+ *     migration 1640) next to the per-interaction probe it replaced, runs alternated;
+ *     and the interactions' write cost with the gap's triggers off and on: a bulk
+ *     insert of --bulk rows in one statement and single-row inserts by concurrent
+ *     writers, rounds alternated.
  *
  *   npx tsx bench/reports-bench.ts                # generate (once) and measure
  *   npx tsx bench/reports-bench.ts --reuse        # measure again on the kept data
  *
  * Options: --cases 200000 --interactions 500000 --runs 15 --fresh
  * --writers 8 --writes 40 (per writer and round) --rounds 3 --db sb_bench_reports
+ * --only <text> (measure only the subjects whose name contains it; with "interactions",
+ * only the interactions' parts) --bulk 20000
  * --pg postgres://postgres@127.0.0.1:5432/postgres (the benchmark's own database
  * is kept between runs). docs/reports.md, "Speed".
  */
@@ -27,6 +34,7 @@ import { openPostgres, type Db } from '../src/db/adapter.js';
 import { migrate } from '../src/db/migrate.js';
 import { systemActor, type Actor } from '../src/http/actor.js';
 import { CasesService } from '../src/modules/cases/service.js';
+import { interactionConditions } from '../src/modules/interactions/store.js';
 import { ReportsService } from '../src/modules/reports/service.js';
 import { UsersService } from '../src/modules/users/service.js';
 import { loadConfig } from '../src/config.js';
@@ -43,6 +51,8 @@ const { values: args } = parseArgs({
     writes: { type: 'string', default: '40' },
     rounds: { type: 'string', default: '3' },
     db: { type: 'string', default: 'sb_bench_reports' },
+    only: { type: 'string', default: '' },
+    bulk: { type: 'string', default: '20000' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
 });
@@ -161,7 +171,7 @@ async function main() {
     ['wallboard', () => reports.wallboard(actor, { tz: 'Europe/Paris' })],
   ];
   const rows: string[] = [];
-  for (const [name, fn] of subjects) {
+  for (const [name, fn] of subjects.filter(([name]) => name.includes(args.only!))) {
     await fn(); // warm-up
     const ms: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -186,7 +196,9 @@ async function main() {
     `Rollup rows per 90 days: ${size.rows_opened} for ${size.opened} cases opened, ${size.rows_closed} for ${size.closed} closed`,
   );
 
-  const writeRows = await writePath(db, cases, actor);
+  const repeatRows = args.only && !'interactions'.includes(args.only) ? [] : await repeatCount(db, q.tz);
+  const interactionWriteRows = args.only && !'interactions'.includes(args.only) ? [] : await interactionWrites(db);
+  const writeRows = args.only ? [] : await writePath(db, cases, actor);
   const load1 = os.loadavg();
   log('');
   log(
@@ -199,10 +211,144 @@ async function main() {
   log('|---|---|---|');
   for (const r of rows) log(r);
   log('');
+  log('| repeat callers (7 days), 90-day range | median ms | p95 ms |');
+  log('|---|---|---|');
+  for (const r of repeatRows) log(r);
+  log('');
+  log('| interactions written | median ms | p95 ms | rows/s |');
+  log('|---|---|---|---|');
+  for (const r of interactionWriteRows) log(r);
+  log('');
   log('| write path (open + close + reassign one case) | median ms | p95 ms | cases/s |');
   log('|---|---|---|---|');
   for (const r of writeRows) log(r);
   await db.close();
+}
+
+const stats = (xs: number[]) => {
+  const ms = [...xs].sort((a, b) => a - b);
+  return { med: ms[Math.floor(ms.length / 2)], p95: ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.95))] };
+};
+
+/**
+ * The repeat-caller count of the last 90 days as the report counts it now (the
+ * stored gap, interactionConditions) and as it was counted before migration
+ * 1640 (two index probes per inbound interaction), runs alternated.
+ */
+async function repeatCount(db: Db, tz: string): Promise<string[]> {
+  const range = `i.started_at >= now() - interval '90 days' AND i.started_at < now()`;
+  const gap = `SELECT count(*)::int AS n FROM interactions i WHERE ${range} AND ${interactionConditions({ repeatWithinDays: 7 }, () => '7').join(' AND ')}`;
+  const window = `j.direction = 'inbound' AND j.started_at < i.started_at
+      AND j.started_at >= i.started_at - make_interval(days => 7)`;
+  const probe = `SELECT count(*)::int AS n FROM interactions i WHERE ${range} AND i.direction = 'inbound' AND (
+      (i.customer_id IS NOT NULL AND EXISTS (SELECT 1 FROM interactions j WHERE j.customer_id = i.customer_id AND ${window}))
+      OR (i.from_address IS NOT NULL AND EXISTS (SELECT 1 FROM interactions j WHERE j.from_address = i.from_address AND ${window})))`;
+  const subjects = [
+    ['per-interaction probe (before migration 1640)', probe],
+    ['stored gap (previous_inbound_at)', gap],
+  ] as const;
+  const ms: number[][] = [[], []];
+  const counts = new Set<number>();
+  await db.transaction(async (tx) => {
+    await tx.query(`SET LOCAL TIME ZONE '${tz}'`);
+    for (const [, sql] of subjects) await tx.query(sql); // warm-up
+    for (let i = 0; i < RUNS; i++) {
+      for (const [k, [, sql]] of subjects.entries()) {
+        const t = performance.now();
+        const [{ n }] = await tx.query<{ n: number }>(sql);
+        ms[k].push(performance.now() - t);
+        counts.add(n);
+      }
+    }
+  });
+  if (counts.size !== 1) throw new Error(`the two counts differ: ${[...counts].join(', ')}`);
+  return subjects.map(([name], k) => {
+    const { med, p95 } = stats(ms[k]);
+    log(`repeat callers, ${name}: median ${med.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (count ${[...counts][0]})`);
+    return `| ${name} | ${med.toFixed(1)} | ${p95.toFixed(1)} |`;
+  });
+}
+
+/**
+ * The interactions' write cost with the stored gap's triggers (migration 1640)
+ * disabled and enabled, rounds alternated off, on, off, on…: a bulk insert of
+ * BULK interactions in one statement (an import: times over the year, the
+ * generated callers' numbers and customers, so they land among existing calls),
+ * and WRITERS concurrent writers inserting one interaction per statement. The
+ * rows are deleted after each round with the triggers in the round's state (the
+ * append-only guard lifted for that), so the stored gaps stay exact.
+ */
+async function interactionWrites(db: Db): Promise<string[]> {
+  const bulk = Number(args.bulk);
+  const writers = Number(args.writers);
+  const writes = Number(args.writes);
+  const gapTriggers = [
+    'interactions_previous_new',
+    'interactions_previous_insert',
+    'interactions_previous_update',
+    'interactions_previous_delete',
+  ];
+  const triggers = async (on: boolean) =>
+    db.exec(
+      gapTriggers.map((name) => `ALTER TABLE interactions ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${name};`).join('\n'),
+    );
+  const insert = (rows: number, seed: number) => `
+    INSERT INTO interactions (channel, direction, from_address, customer_id, match_result, state, started_at, notes)
+    SELECT 'phone', CASE WHEN g % 4 = 0 THEN 'outbound' ELSE 'inbound' END,
+           '+1555' || lpad(((g * 7919 + ${seed}) % 60000)::text, 7, '0'),
+           CASE WHEN g % 5 = 0 THEN NULL ELSE (SELECT id FROM customers WHERE account_number = 'R' || (1 + (g * 104729 + ${seed}) % 20000)) END,
+           CASE WHEN g % 5 = 0 THEN 'not_found' ELSE 'found' END, 'active',
+           now() - random() * interval '${DAYS} days', 'bench write'
+    FROM generate_series(1, ${rows}) g`;
+  const results = {
+    bulk: { off: [] as number[], on: [] as number[] },
+    single: { off: [] as number[], on: [] as number[] },
+  };
+  const elapsed = { off: 0, on: 0 };
+  try {
+    for (let round = 0; round < Number(args.rounds) * 2; round++) {
+      const mode = round % 2 === 0 ? 'off' : 'on';
+      await triggers(mode === 'on');
+      let t = performance.now();
+      await db.exec(insert(bulk, round));
+      results.bulk[mode].push(performance.now() - t);
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: writers }, async (_, w) => {
+          for (let i = 0; i < writes; i++) {
+            t = performance.now();
+            await db.exec(insert(1, round * 1000 + w * 100 + i));
+            results.single[mode].push(performance.now() - t);
+          }
+        }),
+      );
+      elapsed[mode] += performance.now() - t0;
+      await db.transaction(async (tx) => {
+        await tx.exec('ALTER TABLE interactions DISABLE TRIGGER interactions_append_only');
+        await tx.exec(`DELETE FROM interactions WHERE notes = 'bench write'`);
+        await tx.exec('ALTER TABLE interactions ENABLE TRIGGER interactions_append_only');
+      });
+    }
+  } finally {
+    await triggers(true);
+  }
+  const out: string[] = [];
+  for (const mode of ['off', 'on'] as const) {
+    const b = stats(results.bulk[mode]);
+    const name = `gap triggers ${mode}: ${bulk} rows in one statement, ${results.bulk[mode].length} rounds`;
+    log(
+      `${name}: median ${b.med.toFixed(1)} ms, p95 ${b.p95.toFixed(1)} ms, ${((bulk / b.med) * 1000).toFixed(0)} rows/s`,
+    );
+    out.push(`| ${name} | ${b.med.toFixed(1)} | ${b.p95.toFixed(1)} | ${((bulk / b.med) * 1000).toFixed(0)} |`);
+  }
+  for (const mode of ['off', 'on'] as const) {
+    const s1 = stats(results.single[mode]);
+    const rate = (results.single[mode].length / elapsed[mode]) * 1000;
+    const name = `gap triggers ${mode}: one row per statement, ${writers} writers, ${results.single[mode].length} rows`;
+    log(`${name}: median ${s1.med.toFixed(1)} ms, p95 ${s1.p95.toFixed(1)} ms, ${rate.toFixed(0)} rows/s`);
+    out.push(`| ${name} | ${s1.med.toFixed(1)} | ${s1.p95.toFixed(1)} | ${rate.toFixed(0)} |`);
+  }
+  return out;
 }
 
 /**
