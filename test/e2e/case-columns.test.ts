@@ -68,7 +68,7 @@ describe('Cases list columns and custom field filters (browser)', () => {
     const filters = page.getByRole('search');
     await filters.getByLabel('Owner').selectOption('');
     await filters.getByLabel('Tags').fill('columns-e2e');
-    await expect.poll(() => rows().count()).toBe(3);
+    await expect.poll(() => rows().count(), { timeout: 15_000 }).toBe(3);
     expect(await headers()).toEqual(['Case', 'Subject', 'Status', 'Priority', 'Severity', 'Owner', 'Tags', 'Opened']);
 
     await page.getByRole('button', { name: 'Columns' }).click();
