@@ -96,6 +96,14 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
     handling: 'none',
     note: 'counts of cases per quarter hour and filter values (no ids of customers or cases)',
   },
+  case_rollups_coarse: {
+    handling: 'none',
+    note: 'counts of cases per quarter hour and one filter value (no ids of customers or cases)',
+  },
+  case_backlog: {
+    handling: 'none',
+    note: 'counts of open cases per day opened, status, priority and privacy (no ids of customers or cases)',
+  },
   notifications: { handling: 'deleted', note: 'staff notices about their records (titles name a case subject)' },
   idempotency_keys: { handling: 'deleted', note: 'stored API answers (kept 24 h) that name them' },
   webhook_events: { handling: 'deleted', note: 'outgoing webhook bodies naming them (their deliveries go too)' },

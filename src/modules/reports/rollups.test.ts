@@ -11,7 +11,8 @@ import { ReportsService } from './service.js';
  * including close and reopen, reassign, priority, severity and privacy changes,
  * staff follow-ups, customer merge, erasure, case deletion), a status moved to
  * the other category, and times rewritten as an import does, the rollup rows
- * (case_rollups, migration 1620) equal a recomputation from scratch with plain
+ * (case_rollups, migration 1620, case_rollups_coarse, 1650, and case_backlog, 1651) equal
+ * a recomputation from scratch with plain
  * SQL over cases, case_follow_ups and case_reopens. The runs share this file's
  * database and each compares the whole table, so a failure is the first failing
  * run: fast-check's shrunk counterexample (replayed on top of it) may not be the cause.
@@ -179,17 +180,69 @@ const FROM_SCRATCH = `
          count(*) FILTER (WHERE EXISTS (SELECT 1 FROM case_reopens r WHERE r.case_id = c.id))::int
   FROM cases c WHERE c.closed_at IS NOT NULL GROUP BY 2, 3, 4, 5, 6, 7, 8, 9`;
 
+const COARSE_KEY = `dim, kind, slot, visibility, channel, priority, severity, status, is_open`;
+
+/** The coarse rollup (case_rollups_coarse, migration 1650) recomputed from the raw rows: one filter column at a time. */
+const COARSE_FROM_SCRATCH = `
+  WITH f AS (
+    SELECT 'opened' AS kind, date_bin('15 minutes', c.opened_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS slot,
+           c.visibility, c.channel, c.priority, c.severity, c.status, c.is_open, 0 AS one_response, 0 AS reopened
+    FROM cases c
+    UNION ALL
+    SELECT 'closed', date_bin('15 minutes', c.closed_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), c.visibility,
+           c.channel, c.priority, c.severity, c.status, c.is_open,
+           CASE WHEN (SELECT count(*) FROM case_follow_ups u WHERE u.case_id = c.id
+                      AND u.author_type = 'user' AND u.visibility = 'public') = 1 THEN 1 ELSE 0 END,
+           CASE WHEN EXISTS (SELECT 1 FROM case_reopens r WHERE r.case_id = c.id) THEN 1 ELSE 0 END
+    FROM cases c WHERE c.closed_at IS NOT NULL)
+  SELECT 'all' AS dim, kind, slot, visibility, NULL::text AS channel, NULL::text AS priority, NULL::text AS severity,
+         NULL::text AS status, NULL::boolean AS is_open,
+         count(*)::int AS cases, sum(one_response)::int AS one_response, sum(reopened)::int AS reopened
+  FROM f GROUP BY kind, slot, visibility
+  UNION ALL
+  SELECT 'channel', kind, slot, visibility, channel, NULL, NULL, NULL, NULL, count(*)::int, sum(one_response)::int,
+         sum(reopened)::int
+  FROM f GROUP BY kind, slot, visibility, channel
+  UNION ALL
+  SELECT 'priority', kind, slot, visibility, NULL, priority, NULL, NULL, NULL, count(*)::int, sum(one_response)::int,
+         sum(reopened)::int
+  FROM f GROUP BY kind, slot, visibility, priority
+  UNION ALL
+  SELECT 'severity', kind, slot, visibility, NULL, NULL, severity, NULL, NULL, count(*)::int, sum(one_response)::int,
+         sum(reopened)::int
+  FROM f GROUP BY kind, slot, visibility, severity
+  UNION ALL
+  SELECT 'status', kind, slot, visibility, NULL, NULL, NULL, status, is_open, count(*)::int, sum(one_response)::int,
+         sum(reopened)::int
+  FROM f GROUP BY kind, slot, visibility, status, is_open`;
+
 async function compare() {
-  const rows = async (sql: string) =>
-    (await t.db.query<Record<string, unknown>>(`SELECT * FROM (${sql}) x ORDER BY ${KEY}`)).map((r) => ({
+  const rows = async (sql: string, key: string) =>
+    (await t.db.query<Record<string, unknown>>(`SELECT * FROM (${sql}) x ORDER BY ${key}`)).map((r) => ({
       ...r,
       slot: (r.slot as Date).toISOString(),
     }));
   const [rolled, fresh] = [
-    await rows(`SELECT ${KEY}, cases, one_response, reopened FROM case_rollups`),
-    await rows(FROM_SCRATCH),
+    await rows(`SELECT ${KEY}, cases, one_response, reopened FROM case_rollups`, KEY),
+    await rows(FROM_SCRATCH, KEY),
   ];
   expect(rolled).toEqual(fresh);
+  const [coarse, coarseFresh] = [
+    await rows(`SELECT ${COARSE_KEY}, cases, one_response, reopened FROM case_rollups_coarse`, COARSE_KEY),
+    await rows(COARSE_FROM_SCRATCH, COARSE_KEY),
+  ];
+  expect(coarse).toEqual(coarseFresh);
+  // The backlog (case_backlog, migration 1651): open cases per UTC day opened, visibility, status, priority, no owner.
+  const BACKLOG_KEY = 'opened_on, visibility, status, priority, unassigned';
+  const backlog = async (sql: string) =>
+    t.db.query<Record<string, unknown>>(`SELECT * FROM (${sql}) x ORDER BY ${BACKLOG_KEY}`);
+  expect(await backlog(`SELECT ${BACKLOG_KEY}, cases FROM case_backlog`)).toEqual(
+    await backlog(
+      `SELECT (opened_at AT TIME ZONE 'UTC')::date AS opened_on, visibility, status, priority,
+              owner_id IS NULL AS unassigned, count(*)::int AS cases
+       FROM cases WHERE is_open GROUP BY 1, 2, 3, 4, 5`,
+    ),
+  );
 }
 
 it(
@@ -206,7 +259,7 @@ it(
   },
 );
 
-it('the cases report from the rollups equals the same report from the raw rows', { timeout: 120_000 }, async () => {
+it('the cases report from the rollups equals the same report from the raw rows', { timeout: 240_000 }, async () => {
   // After the operations above (kept in this file's database): zones with
   // quarter-hour offsets, bucket sizes, filters, and a viewer without private cases.
   const clock = new ManualClock(new Date());
@@ -223,6 +276,11 @@ it('the cases report from the rollups equals the same report from the raw rows',
     { ownerId: owners[1]! },
     { status: 'open,resolved', priority: 'low,high' },
     { channel: 'phone,web' },
+    // One filter each: answered from the coarse rollup (migration 1650).
+    { status: 'open' },
+    { status: 'closed,pending' },
+    { priority: 'low,urgent' },
+    { severity: 'major' },
   ];
   for (const tz of ['UTC', 'Asia/Kathmandu', 'America/St_Johns', 'Australia/Lord_Howe']) {
     for (const bucket of ['day', 'week'] as const) {
@@ -231,6 +289,29 @@ it('the cases report from the rollups equals the same report from the raw rows',
           const q = { from: day(-6), to: day(6), tz, bucket, ...f };
           expect(await rolled.cases(actor, q), JSON.stringify(q)).toEqual(await raw.cases(actor, q));
         }
+      }
+    }
+  }
+});
+
+it('the backlog from case_backlog equals the backlog read from the open cases', { timeout: 120_000 }, async () => {
+  // Clocks near the cases' times (opened around the app's clock, 2026-04-02, moved by up to two days), so the
+  // age bands' bounds fall inside days that hold cases; and the real now, where every case is older than 30 days.
+  const all = systemActor();
+  const publicOnly: Actor = {
+    ...all,
+    privileges: new Set([...all.privileges].filter((x) => x !== 'cases.viewPrivate')),
+  };
+  const filters = [{}, { status: 'pending' }, { priority: 'low,high' }, { status: 'open', priority: 'urgent' }];
+  for (const now of ['2026-04-02T12:00:00Z', '2026-04-03T05:17:42Z', '2026-04-05T23:59:30Z', '2026-04-09T13:00:00Z']) {
+    const clock = new ManualClock(new Date(now));
+    const rolled = new ReportsService(t.db, clock, null);
+    const raw = new ReportsService(t.db, clock, null, false);
+    for (const f of filters) {
+      for (const actor of [all, publicOnly]) {
+        const q = { tz: 'UTC', ...f };
+        const label = JSON.stringify({ now, ...q });
+        expect((await rolled.cases(actor, q)).backlog, label).toEqual((await raw.cases(actor, q)).backlog);
       }
     }
   }

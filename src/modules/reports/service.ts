@@ -93,6 +93,11 @@ export class ReportsService {
     private readonly hub: EventHub | null,
     /** false: every figure from the raw rows, as before the rollups (bench/reports-bench.ts compares the two). */
     private readonly useRollups = true,
+    /**
+     * false: the fine rollup (case_rollups) for every view and the backlog from the open cases, as before
+     * migrations 1650 and 1651 (bench/reports-bench.ts compares the two).
+     */
+    private readonly useCoarseRollups = true,
   ) {}
 
   // ------------------------------------------------------------------ cases
@@ -130,32 +135,23 @@ export class ReportsService {
         if (band.fromDays !== null) f.openedTo = iso(new Date(now.getTime() - band.fromDays * DAY_MS));
         return { key: band.key, f };
       });
-      const p: unknown[] = [];
-      const w = caseConditions(openFilter, p);
-      const bandSql = bands.map(({ f }, i) => {
-        const cond: string[] = [];
-        if (f.openedFrom) cond.push(`c.opened_at >= ${add(p, f.openedFrom)}::timestamptz`);
-        if (f.openedTo) cond.push(`c.opened_at < ${add(p, f.openedTo)}::timestamptz`);
-        return `count(*) FILTER (WHERE ${cond.join(' AND ')})::int AS b${i}`;
-      });
-      const rows = await q.query<Record<string, number | string | null> & { n: number; gs: number; gp: number }>(
-        `SELECT c.status AS s, c.priority AS pr, GROUPING(c.status)::int AS gs, GROUPING(c.priority)::int AS gp,
-                count(*)::int AS n, count(*) FILTER (WHERE c.owner_id IS NULL)::int AS unassigned, ${bandSql.join(', ')}
-         FROM cases c WHERE ${where(w)}
-         GROUP BY GROUPING SETS ((c.status), (c.priority), ())`,
-        p,
-      );
-      const byN = (a: { n: number }, b: { n: number }) => b.n - a.n;
+      const rows =
+        this.useRollups && this.useCoarseRollups && backlogRolledUp(openFilter)
+          ? await this.backlogFromRollup(q, openFilter, bands, now)
+          : await this.backlogFromCases(q, openFilter, bands);
+      // Most cases first; ties by key, so the order does not depend on how the rows were read.
+      const byN = (key: 's' | 'pr') => (a: BacklogRow, b: BacklogRow) =>
+        b.n - a.n || String(a[key]).localeCompare(String(b[key]));
       backlog.byStatus = rows
         .filter((r) => r.gs === 0)
-        .sort(byN)
+        .sort(byN('s'))
         .map((r) => ({
           key: r.s as string,
           value: caseFigure(r.n, { ...openFilter, status: { open: false, closed: false, keys: [r.s as string] } }),
         }));
       backlog.byPriority = rows
         .filter((r) => r.gp === 0)
-        .sort(byN)
+        .sort(byN('pr'))
         .map((r) => ({ key: r.pr as string, value: caseFigure(r.n, { ...openFilter, priorities: [r.pr as string] }) }));
       const all = rows.find((r) => r.gs === 1 && r.gp === 1);
       backlog.byAge = bands.map(({ key, f }, i) => ({ key, value: caseFigure(Number(all?.[`b${i}`] ?? 0), f) }));
@@ -200,6 +196,77 @@ export class ReportsService {
     };
   }
 
+  /** The backlog's counts from the open cases: per status, per priority, and the totals with the age bands. */
+  private async backlogFromCases(q: Queryable, openFilter: CaseFilter, bands: { f: CaseFilter }[]) {
+    const p: unknown[] = [];
+    const w = caseConditions(openFilter, p);
+    const bandSql = bands.map(
+      ({ f }, i) => `count(*) FILTER (WHERE ${bandCondition(f, 'c.opened_at', p)})::int AS b${i}`,
+    );
+    return q.query<BacklogRow>(
+      `SELECT c.status AS s, c.priority AS pr, GROUPING(c.status)::int AS gs, GROUPING(c.priority)::int AS gp,
+              count(*)::int AS n, count(*) FILTER (WHERE c.owner_id IS NULL)::int AS unassigned, ${bandSql.join(', ')}
+       FROM cases c WHERE ${where(w)}
+       GROUP BY GROUPING SETS ((c.status), (c.priority), ())`,
+      p,
+    );
+  }
+
+  /**
+   * The same counts from case_backlog (migration 1651: open cases per UTC day
+   * opened, visibility, status, priority, owner or none). A day no band bound
+   * falls in lies wholly in one band; the cases of the (at most four) days a
+   * bound falls in are read themselves, so the bands stay exact to the second.
+   */
+  private async backlogFromRollup(q: Queryable, openFilter: CaseFilter, bands: { f: CaseFilter }[], now: Date) {
+    // The UTC days holding a band bound (now − 1, 3, 7, 30 days).
+    const edges = [
+      ...new Set(
+        AGE_BANDS.flatMap((b) => (b.toDays === null ? [] : [iso(new Date(now.getTime() - b.toDays * DAY_MS))])).map(
+          (t) => t.slice(0, 10),
+        ),
+      ),
+    ];
+    const p: unknown[] = [];
+    const w = caseConditions(openFilter, p);
+    const edgeDays = add(p, edges);
+    const bandSql = bands.map(
+      ({ f }, i) => `coalesce(sum(c.cases) FILTER (WHERE ${bandCondition(f, 'c.day_start', p)}), 0)::int AS b${i}`,
+    );
+    const rows = await q.query<BacklogRow>(
+      `SELECT c.status AS s, c.priority AS pr, GROUPING(c.status)::int AS gs, GROUPING(c.priority)::int AS gp,
+              sum(c.cases)::int AS n, coalesce(sum(c.cases) FILTER (WHERE c.unassigned), 0)::int AS unassigned,
+              ${bands.map((_, i) => `sum(c.b${i})::int AS b${i}`).join(', ')}
+       FROM (SELECT c.status, c.priority, c.unassigned, c.cases, ${bands.map((_, i) => `0 AS b${i}`).join(', ')}
+             FROM (SELECT b.*, true AS is_open FROM case_backlog b) c WHERE ${where(w)}
+             UNION ALL
+             SELECT NULL, NULL, NULL, 0, ${bandSql.join(', ')}
+             FROM (SELECT b.*, true AS is_open, b.opened_on::timestamp AT TIME ZONE 'UTC' AS day_start
+                   FROM case_backlog b) c
+             WHERE NOT c.opened_on = ANY(${edgeDays}::date[]) AND ${where(w)}) c
+       GROUP BY GROUPING SETS ((c.status), (c.priority), ())
+       HAVING GROUPING(c.status) = 1 AND GROUPING(c.priority) = 1 OR count(c.status) > 0`,
+      p,
+    );
+    // The cases opened on the edge days, counted into their bands one by one.
+    const ep: unknown[] = [];
+    const ew = caseConditions(openFilter, ep);
+    const spans = edges.map(
+      (d) =>
+        `(c.opened_at >= ${add(ep, `${d}T00:00:00Z`)}::timestamptz AND c.opened_at < ${add(ep, `${shiftDays(d, 1)}T00:00:00Z`)}::timestamptz)`,
+    );
+    const edgeBands = bands.map(
+      ({ f }, i) => `count(*) FILTER (WHERE ${bandCondition(f, 'c.opened_at', ep)})::int AS b${i}`,
+    );
+    const [edge] = await q.query<Record<string, number>>(
+      `SELECT ${edgeBands.join(', ')} FROM cases c WHERE ${where([...ew, `(${spans.join(' OR ')})`])}`,
+      ep,
+    );
+    const all = rows.find((r) => r.gs === 1 && r.gp === 1);
+    if (all) bands.forEach((_, i) => (all[`b${i}`] = Number(all[`b${i}`] ?? 0) + edge[`b${i}`]));
+    return rows;
+  }
+
   /** Of the cases closed in the range: how many, with exactly one staff response, reopened before (raw rows). */
   private async closedRates(q: Queryable, closedF: CaseFilter): Promise<ClosedRates> {
     const p: unknown[] = [];
@@ -216,10 +283,12 @@ export class ReportsService {
 
   /**
    * Opened and closed per bucket, and the closed cases' rates, from the rollups
-   * (case_rollups, migration 1620) instead of the cases: one row per slot and
-   * combination of filter columns. Its columns carry the cases' names, so the
-   * case list's own filter builder (caseConditions, on the filter columns only)
-   * selects the rows, and a figure and its list still cannot drift apart.
+   * instead of the cases: the coarse one (case_rollups_coarse, migration 1650:
+   * per slot and one filter column) when the view has at most one filter and no
+   * owner, else the fine one (case_rollups, migration 1620: per slot and
+   * combination of every filter column). Their columns carry the cases' names,
+   * so the case list's own filter builder (caseConditions, on the filter columns
+   * only) selects the rows, and a figure and its list still cannot drift apart.
    */
   private async rolledUp(
     q: Queryable,
@@ -228,13 +297,15 @@ export class ReportsService {
   ): Promise<{ opened: Series; closed: Series; rates: ClosedRates }> {
     const p: unknown[] = [];
     const w = caseConditions(base, p);
+    const dim = this.useCoarseRollups ? coarseDim(base) : null;
+    if (dim) w.push(`c.dim = ${add(p, dim)}::text`);
     const k = bucketKey('c.slot', p, range);
     const from = add(p, range.start);
     const to = add(p, range.end);
     const rows = await q.query<{ k: string; kind: 'opened' | 'closed'; n: number; fcr: number; reopened: number }>(
       `SELECT ${k} AS k, c.kind, sum(c.cases)::int AS n, sum(c.one_response)::int AS fcr,
               sum(c.reopened)::int AS reopened
-       FROM case_rollups c
+       FROM ${dim ? 'case_rollups_coarse' : 'case_rollups'} c
        WHERE c.kind IN ('opened', 'closed') AND c.slot >= ${from}::timestamptz AND c.slot < ${to}::timestamptz
          AND ${where(w)}
        GROUP BY 1, 2`,
@@ -781,6 +852,41 @@ function baseCaseFilter(d: Dims): CaseFilter {
   if (d.status) f.status = d.status;
   if (d.ownerId !== undefined) f.ownerId = d.ownerId;
   return f;
+}
+
+/**
+ * The coarse rollup's rows that answer a filter (case_rollups_coarse, migration
+ * 1650): 'all' with no filter, the filtered column's rows with one of channel,
+ * priority, severity or status; null when it cannot (an owner, two filters).
+ * The visibility is in every row, so publicOnly never stands in the way.
+ */
+function coarseDim(f: CaseFilter): 'all' | 'channel' | 'priority' | 'severity' | 'status' | null {
+  if (f.ownerId !== undefined) return null;
+  const set = (
+    [
+      ['channel', f.channels],
+      ['priority', f.priorities],
+      ['severity', f.severities],
+      ['status', f.status],
+    ] as const
+  ).filter(([, v]) => v !== undefined);
+  if (set.length > 1) return null;
+  return set.length === 0 ? 'all' : set[0][0];
+}
+
+type BacklogRow = Record<string, number | string | null> & { n: number; gs: number; gp: number };
+
+/** An age band's bounds on `column` (openedFrom included, openedTo excluded). */
+function bandCondition(f: CaseFilter, column: string, p: unknown[]): string {
+  const cond: string[] = [];
+  if (f.openedFrom) cond.push(`${column} >= ${add(p, f.openedFrom)}::timestamptz`);
+  if (f.openedTo) cond.push(`${column} < ${add(p, f.openedTo)}::timestamptz`);
+  return cond.join(' AND ');
+}
+
+/** case_backlog (migration 1651) answers the backlog with no filter but status, priority and privacy. */
+function backlogRolledUp(f: CaseFilter): boolean {
+  return f.channels === undefined && f.severities === undefined && f.ownerId === undefined;
 }
 
 /** Open cases within the filters; null when the status filter keeps no open-like status. */
