@@ -27,6 +27,7 @@ import { openPostgres, type Db } from '../src/db/adapter.js';
 import { migrate } from '../src/db/migrate.js';
 import { systemActor, type Actor } from '../src/http/actor.js';
 import { CasesService } from '../src/modules/cases/service.js';
+import { foldCaseRollups } from '../src/modules/cases/rollups.js';
 import { ReportsService } from '../src/modules/reports/service.js';
 import { UsersService } from '../src/modules/users/service.js';
 import { loadConfig } from '../src/config.js';
@@ -52,6 +53,8 @@ const RUNS = Number(args.runs);
 const DB_NAME = args.db!;
 if (!/^[a-z_][a-z0-9_]*$/.test(DB_NAME)) throw new Error('--db: a plain database name');
 const DAYS = 365;
+/** How often the write path's rounds with the triggers on fold the deltas (the server's job: every 2 s). */
+const FOLD_MS = 2_000;
 
 async function main() {
   const load0 = os.loadavg();
@@ -132,6 +135,12 @@ async function main() {
     log(`Generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
 
+  // The generation's deltas (migrations 1650, 1651, 1680) into the summed tables, as the fold job would.
+  {
+    const t0 = performance.now();
+    const moved = await foldCaseRollups(db);
+    log(`Fold before the reads: ${moved ?? 0} deltas in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
   const counts = await db.query<{ t: string; n: number }>(
     `SELECT 'cases' AS t, count(*)::int AS n FROM cases UNION ALL SELECT 'follow-ups', count(*)::int FROM case_follow_ups
      UNION ALL SELECT 'interactions', count(*)::int FROM interactions UNION ALL SELECT 'tasks', count(*)::int FROM tasks`,
@@ -241,6 +250,7 @@ async function main() {
  * concurrent writers, each opening a case, closing it and reassigning it WRITES
  * times; rounds alternate off, on, off, on… The cases written are deleted after
  * each round with the triggers in the round's state, so the rollups stay exact.
+ * A writer's error (a deadlock among them) ends the benchmark.
  */
 async function writePath(db: Db, cases: CasesService, actor: Actor): Promise<string[]> {
   const writers = Number(args.writers);
@@ -249,7 +259,7 @@ async function writePath(db: Db, cases: CasesService, actor: Actor): Promise<str
     (r) => r.id,
   );
   const [customer] = await db.query<{ id: string }>(`SELECT id FROM customers WHERE account_number = 'R1'`);
-  // Every rollup trigger on cases (migrations 1620, 1621, 1650, 1651).
+  // Every rollup trigger on cases (migrations 1620, 1621, 1650, 1651, 1680: they append deltas).
   const names = (
     await db.query<{ tgname: string }>(
       `SELECT tgname FROM pg_trigger WHERE tgrelid = 'cases'::regclass
@@ -266,6 +276,14 @@ async function writePath(db: Db, cases: CasesService, actor: Actor): Promise<str
       await triggers(mode === 'on');
       const ids: string[] = [];
       const t0 = performance.now();
+      // With the triggers on, a fold every FOLD_MS meanwhile, as the job on a server does.
+      let folding = mode === 'on';
+      const folder = (async () => {
+        while (folding) {
+          await foldCaseRollups(db);
+          await new Promise((r) => setTimeout(r, FOLD_MS));
+        }
+      })();
       await Promise.all(
         Array.from({ length: writers }, async (_, w) => {
           for (let i = 0; i < writes; i++) {
@@ -285,6 +303,8 @@ async function writePath(db: Db, cases: CasesService, actor: Actor): Promise<str
         }),
       );
       elapsed[mode] += performance.now() - t0;
+      folding = false;
+      await folder;
       await db.query('DELETE FROM cases WHERE id = ANY($1::uuid[])', [ids]);
     }
   } finally {

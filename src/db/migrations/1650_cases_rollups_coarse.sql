@@ -13,6 +13,15 @@
 -- answer (an owner, two filters at once) are read from case_rollups.
 -- Each case counts in five rows per kind (one per dim); the reassignment of a
 -- case, the most common update, moves none of them (no owner here).
+--
+-- Writers never update these rows. The triggers on cases only INSERT the
+-- changes into case_rollups_coarse_deltas, a table with no unique key, so two
+-- writers never wait for each other here (shared rows such as a slot's 'all'
+-- row, updated in place by every transaction in that slot, made them take
+-- turns and, taken in different orders, deadlock). The cases module's fold
+-- (src/modules/cases/rollups.ts) moves the deltas into case_rollups_coarse in
+-- one statement under an advisory lock; a read sums both tables, so it is
+-- exact whenever it runs.
 
 CREATE TABLE case_rollups_coarse (
   dim text NOT NULL CHECK (dim IN ('all', 'channel', 'priority', 'severity', 'status')),
@@ -31,50 +40,59 @@ CREATE TABLE case_rollups_coarse (
 -- dim first: a view reads the rows of one dim for a range of slots.
 CREATE UNIQUE INDEX case_rollups_coarse_key_idx ON case_rollups_coarse
   (dim, kind, slot, visibility, channel, priority, severity, status, is_open) NULLS NOT DISTINCT;
+-- The rows a fold brought to zero in every count, which it then removes.
+CREATE INDEX case_rollups_coarse_zero_idx ON case_rollups_coarse (slot)
+  WHERE cases = 0 AND one_response = 0 AND reopened = 0;
 
--- Adds delta (1 or -1) to the five rows of one kind for case c; removes those
--- that reach zero in every count (see sb_case_rollup_add, migration 1620).
-CREATE FUNCTION sb_case_rollup_coarse_add(p_kind text, p_at timestamptz, c cases, delta integer) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-  v_slot timestamptz;
-BEGIN
-  IF p_at IS NULL THEN RETURN; END IF;
-  v_slot := date_bin('15 minutes', p_at, TIMESTAMPTZ '2000-01-01 00:00:00+00');
-  INSERT INTO case_rollups_coarse AS r (dim, kind, slot, visibility, channel, priority, severity, status, is_open,
-                                        cases, one_response, reopened)
-  SELECT d.dim, p_kind, v_slot, c.visibility, d.channel, d.priority, d.severity, d.status, d.is_open, delta,
-         CASE WHEN p_kind = 'closed' AND c.staff_responses = 1 THEN delta ELSE 0 END,
-         CASE WHEN p_kind = 'closed' AND c.ever_reopened THEN delta ELSE 0 END
-  FROM (VALUES ('all', NULL, NULL, NULL, NULL, NULL::boolean),
-               ('channel', c.channel, NULL, NULL, NULL, NULL),
-               ('priority', NULL, c.priority, NULL, NULL, NULL),
-               ('severity', NULL, NULL, c.severity, NULL, NULL),
-               ('status', NULL, NULL, NULL, c.status, c.is_open)) d (dim, channel, priority, severity, status, is_open)
-  ON CONFLICT (dim, kind, slot, visibility, channel, priority, severity, status, is_open) DO UPDATE
-    SET cases = r.cases + EXCLUDED.cases, one_response = r.one_response + EXCLUDED.one_response,
-        reopened = r.reopened + EXCLUDED.reopened;
-  DELETE FROM case_rollups_coarse r
-  WHERE r.dim IN ('all', 'channel', 'priority', 'severity', 'status') AND r.kind = p_kind AND r.slot = v_slot
-    AND r.visibility = c.visibility AND r.cases = 0 AND r.one_response = 0 AND r.reopened = 0;
-END
-$$;
+-- Not yet folded: the same columns, one row per change (summed per key within
+-- a statement), no key. Only the fold deletes from it.
+CREATE TABLE case_rollups_coarse_deltas (
+  dim text NOT NULL,
+  kind text NOT NULL,
+  slot timestamptz NOT NULL,
+  visibility text NOT NULL,
+  channel text,
+  priority text,
+  severity text,
+  status text,
+  is_open boolean,
+  cases integer NOT NULL,
+  one_response integer NOT NULL,
+  reopened integer NOT NULL
+);
 
+-- An update: the old row's contribution taken off, the new one's added, summed
+-- per row of the rollup; what cancels out (the 'all' row when only the status
+-- changed, the 'opened' rows when only the close time moved) is not written.
 CREATE FUNCTION sb_case_rollups_coarse() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  same_dims boolean := false;
 BEGIN
-  same_dims := (OLD.channel, OLD.priority, OLD.severity, OLD.status, OLD.is_open, OLD.visibility)
-               IS NOT DISTINCT FROM (NEW.channel, NEW.priority, NEW.severity, NEW.status, NEW.is_open, NEW.visibility);
-  IF NOT (same_dims AND OLD.opened_at = NEW.opened_at) THEN
-    PERFORM sb_case_rollup_coarse_add('opened', OLD.opened_at, OLD, -1);
-    PERFORM sb_case_rollup_coarse_add('opened', NEW.opened_at, NEW, 1);
-  END IF;
-  IF NOT (same_dims AND OLD.closed_at IS NOT DISTINCT FROM NEW.closed_at
-          AND (OLD.staff_responses = 1) = (NEW.staff_responses = 1) AND OLD.ever_reopened = NEW.ever_reopened) THEN
-    PERFORM sb_case_rollup_coarse_add('closed', OLD.closed_at, OLD, -1);
-    PERFORM sb_case_rollup_coarse_add('closed', NEW.closed_at, NEW, 1);
-  END IF;
+  WITH c AS (
+    SELECT OLD.opened_at, OLD.closed_at, OLD.visibility, OLD.channel, OLD.priority, OLD.severity, OLD.status,
+           OLD.is_open, OLD.staff_responses, OLD.ever_reopened, -1 AS delta
+    UNION ALL
+    SELECT NEW.opened_at, NEW.closed_at, NEW.visibility, NEW.channel, NEW.priority, NEW.severity, NEW.status,
+           NEW.is_open, NEW.staff_responses, NEW.ever_reopened, 1)
+  INSERT INTO case_rollups_coarse_deltas (dim, kind, slot, visibility, channel, priority, severity, status, is_open,
+                                          cases, one_response, reopened)
+  SELECT d.dim, x.kind, x.slot, x.visibility, d.channel, d.priority, d.severity, d.status, d.is_open,
+         sum(x.cases)::int, sum(x.one_response)::int, sum(x.reopened)::int
+  FROM (SELECT 'opened' AS kind, date_bin('15 minutes', c.opened_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS slot,
+               c.visibility, c.channel, c.priority, c.severity, c.status, c.is_open,
+               c.delta AS cases, 0 AS one_response, 0 AS reopened
+        FROM c WHERE c.opened_at IS NOT NULL
+        UNION ALL
+        SELECT 'closed', date_bin('15 minutes', c.closed_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
+               c.visibility, c.channel, c.priority, c.severity, c.status, c.is_open, c.delta,
+               CASE WHEN c.staff_responses = 1 THEN c.delta ELSE 0 END, CASE WHEN c.ever_reopened THEN c.delta ELSE 0 END
+        FROM c WHERE c.closed_at IS NOT NULL) x
+  CROSS JOIN LATERAL (VALUES ('all', NULL, NULL, NULL, NULL, NULL::boolean),
+                             ('channel', x.channel, NULL, NULL, NULL, NULL),
+                             ('priority', NULL, x.priority, NULL, NULL, NULL),
+                             ('severity', NULL, NULL, x.severity, NULL, NULL),
+                             ('status', NULL, NULL, NULL, x.status, x.is_open))
+    d (dim, channel, priority, severity, status, is_open)
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+  HAVING (sum(x.cases), sum(x.one_response), sum(x.reopened)) <> (0, 0, 0);
   RETURN NULL;
 END
 $$;
@@ -92,8 +110,8 @@ CREATE FUNCTION sb_case_rollups_coarse_statement() RETURNS trigger LANGUAGE plpg
 DECLARE
   delta integer := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
 BEGIN
-  INSERT INTO case_rollups_coarse AS r (dim, kind, slot, visibility, channel, priority, severity, status, is_open,
-                                        cases, one_response, reopened)
+  INSERT INTO case_rollups_coarse_deltas (dim, kind, slot, visibility, channel, priority, severity, status, is_open,
+                                          cases, one_response, reopened)
   SELECT d.dim, x.kind, x.slot, x.visibility, d.channel, d.priority, d.severity, d.status, d.is_open,
          sum(x.cases)::int, sum(x.one_response)::int, sum(x.reopened)::int
   FROM (SELECT 'opened' AS kind, date_bin('15 minutes', c.opened_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS slot,
@@ -111,18 +129,7 @@ BEGIN
                              ('severity', NULL, NULL, x.severity, NULL, NULL),
                              ('status', NULL, NULL, NULL, x.status, x.is_open))
     d (dim, channel, priority, severity, status, is_open)
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-  ON CONFLICT (dim, kind, slot, visibility, channel, priority, severity, status, is_open) DO UPDATE
-    SET cases = r.cases + EXCLUDED.cases, one_response = r.one_response + EXCLUDED.one_response,
-        reopened = r.reopened + EXCLUDED.reopened;
-  DELETE FROM case_rollups_coarse r
-  WHERE r.cases = 0 AND r.one_response = 0 AND r.reopened = 0
-    AND r.dim IN ('all', 'channel', 'priority', 'severity', 'status')
-    AND (r.kind, r.slot) IN (
-      SELECT 'opened', date_bin('15 minutes', c.opened_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') FROM changed_cases c
-      UNION
-      SELECT 'closed', date_bin('15 minutes', c.closed_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') FROM changed_cases c
-      WHERE c.closed_at IS NOT NULL);
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
   RETURN NULL;
 END
 $$;

@@ -5,8 +5,11 @@
 -- the days a band's bound falls in, so the bands stay exact to the second.
 -- It answers the backlog without a filter or with a status and/or priority
 -- filter; a channel, severity or owner filter reads the open cases, as before.
--- Part of the cases module, kept by triggers on cases like case_rollups
--- (migration 1620) in the changing statement's transaction.
+-- Part of the cases module, kept by triggers on cases in the changing
+-- statement's transaction, which only INSERT into case_backlog_deltas (no key:
+-- writers never wait for each other there, as for case_rollups_coarse,
+-- migration 1650); the fold (src/modules/cases/rollups.ts) moves them into
+-- case_backlog, and a read sums both.
 
 CREATE TABLE case_backlog (
   opened_on date NOT NULL,
@@ -17,31 +20,31 @@ CREATE TABLE case_backlog (
   cases integer NOT NULL
 );
 CREATE UNIQUE INDEX case_backlog_key_idx ON case_backlog (opened_on, visibility, status, priority, unassigned);
+-- The rows a fold brought to zero, which it then removes.
+CREATE INDEX case_backlog_zero_idx ON case_backlog (opened_on) WHERE cases = 0;
 
--- Adds delta (1 or -1) to the row of case c when it is open; removes a row that reaches zero.
-CREATE FUNCTION sb_case_backlog_add(c cases, delta integer) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  v_day date;
-  v_cases integer;
-BEGIN
-  IF NOT c.is_open OR c.opened_at IS NULL THEN RETURN; END IF;
-  v_day := (c.opened_at AT TIME ZONE 'UTC')::date;
-  INSERT INTO case_backlog AS r (opened_on, visibility, status, priority, unassigned, cases)
-  VALUES (v_day, c.visibility, c.status, c.priority, c.owner_id IS NULL, delta)
-  ON CONFLICT (opened_on, visibility, status, priority, unassigned) DO UPDATE SET cases = r.cases + EXCLUDED.cases
-  RETURNING r.cases INTO v_cases;
-  IF v_cases = 0 THEN
-    DELETE FROM case_backlog r
-    WHERE r.opened_on = v_day AND r.visibility = c.visibility AND r.status = c.status AND r.priority = c.priority
-      AND r.unassigned = (c.owner_id IS NULL) AND r.cases = 0;
-  END IF;
-END
-$$;
+-- Not yet folded: one row per change (summed per key within a statement), no key.
+CREATE TABLE case_backlog_deltas (
+  opened_on date NOT NULL,
+  visibility text NOT NULL,
+  status text NOT NULL,
+  priority text NOT NULL,
+  unassigned boolean NOT NULL,
+  cases integer NOT NULL
+);
 
+-- An update: the old row's contribution (when open) taken off, the new one's added; what cancels out is not written.
 CREATE FUNCTION sb_case_backlog() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM sb_case_backlog_add(OLD, -1);
-  PERFORM sb_case_backlog_add(NEW, 1);
+  INSERT INTO case_backlog_deltas (opened_on, visibility, status, priority, unassigned, cases)
+  SELECT (c.opened_at AT TIME ZONE 'UTC')::date, c.visibility, c.status, c.priority, c.owner_id IS NULL,
+         sum(c.delta)::int
+  FROM (SELECT OLD.opened_at, OLD.visibility, OLD.status, OLD.priority, OLD.owner_id, OLD.is_open, -1 AS delta
+        UNION ALL
+        SELECT NEW.opened_at, NEW.visibility, NEW.status, NEW.priority, NEW.owner_id, NEW.is_open, 1) c
+  WHERE c.is_open AND c.opened_at IS NOT NULL
+  GROUP BY 1, 2, 3, 4, 5
+  HAVING sum(c.delta) <> 0;
   RETURN NULL;
 END
 $$;
@@ -57,15 +60,11 @@ CREATE FUNCTION sb_case_backlog_statement() RETURNS trigger LANGUAGE plpgsql AS 
 DECLARE
   delta integer := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
 BEGIN
-  INSERT INTO case_backlog AS r (opened_on, visibility, status, priority, unassigned, cases)
+  INSERT INTO case_backlog_deltas (opened_on, visibility, status, priority, unassigned, cases)
   SELECT (c.opened_at AT TIME ZONE 'UTC')::date, c.visibility, c.status, c.priority, c.owner_id IS NULL,
          (count(*) * delta)::int
   FROM changed_cases c WHERE c.is_open AND c.opened_at IS NOT NULL
-  GROUP BY 1, 2, 3, 4, 5
-  ON CONFLICT (opened_on, visibility, status, priority, unassigned) DO UPDATE SET cases = r.cases + EXCLUDED.cases;
-  DELETE FROM case_backlog r
-  WHERE r.cases = 0
-    AND r.opened_on IN (SELECT (c.opened_at AT TIME ZONE 'UTC')::date FROM changed_cases c WHERE c.is_open);
+  GROUP BY 1, 2, 3, 4, 5;
   RETURN NULL;
 END
 $$;

@@ -22,11 +22,20 @@ import {
 import { HistoryEntry } from '../history/schema.js';
 import { TagCounts, TagCountsQuery } from '../../formats/tags.js';
 
+/** How often each process folds the cases report's rollup deltas. */
+const ROLLUP_FOLD_MS = 2_000;
+
 /** Cases (K1, K4–K6), their follow-ups (F1), the customer record's cases, and the case settings. */
 export async function registerCaseRoutes(app: App, ctx: AppContext): Promise<void> {
   const cases = ctx.services.cases;
   const settings = ctx.services.caseSettings;
   const tags = ['cases'];
+
+  // The report rollups' deltas into their summed tables (docs/reports.md, "Speed"); one fold at a time across processes.
+  ctx.jobs.every('case-rollups-fold', ROLLUP_FOLD_MS, async () => {
+    const moved = await cases.foldRollups();
+    if (moved) ctx.log.debug({ moved }, 'case rollups folded');
+  });
 
   app.get(
     '/api/v1/cases',

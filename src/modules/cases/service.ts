@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../../clock.js';
+import { foldCaseRollups } from './rollups.js';
 import { inTransaction, type Db, type Queryable } from '../../db/adapter.js';
 import { emitEvents, type NewEvent } from '../../events/outbox.js';
 import { enqueueCaseWebhooks } from './webhooks.js';
@@ -85,6 +86,14 @@ export class CasesService {
    */
   addFollowUp(actor: Actor, caseId: string, input: FollowUpInput, tx?: Queryable): Promise<FollowUpAdded> {
     return this.followUps.add(actor, caseId, input, tx);
+  }
+
+  /**
+   * Moves the cases report's rollup deltas into the summed tables (cases/rollups.ts): a job on every
+   * process. The number of deltas moved, or null when another process's fold held the lock.
+   */
+  foldRollups(): Promise<number | null> {
+    return foldCaseRollups(this.db);
   }
 
   /** Cases in bulk for an import (cases/import.ts), in the import chunk's transaction. */

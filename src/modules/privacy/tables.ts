@@ -104,6 +104,18 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
     handling: 'none',
     note: 'counts of open cases per day opened, status, priority and privacy (no ids of customers or cases)',
   },
+  case_rollups_deltas: {
+    handling: 'none',
+    note: 'changes of case_rollups not yet folded into it: counts only (no ids of customers or cases)',
+  },
+  case_rollups_coarse_deltas: {
+    handling: 'none',
+    note: 'changes of case_rollups_coarse not yet folded into it: counts only',
+  },
+  case_backlog_deltas: {
+    handling: 'none',
+    note: 'changes of case_backlog not yet folded into it: counts only',
+  },
   notifications: { handling: 'deleted', note: 'staff notices about their records (titles name a case subject)' },
   idempotency_keys: { handling: 'deleted', note: 'stored API answers (kept 24 h) that name them' },
   webhook_events: { handling: 'deleted', note: 'outgoing webhook bodies naming them (their deliveries go too)' },

@@ -4,16 +4,19 @@ import { ManualClock } from '../../clock.js';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/helpers.js';
 import { systemActor, type Actor } from '../../http/actor.js';
 import { setOpenCategory } from '../cases/store.js';
+import { foldCaseRollups } from '../cases/rollups.js';
 import { ReportsService } from './service.js';
+import { expectRollupsExact } from './rollups.test-helpers.js';
 
 /**
  * Property: after random operations through the API (open, status changes
  * including close and reopen, reassign, priority, severity and privacy changes,
  * staff follow-ups, customer merge, erasure, case deletion), a status moved to
  * the other category, and times rewritten as an import does, the rollup rows
- * (case_rollups, migration 1620, case_rollups_coarse, 1650, and case_backlog, 1651) equal
- * a recomputation from scratch with plain
- * SQL over cases, case_follow_ups and case_reopens. The runs share this file's
+ * (case_rollups, migration 1620, case_rollups_coarse, 1650, and case_backlog, 1651),
+ * their summed rows plus the deltas not yet folded, equal a recomputation from
+ * scratch with plain SQL over cases, case_follow_ups and case_reopens; folds
+ * run at random points, and after a fold the summed rows alone equal it. The runs share this file's
  * database and each compares the whole table, so a failure is the first failing
  * run: fast-check's shrunk counterexample (replayed on top of it) may not be the cause.
  */
@@ -66,6 +69,8 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant('erase' as const), customer: fc.nat() }),
   fc.record({ kind: fc.constant('delete' as const), case: fc.nat() }),
   fc.record({ kind: fc.constant('category' as const) }),
+  // The fold (cases/rollups.ts) at a random point: deltas into the summed tables.
+  fc.record({ kind: fc.constant('fold' as const) }),
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
@@ -105,6 +110,8 @@ async function run(ops: Op[]) {
       });
       expect(res.statusCode, res.body).toBe(201);
       cases.push((res.json() as { id: string }).id);
+    } else if (o.kind === 'fold') {
+      await foldCaseRollups(t.db);
     } else if (o.kind === 'merge' || o.kind === 'erase' || o.kind === 'category') {
       if (o.kind === 'merge') {
         const into = at(customers, o.into);
@@ -164,85 +171,13 @@ async function run(ops: Op[]) {
   }
 }
 
-const KEY = `kind, slot, channel, priority, severity, status, is_open, owner_id, visibility`;
-
-/** Every rollup figure recomputed from the raw rows (follow-ups and reopens themselves, not the columns the triggers keep). */
-const FROM_SCRATCH = `
-  SELECT 'opened' AS kind, date_bin('15 minutes', c.opened_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS slot, c.channel,
-         c.priority, c.severity, c.status, c.is_open, c.owner_id, c.visibility, count(*)::int AS cases,
-         0 AS one_response, 0 AS reopened
-  FROM cases c GROUP BY 2, 3, 4, 5, 6, 7, 8, 9
-  UNION ALL
-  SELECT 'closed', date_bin('15 minutes', c.closed_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), c.channel, c.priority,
-         c.severity, c.status, c.is_open, c.owner_id, c.visibility, count(*)::int,
-         count(*) FILTER (WHERE (SELECT count(*) FROM case_follow_ups f WHERE f.case_id = c.id
-                                 AND f.author_type = 'user' AND f.visibility = 'public') = 1)::int,
-         count(*) FILTER (WHERE EXISTS (SELECT 1 FROM case_reopens r WHERE r.case_id = c.id))::int
-  FROM cases c WHERE c.closed_at IS NOT NULL GROUP BY 2, 3, 4, 5, 6, 7, 8, 9`;
-
-const COARSE_KEY = `dim, kind, slot, visibility, channel, priority, severity, status, is_open`;
-
-/** The coarse rollup (case_rollups_coarse, migration 1650) recomputed from the raw rows: one filter column at a time. */
-const COARSE_FROM_SCRATCH = `
-  WITH f AS (
-    SELECT 'opened' AS kind, date_bin('15 minutes', c.opened_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS slot,
-           c.visibility, c.channel, c.priority, c.severity, c.status, c.is_open, 0 AS one_response, 0 AS reopened
-    FROM cases c
-    UNION ALL
-    SELECT 'closed', date_bin('15 minutes', c.closed_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), c.visibility,
-           c.channel, c.priority, c.severity, c.status, c.is_open,
-           CASE WHEN (SELECT count(*) FROM case_follow_ups u WHERE u.case_id = c.id
-                      AND u.author_type = 'user' AND u.visibility = 'public') = 1 THEN 1 ELSE 0 END,
-           CASE WHEN EXISTS (SELECT 1 FROM case_reopens r WHERE r.case_id = c.id) THEN 1 ELSE 0 END
-    FROM cases c WHERE c.closed_at IS NOT NULL)
-  SELECT 'all' AS dim, kind, slot, visibility, NULL::text AS channel, NULL::text AS priority, NULL::text AS severity,
-         NULL::text AS status, NULL::boolean AS is_open,
-         count(*)::int AS cases, sum(one_response)::int AS one_response, sum(reopened)::int AS reopened
-  FROM f GROUP BY kind, slot, visibility
-  UNION ALL
-  SELECT 'channel', kind, slot, visibility, channel, NULL, NULL, NULL, NULL, count(*)::int, sum(one_response)::int,
-         sum(reopened)::int
-  FROM f GROUP BY kind, slot, visibility, channel
-  UNION ALL
-  SELECT 'priority', kind, slot, visibility, NULL, priority, NULL, NULL, NULL, count(*)::int, sum(one_response)::int,
-         sum(reopened)::int
-  FROM f GROUP BY kind, slot, visibility, priority
-  UNION ALL
-  SELECT 'severity', kind, slot, visibility, NULL, NULL, severity, NULL, NULL, count(*)::int, sum(one_response)::int,
-         sum(reopened)::int
-  FROM f GROUP BY kind, slot, visibility, severity
-  UNION ALL
-  SELECT 'status', kind, slot, visibility, NULL, NULL, NULL, status, is_open, count(*)::int, sum(one_response)::int,
-         sum(reopened)::int
-  FROM f GROUP BY kind, slot, visibility, status, is_open`;
-
-async function compare() {
-  const rows = async (sql: string, key: string) =>
-    (await t.db.query<Record<string, unknown>>(`SELECT * FROM (${sql}) x ORDER BY ${key}`)).map((r) => ({
-      ...r,
-      slot: (r.slot as Date).toISOString(),
-    }));
-  const [rolled, fresh] = [
-    await rows(`SELECT ${KEY}, cases, one_response, reopened FROM case_rollups`, KEY),
-    await rows(FROM_SCRATCH, KEY),
-  ];
-  expect(rolled).toEqual(fresh);
-  const [coarse, coarseFresh] = [
-    await rows(`SELECT ${COARSE_KEY}, cases, one_response, reopened FROM case_rollups_coarse`, COARSE_KEY),
-    await rows(COARSE_FROM_SCRATCH, COARSE_KEY),
-  ];
-  expect(coarse).toEqual(coarseFresh);
-  // The backlog (case_backlog, migration 1651): open cases per UTC day opened, visibility, status, priority, no owner.
-  const BACKLOG_KEY = 'opened_on, visibility, status, priority, unassigned';
-  const backlog = async (sql: string) =>
-    t.db.query<Record<string, unknown>>(`SELECT * FROM (${sql}) x ORDER BY ${BACKLOG_KEY}`);
-  expect(await backlog(`SELECT ${BACKLOG_KEY}, cases FROM case_backlog`)).toEqual(
-    await backlog(
-      `SELECT (opened_at AT TIME ZONE 'UTC')::date AS opened_on, visibility, status, priority,
-              owner_id IS NULL AS unassigned, count(*)::int AS cases
-       FROM cases WHERE is_open GROUP BY 1, 2, 3, 4, 5`,
-    ),
-  );
+/** The rollups against the recomputation; now and then after a fold, which must leave the figures as they were. */
+async function compare(fold: boolean) {
+  await expectRollupsExact(t.db);
+  if (fold) {
+    await foldCaseRollups(t.db);
+    await expectRollupsExact(t.db, { folded: true });
+  }
 }
 
 it(
@@ -250,9 +185,9 @@ it(
   { timeout: 600_000 },
   async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), async (ops) => {
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), fc.boolean(), async (ops, fold) => {
         await run(ops);
-        await compare();
+        await compare(fold);
       }),
       { numRuns: 25 },
     );
@@ -282,12 +217,23 @@ it('the cases report from the rollups equals the same report from the raw rows',
     { priority: 'low,urgent' },
     { severity: 'major' },
   ];
-  for (const tz of ['UTC', 'Asia/Kathmandu', 'America/St_Johns', 'Australia/Lord_Howe']) {
-    for (const bucket of ['day', 'week'] as const) {
-      for (const f of filters) {
-        for (const actor of [all, publicOnly]) {
-          const q = { from: day(-6), to: day(6), tz, bucket, ...f };
-          expect(await rolled.cases(actor, q), JSON.stringify(q)).toEqual(await raw.cases(actor, q));
+  // First with deltas not yet folded (a case changed here makes some), then folded (UTC only).
+  await t.db.query(
+    `UPDATE cases SET priority = CASE priority WHEN 'low' THEN 'high' ELSE 'low' END
+     WHERE id = (SELECT id FROM cases ORDER BY id LIMIT 1)`,
+  );
+  for (const folded of [false, true]) {
+    if (folded) await foldCaseRollups(t.db);
+    const [{ n }] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM case_rollups_deltas');
+    expect(n > 0).toBe(!folded);
+    for (const tz of folded ? ['UTC'] : ['UTC', 'Asia/Kathmandu', 'America/St_Johns', 'Australia/Lord_Howe']) {
+      for (const bucket of ['day', 'week'] as const) {
+        for (const f of filters) {
+          for (const actor of [all, publicOnly]) {
+            const q = { from: day(-6), to: day(6), tz, bucket, ...f };
+            const label = JSON.stringify({ folded, ...q });
+            expect(await rolled.cases(actor, q), label).toEqual(await raw.cases(actor, q));
+          }
         }
       }
     }
@@ -303,15 +249,30 @@ it('the backlog from case_backlog equals the backlog read from the open cases', 
     privileges: new Set([...all.privileges].filter((x) => x !== 'cases.viewPrivate')),
   };
   const filters = [{}, { status: 'pending' }, { priority: 'low,high' }, { status: 'open', priority: 'urgent' }];
-  for (const now of ['2026-04-02T12:00:00Z', '2026-04-03T05:17:42Z', '2026-04-05T23:59:30Z', '2026-04-09T13:00:00Z']) {
-    const clock = new ManualClock(new Date(now));
-    const rolled = new ReportsService(t.db, clock, null);
-    const raw = new ReportsService(t.db, clock, null, false);
-    for (const f of filters) {
-      for (const actor of [all, publicOnly]) {
-        const q = { tz: 'UTC', ...f };
-        const label = JSON.stringify({ now, ...q });
-        expect((await rolled.cases(actor, q)).backlog, label).toEqual((await raw.cases(actor, q)).backlog);
+  // First with deltas not yet folded (an open case changed here makes some), then folded.
+  await t.db.query(
+    `UPDATE cases SET priority = CASE priority WHEN 'low' THEN 'high' ELSE 'low' END
+     WHERE id = (SELECT id FROM cases WHERE is_open ORDER BY id LIMIT 1)`,
+  );
+  for (const folded of [false, true]) {
+    if (folded) await foldCaseRollups(t.db);
+    const [{ n }] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM case_backlog_deltas');
+    expect(n > 0).toBe(!folded);
+    for (const now of [
+      '2026-04-02T12:00:00Z',
+      '2026-04-03T05:17:42Z',
+      '2026-04-05T23:59:30Z',
+      '2026-04-09T13:00:00Z',
+    ]) {
+      const clock = new ManualClock(new Date(now));
+      const rolled = new ReportsService(t.db, clock, null);
+      const raw = new ReportsService(t.db, clock, null, false);
+      for (const f of filters) {
+        for (const actor of [all, publicOnly]) {
+          const q = { tz: 'UTC', ...f };
+          const label = JSON.stringify({ folded, now, ...q });
+          expect((await rolled.cases(actor, q)).backlog, label).toEqual((await raw.cases(actor, q)).backlog);
+        }
       }
     }
   }
