@@ -61,6 +61,10 @@ CREATE TABLE case_rollups_coarse_deltas (
   reopened integer NOT NULL
 );
 
+-- A fold deletes every delta: vacuumed by the fold itself after a large one, and by autovacuum
+-- after every 10,000 dead rows whatever the table's size (a read scans the table whole).
+ALTER TABLE case_rollups_coarse_deltas SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
+
 -- An update: the old row's contribution taken off, the new one's added, summed
 -- per row of the rollup; what cancels out (the 'all' row when only the status
 -- changed, the 'opened' rows when only the close time moved) is not written.

@@ -33,6 +33,10 @@ CREATE TABLE case_backlog_deltas (
   cases integer NOT NULL
 );
 
+-- A fold deletes every delta: vacuumed by the fold itself after a large one, and by autovacuum
+-- after every 10,000 dead rows whatever the table's size (a read scans the table whole).
+ALTER TABLE case_backlog_deltas SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
+
 -- An update: the old row's contribution (when open) taken off, the new one's added; what cancels out is not written.
 CREATE FUNCTION sb_case_backlog() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -23,6 +23,10 @@ CREATE TABLE case_rollups_deltas (
   one_response integer NOT NULL,
   reopened integer NOT NULL
 );
+-- A fold deletes every delta: vacuumed by the fold itself after a large one, and by autovacuum
+-- after every 10,000 dead rows whatever the table's size (a read scans the table whole).
+ALTER TABLE case_rollups_deltas SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
+
 -- The rows a fold brought to zero in every count, which it then removes.
 CREATE INDEX case_rollups_zero_idx ON case_rollups (slot) WHERE cases = 0 AND one_response = 0 AND reopened = 0;
 

@@ -9,6 +9,8 @@ import type { Db, Queryable } from '../../db/adapter.js';
 
 /** Arbitrary constant: the advisory lock a fold holds (one fold at a time across processes). */
 const FOLD_LOCK = 7_340_620;
+/** Deltas moved from one table by a fold from which the fold vacuums that deltas table. */
+const VACUUM_AFTER = 10_000;
 
 /** One summed table and its deltas: the key columns and the counted ones. */
 const TABLES: { table: string; key: string[]; counts: string[] }[] = [
@@ -54,20 +56,26 @@ const FOLD_SQL = TABLES.map(({ table, key, counts }) => ({
  * an advisory lock. Returns the number of deltas moved, or null when another
  * fold held the lock (that one moves them; nobody waits).
  */
-export async function foldCaseRollups(db: Db): Promise<number | null> {
-  return db.transaction(async (tx) => {
+export async function foldCaseRollups(db: Db, opts: { vacuumAfter?: number } = {}): Promise<number | null> {
+  const vacuumAfter = opts.vacuumAfter ?? VACUUM_AFTER;
+  const moved = await db.transaction(async (tx) => {
     const [{ locked }] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
       FOLD_LOCK,
     ]);
     if (!locked) return null;
-    let total = 0;
+    const counts: number[] = [];
     for (const { move, zero } of FOLD_SQL) {
       const [{ moved, summed }] = await tx.query<{ moved: number; summed: number }>(move);
-      total += moved;
+      counts.push(moved);
       if (summed > 0) await tx.query(zero);
     }
-    return total;
+    return counts;
   });
+  if (moved === null) return null;
+  // A large fold leaves the deltas table's pages empty but still there, and every read scans them until a
+  // vacuum: do it now (outside the transaction; inserts go on meanwhile) rather than wait for autovacuum.
+  for (const [i, n] of moved.entries()) if (n >= vacuumAfter) await db.query(`VACUUM ${FOLD_SQL[i].table}_deltas`);
+  return moved.reduce((a, b) => a + b, 0);
 }
 
 /** How many deltas wait for a fold, counted up to `limit` (each table read at most that far). */
