@@ -236,7 +236,7 @@ export function startServer(
     {
       cwd: root,
       env: childEnv,
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
     },
   );
 }
@@ -290,12 +290,16 @@ export function cpuSecondsByPid(pids: number[]): Map<number, number> {
 }
 
 /** The PostgreSQL server's processes on this machine (postmaster, backends, background workers). */
-export function postgresPids(): number[] {
+export function postgresPids(database?: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') pids.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      // A backend's title is "postgres: [<cluster>: ]<user> <database> <client> <state>".
+      const title = /^postgres: (?:\S+: )?\S+ (\S+) /.exec(readFileSync(`/proc/${entry}/cmdline`, 'utf8'));
+      if (database && title?.[1] !== database) continue;
+      pids.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -311,10 +315,13 @@ export function postgresPids(): number[] {
 export async function measureCpu<T>(
   serverPid: number,
   run: () => Promise<T>,
-): Promise<{ result: T; server: number; postgres: number; client: number }> {
+  /** Also count apart the PostgreSQL backends connected to this database (others' work left out). */
+  database?: string,
+): Promise<{ result: T; server: number; postgres: number; client: number; database: number }> {
   // The server is the process and its descendants (`serve --workers N` forks N workers).
   const serverPids = () => [serverPid, ...descendants(serverPid)];
   const pgBefore = cpuSecondsByPid(postgresPids());
+  const dbBefore = database ? cpuSecondsByPid(postgresPids(database)) : new Map<number, number>();
   const serverBefore = cpuSecondsByPid(serverPids());
   const clientBefore = process.cpuUsage();
   const result = await run();
@@ -323,10 +330,16 @@ export async function measureCpu<T>(
   for (const [pid, after] of cpuSecondsByPid(serverPids())) server += after - (serverBefore.get(pid) ?? 0);
   let postgres = 0;
   for (const [pid, after] of cpuSecondsByPid(postgresPids())) postgres += after - (pgBefore.get(pid) ?? 0);
+  let ownDb = 0;
+  if (database) {
+    // Backends opened meanwhile count from 0; one that exited meanwhile is not counted.
+    for (const [pid, after] of cpuSecondsByPid(postgresPids(database))) ownDb += after - (dbBefore.get(pid) ?? 0);
+  }
   return {
     result,
     server,
     postgres,
+    database: ownDb,
     client: (client.user + client.system) / 1e6,
   };
 }

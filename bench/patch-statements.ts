@@ -9,6 +9,7 @@
  *   npx tsx bench/patch-statements.ts                    # PGlite
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/patch-statements.ts
  *   … --updates 20 --sql                                 # more PATCHes; print the statements of the last one
+ *   … --field notes                                      # PATCH the notes (no name word) instead of the company
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,8 +19,14 @@ import type { Db, Queryable } from '../src/db/adapter.js';
 import { createTestDb, PASSWORD, TestClient, testConfig } from '../test/helpers.js';
 
 const { values: args } = parseArgs({
-  options: { updates: { type: 'string', default: '10' }, sql: { type: 'boolean', default: false } },
+  options: {
+    updates: { type: 'string', default: '10' },
+    sql: { type: 'boolean', default: false },
+    field: { type: 'string', default: 'company' },
+  },
 });
+if (args.field !== 'company' && args.field !== 'notes') throw new Error('--field: company or notes');
+const FIELD = args.field;
 const UPDATES = Number(args.updates);
 
 /** Every statement sent, in order (the first line of each). */
@@ -99,7 +106,7 @@ let lastRequest: string[] = [];
 let lastDelivery: string[] = [];
 for (let i = 0; i < UPDATES; i++) {
   seen = [];
-  const r = await admin.patch(`/api/v1/customers/${customer.id}`, { company: `Co ${i}`, version: customer.version });
+  const r = await admin.patch(`/api/v1/customers/${customer.id}`, { [FIELD]: `Co ${i}`, version: customer.version });
   if (r.statusCode !== 200) throw new Error(`PATCH: ${r.statusCode} ${r.body}`);
   customer = r.json();
   request.push(seen.length);
@@ -116,6 +123,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 console.log(
   JSON.stringify({
     engine: db.engine,
+    field: FIELD,
     updates: UPDATES,
     request: { median: median(request), min: Math.min(...request), max: Math.max(...request) },
     delivery: { median: median(delivery), min: Math.min(...delivery), max: Math.max(...delivery) },

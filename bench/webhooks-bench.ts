@@ -249,11 +249,12 @@ async function main() {
   for (const [name, env] of variants) {
     arrivals.clear();
     arrivalCount = 0;
-    const server = serve(env);
+    let server = serve(env);
     try {
       await waitHealthy(PORT);
       log(`-- ${name}; server pid ${server.pid}; load average ${loadavg()}`);
-      const paced = await measureCpu(server.pid!, () => pacedRun(patcher));
+      const stats0 = await writeStats(db);
+      const paced = await measureCpu(server.pid!, () => pacedRun(patcher), args.database);
       const peak = peakRssMb(server.pid!);
       const r = paced.result;
       log(
@@ -271,19 +272,41 @@ async function main() {
           `PostgreSQL ${((paced.postgres / r.wall) * 100).toFixed(0)}%, this process (load + receivers) ` +
           `${((paced.client / r.wall) * 100).toFixed(0)}%; server peak RSS ${peak.toFixed(0)} MB; load average ${loadavg()}`,
       );
+      // The server stops so that its backends' statistics are flushed (they are on exit).
+      await stopServer(server);
+      const stats1 = await writeStats(db);
+      log(
+        `   this database's backends: ${((paced.database / r.wall) * 100).toFixed(0)}% of a core, ` +
+          `${((paced.database * 1000) / Math.max(1, r.committed.size)).toFixed(2)} ms CPU per change (with its ` +
+          `${ENDPOINTS} deliveries); per change:\n${statsDelta(stats0, stats1, r.committed.size)}`,
+      );
       arrivals.clear();
       arrivalCount = 0;
       await db.transaction(async (tx) => {
         for (let i = 0; i < BACKLOG; i++)
           await enqueueWebhook(tx, 'customer.updated', { id: randomUUID(), version: 1 });
       });
+      const stats2 = await writeStats(db);
+      server = serve(env);
+      await waitHealthy(PORT);
       const b0 = performance.now();
-      const done = await waitFor(() => arrivals.size >= BACKLOG * ENDPOINTS, 300_000);
+      const drained = await measureCpu(
+        server.pid!,
+        () => waitFor(() => arrivals.size >= BACKLOG * ENDPOINTS, 300_000),
+        args.database,
+      );
+      const done = drained.result;
       const secs = (performance.now() - b0) / 1000;
       const rate = arrivals.size / secs;
+      await stopServer(server);
+      const stats3 = await writeStats(db);
       log(
         `3. backlog of ${BACKLOG} events × ${ENDPOINTS} endpoints: ${arrivals.size} deliveries in ${secs.toFixed(1)} s = ` +
-          `${rate.toFixed(0)} deliveries/s${done ? '' : ' (TIMED OUT)'}; load average ${loadavg()}`,
+          `${rate.toFixed(0)} deliveries/s${done ? '' : ' (TIMED OUT)'} (from the server's start); server ` +
+          `${((drained.server / secs) * 100).toFixed(0)}% of a core, this database's backends ` +
+          `${((drained.database / secs) * 100).toFixed(0)}% (${((drained.database * 1e6) / Math.max(1, arrivals.size)).toFixed(0)} µs ` +
+          `per delivery), all PostgreSQL ${((drained.postgres / secs) * 100).toFixed(0)}%; load average ${loadavg()}; ` +
+          `per delivery:\n${statsDelta(stats2, stats3, arrivals.size)}`,
       );
       summary.push(
         `${name}: ${(r.committed.size / DURATION).toFixed(0)} changes/s committed, p50 ${pct(r.latencies, 50)} ms, ` +
@@ -291,13 +314,61 @@ async function main() {
           `${r.lost} lost, ${r.duplicates} duplicates; backlog ${rate.toFixed(0)} deliveries/s`,
       );
     } finally {
-      await stopServer(server);
+      if (server.exitCode === null && server.signalCode === null) await stopServer(server);
     }
   }
   log(summary.join('\n'));
   patcher.agent.destroy();
   for (const s of servers) s.close();
   await db.close();
+}
+
+/** Write counts of this database's tables (pg_stat_user_tables) and its transactions, once every backend flushed. */
+interface WriteStats {
+  tables: Map<string, { ins: number; upd: number; hot: number; del: number; indexes: number }>;
+  xacts: number;
+}
+
+async function writeStats(db: Db): Promise<WriteStats> {
+  // A backend flushes its counts at most once a second (and when it goes idle or exits).
+  await sleep(1500);
+  const rows = await db.query<{ relname: string; ins: number; upd: number; hot: number; del: number; indexes: number }>(
+    `SELECT t.relname, t.n_tup_ins AS ins, t.n_tup_upd AS upd, t.n_tup_hot_upd AS hot, t.n_tup_del AS del,
+       (SELECT count(*) FROM pg_index i WHERE i.indrelid = t.relid) AS indexes
+     FROM pg_stat_user_tables t`,
+  );
+  const [x] = await db.query<{ n: number }>(
+    'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()',
+  );
+  return { tables: new Map(rows.map((r) => [r.relname, r])), xacts: x.n };
+}
+
+/**
+ * Rows inserted, updated (of which HOT), deleted per unit, by table; index entries written: an inserted row
+ * and a non-HOT update write one in each index (an upper bound: a partial index skips rows outside it).
+ */
+function statsDelta(a: WriteStats, b: WriteStats, units: number): string {
+  const per = (n: number) => (n / Math.max(1, units)).toFixed(2);
+  const lines: string[] = [];
+  let entries = 0;
+  for (const [table, after] of [...b.tables].sort(([x], [y]) => x.localeCompare(y))) {
+    const before = a.tables.get(table) ?? { ins: 0, upd: 0, hot: 0, del: 0, indexes: after.indexes };
+    const ins = after.ins - before.ins;
+    const upd = after.upd - before.upd;
+    const hot = after.hot - before.hot;
+    const del = after.del - before.del;
+    if (ins + upd + del === 0) continue;
+    const idx = (ins + upd - hot) * after.indexes;
+    entries += idx;
+    lines.push(
+      `     ${table}: ${per(ins)} inserted, ${per(upd)} updated (${per(hot)} HOT), ${per(del)} deleted; ` +
+        `≤ ${per(idx)} index entries (${after.indexes} indexes)`,
+    );
+  }
+  lines.push(
+    `     in all ≤ ${per(entries)} index entries; ${per(b.xacts - a.xacts)} transactions (a statement alone is one)`,
+  );
+  return lines.join('\n');
 }
 
 /** Paced PATCHes: an open loop at RATE/s, a change skipped when MAX_PENDING_UPDATES are unanswered. */

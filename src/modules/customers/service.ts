@@ -307,7 +307,7 @@ export class CustomersService {
       // Phones and tags first: the update then answers the customer as it now is (no second read).
       if (phonesChanged) await replacePhones(tx, id, phones);
       if (patch.tags !== undefined && tags.join('\n') !== before.tags.join('\n')) await setCustomerTags(tx, id, tags);
-      const after = toCustomer(await updateCustomerRow(tx, id, next, actor.userId));
+      const after = toCustomer(await updateCustomerRow(tx, id, next, actor.userId, old));
       await recordHistory(tx, actor, { recordType: RECORD_TYPE, recordId: id, action: 'update', changes });
       await this.emit(tx, 'customer.updated', after);
       await enqueueWebhook(tx, 'customer.updated', after);

@@ -166,15 +166,19 @@ export async function updateCustomer(tx: Queryable, id: string, v: CustomerValue
 
 /**
  * updateCustomer answering the customer as it now is, from the same statement
- * (no second read): its phones and tags must be written before.
+ * (no second read): its phones and tags must be written before. Given the
+ * values before (`was`), the name words go to the search dictionary only when
+ * a name or the company changed (the customer's words are there already: an
+ * erasure keeps every word some customer still has).
  */
 export async function updateCustomerRow(
   tx: Queryable,
   id: string,
   v: CustomerValues,
   userId: string | null,
+  was?: CustomerValues,
 ): Promise<CustomerRow> {
-  const [row] = await writeCustomer<CustomerRow>(tx, id, v, userId, ` RETURNING ${CUSTOMER_COLUMNS}`);
+  const [row] = await writeCustomer<CustomerRow>(tx, id, v, userId, ` RETURNING ${CUSTOMER_COLUMNS}`, was);
   return row;
 }
 
@@ -184,6 +188,7 @@ async function writeCustomer<T>(
   v: CustomerValues,
   userId: string | null,
   returning: string,
+  was?: CustomerValues,
 ): Promise<T[]> {
   const rows = await tx.query<T>(
     `UPDATE customers c SET name_terms = $1, first_name = $2, last_name = $3, company = $4, email = $5, notes = $6,
@@ -192,7 +197,8 @@ async function writeCustomer<T>(
      WHERE c.id = $12${returning}`,
     [...valueParams(v), id, userId],
   );
-  await addTerms(tx, nameTerms(v.firstName, v.lastName, v.company));
+  const sameNames = was && was.firstName === v.firstName && was.lastName === v.lastName && was.company === v.company;
+  if (!sameNames) await addTerms(tx, nameTerms(v.firstName, v.lastName, v.company));
   return rows;
 }
 

@@ -44,6 +44,18 @@ const SOCKETS_PER_ENDPOINT = 16;
 const PER_CHAIN = 8;
 /** A host's DNS answer is used this long (every attempt still checks it). */
 const RESOLUTION_TTL_MS = 5000;
+/**
+ * A wake-up (an outbox write's NOTIFY, a batch's end) claims this much later, so
+ * that the changes committed meanwhile are claimed together: under load one
+ * claim, and one outcome write, carry many deliveries instead of a few.
+ */
+const CLAIM_GATHER_MS = 20;
+/**
+ * Outcome writes under way at once per process: each writes every part queued
+ * when it starts (one statement), so under load a write carries many parts,
+ * and a slow write does not hold back the parts finishing meanwhile.
+ */
+const OUTCOME_WRITERS = 2;
 /** Outbox writes notify this channel: every process's poller wakes at once instead of on its next tick. */
 const WAKE_CHANNEL = 'sb_webhooks';
 /** The delivery log keeps finished deliveries this long. */
@@ -159,8 +171,13 @@ export class WebhooksService {
   private polling: Promise<number> | null = null;
   private pollAgain = false;
   private listening = false;
+  private wakeTimer: ReturnType<typeof setTimeout> | null = null;
   private unlisten: (() => Promise<void>) | null = null;
   private readonly agents = new PinnedAgents(SOCKETS_PER_ENDPOINT);
+  /** Endpoints' parts of claims, sent and waiting for the outcome writer. */
+  private readonly outcomeQueue: { part: store.OutcomePart; written: () => void }[] = [];
+  /** Outcome writes under way (at most OUTCOME_WRITERS). */
+  private outcomeWriters = 0;
   /** Attempts made by this process (deliverDue answers how many it made). */
   private attemptsMade = 0;
   private readonly resolver: Resolver;
@@ -480,8 +497,16 @@ export class WebhooksService {
     this.unlisten = await this.db.listen(WAKE_CHANNEL, () => this.wake());
   }
 
+  /**
+   * A wake-up claims after CLAIM_GATHER_MS, not at once: the changes that
+   * commit meanwhile (each one notifies) are claimed by the same statement.
+   */
   private wake(): void {
-    if (this.listening && !this.stopping) void this.poll().catch(() => undefined); // the timer's poll logs errors
+    if (!this.listening || this.stopping || this.wakeTimer) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      if (this.listening && !this.stopping) void this.poll().catch(() => undefined); // the timer's poll logs errors
+    }, CLAIM_GATHER_MS);
   }
 
   /**
@@ -587,9 +612,62 @@ export class WebhooksService {
         }
       }),
     );
-    await store
-      .recordOutcomes(this.workDb(), endpointId, outcomes, released, healthOf(outcomes), DISABLE_AFTER_FAILING_MS)
-      .catch(() => undefined); // the endpoint may have been deleted meanwhile
+    await this.recordOutcomes({ endpointId, outcomes, released, health: null });
+  }
+
+  /**
+   * Queues one endpoint's part of a claim for the outcome writers and answers
+   * once it is written. Up to OUTCOME_WRITERS writes run at once per process;
+   * the parts that finish meanwhile are written together by the next one (one
+   * statement), so under load a write carries many deliveries, and alone a
+   * part waits for nothing.
+   */
+  private recordOutcomes(part: store.OutcomePart): Promise<void> {
+    return new Promise((resolve) => {
+      this.outcomeQueue.push({ part, written: resolve });
+      if (this.outcomeWriters < OUTCOME_WRITERS) {
+        this.outcomeWriters++;
+        void this.writeOutcomes();
+      }
+    });
+  }
+
+  /** One writer: writes what is queued, then what was queued meanwhile, until nothing is. */
+  private async writeOutcomes(): Promise<void> {
+    try {
+      // Started in a later turn, so that the parts finishing in this one are written together.
+      await Promise.resolve();
+      while (this.outcomeQueue.length > 0) await this.writeQueued();
+    } finally {
+      // In the same turn as its last look at the queue: a part queued after it starts another writer.
+      this.outcomeWriters--;
+    }
+  }
+
+  private async writeQueued(): Promise<void> {
+    const batch = this.outcomeQueue.splice(0);
+    // One part per endpoint (its health is worked out over all its outcomes of the batch).
+    const byEndpoint = new Map<string, store.OutcomePart>();
+    for (const { part } of batch) {
+      const merged = byEndpoint.get(part.endpointId);
+      if (merged) {
+        merged.outcomes.push(...part.outcomes);
+        merged.released.push(...part.released);
+      } else byEndpoint.set(part.endpointId, { ...part, outcomes: [...part.outcomes], released: [...part.released] });
+    }
+    const parts = [...byEndpoint.values()].map((p) => ({ ...p, health: healthOf(p.outcomes) }));
+    try {
+      await store.recordOutcomes(this.workDb(), parts, DISABLE_AFTER_FAILING_MS);
+    } catch {
+      // An endpoint deleted meanwhile can fail the statement: then each part on its own.
+      if (parts.length > 1) {
+        for (const part of parts) {
+          await store.recordOutcomes(this.workDb(), [part], DISABLE_AFTER_FAILING_MS).catch(() => undefined);
+        }
+      }
+    } finally {
+      for (const { written } of batch) written();
+    }
   }
 
   /** Sends everything due now and waits for the answers (tests, after moving the clock); answers the attempts made. */
@@ -625,6 +703,8 @@ export class WebhooksService {
   /** Waits for the attempts under way (shutdown). */
   async drain(): Promise<void> {
     this.stopping = true;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
     await this.unlisten?.().catch(() => undefined);
     this.unlisten = null;
     await this.polling?.catch(() => undefined);

@@ -213,22 +213,30 @@ export interface Health {
   gone: boolean;
 }
 
+/** One endpoint's part of a claim, once sent: its outcomes, the claims it gives back unsent, its health. */
+export interface OutcomePart {
+  endpointId: string;
+  outcomes: Outcome[];
+  /** Claims given back unsent (behind a failure in their chain, or at shutdown). */
+  released: number[];
+  /** Null when nothing was attempted. */
+  health: Health | null;
+}
+
 /**
- * Writes the outcomes of one endpoint's part of a claim in one statement
- * (atomic on its own): the attempt log lines, each delivery's state or next
- * try, the claims given back unsent (`released`: behind a failure in their
- * chain), and the endpoint's health (disabled on 410 or after failing for
- * `disableAfterMs`).
+ * Writes the outcomes of any number of endpoints' parts of claims in one
+ * statement (atomic on its own): the attempt log lines, each delivery's state
+ * or next try, the claims given back unsent, and each endpoint's health
+ * (disabled on 410 or after failing for `disableAfterMs`). The endpoints are
+ * locked in id order, so two processes' writes never deadlock on them, and
+ * FOR NO KEY UPDATE (what an UPDATE of non-key columns takes anyway): a
+ * FOR UPDATE would wait for every open transaction that has inserted a
+ * delivery (its foreign key holds a KEY SHARE lock on the endpoint).
  */
-export async function recordOutcomes(
-  q: Queryable,
-  endpointId: string,
-  outcomes: Outcome[],
-  released: number[],
-  health: Health | null,
-  disableAfterMs: number,
-): Promise<void> {
+export async function recordOutcomes(q: Queryable, parts: OutcomePart[], disableAfterMs: number): Promise<void> {
   const iso = (d: Date | null) => d?.toISOString() ?? null;
+  const outcomes = parts.flatMap((p) => p.outcomes);
+  const healthy = parts.filter((p): p is OutcomePart & { health: Health } => p.health !== null);
   await q.query(
     `WITH o AS (
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::timestamptz[], $5::int[], $6::text[],
@@ -246,17 +254,22 @@ export async function recordOutcomes(
      ), released AS (
        UPDATE webhook_deliveries SET locked_until = NULL WHERE id = ANY($10::bigint[]) AND state = 'pending'
      ), health AS (
-       SELECT e.id, CASE WHEN $12::timestamptz IS NOT NULL THEN $13::timestamptz
-         ELSE COALESCE(e.failing_since, $13::timestamptz) END AS failing
-       FROM webhook_endpoints e WHERE e.id = $11 AND $16::boolean
+       SELECT e.id, h.succeeded_at, h.gone, h.latest_at,
+         CASE WHEN h.succeeded_at IS NOT NULL THEN h.failing_from
+           ELSE COALESCE(e.failing_since, h.failing_from) END AS failing
+       FROM webhook_endpoints e
+       JOIN unnest($11::uuid[], $12::timestamptz[], $13::timestamptz[], $14::boolean[], $15::timestamptz[])
+         AS h(id, succeeded_at, failing_from, gone, latest_at) ON h.id = e.id
+       ORDER BY e.id
+       FOR NO KEY UPDATE OF e
      )
      UPDATE webhook_endpoints e SET
-       last_success_at = COALESCE($12::timestamptz, e.last_success_at),
+       last_success_at = COALESCE(h.succeeded_at, e.last_success_at),
        failing_since = h.failing,
-       enabled = CASE WHEN $14::boolean OR $15::timestamptz - h.failing >= $17::float8 * interval '1 millisecond'
+       enabled = CASE WHEN h.gone OR h.latest_at - h.failing >= $16::float8 * interval '1 millisecond'
          THEN false ELSE e.enabled END,
-       disabled_reason = CASE WHEN $14::boolean THEN 'gone'
-         WHEN $15::timestamptz - h.failing >= $17::float8 * interval '1 millisecond' THEN 'failing'
+       disabled_reason = CASE WHEN h.gone THEN 'gone'
+         WHEN h.latest_at - h.failing >= $16::float8 * interval '1 millisecond' THEN 'failing'
          ELSE e.disabled_reason END
      FROM health h WHERE e.id = h.id`,
     [
@@ -269,13 +282,12 @@ export async function recordOutcomes(
       outcomes.map((o) => o.at.toISOString()),
       outcomes.map((o) => o.latencyMs),
       outcomes.map((o) => o.excerpt),
-      released,
-      endpointId,
-      iso(health?.succeededAt ?? null),
-      iso(health?.failingFrom ?? null),
-      health?.gone ?? false,
-      iso(health?.latestAt ?? null),
-      health !== null,
+      parts.flatMap((p) => p.released),
+      healthy.map((p) => p.endpointId),
+      healthy.map((p) => iso(p.health.succeededAt)),
+      healthy.map((p) => iso(p.health.failingFrom)),
+      healthy.map((p) => p.health.gone),
+      healthy.map((p) => p.health.latestAt.toISOString()),
       disableAfterMs,
     ],
   );

@@ -392,6 +392,44 @@ describe('webhooks', () => {
     }
   });
 
+  it("outcomes written together keep each endpoint's own state and health", async () => {
+    const ok = await new Receiver().start();
+    const sick = await new Receiver().start();
+    try {
+      sick.respond = () => 500;
+      const o = (await admin.post('/api/v1/webhooks', { url: ok.url, events: ['customer.created'] })).json();
+      const s = (await admin.post('/api/v1/webhooks', { url: sick.url, events: ['customer.created'] })).json();
+      await newCustomer('Together');
+      await newCustomer('Together2');
+      // One claim: three endpoints' parts, their outcomes queued for the same writers.
+      expect(await deliver()).toBe(6);
+      expect([rx.got.length, ok.got.length, sick.got.length]).toEqual([2, 2, 2]);
+      const okHook = (await admin.get(`/api/v1/webhooks/${o.id}`)).json();
+      expect(okHook).toMatchObject({ enabled: true, failingSince: null });
+      expect(okHook.lastSuccessAt).toBeTruthy();
+      const sickHook = (await admin.get(`/api/v1/webhooks/${s.id}`)).json();
+      expect(sickHook).toMatchObject({ enabled: true, lastSuccessAt: null });
+      expect(sickHook.failingSince).toBeTruthy();
+      const states = async (id: string) =>
+        (await admin.get(`/api/v1/webhooks/${id}/deliveries`))
+          .json()
+          .items.map((d: { state: string; attempts: number }) => [d.state, d.attempts]);
+      expect(await states(o.id)).toEqual([
+        ['succeeded', 1],
+        ['succeeded', 1],
+      ]);
+      expect(await states(s.id)).toEqual([
+        ['pending', 1],
+        ['pending', 1],
+      ]);
+      await admin.delete(`/api/v1/webhooks/${o.id}`);
+      await admin.delete(`/api/v1/webhooks/${s.id}`);
+    } finally {
+      await ok.stop();
+      await sick.stop();
+    }
+  });
+
   it('the log keeps finished deliveries 30 days', async () => {
     await newCustomer('Pruned');
     await deliver();
