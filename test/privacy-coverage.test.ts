@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUSTOMER_REFERENCES, PERSONAL_DATA } from '../src/modules/privacy/tables.js';
+import { CUSTOMER_REFERENCES, EXPORT_COLUMNS, PERSONAL_DATA } from '../src/modules/privacy/tables.js';
 import { createTestDb, type TestDb } from './helpers.js';
 
 /**
@@ -22,6 +22,33 @@ describe('privacy coverage', () => {
     );
     const missing = tables.map((r) => r.name).filter((n) => !(n in PERSONAL_DATA));
     expect(missing, 'classify these tables in src/modules/privacy/tables.ts').toEqual([]);
+  });
+
+  it('every column of an exported table is either given to the customer or named as internal; generated ones are internal', async () => {
+    const cols = await t.db.query<{ table_name: string; column_name: string; is_generated: string }>(
+      `SELECT table_name, column_name, is_generated FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = ANY($1::text[]) ORDER BY table_name, ordinal_position`,
+      [Object.keys(EXPORT_COLUMNS)],
+    );
+    const problems: string[] = [];
+    for (const [table, { exported, internal }] of Object.entries(EXPORT_COLUMNS)) {
+      const actual = cols.filter((c) => c.table_name === table);
+      const listed = [...exported, ...internal] as string[];
+      for (const c of actual) {
+        if (!listed.includes(c.column_name)) problems.push(`${table}.${c.column_name}: neither exported nor internal`);
+        if (c.is_generated === 'ALWAYS' && !(internal as readonly string[]).includes(c.column_name)) {
+          problems.push(`${table}.${c.column_name}: generated (derived) but exported`);
+        }
+      }
+      for (const name of listed) {
+        if (!actual.some((c) => c.column_name === name)) problems.push(`${table}.${name}: no such column`);
+      }
+      for (const name of exported) {
+        if ((internal as readonly string[]).includes(name))
+          problems.push(`${table}.${name}: both exported and internal`);
+      }
+    }
+    expect(problems, 'classify these columns in EXPORT_COLUMNS (src/modules/privacy/tables.ts)').toEqual([]);
   });
 
   it('every foreign key to customers or cases is walked', async () => {

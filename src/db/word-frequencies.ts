@@ -1,4 +1,5 @@
-import type { Queryable } from './adapter.js';
+import { createHash } from 'node:crypto';
+import type { Queryable, QueryOptions } from './adapter.js';
 
 /**
  * Chooses between the two plans of a bounded full-text search ("the newest `cap`
@@ -52,6 +53,14 @@ interface WordSource {
 }
 
 /**
+ * The lexemes of words already made, by configuration and word: stemming is a pure function
+ * of the two, and asking the database cost a round trip on every search of the cases. Bounded:
+ * emptied when full (the words agents type are few, a flood of distinct ones only refills it).
+ */
+const lexemeCache = new Map<string, string[]>();
+const LEXEME_CACHE_SIZE = 10_000;
+
+/**
  * The lexemes `config` makes of each word, and of the prefix as `to_tsquery('word:*')` does
  * (the same stemming): none for a stop word, which the query then leaves out.
  */
@@ -62,16 +71,19 @@ async function lexemesOf(
   prefix: string | null,
 ): Promise<{ words: string[]; prefix: string[] | null }> {
   const all = prefix === null ? words : [...words, prefix];
-  const rows = await q.query<{ i: number; lexemes: string[] }>(
-    `SELECT w.i::int AS i, tsvector_to_array(to_tsvector($1::regconfig, w.word)) AS lexemes
-       FROM unnest($2::text[]) WITH ORDINALITY AS w(word, i)`,
-    [config, all],
-  );
-  const byIndex = new Map(rows.map((r) => [r.i, r.lexemes]));
-  return {
-    words: words.flatMap((_, i) => byIndex.get(i + 1) ?? []),
-    prefix: prefix === null ? null : (byIndex.get(all.length) ?? []),
-  };
+  const key = (w: string) => `${config}\u0000${w}`;
+  const missing = [...new Set(all.filter((w) => !lexemeCache.has(key(w))))];
+  if (missing.length > 0) {
+    const rows = await q.query<{ word: string; lexemes: string[] }>(
+      `SELECT w.word, tsvector_to_array(to_tsvector($1::regconfig, w.word)) AS lexemes
+         FROM unnest($2::text[]) AS w(word)`,
+      [config, missing],
+    );
+    if (lexemeCache.size + rows.length > LEXEME_CACHE_SIZE) lexemeCache.clear();
+    for (const r of rows) lexemeCache.set(key(r.word), r.lexemes);
+  }
+  const of = (w: string) => lexemeCache.get(key(w)) ?? [];
+  return { words: words.flatMap(of), prefix: prefix === null ? null : of(prefix) };
 }
 
 async function readStats(q: Queryable, source: WordSource): Promise<IndexStats> {
@@ -140,4 +152,34 @@ export function recencyOrder(keys: { column: string; kind: 'number' | 'time' | '
       return kind === 'number' ? `(${column} + 0) DESC` : `(${column} + interval '0 seconds') DESC`;
     })
     .join(', ');
+}
+
+/**
+ * SQL: the rows whose words (`column`, a stored `tsvector`) match `tsquery` (SQL of a
+ * `tsquery`, e.g. from formats/search-text.ts, tsQuerySql), written for the plan chosen:
+ * - walking (`walk`): `ts_match_vq(column, (SELECT tsquery))`. The function form of `@@` is
+ *   the same test row by row but no index can answer it, so the recency index is the only
+ *   plan; and the query inside a subquery is computed once and hidden from the planner,
+ *   whose estimate is then the same for every word. So every call costs the same plan and
+ *   the statement runs as a named prepared statement that PostgreSQL plans once per
+ *   connection and keeps (`walkStatement`): planning these statements (reading the words'
+ *   statistics, thousands of entries, for each) cost more than walking for a frequent word.
+ * - collecting (`!walk`): `column @@ tsquery`, which the planner sizes from the words'
+ *   statistics (a rare word's few matches, or many) and answers from the GIN index; planned
+ *   on every call, as its best plan depends on the words.
+ */
+export function wordsMatch(column: string, tsquery: string, walk: boolean): string {
+  return walk ? `ts_match_vq(${column}, (SELECT ${tsquery}))` : `${column} @@ ${tsquery}`;
+}
+
+/** The query options of a search statement: a walk is a named prepared statement (see `wordsMatch`). */
+export function walkStatement(sql: string, walk: boolean): QueryOptions | undefined {
+  if (!walk) return undefined;
+  return { name: `search.walk.${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}` };
+}
+
+/** A row cap as SQL: a literal, so a walk's generic plan knows it stops after `cap` rows (a parameter would be taken for a tenth of the table). */
+export function capSql(cap: number): string {
+  if (!Number.isInteger(cap) || cap < 1) throw new Error(`search: bad row cap ${cap}`);
+  return String(cap);
 }

@@ -20,20 +20,19 @@ FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1
 -- prepared as: (unnamed: planned for its values)
 -- $1 = 'english'
 -- $2 = ["100123"]
-SELECT w.i::int AS i, tsvector_to_array(to_tsvector($1::regconfig, w.word)) AS lexemes
-FROM unnest($2::text[]) WITH ORDINALITY AS w(word, i);
+SELECT w.word, tsvector_to_array(to_tsvector($1::regconfig, w.word)) AS lexemes
+FROM unnest($2::text[]) AS w(word);
 
 -- statement 4 of 8
 -- prepared as: (unnamed: planned for its values)
 -- $1 = '100123'
--- $2 = 20
--- $3 = '100123:*'
+-- $2 = '100123:*'
 SELECT c.id, c.case_number, c.subject, c.status, c.is_open, c.visibility, c.opened_at AS at,
-  to_tsvector('english'::regconfig, c.subject) @@ to_tsquery('english', $3) AS in_subject,
+  to_tsvector('english'::regconfig, c.subject) @@ to_tsquery('english', $2) AS in_subject,
   substr(c.description, greatest(1, strpos(lower(c.description), $1) - 80), 320) AS excerpt
 FROM cases c
-WHERE c.search @@ to_tsquery('english', $3) AND c.visibility = 'public'
-ORDER BY (c.opened_at + interval '0 seconds') DESC, c.id DESC LIMIT $2;
+WHERE c.search @@ to_tsquery('english', $2) AND c.visibility = 'public'
+ORDER BY (c.opened_at + interval '0 seconds') DESC, c.id DESC LIMIT 20;
 
 -- statement 5 of 8
 -- prepared as: (unnamed: planned for its values)
@@ -47,14 +46,13 @@ FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1
 -- statement 6 of 8
 -- prepared as: (unnamed: planned for its values)
 -- $1 = '100123'
--- $2 = 20
--- $3 = '100123:*'
+-- $2 = '100123:*'
 SELECT c.id, c.case_number, c.subject, c.status, c.is_open, c.visibility, f.created_at AS at, false AS in_subject, substr(f.body, greatest(1, strpos(lower(f.body), $1) - 80), 320) AS excerpt,
   coalesce((f.interaction ->> 'transcript')::boolean, false) AS transcript
 FROM case_follow_ups f JOIN cases c ON c.id = f.case_id
-WHERE f.search @@ to_tsquery('simple', $3)
+WHERE f.search @@ to_tsquery('simple', $2)
    AND c.visibility = 'public'
-ORDER BY (f.seq + 0) DESC LIMIT $2;
+ORDER BY (f.seq + 0) DESC LIMIT 20;
 
 -- statement 7 of 8
 -- prepared as: (unnamed: planned for its values)

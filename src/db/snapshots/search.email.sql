@@ -13,9 +13,8 @@ FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1
 -- statement 2 of 2
 -- prepared as: (unnamed: planned for its values)
 -- $1 = 'printer'
--- $2 = 20
--- $3 = 'printer'
--- $4 = 'jam:*'
+-- $2 = 'printer'
+-- $3 = 'jam:*'
 SELECT case_id, follow_up_id, substr(coalesce(subject, '') || ' ' || coalesce(text_body, ''), greatest(1, strpos(lower(coalesce(subject, '') || ' ' || coalesce(text_body, '')), $1) - 80), 320) AS excerpt, created_at FROM email_messages
-WHERE case_id IS NOT NULL AND search @@ (websearch_to_tsquery('simple', $3) && to_tsquery('simple', $4))
-ORDER BY (created_at + interval '0 seconds') DESC, id DESC LIMIT $2;
+WHERE case_id IS NOT NULL AND search @@ (websearch_to_tsquery('simple', $2) && to_tsquery('simple', $3))
+ORDER BY (created_at + interval '0 seconds') DESC, id DESC LIMIT 20;

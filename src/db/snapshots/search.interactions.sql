@@ -21,9 +21,8 @@ FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1
 -- statement 3 of 3
 -- prepared as: (unnamed: planned for its values)
 -- $1 = '555'
--- $2 = 20
--- $3 = '555'
--- $4 = '0199:*'
+-- $2 = '555'
+-- $3 = '0199:*'
 SELECT id, channel, direction, from_address, to_address, customer_id, case_id, started_at, substr(coalesce(notes, ''), greatest(1, strpos(lower(coalesce(notes, '')), $1) - 80), 320) AS excerpt FROM interactions
-WHERE search @@ (websearch_to_tsquery('simple', $3) && to_tsquery('simple', $4))
-ORDER BY (started_at + interval '0 seconds') DESC, id DESC LIMIT $2;
+WHERE search @@ (websearch_to_tsquery('simple', $2) && to_tsquery('simple', $3))
+ORDER BY (started_at + interval '0 seconds') DESC, id DESC LIMIT 20;

@@ -13,10 +13,9 @@ FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = $1
 -- statement 2 of 2
 -- prepared as: (unnamed: planned for its values)
 -- $1 = 'printer'
--- $2 = 20
--- $3 = 'printer'
--- $4 = 'jam:*'
+-- $2 = 'printer'
+-- $3 = 'jam:*'
 SELECT id, type, subject, customer_id, case_id, status, due_at, created_at,
   substr(coalesce(notes, ''), greatest(1, strpos(lower(coalesce(notes, '')), $1) - 80), 320) AS excerpt
-FROM tasks WHERE search @@ (websearch_to_tsquery('simple', $3) && to_tsquery('simple', $4))
-ORDER BY (created_at + interval '0 seconds') DESC, id DESC LIMIT $2;
+FROM tasks WHERE search @@ (websearch_to_tsquery('simple', $2) && to_tsquery('simple', $3))
+ORDER BY (created_at + interval '0 seconds') DESC, id DESC LIMIT 20;

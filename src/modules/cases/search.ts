@@ -1,5 +1,5 @@
 import { listParam, type Queryable } from '../../db/adapter.js';
-import { recencyOrder, walkRecency } from '../../db/word-frequencies.js';
+import { capSql, recencyOrder, walkRecency, walkStatement, wordsMatch } from '../../db/word-frequencies.js';
 import { excerptSql, snippetOf, textQuery, tsQuerySql } from '../../formats/search-text.js';
 
 /**
@@ -110,23 +110,21 @@ export async function searchCases(
     opts.cap,
     query.prefix,
   );
-  const textParams: unknown[] = [word, opts.cap];
+  const textParams: unknown[] = [word];
   const english = tsQuerySql('english', query, textParams);
-  const byText = await q.query<CaseMatchRow>(
-    `SELECT ${caseCols}, c.opened_at AS at,
-       to_tsvector('english'::regconfig, c.subject) @@ ${english} AS in_subject,
+  const textSql = `SELECT ${caseCols}, c.opened_at AS at,
+       to_tsvector('english'::regconfig, c.subject) @@ ${walkCases ? `(SELECT ${english})` : english} AS in_subject,
        ${excerptSql('c.description', '$1')} AS excerpt
      FROM cases c
-     WHERE c.search @@ ${english} ${privateCond}
+     WHERE ${wordsMatch('c.search', english, walkCases)} ${privateCond}
      ORDER BY ${recencyOrder(
        [
          { column: 'c.opened_at', kind: 'time' },
          { column: 'c.id', kind: 'uuid' },
        ],
        walkCases,
-     )} LIMIT $2`,
-    textParams,
-  );
+     )} LIMIT ${capSql(opts.cap)}`;
+  const byText = await q.query<CaseMatchRow>(textSql, textParams, walkStatement(textSql, walkCases));
   for (const r of byText) offer(r, r.in_subject ? 'subject' : 'description', r.in_subject ? '' : r.excerpt, r.at);
 
   const walk = await walkRecency(
@@ -136,16 +134,14 @@ export async function searchCases(
     opts.cap,
     query.prefix,
   );
-  const followUpParams: unknown[] = [word, opts.cap];
-  const byFollowUp = await q.query<CaseMatchRow>(
-    `SELECT ${caseCols}, f.created_at AS at, false AS in_subject, ${excerptSql('f.body', '$1')} AS excerpt,
+  const followUpParams: unknown[] = [word];
+  const followUpSql = `SELECT ${caseCols}, f.created_at AS at, false AS in_subject, ${excerptSql('f.body', '$1')} AS excerpt,
        coalesce((f.interaction ->> 'transcript')::boolean, false) AS transcript
      FROM case_follow_ups f JOIN cases c ON c.id = f.case_id
-     WHERE f.search @@ ${tsQuerySql('simple', query, followUpParams)}
+     WHERE ${wordsMatch('f.search', tsQuerySql('simple', query, followUpParams), walk)}
        ${opts.internal ? '' : `AND f.visibility = 'public'`} ${privateCond}
-     ORDER BY ${recencyOrder([{ column: 'f.seq', kind: 'number' }], walk)} LIMIT $2`,
-    followUpParams,
-  );
+     ORDER BY ${recencyOrder([{ column: 'f.seq', kind: 'number' }], walk)} LIMIT ${capSql(opts.cap)}`;
+  const byFollowUp = await q.query<CaseMatchRow>(followUpSql, followUpParams, walkStatement(followUpSql, walk));
   for (const r of byFollowUp) offer(r, r.transcript ? 'transcript' : 'followUp', r.excerpt, r.at);
 
   if (opts.extra.length > 0) {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/adapter.js';
-import { recencyOrder, walkRecency } from '../../db/word-frequencies.js';
+import { capSql, recencyOrder, walkRecency, walkStatement, wordsMatch } from '../../db/word-frequencies.js';
 import { maybeOne, one } from '../../db/adapter.js';
 import { excerptSql, textQuery, tsQuerySql } from '../../formats/search-text.js';
 
@@ -348,19 +348,22 @@ export async function searchMessages(
 ): Promise<{ caseId: string; followUpId: string | null; excerpt: string; at: Date }[]> {
   const doc = `coalesce(subject, '') || ' ' || coalesce(text_body, '')`;
   const query = textQuery(text);
+  const walk = await walkRecency(q, { table: 'email_messages', column: 'search' }, query.words, cap, query.prefix);
   const order = recencyOrder(
     [
       { column: 'created_at', kind: 'time' },
       { column: 'id', kind: 'uuid' },
     ],
-    await walkRecency(q, { table: 'email_messages', column: 'search' }, query.words, cap, query.prefix),
+    walk,
   );
-  const params: unknown[] = [words[0] ?? '', cap];
+  const params: unknown[] = [words[0] ?? ''];
+  const sql = `SELECT case_id, follow_up_id, ${excerptSql(doc, '$1')} AS excerpt, created_at FROM email_messages
+     WHERE case_id IS NOT NULL AND ${wordsMatch('search', tsQuerySql('simple', query, params), walk)}
+     ORDER BY ${order} LIMIT ${capSql(cap)}`;
   const rows = await q.query<{ case_id: string; follow_up_id: string | null; excerpt: string; created_at: Date }>(
-    `SELECT case_id, follow_up_id, ${excerptSql(doc, '$1')} AS excerpt, created_at FROM email_messages
-     WHERE case_id IS NOT NULL AND search @@ ${tsQuerySql('simple', query, params)}
-     ORDER BY ${order} LIMIT $2`,
+    sql,
     params,
+    walkStatement(sql, walk),
   );
   return rows.map((r) => ({ caseId: r.case_id, followUpId: r.follow_up_id, excerpt: r.excerpt, at: r.created_at }));
 }

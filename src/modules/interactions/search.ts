@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/adapter.js';
-import { recencyOrder, walkRecency } from '../../db/word-frequencies.js';
+import { capSql, recencyOrder, walkRecency, walkStatement, wordsMatch } from '../../db/word-frequencies.js';
 import { excerptSql, snippetOf, textQuery, tsQuerySql } from '../../formats/search-text.js';
 import type { Channel, Direction } from './schema.js';
 
@@ -80,13 +80,11 @@ export async function searchInteractions(
       ],
       walk,
     );
-    const params: unknown[] = [opts.words[0], opts.cap];
-    const rows = await q.query<Row>(
-      `SELECT ${COLS}, ${excerptSql(`coalesce(notes, '')`, '$1')} AS excerpt FROM interactions
-       WHERE search @@ ${tsQuerySql('simple', query, params)}
-       ORDER BY ${order} LIMIT $2`,
-      params,
-    );
+    const params: unknown[] = [opts.words[0]];
+    const sql = `SELECT ${COLS}, ${excerptSql(`coalesce(notes, '')`, '$1')} AS excerpt FROM interactions
+       WHERE ${wordsMatch('search', tsQuerySql('simple', query, params), walk)}
+       ORDER BY ${order} LIMIT ${capSql(opts.cap)}`;
+    const rows = await q.query<Row>(sql, params, walkStatement(sql, walk));
     for (const r of rows) add(r, 'notes');
   }
   return [...out.values()].slice(0, opts.limit);

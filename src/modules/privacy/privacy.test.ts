@@ -3,6 +3,7 @@ import { unzipSync, strFromU8 } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../../db/adapter.js';
 import { ON_POSTGRES, startTestApp, type TestApp } from '../../../test/helpers.js';
+import { EXPORT_COLUMNS } from './tables.js';
 
 /** Every table row whose text, jsonb, array or bytea columns contain one of the strings (case-insensitive). */
 async function findStrings(db: Queryable, needles: string[]): Promise<string[]> {
@@ -117,6 +118,48 @@ describe('privacy requests', () => {
     expect(Object.keys(files).some((f) => f.endsWith('quuxington-id.txt'))).toBe(true);
     expect(read('external-ids.json')).toEqual([]);
     expect(JSON.stringify(read('support-center.json'))).not.toContain('password_hash');
+  });
+
+  it('the archive holds no internal column: no search word lists, sort or match keys', async () => {
+    const res = await t.admin.get(`/api/v1/customers/${customerId}/privacy-export`);
+    expect(res.statusCode, res.body).toBe(200);
+    const files = unzipSync(new Uint8Array(res.rawPayload));
+    const read = (name: string) => JSON.parse(strFromU8(files[name])) as unknown;
+    const keysOf = (v: unknown): string[] =>
+      Array.isArray(v)
+        ? v.flatMap(keysOf)
+        : v && typeof v === 'object'
+          ? Object.entries(v).flatMap(([k, x]) => [k, ...(k === 'custom_fields' ? [] : keysOf(x))])
+          : [];
+    const internal = Object.values(EXPORT_COLUMNS).flatMap((c) => c.internal as readonly string[]);
+    expect(internal).toContain('search');
+    const archive: [string, string, number][] = [
+      ['customer.json', 'customers', 1],
+      ['cases.json', 'cases', 1],
+      ['follow-ups.json', 'case_follow_ups', 1],
+      ['tasks.json', 'tasks', 1],
+      ['interactions.json', 'interactions', 1],
+      ['emails.json', 'email_messages', 1],
+      ['history.json', 'history', 3],
+    ];
+    for (const [file, table, atLeast] of archive) {
+      const content = read(file);
+      const rows = Array.isArray(content) ? content : [content];
+      expect(rows.length, file).toBeGreaterThanOrEqual(atLeast);
+      // Each row's own columns are exactly the documented ones (emails.json: without the raw message).
+      const documented = EXPORT_COLUMNS[table as keyof typeof EXPORT_COLUMNS].exported.filter(
+        (c) => !(table === 'email_messages' && c === 'raw'),
+      );
+      for (const row of rows as Record<string, unknown>[]) {
+        expect(
+          Object.keys(row).filter((k) => k !== 'phones'),
+          file,
+        ).toEqual(documented);
+      }
+      expect(keysOf(content).filter((k) => internal.includes(k), file)).toEqual([]);
+    }
+    const phones = (read('customer.json') as { phones: Record<string, unknown>[] }).phones;
+    expect(Object.keys(phones[0])).toEqual(EXPORT_COLUMNS.customer_phones.exported);
   });
 
   it('erasure needs customers.erase; the append-only guards still refuse everyone else', async () => {

@@ -6,6 +6,7 @@ import { requirePrivilege, type Actor } from '../../http/actor.js';
 import { NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { recordAudit } from '../../modules/audit/service.js';
+import { exportedColumns } from './tables.js';
 
 /** The pseudonymous shell an erased customer becomes. */
 const ERASED_FIRST = 'Erased';
@@ -20,7 +21,10 @@ interface ErasureResult {
 }
 
 interface Scope {
+  /** The record's exported columns. */
   customer: Row;
+  /** Its name's search words (customers.name_terms), for the erasure only. */
+  nameTerms: string[];
   phones: Row[];
   caseIds: string[];
   followUpIds: string[];
@@ -53,11 +57,16 @@ export class PrivacyFlow {
   ) {}
 
   private async scope(tx: Queryable, customerId: string): Promise<Scope | null> {
-    const [customer] = await tx.query('SELECT * FROM customers WHERE id = $1', [customerId]);
-    if (!customer) return null;
-    const phones = await tx.query('SELECT * FROM customer_phones WHERE customer_id = $1 ORDER BY position', [
+    // The name's search words are not exported, but the erasure needs them (the search dictionary).
+    const [row] = await tx.query(`SELECT ${exportedColumns('customers')}, name_terms FROM customers WHERE id = $1`, [
       customerId,
     ]);
+    if (!row) return null;
+    const { name_terms: nameTerms, ...customer } = row;
+    const phones = await tx.query(
+      `SELECT ${exportedColumns('customer_phones')} FROM customer_phones WHERE customer_id = $1 ORDER BY position`,
+      [customerId],
+    );
     const ids = async (sql: string, params: unknown[]) =>
       (await tx.query<{ id: string }>(sql, params)).map((r) => String(r.id));
     const caseIds = await ids('SELECT id FROM cases WHERE customer_id = $1', [customerId]);
@@ -79,7 +88,17 @@ export class PrivacyFlow {
       'SELECT id FROM email_messages WHERE case_id = ANY($1::uuid[]) OR follow_up_id = ANY($2::uuid[])',
       [caseIds, followUpIds],
     );
-    return { customer, phones, caseIds, followUpIds, taskIds, interactionIds, messageIds, addresses };
+    return {
+      customer,
+      nameTerms: (nameTerms as string[] | null) ?? [],
+      phones,
+      caseIds,
+      followUpIds,
+      taskIds,
+      interactionIds,
+      messageIds,
+      addresses,
+    };
   }
 
   /**
@@ -97,23 +116,34 @@ export class PrivacyFlow {
       if (!s) throw new NotFound('Customer');
       const rows = (sql: string, params: unknown[]) => tx.query(sql, params);
       const files: Zippable = {
-        'customer.json': json({ ...s.customer, name_terms: undefined, phones: s.phones }),
+        'customer.json': json({ ...s.customer, phones: s.phones }),
         'cases.json': json(
-          await rows('SELECT * FROM cases WHERE id = ANY($1::uuid[]) ORDER BY opened_at', [s.caseIds]),
+          await rows(`SELECT ${exportedColumns('cases')} FROM cases WHERE id = ANY($1::uuid[]) ORDER BY opened_at`, [
+            s.caseIds,
+          ]),
         ),
         'follow-ups.json': json(
-          await rows('SELECT * FROM case_follow_ups WHERE id = ANY($1::uuid[]) ORDER BY seq', [s.followUpIds]),
+          await rows(
+            `SELECT ${exportedColumns('case_follow_ups')} FROM case_follow_ups WHERE id = ANY($1::uuid[]) ORDER BY seq`,
+            [s.followUpIds],
+          ),
         ),
         'tasks.json': json(
-          await rows('SELECT * FROM tasks WHERE id = ANY($1::uuid[]) ORDER BY created_at', [s.taskIds]),
+          await rows(`SELECT ${exportedColumns('tasks')} FROM tasks WHERE id = ANY($1::uuid[]) ORDER BY created_at`, [
+            s.taskIds,
+          ]),
         ),
         'interactions.json': json(
-          await rows('SELECT * FROM interactions WHERE id = ANY($1::uuid[]) ORDER BY started_at', [s.interactionIds]),
+          await rows(
+            `SELECT ${exportedColumns('interactions')} FROM interactions WHERE id = ANY($1::uuid[]) ORDER BY started_at`,
+            [s.interactionIds],
+          ),
         ),
         'history.json': json(
-          await rows('SELECT * FROM history WHERE record_id = ANY($1::uuid[]) ORDER BY id', [
-            [customerId, ...s.caseIds, ...s.taskIds, ...s.interactionIds, ...s.followUpIds],
-          ]),
+          await rows(
+            `SELECT ${exportedColumns('history')} FROM history WHERE record_id = ANY($1::uuid[]) ORDER BY id`,
+            [[customerId, ...s.caseIds, ...s.taskIds, ...s.interactionIds, ...s.followUpIds]],
+          ),
         ),
         'external-ids.json': json(
           await rows(
@@ -136,8 +166,7 @@ export class PrivacyFlow {
         }),
       };
       const messages = await rows(
-        `SELECT id, direction, message_id, in_reply_to, case_id, follow_up_id, from_address, subject, text_body,
-                html_body, envelope, created_at, raw FROM email_messages WHERE id = ANY($1::uuid[]) ORDER BY created_at`,
+        `SELECT ${exportedColumns('email_messages')} FROM email_messages WHERE id = ANY($1::uuid[]) ORDER BY created_at`,
         [s.messageIds],
       );
       files['emails.json'] = json(messages.map(({ raw: _raw, ...m }) => m));
@@ -216,7 +245,7 @@ export class PrivacyFlow {
         counts[name] = (counts[name] ?? 0) + Number(r[0].n);
       };
       const c = s.customer;
-      const words = (c.name_terms as string[] | null) ?? [];
+      const words = s.nameTerms;
       const keys = [c.email as string | null, c.account_number as string, ...s.addresses]
         .filter((k): k is string => Boolean(k))
         .map((k) => k.toLowerCase());

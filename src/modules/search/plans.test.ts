@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Queryable } from '../../db/adapter.js';
+import type { QueryOptions, Queryable } from '../../db/adapter.js';
 import { startTestApp, type TestApp } from '../../../test/helpers.js';
 import { searchCases } from '../cases/search.js';
 import { searchMessages } from '../email/store.js';
@@ -16,11 +16,11 @@ describe('global search plans (EXPLAIN)', () => {
 
   /** Runs through the database and keeps each statement, to EXPLAIN it afterwards. */
   const recording = () => {
-    const seen: { sql: string; params: readonly unknown[] }[] = [];
+    const seen: { sql: string; params: readonly unknown[]; opts?: QueryOptions }[] = [];
     const q: Queryable = {
-      query: <T>(sql: string, params: readonly unknown[] = []) => {
-        seen.push({ sql, params });
-        return t.db.query<T>(sql, params);
+      query: <T>(sql: string, params: readonly unknown[] = [], opts?: QueryOptions) => {
+        seen.push({ sql, params, opts });
+        return t.db.query<T>(sql, params, opts);
       },
     } as Queryable;
     return { q, seen };
@@ -35,6 +35,24 @@ describe('global search plans (EXPLAIN)', () => {
       await tx.query(`SELECT set_config('enable_seqscan', 'off', true)`);
       const rows = await tx.query<Record<string, string>>(`EXPLAIN ${sql}`, params);
       return rows.map((r) => Object.values(r)[0]).join('\n');
+    });
+
+  /**
+   * The generic plan of a statement (`plan_cache_mode = force_generic_plan`): the one a named
+   * prepared statement keeps once PostgreSQL judges it costs no more than planning each call.
+   */
+  const genericPlan = (sql: string, params: readonly unknown[]) =>
+    t.db.transaction(async (tx) => {
+      await tx.query(`SELECT set_config('enable_seqscan', 'off', true)`);
+      await tx.query(`SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`);
+      await tx.exec(`PREPARE plan_probe AS ${sql}`);
+      try {
+        const literals = params.map((p) => `'${String(p).replace(/'/g, "''")}'`).join(', ');
+        const rows = await tx.query<Record<string, string>>(`EXPLAIN EXECUTE plan_probe(${literals})`);
+        return rows.map((r) => Object.values(r)[0]).join('\n');
+      } finally {
+        await tx.exec('DEALLOCATE plan_probe');
+      }
     });
 
   beforeAll(async () => {
@@ -196,6 +214,89 @@ describe('global search plans (EXPLAIN)', () => {
       if (index) expect(plan_, text).toContain(index);
       else expect(plan_, text).not.toContain('email_messages_created_idx');
       expect(plan_, text).not.toContain('Seq Scan on email_messages');
+    }
+  });
+
+  it('a walk is one plan for every word: a named statement whose generic plan walks the recency index', async () => {
+    // Planning each walk read the words' statistics (thousands of entries) and cost more than the
+    // walk itself for a frequent word; the walk's statement hides the words from the planner, so
+    // PostgreSQL keeps one generic plan per connection. A rare word's statement stays planned per call.
+    const branches: {
+      name: string;
+      run: (q: Queryable, word: string) => Promise<unknown>;
+      pick: (sql: string) => boolean;
+      recency: string;
+      gin: string;
+    }[] = [
+      {
+        name: 'follow-ups',
+        run: (q, word) =>
+          searchCases(q, {
+            text: word,
+            words: [word],
+            limit: 5,
+            cap: 20,
+            viewPrivate: false,
+            internal: false,
+            extra: [],
+          }),
+        pick: (sql) => sql.includes('FROM case_follow_ups f'),
+        recency: 'case_follow_ups_seq_idx',
+        gin: 'case_follow_ups_search_idx',
+      },
+      {
+        name: 'cases',
+        run: (q, word) =>
+          searchCases(q, {
+            text: word,
+            words: [word],
+            limit: 5,
+            cap: 20,
+            viewPrivate: true,
+            internal: true,
+            extra: [],
+          }),
+        pick: (sql) => sql.includes('FROM cases c') && sql.includes('c.search'),
+        recency: 'cases_opened_idx',
+        gin: 'cases_search_idx',
+      },
+      {
+        name: 'tasks',
+        run: (q, word) => searchTasks(q, word, [word], 20),
+        pick: (sql) => sql.includes('FROM tasks'),
+        recency: 'tasks_created_idx',
+        gin: 'tasks_search_idx',
+      },
+      {
+        name: 'interactions',
+        run: (q, word) => searchInteractions(q, { text: word, words: [word], limit: 5, cap: 20 }),
+        pick: (sql) => sql.includes('FROM interactions'),
+        recency: 'interactions_started_idx',
+        gin: 'interactions_search_idx',
+      },
+      {
+        name: 'email messages',
+        run: (q, word) => searchMessages(q, word, [word], 20),
+        pick: (sql) => sql.includes('FROM email_messages'),
+        recency: 'email_messages_created_idx',
+        gin: 'email_messages_search_idx',
+      },
+    ];
+    for (const b of branches) {
+      // Frequent words in each table ('case' is in every case subject, 'printer' in every body).
+      for (const word of b.name === 'cases' ? ['case', 'cas'] : ['printer', 'printe']) {
+        const { q, seen } = recording();
+        await b.run(q, word);
+        const statement = seen.find((s) => b.pick(s.sql))!;
+        expect(statement.opts?.name, `${b.name} ${word}`).toMatch(/^search\.walk\./);
+        const generic = await genericPlan(statement.sql, statement.params);
+        expect(generic, `${b.name} ${word}`).toContain(b.recency);
+        expect(generic, `${b.name} ${word}`).not.toContain(b.gin);
+      }
+      const rare = recording();
+      await b.run(rare.q, 'marmosetglyph');
+      const statement = rare.seen.find((s) => b.pick(s.sql))!;
+      expect(statement.opts?.name, `${b.name} marmosetglyph`).toBeUndefined();
     }
   });
 });

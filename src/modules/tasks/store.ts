@@ -1,5 +1,5 @@
 import { maybeOne, one, type Queryable } from '../../db/adapter.js';
-import { recencyOrder, walkRecency } from '../../db/word-frequencies.js';
+import { capSql, recencyOrder, walkRecency, walkStatement, wordsMatch } from '../../db/word-frequencies.js';
 import type { PreparedCondition } from '../custom-fields/filters.js';
 import type { TaskStatus, TaskType } from './schema.js';
 import { excerptSql, textQuery, tsQuerySql } from '../../formats/search-text.js';
@@ -214,19 +214,18 @@ export async function searchTasks(
   cap: number,
 ): Promise<(TaskRow & { excerpt: string })[]> {
   const query = textQuery(text);
+  const walk = await walkRecency(q, { table: 'tasks', column: 'search' }, query.words, cap, query.prefix);
   const order = recencyOrder(
     [
       { column: 'created_at', kind: 'time' },
       { column: 'id', kind: 'uuid' },
     ],
-    await walkRecency(q, { table: 'tasks', column: 'search' }, query.words, cap, query.prefix),
+    walk,
   );
-  const params: unknown[] = [words[0] ?? '', cap];
-  return q.query<TaskRow & { excerpt: string }>(
-    `SELECT id, type, subject, customer_id, case_id, status, due_at, created_at,
+  const params: unknown[] = [words[0] ?? ''];
+  const sql = `SELECT id, type, subject, customer_id, case_id, status, due_at, created_at,
        ${excerptSql(`coalesce(notes, '')`, '$1')} AS excerpt
-     FROM tasks WHERE search @@ ${tsQuerySql('simple', query, params)}
-     ORDER BY ${order} LIMIT $2`,
-    params,
-  );
+     FROM tasks WHERE ${wordsMatch('search', tsQuerySql('simple', query, params), walk)}
+     ORDER BY ${order} LIMIT ${capSql(cap)}`;
+  return q.query<TaskRow & { excerpt: string }>(sql, params, walkStatement(sql, walk));
 }
