@@ -15,7 +15,8 @@
  * imports the customers once (with the last tree's server), then, round after
  * round, each tree's server imports the cases into its own copy of that
  * database (CREATE DATABASE … TEMPLATE); reports each run and the median per
- * tree. A tree is a checkout of the project with its node_modules.
+ * tree. A tree is a checkout of the project with its node_modules. With --cases 0 the trees compare the customers
+ * import instead: round after round, each tree's server imports the customer file into a fresh database of its own.
  *
  * Options: --pg postgres://postgres@127.0.0.1:5432/postgres (the server; the
  * benchmark uses its own database, `--db sb_import_bench` by default), --dir /tmp/sb-import-bench
@@ -336,15 +337,103 @@ function serverEnv(dbUrl: string): Record<string, string | undefined> {
   };
 }
 
+type TreeRun = Result & { tree: string; round: number; loadBefore: string };
+
+/** The trees' runs, one line each, and each tree's medians. */
+function printRuns(trees: { name: string }[], runs: TreeRun[]) {
+  const medianRun = (tree: string) => median(runs.filter((r) => r.tree === tree).map((r) => r.runS));
+  const lines = [
+    `| version | round | rows | run s | rows/s (run) | run CPU s server / database | server peak RSS | load average before → after |`,
+    '|---|---|---|---|---|---|---|---|',
+    ...runs.map(
+      (r) =>
+        `| ${r.tree} | ${r.round} | ${r.rows.toLocaleString('en-US')} | ${r.runS.toFixed(1)} | ` +
+        `${Math.round(r.rows / r.runS).toLocaleString('en-US')} | ${r.serverCpuS.toFixed(1)} / ` +
+        `${r.dbCpuS === null ? '—' : r.dbCpuS.toFixed(1)} | ${r.rssMb.toFixed(0)} MB | ${r.loadBefore} → ${r.load} |`,
+    ),
+    '',
+    ...trees.map((t) => {
+      const mine = runs.filter((r) => r.tree === t.name);
+      const runS = median(mine.map((r) => r.runS));
+      return (
+        `${t.name}: median run ${runS.toFixed(1)} s (${Math.round(mine[0].rows / runS).toLocaleString('en-US')} rows/s), ` +
+        `server CPU ${median(mine.map((r) => r.serverCpuS)).toFixed(1)} s, database CPU ` +
+        `${median(mine.map((r) => r.dbCpuS ?? NaN)).toFixed(1)} s, peak RSS ` +
+        `${median(mine.map((r) => r.rssMb)).toFixed(0)} MB` +
+        (t === trees[0]
+          ? ''
+          : `; median run time ÷ ${trees[0].name}'s: ${(runS / medianRun(trees[0].name)).toFixed(2)}`)
+      );
+    }),
+    '',
+  ];
+  log(lines.join('\n'));
+}
+
+const loadNow = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+function treesArg() {
+  return args.trees!.split(',').map((t) => {
+    const [name, dir] = t.split('=');
+    return { name, root: path.resolve(dir) };
+  });
+}
+
+/**
+ * Customers imported by several versions of the server (--trees name=dir,… with --cases 0), alternated round after
+ * round, each into a fresh database of its own (the same five custom fields).
+ */
+async function compareCustomers(customersFile: string) {
+  const trees = treesArg();
+  const rounds = Number(args.rounds);
+  const base = args.db!;
+  if (!/^[a-z_][a-z0-9_]*$/.test(base)) throw new Error(`--db ${base}: a lower-case SQL name`);
+  const admin = new pg.Client({ connectionString: args.pg });
+  await admin.connect();
+  const urlOf = (db: string) => {
+    const u = new URL(args.pg!);
+    u.pathname = `/${db}`;
+    return u.toString();
+  };
+  try {
+    const runs: TreeRun[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      for (const tree of trees) {
+        const db = `${base}_${tree.name.replace(/[^a-z0-9_]/g, '_')}`;
+        await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+        await admin.query(`CREATE DATABASE ${db}`);
+        const loadBefore = loadNow();
+        const child = startServer(port, serverEnv(urlOf(db)), [], tree.root);
+        try {
+          await waitHealthy(port);
+          const api = new Api(`http://127.0.0.1:${port}`);
+          await api.signIn();
+          await createCustomerFields(api);
+          const r = await importOne(api, child.pid!, urlOf(db), customersFile, 'customers', { mode: 'create' });
+          runs.push({ ...r, tree: tree.name, round, loadBefore });
+          log(`${tree.name} round ${round}: ${JSON.stringify(r)}`);
+        } finally {
+          await stopServer(child);
+          await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+        }
+      }
+    }
+    printRuns(trees, runs);
+  } finally {
+    await admin.end();
+  }
+}
+
 /**
  * Cases imported by several versions of the server (--trees name=dir,…), alternated round after round, each
  * into its own copy of one database holding the customers (imported once, by the last tree's server).
  */
 async function compareCases(customersFile: string, casesFile: string) {
-  const trees = args.trees!.split(',').map((t) => {
-    const [name, dir] = t.split('=');
-    return { name, root: path.resolve(dir) };
-  });
+  const trees = treesArg();
   const rounds = Number(args.rounds);
   const base = args.db!;
   if (!/^[a-z_][a-z0-9_]*$/.test(base)) throw new Error(`--db ${base}: a lower-case SQL name`);
@@ -370,7 +459,7 @@ async function compareCases(customersFile: string, casesFile: string) {
     } finally {
       await stopServer(child);
     }
-    const runs: (Result & { tree: string; round: number; loadBefore: string })[] = [];
+    const runs: TreeRun[] = [];
     for (let round = 1; round <= rounds; round++) {
       for (const tree of trees) {
         const db = `${base}_${tree.name.replace(/[^a-z0-9_]/g, '_')}`;
@@ -394,28 +483,7 @@ async function compareCases(customersFile: string, casesFile: string) {
         }
       }
     }
-    const lines = [
-      `| version | round | rows | run s | rows/s (run) | run CPU s server / database | server peak RSS | load average before → after |`,
-      '|---|---|---|---|---|---|---|---|',
-      ...runs.map(
-        (r) =>
-          `| ${r.tree} | ${r.round} | ${r.rows.toLocaleString('en-US')} | ${r.runS.toFixed(1)} | ` +
-          `${Math.round(r.rows / r.runS).toLocaleString('en-US')} | ${r.serverCpuS.toFixed(1)} / ` +
-          `${r.dbCpuS === null ? '—' : r.dbCpuS.toFixed(1)} | ${r.rssMb.toFixed(0)} MB | ${r.loadBefore} → ${r.load} |`,
-      ),
-      '',
-      ...trees.map((t) => {
-        const mine = runs.filter((r) => r.tree === t.name);
-        const runS = median(mine.map((r) => r.runS));
-        return (
-          `${t.name}: median run ${runS.toFixed(1)} s (${Math.round(mine[0].rows / runS).toLocaleString('en-US')} rows/s), ` +
-          `server CPU ${median(mine.map((r) => r.serverCpuS)).toFixed(1)} s, database CPU ` +
-          `${median(mine.map((r) => r.dbCpuS ?? NaN)).toFixed(1)} s`
-        );
-      }),
-      '',
-    ];
-    log(lines.join('\n'));
+    printRuns(trees, runs);
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${base} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
@@ -436,8 +504,9 @@ async function main() {
   }
   log(`customers file: ${(statSync(customersFile).size / 1e6).toFixed(1)} MB`);
   if (args.trees) {
-    if (engine !== 'postgres' || nCases === 0) throw new Error('--trees compares cases imports on PostgreSQL');
-    await compareCases(customersFile, casesFile);
+    if (engine !== 'postgres') throw new Error('--trees compares imports on PostgreSQL');
+    if (nCases === 0) await compareCustomers(customersFile);
+    else await compareCases(customersFile, casesFile);
     return;
   }
 

@@ -91,8 +91,16 @@ export async function readCustomFieldValidatorAhead(
   q: Queryable,
   objectType: CustomFieldObjectType,
 ): Promise<CustomFieldValidator> {
-  const defs = await loadDefinitions(q, objectType);
-  return { definitions: defs, validate: (input, previous, opts = {}) => applyRules(defs, input, previous, opts) };
+  return validatorOf(await loadDefinitions(q, objectType));
+}
+
+/** A validator of these definitions: what does not change from record to record (the definitions by key) is worked out once. */
+function validatorOf(defs: FieldDef[]): CustomFieldValidator {
+  const byKey = new Map(defs.map((d) => [d.key, d]));
+  return {
+    definitions: defs,
+    validate: (input, previous, opts = {}) => applyRules(defs, byKey, input, previous, opts),
+  };
 }
 
 /**
@@ -105,8 +113,7 @@ export async function prepareCustomFieldValidator(
   objectType: CustomFieldObjectType,
 ): Promise<CustomFieldValidator> {
   await q.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [CUSTOM_FIELD_LOCK, lockKeyOf(objectType)]);
-  const defs = await loadDefinitions(q, objectType);
-  return { definitions: defs, validate: (input, previous, opts = {}) => applyRules(defs, input, previous, opts) };
+  return validatorOf(await loadDefinitions(q, objectType));
 }
 
 function entriesOf(input: Record<string, unknown> | undefined): [string, unknown][] {
@@ -120,6 +127,7 @@ function entriesOf(input: Record<string, unknown> | undefined): [string, unknown
 
 function applyRules(
   defs: FieldDef[],
+  byKey: ReadonlyMap<string, FieldDef>,
   input: Record<string, unknown> | undefined,
   previous: Record<string, unknown> | undefined,
   opts: ValidateOptions,
@@ -127,7 +135,6 @@ function applyRules(
   const mode = opts.mode ?? (previous === undefined ? 'create' : 'update');
   const prev: Record<string, unknown> = previous ?? {};
   const entries = entriesOf(input);
-  const byKey = new Map(defs.map((d) => [d.key, d]));
   const region = opts.phoneRegion ?? defaultPhoneRegion;
   const errors: FieldError[] = [];
   const result: Record<string, unknown> = { ...prev };

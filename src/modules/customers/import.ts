@@ -7,7 +7,7 @@ import { RowsAhead } from '../../db/rows-ahead.js';
 import type { Actor } from '../../http/actor.js';
 import { Invalid, type FieldError } from '../../http/errors.js';
 import { definitionsKey, prepareCustomFieldValidator, type CustomFieldValidator } from '../custom-fields/validate.js';
-import { diffFields, historyRowJson, recordHistoryRows } from '../history/service.js';
+import { createdFields, diffFields, historyRowJson, recordHistoryRows } from '../history/service.js';
 import { normalisePhone, type PhoneMemo } from './phones.js';
 import { CustomerCreate, CustomerPatch, type Address, type PhoneType } from './schema.js';
 import { historyFields, RECORD_TYPE } from './service.js';
@@ -175,11 +175,11 @@ function prepareRow(r: CustomerImportRow, opts: CustomerImportOptions): Prepared
   return { r, errors, phones, account, emailKey: email?.toLowerCase() ?? null };
 }
 
-const customerJson = (id: string, v: CustomerValues) =>
+const customerJson = (id: string, v: CustomerValues, terms = nameTerms(v.firstName, v.lastName, v.company)) =>
   JSON.stringify({
     id,
     account_number: v.accountNumber,
-    name_terms: nameTerms(v.firstName, v.lastName, v.company),
+    name_terms: terms,
     first_name: v.firstName,
     last_name: v.lastName,
     company: v.company,
@@ -211,15 +211,19 @@ const createHistoryJson = (id: string, v: CustomerValues, phones: PhoneRow[]) =>
     recordType: RECORD_TYPE,
     recordId: id,
     action: 'create',
-    changes: diffFields({}, historyFields(v, phones)),
+    changes: createdFields(historyFields(v, phones)),
   });
 
 function statementRowsOf(c: Extract<PlannedCustomer, { outcome: 'create' }>): CreateStatementRows {
+  const terms = nameTerms(c.values.firstName, c.values.lastName, c.values.company);
   return {
-    customer: customerJson(c.id, c.values),
+    customer: customerJson(c.id, c.values, terms),
     phones: phoneRowsJson(c.id, c.phones),
-    terms: nameTerms(c.values.firstName, c.values.lastName, c.values.company),
-    history: c.values.accountNumber ? createHistoryJson(c.id, c.values, c.phones) : null,
+    terms,
+    // With its account number the plan's record is historyFields(values, phones) (planCreate): not built again.
+    history: c.values.accountNumber
+      ? historyRowJson({ recordType: RECORD_TYPE, recordId: c.id, action: 'create', changes: createdFields(c.record) })
+      : null,
   };
 }
 
@@ -634,7 +638,13 @@ function planCreate(
   if (input.accountNumber === '') delete input.accountNumber;
   for (const k of ['primaryAddress', 'secondaryAddress'] as const) {
     const a = f[k];
-    if (a) input[k] = Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined));
+    if (!a) continue;
+    const parts: Record<string, string> = {};
+    for (const part of Object.keys(a)) {
+      const v = a[part as AddressPart];
+      if (v !== null && v !== undefined) parts[part] = v;
+    }
+    input[k] = parts;
   }
   if (p.phones.length) input.phones = p.phones.map((ph) => ({ type: ph.type, number: ph.number }));
   if (!checkCreate(input)) {

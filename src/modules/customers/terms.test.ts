@@ -25,4 +25,10 @@ describe('search words', () => {
     expect(rows).toContainEqual(['ann', 'ann']);
     expect(rows.map((r) => r.join(' '))).toEqual(rows.map((r) => r.join(' ')).sort());
   });
+
+  it('cuts a letter, not half of one, from words outside the basic plane', () => {
+    // "𝒜" is one letter in two UTF-16 code units: each variant leaves out whole letters.
+    expect(variants('a𝒜bc')).toEqual(['a𝒜bc', '𝒜bc', 'abc', 'a𝒜c', 'a𝒜b']);
+    expect(variants('müller')).toEqual(['müller', 'üller', 'mller', 'müler', 'müllr', 'mülle']);
+  });
 });

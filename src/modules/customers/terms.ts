@@ -24,7 +24,10 @@ export function variants(word: string): string[] {
   const out = new Set([word]);
   const chars = [...word];
   if (chars.length >= MIN_VARIANT_WORD) {
-    for (let i = 0; i < chars.length; i++) out.add([...chars.slice(0, i), ...chars.slice(i + 1)].join(''));
+    // One letter per code unit (no surrogate pairs, the usual case): cut the text itself, without an array per variant.
+    const units = chars.length === word.length;
+    for (let i = 0; i < chars.length; i++)
+      out.add(units ? word.slice(0, i) + word.slice(i + 1) : [...chars.slice(0, i), ...chars.slice(i + 1)].join(''));
   }
   return [...out];
 }

@@ -38,6 +38,27 @@ export function diffFields(before: Record<string, unknown>, after: Record<string
   return changes;
 }
 
+/**
+ * diffFields({}, after), for a record just created: every field with a value,
+ * from null. The same answer, without serialising each text or yes/no value to
+ * compare it with nothing (imports build one per new record).
+ */
+export function createdFields(after: Record<string, unknown>, prefix = '', changes: FieldChange[] = []): FieldChange[] {
+  for (const key of Object.keys(after)) {
+    const b = after[key];
+    if (b === null || b === undefined) continue;
+    if (typeof b === 'string' || typeof b === 'boolean') {
+      changes.push({ field: prefix + key, from: null, to: b });
+      continue;
+    }
+    if (same(undefined, b)) continue;
+    // A nested object's fields in place, named "key.field" (as diffFields names them).
+    if (isPlainObject(b)) createdFields(b, `${prefix}${key}.`, changes);
+    else changes.push({ field: prefix + key, from: null, to: b });
+  }
+  return changes;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }

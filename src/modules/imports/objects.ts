@@ -14,7 +14,7 @@ import type {
   WritableCustomer,
 } from '../customers/import.js';
 import { PhoneMemo } from '../customers/phones.js';
-import type { PhoneType } from '../customers/schema.js';
+import type { Address, PhoneType } from '../customers/schema.js';
 import type {
   CaseImportRow,
   CaseRowsAhead,
@@ -154,8 +154,9 @@ export async function prepareAhead(
   if (objectType === 'customers') {
     const rows = await services.customers.importAhead(actor, customerOptions(settings, memo));
     const cfDefs = new Map(rows.customFields.map((d) => [d.key, d]));
+    const plan = mappingPlan(settings.mapping, targets);
     const read = await eachAhead(source, (src) => {
-      const r = customerRow(src, settings.mapping, targets, cfDefs);
+      const r = customerRow(src, plan, cfDefs);
       if (r.errors.length === 0) rows.add(r.row);
       return r;
     });
@@ -164,8 +165,9 @@ export async function prepareAhead(
   if (objectType === 'cases') {
     const rows = await services.cases.importAhead(actor);
     const cfDefs = new Map(rows.customFields.map((d) => [d.key, d]));
+    const plan = mappingPlan(settings.mapping, targets);
     const read = await eachAhead(source, (src) => {
-      const r = caseRead(src, settings.mapping, targets, cfDefs);
+      const r = caseRead(src, plan, cfDefs);
       rows.add(r.input);
       return r;
     });
@@ -173,8 +175,9 @@ export async function prepareAhead(
   }
   const rows = await services.cases.followUpImportAhead(actor);
   const cfDefs = new Map(rows.customFields.map((d) => [d.key, d]));
+  const plan = mappingPlan(settings.mapping, targets);
   const read = await eachAhead(source, (src) => {
-    const r = followUpRead(src, settings.mapping, targets, cfDefs);
+    const r = followUpRead(src, plan, cfDefs);
     rows.add(r.input);
     return r;
   });
@@ -196,59 +199,105 @@ const cellText = (v: unknown): string | null => {
 };
 const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
-/** Maps the importer's field names back to the columns they came from. */
-class ColumnIndex {
-  private readonly byField = new Map<string, string>();
-  readonly phoneColumns: string[] = [];
-  constructor(private readonly row: SourceRow) {}
-  set(field: string, column: string) {
-    this.byField.set(field, column);
+/** One column of the mapping, with what every row reads the same way worked out once. */
+interface MappedColumn {
+  column: string;
+  target: Target;
+  /** A blank cell clears the stored value. */
+  clear: boolean;
+  phoneType: PhoneType | undefined;
+  /** The custom field's key, for a `customFields.<key>` target; else null. */
+  customKey: string | null;
+  /** The address and part, for an address target (`primaryAddress.city`); else null. */
+  address: { group: 'primaryAddress' | 'secondaryAddress'; part: string } | null;
+}
+
+/**
+ * A mapping as every row of an import reads it: its columns with their
+ * targets, and which column each field came from (row errors name it). The
+ * same for every row, so worked out once per import (per mapping and targets),
+ * not per row.
+ */
+interface MappingPlan {
+  columns: MappedColumn[];
+  /** The column each field came from (a full name: firstName and lastName too); phones are per cell. */
+  byField: Map<string, string>;
+}
+
+const plans = new WeakMap<Map<string, Target>, { mapping: Mapping; plan: MappingPlan }>();
+
+function mappingPlan(mapping: Mapping, targets: Map<string, Target>): MappingPlan {
+  const known = plans.get(targets);
+  if (known && known.mapping === mapping) return known.plan;
+  const columns: MappedColumn[] = [];
+  const byField = new Map<string, string>();
+  for (const m of mapping.columns) {
+    const target = targets.get(m.column)!;
+    const f = target.field;
+    const customKey = f.startsWith('customFields.') ? f.slice('customFields.'.length) : null;
+    let address: MappedColumn['address'] = null;
+    if (target.kind !== 'phone' && customKey === null && f.includes('.')) {
+      const [group, part] = f.split('.') as ['primaryAddress' | 'secondaryAddress', string];
+      address = { group, part };
+    }
+    columns.push({ column: m.column, target, clear: m.blank === 'clear', phoneType: m.phoneType, customKey, address });
+    if (target.kind === 'phone') continue;
+    byField.set(f, m.column);
+    if (f === 'name') {
+      byField.set('firstName', m.column);
+      byField.set('lastName', m.column);
+    }
   }
-  error(e: FieldError): RowError {
-    const phone = /^phones\.(\d+)/.exec(e.field);
-    const column = phone
-      ? (this.phoneColumns[Number(phone[1])] ?? null)
-      : (this.byField.get(e.field) ??
-        this.byField.get(e.field.split('.').slice(0, 2).join('.')) ??
-        this.byField.get(e.field.split('.')[0]) ??
-        null);
-    const value = column === null ? null : cellText(this.row.get(column));
-    const what = column === null ? `${e.field}: ` : '';
-    return { column, value: value === null ? null : value.slice(0, 200), message: `${what}${e.message}` };
+  const plan = { columns, byField };
+  plans.set(targets, { mapping, plan });
+  return plan;
+}
+
+/** The column of each phone number the row lists, in order (phones.<i> of the importer's errors). */
+function phoneColumnsOf(plan: MappingPlan, row: SourceRow): string[] {
+  const out: string[] = [];
+  for (const c of plan.columns) {
+    if (c.target.kind !== 'phone') continue;
+    for (let n = phoneCells(row.get(c.column), c.phoneType).length; n > 0; n--) out.push(c.column);
   }
+  return out;
+}
+
+/** An importer's error on a row, naming the column (and the cell) its field came from. */
+function columnError(plan: MappingPlan, row: SourceRow, e: FieldError): RowError {
+  const phone = /^phones\.(\d+)/.exec(e.field);
+  const column = phone
+    ? (phoneColumnsOf(plan, row)[Number(phone[1])] ?? null)
+    : (plan.byField.get(e.field) ??
+      plan.byField.get(e.field.split('.').slice(0, 2).join('.')) ??
+      plan.byField.get(e.field.split('.')[0]) ??
+      null);
+  const value = column === null ? null : cellText(row.get(column));
+  const what = column === null ? `${e.field}: ` : '';
+  return { column, value: value === null ? null : value.slice(0, 200), message: `${what}${e.message}` };
 }
 
 /** Reads a row through the mapping into the customers module's import row. */
 function customerRow(
   src: SourceRow,
-  mapping: Mapping,
-  targets: Map<string, Target>,
+  plan: MappingPlan,
   cfDefs: Map<string, FieldDef>,
-): { row: CustomerImportRow; columns: ColumnIndex; errors: RowError[] } {
+): { row: CustomerImportRow; src: SourceRow; errors: RowError[] } {
   const fields: CustomerImportFields = {};
   const phones: { type: PhoneType; number: string }[] = [];
-  const columns = new ColumnIndex(src);
   const errors: RowError[] = [];
   let phoneClear = false;
   let anyPhoneColumn = false;
-  for (const m of mapping.columns) {
-    const t = targets.get(m.column)!;
+  for (const m of plan.columns) {
+    const t = m.target;
     const raw = src.get(m.column);
-    const clear = m.blank === 'clear';
+    const clear = m.clear;
     if (t.kind === 'phone') {
       anyPhoneColumn = true;
       const cells = phoneCells(raw, m.phoneType);
-      for (const p of cells) {
-        columns.phoneColumns.push(m.column);
-        phones.push(p);
-      }
+      for (const p of cells) phones.push(p);
       if (clear && (Array.isArray(raw) ? raw : [raw]).every(isBlank)) phoneClear = true;
       continue;
-    }
-    columns.set(t.field, m.column);
-    if (t.field === 'name') {
-      columns.set('firstName', m.column);
-      columns.set('lastName', m.column);
     }
     if (isBlank(raw) && !clear) continue;
     const text = isBlank(raw) ? null : (cellText(raw) as string);
@@ -260,21 +309,19 @@ function customerRow(
       const b = text === null ? null : typeof raw === 'boolean' ? raw : readBoolean(text);
       if (b === undefined) errors.push({ column: m.column, value: text, message: 'must be yes or no (true/false)' });
       else (fields as Record<string, unknown>)[t.field] = b;
-    } else if (t.field.startsWith('customFields.')) {
-      const key = t.field.slice('customFields.'.length);
-      const def = cfDefs.get(key);
+    } else if (m.customKey !== null) {
+      const def = cfDefs.get(m.customKey);
       fields.customFields ??= {};
-      fields.customFields[key] = text === null ? null : def ? customFieldCell(def, raw) : text;
-    } else if (t.field.includes('.')) {
-      const [group, part] = t.field.split('.') as ['primaryAddress' | 'secondaryAddress', string];
-      fields[group] = { ...fields[group], [part]: text };
+      fields.customFields[m.customKey] = text === null ? null : def ? customFieldCell(def, raw) : text;
+    } else if (m.address !== null) {
+      (fields[m.address.group] ??= {})[m.address.part as keyof Address] = text;
     } else {
       (fields as Record<string, unknown>)[t.field] = text;
     }
   }
   return {
     row: { row: src.row, fields, phones, clearPhones: anyPhoneColumn && phoneClear && phones.length === 0 },
-    columns,
+    src,
     errors,
   };
 }
@@ -302,12 +349,13 @@ function customerOptions(settings: ImportSettings, memo: RunMemo): CustomerImpor
 const customersFactory: Factory = async (tx, actor, settings, services, mappingTargets, memo, chunkAhead) => {
   const importer = await services.customers.importer(actor, customerOptions(settings, memo), tx);
   const cfDefs = new Map(importer.customFields.map((d) => [d.key, d]));
+  const mapping = mappingPlan(settings.mapping, mappingTargets);
   const planned = new Map<number, PlannedCustomer>();
   return {
     async plan(rows) {
       // The work done ahead holds if it was done for these rows with the definitions read now, under the lock.
       const ahead = usableAhead(chunkAhead, chunkAhead?.customers, rows, importer.definitionsKey);
-      const read = ahead ? ahead.read : rows.map((r) => customerRow(r, settings.mapping, mappingTargets, cfDefs));
+      const read = ahead ? ahead.read : rows.map((r) => customerRow(r, mapping, cfDefs));
       const ok = read.filter((r) => r.errors.length === 0);
       const plans = await importer.plan(
         ok.map((r) => r.row),
@@ -323,7 +371,7 @@ const customersFactory: Factory = async (tx, actor, settings, services, mappingT
           return {
             row: p.row,
             outcome: 'failed',
-            errors: p.errors.map((e) => r.columns.error(e)),
+            errors: p.errors.map((e) => columnError(mapping, r.src, e)),
             claims: [],
             record: null,
           };
@@ -341,31 +389,26 @@ const customersFactory: Factory = async (tx, actor, settings, services, mappingT
 };
 
 /** A row's mapped cells as text by field (null: a blank cell mapped to clear), custom fields converted by type. */
-function readFields(src: SourceRow, mapping: Mapping, targets: Map<string, Target>, cfDefs: Map<string, FieldDef>) {
+function readFields(src: SourceRow, plan: MappingPlan, cfDefs: Map<string, FieldDef>) {
   const fields: Record<string, string | null> = {};
   const customFields: Record<string, unknown> = {};
-  const columns = new ColumnIndex(src);
   let anyCustom = false;
-  for (const m of mapping.columns) {
-    const t = targets.get(m.column)!;
+  for (const m of plan.columns) {
     const raw = src.get(m.column);
-    columns.set(t.field, m.column);
-    if (isBlank(raw) && m.blank !== 'clear') continue;
+    if (isBlank(raw) && !m.clear) continue;
     const text = isBlank(raw) ? null : cellText(raw);
-    if (t.field.startsWith('customFields.')) {
-      const key = t.field.slice('customFields.'.length);
-      const def = cfDefs.get(key);
-      customFields[key] = text === null ? null : def ? customFieldCell(def, raw) : text;
+    if (m.customKey !== null) {
+      const def = cfDefs.get(m.customKey);
+      customFields[m.customKey] = text === null ? null : def ? customFieldCell(def, raw) : text;
       anyCustom = true;
-    } else fields[t.field] = text;
+    } else fields[m.target.field] = text;
   }
-  return { fields, customFields: anyCustom ? customFields : undefined, columns };
+  return { fields, customFields: anyCustom ? customFields : undefined };
 }
 
 /** A case row read through the mapping: its fields, and the keys of its customer and owner (linked in the transaction). */
 interface CaseRead {
   src: SourceRow;
-  columns: ColumnIndex;
   input: CaseImportRow;
   account: string | undefined;
   email: string | undefined;
@@ -373,16 +416,10 @@ interface CaseRead {
   owner: string | null | undefined;
 }
 
-function caseRead(
-  src: SourceRow,
-  mapping: Mapping,
-  targets: Map<string, Target>,
-  cfDefs: Map<string, FieldDef>,
-): CaseRead {
-  const { fields: f, customFields, columns } = readFields(src, mapping, targets, cfDefs);
+function caseRead(src: SourceRow, plan: MappingPlan, cfDefs: Map<string, FieldDef>): CaseRead {
+  const { fields: f, customFields } = readFields(src, plan, cfDefs);
   return {
     src,
-    columns,
     account: f['customer.accountNumber']?.trim() || undefined,
     email: f['customer.email']?.trim().toLowerCase() || undefined,
     owner: f.owner,
@@ -406,12 +443,13 @@ function caseRead(
 const casesFactory: Factory = async (tx, actor, settings, services, mappingTargets, _memo, chunkAhead) => {
   const importer = await services.cases.importer(actor, settings.mode, settings.match, tx);
   const cfDefs = new Map(importer.customFields.map((d) => [d.key, d]));
+  const mapping = mappingPlan(settings.mapping, mappingTargets);
   const planned = new Map<number, PlannedCase>();
   return {
     async plan(rows) {
       // The work done ahead holds if it was done for these rows with the definitions and settings read now.
       const ahead = usableAhead(chunkAhead, chunkAhead?.cases, rows, importer.inputsKey);
-      const read = ahead ? ahead.read : rows.map((r) => caseRead(r, settings.mapping, mappingTargets, cfDefs));
+      const read = ahead ? ahead.read : rows.map((r) => caseRead(r, mapping, cfDefs));
       const accounts = new Set<string>();
       const emails = new Set<string>();
       const owners = new Set<string>();
@@ -436,13 +474,16 @@ const casesFactory: Factory = async (tx, actor, settings, services, mappingTarge
         const byE = e ? customers.byEmail.get(e) : undefined;
         if (a && !byA)
           errors.push(
-            r.columns.error({ field: 'customer.accountNumber', message: 'no customer has this account number' }),
+            columnError(mapping, r.src, {
+              field: 'customer.accountNumber',
+              message: 'no customer has this account number',
+            }),
           );
         if (!a && e && !byE)
-          errors.push(r.columns.error({ field: 'customer.email', message: 'no customer has this email' }));
+          errors.push(columnError(mapping, r.src, { field: 'customer.email', message: 'no customer has this email' }));
         if (byA && byE && byA !== byE)
           errors.push(
-            r.columns.error({
+            columnError(mapping, r.src, {
               field: 'customer.email',
               message: 'belongs to another customer than the account number',
             }),
@@ -451,7 +492,7 @@ const casesFactory: Factory = async (tx, actor, settings, services, mappingTarge
         const ownerKey = o?.trim().toLowerCase();
         const ownerId = ownerKey ? ownerIds.get(ownerKey) : o === null ? null : undefined;
         if (ownerKey && !ownerId)
-          errors.push(r.columns.error({ field: 'owner', message: 'no active user has this email' }));
+          errors.push(columnError(mapping, r.src, { field: 'owner', message: 'no active user has this email' }));
         if (errors.length) {
           out.push({ row: r.src.row, outcome: 'failed', errors, claims: [], record: null });
           continue;
@@ -459,15 +500,15 @@ const casesFactory: Factory = async (tx, actor, settings, services, mappingTarge
         linked.push({ input: r.input, customerId: byA ?? byE ?? null, ownerId });
       }
       const plans = await importer.plan(linked, ahead?.rows, tx);
-      const columnsOf = new Map(read.map((r) => [r.src.row, r.columns]));
+      const sourceOf = new Map(read.map((r) => [r.src.row, r.src]));
       for (const p of plans) {
         planned.set(p.row, p);
         if (p.outcome === 'failed') {
-          const cols = columnsOf.get(p.row)!;
+          const src = sourceOf.get(p.row)!;
           out.push({
             row: p.row,
             outcome: 'failed',
-            errors: p.errors.map((e) => cols.error(e)),
+            errors: p.errors.map((e) => columnError(mapping, src, e)),
             claims: [],
             record: null,
           });
@@ -486,19 +527,14 @@ const casesFactory: Factory = async (tx, actor, settings, services, mappingTarge
 
 /** A follow-up row read through the mapping. */
 interface FollowUpRead {
-  columns: ColumnIndex;
+  src: SourceRow;
   input: FollowUpImportRow;
 }
 
-function followUpRead(
-  src: SourceRow,
-  mapping: Mapping,
-  targets: Map<string, Target>,
-  cfDefs: Map<string, FieldDef>,
-): FollowUpRead {
-  const { fields: f, customFields, columns } = readFields(src, mapping, targets, cfDefs);
+function followUpRead(src: SourceRow, plan: MappingPlan, cfDefs: Map<string, FieldDef>): FollowUpRead {
+  const { fields: f, customFields } = readFields(src, plan, cfDefs);
   return {
-    columns,
+    src,
     input: {
       row: src.row,
       caseNumber: f.caseNumber,
@@ -517,11 +553,12 @@ function followUpRead(
 const followUpsFactory: Factory = async (tx, actor, settings, services, mappingTargets, _memo, chunkAhead) => {
   const importer = await services.cases.followUpImporter(actor, settings.mode === 'upsert' ? 'upsert' : 'create', tx);
   const cfDefs = new Map(importer.customFields.map((d) => [d.key, d]));
+  const mapping = mappingPlan(settings.mapping, mappingTargets);
   const planned = new Map<number, PlannedFollowUp>();
   return {
     async plan(rows) {
       const ahead = usableAhead(chunkAhead, chunkAhead?.followUps, rows, importer.inputsKey);
-      const read = ahead ? ahead.read : rows.map((r) => followUpRead(r, settings.mapping, mappingTargets, cfDefs));
+      const read = ahead ? ahead.read : rows.map((r) => followUpRead(r, mapping, cfDefs));
       const plans = await importer.plan(
         read.map((r) => r.input),
         ahead?.rows,
@@ -533,7 +570,7 @@ const followUpsFactory: Factory = async (tx, actor, settings, services, mappingT
           return {
             row: p.row,
             outcome: 'failed',
-            errors: p.errors.map((e) => read[i].columns.error(e)),
+            errors: p.errors.map((e) => columnError(mapping, read[i].src, e)),
             claims: [],
             record: null,
           };

@@ -75,12 +75,15 @@ function toSource(imp: ImportRow, records: FileRecord[]): Omit<Batch, 'records'>
     if (rec.kind === 'bad') fail(rec.row, rec.message, null);
     else if (rec.kind === 'cells') {
       const cells = rec.cells;
-      const extra = cells.slice(width).some((c) => c.trim() !== '');
+      let extra = false;
+      for (let i = width; i < cells.length && !extra; i++) extra = cells[i].trim() !== '';
       if (cells.length < width || extra) {
         fail(rec.row, `the row has ${cells.length} cells; the header has ${width}`, cells.slice(0, width + 50));
         continue;
       }
-      source.push({ row: rec.row, get: (c) => cells[index.get(c) ?? -1], record: cells.slice(0, width) });
+      // The record is the row's first `width` cells (the cells array itself when it has no more: nothing changes it).
+      const record = cells.length === width ? cells : cells.slice(0, width);
+      source.push({ row: rec.row, get: (c) => cells[index.get(c) ?? -1], record });
     } else {
       const flat = flattenObject(rec.value);
       source.push({ row: rec.row, get: (c) => flat.get(c), record: rec.value });
