@@ -7,7 +7,7 @@ import { RowsAhead } from '../../db/rows-ahead.js';
 import type { Actor } from '../../http/actor.js';
 import { Invalid, type FieldError } from '../../http/errors.js';
 import { definitionsKey, prepareCustomFieldValidator, type CustomFieldValidator } from '../custom-fields/validate.js';
-import { createdFields, diffFields, historyRowJson, recordHistoryRows } from '../history/service.js';
+import { diffFields, historyRowJson, recordHistoryRows } from '../history/service.js';
 import { normalisePhone, type PhoneMemo } from './phones.js';
 import { CustomerCreate, CustomerPatch, type Address, type PhoneType } from './schema.js';
 import { historyFields, RECORD_TYPE } from './service.js';
@@ -211,7 +211,7 @@ const createHistoryJson = (id: string, v: CustomerValues, phones: PhoneRow[]) =>
     recordType: RECORD_TYPE,
     recordId: id,
     action: 'create',
-    changes: createdFields(historyFields(v, phones)),
+    changes: diffFields({}, historyFields(v, phones)),
   });
 
 function statementRowsOf(c: Extract<PlannedCustomer, { outcome: 'create' }>): CreateStatementRows {
@@ -222,7 +222,7 @@ function statementRowsOf(c: Extract<PlannedCustomer, { outcome: 'create' }>): Cr
     terms,
     // With its account number the plan's record is historyFields(values, phones) (planCreate): not built again.
     history: c.values.accountNumber
-      ? historyRowJson({ recordType: RECORD_TYPE, recordId: c.id, action: 'create', changes: createdFields(c.record) })
+      ? historyRowJson({ recordType: RECORD_TYPE, recordId: c.id, action: 'create', changes: diffFields({}, c.record) })
       : null,
   };
 }

@@ -12,7 +12,18 @@ export interface FieldChange {
 
 export type { HistoryEntry } from './schema.js';
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/**
+ * Whether two values read the same once stored as JSON. Texts, yes/no values and
+ * absent ones are compared directly (imports compare every field of every new
+ * record with nothing); numbers, dates and objects go through JSON, where NaN
+ * reads as null and a date as its text.
+ */
+function same(a: unknown, b: unknown): boolean {
+  if ((a ?? null) === (b ?? null)) return true;
+  const direct = (v: unknown) => v === null || v === undefined || typeof v === 'string' || typeof v === 'boolean';
+  if (direct(a) && direct(b)) return false;
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
 
 /**
  * The field-level difference between two flat views of a record. Nested objects
@@ -34,27 +45,6 @@ export function diffFields(before: Record<string, unknown>, after: Record<string
     } else {
       changes.push({ field: key, from: a ?? null, to: b ?? null });
     }
-  }
-  return changes;
-}
-
-/**
- * diffFields({}, after), for a record just created: every field with a value,
- * from null. The same answer, without serialising each text or yes/no value to
- * compare it with nothing (imports build one per new record).
- */
-export function createdFields(after: Record<string, unknown>, prefix = '', changes: FieldChange[] = []): FieldChange[] {
-  for (const key of Object.keys(after)) {
-    const b = after[key];
-    if (b === null || b === undefined) continue;
-    if (typeof b === 'string' || typeof b === 'boolean') {
-      changes.push({ field: prefix + key, from: null, to: b });
-      continue;
-    }
-    if (same(undefined, b)) continue;
-    // A nested object's fields in place, named "key.field" (as diffFields names them).
-    if (isPlainObject(b)) createdFields(b, `${prefix}${key}.`, changes);
-    else changes.push({ field: prefix + key, from: null, to: b });
   }
   return changes;
 }
