@@ -221,6 +221,16 @@ describe('global search plans (EXPLAIN)', () => {
     // Planning each walk read the words' statistics (thousands of entries) and cost more than the
     // walk itself for a frequent word; the walk's statement hides the words from the planner, so
     // PostgreSQL keeps one generic plan per connection. A rare word's statement stays planned per call.
+    const casesFor = (q: Queryable, word: string, privileged: boolean) =>
+      searchCases(q, {
+        text: word,
+        words: [word],
+        limit: 5,
+        cap: 20,
+        viewPrivate: privileged,
+        internal: privileged,
+        extra: [],
+      });
     const branches: {
       name: string;
       run: (q: Queryable, word: string) => Promise<unknown>;
@@ -230,32 +240,14 @@ describe('global search plans (EXPLAIN)', () => {
     }[] = [
       {
         name: 'follow-ups',
-        run: (q, word) =>
-          searchCases(q, {
-            text: word,
-            words: [word],
-            limit: 5,
-            cap: 20,
-            viewPrivate: false,
-            internal: false,
-            extra: [],
-          }),
+        run: (q, word) => casesFor(q, word, false),
         pick: (sql) => sql.includes('FROM case_follow_ups f'),
         recency: 'case_follow_ups_seq_idx',
         gin: 'case_follow_ups_search_idx',
       },
       {
         name: 'cases',
-        run: (q, word) =>
-          searchCases(q, {
-            text: word,
-            words: [word],
-            limit: 5,
-            cap: 20,
-            viewPrivate: true,
-            internal: true,
-            extra: [],
-          }),
+        run: (q, word) => casesFor(q, word, true),
         pick: (sql) => sql.includes('FROM cases c') && sql.includes('c.search'),
         recency: 'cases_opened_idx',
         gin: 'cases_search_idx',
