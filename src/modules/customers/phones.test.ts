@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { normalisePhone, PhoneMemo, phoneLookupKeys } from './phones.js';
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { normalisePhone, PhoneMemo, phoneLookupKeys, phoneMemoKey } from './phones.js';
 
 describe('normalisePhone', () => {
   const valid: [raw: string, region: string, e164: string, extension: string | null][] = [
@@ -86,5 +87,145 @@ describe('PhoneMemo (an import parses each number once)', () => {
     for (let round = 0; round < 2; round++)
       for (const [raw, region] of inputs) expect(memo.normalise(raw, region)).toEqual(normalisePhone(raw, region));
     expect(memo.normalise('(415) 555-0100', 'US')).toBe(memo.normalise('(415) 555-0100', 'US'));
+  });
+});
+
+/** normalisePhone as it was before the memo shared answers by phoneMemoKey: the oracle below. */
+function normaliseBefore(raw: string, region: string) {
+  const country =
+    /^[A-Z]{2}$/.test(region) && isSupportedCountry(region as CountryCode) ? (region as CountryCode) : undefined;
+  const parse = (text: string, c: CountryCode | undefined) => {
+    try {
+      const p = parsePhoneNumberFromString(text, c ? { defaultCountry: c } : undefined);
+      return p && p.isValid() ? p : null;
+    } catch {
+      return null;
+    }
+  };
+  const text = raw.trim();
+  let p = parse(text, country);
+  const compact = text.replace(/[\s().\-/]/g, '');
+  if (!p && /^00[1-9]/.test(compact)) p = parse(`+${compact.slice(2)}`, undefined);
+  if (p) return { e164: p.number, digits: p.number.slice(1), extension: p.ext ?? null, valid: true };
+  const ext = /(?:ext\.?|extension|;ext=|x|#)\s*(\d{1,10})\s*$/i.exec(text);
+  const main = ext ? text.slice(0, ext.index) : text;
+  return { e164: null, digits: main.replace(/\D/g, ''), extension: ext ? ext[1] : null, valid: false };
+}
+
+/** Numbers as files carry them: national, international, 00/011 prefixes, extensions, junk, several regions. */
+function phoneCorpus(): string[] {
+  const numbers = [
+    '4155550100',
+    '2125551234',
+    '6175550199',
+    '3035550142',
+    '8005550123',
+    '5550100',
+    '14155550100',
+    '2079460958',
+    '02079460958',
+    '442079460958',
+    '07700900123',
+    '301234567',
+    '0301234567',
+    '49301234567',
+    '612345678',
+    '0612345678',
+    '33612345678',
+    '412345678',
+    '0412345678',
+    '61412345678',
+    '9012345678',
+    '09012345678',
+    '819012345678',
+    '9876543210',
+    '09876543210',
+    '11987654321',
+    '5511987654321',
+    '4165550100',
+    '12',
+    '123',
+    '1234567890123456',
+    '0000000000',
+    '999',
+    '112',
+    '911',
+  ];
+  const shapes: ((d: string) => string)[] = [
+    (d) => d,
+    (d) => `+${d}`,
+    (d) => `00${d}`,
+    (d) => `011 ${d}`,
+    (d) => `+ ${d}`,
+    (d) => `(${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`,
+    (d) => `${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6)}`,
+    (d) => `${d.slice(0, 1)}-${d.slice(1, 4)}-${d.slice(4, 7)}-${d.slice(7)}`,
+    (d) => `+${d.slice(0, 2)} (0)${d.slice(2)}`,
+    (d) => `  ${d.slice(0, 4)} ${d.slice(4)}  `,
+    (d) => `${d}-`,
+    (d) => `(${d})`,
+    (d) => `${d} x23`,
+    (d) => `${d} ext. 7`,
+    (d) => `${d};ext=45`,
+    (d) => `${d}#12`,
+    (d) => `tel:+${d}`,
+    (d) => `${d}\t`,
+    (d) => `${d.slice(0, 3)}\u00a0${d.slice(3)}`,
+    (d) => `${d.slice(0, 3)}/${d.slice(3)}`,
+    (d) => `++${d}`,
+    (d) => `${d.slice(0, 3)}+${d.slice(3)}`,
+    (d) => `call ${d} now`,
+    (d) => `${d.slice(0, 4)}FLOWERS`,
+    (d) => `${d}${' '.repeat(250)}`,
+    (d) => `${'('.repeat(240)}${d}`,
+  ];
+  const corpus = ['', ' ', '+', '-', '()', 'call reception', 'x23', '+1 800 FLOWERS', '１２３４５６７８９０'];
+  for (const d of numbers) for (const shape of shapes) corpus.push(shape(d));
+  return corpus;
+}
+
+describe('PhoneMemo shares answers only between numbers normalisePhone reads alike', () => {
+  const regions = ['US', 'GB', 'DE', 'FR', 'AU', 'JP', 'IN', 'BR', 'CA', 'ZZ', 'us', ''];
+  const corpus = phoneCorpus();
+
+  it('gives, for every number of the corpus in every region, what normalisePhone gave before', () => {
+    const memo = new PhoneMemo();
+    let valid = 0;
+    for (const region of regions)
+      for (const raw of corpus) {
+        const before = normaliseBefore(raw, region);
+        expect(normalisePhone(raw, region), `${raw} in ${region}`).toEqual(before);
+        expect(memo.normalise(raw, region), `${raw} in ${region} (memo)`).toEqual(before);
+        if (before.valid) valid++;
+      }
+    // The corpus reaches both the parsed and the kept-as-typed paths in earnest.
+    expect(valid).toBeGreaterThan(500);
+    expect(valid).toBeLessThan(corpus.length * regions.length - 1000);
+  });
+
+  it('keys by digits only text libphonenumber reads as its digits, and every key shared gets one answer', () => {
+    expect(phoneMemoKey('(415) 555-0100')).toBe('4155550100');
+    expect(phoneMemoKey(' +1 415.555.0100 ')).toBe('+14155550100');
+    for (const raw of [
+      '415 555 0100 x23',
+      '415/555/0100',
+      '415\t5550100',
+      '1+4155550100',
+      `4155550100${' '.repeat(250)}`,
+    ])
+      expect(phoneMemoKey(raw)).toBe(`=${raw}`);
+    let shared = 0;
+    for (const region of regions) {
+      const byKey = new Map<string, ReturnType<typeof normaliseBefore>>();
+      for (const raw of corpus) {
+        const key = phoneMemoKey(raw);
+        const first = byKey.get(key);
+        if (first) {
+          expect(normaliseBefore(raw, region), `${raw} in ${region} (key ${key})`).toEqual(first);
+          shared++;
+        } else byKey.set(key, normaliseBefore(raw, region));
+      }
+    }
+    expect(shared).toBeGreaterThan(1000);
   });
 });
