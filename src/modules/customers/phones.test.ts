@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { normalisePhone, PhoneMemo, phoneLookupKeys, phoneMemoKey } from './phones.js';
+import { normalisePhone, PhoneMemo, phoneLookupKeys } from './phones.js';
 
 describe('normalisePhone', () => {
   const valid: [raw: string, region: string, e164: string, extension: string | null][] = [
@@ -90,28 +89,6 @@ describe('PhoneMemo (an import parses each number once)', () => {
   });
 });
 
-/** normalisePhone as it was before the memo shared answers by phoneMemoKey: the oracle below. */
-function normaliseBefore(raw: string, region: string) {
-  const country =
-    /^[A-Z]{2}$/.test(region) && isSupportedCountry(region as CountryCode) ? (region as CountryCode) : undefined;
-  const parse = (text: string, c: CountryCode | undefined) => {
-    try {
-      const p = parsePhoneNumberFromString(text, c ? { defaultCountry: c } : undefined);
-      return p && p.isValid() ? p : null;
-    } catch {
-      return null;
-    }
-  };
-  const text = raw.trim();
-  let p = parse(text, country);
-  const compact = text.replace(/[\s().\-/]/g, '');
-  if (!p && /^00[1-9]/.test(compact)) p = parse(`+${compact.slice(2)}`, undefined);
-  if (p) return { e164: p.number, digits: p.number.slice(1), extension: p.ext ?? null, valid: true };
-  const ext = /(?:ext\.?|extension|;ext=|x|#)\s*(\d{1,10})\s*$/i.exec(text);
-  const main = ext ? text.slice(0, ext.index) : text;
-  return { e164: null, digits: main.replace(/\D/g, ''), extension: ext ? ext[1] : null, valid: false };
-}
-
 /** Numbers as files carry them: national, international, 00/011 prefixes, extensions, junk, several regions. */
 function phoneCorpus(): string[] {
   const numbers = [
@@ -184,48 +161,21 @@ function phoneCorpus(): string[] {
   return corpus;
 }
 
-describe('PhoneMemo shares answers only between numbers normalisePhone reads alike', () => {
-  const regions = ['US', 'GB', 'DE', 'FR', 'AU', 'JP', 'IN', 'BR', 'CA', 'ZZ', 'us', ''];
-  const corpus = phoneCorpus();
-
-  it('gives, for every number of the corpus in every region, what normalisePhone gave before', () => {
-    const memo = new PhoneMemo();
+describe('PhoneMemo on numbers as files carry them', () => {
+  it('answers, for every number of the corpus in every region, what normalisePhone answers', () => {
+    const regions = ['US', 'GB', 'DE', 'FR', 'AU', 'JP', 'IN', 'BR', 'CA', 'ZZ', 'us', ''];
+    const corpus = phoneCorpus();
+    const memo = new PhoneMemo(1_000);
     let valid = 0;
-    for (const region of regions)
-      for (const raw of corpus) {
-        const before = normaliseBefore(raw, region);
-        expect(normalisePhone(raw, region), `${raw} in ${region}`).toEqual(before);
-        expect(memo.normalise(raw, region), `${raw} in ${region} (memo)`).toEqual(before);
-        if (before.valid) valid++;
-      }
+    for (let round = 0; round < 2; round++)
+      for (const region of regions)
+        for (const raw of corpus) {
+          const direct = normalisePhone(raw, region);
+          expect(memo.normalise(raw, region), `${raw} in ${region}`).toEqual(direct);
+          if (direct.valid) valid++;
+        }
     // The corpus reaches both the parsed and the kept-as-typed paths in earnest.
-    expect(valid).toBeGreaterThan(500);
-    expect(valid).toBeLessThan(corpus.length * regions.length - 1000);
-  });
-
-  it('keys by digits only text libphonenumber reads as its digits, and every key shared gets one answer', () => {
-    expect(phoneMemoKey('(415) 555-0100')).toBe('4155550100');
-    expect(phoneMemoKey(' +1 415.555.0100 ')).toBe('+14155550100');
-    for (const raw of [
-      '415 555 0100 x23',
-      '415/555/0100',
-      '415\t5550100',
-      '1+4155550100',
-      `4155550100${' '.repeat(250)}`,
-    ])
-      expect(phoneMemoKey(raw)).toBe(`=${raw}`);
-    let shared = 0;
-    for (const region of regions) {
-      const byKey = new Map<string, ReturnType<typeof normaliseBefore>>();
-      for (const raw of corpus) {
-        const key = phoneMemoKey(raw);
-        const first = byKey.get(key);
-        if (first) {
-          expect(normaliseBefore(raw, region), `${raw} in ${region} (key ${key})`).toEqual(first);
-          shared++;
-        } else byKey.set(key, normaliseBefore(raw, region));
-      }
-    }
-    expect(shared).toBeGreaterThan(1000);
+    expect(valid).toBeGreaterThan(1000);
+    expect(valid).toBeLessThan(2 * (corpus.length * regions.length - 1000));
   });
 });

@@ -44,20 +44,10 @@ export function normalisePhone(raw: string, region: string): NormalisedPhone {
 }
 
 function normaliseWithNational(raw: string, region: string): { phone: NormalisedPhone; national: string | null } {
-  return normaliseIn(raw, isRegion(region) ? region : undefined);
-}
-
-/** normaliseWithNational with the region already checked (a memo checks each region once). */
-function normaliseIn(
-  raw: string,
-  region: CountryCode | undefined,
-): { phone: NormalisedPhone; national: string | null } {
   const text = raw.trim();
-  let p = parse(text, region);
-  if (!p) {
-    const compact = text.replace(/[\s().\-/]/g, '');
-    if (/^00[1-9]/.test(compact)) p = parse(`+${compact.slice(2)}`, undefined);
-  }
+  let p = parse(text, isRegion(region) ? region : undefined);
+  const compact = text.replace(/[\s().\-/]/g, '');
+  if (!p && /^00[1-9]/.test(compact)) p = parse(`+${compact.slice(2)}`, undefined);
   if (p) {
     return {
       phone: { e164: p.number, digits: p.number.slice(1), extension: p.ext ?? null, valid: true },
@@ -106,49 +96,23 @@ export function reverse(s: string): string {
 }
 
 /**
- * Text made only of ASCII digits, spaces, brackets, dots and hyphens, with at most a leading "+":
- * libphonenumber reads such text as its digits (and the "+") alone, so "(415) 555-0100" and
- * "415.555.0100" are one number to it. Longer than its input limit (250), it refuses the text.
- */
-const DIGITS_AND_PUNCTUATION = /^ *\+?[0-9 ().-]*$/;
-const LIBRARY_INPUT_LIMIT = 250;
-
-/**
- * The key under which a memo may share the answer for `raw`: its digits (and leading "+") when
- * the text is only digits and the punctuation above, else the text itself. Two texts with the
- * same key get the same answer from normalisePhone (phones.test.ts checks this on a corpus).
- */
-export function phoneMemoKey(raw: string): string {
-  if (raw.length > LIBRARY_INPUT_LIMIT || !DIGITS_AND_PUNCTUATION.test(raw)) return `=${raw}`;
-  const plus = raw.trimStart().startsWith('+');
-  return `${plus ? '+' : ''}${raw.replace(/\D/g, '')}`;
-}
-
-/**
  * normalisePhone with a memory, for a job that reads many numbers (an import):
- * each number is parsed once per region, whatever punctuation it was typed with
- * (phoneMemoKey). Pure, so what it remembers never goes stale; bounded (past
- * `max` numbers it starts afresh) to keep a large file's memory flat. The
- * answers are shared: callers copy, never change, them.
+ * each (raw, region) is parsed once. Pure, so what it remembers never goes
+ * stale; bounded (past `max` numbers it starts afresh) to keep a large file's
+ * memory flat. The answers are shared: callers copy, never change, them.
  */
 export class PhoneMemo {
   private readonly seen = new Map<string, Readonly<NormalisedPhone>>();
-  private readonly regions = new Map<string, CountryCode | undefined>();
   constructor(private readonly max = 50_000) {}
 
   normalise(raw: string, region: string): Readonly<NormalisedPhone> {
-    const key = `${region}:${phoneMemoKey(raw)}`;
+    const key = `${region}:${raw}`;
     let n = this.seen.get(key);
     if (!n) {
-      n = normaliseIn(raw, this.region(region)).phone;
+      n = normalisePhone(raw, region);
       if (this.seen.size >= this.max) this.seen.clear();
       this.seen.set(key, n);
     }
     return n;
-  }
-
-  private region(region: string): CountryCode | undefined {
-    if (!this.regions.has(region)) this.regions.set(region, isRegion(region) ? region : undefined);
-    return this.regions.get(region);
   }
 }
