@@ -88,3 +88,94 @@ describe('PhoneMemo (an import parses each number once)', () => {
     expect(memo.normalise('(415) 555-0100', 'US')).toBe(memo.normalise('(415) 555-0100', 'US'));
   });
 });
+
+/** Numbers as files carry them: national, international, 00/011 prefixes, extensions, junk, several regions. */
+function phoneCorpus(): string[] {
+  const numbers = [
+    '4155550100',
+    '2125551234',
+    '6175550199',
+    '3035550142',
+    '8005550123',
+    '5550100',
+    '14155550100',
+    '2079460958',
+    '02079460958',
+    '442079460958',
+    '07700900123',
+    '301234567',
+    '0301234567',
+    '49301234567',
+    '612345678',
+    '0612345678',
+    '33612345678',
+    '412345678',
+    '0412345678',
+    '61412345678',
+    '9012345678',
+    '09012345678',
+    '819012345678',
+    '9876543210',
+    '09876543210',
+    '11987654321',
+    '5511987654321',
+    '4165550100',
+    '12',
+    '123',
+    '1234567890123456',
+    '0000000000',
+    '999',
+    '112',
+    '911',
+  ];
+  const shapes: ((d: string) => string)[] = [
+    (d) => d,
+    (d) => `+${d}`,
+    (d) => `00${d}`,
+    (d) => `011 ${d}`,
+    (d) => `+ ${d}`,
+    (d) => `(${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`,
+    (d) => `${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6)}`,
+    (d) => `${d.slice(0, 1)}-${d.slice(1, 4)}-${d.slice(4, 7)}-${d.slice(7)}`,
+    (d) => `+${d.slice(0, 2)} (0)${d.slice(2)}`,
+    (d) => `  ${d.slice(0, 4)} ${d.slice(4)}  `,
+    (d) => `${d}-`,
+    (d) => `(${d})`,
+    (d) => `${d} x23`,
+    (d) => `${d} ext. 7`,
+    (d) => `${d};ext=45`,
+    (d) => `${d}#12`,
+    (d) => `tel:+${d}`,
+    (d) => `${d}\t`,
+    (d) => `${d.slice(0, 3)}\u00a0${d.slice(3)}`,
+    (d) => `${d.slice(0, 3)}/${d.slice(3)}`,
+    (d) => `++${d}`,
+    (d) => `${d.slice(0, 3)}+${d.slice(3)}`,
+    (d) => `call ${d} now`,
+    (d) => `${d.slice(0, 4)}FLOWERS`,
+    (d) => `${d}${' '.repeat(250)}`,
+    (d) => `${'('.repeat(240)}${d}`,
+  ];
+  const corpus = ['', ' ', '+', '-', '()', 'call reception', 'x23', '+1 800 FLOWERS', '１２３４５６７８９０'];
+  for (const d of numbers) for (const shape of shapes) corpus.push(shape(d));
+  return corpus;
+}
+
+describe('PhoneMemo on numbers as files carry them', () => {
+  it('answers, for every number of the corpus in every region, what normalisePhone answers', () => {
+    const regions = ['US', 'GB', 'DE', 'FR', 'AU', 'JP', 'IN', 'BR', 'CA', 'ZZ', 'us', ''];
+    const corpus = phoneCorpus();
+    const memo = new PhoneMemo(1_000);
+    let valid = 0;
+    for (let round = 0; round < 2; round++)
+      for (const region of regions)
+        for (const raw of corpus) {
+          const direct = normalisePhone(raw, region);
+          expect(memo.normalise(raw, region), `${raw} in ${region}`).toEqual(direct);
+          if (direct.valid) valid++;
+        }
+    // The corpus reaches both the parsed and the kept-as-typed paths in earnest.
+    expect(valid).toBeGreaterThan(1000);
+    expect(valid).toBeLessThan(2 * (corpus.length * regions.length - 1000));
+  });
+});
