@@ -383,13 +383,8 @@ function treesArg() {
   });
 }
 
-/**
- * Customers imported by several versions of the server (--trees name=dir,… with --cases 0), alternated round after
- * round, each into a fresh database of its own (the same five custom fields).
- */
-async function compareCustomers(customersFile: string) {
-  const trees = treesArg();
-  const rounds = Number(args.rounds);
+/** What both comparisons start from: the trees, the rounds, the databases' base name and a connection to create them. */
+async function comparison() {
   const base = args.db!;
   if (!/^[a-z_][a-z0-9_]*$/.test(base)) throw new Error(`--db ${base}: a lower-case SQL name`);
   const admin = new pg.Client({ connectionString: args.pg });
@@ -399,6 +394,15 @@ async function compareCustomers(customersFile: string) {
     u.pathname = `/${db}`;
     return u.toString();
   };
+  return { trees: treesArg(), rounds: Number(args.rounds), base, admin, urlOf };
+}
+
+/**
+ * Customers imported by several versions of the server (--trees name=dir,… with --cases 0), alternated round after
+ * round, each into a fresh database of its own (the same five custom fields).
+ */
+async function compareCustomers(customersFile: string) {
+  const { trees, rounds, base, admin, urlOf } = await comparison();
   try {
     const runs: TreeRun[] = [];
     for (let round = 1; round <= rounds; round++) {
@@ -433,17 +437,7 @@ async function compareCustomers(customersFile: string) {
  * into its own copy of one database holding the customers (imported once, by the last tree's server).
  */
 async function compareCases(customersFile: string, casesFile: string) {
-  const trees = treesArg();
-  const rounds = Number(args.rounds);
-  const base = args.db!;
-  if (!/^[a-z_][a-z0-9_]*$/.test(base)) throw new Error(`--db ${base}: a lower-case SQL name`);
-  const admin = new pg.Client({ connectionString: args.pg });
-  await admin.connect();
-  const urlOf = (db: string) => {
-    const u = new URL(args.pg!);
-    u.pathname = `/${db}`;
-    return u.toString();
-  };
+  const { trees, rounds, base, admin, urlOf } = await comparison();
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${base} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${base}`);
