@@ -547,13 +547,18 @@ export class WebhooksService {
     const now = this.clock.now();
     const room = new Map([...this.chainsOf].map(([e, n]) => [e, Math.max(0, PER_ENDPOINT - n)]));
     // One statement, atomic on its own (no BEGIN/COMMIT round trips), which also reads the allow-list.
-    const claimed = await store.claimDue(this.workDb(), now, {
-      chains: limit,
-      perChain: PER_CHAIN,
-      perEndpoint: PER_ENDPOINT,
-      room,
-      timeoutMs: this.config.webhooks.timeoutMs,
-    });
+    // A walk that met only a stuck record's backlog put it off and found nothing: the next walk goes past it.
+    let claim: store.Claim;
+    do {
+      claim = await store.claimDue(this.workDb(), now, {
+        chains: limit,
+        perChain: PER_CHAIN,
+        perEndpoint: PER_ENDPOINT,
+        room,
+        timeoutMs: this.config.webhooks.timeoutMs,
+      });
+    } while (claim.rows.length === 0 && claim.deferred > 0 && !this.stopping);
+    const claimed = claim.rows;
     if (claimed.length === 0) return 0;
     const allow = new Set([...this.config.webhooks.allowedHosts, ...(claimed[0].allowed_hosts ?? [])]);
     // Rows come in id order: per endpoint, per record, a chain in commit order.

@@ -115,6 +115,13 @@ interface ClaimLimits {
   timeoutMs: number;
 }
 
+/** What a claim took, and how many deliveries it found waiting behind a head not due and put off. */
+export interface Claim {
+  rows: ClaimedRow[];
+  /** Deliveries whose record's oldest pending one waits for a retry: now due with it, out of the next walks. */
+  deferred: number;
+}
+
 /**
  * Claims due deliveries for this process (FOR UPDATE SKIP LOCKED: processes
  * never claim the same one). Per endpoint and record only the oldest pending
@@ -124,29 +131,57 @@ interface ClaimLimits {
  * a failing one holds back only its own record's later events. The claim
  * lasts long enough for the longest chain to run out its timeouts, so only a
  * dead process's claims are taken over.
+ *
+ * The cost follows what is claimed, not the backlog: each enabled endpoint's
+ * due deliveries are walked in (next_attempt_at, id) order up to four times
+ * what it may take, and only the walked ones are checked for being their
+ * record's oldest pending one. A walked delivery whose record waits for a
+ * retry of its oldest one is given that retry's time (it cannot go before
+ * it), so the next walks pass over a stuck record's backlog instead of
+ * reading it again.
  */
-export async function claimDue(q: Queryable, now: Date, limits: ClaimLimits): Promise<ClaimedRow[]> {
+export async function claimDue(q: Queryable, now: Date, limits: ClaimLimits): Promise<Claim> {
   const roomEndpoints = [...limits.room.keys()];
-  return q.query<ClaimedRow>(
-    `WITH candidates AS (
-       SELECT d.id, d.endpoint_id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rn
-       FROM (
-         SELECT d.id, d.endpoint_id, d.next_attempt_at FROM webhook_deliveries d
-         JOIN webhook_endpoints e ON e.id = d.endpoint_id
-         WHERE d.state = 'pending' AND d.next_attempt_at <= $1
-           AND (d.locked_until IS NULL OR d.locked_until <= $1) AND e.enabled
-           AND NOT EXISTS (
-             SELECT 1 FROM webhook_deliveries p
-             WHERE p.endpoint_id = d.endpoint_id AND p.record_key = d.record_key AND p.state = 'pending' AND p.id < d.id)
+  const rows = await q.query<ClaimedRow & { deferred: string }>(
+    `WITH walked AS (
+       SELECT w.id, w.endpoint_id, w.record_key, w.next_attempt_at, room.n
+       FROM webhook_endpoints e
+       CROSS JOIN LATERAL (
+         SELECT COALESCE((SELECT r.n FROM unnest($5::uuid[], $6::int[]) AS r(endpoint_id, n)
+           WHERE r.endpoint_id = e.id), $4::int) AS n
+       ) room
+       CROSS JOIN LATERAL (
+         SELECT d.id, d.endpoint_id, d.record_key, d.next_attempt_at FROM webhook_deliveries d
+         WHERE d.endpoint_id = e.id AND d.state = 'pending' AND d.next_attempt_at <= $1
+           AND (d.locked_until IS NULL OR d.locked_until <= $1)
          ORDER BY d.next_attempt_at, d.id
-         LIMIT $2::int * 4
-       ) d
+         LIMIT least($2::int, room.n) * 4
+       ) w
+       WHERE e.enabled AND room.n > 0
+     ), walked_oldest AS (
+       SELECT w.id, w.endpoint_id, w.next_attempt_at, w.n, o.id AS oldest_id, o.next_attempt_at AS oldest_due
+       FROM walked w CROSS JOIN LATERAL (
+         SELECT p.id, p.next_attempt_at FROM webhook_deliveries p
+         WHERE p.endpoint_id = w.endpoint_id AND p.record_key = w.record_key AND p.state = 'pending'
+         ORDER BY p.id LIMIT 1
+       ) o
+     ), deferred AS (
+       -- Arrays, not a join with the walk: the planner cannot tell the walk is short, and a join would
+       -- read the whole table to put off a few rows.
+       UPDATE webhook_deliveries d SET next_attempt_at = w.oldest_due
+       FROM unnest(
+         ARRAY(SELECT w.id FROM walked_oldest w WHERE w.oldest_id <> w.id AND w.oldest_due > $1 ORDER BY w.id),
+         ARRAY(SELECT w.oldest_due FROM walked_oldest w WHERE w.oldest_id <> w.id AND w.oldest_due > $1 ORDER BY w.id)
+       ) AS w(id, oldest_due)
+       WHERE d.id = w.id AND d.state = 'pending'
+       RETURNING d.id
+     ), candidates AS (
+       SELECT w.id, w.n, row_number() OVER (PARTITION BY w.endpoint_id ORDER BY w.next_attempt_at, w.id) AS rn
+       FROM walked_oldest w WHERE w.oldest_id = w.id
      ), heads AS (
        SELECT d.id, d.endpoint_id, d.record_key FROM webhook_deliveries d
        JOIN candidates c ON c.id = d.id
-       LEFT JOIN unnest($5::uuid[], $6::int[]) AS room(endpoint_id, n) ON room.endpoint_id = d.endpoint_id
-       WHERE c.rn <= COALESCE(room.n, $4::int)
-         AND d.state = 'pending' AND (d.locked_until IS NULL OR d.locked_until <= $1)
+       WHERE c.rn <= c.n AND d.state = 'pending' AND (d.locked_until IS NULL OR d.locked_until <= $1)
        ORDER BY d.next_attempt_at, d.id
        LIMIT $2
        FOR UPDATE OF d SKIP LOCKED
@@ -172,10 +207,13 @@ export async function claimDue(q: Queryable, now: Date, limits: ClaimLimits): Pr
        FROM chain WHERE d.id = chain.id
        RETURNING d.id, d.endpoint_id, d.event_id, d.attempts, d.record_key
      )
-     SELECT c.id, c.endpoint_id, c.record_key, c.attempts, ev.msg_id, ev.body, e.url, e.secret, e.previous_secret,
-       e.previous_secret_until, (SELECT s.allowed_hosts FROM webhook_settings s) AS allowed_hosts
-     FROM claimed c JOIN webhook_events ev ON ev.id = c.event_id JOIN webhook_endpoints e ON e.id = c.endpoint_id
-     ORDER BY c.id`,
+     SELECT x.*, (SELECT count(*) FROM deferred) AS deferred
+     FROM (SELECT 1) one LEFT JOIN (
+       SELECT c.id, c.endpoint_id, c.record_key, c.attempts, ev.msg_id, ev.body, e.url, e.secret, e.previous_secret,
+         e.previous_secret_until, (SELECT s.allowed_hosts FROM webhook_settings s) AS allowed_hosts
+       FROM claimed c JOIN webhook_events ev ON ev.id = c.event_id JOIN webhook_endpoints e ON e.id = c.endpoint_id
+     ) x ON true
+     ORDER BY x.id`,
     [
       now,
       limits.chains,
@@ -186,6 +224,12 @@ export async function claimDue(q: Queryable, now: Date, limits: ClaimLimits): Pr
       limits.timeoutMs,
     ],
   );
+  // With nothing claimed, the one row carries only the count.
+  const deferred = Number(rows[0]?.deferred ?? 0);
+  return {
+    rows: rows.filter((r) => r.id !== null).map(({ deferred: _, ...r }) => r),
+    deferred,
+  };
 }
 
 /** One attempt's outcome, as the worker records it. */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../clock.js';
 import { buildApp } from '../../app.js';
 import { ON_POSTGRES, startTestApp, THROUGH_POOLER, type TestApp, type TestClient } from '../../../test/helpers.js';
+import { enqueueWebhook } from './outbox.js';
 import { RETRY_DELAYS_MS } from './service.js';
 
 /** What the receiver got: headers and the exact body. */
@@ -246,6 +247,44 @@ describe('webhooks', () => {
     expect(notesOfA).toEqual(['a1', 'a1', 'a2']);
     const versions = rx.got.filter((g) => g.json.data.id === a.id).map((g) => g.json.data.version as number);
     expect(versions).toEqual([...versions].sort((x, y) => x - y));
+  });
+
+  it("a stuck record's backlog longer than a claim's walk does not hold back other records", async () => {
+    // One claim walks at most 4 × 64 due deliveries of an endpoint: 300 behind a failing one are more.
+    const stuck = `stuck-${Date.now()}`;
+    const other = `other-${Date.now()}`;
+    const enqueue = (id: string, versions: number[]) =>
+      t.db.transaction(async (tx) => {
+        for (const version of versions) await enqueueWebhook(tx, 'customer.updated', { id, version });
+      });
+    let failStuck = true;
+    rx.respond = (r) => (r.json.data.id === stuck && failStuck ? 500 : 200);
+    await enqueue(stuck, [1]);
+    await deliver();
+    expect(rx.got).toHaveLength(1);
+    const behind = Array.from({ length: 300 }, (_, i) => i + 2);
+    await enqueue(stuck, behind);
+    await enqueue(other, [1]);
+    rx.got.length = 0;
+    await deliver();
+    expect(rx.got.map((g) => g.json.data.id)).toEqual([other]);
+    // The backlog now waits for its head's retry, so the next claims walk past it.
+    const pending = (await admin.get(`/api/v1/webhooks/${hookId}/deliveries?state=pending&limit=100`)).json();
+    const retryAt = new Date(clock.now().getTime() + RETRY_DELAYS_MS[0]).toISOString();
+    expect(pending.items.length).toBeGreaterThan(0);
+    for (const d of pending.items) expect(d.nextAttemptAt).toBe(retryAt);
+
+    // Once the head goes through, every one of the record's events arrives once, in commit order,
+    // while another record's events interleaved with them go out too, in their order.
+    failStuck = false;
+    await enqueue(other, [2, 3]);
+    clock.advance(RETRY_DELAYS_MS[0]);
+    rx.got.length = 0;
+    await deliver();
+    const versionsOf = (id: string) =>
+      rx.got.filter((g) => g.json.data.id === id).map((g) => g.json.data.version as number);
+    expect(versionsOf(stuck)).toEqual([1, ...behind]);
+    expect(versionsOf(other)).toEqual([2, 3]);
   });
 
   it('rotation with a grace period sends both signatures; each verifies', async () => {
