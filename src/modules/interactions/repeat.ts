@@ -81,16 +81,17 @@ export interface RepeatFold {
 
 /**
  * Recomputes the listed callers' stored gaps, by batches of entries, each in a
- * transaction under an advisory lock, until fewer than a batch were left. Null
+ * transaction under an advisory lock, until fewer than a batch were left (or
+ * `maxBatches` ran: a report's request bounds its wait that way). Null
  * when another fold held the lock (that one does it; nobody waits).
  */
 export async function foldRepeatCallers(
   db: Db,
-  opts: { vacuumAfter?: number; batch?: number } = {},
+  opts: { vacuumAfter?: number; batch?: number; maxBatches?: number } = {},
 ): Promise<RepeatFold | null> {
   const batch = opts.batch ?? BATCH;
   const total: RepeatFold = { moved: 0, written: 0, skipped: 0 };
-  for (;;) {
+  for (let round = 0; round < (opts.maxBatches ?? Infinity); round++) {
     const result = await db.transaction(async (tx) => {
       const [{ locked }] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
         FOLD_LOCK,
