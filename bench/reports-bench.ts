@@ -10,12 +10,19 @@
  *   - the write path with the rollup triggers disabled next to enabled: concurrent
  *     writers each opening a case, closing it and reassigning it (CasesService),
  *     rounds alternated so the machine's load falls on both alike.
+ *   - the repeat-caller count from the stored gap (interactions.previous_inbound_at,
+ *     migration 1640) next to the per-interaction probe it replaced, runs alternated;
+ *     and the interactions' write cost with the gap's triggers off and on: a bulk
+ *     insert of --bulk rows in one statement and single-row inserts by concurrent
+ *     writers, rounds alternated.
  *
  *   npx tsx bench/reports-bench.ts                # generate (once) and measure
  *   npx tsx bench/reports-bench.ts --reuse        # measure again on the kept data
  *
  * Options: --cases 200000 --interactions 500000 --runs 15 --fresh
  * --writers 8 --writes 40 (per writer and round) --rounds 3 --db sb_bench_reports
+ * --only <text> (measure only the subjects whose name contains it; with "interactions",
+ * only the interactions' parts) --bulk 20000
  * --pg postgres://postgres@127.0.0.1:5432/postgres (the benchmark's own database
  * is kept between runs). docs/reports.md, "Speed".
  */
@@ -28,6 +35,7 @@ import { migrate } from '../src/db/migrate.js';
 import { systemActor, type Actor } from '../src/http/actor.js';
 import { CasesService } from '../src/modules/cases/service.js';
 import { foldCaseRollups } from '../src/modules/cases/rollups.js';
+import { foldRepeatCallers, repeatCountSql } from '../src/modules/interactions/repeat.js';
 import { ReportsService } from '../src/modules/reports/service.js';
 import { UsersService } from '../src/modules/users/service.js';
 import { loadConfig } from '../src/config.js';
@@ -44,6 +52,9 @@ const { values: args } = parseArgs({
     writes: { type: 'string', default: '40' },
     rounds: { type: 'string', default: '3' },
     db: { type: 'string', default: 'sb_bench_reports' },
+    only: { type: 'string', default: '' },
+    bulk: { type: 'string', default: '20000' },
+    waiting: { type: 'string', default: '200' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
 });
@@ -140,6 +151,11 @@ async function main() {
     const t0 = performance.now();
     const moved = await foldCaseRollups(db);
     log(`Fold before the reads: ${moved ?? 0} deltas in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const t1 = performance.now();
+    const repeat = await foldRepeatCallers(db);
+    log(
+      `Repeat callers' fold before the reads: ${repeat?.moved ?? 0} entries, ${repeat?.written ?? 0} rows in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+    );
   }
   const counts = await db.query<{ t: string; n: number }>(
     `SELECT 'cases' AS t, count(*)::int AS n FROM cases UNION ALL SELECT 'follow-ups', count(*)::int FROM case_follow_ups
@@ -191,16 +207,17 @@ async function main() {
   ];
   const rows: string[] = [];
   // Runs alternate between the subjects (one run of each, then again), so the machine's load falls on all alike.
-  for (const [, fn] of subjects) await fn(); // warm-up
-  const times = subjects.map((): number[] => []);
+  const measured = subjects.filter(([name]) => name.includes(args.only!));
+  for (const [, fn] of measured) await fn(); // warm-up
+  const times = measured.map((): number[] => []);
   for (let i = 0; i < RUNS; i++) {
-    for (const [j, [, fn]] of subjects.entries()) {
+    for (const [j, [, fn]] of measured.entries()) {
       const t = performance.now();
       await fn();
       times[j].push(performance.now() - t);
     }
   }
-  for (const [j, [name]] of subjects.entries()) {
+  for (const [j, [name]] of measured.entries()) {
     const ms = times[j];
     ms.sort((a, b) => a - b);
     const med = ms[Math.floor(ms.length / 2)];
@@ -226,7 +243,9 @@ async function main() {
     `Coarse rollup rows per 90 days (opened / closed): ${coarse.map((r) => `${r.dim} ${r.opened} / ${r.closed}`).join(', ')}`,
   );
 
-  const writeRows = await writePath(db, cases, actor);
+  const repeatRows = args.only && !'interactions'.includes(args.only) ? [] : await repeatCount(db, q.tz);
+  const interactionWriteRows = args.only && !'interactions'.includes(args.only) ? [] : await interactionWrites(db);
+  const writeRows = args.only ? [] : await writePath(db, cases, actor);
   const load1 = os.loadavg();
   log('');
   log(
@@ -239,10 +258,209 @@ async function main() {
   log('|---|---|---|');
   for (const r of rows) log(r);
   log('');
+  log('| repeat callers (7 days), 90-day range | median ms | p95 ms |');
+  log('|---|---|---|');
+  for (const r of repeatRows) log(r);
+  log('');
+  log('| interactions written | median ms | p95 ms | rows/s |');
+  log('|---|---|---|---|');
+  for (const r of interactionWriteRows) log(r);
+  log('');
   log('| write path (open + close + reassign one case) | median ms | p95 ms | cases/s |');
   log('|---|---|---|---|');
   for (const r of writeRows) log(r);
   await db.close();
+}
+
+const stats = (xs: number[]) => {
+  const ms = [...xs].sort((a, b) => a - b);
+  return { med: ms[Math.floor(ms.length / 2)], p95: ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.95))] };
+};
+
+/**
+ * The repeat-caller count of the last 90 days as the report counts it now (the
+ * stored gap: repeatCountSql, the probe only for callers waiting for the fold)
+ * and as it was counted before migration 1640 (two index probes per inbound
+ * interaction), runs alternated: once with nothing waiting (after a fold), once
+ * with WAITING new calls' callers waiting (as between two folds of a busy
+ * center: about 2 s of writes), then those calls removed and folded.
+ */
+async function repeatCount(db: Db, tz: string): Promise<string[]> {
+  const waiting = Number(args.waiting);
+  const range = [`i.started_at >= now() - interval '90 days'`, `i.started_at < now()`];
+  const gap = repeatCountSql('7', range);
+  const window = `j.direction = 'inbound' AND j.started_at < i.started_at
+      AND j.started_at >= i.started_at - make_interval(days => 7)`;
+  const probe = `SELECT count(*)::int AS n FROM interactions i WHERE ${range.join(' AND ')} AND i.direction = 'inbound' AND (
+      (i.customer_id IS NOT NULL AND EXISTS (SELECT 1 FROM interactions j WHERE j.customer_id = i.customer_id AND ${window}))
+      OR (i.from_address IS NOT NULL AND EXISTS (SELECT 1 FROM interactions j WHERE j.from_address = i.from_address AND ${window})))`;
+  const out: string[] = [];
+  for (const phase of ['nothing waiting', `${waiting} calls' callers waiting`]) {
+    await foldRepeatCallers(db);
+    if (phase !== 'nothing waiting') {
+      // One call per statement, now, from the generated callers (as the API writes them).
+      for (let g = 1; g <= waiting; g++) {
+        await db.query(
+          `INSERT INTO interactions (channel, direction, from_address, customer_id, match_result, state, started_at, notes)
+           VALUES ('phone', 'inbound', '+1555' || lpad(($1::int % 60000)::text, 7, '0'),
+                   (SELECT id FROM customers WHERE account_number = 'R' || (1 + $1::int % 20000)), 'found', 'active',
+                   now() - interval '1 minute', 'bench wait')`,
+          [g * 7919],
+        );
+      }
+    }
+    const [{ listed }] = await db.query<{ listed: number }>(
+      'SELECT count(*)::int AS listed FROM interaction_callers_dirty',
+    );
+    const subjects = [
+      ['per-interaction probe (before migration 1640)', probe],
+      [`stored gap, ${phase}`, gap],
+    ] as const;
+    const ms: number[][] = [[], []];
+    const counts = new Set<number>();
+    await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL TIME ZONE '${tz}'`);
+      for (const [, sql] of subjects) await tx.query(sql); // warm-up
+      for (let i = 0; i < RUNS; i++) {
+        for (const [k, [, sql]] of subjects.entries()) {
+          const t = performance.now();
+          const [{ n }] = await tx.query<{ n: number | string }>(sql);
+          ms[k].push(performance.now() - t);
+          counts.add(Number(n));
+        }
+      }
+    });
+    if (counts.size !== 1) throw new Error(`the two counts differ: ${[...counts].join(', ')}`);
+    for (const [k, [name]] of subjects.entries()) {
+      const { med, p95 } = stats(ms[k]);
+      log(
+        `repeat callers (${listed} entries listed), ${name}: median ${med.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (count ${[...counts][0]})`,
+      );
+      out.push(`| ${name} (${listed} entries listed) | ${med.toFixed(1)} | ${p95.toFixed(1)} |`);
+    }
+  }
+  await db.transaction(async (tx) => {
+    await tx.exec('ALTER TABLE interactions DISABLE TRIGGER interactions_append_only');
+    await tx.exec(`DELETE FROM interactions WHERE notes = 'bench wait'`);
+    await tx.exec('ALTER TABLE interactions ENABLE TRIGGER interactions_append_only');
+  });
+  await foldRepeatCallers(db);
+  return out;
+}
+
+/**
+ * The interactions' write cost with the stored gap's triggers (migration 1640)
+ * disabled and enabled, rounds alternated off, on, off, on…: a bulk insert of
+ * BULK interactions in one statement (an import: times over the year, the
+ * generated callers' numbers and customers, so they land among existing calls),
+ * and WRITERS concurrent writers inserting one interaction per statement. The
+ * rows are deleted after each round with the triggers in the round's state (the
+ * append-only guard lifted for that), so the stored gaps stay exact.
+ */
+async function interactionWrites(db: Db): Promise<string[]> {
+  const bulk = Number(args.bulk);
+  const writers = Number(args.writers);
+  const writes = Number(args.writes);
+  const gapTriggers = ['interactions_callers_insert', 'interactions_callers_update', 'interactions_callers_delete'];
+  const triggers = async (on: boolean) =>
+    db.exec(
+      gapTriggers.map((name) => `ALTER TABLE interactions ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${name};`).join('\n'),
+    );
+  const insert = (rows: number, seed: number) => `
+    INSERT INTO interactions (channel, direction, from_address, customer_id, match_result, state, started_at, notes)
+    SELECT 'phone', CASE WHEN g % 4 = 0 THEN 'outbound' ELSE 'inbound' END,
+           '+1555' || lpad(((g * 7919 + ${seed}) % 60000)::text, 7, '0'),
+           CASE WHEN g % 5 = 0 THEN NULL ELSE (SELECT id FROM customers WHERE account_number = 'R' || (1 + (g * 104729 + ${seed}) % 20000)) END,
+           CASE WHEN g % 5 = 0 THEN 'not_found' ELSE 'found' END, 'active',
+           now() - random() * interval '${DAYS} days', 'bench write'
+    FROM generate_series(1, ${rows}) g`;
+  const results = {
+    bulk: { off: [] as number[], on: [] as number[] },
+    single: { off: [] as number[], on: [] as number[] },
+    relink: { off: [] as number[], on: [] as number[] },
+  };
+  const elapsed = { off: 0, on: 0 };
+  const folds: { ms: number; moved: number; written: number }[] = [];
+  try {
+    for (let round = 0; round < Number(args.rounds) * 2; round++) {
+      const mode = round % 2 === 0 ? 'off' : 'on';
+      await triggers(mode === 'on');
+      const t = performance.now();
+      await db.exec(insert(bulk, round));
+      results.bulk[mode].push(performance.now() - t);
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: writers }, async (_, w) => {
+          for (let i = 0; i < writes; i++) {
+            const t1 = performance.now();
+            await db.exec(insert(1, round * 1000 + w * 100 + i));
+            results.single[mode].push(performance.now() - t1);
+          }
+        }),
+      );
+      elapsed[mode] += performance.now() - t0;
+      // A match after the call: one interaction's customer changed per statement (the update trigger's case).
+      const written = await db.query<{ id: string }>(
+        `SELECT id FROM interactions WHERE notes = 'bench write' ORDER BY id LIMIT ${writers * writes}`,
+      );
+      await Promise.all(
+        Array.from({ length: writers }, async (_, w) => {
+          for (let i = w; i < written.length; i += writers) {
+            const t1 = performance.now();
+            await db.query(
+              `UPDATE interactions SET customer_id = (SELECT id FROM customers WHERE account_number = 'R' || (1 + $2::int % 20000))
+               WHERE id = $1`,
+              [written[i].id, i * 31 + round],
+            );
+            results.relink[mode].push(performance.now() - t1);
+          }
+        }),
+      );
+      if (mode === 'on') {
+        // The job's work for this round's callers, in the background in the server.
+        const t1 = performance.now();
+        const fold = await foldRepeatCallers(db);
+        folds.push({ ms: performance.now() - t1, moved: fold?.moved ?? 0, written: fold?.written ?? 0 });
+      }
+      await db.transaction(async (tx) => {
+        await tx.exec('ALTER TABLE interactions DISABLE TRIGGER interactions_append_only');
+        await tx.exec(`DELETE FROM interactions WHERE notes = 'bench write'`);
+        await tx.exec('ALTER TABLE interactions ENABLE TRIGGER interactions_append_only');
+      });
+      await foldRepeatCallers(db);
+    }
+  } finally {
+    await triggers(true);
+  }
+  const out: string[] = [];
+  for (const mode of ['off', 'on'] as const) {
+    const b = stats(results.bulk[mode]);
+    const name = `gap triggers ${mode}: ${bulk} rows in one statement, ${results.bulk[mode].length} rounds`;
+    log(
+      `${name}: median ${b.med.toFixed(1)} ms, p95 ${b.p95.toFixed(1)} ms, ${((bulk / b.med) * 1000).toFixed(0)} rows/s`,
+    );
+    out.push(`| ${name} | ${b.med.toFixed(1)} | ${b.p95.toFixed(1)} | ${((bulk / b.med) * 1000).toFixed(0)} |`);
+  }
+  for (const mode of ['off', 'on'] as const) {
+    const s1 = stats(results.single[mode]);
+    const rate = (results.single[mode].length / elapsed[mode]) * 1000;
+    const name = `gap triggers ${mode}: one row per statement, ${writers} writers, ${results.single[mode].length} rows`;
+    log(`${name}: median ${s1.med.toFixed(1)} ms, p95 ${s1.p95.toFixed(1)} ms, ${rate.toFixed(0)} rows/s`);
+    out.push(`| ${name} | ${s1.med.toFixed(1)} | ${s1.p95.toFixed(1)} | ${rate.toFixed(0)} |`);
+  }
+  for (const mode of ['off', 'on'] as const) {
+    const r = stats(results.relink[mode]);
+    const name = `gap triggers ${mode}: an interaction's customer changed, ${writers} writers, ${results.relink[mode].length} rows`;
+    log(`${name}: median ${r.med.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms`);
+    out.push(`| ${name} | ${r.med.toFixed(1)} | ${r.p95.toFixed(1)} | |`);
+  }
+  for (const f of folds) {
+    log(`fold after an "on" round: ${f.moved} entries, ${f.written} rows rewritten, ${f.ms.toFixed(0)} ms`);
+    out.push(
+      `| the fold after an "on" round: ${f.moved} entries, ${f.written} rows rewritten | ${f.ms.toFixed(0)} | | |`,
+    );
+  }
+  return out;
 }
 
 /**

@@ -21,6 +21,8 @@ import {
 const tags = ['interactions'];
 /** How often each server closes interactions whose wrap-up is over (reads refuse edits on time regardless). */
 const WRAP_UP_JOB_MS = 5000;
+/** How often each process folds the repeat callers' changed callers into their stored gaps (repeat.ts). */
+const REPEAT_FOLD_MS = 2_000;
 
 /** Interactions and screen pop (docs/api.md; docs/INTEGRATION.md for integrators). */
 export async function registerInteractionRoutes(app: App, ctx: AppContext): Promise<void> {
@@ -29,6 +31,12 @@ export async function registerInteractionRoutes(app: App, ctx: AppContext): Prom
   ctx.jobs.every('interactions-wrap-up', WRAP_UP_JOB_MS, async () => {
     const n = await interactions.closeDueWrapUps();
     if (n > 0) ctx.log.debug({ closed: n }, 'closed interactions after wrap-up');
+  });
+
+  // Repeat callers' stored gaps (docs/reports.md); one fold at a time across processes, nobody waits.
+  ctx.jobs.every('interactions-repeat-fold', REPEAT_FOLD_MS, async () => {
+    const fold = await interactions.foldRepeatCallers();
+    if (fold?.moved) ctx.log.debug(fold, 'repeat callers folded');
   });
 
   app.get(

@@ -14,6 +14,7 @@ import { diffFields, recordHistory, type HistoryEntry } from '../history/service
 import type { TasksService } from '../tasks/service.js';
 import type { UsersService } from '../users/service.js';
 import { enqueueWebhook } from '../webhooks/outbox.js';
+import { foldRepeatCallers, type RepeatFold } from './repeat.js';
 import { casesViewOf, findMatches, matchesByIds, matchInputOf, type MatchOutcome } from './matching.js';
 import {
   changeEvents,
@@ -99,6 +100,14 @@ export class InteractionsService {
     this.wrapUp = new WrapUp(db, config, deps, this);
     this.lookups = new InteractionLookup(db, config);
     this.lists = new InteractionLists(db, deps);
+  }
+
+  /**
+   * Recomputes the stored repeat-caller gaps of the callers changed since the last fold (repeat.ts): a job on
+   * every process. Null when another process's fold held the lock.
+   */
+  foldRepeatCallers(): Promise<RepeatFold | null> {
+    return foldRepeatCallers(this.db);
   }
 
   /** External CRM sources for the lookup (the crm-connectors flow sets them). */

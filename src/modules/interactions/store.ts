@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/adapter.js';
 import { maybeOne, one } from '../../db/adapter.js';
 import type { Channel, Direction, Interaction, InteractionState, MatchedBy, MatchResult } from './schema.js';
+import { repeatCondition } from './repeat.js';
 
 /** The interactions module's SQL: the only code that touches `interactions`. */
 
@@ -258,14 +259,8 @@ export function interactionConditions(f: InteractionFilter, arg: (v: unknown) =>
   if (f.hour) {
     w.push(`extract(hour FROM i.started_at AT TIME ZONE ${arg(f.hour.tz)}::text) = ${arg(f.hour.hour)}::int`);
   }
-  if (f.repeatWithinDays !== undefined) {
-    const days = arg(f.repeatWithinDays);
-    const window = `j.direction = 'inbound' AND j.started_at < i.started_at
-      AND j.started_at >= i.started_at - make_interval(days => ${days}::int)`;
-    w.push(`i.direction = 'inbound' AND (
-      (i.customer_id IS NOT NULL AND EXISTS (SELECT 1 FROM interactions j WHERE j.customer_id = i.customer_id AND ${window}))
-      OR (i.from_address IS NOT NULL AND EXISTS (SELECT 1 FROM interactions j WHERE j.from_address = i.from_address AND ${window})))`);
-  }
+  // The stored gap, or the probe for a caller waiting for the fold (repeat.ts, migration 1640).
+  if (f.repeatWithinDays !== undefined) w.push(repeatCondition(arg(f.repeatWithinDays)));
   if (f.wrappedUp !== undefined) w.push(`i.disposition IS ${f.wrappedUp ? 'NOT ' : ''}NULL`);
   return w;
 }

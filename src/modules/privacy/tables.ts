@@ -116,6 +116,10 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
     handling: 'none',
     note: 'changes of case_backlog not yet folded into it: counts only',
   },
+  interaction_callers_dirty: {
+    handling: 'kept',
+    note: 'customer ids and from numbers of interactions changed since the last repeat-callers fold (seconds: every fold deletes them)',
+  },
   notifications: { handling: 'deleted', note: 'staff notices about their records (titles name a case subject)' },
   idempotency_keys: { handling: 'deleted', note: 'stored API answers (kept 24 h) that name them' },
   webhook_events: { handling: 'deleted', note: 'outgoing webhook bodies naming them (their deliveries go too)' },
@@ -300,7 +304,8 @@ export const EXPORT_COLUMNS = {
       'created_by',
       'updated_by',
     ],
-    internal: ['search'],
+    // previous_inbound_at: derived from the customer's other interactions, which are exported themselves.
+    internal: ['search', 'previous_inbound_at'],
   },
   history: {
     exported: ['id', 'record_type', 'record_id', 'at', 'actor_id', 'actor_name', 'channel', 'action', 'changes'],
