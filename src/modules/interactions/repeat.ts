@@ -111,6 +111,21 @@ export async function foldRepeatCallers(
   return total;
 }
 
+/**
+ * A privacy erasure's step, in its transaction, after it blanked the person's
+ * interactions: the numbers they came from leave the list of callers waiting
+ * for a fold wherever no interaction holds them any more. An entry stands for
+ * the rows holding its number, so with none left it kept only the number; an
+ * entry that also names a customer keeps the customer.
+ */
+export async function forgetVanishedCallerNumbers(q: Queryable, numbers: string[]): Promise<void> {
+  if (numbers.length === 0) return;
+  const vanished = `d.from_address = ANY($1::text[])
+    AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.from_address = d.from_address)`;
+  await q.query(`DELETE FROM interaction_callers_dirty d WHERE d.customer_id IS NULL AND ${vanished}`, [numbers]);
+  await q.query(`UPDATE interaction_callers_dirty d SET from_address = NULL WHERE ${vanished}`, [numbers]);
+}
+
 /** How many callers wait for a fold, counted up to `limit`. */
 export async function pendingRepeatCallers(q: Queryable, limit: number): Promise<number> {
   const [{ n }] = await q.query<{ n: number }>(

@@ -6,6 +6,7 @@ import { requirePrivilege, type Actor } from '../../http/actor.js';
 import { NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import { recordAudit } from '../../modules/audit/service.js';
+import { forgetVanishedCallerNumbers } from '../interactions/repeat.js';
 import { exportedColumns } from './tables.js';
 
 /** The pseudonymous shell an erased customer becomes. */
@@ -289,11 +290,20 @@ export class PrivacyFlow {
           WHERE id = ANY($1::uuid[])`,
         [s.taskIds, ERASED_TEXT],
       );
+      const callerNumbers = await tx.query<{ n: string }>(
+        'SELECT DISTINCT from_address AS n FROM interactions WHERE id = ANY($1::uuid[]) AND from_address IS NOT NULL',
+        [s.interactionIds],
+      );
       await run(
         'interactions',
         `UPDATE interactions SET from_address = NULL, to_address = NULL, notes = NULL, case_number_given = NULL
           WHERE id = ANY($1::uuid[])`,
         [s.interactionIds],
+      );
+      // Blanking them listed their numbers for the repeat callers' fold (interactions/repeat.ts).
+      await forgetVanishedCallerNumbers(
+        tx,
+        callerNumbers.map((r) => r.n),
       );
       await run(
         'history',

@@ -117,8 +117,8 @@ export const PERSONAL_DATA: Readonly<Record<string, { handling: Handling; note: 
     note: 'changes of case_backlog not yet folded into it: counts only',
   },
   interaction_callers_dirty: {
-    handling: 'kept',
-    note: 'customer ids and from numbers of interactions changed since the last repeat-callers fold (seconds: every fold deletes them)',
+    handling: 'erased',
+    note: 'from numbers of interactions changed since the last repeat-callers fold (seconds): the erased ones taken off',
   },
   notifications: { handling: 'deleted', note: 'staff notices about their records (titles name a case subject)' },
   idempotency_keys: { handling: 'deleted', note: 'stored API answers (kept 24 h) that name them' },
