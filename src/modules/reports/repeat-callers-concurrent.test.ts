@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from './seed.test-helpers.js';
 import { createTestDb, ON_POSTGRES, type TestDb } from '../../../test/helpers.js';
 import { foldRepeatCallers } from '../interactions/repeat.js';
 import { interactionConditions } from '../interactions/store.js';
@@ -59,12 +60,10 @@ describe.runIf(ON_POSTGRES)('repeat callers under concurrent writers', () => {
     'no writer fails, the count is exact before a fold and the stored gaps after it',
     { timeout: 180_000 },
     async () => {
-      // A small seeded generator, so a failure can be replayed.
-      let seed = 20261207;
-      const rnd = (n: number) => {
-        seed = (seed * 1103515245 + 12345) % 2 ** 31;
-        return seed % n;
-      };
+      // Seeded, so a failure can be replayed. (An earlier generator here multiplied past 2^53 and lost its low
+      // bits: every rnd(4) was 0, so these writers never made the choices they were meant to.)
+      const random = prng(20261207);
+      const rnd = (n: number) => Math.floor(random() * n);
       const at = () => new Date(START - rnd(5 * 24 * 60) * 60_000).toISOString();
       type Tx = { query: TestDb['db']['query'] };
       const call = async (tx: Tx, rows: number) => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from './seed.test-helpers.js';
 import { createTestDb, ON_POSTGRES, type TestDb } from '../../../test/helpers.js';
 import { foldCaseRollups } from '../cases/rollups.js';
 import { expectRollupsExact } from './rollups.test-helpers.js';
@@ -43,12 +44,10 @@ describe.runIf(ON_POSTGRES)('the rollups under concurrent writers', () => {
   });
 
   it('no writer fails and the figures equal the recomputation', { timeout: 180_000 }, async () => {
-    // A small seeded generator, so a failure can be replayed.
-    let seed = 20260402;
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    // Seeded, so a failure can be replayed. (An earlier generator here multiplied past 2^53 and lost its low
+    // bits: every rnd(4) was 0, so these writers never made the choices they were meant to.)
+    const random = prng(20260402);
+    const rnd = (n: number) => Math.floor(random() * n);
     const at = (seconds: number) => new Date(SLOT + seconds * 1000).toISOString();
     const openCase = async (tx: { query: TestDb['db']['query'] }, w: number) => {
       const [c] = await tx.query<{ id: string }>(
