@@ -13,7 +13,9 @@
  * --pg postgres://postgres@127.0.0.1:5432/postgres (the benchmark uses its own
  * database `sb_bench_cases`, kept between runs), --port 3927, --fresh (drop it first),
  * --own-customers (minimal customer rows instead of bench/customers-generate.ts),
- * --workers N (server processes: `switchboard serve --workers N`; 1 by default).
+ * --workers N (server processes: `switchboard serve --workers N`; 1 by default),
+ * --db NAME (another database than the scale's default), --root DIR (run the server of
+ * another checkout, built, e.g. a worktree of the commit being compared against).
  * Results go to bench/RESULTS.md (the Cases section).
  */
 import pg from 'pg';
@@ -52,6 +54,8 @@ const { values: args } = parseArgs({
     'own-customers': { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     port: { type: 'string', default: '3927' },
+    db: { type: 'string' },
+    root: { type: 'string' },
   },
 });
 const SCALE = Number(args.scale);
@@ -62,7 +66,8 @@ const AGENTS = Math.max(20, Math.round(500 * SCALE));
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const PORT = Number(args.port);
-const PG_DB = SCALE === 1 ? 'sb_bench_cases' : `sb_bench_cases_${String(SCALE).replace('.', '_')}`;
+const PG_DB =
+  args.db ?? (SCALE === 1 ? 'sb_bench_cases' : `sb_bench_cases_${String(SCALE).replace('.', '_')}`);
 const POOL = 20;
 const WORKERS = Number(args.workers);
 const pgUrl = (() => {
@@ -213,6 +218,7 @@ async function main(): Promise<void> {
     PORT,
     { DATABASE_URL: pgUrl, PG_POOL_SIZE: String(POOL) },
     WORKERS > 1 ? ['--workers', String(WORKERS)] : [],
+    args.root ? path.resolve(args.root) : ROOT,
   );
   const results: { name: string; goal: number; stats: Stats; single: Stats }[] = [];
   const checks: string[] = [];
@@ -318,8 +324,8 @@ async function writeResults(
     `Errors: ${results.reduce((n, r) => n + r.stats.errors + r.single.errors, 0)}. Checks: ${checks.join('; ')}.`,
   ];
   const block = lines.join('\n');
-  if (SCALE !== 1) {
-    log(`\n${block}\n\n(scale ${SCALE}: not written to bench/RESULTS.md)`);
+  if (SCALE !== 1 || args.root || args.db) {
+    log(`\n${block}\n\n(scale ${SCALE}${args.root ? `, server of ${args.root}` : ''}: not written to bench/RESULTS.md)`);
     return;
   }
   const file = path.join(ROOT, 'bench/RESULTS.md');

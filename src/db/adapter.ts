@@ -98,14 +98,24 @@ export function inTransaction<T>(db: Db, tx: Queryable | undefined, fn: (tx: Que
   return tx ? fn(tx) : db.transaction(fn);
 }
 
-export async function one<T = Row>(q: Queryable, sql: string, params?: readonly unknown[]): Promise<T> {
-  const rows = await q.query<T>(sql, params);
+export async function one<T = Row>(
+  q: Queryable,
+  sql: string,
+  params?: readonly unknown[],
+  opts?: QueryOptions,
+): Promise<T> {
+  const rows = await q.query<T>(sql, params, opts);
   if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);
   return rows[0];
 }
 
-export async function maybeOne<T = Row>(q: Queryable, sql: string, params?: readonly unknown[]): Promise<T | null> {
-  const rows = await q.query<T>(sql, params);
+export async function maybeOne<T = Row>(
+  q: Queryable,
+  sql: string,
+  params?: readonly unknown[],
+  opts?: QueryOptions,
+): Promise<T | null> {
+  const rows = await q.query<T>(sql, params, opts);
   return rows[0] ?? null;
 }
 

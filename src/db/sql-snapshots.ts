@@ -22,6 +22,7 @@ import { countCases, countCustomerCases, customerCaseAt, listCases } from '../mo
 import { phoneLookupKeys } from '../modules/customers/phones.js';
 import { lookupMatches, lookupMatchesByPhone, type MatchOptions } from '../modules/customers/screen-pop.js';
 import { listByE164Many, listCustomers, type ListOptions } from '../modules/customers/search.js';
+import { findCaseWithFollowUps } from '../modules/cases/followups-store.js';
 import { searchCases } from '../modules/cases/search.js';
 import { searchMessages } from '../modules/email/store.js';
 import { searchInteractions } from '../modules/interactions/search.js';
@@ -215,6 +216,12 @@ const SHAPES: Shape[] = [
         { ...OPEN, publicOnly: true, ownerId: null, updatedBefore: new Date('2026-12-02T09:00:00.000Z') },
         10_000,
       ),
+  },
+  {
+    file: 'cases.view.with-follow-ups',
+    source: 'cases/followups-store.ts findCaseWithFollowUps',
+    input: 'GET /api/v1/cases/{id}?include=followUps (the case and its newest 50 follow-ups, one JSON value)',
+    run: (q) => findCaseWithFollowUps(q, UUID, 51),
   },
   {
     file: 'cases.list.by-number',

@@ -3,6 +3,7 @@ import { type Actor, can, requirePrivilege, systemActor } from '../../http/actor
 import { NotFound } from '../../http/errors.js';
 import { isUuid } from '../../http/ids.js';
 import type { Privilege } from '../../http/privileges.js';
+import { findCaseWithFollowUps } from './followups-store.js';
 import { findCase, type CaseRow } from './store.js';
 
 /** Record-level access to cases: a private case does not exist for users without cases.viewPrivate. */
@@ -17,6 +18,14 @@ export async function visibleCase(q: Queryable, actor: Actor, id: string, forUpd
   const row = isUuid(id) ? await findCase(q, id, forUpdate) : null;
   if (!row || !canSeeCase(actor, row)) throw new NotFound('Case');
   return row;
+}
+
+/** The case view: the visible case (as visibleCase) with its newest `limit` follow-ups, in one statement. */
+export async function visibleCaseWithFollowUps(q: Queryable, actor: Actor, id: string, limit: number) {
+  requirePrivilege(actor, 'cases.view');
+  const found = isUuid(id) ? await findCaseWithFollowUps(q, id, limit) : null;
+  if (!found || !canSeeCase(actor, found.row)) throw new NotFound('Case');
+  return found;
 }
 
 /** The privileges a broadcast about this case needs: private cases go only to those who may see them. */

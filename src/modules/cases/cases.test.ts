@@ -176,6 +176,38 @@ describe('cases', () => {
     expect(list.map((c) => c.id)).toEqual([mine.id]);
   });
 
+  it('gives a case in its lists exactly as on its own, times cut (not rounded) to the millisecond', async () => {
+    const own = await makeCustomer(t, 'Listed');
+    const open = await makeCase(agent, own, { ownerId: agent.userId, tags: ['vip'] });
+    const closed = await makeCase(agent, own, { status: 'closed' });
+    // Times with microseconds that rounding would carry into the next millisecond, or second.
+    await t.db.query(
+      `UPDATE cases SET opened_at = timestamptz '2026-02-28 23:59:59.999999+00' - id_order * interval '1 day',
+         created_at = timestamptz '2026-03-01 10:00:00.000999+00', updated_at = timestamptz '2026-03-01 10:00:00.1235+00',
+         closed_at = CASE WHEN is_open THEN NULL ELSE timestamptz '2026-03-02 00:00:00.0005+00' END
+       FROM (VALUES ($1::uuid, 1), ($2::uuid, 2)) v(case_id, id_order) WHERE id = v.case_id`,
+      [open.id, closed.id],
+    );
+    const single = await Promise.all(
+      [open, closed].map(async (c) => (await agent.get(`/api/v1/cases/${c.id}`)).json()),
+    );
+    expect(single[0]).toMatchObject({
+      openedAt: '2026-02-27T23:59:59.999Z',
+      createdAt: '2026-03-01T10:00:00.000Z',
+      updatedAt: '2026-03-01T10:00:00.123Z',
+      closedAt: null,
+    });
+    expect(single[1].closedAt).toBe('2026-03-02T00:00:00.000Z');
+    const lists = [
+      `/api/v1/cases?customerId=${own}`,
+      `/api/v1/customers/${own}/cases`,
+      `/api/v1/cases?customerId=${own}&sort=caseNumber`,
+    ];
+    for (const url of lists) expect((await agent.get(url)).json().items, url).toEqual(single);
+    const mine = (await agent.get('/api/v1/cases?ownerId=me&status=open')).json().items as CaseJson[];
+    expect(mine.find((c) => c.id === open.id)).toEqual(single[0]);
+  });
+
   it('shows the customer record its cases as a table and one at a time', async () => {
     const cust = await makeCustomer(t, 'Unitary');
     const made: CaseJson[] = [];

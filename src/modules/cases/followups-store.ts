@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/adapter.js';
 import { maybeOne, one } from '../../db/adapter.js';
 import type { FollowUp, FollowUpEmail, FollowUpInteraction, FollowUpKind } from './schema.js';
+import { CASE_COLUMNS, ISO_MS, type CaseRow } from './store.js';
 
 /** SQL of case_follow_ups: inserts and reads only (the table refuses UPDATE and DELETE). */
 
@@ -26,7 +27,21 @@ interface FollowUpRow {
 const COLUMNS = `id, seq, case_id, kind, direction, visibility, body, author_type, author_id, author_name, channel,
   email, custom_fields, interaction, notified, created_at`;
 
+/**
+ * A follow-up as the case view's statement returns it, inside one JSON value:
+ * its time already in the API's form (ISO 8601, milliseconds, UTC).
+ */
+type FollowUpJson = Omit<FollowUpRow, 'created_at'> & { created_at: string };
+
 export function toFollowUp(r: FollowUpRow): FollowUp {
+  return fromFields(r, r.created_at.toISOString());
+}
+
+export function toFollowUpFromJson(r: FollowUpJson): FollowUp {
+  return fromFields(r, r.created_at);
+}
+
+function fromFields(r: Omit<FollowUpRow, 'created_at'>, createdAt: string): FollowUp {
   return {
     id: r.id,
     caseId: r.case_id,
@@ -40,7 +55,7 @@ export function toFollowUp(r: FollowUpRow): FollowUp {
     customFields: r.custom_fields,
     interaction: r.interaction,
     notified: r.notified,
-    createdAt: r.created_at.toISOString(),
+    createdAt,
   };
 }
 
@@ -89,6 +104,34 @@ export async function findFollowUp(q: Queryable, caseId: string, id: string): Pr
   ]);
 }
 
+/**
+ * The case view (a case with its newest follow-ups) in one round trip: the case's row and
+ * its newest `limit` follow-ups aggregated into one JSON value, newest first. One JSON.parse
+ * of that value costs the server far less than decoding the follow-ups as rows, and their
+ * times come in the API's form (ISO_MS).
+ */
+export async function findCaseWithFollowUps(
+  q: Queryable,
+  id: string,
+  limit: number,
+): Promise<{ row: CaseRow; followUps: FollowUpJson[] } | null> {
+  const found = await maybeOne<CaseRow & { follow_ups: FollowUpJson[] }>(
+    q,
+    `SELECT ${CASE_COLUMNS},
+       (SELECT coalesce(json_agg(f ORDER BY f.seq DESC), '[]'::json) FROM (
+          SELECT id, seq, case_id, kind, direction, visibility, body, author_type, author_id, author_name, channel,
+            email, custom_fields, interaction, notified,
+            ${ISO_MS('created_at')} AS created_at
+          FROM case_follow_ups WHERE case_id = c.id ORDER BY seq DESC LIMIT $2) f) AS follow_ups
+     FROM cases c WHERE c.id = $1`,
+    [id, limit],
+    { name: 'cases.findWithFollowUps' },
+  );
+  if (!found) return null;
+  const { follow_ups: followUps, ...row } = found;
+  return { row, followUps };
+}
+
 /** One page of a case's follow-ups in writing order (oldest first) or reverse; `afterSeq` from the cursor. */
 export async function listFollowUps(
   q: Queryable,
@@ -106,8 +149,10 @@ export async function listFollowUps(
     params.push(opts.visibility);
     where.push(`visibility = $${params.length}`);
   }
+  // One prepared statement per shape: each is a range of the (case_id, seq) index whatever the values.
   return q.query<FollowUpRow>(
     `SELECT ${COLUMNS} FROM case_follow_ups WHERE ${where.join(' AND ')} ORDER BY seq ${dir} LIMIT $2`,
     params,
+    { name: `cases.followUps.${dir}${opts.afterSeq !== null ? '.after' : ''}${opts.visibility ? '.visibility' : ''}` },
   );
 }

@@ -65,6 +65,66 @@ describe('follow-ups', () => {
     expect(added.reverse()).toEqual(ids);
   });
 
+  it('answers the case view with the same follow-ups as the list, every field and time alike', async () => {
+    const c = await makeCase(agent, customerId);
+    await agent.post(`/api/v1/cases/${c.id}/follow-ups`, {
+      kind: 'email',
+      direction: 'inbound',
+      body: 'Through the API',
+      email: { from: 'ann@example.com', to: ['support@example.com'], subject: 'Printer' },
+    });
+    // More than a page, with times whose microseconds must be cut, not rounded, to milliseconds
+    // (the fifth newest is at .015982 s: .015), and the JSON fields the API passes through.
+    await t.db.query(
+      `INSERT INTO case_follow_ups (case_id, kind, direction, visibility, body, author_type, author_id, author_name,
+         channel, email, custom_fields, interaction, notified, created_at)
+       SELECT $1, 'call', 'outbound', CASE WHEN g % 3 = 0 THEN 'public' ELSE 'internal' END, 'Call ' || g || E' "quoted"\n',
+         'user', $2, 'Agent Ö', 'phone', NULL, jsonb_build_object('n', g, 'nested', jsonb_build_object('b', g % 2 = 0)),
+         CASE WHEN g = 7 THEN '{"id": "x-1", "channel": "phone", "durationSeconds": 30, "disposition": null, "notes": "n", "transcript": false}'::jsonb END,
+         CASE WHEN g = 9 THEN ARRAY['a@example.com', 'b@example.com'] ELSE '{}' END,
+         timestamptz '2026-03-01 09:59:59.998999+00' + g * interval '1.000333 seconds'
+       FROM generate_series(1, 55) g`,
+      [c.id, agent.userId],
+    );
+    const view = await agent.get(`/api/v1/cases/${c.id}?include=followUps`);
+    expect(view.statusCode, view.body).toBe(200);
+    const listed = (await agent.get(`/api/v1/cases/${c.id}/follow-ups?order=newest&limit=50`)).json();
+    expect(view.json().followUps.items).toEqual(listed.items);
+    expect(view.json().followUps.items).toHaveLength(50);
+    expect(view.json().followUps.items[4]).toMatchObject({ createdAt: '2026-03-01T10:00:51.015Z' });
+    // The view's cursor goes on where the list's does.
+    const next = view.json().followUps.nextCursor as string;
+    expect(next).toBe(listed.nextCursor);
+    const rest = (await agent.get(`/api/v1/cases/${c.id}/follow-ups?order=newest&cursor=${next}`)).json();
+    expect(rest.items.map((f: FollowUpJson) => f.body)).toEqual([
+      'Call 5 "quoted"\n',
+      'Call 4 "quoted"\n',
+      'Call 3 "quoted"\n',
+      'Call 2 "quoted"\n',
+      'Call 1 "quoted"\n',
+      'Through the API',
+    ]);
+    const { followUps, ...caseOnly } = view.json();
+    expect(followUps).toBeDefined();
+    expect(caseOnly).toEqual((await agent.get(`/api/v1/cases/${c.id}`)).json());
+
+    // A case without follow-ups, a private case, and a case that does not exist.
+    const bare = await makeCase(agent, customerId);
+    expect((await agent.get(`/api/v1/cases/${bare.id}?include=followUps`)).json().followUps).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+    const supervisor = await t.user('supervisor');
+    const secret = (
+      await supervisor.post('/api/v1/cases', { customerId, subject: 'Secret', visibility: 'private' })
+    ).json();
+    expect((await supervisor.get(`/api/v1/cases/${secret.id}?include=followUps`)).statusCode).toBe(200);
+    expect((await agent.get(`/api/v1/cases/${secret.id}?include=followUps`)).statusCode).toBe(404);
+    const missing = '00000000-0000-4000-8000-000000000000';
+    expect((await agent.get(`/api/v1/cases/${missing}?include=followUps`)).statusCode).toBe(404);
+    expect((await agent.get('/api/v1/cases/not-a-uuid?include=followUps')).statusCode).toBe(404);
+  });
+
   it('keeps the email headers of an email follow-up', async () => {
     const c = await makeCase(agent, customerId);
     const email = {

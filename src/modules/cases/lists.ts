@@ -111,7 +111,7 @@ export class CaseLists {
       rows,
       limit,
       (last) => [sort, last.key, last.row.id],
-      (r) => store.toCase(r.row),
+      (r) => store.toCaseFromText(r.row),
     );
   }
 

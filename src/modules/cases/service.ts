@@ -12,10 +12,10 @@ import { keysetPage, type Page } from '../../http/pagination.js';
 import { readCustomFieldValidatorAhead, validateCustomFields } from '../custom-fields/validate.js';
 import { diffFields, listHistory, recordHistory, type HistoryEntry } from '../history/service.js';
 import type { UsersService } from '../users/service.js';
-import { caseAudience, mayReadInternalFollowUps, visibleCase } from './access.js';
+import { caseAudience, mayReadInternalFollowUps, visibleCase, visibleCaseWithFollowUps } from './access.js';
 import { searchCases, type CaseSearchHit, type CaseTextHit } from './search.js';
 import { FollowUpsService, type FollowUpAdded, type FollowUpInput } from './followups-service.js';
-import { listFollowUps, toFollowUp } from './followups-store.js';
+import { toFollowUpFromJson } from './followups-store.js';
 import { CaseLists } from './lists.js';
 import { CaseImporter, CaseRowsAhead, FollowUpImporter, FollowUpRowsAhead, type CaseImportMode } from './import.js';
 import type {
@@ -176,11 +176,12 @@ export class CasesService {
     id: string,
     opts: { followUps?: number } = {},
   ): Promise<Case & { followUps?: Page<FollowUp> }> {
-    const row = await visibleCase(this.db, actor, id);
-    const c = store.toCase(row);
-    if (!opts.followUps) return c;
-    const rows = await listFollowUps(this.db, row.id, { newestFirst: true, afterSeq: null, limit: opts.followUps + 1 });
-    return { ...c, followUps: keysetPage(rows, opts.followUps, (last) => [last.seq], toFollowUp) };
+    if (!opts.followUps) return store.toCase(await visibleCase(this.db, actor, id));
+    const { row, followUps } = await visibleCaseWithFollowUps(this.db, actor, id, opts.followUps + 1);
+    return {
+      ...store.toCase(row),
+      followUps: keysetPage(followUps, opts.followUps, (last) => [last.seq], toFollowUpFromJson),
+    };
   }
 
   /** The case with this number, or null (also when the actor may not see it). For lookups and the email channel. */

@@ -26,14 +26,52 @@ export interface CaseRow {
   updated_at: Date;
 }
 
-const COLUMNS = `c.id, c.case_number, c.customer_id, c.subject, c.description, c.status, c.is_open, c.priority,
+export const CASE_COLUMNS = `c.id, c.case_number, c.customer_id, c.subject, c.description, c.status, c.is_open, c.priority,
   c.severity, c.visibility, c.owner_id, c.channel, c.opened_at, c.closed_at, c.custom_fields, c.tags,
   c.version, c.created_at, c.updated_at`;
+const COLUMNS = CASE_COLUMNS;
 
 /** A sort key's full-precision text (microseconds), so a cursor never skips rows that share a millisecond. */
 const ISO_US = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+/**
+ * A time in the API's form (ISO 8601, milliseconds, UTC), made by the statement: to_char's MS
+ * truncates the microseconds as decoding a timestamptz into a Date does.
+ */
+export const ISO_MS = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+type CaseTimes = 'opened_at' | 'closed_at' | 'created_at' | 'updated_at';
+
+/** A case row whose times the statement gives in the API's form (list pages: no Date to make and format per time). */
+type CaseTextRow = Omit<CaseRow, CaseTimes> & {
+  opened_at: string;
+  closed_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+const TEXT_COLUMNS = `c.id, c.case_number, c.customer_id, c.subject, c.description, c.status, c.is_open, c.priority,
+  c.severity, c.visibility, c.owner_id, c.channel, ${ISO_MS('c.opened_at')} AS opened_at,
+  ${ISO_MS('c.closed_at')} AS closed_at, c.custom_fields, c.tags, c.version, ${ISO_MS('c.created_at')} AS created_at,
+  ${ISO_MS('c.updated_at')} AS updated_at`;
+
 export function toCase(r: CaseRow): Case {
+  return caseOf(r, {
+    openedAt: r.opened_at.toISOString(),
+    closedAt: r.closed_at ? r.closed_at.toISOString() : null,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  });
+}
+
+export function toCaseFromText(r: CaseTextRow): Case {
+  return caseOf(r, { openedAt: r.opened_at, closedAt: r.closed_at, createdAt: r.created_at, updatedAt: r.updated_at });
+}
+
+function caseOf(
+  r: Omit<CaseRow, CaseTimes>,
+  times: Pick<Case, 'openedAt' | 'closedAt' | 'createdAt' | 'updatedAt'>,
+): Case {
   return {
     id: r.id,
     caseNumber: r.case_number,
@@ -47,18 +85,20 @@ export function toCase(r: CaseRow): Case {
     visibility: r.visibility,
     ownerId: r.owner_id,
     channel: r.channel,
-    openedAt: r.opened_at.toISOString(),
-    closedAt: r.closed_at ? r.closed_at.toISOString() : null,
+    openedAt: times.openedAt,
+    closedAt: times.closedAt,
     customFields: r.custom_fields,
     tags: r.tags,
     version: r.version,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
+    createdAt: times.createdAt,
+    updatedAt: times.updatedAt,
   };
 }
 
 export async function findCase(q: Queryable, id: string, forUpdate = false): Promise<CaseRow | null> {
-  return maybeOne<CaseRow>(q, `SELECT ${COLUMNS} FROM cases c WHERE c.id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  return maybeOne<CaseRow>(q, `SELECT ${COLUMNS} FROM cases c WHERE c.id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id], {
+    name: forUpdate ? 'cases.findForUpdate' : 'cases.find',
+  });
 }
 
 export async function findCaseByNumber(q: Queryable, caseNumber: number): Promise<CaseRow | null> {
@@ -295,7 +335,7 @@ function textOf(f: CaseFilter, p: Params): string | null {
 }
 
 interface ListedCase {
-  row: CaseRow;
+  row: CaseTextRow;
   /** The sort key of the row, as the next cursor carries it. */
   key: string | number;
 }
@@ -321,8 +361,8 @@ export async function listCases(
   // With a text search the planner chooses between walking the order index and
   // filtering (common terms) and collecting the matches from the GIN index then
   // sorting (rare terms); the raised statistics target on `search` lets it tell.
-  const rows = await q.query<CaseRow & { sort_key: string | number }>(
-    `SELECT ${COLUMNS}, ${key} AS sort_key FROM cases c
+  const rows = await q.query<CaseTextRow & { sort_key: string | number }>(
+    `SELECT ${TEXT_COLUMNS}, ${key} AS sort_key FROM cases c
      ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
      ORDER BY ${col} ${dir}, c.id ${dir} LIMIT ${p.add(limit)}`,
     p.values,
