@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PREVIOUS_INBOUND_FROM_SCRATCH } from './property.test-helpers.js';
 import { prng } from './seed.test-helpers.js';
 import { createTestDb, ON_POSTGRES, type TestDb } from '../../../test/helpers.js';
 import { foldRepeatCallers } from '../interactions/repeat.js';
@@ -25,13 +26,6 @@ const START = Date.parse('2026-04-02T12:00:00Z');
 
 let t: TestDb;
 const customers: (string | null)[] = [null];
-
-const FROM_SCRATCH = `
-  SELECT i.id, CASE WHEN i.direction = 'inbound' THEN (
-           SELECT max(j.started_at) FROM interactions j
-           WHERE j.direction = 'inbound' AND j.started_at < i.started_at
-             AND (j.customer_id = i.customer_id OR j.from_address = i.from_address)) END AS prev
-  FROM interactions i ORDER BY i.id`;
 
 const PROBE = `
   SELECT count(*)::int AS n FROM interactions i
@@ -161,7 +155,7 @@ describe.runIf(ON_POSTGRES)('repeat callers under concurrent writers', () => {
       const stored = await t.db.query<{ id: string; prev: Date | null }>(
         `SELECT id, previous_inbound_at AS prev FROM interactions ORDER BY id`,
       );
-      expect(stored).toEqual(await t.db.query(FROM_SCRATCH));
+      expect(stored).toEqual(await t.db.query(PREVIOUS_INBOUND_FROM_SCRATCH));
     },
   );
 });

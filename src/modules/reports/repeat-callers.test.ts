@@ -7,6 +7,7 @@ import { systemActor } from '../../http/actor.js';
 import { walk } from '../cases/fixtures.test-helpers.js';
 import { interactionConditions } from '../interactions/store.js';
 import { foldRepeatCallers } from '../interactions/repeat.js';
+import { eraseCustomer, mergeCustomers, pick, PREVIOUS_INBOUND_FROM_SCRATCH } from './property.test-helpers.js';
 import { ReportsService } from './service.js';
 
 /**
@@ -85,16 +86,9 @@ const op = fc.oneof(
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
-async function version(url: string): Promise<number> {
-  const res = await admin.get(url);
-  expect(res.statusCode, url).toBe(200);
-  return (res.json() as { version: number }).version;
-}
-
 async function run(ops: Op[]) {
   const customers: string[] = [];
   const interactions: string[] = [];
-  const at = <T>(xs: T[], i: number): T | undefined => (xs.length ? xs[i % xs.length] : undefined);
   const number = (i: number) => NUMBERS[i % NUMBERS.length];
   for (const o of ops) {
     if (o.kind === 'call') {
@@ -118,7 +112,7 @@ async function run(ops: Op[]) {
          RETURNING id`,
         [
           o.rows.map((r) => number(r.number)),
-          o.rows.map((r) => at(customers, r.customer) ?? null),
+          o.rows.map((r) => pick(customers, r.customer) ?? null),
           o.rows.map((r) => r.hours),
           o.rows.map((r) => r.inbound),
           clock.now(),
@@ -134,23 +128,11 @@ async function run(ops: Op[]) {
       expect(res.statusCode, res.body).toBe(201);
       customers.push((res.json() as { id: string }).id);
     } else if (o.kind === 'merge') {
-      const into = at(customers, o.into);
-      const from = at(customers, o.from);
-      if (!into || !from || into === from) continue;
-      const res = await admin.post(`/api/v1/customers/${into}/merge`, {
-        fromId: from,
-        version: await version(`/api/v1/customers/${into}`),
-        fromVersion: await version(`/api/v1/customers/${from}`),
-      });
-      expect(res.statusCode, res.body).toBe(200);
-      customers.splice(customers.indexOf(from), 1);
+      await mergeCustomers(admin, customers, o.into, o.from);
     } else if (o.kind === 'erase') {
-      const id = at(customers, o.customer);
-      if (!id) continue;
-      const res = await admin.post(`/api/v1/customers/${id}/erase`, { reason: 'repeat callers property' });
-      expect(res.statusCode, res.body).toBe(200);
+      await eraseCustomer(admin, customers, o.customer, 'repeat callers property');
     } else if (o.kind === 'deleteCustomer') {
-      const id = at(customers, o.customer);
+      const id = pick(customers, o.customer);
       if (!id) continue;
       const res = await admin.delete(`/api/v1/customers/${id}`);
       expect(res.statusCode, res.body).toBe(204);
@@ -160,10 +142,10 @@ async function run(ops: Op[]) {
     } else if (o.kind === 'fold') {
       expect(await foldRepeatCallers(t.db, { batch: o.batch })).not.toBeNull();
     } else {
-      const id = at(interactions, o.interaction);
+      const id = pick(interactions, o.interaction);
       if (!id) continue;
       if (o.kind === 'associate') {
-        const customerId = at(customers, o.customer);
+        const customerId = pick(customers, o.customer);
         if (!customerId) continue;
         const res = await admin.post(`/api/v1/interactions/${id}/associate`, { customerId });
         expect(res.statusCode, res.body).toBe(200);
@@ -197,14 +179,6 @@ async function run(ops: Op[]) {
     }
   }
 }
-
-/** The previous inbound interaction of the same caller, from the raw rows. */
-const FROM_SCRATCH = `
-  SELECT i.id, CASE WHEN i.direction = 'inbound' THEN (
-           SELECT max(j.started_at) FROM interactions j
-           WHERE j.direction = 'inbound' AND j.started_at < i.started_at
-             AND (j.customer_id = i.customer_id OR j.from_address = i.from_address)) END AS prev
-  FROM interactions i ORDER BY i.id`;
 
 /** The report's repeat callers as they were counted before the stored gap: a probe per interaction. */
 const PROBE = `
@@ -244,7 +218,7 @@ async function compare() {
   const stored = await t.db.query<{ id: string; prev: Date | null }>(
     `SELECT id, previous_inbound_at AS prev FROM interactions ORDER BY id`,
   );
-  const fresh = await t.db.query<{ id: string; prev: Date | null }>(FROM_SCRATCH);
+  const fresh = await t.db.query<{ id: string; prev: Date | null }>(PREVIOUS_INBOUND_FROM_SCRATCH);
   expect(stored).toEqual(fresh);
 }
 
@@ -273,7 +247,7 @@ it('the migration fills the same values for existing rows', async () => {
   const existing = migration.slice(migration.indexOf('-- Existing rows'));
   const backfill = existing.slice(existing.indexOf('UPDATE interactions'));
   const statement = backfill.slice(0, backfill.indexOf(';'));
-  const fresh = await t.db.query<{ id: string; prev: Date | null }>(FROM_SCRATCH);
+  const fresh = await t.db.query<{ id: string; prev: Date | null }>(PREVIOUS_INBOUND_FROM_SCRATCH);
   expect(fresh.filter((r) => r.prev !== null).length).toBeGreaterThan(0);
   await t.db
     .transaction(async (tx) => {

@@ -6,6 +6,7 @@ import { systemActor, type Actor } from '../../http/actor.js';
 import { setOpenCategory } from '../cases/store.js';
 import { foldCaseRollups } from '../cases/rollups.js';
 import { ReportsService } from './service.js';
+import { eraseCustomer, mergeCustomers, pick, versionOf } from './property.test-helpers.js';
 import { expectRollupsExact } from './rollups.test-helpers.js';
 
 /**
@@ -74,14 +75,11 @@ const op = fc.oneof(
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
-async function version(url: string): Promise<number> {
-  const res = await admin.get(url);
-  expect(res.statusCode, url).toBe(200);
-  return (res.json() as { version: number }).version;
-}
-
 async function patchCase(id: string, body: Record<string, unknown>) {
-  const res = await admin.patch(`/api/v1/cases/${id}`, { ...body, version: await version(`/api/v1/cases/${id}`) });
+  const res = await admin.patch(`/api/v1/cases/${id}`, {
+    ...body,
+    version: await versionOf(admin, `/api/v1/cases/${id}`),
+  });
   expect(res.statusCode, res.body).toBe(200);
 }
 
@@ -93,10 +91,9 @@ async function run(ops: Op[]) {
     customers.push((res.json() as { id: string }).id);
   }
   const cases: string[] = [];
-  const at = <T>(xs: T[], i: number): T | undefined => (xs.length ? xs[i % xs.length] : undefined);
   for (const o of ops) {
     if (o.kind === 'open') {
-      const customerId = at(customers, o.customer);
+      const customerId = pick(customers, o.customer);
       if (!customerId) continue;
       const res = await admin.post('/api/v1/cases', {
         customerId,
@@ -105,7 +102,7 @@ async function run(ops: Op[]) {
         priority: o.priority,
         severity: o.severity,
         channel: o.channel,
-        ownerId: at(owners, o.owner) ?? null,
+        ownerId: pick(owners, o.owner) ?? null,
         visibility: o.private ? 'private' : 'public',
       });
       expect(res.statusCode, res.body).toBe(201);
@@ -113,23 +110,9 @@ async function run(ops: Op[]) {
     } else if (o.kind === 'fold') {
       await foldCaseRollups(t.db);
     } else if (o.kind === 'merge' || o.kind === 'erase' || o.kind === 'category') {
-      if (o.kind === 'merge') {
-        const into = at(customers, o.into);
-        const from = at(customers, o.from);
-        if (!into || !from || into === from) continue;
-        const res = await admin.post(`/api/v1/customers/${into}/merge`, {
-          fromId: from,
-          version: await version(`/api/v1/customers/${into}`),
-          fromVersion: await version(`/api/v1/customers/${from}`),
-        });
-        expect(res.statusCode, res.body).toBe(200);
-        customers.splice(customers.indexOf(from), 1);
-      } else if (o.kind === 'erase') {
-        const id = at(customers, o.customer);
-        if (!id) continue;
-        const res = await admin.post(`/api/v1/customers/${id}/erase`, { reason: 'rollup property' });
-        expect(res.statusCode, res.body).toBe(200);
-      } else {
+      if (o.kind === 'merge') await mergeCustomers(admin, customers, o.into, o.from);
+      else if (o.kind === 'erase') await eraseCustomer(admin, customers, o.customer, 'rollup property');
+      else {
         // An administrator moves "pending" to the other category: its cases follow (cases/store.ts).
         await t.db.transaction(async (tx) => {
           const [s] = await tx.query<{ is_open: boolean }>(
@@ -139,10 +122,10 @@ async function run(ops: Op[]) {
         });
       }
     } else {
-      const id = at(cases, o.case);
+      const id = pick(cases, o.case);
       if (!id) continue;
       if (o.kind === 'status') await patchCase(id, { status: o.status });
-      else if (o.kind === 'reassign') await patchCase(id, { ownerId: at(owners, o.owner) ?? null });
+      else if (o.kind === 'reassign') await patchCase(id, { ownerId: pick(owners, o.owner) ?? null });
       else if (o.kind === 'priority') await patchCase(id, { priority: o.priority });
       else if (o.kind === 'severity') await patchCase(id, { severity: o.severity });
       else if (o.kind === 'privacy') {
