@@ -397,38 +397,53 @@ async function comparison() {
   return { trees: treesArg(), rounds: Number(args.rounds), base, admin, urlOf };
 }
 
+type Comparison = Awaited<ReturnType<typeof comparison>>;
+
+/**
+ * One import of `file` per tree, alternated round after round, each by that tree's server into a database of
+ * its own: empty (then given the five custom fields first) or a copy of `template`; the runs printed side by side.
+ */
+async function alternate(
+  { trees, rounds, base, admin, urlOf }: Comparison,
+  file: string,
+  object: 'customers' | 'cases',
+  template: string | null,
+) {
+  const runs: TreeRun[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const tree of trees) {
+      const db = `${base}_${tree.name.replace(/[^a-z0-9_]/g, '_')}`;
+      await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${db}${template ? ` TEMPLATE ${template}` : ''}`);
+      const loadBefore = loadNow();
+      const child = startServer(port, serverEnv(urlOf(db)), [], tree.root);
+      try {
+        await waitHealthy(port);
+        const api = new Api(`http://127.0.0.1:${port}`);
+        await api.signIn();
+        if (!template) await createCustomerFields(api);
+        const r = await importOne(api, child.pid!, urlOf(db), file, object, { mode: 'create' });
+        runs.push({ ...r, tree: tree.name, round, loadBefore });
+        log(`${tree.name} round ${round}: ${JSON.stringify(r)}`);
+      } finally {
+        await stopServer(child);
+        await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      }
+    }
+  }
+  printRuns(trees, runs);
+}
+
 /**
  * Customers imported by several versions of the server (--trees name=dir,… with --cases 0), alternated round after
  * round, each into a fresh database of its own (the same five custom fields).
  */
 async function compareCustomers(customersFile: string) {
-  const { trees, rounds, base, admin, urlOf } = await comparison();
+  const c = await comparison();
   try {
-    const runs: TreeRun[] = [];
-    for (let round = 1; round <= rounds; round++) {
-      for (const tree of trees) {
-        const db = `${base}_${tree.name.replace(/[^a-z0-9_]/g, '_')}`;
-        await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-        await admin.query(`CREATE DATABASE ${db}`);
-        const loadBefore = loadNow();
-        const child = startServer(port, serverEnv(urlOf(db)), [], tree.root);
-        try {
-          await waitHealthy(port);
-          const api = new Api(`http://127.0.0.1:${port}`);
-          await api.signIn();
-          await createCustomerFields(api);
-          const r = await importOne(api, child.pid!, urlOf(db), customersFile, 'customers', { mode: 'create' });
-          runs.push({ ...r, tree: tree.name, round, loadBefore });
-          log(`${tree.name} round ${round}: ${JSON.stringify(r)}`);
-        } finally {
-          await stopServer(child);
-          await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-        }
-      }
-    }
-    printRuns(trees, runs);
+    await alternate(c, customersFile, 'customers', null);
   } finally {
-    await admin.end();
+    await c.admin.end();
   }
 }
 
@@ -437,12 +452,13 @@ async function compareCustomers(customersFile: string) {
  * into its own copy of one database holding the customers (imported once, by the last tree's server).
  */
 async function compareCases(customersFile: string, casesFile: string) {
-  const { trees, rounds, base, admin, urlOf } = await comparison();
+  const c = await comparison();
+  const { trees, base, admin, urlOf } = c;
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${base} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${base}`);
     const last = trees[trees.length - 1];
-    let child = startServer(port, serverEnv(urlOf(base)), [], last.root);
+    const child = startServer(port, serverEnv(urlOf(base)), [], last.root);
     try {
       await waitHealthy(port);
       const api = new Api(`http://127.0.0.1:${port}`);
@@ -453,31 +469,7 @@ async function compareCases(customersFile: string, casesFile: string) {
     } finally {
       await stopServer(child);
     }
-    const runs: TreeRun[] = [];
-    for (let round = 1; round <= rounds; round++) {
-      for (const tree of trees) {
-        const db = `${base}_${tree.name.replace(/[^a-z0-9_]/g, '_')}`;
-        await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-        await admin.query(`CREATE DATABASE ${db} TEMPLATE ${base}`);
-        const loadBefore = os
-          .loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' ');
-        child = startServer(port, serverEnv(urlOf(db)), [], tree.root);
-        try {
-          await waitHealthy(port);
-          const api = new Api(`http://127.0.0.1:${port}`);
-          await api.signIn();
-          const r = await importOne(api, child.pid!, urlOf(db), casesFile, 'cases', { mode: 'create' });
-          runs.push({ ...r, tree: tree.name, round, loadBefore });
-          log(`${tree.name} round ${round}: ${JSON.stringify(r)}`);
-        } finally {
-          await stopServer(child);
-          await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-        }
-      }
-    }
-    printRuns(trees, runs);
+    await alternate(c, casesFile, 'cases', base);
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${base} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
