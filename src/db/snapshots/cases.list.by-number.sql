@@ -3,9 +3,6 @@
 
 -- prepared as: (unnamed: planned for its values)
 -- $1 = 51
-SELECT c.id, c.case_number, c.customer_id, c.subject, c.description, c.status, c.is_open, c.priority,
-c.severity, c.visibility, c.owner_id, c.channel, to_char(c.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS opened_at,
-to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at, c.custom_fields, c.tags, c.version, to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-to_char(c.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at, c.case_number AS sort_key FROM cases c
+SELECT c.id, c.case_number, c.customer_id, c.subject, c.description, c.status, c.is_open, c.priority, c.severity, c.visibility, c.owner_id, c.channel, to_char(c.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS opened_at, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at, c.custom_fields, c.tags, c.version, to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at, to_char(c.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at, c.case_number AS sort_key FROM cases c
 
-   ORDER BY c.case_number ASC, c.id ASC LIMIT $1;
+ORDER BY c.case_number ASC, c.id ASC LIMIT $1;

@@ -6,9 +6,6 @@
 -- $2 = '2026-01-01T00:00:00.000000Z'
 -- $3 = '00000000-0000-4000-8000-000000000001'
 -- $4 = 51
-SELECT c.id, c.case_number, c.customer_id, c.subject, c.description, c.status, c.is_open, c.priority,
-c.severity, c.visibility, c.owner_id, c.channel, to_char(c.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS opened_at,
-to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at, c.custom_fields, c.tags, c.version, to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-to_char(c.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at, to_char(c.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key FROM cases c
-   WHERE c.is_open AND c.owner_id = $1 AND c.visibility = 'public' AND (c.updated_at, c.id) < ($2::timestamptz, $3::uuid)
-   ORDER BY c.updated_at DESC, c.id DESC LIMIT $4;
+SELECT c.id, c.case_number, c.customer_id, c.subject, c.description, c.status, c.is_open, c.priority, c.severity, c.visibility, c.owner_id, c.channel, to_char(c.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS opened_at, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at, c.custom_fields, c.tags, c.version, to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at, to_char(c.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at, to_char(c.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_key FROM cases c
+WHERE c.is_open AND c.owner_id = $1 AND c.visibility = 'public' AND (c.updated_at, c.id) < ($2::timestamptz, $3::uuid)
+ORDER BY c.updated_at DESC, c.id DESC LIMIT $4;

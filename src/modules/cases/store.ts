@@ -26,10 +26,30 @@ export interface CaseRow {
   updated_at: Date;
 }
 
-export const CASE_COLUMNS = `c.id, c.case_number, c.customer_id, c.subject, c.description, c.status, c.is_open, c.priority,
-  c.severity, c.visibility, c.owner_id, c.channel, c.opened_at, c.closed_at, c.custom_fields, c.tags,
-  c.version, c.created_at, c.updated_at`;
-const COLUMNS = CASE_COLUMNS;
+/** A case row's columns, in the order they are read. */
+const CASE_FIELDS: readonly (keyof CaseRow)[] = [
+  'id',
+  'case_number',
+  'customer_id',
+  'subject',
+  'description',
+  'status',
+  'is_open',
+  'priority',
+  'severity',
+  'visibility',
+  'owner_id',
+  'channel',
+  'opened_at',
+  'closed_at',
+  'custom_fields',
+  'tags',
+  'version',
+  'created_at',
+  'updated_at',
+];
+
+export const CASE_COLUMNS = CASE_FIELDS.map((f) => `c.${f}`).join(', ');
 
 /** A sort key's full-precision text (microseconds), so a cursor never skips rows that share a millisecond. */
 const ISO_US = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -41,6 +61,7 @@ const ISO_US = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"
 export const ISO_MS = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 type CaseTimes = 'opened_at' | 'closed_at' | 'created_at' | 'updated_at';
+const CASE_TIMES: ReadonlySet<string> = new Set<CaseTimes>(['opened_at', 'closed_at', 'created_at', 'updated_at']);
 
 /** A case row whose times the statement gives in the API's form (list pages: no Date to make and format per time). */
 type CaseTextRow = Omit<CaseRow, CaseTimes> & {
@@ -50,10 +71,8 @@ type CaseTextRow = Omit<CaseRow, CaseTimes> & {
   updated_at: string;
 };
 
-const TEXT_COLUMNS = `c.id, c.case_number, c.customer_id, c.subject, c.description, c.status, c.is_open, c.priority,
-  c.severity, c.visibility, c.owner_id, c.channel, ${ISO_MS('c.opened_at')} AS opened_at,
-  ${ISO_MS('c.closed_at')} AS closed_at, c.custom_fields, c.tags, c.version, ${ISO_MS('c.created_at')} AS created_at,
-  ${ISO_MS('c.updated_at')} AS updated_at`;
+/** CASE_COLUMNS with the times as text in the API's form. */
+const TEXT_COLUMNS = CASE_FIELDS.map((f) => (CASE_TIMES.has(f) ? `${ISO_MS(`c.${f}`)} AS ${f}` : `c.${f}`)).join(', ');
 
 export function toCase(r: CaseRow): Case {
   return caseOf(r, {
@@ -96,13 +115,18 @@ function caseOf(
 }
 
 export async function findCase(q: Queryable, id: string, forUpdate = false): Promise<CaseRow | null> {
-  return maybeOne<CaseRow>(q, `SELECT ${COLUMNS} FROM cases c WHERE c.id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id], {
-    name: forUpdate ? 'cases.findForUpdate' : 'cases.find',
-  });
+  return maybeOne<CaseRow>(
+    q,
+    `SELECT ${CASE_COLUMNS} FROM cases c WHERE c.id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+    {
+      name: forUpdate ? 'cases.findForUpdate' : 'cases.find',
+    },
+  );
 }
 
 export async function findCaseByNumber(q: Queryable, caseNumber: number): Promise<CaseRow | null> {
-  return maybeOne<CaseRow>(q, `SELECT ${COLUMNS} FROM cases c WHERE c.case_number = $1`, [caseNumber]);
+  return maybeOne<CaseRow>(q, `SELECT ${CASE_COLUMNS} FROM cases c WHERE c.case_number = $1`, [caseNumber]);
 }
 
 export interface NewCase {
@@ -127,7 +151,7 @@ export async function insertCase(tx: Queryable, c: NewCase): Promise<CaseRow> {
     `INSERT INTO cases AS c (customer_id, subject, description, status, is_open, priority, severity, visibility,
        owner_id, channel, closed_at, custom_fields, created_by, updated_by, tags)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $5 THEN NULL ELSE now() END, $11, $12, $12, $13)
-     RETURNING ${COLUMNS}`,
+     RETURNING ${CASE_COLUMNS}`,
     [
       c.customerId,
       c.subject,
@@ -169,7 +193,7 @@ export async function updateCase(tx: Queryable, id: string, f: CaseFields, actor
     `UPDATE cases AS c SET customer_id = $2, subject = $3, description = $4, status = $5, is_open = $6,
        priority = $7, severity = $8, visibility = $9, owner_id = $10, channel = $11, closed_at = $12,
        custom_fields = $13, updated_by = $14, tags = $15, version = version + 1, updated_at = now()
-     WHERE c.id = $1 RETURNING ${COLUMNS}`,
+     WHERE c.id = $1 RETURNING ${CASE_COLUMNS}`,
     [
       id,
       f.customerId,
@@ -192,7 +216,7 @@ export async function updateCase(tx: Queryable, id: string, f: CaseFields, actor
 
 /** New activity (a follow-up) touches updated_at but not the version: no editor's form goes stale. */
 export async function touchCase(tx: Queryable, id: string): Promise<CaseRow> {
-  return one<CaseRow>(tx, `UPDATE cases AS c SET updated_at = now() WHERE c.id = $1 RETURNING ${COLUMNS}`, [id]);
+  return one<CaseRow>(tx, `UPDATE cases AS c SET updated_at = now() WHERE c.id = $1 RETURNING ${CASE_COLUMNS}`, [id]);
 }
 
 export async function deleteCase(tx: Queryable, id: string): Promise<void> {
@@ -381,7 +405,7 @@ export async function customerCaseAt(
   const where = whereOf({ ...f, customerId }, p);
   return maybeOne<CaseRow>(
     q,
-    `SELECT ${COLUMNS} FROM cases c WHERE ${where.join(' AND ')}
+    `SELECT ${CASE_COLUMNS} FROM cases c WHERE ${where.join(' AND ')}
      ORDER BY c.opened_at DESC, c.id DESC OFFSET ${p.add(position - 1)} LIMIT 1`,
     p.values,
   );
@@ -429,7 +453,7 @@ export async function countCustomerCases(q: Queryable, customerId: string, f: Ca
 export async function moveCustomerCases(tx: Queryable, fromId: string, toId: string, actorId: string | null) {
   const rows = await tx.query<CaseRow>(
     `UPDATE cases AS c SET customer_id = $2, version = version + 1, updated_at = now(), updated_by = $3
-     WHERE c.customer_id = $1 RETURNING ${COLUMNS}`,
+     WHERE c.customer_id = $1 RETURNING ${CASE_COLUMNS}`,
     [fromId, toId, actorId],
   );
   return rows;
